@@ -1,0 +1,132 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The same strict settings on every target: Swift 6 language mode (complete concurrency
+/// checking) plus upcoming features that make the code more explicit.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "liora",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "liora", targets: ["liora"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        // Domain: tenants, user contexts, ingest rules, configuration, clocks. No HTTP, no drivers.
+        .target(
+            name: "LioraCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // WhatsApp Cloud API payload models (webhooks today, Graph API client later).
+        .target(
+            name: "WhatsApp",
+            dependencies: [],
+            swiftSettings: strictSettings
+        ),
+        // SQLite and PostgreSQL stores behind the protocols of LioraCore; migrations runner.
+        .target(
+            name: "LioraStore",
+            dependencies: [
+                "LioraCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The Hummingbird HTTP server: webhook ingest, health, metrics; background services.
+        .target(
+            name: "LioraServer",
+            dependencies: [
+                "LioraCore",
+                "LioraStore",
+                "WhatsApp",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The thin `liora` executable.
+        .executableTarget(
+            name: "liora",
+            dependencies: [
+                "LioraCore",
+                "LioraStore",
+                "LioraServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Fixtures, fakes and database helpers shared by the test targets.
+        .target(
+            name: "LioraTestSupport",
+            dependencies: [
+                "LioraCore",
+                "LioraStore",
+                "LioraServer",
+                "WhatsApp",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LioraCoreTests",
+            dependencies: ["LioraCore", "LioraTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: ["WhatsApp", "LioraTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LioraStoreTests",
+            dependencies: ["LioraStore", "LioraCore", "LioraTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LioraServerTests",
+            dependencies: [
+                "LioraServer", "LioraStore", "LioraCore", "WhatsApp", "LioraTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,141 @@
+public import Foundation
+public import Logging
+
+/// The service's configuration, read once from `LIORA_*` environment variables at start-up
+/// and validated there: a missing or malformed value stops the process before it binds a port.
+public struct Configuration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The database the service uses (on PostgreSQL: a role without superuser, BYPASSRLS or ownership).
+    public var databaseURL: DatabaseURL
+    /// The database `liora migrate` uses (the schema owner); defaults to `databaseURL`.
+    public var migrationDatabaseURL: DatabaseURL
+    /// Meta app secret for `X-Hub-Signature-256`. Absent: every webhook POST is refused.
+    public var metaAppSecret: Secret?
+    /// Token Meta echoes in the subscription handshake. Absent: every handshake is refused.
+    public var metaVerifyToken: Secret?
+    public var graphBaseURL: URL
+    public var graphAPIVersion: String
+    /// Base of public links (short links); defaults to `http://HOST:PORT`.
+    public var publicBaseURL: URL
+    /// 32-byte master key for envelope encryption (required by features that store secrets).
+    public var masterKey: Secret?
+    /// Key for signing admin JWTs (at least 32 characters).
+    public var jwtSecret: Secret?
+    public var logLevel: Logger.Level
+
+    /// A configuration with defaults, for tests and embedding.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        databaseURL: DatabaseURL = .sqlite(path: ".liora/liora.sqlite"),
+        migrationDatabaseURL: DatabaseURL? = nil,
+        metaAppSecret: Secret? = nil,
+        metaVerifyToken: Secret? = nil,
+        graphBaseURL: URL = URL(string: "https://graph.facebook.com")!,
+        graphAPIVersion: String = "v23.0",
+        publicBaseURL: URL? = nil,
+        masterKey: Secret? = nil,
+        jwtSecret: Secret? = nil,
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.databaseURL = databaseURL
+        self.migrationDatabaseURL = migrationDatabaseURL ?? databaseURL
+        self.metaAppSecret = metaAppSecret
+        self.metaVerifyToken = metaVerifyToken
+        self.graphBaseURL = graphBaseURL
+        self.graphAPIVersion = graphAPIVersion
+        self.publicBaseURL = publicBaseURL ?? URL(string: "http://\(host):\(port)")!
+        self.masterKey = masterKey
+        self.jwtSecret = jwtSecret
+        self.logLevel = logLevel
+    }
+
+    /// A configuration problem, named by its variable; `description` is the one line printed at start-up.
+    public struct Problem: Error, CustomStringConvertible, Equatable {
+        public var variable: String
+        public var reason: String
+        public var description: String { "\(variable): \(reason)" }
+    }
+
+    /// Reads and validates every variable. Values of secrets are never echoed in a problem.
+    public static func load(environment env: [String: String]) throws(Problem) -> Configuration {
+        func value(_ name: String) -> String? {
+            guard let v = env[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        let host = value("LIORA_HOST") ?? "127.0.0.1"
+        var port = 8080
+        if let raw = value("LIORA_PORT") {
+            guard let p = Int(raw), (1...65535).contains(p) else {
+                throw Problem(variable: "LIORA_PORT", reason: "must be a port number from 1 to 65535, got \"\(raw)\"")
+            }
+            port = p
+        }
+        let databaseURL = try databaseURL("LIORA_DATABASE_URL", value("LIORA_DATABASE_URL") ?? "sqlite:.liora/liora.sqlite")
+        let migrationURL = try value("LIORA_MIGRATION_DATABASE_URL").map { raw throws(Problem) in
+            try Self.databaseURL("LIORA_MIGRATION_DATABASE_URL", raw)
+        }
+        let graphBase = try httpURL("LIORA_GRAPH_BASE_URL", value("LIORA_GRAPH_BASE_URL") ?? "https://graph.facebook.com")
+        let version = value("LIORA_GRAPH_API_VERSION") ?? "v23.0"
+        guard isGraphVersion(version) else {
+            throw Problem(variable: "LIORA_GRAPH_API_VERSION", reason: "must look like v23.0, got \"\(version)\"")
+        }
+        let publicBase = try value("LIORA_PUBLIC_BASE_URL").map { raw throws(Problem) in try httpURL("LIORA_PUBLIC_BASE_URL", raw) }
+        var masterKey: Secret?
+        if let raw = value("LIORA_MASTER_KEY") {
+            guard let data = Data(base64Encoded: raw), data.count == 32 else {
+                throw Problem(variable: "LIORA_MASTER_KEY", reason: "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)")
+            }
+            masterKey = Secret(raw)
+        }
+        var jwtSecret: Secret?
+        if let raw = value("LIORA_JWT_SECRET") {
+            guard raw.utf8.count >= 32 else {
+                throw Problem(variable: "LIORA_JWT_SECRET", reason: "must be at least 32 characters long")
+            }
+            jwtSecret = Secret(raw)
+        }
+        var level = Logger.Level.info
+        if let raw = value("LIORA_LOG_LEVEL") {
+            guard let l = Logger.Level(rawValue: raw.lowercased()) else {
+                throw Problem(variable: "LIORA_LOG_LEVEL", reason: "must be one of trace, debug, info, notice, warning, error, critical, got \"\(raw)\"")
+            }
+            level = l
+        }
+        return Configuration(
+            host: host, port: port, databaseURL: databaseURL, migrationDatabaseURL: migrationURL,
+            metaAppSecret: value("LIORA_META_APP_SECRET").map(Secret.init),
+            metaVerifyToken: value("LIORA_META_VERIFY_TOKEN").map(Secret.init),
+            graphBaseURL: graphBase, graphAPIVersion: version, publicBaseURL: publicBase,
+            masterKey: masterKey, jwtSecret: jwtSecret, logLevel: level
+        )
+    }
+
+    private static func databaseURL(_ name: String, _ raw: String) throws(Problem) -> DatabaseURL {
+        guard let url = DatabaseURL(parsing: raw) else {
+            throw Problem(variable: name, reason: "must be sqlite:PATH or postgres://user:pass@host:port/db")
+        }
+        return url
+    }
+
+    private static func httpURL(_ name: String, _ raw: String) throws(Problem) -> URL {
+        guard let url = URL(string: raw), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty else {
+            throw Problem(variable: name, reason: "must be an http(s) URL, got \"\(raw)\"")
+        }
+        return url
+    }
+
+    private static func isGraphVersion(_ s: String) -> Bool {
+        guard s.first == "v" else { return false }
+        let parts = s.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}

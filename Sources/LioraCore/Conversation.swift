@@ -1,0 +1,75 @@
+public import Foundation
+
+/// One end user's conversation state with one tenant (table `user_contexts`): created on the
+/// user's first message, keyed by tenant + WhatsApp id.
+public struct UserContext: Sendable, Equatable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var waID: String
+    public var profileName: String?
+    public var language: String
+    public var lastIntent: String?
+    /// Start of the 24-hour customer-service window: the time of the user's latest message.
+    public var windowStartedAt: Date?
+    public var lastMessageAt: Date?
+    public var messageCount: Int
+    public var createdAt: Date
+
+    public init(id: UUID, tenantID: UUID, waID: String, profileName: String?, language: String, lastIntent: String?,
+                windowStartedAt: Date?, lastMessageAt: Date?, messageCount: Int, createdAt: Date) {
+        self.id = id; self.tenantID = tenantID; self.waID = waID; self.profileName = profileName
+        self.language = language; self.lastIntent = lastIntent; self.windowStartedAt = windowStartedAt
+        self.lastMessageAt = lastMessageAt; self.messageCount = messageCount; self.createdAt = createdAt
+    }
+
+    /// Whether free-form replies are allowed at `now` (within 24 hours of the user's last message).
+    public func isWindowOpen(at now: Date) -> Bool {
+        guard let start = windowStartedAt else { return false }
+        return now.timeIntervalSince(start) < 24 * 3600
+    }
+}
+
+/// Direction of a logged message.
+public enum MessageDirection: String, Sendable, Codable { case inbound, outbound }
+
+/// One inbound or outbound message (table `conversation_logs`).
+public struct ConversationLogEntry: Sendable, Equatable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var userContextID: UUID?
+    public var wabaAccountID: UUID?
+    public var direction: MessageDirection
+    public var waMessageID: String?
+    public var messageType: String
+    public var body: String?
+    public var intent: String?
+    public var status: String
+    public var statusRank: Int
+    public var statusUpdatedAt: Date?
+    public var errorCode: Int?
+    public var createdAt: Date
+
+    public init(id: UUID = UUID(), tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID?, direction: MessageDirection,
+                waMessageID: String?, messageType: String, body: String?, intent: String? = nil, status: String,
+                statusRank: Int = 0, statusUpdatedAt: Date? = nil, errorCode: Int? = nil, createdAt: Date) {
+        self.id = id; self.tenantID = tenantID; self.userContextID = userContextID; self.wabaAccountID = wabaAccountID
+        self.direction = direction; self.waMessageID = waMessageID; self.messageType = messageType; self.body = body
+        self.intent = intent; self.status = status; self.statusRank = statusRank; self.statusUpdatedAt = statusUpdatedAt
+        self.errorCode = errorCode; self.createdAt = createdAt
+    }
+}
+
+/// A delivery status for an outbound message (from a `statuses` webhook item).
+public struct OutboundStatusUpdate: Sendable, Equatable {
+    public var waMessageID: String
+    public var status: String
+    /// Ordering of states (sent 1 < delivered 2 < read 3 < played 4); a lower rank never
+    /// overwrites a higher one. `failed` carries rank 100 so it always lands.
+    public var rank: Int
+    public var at: Date
+    public var errorCode: Int?
+
+    public init(waMessageID: String, status: String, rank: Int, at: Date, errorCode: Int? = nil) {
+        self.waMessageID = waMessageID; self.status = status; self.rank = rank; self.at = at; self.errorCode = errorCode
+    }
+}

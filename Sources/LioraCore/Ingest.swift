@@ -1,0 +1,78 @@
+public import Foundation
+
+/// One message, status or error found in a webhook body, with its dedup key.
+public struct IngestItem: Sendable, Equatable {
+    public enum Kind: String, Sendable { case message, status, error }
+    public var kind: Kind
+    /// `m:<wamid>`, `s:<status id>:<status>` or `e:…`: a retried delivery maps to the same keys.
+    public var key: String
+    public var field: String
+    public var phoneNumberID: String?
+    public var wabaID: String
+
+    public init(kind: Kind, key: String, field: String, phoneNumberID: String?, wabaID: String) {
+        self.kind = kind; self.key = key; self.field = field; self.phoneNumberID = phoneNumberID; self.wabaID = wabaID
+    }
+}
+
+/// A verified webhook body about to be stored, with the items it carries.
+public struct WebhookDelivery: Sendable {
+    public var id: UUID
+    public var receivedAt: Date
+    /// Set when the body came through a per-account route (`/webhook/meta/{waba_account_id}`).
+    public var wabaAccountID: UUID?
+    public var body: [UInt8]
+    public var items: [IngestItem]
+
+    public init(id: UUID = UUID(), receivedAt: Date, wabaAccountID: UUID? = nil, body: [UInt8], items: [IngestItem]) {
+        self.id = id; self.receivedAt = receivedAt; self.wabaAccountID = wabaAccountID; self.body = body; self.items = items
+    }
+}
+
+/// A stored webhook item waiting to be processed (claimed under a lease).
+public struct PendingWebhookEvent: Sendable, Equatable {
+    public var id: Int64
+    public var payloadID: UUID
+    public var itemIndex: Int
+    public var key: String
+    public var kind: IngestItem.Kind
+    public var field: String
+    public var phoneNumberID: String?
+    public var attempts: Int
+
+    public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
+                phoneNumberID: String?, attempts: Int) {
+        self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
+        self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts
+    }
+}
+
+/// How processing one stored item ended.
+public struct WebhookEventOutcome: Sendable, Equatable {
+    public enum State: String, Sendable { case processed, ignored, failed }
+    public var eventID: Int64
+    public var state: State
+    /// A short machine-readable reason (`stored`, `unknown_phone_number`, `tenant_suspended`, …).
+    public var outcome: String
+    public var tenantID: UUID?
+
+    public init(eventID: Int64, state: State, outcome: String, tenantID: UUID? = nil) {
+        self.eventID = eventID; self.state = state; self.outcome = outcome; self.tenantID = tenantID
+    }
+}
+
+/// A stored item with how it ended, for inspection (tests, operators).
+public struct WebhookEventRecord: Sendable, Equatable {
+    public var id: Int64
+    public var key: String
+    public var kind: IngestItem.Kind
+    public var state: String
+    public var outcome: String?
+    public var tenantID: UUID?
+    public var attempts: Int
+
+    public init(id: Int64, key: String, kind: IngestItem.Kind, state: String, outcome: String?, tenantID: UUID?, attempts: Int) {
+        self.id = id; self.key = key; self.kind = kind; self.state = state; self.outcome = outcome
+        self.tenantID = tenantID; self.attempts = attempts
+    }
+}

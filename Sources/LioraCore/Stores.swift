@@ -1,0 +1,79 @@
+public import Foundation
+
+/// The platform's webhook inbox: raw bodies and their items, stored before Meta is answered,
+/// then claimed and processed off the request path. Not tenant-scoped (the tenant is not known
+/// until an item is processed).
+public protocol WebhookInbox: Sendable {
+    /// Stores the deliveries in one transaction (group commit). Returns, per delivery, how many of
+    /// its items were new; an item whose key is already stored (a retry) is not stored again.
+    func store(_ deliveries: [WebhookDelivery]) async throws -> [Int]
+    /// Claims up to `limit` pending items in id order under a lease until `now + lease` seconds;
+    /// an item whose lease ran out (a crashed worker) is claimed again.
+    func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent]
+    /// The raw bodies with these ids.
+    func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]]
+    /// Records how items ended when no tenant transaction was involved (unknown number, …).
+    func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
+    /// Releases items whose processing threw: retried after a back-off, `failed` after `maxAttempts`.
+    func failEvents(_ ids: [Int64], error: String, now: Date, maxAttempts: Int) async throws
+    /// Stored items, oldest first (for operators and tests).
+    func webhookEvents(limit: Int) async throws -> [WebhookEventRecord]
+    /// How many raw bodies are stored.
+    func payloadCount() async throws -> Int
+}
+
+/// Platform-level operations that are not inside one tenant.
+public protocol TenantDirectory: Sendable {
+    /// The narrow cross-tenant read: which live account and tenant own a phone number id.
+    func route(phoneNumberID: String) async throws -> PhoneNumberRoute?
+    /// Creates a tenant (slug unique case-insensitively among live tenants) and audits it.
+    func createTenant(_ tenant: NewTenant, actor: String, now: Date) async throws -> Tenant
+}
+
+/// Work inside one tenant: everything runs in one transaction that can only see that tenant.
+public protocol TenantScopedStore: Sendable {
+    func withTenant<T: Sendable>(_ tenantID: UUID, _ body: (any TenantSession) async throws -> T) async throws -> T
+}
+
+/// One tenant's data inside one transaction.
+public protocol TenantSession: Sendable {
+    var tenantID: UUID { get }
+    func tenant() async throws -> Tenant?
+    func setTenantStatus(_ status: TenantStatus, actor: String, now: Date) async throws
+    /// Registers a phone number; a number live on any account of any tenant is a conflict.
+    func addWabaAccount(_ account: NewWabaAccount, actor: String, now: Date) async throws -> WabaAccount
+    func wabaAccounts() async throws -> [WabaAccount]
+    /// Loads or creates the user's context and records a message from them at `messageAt`
+    /// (opens the 24-hour window, counts the message).
+    func touchUserContext(waID: String, profileName: String?, messageAt: Date, now: Date) async throws -> (context: UserContext, created: Bool)
+    func userContext(waID: String) async throws -> UserContext?
+    func userContexts() async throws -> [UserContext]
+    /// Appends to `conversation_logs`; false when the same message (direction + id) is already there.
+    @discardableResult
+    func appendLog(_ entry: ConversationLogEntry) async throws -> Bool
+    /// Applies a delivery status to the matching outbound log row; false when there is none or
+    /// the row already has a later status.
+    @discardableResult
+    func updateOutboundStatus(_ update: OutboundStatusUpdate) async throws -> Bool
+    func conversationLogs(limit: Int) async throws -> [ConversationLogEntry]
+    func record(_ event: TenantEvent) async throws
+    func tenantEvents(limit: Int) async throws -> [TenantEvent]
+    /// Marks inbox items done in the same transaction as the work they caused (exactly once).
+    func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
+}
+
+/// Everything the service stores, on SQLite or PostgreSQL.
+public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore {
+    /// Succeeds when the database answers.
+    func ping() async throws
+    func close() async
+}
+
+/// Slug rules: 2–63 characters of lowercase letters, digits and hyphens, starting with a letter or digit.
+public enum SlugRule {
+    public static func isValid(_ slug: String) -> Bool {
+        let bytes = Array(slug.utf8)
+        guard (2...63).contains(bytes.count), bytes[0] != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+package import HTTPTypes
+package import Hummingbird
+import LioraCore
+import LioraStore
+import Logging
+import NIOCore
+
+/// An HTTP error with a stable code and a fixed message: `{"error": {"code": …, "message": …}}`.
+/// Never carries internals.
+package struct APIError: HTTPResponseError, Equatable {
+    package var status: HTTPResponse.Status
+    package var code: String
+    package var message: String
+
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        Self.jsonResponse(status: status, code: code, message: message)
+    }
+
+    static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        struct Body: Encodable { struct Inner: Encodable { let code: String; let message: String }; let error: Inner }
+        let data = (try? JSONEncoder().encode(Body(error: .init(code: code, message: message)))) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static let notFound = APIError(.notFound, "not_found", "no such resource")
+    static let internalError = APIError(.internalServerError, "internal_error", "something went wrong; it has been logged")
+}
+
+/// The one place errors become HTTP responses: known errors keep their status and fixed
+/// message, everything else is a 500 whose detail goes to the log, not the client.
+package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as APIError {
+            return e.response()
+        } catch is NIOTooManyBytesError {
+            return APIError(.contentTooLarge, "payload_too_large", "the request body is too large").response()
+        } catch let e as LioraError {
+            return APIError(Self.status(for: e.code), e.code.rawValue, e.message).response()
+        } catch let e as HTTPError {
+            return APIError(e.status, e.status == .notFound ? "not_found" : "http_error", e.status.reasonPhrase).response()
+        } catch {
+            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return APIError.internalError.response()
+        }
+    }
+
+    static func status(for code: LioraError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .invalidInput: .badRequest
+        case .storage, .migrationChecksumMismatch, .insecureDatabaseRole: .serviceUnavailable
+        case .invalidConfiguration: .internalServerError
+        }
+    }
+}
+
+extension APIError {
+    func response() -> Response { Self.jsonResponse(status: status, code: code, message: message) }
+}

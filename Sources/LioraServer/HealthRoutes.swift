@@ -1,0 +1,31 @@
+import Logging
+import Hummingbird
+import LioraCore
+import NIOCore
+
+/// `GET /health` (the process is up), `GET /ready` (the database answers), `GET /metrics`.
+struct HealthRoutes: Sendable {
+    let store: any LioraStore
+    let metrics: LioraMetrics
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/health") { _, _ in Self.json(.ok, #"{"status":"ok"}"#) }
+        router.get("/ready") { _, context in
+            do {
+                try await store.ping()
+                return Self.json(.ok, #"{"status":"ready"}"#)
+            } catch {
+                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+                return Self.json(.serviceUnavailable, #"{"status":"unavailable","error":{"code":"database_unavailable","message":"the database is not reachable"}}"#)
+            }
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,78 @@
+import Prometheus
+package import LioraCore
+package import Logging
+import NIOConcurrencyHelpers
+
+/// Group commit for webhook ingest: requests hand their verified delivery to the writer and wait;
+/// the writer stores everything queued in one transaction and answers every waiter when it
+/// commits. While one batch commits the next one fills, so the batch size follows the load.
+package final class IngestWriter: Sendable {
+    private struct Waiter {
+        let delivery: WebhookDelivery
+        let continuation: CheckedContinuation<Int, any Error>
+    }
+    private struct State {
+        var queue: [Waiter] = []
+        var writers = 0
+    }
+
+    private let inbox: any WebhookInbox
+    private let state = NIOLockedValueBox(State())
+    private let maxBatch: Int
+    private let maxWriters: Int
+    private let metrics: LioraMetrics
+    private let logger: Logger
+    private let onStored: @Sendable () -> Void
+
+    /// - Parameters:
+    ///   - maxBatch: most deliveries in one transaction.
+    ///   - maxWriters: transactions in flight at once (1 for SQLite, whose writes serialise anyway).
+    ///   - onStored: called after each commit (wakes the processor).
+    package init(inbox: any WebhookInbox, maxBatch: Int = 256, maxWriters: Int = 1, metrics: LioraMetrics,
+                 logger: Logger, onStored: @escaping @Sendable () -> Void) {
+        self.inbox = inbox
+        self.maxBatch = maxBatch
+        self.maxWriters = maxWriters
+        self.metrics = metrics
+        self.logger = logger
+        self.onStored = onStored
+    }
+
+    /// Stores the delivery durably; returns how many of its items were new. Throws when the
+    /// database refused the batch (nothing of it was stored).
+    package func store(_ delivery: WebhookDelivery) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = state.withLockedValue { s -> Bool in
+                s.queue.append(Waiter(delivery: delivery, continuation: continuation))
+                guard s.writers < maxWriters else { return false }
+                s.writers += 1
+                return true
+            }
+            if startWriter { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLockedValue { s -> [Waiter] in
+                guard !s.queue.isEmpty else { s.writers -= 1; return [] }
+                let n = min(s.queue.count, maxBatch)
+                let batch = Array(s.queue.prefix(n))
+                s.queue.removeFirst(n)
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            let start = ContinuousClock.now
+            do {
+                let counts = try await inbox.store(batch.map(\.delivery))
+                metrics.ingestCommitSeconds.record(ContinuousClock.now - start)
+                metrics.ingestBatchSize.record(Double(batch.count))
+                for (waiter, count) in zip(batch, counts) { waiter.continuation.resume(returning: count) }
+                onStored()
+            } catch {
+                logger.error("webhook batch not stored", metadata: ["bodies": "\(batch.count)", "error": "\(String(reflecting: error))"])
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Prometheus
+package import Foundation
+package import LioraCore
+package import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import WhatsApp
+
+/// Processes stored webhook items off the request path: claims pending items under a lease,
+/// resolves each one's tenant from `metadata.phone_number_id`, and applies it inside that
+/// tenant's transaction (user context, conversation log, delivery status), marking the item done
+/// in the same transaction so a crash at any point neither loses nor repeats work.
+package final class WebhookProcessor: Service, Sendable {
+    private let store: any LioraStore
+    private let clock: any LioraClock
+    private let metrics: LioraMetrics
+    private let logger: Logger
+    private let batchSize: Int
+    private let lease: TimeInterval
+    private let maxAttempts: Int
+    private let idlePoll: Duration
+    private let wakeups: AsyncStream<Void>
+    private let wakeupContinuation: AsyncStream<Void>.Continuation
+
+    package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
+                 batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1)) {
+        self.store = store
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+        self.batchSize = batchSize
+        self.lease = lease
+        self.maxAttempts = maxAttempts
+        self.idlePoll = idlePoll
+        (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the processor new items were stored (called by the ingest writer after each commit).
+    package func wake() { wakeupContinuation.yield() }
+
+    /// The background loop: process while there is work, then sleep until woken or `idlePoll`
+    /// passes (which also picks up items whose lease ran out or whose retry is due).
+    package func run() async throws {
+        let ticker = Task { [wakeupContinuation, idlePoll] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: idlePoll)
+                wakeupContinuation.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                do {
+                    while try await processBatch() > 0 {}
+                } catch {
+                    logger.error("webhook processing failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+            }
+        } onGracefulShutdown: { [wakeupContinuation] in
+            wakeupContinuation.finish()
+        }
+    }
+
+    /// Processes until nothing is pending (tests and the demo use this to wait deterministically).
+    /// Returns the number of items handled.
+    @discardableResult
+    package func runUntilIdle() async throws -> Int {
+        var total = 0
+        while true {
+            let n = try await processBatch()
+            if n == 0 { return total }
+            total += n
+        }
+    }
+
+    /// Claims and handles one batch; returns how many items it claimed.
+    package func processBatch() async throws -> Int {
+        let now = clock.now
+        let events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease)
+        guard !events.isEmpty else { return 0 }
+
+        let bodies = try await store.payloadBodies(Array(Set(events.map(\.payloadID))))
+        var itemsByPayload: [UUID: [WebhookItem]] = [:]
+        for (id, body) in bodies {
+            itemsByPayload[id] = (try? WebhookDecoding.decode(Data(body)))?.items
+        }
+
+        var routes: [String: PhoneNumberRoute?] = [:]
+        var finished: [WebhookEventOutcome] = []
+        var work: [UUID: [(event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)]] = [:]
+
+        for event in events {
+            guard let items = itemsByPayload[event.payloadID], event.itemIndex < items.count else {
+                finished.append(.init(eventID: event.id, state: .failed, outcome: "undecodable"))
+                continue
+            }
+            let item = items[event.itemIndex]
+            guard event.field == "messages" else {
+                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unsupported_field"))
+                continue
+            }
+            guard let phone = event.phoneNumberID else {
+                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unknown_phone_number"))
+                continue
+            }
+            if routes[phone] == nil { routes[phone] = .some(try await store.route(phoneNumberID: phone)) }
+            guard let route = routes[phone] ?? nil else {
+                logger.warning("webhook for an unknown phone number id", metadata: ["phone_number_id": "\(phone)", "event_id": "\(event.id)"])
+                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unknown_phone_number"))
+                continue
+            }
+            guard route.tenantStatus == .active else {
+                finished.append(.init(eventID: event.id, state: .ignored, outcome: "tenant_\(route.tenantStatus.rawValue)",
+                                      tenantID: route.tenantID))
+                continue
+            }
+            work[route.tenantID, default: []].append((event, item, route))
+        }
+
+        if !finished.isEmpty {
+            try await store.finishEvents(finished, now: now)
+            count(finished)
+        }
+
+        for (tenantID, items) in work {
+            do {
+                let outcomes = try await store.withTenant(tenantID) { session in
+                    var outcomes: [WebhookEventOutcome] = []
+                    for (event, item, route) in items {
+                        let outcome = try await apply(item, route: route, session: session, now: now)
+                        outcomes.append(.init(eventID: event.id, state: .processed, outcome: outcome, tenantID: tenantID))
+                    }
+                    try await session.finishEvents(outcomes, now: now)
+                    return outcomes
+                }
+                count(outcomes)
+            } catch {
+                logger.error("tenant batch failed; will retry", metadata: [
+                    "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(String(reflecting: error))"])
+                try await store.failEvents(items.map(\.event.id), error: String(describing: error), now: now, maxAttempts: maxAttempts)
+                metrics.eventsFailed.increment(by: Int64(items.count))
+            }
+        }
+        return events.count
+    }
+
+    /// Applies one item inside its tenant's transaction; returns the outcome code.
+    private func apply(_ item: WebhookItem, route: PhoneNumberRoute, session: any TenantSession, now: Date) async throws -> String {
+        switch item.content {
+        case .message(let message, let contact):
+            let at = message.timestampDate ?? now
+            let (context, _) = try await session.touchUserContext(
+                waID: message.from, profileName: contact?.profile?.name, messageAt: at, now: now)
+            try await session.appendLog(ConversationLogEntry(
+                tenantID: route.tenantID, userContextID: context.id, wabaAccountID: route.wabaAccountID,
+                direction: .inbound, waMessageID: message.id, messageType: message.type.rawValue,
+                body: message.textContent, status: "received", createdAt: at))
+            return "stored"
+        case .status(let status):
+            let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
+                waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
+                at: status.timestampDate ?? now, errorCode: status.errors?.first?.code))
+            return applied ? "status_applied" : "status_no_change"
+        case .error(let error):
+            logger.warning("Meta reported an error", metadata: ["cliente_id": "\(route.tenantID)", "code": "\(error.code)"])
+            return "error_reported"
+        }
+    }
+
+    private func count(_ outcomes: [WebhookEventOutcome]) {
+        for o in outcomes {
+            switch o.state {
+            case .processed: metrics.eventsProcessed.increment()
+            case .ignored: metrics.eventsIgnored.increment()
+            case .failed: metrics.eventsFailed.increment()
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Logging
+import Prometheus
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LioraCore
+import Logging
+import NIOCore
+import WhatsApp
+
+/// `GET/POST /webhook/meta`: Meta's subscription handshake and signed event deliveries.
+struct WebhookRoutes: Sendable {
+    /// Meta's documented ceiling for a webhook body is far below this; larger → 413.
+    static let maxBodyBytes = 3 * 1024 * 1024
+
+    let verifier: WebhookSignatureVerifier
+    let verifyToken: Secret?
+    let writer: IngestWriter
+    let clock: any LioraClock
+    let metrics: LioraMetrics
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        router.get("/webhook/meta") { request, _ in try handshake(request) }
+        router.post("/webhook/meta") { request, context in try await receive(request, logger: context.logger) }
+    }
+
+    /// Answers `hub.challenge` when `hub.mode=subscribe` and `hub.verify_token` matches (constant time).
+    func handshake(_ request: Request) throws -> Response {
+        let q = request.uri.queryParameters
+        guard let expected = verifyToken, q["hub.mode"].map(String.init) == "subscribe",
+              let token = q["hub.verify_token"], ConstantTime.equals(Array(token.utf8), expected.bytes),
+              let challenge = q["hub.challenge"], !challenge.isEmpty, challenge.utf8.count <= 512 else {
+            throw APIError(.forbidden, "verification_failed", "webhook verification failed")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: String(challenge))))
+    }
+
+    /// Verifies, decodes, stores durably (group commit), then answers 200.
+    func receive(_ request: Request, logger: Logger) async throws -> Response {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            metrics.webhookRejectedTooLarge.increment()
+            throw APIError(.contentTooLarge, "payload_too_large", "webhook bodies are limited to 3 MB")
+        }
+        let body = Array(buffer.readableBytesView)
+        do {
+            try verifier.verify(header: request.headers[.xHubSignature256], body: body)
+        } catch {
+            metrics.webhookRejectedSignature.increment()
+            switch error {
+            case .notConfigured:
+                throw APIError(.serviceUnavailable, "webhook_not_configured", "no Meta app secret is configured; the delivery was not accepted")
+            case .missing:
+                throw APIError(.unauthorized, "signature_missing", "X-Hub-Signature-256 header is required")
+            case .malformed:
+                throw APIError(.unauthorized, "signature_malformed", "X-Hub-Signature-256 must be sha256=<64 hex digits>")
+            case .mismatch:
+                throw APIError(.unauthorized, "signature_invalid", "X-Hub-Signature-256 does not match the body")
+            }
+        }
+        let payload: WebhookPayload
+        do {
+            payload = try WebhookDecoding.decode(Data(body))
+        } catch {
+            metrics.webhookRejectedMalformed.increment()
+            throw APIError(.badRequest, "malformed_payload", "the body is not a WhatsApp webhook payload")
+        }
+        let items = payload.items.map { i in
+            IngestItem(kind: IngestItem.Kind(rawValue: i.kind.rawValue) ?? .error, key: i.key, field: i.field,
+                       phoneNumberID: i.phoneNumberID, wabaID: i.wabaID)
+        }
+        let delivery = WebhookDelivery(receivedAt: clock.now, body: body, items: items)
+        let new: Int
+        do {
+            new = try await writer.store(delivery)
+        } catch {
+            metrics.webhookStoreFailed.increment()
+            throw APIError(.serviceUnavailable, "storage_unavailable", "the delivery could not be stored; retry later")
+        }
+        metrics.webhookAccepted.increment()
+        metrics.itemsStored.increment(by: Int64(new))
+        metrics.itemsDuplicate.increment(by: Int64(items.count - new))
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: #"{"received":\#(items.count),"new":\#(new)}"#)))
+    }
+}
+
+extension HTTPField.Name {
+    static let xHubSignature256 = Self("X-Hub-Signature-256")!
+}
+
+/// Comparison whose time does not depend on where the inputs differ.
+enum ConstantTime {
+    static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        // Compare MACs of both sides: equal length, and timing independent of the contents.
+        let key = SymmetricKey(size: .bits256)
+        return HMAC<SHA256>.isValidAuthenticationCode(HMAC<SHA256>.authenticationCode(for: a, using: key),
+                                                       authenticating: b, using: key)
+    }
+}

@@ -1,0 +1,137 @@
+package import Foundation
+package import LioraCore
+package import Logging
+import NIOCore
+package import PostgresNIO
+
+/// PostgreSQL through a PostgresNIO connection pool. Call ``run()`` in a long-running task
+/// (the server registers it as a service) before using it.
+package final class LioraPostgresDatabase: SQLDatabase {
+    package let dialect = SQLDialect.postgres
+    package let client: PostgresClient
+    private let logger: Logger
+    private let runTask: Task<Void, Never>
+
+    /// Creates the pool and starts it in a task owned by this object; ``close()`` stops it.
+    package init(location: DatabaseURL.PostgresLocation, maximumConnections: Int = 20, logger: Logger) {
+        let tls: PostgresClient.Configuration.TLS
+        switch location.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var config = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: location.password?.value, database: location.database, tls: tls)
+        config.options.maximumConnections = maximumConnections
+        config.options.minimumConnections = min(2, maximumConnections)
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.runTask = Task { await client.run() }
+    }
+
+    @discardableResult
+    package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in
+            let c = PostgresSQLConnection(connection: conn, logger: logger)
+            try await c.query("BEGIN")
+            do {
+                let result = try await body(c)
+                try await c.query("COMMIT")
+                return result
+            } catch {
+                _ = try? await c.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    package func tenantTransaction<T: Sendable>(_ tenant: UUID, _ body: (any SQLConnection) async throws -> T) async throws -> T {
+        try await transaction { c in
+            // Transaction-local (`true`): never leaks to the next user of this pooled connection.
+            try await c.query("SELECT set_config('app.cliente_id', $1, true)", [.text(tenant.uuidString.lowercased())])
+            return try await body(c)
+        }
+    }
+
+    @discardableResult
+    package func withConnection<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in try await body(PostgresSQLConnection(connection: conn, logger: logger)) }
+    }
+
+    package func close() async {
+        runTask.cancel()
+        _ = await runTask.value
+    }
+}
+
+/// `jsonb` parameters: PostgreSQL's binary jsonb format is a version byte and the JSON text.
+private struct JSONBText: PostgresNonThrowingEncodable {
+    let text: String
+    static var psqlType: PostgresDataType { .jsonb }
+    static var psqlFormat: PostgresFormat { .binary }
+    func encode<E: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<E>) {
+        buffer.writeInteger(UInt8(1))
+        buffer.writeString(text)
+    }
+}
+
+private struct PostgresSQLConnection: SQLConnection {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: SQLDialect { .postgres }
+
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow] {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for v in binds {
+            switch v {
+            case .null: bindings.appendNull()
+            case .int(let i): bindings.append(i)
+            case .text(let s): bindings.append(s)
+            case .blob(let b): bindings.append(ByteBuffer(bytes: b))
+            case .bool(let b): bindings.append(b)
+            case .uuid(let u): bindings.append(u)
+            case .date(let d): bindings.append(d)
+            case .json(let s): bindings.append(JSONBText(text: s))
+            }
+        }
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            var out: [any SQLRow] = []
+            for try await row in rows { out.append(PostgresSQLRow(row: row.makeRandomAccess())) }
+            return out
+        } catch let error as PSQLError {
+            if error.serverInfo?[.sqlState] == "23505" {
+                throw StoreError.uniqueViolation(error.serverInfo?[.message] ?? "unique violation")
+            }
+            throw error
+        }
+    }
+}
+
+private struct PostgresSQLRow: SQLRow {
+    let row: PostgresRandomAccessRow
+
+    private func decode<T: PostgresDecodable>(_ c: String, _ type: T.Type) throws -> T? {
+        guard row.contains(c) else { return nil }
+        let cell = row[c]
+        guard cell.bytes != nil else { return nil }
+        return try cell.decode(T.self)
+    }
+    func string(_ c: String) throws -> String? { try decode(c, String.self) }
+    func int(_ c: String) throws -> Int64? {
+        guard row.contains(c) else { return nil }
+        let cell = row[c]
+        guard cell.bytes != nil else { return nil }
+        switch cell.dataType {
+        case .int2: return Int64(try cell.decode(Int16.self))
+        case .int4: return Int64(try cell.decode(Int32.self))
+        default: return try cell.decode(Int64.self)
+        }
+    }
+    func bool(_ c: String) throws -> Bool? { try decode(c, Bool.self) }
+    func uuid(_ c: String) throws -> UUID? { try decode(c, UUID.self) }
+    func date(_ c: String) throws -> Date? { try decode(c, Date.self) }
+    func bytes(_ c: String) throws -> [UInt8]? { try decode(c, ByteBuffer.self).map { Array($0.readableBytesView) } }
+}

@@ -1,0 +1,216 @@
+package import Foundation
+package import LioraCore
+package import Logging
+
+/// The one implementation of the store protocols over either SQL database: the SQL is shared,
+/// with `$n` parameters and dialect branches only where the two differ.
+package final class SQLStore: LioraStore {
+    package let database: any SQLDatabase
+    private let logger: Logger
+
+    package init(database: any SQLDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    package func ping() async throws {
+        try await database.withConnection { c in try await c.query("SELECT 1 AS one") }
+    }
+
+    package func close() async { await database.close() }
+
+    // MARK: WebhookInbox
+
+    /// Rows per multi-row INSERT, well under both dialects' bind limits.
+    private static let rowsPerInsert = 500
+
+    package func store(_ deliveries: [WebhookDelivery]) async throws -> [Int] {
+        guard !deliveries.isEmpty else { return [] }
+        return try await database.transaction { c in
+            for chunk in deliveries.chunked(Self.rowsPerInsert) {
+                var sql = "INSERT INTO webhook_payloads (id, received_at, waba_account_id, body) VALUES "
+                var binds: [SQLValue] = []
+                binds.reserveCapacity(chunk.count * 4)
+                for (i, d) in chunk.enumerated() {
+                    let b = i * 4
+                    sql += i == 0 ? "" : ","
+                    sql += "($\(b + 1),$\(b + 2),$\(b + 3),$\(b + 4))"
+                    binds += [.uuid(d.id), .date(d.receivedAt), .optional(d.wabaAccountID), .blob(d.body)]
+                }
+                try await c.query(sql, binds)
+            }
+            var rows: [(payload: UUID, index: Int, item: IngestItem, at: Date)] = []
+            for d in deliveries { for (i, item) in d.items.enumerated() { rows.append((d.id, i, item, d.receivedAt)) } }
+            var newPerPayload: [UUID: Int] = [:]
+            for chunk in rows.chunked(Self.rowsPerInsert) {
+                var sql = "INSERT INTO webhook_events (payload_id, item_index, event_key, kind, field, phone_number_id, waba_id, received_at) VALUES "
+                var binds: [SQLValue] = []
+                binds.reserveCapacity(chunk.count * 8)
+                for (i, r) in chunk.enumerated() {
+                    let b = i * 8
+                    sql += i == 0 ? "" : ","
+                    sql += "($\(b + 1),$\(b + 2),$\(b + 3),$\(b + 4),$\(b + 5),$\(b + 6),$\(b + 7),$\(b + 8))"
+                    binds += [.uuid(r.payload), .int(Int64(r.index)), .text(r.item.key), .text(r.item.kind.rawValue),
+                              .text(r.item.field), .optional(r.item.phoneNumberID), .text(r.item.wabaID), .date(r.at)]
+                }
+                sql += " ON CONFLICT (event_key) DO NOTHING RETURNING payload_id"
+                for row in try await c.query(sql, binds) {
+                    newPerPayload[try row.required("payload_id", row.uuid), default: 0] += 1
+                }
+            }
+            return deliveries.map { newPerPayload[$0.id] ?? 0 }
+        }
+    }
+
+    package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
+        let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await database.transaction { c in
+            try await c.query("""
+                UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM webhook_events
+                             WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
+                             ORDER BY id LIMIT $3\(lock))
+                RETURNING id, payload_id, item_index, event_key, kind, field, phone_number_id, attempts
+                """, [.date(now.addingTimeInterval(lease)), .date(now), .int(Int64(limit))])
+        }
+        return try rows.map { r in
+            PendingWebhookEvent(
+                id: try r.required("id", r.int), payloadID: try r.required("payload_id", r.uuid),
+                itemIndex: Int(try r.required("item_index", r.int)), key: try r.required("event_key", r.string),
+                kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
+                field: try r.required("field", r.string), phoneNumberID: try r.string("phone_number_id"),
+                attempts: Int(try r.required("attempts", r.int)))
+        }.sorted { $0.id < $1.id }
+    }
+
+    package func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.transaction { c in
+            try await c.query("SELECT id, body FROM webhook_payloads WHERE id IN (\(Self.placeholders(ids.count, from: 1)))",
+                              ids.map(SQLValue.uuid))
+        }
+        var out: [UUID: [UInt8]] = [:]
+        for r in rows { out[try r.required("id", r.uuid)] = try r.required("body", r.bytes) }
+        return out
+    }
+
+    package func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws {
+        guard !outcomes.isEmpty else { return }
+        try await database.transaction { c in try await Self.finish(outcomes, now: now, on: c) }
+    }
+
+    /// Marks items done, one UPDATE per distinct (state, outcome, tenant).
+    static func finish(_ outcomes: [WebhookEventOutcome], now: Date, on c: any SQLConnection) async throws {
+        let groups = Dictionary(grouping: outcomes) { "\($0.state.rawValue)|\($0.outcome)|\($0.tenantID?.uuidString ?? "")" }
+        for group in groups.values {
+            let first = group[0]
+            try await c.query("""
+                UPDATE webhook_events SET state = $1, outcome = $2, cliente_id = $3, processed_at = $4, claimed_until = NULL
+                WHERE id IN (\(placeholders(group.count, from: 5)))
+                """, [.text(first.state.rawValue), .text(first.outcome), .optional(first.tenantID), .date(now)]
+                    + group.map { .int($0.eventID) })
+        }
+    }
+
+    package func failEvents(_ ids: [Int64], error: String, now: Date, maxAttempts: Int) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.transaction { c in
+            // Back off: the item becomes claimable again 5 s × attempts later.
+            let retryAt = now.addingTimeInterval(5)
+            try await c.query("""
+                UPDATE webhook_events SET last_error = $1, claimed_until = $2,
+                    state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END
+                WHERE id IN (\(Self.placeholders(ids.count, from: 4)))
+                """, [.text(String(error.prefix(500))), .date(retryAt), .int(Int64(maxAttempts))] + ids.map { .int($0) })
+        }
+    }
+
+    package func webhookEvents(limit: Int) async throws -> [WebhookEventRecord] {
+        let rows = try await database.transaction { c in
+            try await c.query("""
+                SELECT id, event_key, kind, state, outcome, cliente_id, attempts FROM webhook_events ORDER BY id LIMIT $1
+                """, [.int(Int64(limit))])
+        }
+        return try rows.map { r in
+            WebhookEventRecord(
+                id: try r.required("id", r.int), key: try r.required("event_key", r.string),
+                kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
+                state: try r.required("state", r.string), outcome: try r.string("outcome"),
+                tenantID: try r.uuid("cliente_id"), attempts: Int(try r.required("attempts", r.int)))
+        }
+    }
+
+    package func payloadCount() async throws -> Int {
+        let rows = try await database.transaction { c in try await c.query("SELECT count(*) AS n FROM webhook_payloads") }
+        return Int(try rows.first.map { try $0.required("n", $0.int) } ?? 0)
+    }
+
+    // MARK: TenantDirectory
+
+    package func route(phoneNumberID: String) async throws -> PhoneNumberRoute? {
+        let sql: String
+        switch database.dialect {
+        case .postgres:
+            // The SECURITY DEFINER function is the only way the service role reads across tenants.
+            sql = "SELECT waba_account_id, cliente_id, cliente_status FROM liora_route_phone_number($1)"
+        case .sqlite:
+            sql = """
+                SELECT w.id AS waba_account_id, c.id AS cliente_id, c.status AS cliente_status
+                FROM waba_accounts w JOIN clientes c ON c.id = w.cliente_id
+                WHERE w.phone_number_id = $1 AND w.deleted_at IS NULL AND c.deleted_at IS NULL
+                """
+        }
+        let rows = try await database.transaction { c in try await c.query(sql, [.text(phoneNumberID)]) }
+        guard let r = rows.first else { return nil }
+        return PhoneNumberRoute(
+            wabaAccountID: try r.required("waba_account_id", r.uuid), tenantID: try r.required("cliente_id", r.uuid),
+            tenantStatus: TenantStatus(rawValue: try r.required("cliente_status", r.string)) ?? .suspended)
+    }
+
+    package func createTenant(_ new: NewTenant, actor: String, now: Date) async throws -> Tenant {
+        guard SlugRule.isValid(new.slug) else {
+            throw LioraError(.invalidInput, "slug must be 2-63 lowercase letters, digits or hyphens")
+        }
+        do {
+            return try await database.tenantTransaction(new.id) { c in
+                let s = SQLTenantSession(c: c, tenantID: new.id)
+                try await c.query("""
+                    INSERT INTO clientes (id, slug, name, plan, status, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6)
+                    """, [.uuid(new.id), .text(new.slug), .text(new.name), .text(new.plan), .text(new.status.rawValue), .date(now)])
+                try await s.record(TenantEvent(tenantID: new.id, actor: actor, action: "tenant.created",
+                                               payloadJSON: JSONText.object(["slug": new.slug, "plan": new.plan]), createdAt: now))
+                guard let t = try await s.tenant() else { throw StoreError.corrupt("created tenant not readable") }
+                return t
+            }
+        } catch StoreError.uniqueViolation {
+            throw LioraError(.conflict, "a tenant with this slug already exists")
+        }
+    }
+
+    // MARK: TenantScopedStore
+
+    package func withTenant<T: Sendable>(_ tenantID: UUID, _ body: (any TenantSession) async throws -> T) async throws -> T {
+        try await database.tenantTransaction(tenantID) { c in
+            try await body(SQLTenantSession(c: c, tenantID: tenantID))
+        }
+    }
+
+    /// `$from, $from+1, …` for an IN list of `count` values.
+    static func placeholders(_ count: Int, from: Int) -> String {
+        (0..<count).map { "$\(from + $0)" }.joined(separator: ",")
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// Small, safe JSON text for audit payloads (string values only).
+package enum JSONText {
+    package static func object(_ fields: [String: String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

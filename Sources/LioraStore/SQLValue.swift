@@ -1,0 +1,102 @@
+package import Foundation
+
+/// The SQL dialects Liora speaks.
+package enum SQLDialect: String, Sendable { case sqlite, postgres }
+
+/// A value bound to a query parameter, mapped to each dialect's column types:
+/// UUIDs are TEXT on SQLite and `uuid` on PostgreSQL, dates are INTEGER microseconds since
+/// 1970 on SQLite and `timestamptz` on PostgreSQL, JSON is TEXT on SQLite and `jsonb` on PostgreSQL.
+package enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+    case bool(Bool)
+    case uuid(UUID)
+    case date(Date)
+    case json(String)
+
+    package static func optional(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+    package static func optional(_ u: UUID?) -> SQLValue { u.map(SQLValue.uuid) ?? .null }
+    package static func optional(_ d: Date?) -> SQLValue { d.map(SQLValue.date) ?? .null }
+    package static func optional(_ i: Int?) -> SQLValue { i.map { .int(Int64($0)) } ?? .null }
+}
+
+extension Date {
+    /// Microseconds since 1970, the SQLite representation of a timestamp.
+    package var microsecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1_000_000).rounded()) }
+    package init(microsecondsSince1970 us: Int64) { self.init(timeIntervalSince1970: Double(us) / 1_000_000) }
+}
+
+/// A row read from either database, with typed accessors by column name.
+package protocol SQLRow: Sendable {
+    func string(_ column: String) throws -> String?
+    func int(_ column: String) throws -> Int64?
+    func bool(_ column: String) throws -> Bool?
+    func uuid(_ column: String) throws -> UUID?
+    func date(_ column: String) throws -> Date?
+    func bytes(_ column: String) throws -> [UInt8]?
+}
+
+extension SQLRow {
+    /// The column's value, or a storage error naming the column when it is NULL or absent.
+    package func required<T>(_ column: String, _ read: (String) throws -> T?) throws -> T {
+        guard let value = try read(column) else {
+            throw StoreError.corrupt("column \(column) is NULL or missing")
+        }
+        return value
+    }
+}
+
+/// One connection, inside a transaction the database opened for the caller.
+package protocol SQLConnection: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs one statement. Parameters are written `$1`, `$2`, … in both dialects.
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow]
+}
+
+extension SQLConnection {
+    @discardableResult
+    package func query(_ sql: String) async throws -> [any SQLRow] { try await query(sql, []) }
+}
+
+/// A database: SQLite or PostgreSQL behind one interface.
+package protocol SQLDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in a transaction; commits when it returns, rolls back when it throws.
+    @discardableResult
+    func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T
+    /// Runs `body` in a transaction scoped to one tenant. On PostgreSQL the tenant is set with
+    /// `set_config('app.cliente_id', id, true)` (transaction-local), which row-level security reads.
+    func tenantTransaction<T: Sendable>(_ tenant: UUID, _ body: (any SQLConnection) async throws -> T) async throws -> T
+    /// Runs one statement outside an explicit transaction (DDL for migrations, health checks).
+    @discardableResult
+    func withConnection<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T
+    func close() async
+}
+
+/// Errors from the stores. `description` is safe to show; `debugDescription` has the detail.
+package enum StoreError: Error, CustomStringConvertible, CustomDebugStringConvertible {
+    case corrupt(String)
+    case unavailable(String)
+    case uniqueViolation(String)
+    case migration(String)
+    case insecureRole(String)
+
+    package var description: String {
+        switch self {
+        case .corrupt: "stored data could not be read"
+        case .unavailable: "the database is not reachable"
+        case .uniqueViolation: "a record with the same key already exists"
+        case .migration(let m): "migration failed: \(m)"
+        case .insecureRole(let m): m
+        }
+    }
+
+    package var debugDescription: String {
+        switch self {
+        case .corrupt(let d), .unavailable(let d), .uniqueViolation(let d), .migration(let d), .insecureRole(let d): d
+        }
+    }
+}

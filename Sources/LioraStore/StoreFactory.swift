@@ -1,0 +1,47 @@
+import Foundation
+package import LioraCore
+package import Logging
+
+/// Opens the configured database and checks, on PostgreSQL, that the service's role is one
+/// row-level security actually binds.
+package enum StoreFactory {
+    package static func openDatabase(_ url: DatabaseURL, logger: Logger, maximumConnections: Int = 20) async throws -> any SQLDatabase {
+        switch url {
+        case .sqlite(let path): return try await LioraSQLiteDatabase.open(path: path, logger: logger)
+        case .postgres(let location):
+            return LioraPostgresDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
+        }
+    }
+
+    /// Refuses (fail closed) a PostgreSQL role that is superuser, has BYPASSRLS, or owns the
+    /// tables: any of these would silently turn tenant isolation off.
+    package static func checkServiceRole(_ database: any SQLDatabase) async throws {
+        guard database.dialect == .postgres else { return }
+        let rows = try await database.withConnection { c in
+            try await c.query("""
+                SELECT current_user::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
+                    (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'public' AND t.tableowner = current_user) AS owned
+                FROM pg_roles r WHERE r.rolname = current_user
+                """)
+        }
+        guard let r = rows.first else { throw StoreError.insecureRole("cannot read the database role") }
+        let name = try r.string("name") ?? "?"
+        if try r.bool("superuser") == true || r.bool("bypassrls") == true || (r.int("owned") ?? 0) > 0 {
+            throw StoreError.insecureRole(
+                "LIORA_DATABASE_URL: role \(name) is a superuser, has BYPASSRLS or owns the tables, so row-level security would not apply; connect as a plain role and run migrations with LIORA_MIGRATION_DATABASE_URL (see docs/runbook.md)")
+        }
+    }
+
+    /// Grants the service role what it needs on the schema the migration role owns.
+    package static func grantServiceRole(_ migrationDatabase: any SQLDatabase, serviceRole: String) async throws {
+        guard migrationDatabase.dialect == .postgres else { return }
+        let role = "\"" + serviceRole.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        try await migrationDatabase.withConnection { c in
+            try await c.query("GRANT USAGE ON SCHEMA public TO \(role)")
+            try await c.query("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role)")
+            try await c.query("REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM \(role)")
+            try await c.query("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(role)")
+            try await c.query("GRANT EXECUTE ON FUNCTION liora_route_phone_number(text) TO \(role)")
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+let appSecret = "test-app-secret-0123456789"
+let verifyToken = "verify-me-please"
+let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+struct FixedClock: LioraClock { var now: Date }
+
+/// Collects every log line the service writes, to prove what never appears in them.
+final class LogRecorder: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+    var all: [String] { lines.withLockedValue { $0 } }
+
+    func logger() -> Logger {
+        var l = Logger(label: "liora-test") { _ in Handler(recorder: self) }
+        l.logLevel = .trace
+        return l
+    }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let meta = event.metadata.map { " \($0)" } ?? ""
+            recorder.lines.withLockedValue { $0.append("\(event.level) \(event.message)\(meta) \(self.metadata)") }
+        }
+    }
+}
+
+/// A running Liora on 127.0.0.1 (random port) over a fresh database of `backend`.
+struct Harness {
+    let client: any TestClientProtocol
+    let components: LioraComponents
+    let test: TestStore
+
+    var store: SQLStore { test.store }
+
+    static func run(
+        _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
+        runProcessor: Bool = false, logs: LogRecorder = LogRecorder(),
+        _ body: @Sendable @escaping (Harness) async throws -> Void
+    ) async throws {
+        try await TestDatabases.withStore(backend) { test in
+            let config = Configuration(host: "127.0.0.1", port: 0, metaAppSecret: appSecret.map(Secret.init),
+                                       metaVerifyToken: verifyToken.map(Secret.init))
+            var options = LioraAppOptions(runProcessor: runProcessor)
+            options.processorIdlePoll = .milliseconds(50)
+            let (app, components) = buildApplication(
+                configuration: config, store: test.store, databaseDialect: test.database.dialect,
+                clock: FixedClock(now: t0), options: options, logger: logs.logger())
+            try await app.test(.live) { client in
+                try await body(Harness(client: client, components: components, test: test))
+            }
+        }
+    }
+
+    /// POSTs a body to /webhook/meta signed with `secret` (or with the given raw header).
+    func post(_ body: Data, secret: String? = appSecret, signature: String? = nil, path: String = "/webhook/meta")
+        async throws -> TestResponse
+    {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let signature {
+            headers[HTTPField.Name("X-Hub-Signature-256")!] = signature
+        } else if let secret {
+            headers[HTTPField.Name("X-Hub-Signature-256")!] = WebhookSignatureVerifier.signature(for: body, secret: Secret(secret))
+        }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    /// Processes everything stored (deterministic stand-in for the background service).
+    @discardableResult
+    func process() async throws -> Int { try await components.processor.runUntilIdle() }
+
+    /// A tenant with one WhatsApp number.
+    func tenant(status: TenantStatus = .active) async throws -> (tenant: Tenant, phone: String, account: WabaAccount) {
+        let id = UUID()
+        let tenant = try await store.createTenant(
+            NewTenant(id: id, slug: "shop-\(id.uuidString.prefix(8).lowercased())", name: "Shop", status: status),
+            actor: "test", now: t0)
+        let phone = String(UInt64.random(in: 100_000_000_000_000...999_999_999_999_999))
+        let account = try await store.withTenant(id) { s throws in
+            try await s.addWabaAccount(NewWabaAccount(wabaID: "200000000000001", phoneNumberID: phone, displayPhoneNumber: "15550001111"),
+                                       actor: "test", now: t0)
+        }
+        return (tenant, phone, account)
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    /// The `error.code` of a JSON error body.
+    var errorCode: String? {
+        struct E: Decodable { struct I: Decodable { let code: String; let message: String }; let error: I }
+        return try? JSONDecoder().decode(E.self, from: Data(text.utf8)).error.code
+    }
+}

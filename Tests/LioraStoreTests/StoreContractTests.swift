@@ -1,0 +1,169 @@
+import Foundation
+import LioraCore
+import LioraStore
+import LioraTestSupport
+import Testing
+
+/// One contract, run against SQLite and PostgreSQL.
+@Suite("Store contract")
+struct StoreContractTests {
+    @Test("tenants: created with an audit record; slug unique case-insensitively; bad slug refused", arguments: TestBackend.available)
+    func tenants(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, _) = try await makeTenant(t.store, slug: "acme-shop")
+            #expect(tenant.status == .active)
+            #expect(tenant.slug == "acme-shop")
+            let reread = try await t.store.withTenant(tenant.id) { try await $0.tenant() }
+            #expect(reread == tenant)
+            let events = try await t.store.withTenant(tenant.id) { try await $0.tenantEvents(limit: 10) }
+            #expect(events.map(\.action) == ["tenant.created", "waba.registered"])
+            #expect(events[0].actor == "test")
+
+            await #expect(throws: LioraError(.conflict, "a tenant with this slug already exists")) {
+                _ = try await t.store.createTenant(NewTenant(slug: "acme-shop", name: "Other"), actor: "test", now: t0)
+            }
+            await #expect(throws: LioraError.self) {
+                _ = try await t.store.createTenant(NewTenant(slug: "Acme Shop!", name: "Bad"), actor: "test", now: t0)
+            }
+        }
+    }
+
+    @Test("tenant status changes are stored and audited", arguments: TestBackend.available)
+    func tenantStatus(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { try await $0.setTenantStatus(.suspended, actor: "admin", now: t0.addingTimeInterval(1)) }
+            let route = try await t.store.route(phoneNumberID: account.phoneNumberID)
+            #expect(route == PhoneNumberRoute(wabaAccountID: account.id, tenantID: tenant.id, tenantStatus: .suspended))
+            let actions = try await t.store.withTenant(tenant.id) { try await $0.tenantEvents(limit: 10) }.map(\.action)
+            #expect(actions.last == "tenant.status_changed")
+        }
+    }
+
+    @Test("a phone number id belongs to one live account across all tenants", arguments: TestBackend.available)
+    func phoneNumberUnique(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (_, account) = try await makeTenant(t.store)
+            let (other, _) = try await makeTenant(t.store)
+            await #expect(throws: LioraError(.conflict, "this phone number is already registered")) {
+                _ = try await t.store.withTenant(other.id) { s throws in
+                    try await s.addWabaAccount(NewWabaAccount(wabaID: "x", phoneNumberID: account.phoneNumberID, displayPhoneNumber: "1"),
+                                               actor: "test", now: t0)
+                }
+            }
+            #expect(try await t.store.route(phoneNumberID: "no-such-number") == nil)
+        }
+    }
+
+    @Test("user context: created once per tenant and wa_id, then updated", arguments: TestBackend.available)
+    func userContexts(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            let first = try await t.store.withTenant(a.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: "Ana", messageAt: t0, now: t0)
+            }
+            #expect(first.created)
+            #expect(first.context.messageCount == 1)
+            #expect(first.context.windowStartedAt == t0)
+            let later = t0.addingTimeInterval(3600)
+            let second = try await t.store.withTenant(a.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: nil, messageAt: later, now: later)
+            }
+            #expect(!second.created)
+            #expect(second.context.id == first.context.id)
+            #expect(second.context.messageCount == 2)
+            #expect(second.context.profileName == "Ana")
+            #expect(second.context.windowStartedAt == later)
+            #expect(second.context.isWindowOpen(at: later.addingTimeInterval(23 * 3600)))
+            #expect(!second.context.isWindowOpen(at: later.addingTimeInterval(25 * 3600)))
+            // An older, late-arriving message never moves the window back.
+            let late = try await t.store.withTenant(a.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: nil, messageAt: t0, now: later)
+            }
+            #expect(late.context.windowStartedAt == later)
+            // The same person messaging another business has a separate context there.
+            let inB = try await t.store.withTenant(b.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: "Ana B", messageAt: t0, now: t0)
+            }
+            #expect(inB.created)
+            #expect(inB.context.id != first.context.id)
+            #expect(try await t.store.withTenant(a.id) { try await $0.userContexts() }.count == 1)
+        }
+    }
+
+    @Test("conversation log: a message is logged once; statuses never move backwards", arguments: TestBackend.available)
+    func conversationLog(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { s throws in
+                let ctx = try await s.touchUserContext(waID: "34600111222", profileName: nil, messageAt: t0, now: t0).context
+                let entry = ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
+                                                 direction: .inbound, waMessageID: "wamid.IN1", messageType: "text",
+                                                 body: "hola", status: "received", createdAt: t0)
+                #expect(try await s.appendLog(entry))
+                #expect(try await s.appendLog(ConversationLogEntry(
+                    tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id, direction: .inbound,
+                    waMessageID: "wamid.IN1", messageType: "text", body: "hola", status: "received", createdAt: t0)) == false)
+                #expect(try await s.appendLog(ConversationLogEntry(
+                    tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id, direction: .outbound,
+                    waMessageID: "wamid.OUT1", messageType: "text", body: "¡Hola!", status: "accepted", createdAt: t0)))
+                #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.OUT1", status: "read", rank: 3, at: t0)))
+                #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.OUT1", status: "delivered", rank: 2, at: t0)) == false)
+                #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.NOPE", status: "read", rank: 3, at: t0)) == false)
+                // Inbound rows are never touched by statuses.
+                #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.IN1", status: "read", rank: 3, at: t0)) == false)
+                let logs = try await s.conversationLogs(limit: 10)
+                #expect(logs.count == 2)
+                let out = try #require(logs.first { $0.direction == .outbound })
+                #expect(out.status == "read")
+                #expect(out.body == "¡Hola!")
+            }
+        }
+    }
+
+    @Test("inbox: stores bodies and items in one go; a retried item is not stored twice", arguments: TestBackend.available)
+    func inboxDedup(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let counts = try await t.store.store([delivery(["m:1", "m:2"]), delivery(["m:2", "s:9:read"]), delivery(["m:1"])])
+            #expect(counts == [2, 1, 0])
+            #expect(try await t.store.payloadCount() == 3)
+            let events = try await t.store.webhookEvents(limit: 10)
+            #expect(events.map(\.key) == ["m:1", "m:2", "s:9:read"])
+            #expect(events.allSatisfy { $0.state == "pending" })
+            #expect(try await t.store.store([delivery(["m:1", "m:2"])]) == [0])
+        }
+    }
+
+    @Test("inbox: claims in order under a lease, re-claims after the lease, retries then fails", arguments: TestBackend.available)
+    func inboxClaims(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let d = delivery(["m:a", "m:b", "m:c"])
+            _ = try await t.store.store([d])
+            let claimed = try await t.store.claimPendingEvents(limit: 2, now: t0, lease: 60)
+            #expect(claimed.map(\.key) == ["m:a", "m:b"])
+            #expect(claimed.map(\.itemIndex) == [0, 1])
+            #expect(claimed.allSatisfy { $0.payloadID == d.id && $0.attempts == 1 })
+            // Leased items are not handed out again while the lease runs...
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(1), lease: 60).map(\.key) == ["m:c"])
+            // ...but are after it runs out (the worker crashed).
+            let again = try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(61), lease: 60)
+            #expect(again.map(\.key) == ["m:a", "m:b"])
+            #expect(again.allSatisfy { $0.attempts == 2 })
+            #expect(try await t.store.payloadBodies([d.id]) == [d.id: d.body])
+
+            try await t.store.finishEvents([.init(eventID: again[0].id, state: .ignored, outcome: "unknown_phone_number")],
+                                           now: t0.addingTimeInterval(62))
+            try await t.store.failEvents([again[1].id], error: "boom", now: t0.addingTimeInterval(62), maxAttempts: 3)
+            // A failed item waits out its back-off (m:c's lease has run out meanwhile)...
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(63), lease: 60).map(\.key) == ["m:c"])
+            // ...then is retried, and becomes `failed` at maxAttempts.
+            let retry = try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(200), lease: 60)
+            #expect(retry.map(\.key) == ["m:b", "m:c"])
+            try await t.store.failEvents([retry[0].id], error: "boom", now: t0.addingTimeInterval(200), maxAttempts: 3)
+            let records = try await t.store.webhookEvents(limit: 10)
+            #expect(records.map(\.state) == ["ignored", "failed", "pending"])
+            #expect(records[0].outcome == "unknown_phone_number")
+        }
+    }
+}

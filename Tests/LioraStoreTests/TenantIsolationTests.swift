@@ -1,0 +1,95 @@
+import Foundation
+import LioraCore
+import LioraStore
+import LioraTestSupport
+import Testing
+
+@Suite("Tenant isolation")
+struct TenantIsolationTests {
+    /// Two tenants with a user, a log line and an audit trail each.
+    private func twoTenants(_ store: SQLStore) async throws -> (a: Tenant, b: Tenant) {
+        let (a, accountA) = try await makeTenant(store)
+        let (b, accountB) = try await makeTenant(store)
+        for (tenant, account, wa) in [(a, accountA, "111"), (b, accountB, "222")] {
+            try await store.withTenant(tenant.id) { s throws in
+                let ctx = try await s.touchUserContext(waID: wa, profileName: nil, messageAt: t0, now: t0).context
+                try await s.appendLog(ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
+                                                           direction: .inbound, waMessageID: "wamid.\(wa)", messageType: "text",
+                                                           body: "secret of \(wa)", status: "received", createdAt: t0))
+            }
+        }
+        return (a, b)
+    }
+
+    @Test("a tenant session sees only its own rows", arguments: TestBackend.available)
+    func sessionScoped(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, b) = try await twoTenants(t.store)
+            try await t.store.withTenant(a.id) { s throws in
+                #expect(try await s.userContexts().map(\.waID) == ["111"])
+                #expect(try await s.conversationLogs(limit: 10).map(\.body) == ["secret of 111"])
+                #expect(try await s.wabaAccounts().allSatisfy { $0.tenantID == a.id })
+                #expect(try await s.tenantEvents(limit: 10).allSatisfy { $0.tenantID == a.id })
+                #expect(try await s.userContext(waID: "222") == nil)
+                // Statuses for B's messages do nothing from A.
+                #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.222", status: "read", rank: 3, at: t0)) == false)
+            }
+            #expect(try await t.store.withTenant(b.id) { try await $0.tenant() }?.id == b.id)
+        }
+    }
+
+    @Test("PostgreSQL: row-level security stops hand-written queries from crossing tenants",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func rowLevelSecurity(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, b) = try await twoTenants(t.store)
+            // Inside A's transaction, a query with no WHERE at all still sees only A.
+            let seen = try await t.database.tenantTransaction(a.id) { c in
+                try await c.query("SELECT cliente_id, body FROM conversation_logs").map { try $0.uuid("cliente_id") }
+            }
+            #expect(seen == [a.id])
+            let tenants = try await t.database.tenantTransaction(a.id) { c in
+                try await c.query("SELECT id FROM clientes").map { try $0.uuid("id") }
+            }
+            #expect(tenants == [a.id])
+            // With no tenant set, nothing tenant-owned is visible.
+            for table in ["clientes", "usuarios", "user_contexts", "waba_accounts", "convo_states", "conversation_logs", "tenant_events"] {
+                let n = try await t.database.transaction { c in try await c.query("SELECT count(*) AS n FROM \(table)") }
+                #expect(try n.first?.int("n") == 0, "\(table) visible without a tenant")
+            }
+            // Writing a row for B from A's transaction is refused by the policy.
+            await #expect(throws: (any Error).self) {
+                try await t.database.tenantTransaction(a.id) { c in
+                    try await c.query("""
+                        INSERT INTO tenant_events (id, cliente_id, actor, action, payload, created_at) VALUES ($1, $2, 'x', 'y', '{}', now())
+                        """, [.uuid(UUID()), .uuid(b.id)])
+                }
+            }
+            // Updating B's rows from A changes nothing.
+            let updated = try await t.database.tenantTransaction(a.id) { c in
+                try await c.query("UPDATE conversation_logs SET body = 'x' WHERE cliente_id = $1 RETURNING id", [.uuid(b.id)])
+            }
+            #expect(updated.isEmpty)
+            // The tenant setting is transaction-local: it does not leak to the next transaction.
+            let leaked = try await t.database.transaction { c in
+                try await c.query("SELECT current_setting('app.cliente_id', true) AS v")
+            }
+            #expect(try (leaked.first?.string("v") ?? "").isEmpty)
+        }
+    }
+
+    @Test("PostgreSQL: the service role is accepted, the schema owner is refused",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func serviceRoleCheck(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            try await StoreFactory.checkServiceRole(t.database)
+            guard case .postgres(let loc) = t.url, let cluster = PostgresTestCluster.fromEnvironment else {
+                Issue.record("not a PostgreSQL store"); return
+            }
+            let owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: loc.database), maximumConnections: 1,
+                                              logger: TestDatabases.logger)
+            await #expect(throws: StoreError.self) { try await StoreFactory.checkServiceRole(owner) }
+            await owner.close()
+        }
+    }
+}
