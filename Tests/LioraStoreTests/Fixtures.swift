@@ -18,7 +18,7 @@ func makeTenant(_ store: SQLStore, slug: String? = nil, status: TenantStatus = .
     let phone = String(UInt64.random(in: 100_000_000_000_000...999_999_999_999_999))
     let account = try await store.withTenant(id) { s throws in
         try await s.addWabaAccount(NewWabaAccount(wabaID: "waba-\(phone)", phoneNumberID: phone, displayPhoneNumber: "1555\(phone.suffix(7))"),
-                                   actor: "test", now: t0)
+                                   actor: "test", now: t0.addingTimeInterval(0.001))
     }
     return (tenant, account)
 }

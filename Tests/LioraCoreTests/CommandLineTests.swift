@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// Runs the built `liora` binary as an operator would.
+@Suite("liora command line")
+struct CommandLineTests {
+    static let binary: URL = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/liora")
+    }()
+
+    struct Run { let status: Int32; let stderr: String }
+
+    static func run(_ args: [String], env: [String: String], in dir: URL) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        p.currentDirectoryURL = dir
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    static func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("a malformed variable stops serve before it binds, with one line naming it",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)),
+          arguments: [("LIORA_PORT", "http"), ("LIORA_DATABASE_URL", "mysql://nope"), ("LIORA_LOG_LEVEL", "chatty")])
+    func badVariable(variable: String, value: String) throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(["serve"], env: [variable: value], in: dir)
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("liora: \(variable): ") == true)
+        // Nothing was created: it stopped before touching the database.
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+    }
+
+    @Test("migrate applies pending migrations once and reports progress",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func migrate() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let env = ["LIORA_LOG_LEVEL": "error"]
+        let status = try Self.run(["migrate", "--status"], env: env, in: dir)
+        #expect(status.status == 0)
+        #expect(status.stderr.contains("pending: 0001_foundation.sql"))
+        let first = try Self.run(["migrate"], env: env, in: dir)
+        #expect(first.status == 0)
+        #expect(first.stderr.contains("applying 0001_foundation.sql"))
+        #expect(first.stderr.contains("applied 1 migration(s)"))
+        let second = try Self.run(["migrate"], env: env, in: dir)
+        #expect(second.stderr.contains("database is up to date"))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora/liora.sqlite").path))
+    }
+}

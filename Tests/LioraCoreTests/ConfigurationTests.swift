@@ -1,0 +1,105 @@
+import Foundation
+import LioraCore
+import Logging
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("defaults match DESIGN.md")
+    func defaults() throws {
+        let c = try Configuration.load(environment: [:])
+        #expect(c.host == "127.0.0.1")
+        #expect(c.port == 8080)
+        #expect(c.databaseURL == .sqlite(path: ".liora/liora.sqlite"))
+        #expect(c.migrationDatabaseURL == c.databaseURL)
+        #expect(c.graphBaseURL.absoluteString == "https://graph.facebook.com")
+        #expect(c.graphAPIVersion == "v23.0")
+        #expect(c.publicBaseURL.absoluteString == "http://127.0.0.1:8080")
+        #expect(c.metaAppSecret == nil)
+        #expect(c.logLevel == .info)
+    }
+
+    @Test("every variable is read")
+    func reads() throws {
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        let c = try Configuration.load(environment: [
+            "LIORA_HOST": "0.0.0.0", "LIORA_PORT": "9090",
+            "LIORA_DATABASE_URL": "postgres://app:p%40ss@db.internal:6543/liora?sslmode=require",
+            "LIORA_MIGRATION_DATABASE_URL": "postgres://owner:x@db.internal/liora",
+            "LIORA_META_APP_SECRET": "s", "LIORA_META_VERIFY_TOKEN": "v",
+            "LIORA_GRAPH_BASE_URL": "http://127.0.0.1:9999", "LIORA_GRAPH_API_VERSION": "v24.0",
+            "LIORA_PUBLIC_BASE_URL": "https://liora.example", "LIORA_MASTER_KEY": key,
+            "LIORA_JWT_SECRET": String(repeating: "j", count: 32), "LIORA_LOG_LEVEL": "DEBUG",
+        ])
+        #expect(c.host == "0.0.0.0")
+        #expect(c.port == 9090)
+        guard case .postgres(let pg) = c.databaseURL else { Issue.record("not postgres"); return }
+        #expect(pg.host == "db.internal")
+        #expect(pg.port == 6543)
+        #expect(pg.username == "app")
+        #expect(pg.password?.value == "p@ss")
+        #expect(pg.database == "liora")
+        #expect(pg.tls == .require)
+        guard case .postgres(let owner) = c.migrationDatabaseURL else { Issue.record("not postgres"); return }
+        #expect(owner.port == 5432)
+        #expect(c.metaAppSecret?.value == "s")
+        #expect(c.graphAPIVersion == "v24.0")
+        #expect(c.publicBaseURL.absoluteString == "https://liora.example")
+        #expect(c.logLevel == .debug)
+    }
+
+    @Test("a malformed value names its variable and never echoes a secret", arguments: [
+        ("LIORA_PORT", "abc"), ("LIORA_PORT", "0"), ("LIORA_PORT", "70000"),
+        ("LIORA_DATABASE_URL", "mysql://x/y"), ("LIORA_DATABASE_URL", "postgres://host-without-db"),
+        ("LIORA_DATABASE_URL", "postgres://u@h:99999/db"), ("LIORA_DATABASE_URL", "sqlite:"),
+        ("LIORA_MIGRATION_DATABASE_URL", "nope"),
+        ("LIORA_GRAPH_BASE_URL", "ftp://graph"), ("LIORA_GRAPH_BASE_URL", "not a url"),
+        ("LIORA_GRAPH_API_VERSION", "23"), ("LIORA_GRAPH_API_VERSION", "v23"),
+        ("LIORA_PUBLIC_BASE_URL", "liora.example"),
+        ("LIORA_MASTER_KEY", "c2hvcnQ="), ("LIORA_MASTER_KEY", "!!not base64!!"),
+        ("LIORA_JWT_SECRET", "too-short-secret"),
+        ("LIORA_LOG_LEVEL", "loud"),
+    ])
+    func malformed(variable: String, value: String) {
+        do {
+            _ = try Configuration.load(environment: [variable: value])
+            Issue.record("\(variable)=\(value) was accepted")
+        } catch {
+            #expect(error.variable == variable)
+            #expect(error.description.hasPrefix("\(variable): "))
+            #expect(!error.description.contains("\n"))
+            if variable == "LIORA_MASTER_KEY" || variable == "LIORA_JWT_SECRET" {
+                #expect(!error.description.contains(value))
+            }
+        }
+    }
+
+    @Test("secrets redact themselves wherever they are printed")
+    func secretsRedact() throws {
+        let s = Secret("canary-7f3a")
+        #expect("\(s)" == "<redacted>")
+        #expect(String(reflecting: s) == "<redacted>")
+        let c = try Configuration.load(environment: ["LIORA_META_APP_SECRET": "canary-7f3a",
+                                                     "LIORA_DATABASE_URL": "postgres://u:canary-7f3a@h/db"])
+        #expect(!"\(c)".contains("canary-7f3a"))
+        #expect(!String(reflecting: c).contains("canary-7f3a"))
+        #expect(!c.databaseURL.description.contains("canary-7f3a"))
+    }
+
+    @Test("slugs: lowercase letters, digits and hyphens")
+    func slugs() {
+        for ok in ["demo", "acme-shop", "a1", String(repeating: "x", count: 63)] { #expect(SlugRule.isValid(ok), "\(ok)") }
+        for bad in ["", "a", "-lead", "Upper", "with space", "ñandú", String(repeating: "x", count: 64)] {
+            #expect(!SlugRule.isValid(bad), "\(bad)")
+        }
+    }
+
+    @Test("the 24-hour window opens with the user's last message")
+    func window() {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let ctx = UserContext(id: UUID(), tenantID: UUID(), waID: "1", profileName: nil, language: "es", lastIntent: nil,
+                              windowStartedAt: start, lastMessageAt: start, messageCount: 1, createdAt: start)
+        #expect(ctx.isWindowOpen(at: start.addingTimeInterval(24 * 3600 - 1)))
+        #expect(!ctx.isWindowOpen(at: start.addingTimeInterval(24 * 3600)))
+    }
+}

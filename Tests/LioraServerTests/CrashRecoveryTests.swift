@@ -1,0 +1,58 @@
+import HummingbirdTesting
+import Foundation
+import HTTPTypes
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import Testing
+
+@Suite("Nothing acknowledged is lost")
+struct CrashRecoveryTests {
+    @Test("a webhook acknowledged before a crash is processed after restart, exactly once", arguments: TestBackend.available)
+    func crashBetweenAckAndProcessing(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "999", id: "wamid.CR1")).status == .ok)
+            // A worker claims the item and dies before finishing: its lease is held, nothing applied.
+            let claimed = try await h.store.claimPendingEvents(limit: 10, now: t0, lease: 60)
+            #expect(claimed.map(\.key) == ["m:wamid.CR1"])
+            #expect(try await h.process() == 0)  // still leased by the dead worker
+
+            // A restarted processor, a minute later, finds it again.
+            let restarted = WebhookProcessor(store: h.store, clock: FixedClock(now: t0.addingTimeInterval(61)),
+                                             metrics: LioraMetrics(), logger: TestDatabases.logger)
+            #expect(try await restarted.runUntilIdle() == 1)
+            #expect(try await restarted.runUntilIdle() == 0)
+            try await h.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.conversationLogs(limit: 10).map(\.waMessageID) == ["wamid.CR1"])
+                #expect(try await s.userContext(waID: "999")?.messageCount == 1)
+            }
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.state) == ["processed"])
+            #expect(events[0].attempts == 2)
+        }
+    }
+
+    @Test("many concurrent deliveries are all stored and each answered once", arguments: TestBackend.available)
+    func concurrentDeliveries(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<64 {
+                    group.addTask {
+                        try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "55\(i % 8)", id: "wamid.CC\(i)")).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 64)
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(try await h.store.payloadCount() == 64)
+            #expect(try await h.process() == 64)
+            let users = try await h.store.withTenant(tenant.id) { try await $0.userContexts() }
+            #expect(users.count == 8)
+            #expect(users.map(\.messageCount).reduce(0, +) == 64)
+        }
+    }
+}
