@@ -34,16 +34,7 @@ package final class LioraPostgresDatabase: SQLDatabase {
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         try await client.withConnection { conn in
-            let c = PostgresSQLConnection(connection: conn, logger: logger)
-            try await c.query("BEGIN")
-            do {
-                let result = try await body(c)
-                try await c.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await c.query("ROLLBACK")
-                throw error
-            }
+            try await SQLConnectionTransaction.run(on: PostgresSQLConnection(connection: conn, logger: logger), begin: "BEGIN", body)
         }
     }
 

@@ -100,3 +100,18 @@ package enum StoreError: Error, CustomStringConvertible, CustomDebugStringConver
         }
     }
 }
+
+/// BEGIN, the body, COMMIT — or ROLLBACK when the body (or the commit) throws.
+enum SQLConnectionTransaction {
+    nonisolated(nonsending) static func run<T: Sendable>(on c: any SQLConnection, begin: String, _ body: (any SQLConnection) async throws -> T) async throws -> T {
+        try await c.query(begin)
+        do {
+            let result = try await body(c)
+            try await c.query("COMMIT")
+            return result
+        } catch {
+            _ = try? await c.query("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -41,16 +41,8 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         try await lock.withLock {
-            let c = SQLiteSQLConnection(connection: connection)
-            try await c.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(c)
-                try await c.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await c.query("ROLLBACK")
-                throw error
-            }
+            // IMMEDIATE: take the write lock up front, so a transaction never fails half-way on upgrade.
+            try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(connection: connection), begin: "BEGIN IMMEDIATE", body)
         }
     }
 
