@@ -75,7 +75,9 @@ package struct Migrator: Sendable {
 
     /// The migrations not yet applied (after the same checks `migrate` makes).
     package func pending() async throws -> [Migration] {
-        try await ensureLedger()
+        // Read-only: the service role may not create tables (PostgreSQL checks CREATE on the
+        // schema even for IF NOT EXISTS), so a missing ledger simply means nothing is applied.
+        guard try await ledgerExists() else { return migrations }
         let applied = try await appliedChecksums()
         try verify(applied: applied)
         return migrations.filter { applied[$0.version] == nil }
@@ -89,6 +91,14 @@ package struct Migrator: Sendable {
                     version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at \(ts) NOT NULL)
                 """)
         }
+    }
+
+    private func ledgerExists() async throws -> Bool {
+        let sql = database.dialect == .postgres
+            ? "SELECT to_regclass('schema_migrations')::text AS name"
+            : "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        let rows = try await database.withConnection { c in try await c.query(sql) }
+        return try rows.first?.string("name") != nil
     }
 
     private func appliedChecksums() async throws -> [Int: String] {

@@ -83,6 +83,8 @@ struct TenantIsolationTests {
     func serviceRoleCheck(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
             try await StoreFactory.checkServiceRole(t.database)
+            // What `liora serve` asks at start-up, as the service role (which may not create tables).
+            #expect(try await Migrator(database: t.database, logger: TestDatabases.logger).pending().isEmpty)
             guard case .postgres(let loc) = t.url, let cluster = PostgresTestCluster.fromEnvironment else {
                 Issue.record("not a PostgreSQL store"); return
             }
