@@ -73,3 +73,37 @@ public struct OutboundStatusUpdate: Sendable, Equatable {
         self.waMessageID = waMessageID; self.status = status; self.rank = rank; self.at = at; self.errorCode = errorCode
     }
 }
+
+/// One user's messages seen in a batch: how many, the latest time, the profile name Meta sent.
+public struct UserContextTouch: Sendable, Equatable {
+    public var waID: String
+    public var profileName: String?
+    public var messageAt: Date
+    public var messages: Int
+
+    public init(waID: String, profileName: String?, messageAt: Date, messages: Int = 1) {
+        self.waID = waID; self.profileName = profileName; self.messageAt = messageAt; self.messages = messages
+    }
+
+    /// Folds many touches into one per user (latest time and name win, counts add up).
+    public static func merged(_ touches: [UserContextTouch]) -> [UserContextTouch] {
+        var order: [String] = []
+        var byUser: [String: UserContextTouch] = [:]
+        for t in touches {
+            if var m = byUser[t.waID] {
+                m.messages += t.messages
+                if t.messageAt >= m.messageAt {
+                    m.messageAt = t.messageAt
+                    m.profileName = t.profileName ?? m.profileName
+                } else if m.profileName == nil {
+                    m.profileName = t.profileName
+                }
+                byUser[t.waID] = m
+            } else {
+                byUser[t.waID] = t
+                order.append(t.waID)
+            }
+        }
+        return order.map { byUser[$0]! }
+    }
+}

@@ -24,8 +24,8 @@ public struct WebhookDelivery: Sendable {
     public var body: [UInt8]
     public var items: [IngestItem]
 
-    public init(id: UUID = UUID(), receivedAt: Date, wabaAccountID: UUID? = nil, body: [UInt8], items: [IngestItem]) {
-        self.id = id; self.receivedAt = receivedAt; self.wabaAccountID = wabaAccountID; self.body = body; self.items = items
+    public init(id: UUID? = nil, receivedAt: Date, wabaAccountID: UUID? = nil, body: [UInt8], items: [IngestItem]) {
+        self.id = id ?? UUID.timeOrdered(at: receivedAt); self.receivedAt = receivedAt; self.wabaAccountID = wabaAccountID; self.body = body; self.items = items
     }
 }
 
@@ -39,11 +39,13 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     public var field: String
     public var phoneNumberID: String?
     public var attempts: Int
+    /// The raw webhook body the item came in (shared by the items of one delivery).
+    public var body: [UInt8]
 
     public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
-                phoneNumberID: String?, attempts: Int) {
+                phoneNumberID: String?, attempts: Int, body: [UInt8] = []) {
         self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
-        self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts
+        self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts; self.body = body
     }
 }
 

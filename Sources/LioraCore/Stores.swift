@@ -7,8 +7,8 @@ public protocol WebhookInbox: Sendable {
     /// Stores the deliveries in one transaction (group commit). Returns, per delivery, how many of
     /// its items were new; an item whose key is already stored (a retry) is not stored again.
     func store(_ deliveries: [WebhookDelivery]) async throws -> [Int]
-    /// Claims up to `limit` pending items in id order under a lease until `now + lease` seconds;
-    /// an item whose lease ran out (a crashed worker) is claimed again.
+    /// Claims up to `limit` pending items in id order under a lease until `now + lease` seconds,
+    /// each with its raw body; an item whose lease ran out (a crashed worker) is claimed again.
     func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent]
     /// The raw bodies with these ids.
     func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]]
@@ -43,14 +43,16 @@ public protocol TenantSession: Sendable {
     /// Registers a phone number; a number live on any account of any tenant is a conflict.
     func addWabaAccount(_ account: NewWabaAccount, actor: String, now: Date) async throws -> WabaAccount
     func wabaAccounts() async throws -> [WabaAccount]
-    /// Loads or creates the user's context and records a message from them at `messageAt`
-    /// (opens the 24-hour window, counts the message).
-    func touchUserContext(waID: String, profileName: String?, messageAt: Date, now: Date) async throws -> (context: UserContext, created: Bool)
+    /// Loads or creates each user's context and records their messages (the latest message time
+    /// opens the 24-hour window; an older one never moves it back). One statement for the batch.
+    /// Returns each user's context and whether it was created now, by `wa_id`.
+    func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
     func userContext(waID: String) async throws -> UserContext?
     func userContexts() async throws -> [UserContext]
-    /// Appends to `conversation_logs`; false when the same message (direction + id) is already there.
+    /// Appends to `conversation_logs` in one statement; returns how many were new (a message
+    /// already logged with the same direction and id is skipped).
     @discardableResult
-    func appendLog(_ entry: ConversationLogEntry) async throws -> Bool
+    func appendLogs(_ entries: [ConversationLogEntry]) async throws -> Int
     /// Applies a delivery status to the matching outbound log row; false when there is none or
     /// the row already has a later status.
     @discardableResult
@@ -60,6 +62,21 @@ public protocol TenantSession: Sendable {
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// Marks inbox items done in the same transaction as the work they caused (exactly once).
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
+}
+
+extension TenantSession {
+    /// Loads or creates one user's context and records one message from them at `messageAt`.
+    public func touchUserContext(waID: String, profileName: String?, messageAt: Date, now: Date) async throws -> (context: UserContext, created: Bool) {
+        let result = try await touchUserContexts([UserContextTouch(waID: waID, profileName: profileName, messageAt: messageAt)], now: now)
+        guard let touched = result[waID] else { throw LioraError(.storage, "user context was not stored") }
+        return touched
+    }
+
+    /// Appends one entry; false when the same message (direction + id) is already logged.
+    @discardableResult
+    public func appendLog(_ entry: ConversationLogEntry) async throws -> Bool {
+        try await appendLogs([entry]) == 1
+    }
 }
 
 /// Everything the service stores, on SQLite or PostgreSQL.

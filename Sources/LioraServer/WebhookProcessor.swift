@@ -79,15 +79,15 @@ package final class WebhookProcessor: Service, Sendable {
         let events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease)
         guard !events.isEmpty else { return 0 }
 
-        let bodies = try await store.payloadBodies(Array(Set(events.map(\.payloadID))))
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
-        for (id, body) in bodies {
-            itemsByPayload[id] = (try? WebhookDecoding.decode(Data(body)))?.items
+        for event in events where itemsByPayload[event.payloadID] == nil {
+            itemsByPayload[event.payloadID] = (try? WebhookDecoding.decode(Data(event.body)))?.items ?? []
         }
 
         var routes: [String: PhoneNumberRoute?] = [:]
         var finished: [WebhookEventOutcome] = []
         var work: [UUID: [(event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)]] = [:]
+        var tenantOrder: [UUID] = []
 
         for event in events {
             guard let items = itemsByPayload[event.payloadID], event.itemIndex < items.count else {
@@ -114,6 +114,7 @@ package final class WebhookProcessor: Service, Sendable {
                                       tenantID: route.tenantID))
                 continue
             }
+            if work[route.tenantID] == nil { tenantOrder.append(route.tenantID) }
             work[route.tenantID, default: []].append((event, item, route))
         }
 
@@ -122,16 +123,11 @@ package final class WebhookProcessor: Service, Sendable {
             count(finished)
         }
 
-        for (tenantID, items) in work {
+        for tenantID in tenantOrder {
+            let items = work[tenantID] ?? []
             do {
                 let outcomes = try await store.withTenant(tenantID) { session in
-                    var outcomes: [WebhookEventOutcome] = []
-                    for (event, item, route) in items {
-                        let outcome = try await apply(item, route: route, session: session, now: now)
-                        outcomes.append(.init(eventID: event.id, state: .processed, outcome: outcome, tenantID: tenantID))
-                    }
-                    try await session.finishEvents(outcomes, now: now)
-                    return outcomes
+                    try await apply(items, tenantID: tenantID, session: session, now: now)
                 }
                 count(outcomes)
             } catch {
@@ -144,27 +140,43 @@ package final class WebhookProcessor: Service, Sendable {
         return events.count
     }
 
-    /// Applies one item inside its tenant's transaction; returns the outcome code.
-    private func apply(_ item: WebhookItem, route: PhoneNumberRoute, session: any TenantSession, now: Date) async throws -> String {
-        switch item.content {
-        case .message(let message, let contact):
-            let at = message.timestampDate ?? now
-            let (context, _) = try await session.touchUserContext(
-                waID: message.from, profileName: contact?.profile?.name, messageAt: at, now: now)
-            try await session.appendLog(ConversationLogEntry(
-                tenantID: route.tenantID, userContextID: context.id, wabaAccountID: route.wabaAccountID,
-                direction: .inbound, waMessageID: message.id, messageType: message.type.rawValue,
-                body: message.textContent, status: "received", createdAt: at))
-            return "stored"
-        case .status(let status):
-            let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
-                waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
-                at: status.timestampDate ?? now, errorCode: status.errors?.first?.code))
-            return applied ? "status_applied" : "status_no_change"
-        case .error(let error):
-            logger.warning("Meta reported an error", metadata: ["cliente_id": "\(route.tenantID)", "code": "\(error.code)"])
-            return "error_reported"
+    /// Applies one tenant's items in its transaction with a fixed number of statements: one upsert
+    /// for the users' contexts, one insert for the log, one update per status, one to mark the
+    /// items done. Returns the outcomes.
+    private func apply(_ items: [(event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)], tenantID: UUID,
+                       session: any TenantSession, now: Date) async throws -> [WebhookEventOutcome] {
+        var outcomes: [WebhookEventOutcome] = []
+        var touches: [UserContextTouch] = []
+        var messages: [(event: PendingWebhookEvent, message: InboundMessage, route: PhoneNumberRoute)] = []
+        for (event, item, route) in items {
+            switch item.content {
+            case .message(let message, let contact):
+                touches.append(UserContextTouch(waID: message.from, profileName: contact?.profile?.name,
+                                                messageAt: message.timestampDate ?? now))
+                messages.append((event, message, route))
+            case .status(let status):
+                let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
+                    waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
+                    at: status.timestampDate ?? now, errorCode: status.errors?.first?.code))
+                outcomes.append(.init(eventID: event.id, state: .processed, outcome: applied ? "status_applied" : "status_no_change",
+                                      tenantID: tenantID))
+            case .error(let error):
+                logger.warning("Meta reported an error", metadata: ["cliente_id": "\(tenantID)", "code": "\(error.code)"])
+                outcomes.append(.init(eventID: event.id, state: .processed, outcome: "error_reported", tenantID: tenantID))
+            }
         }
+        if !messages.isEmpty {
+            let contexts = try await session.touchUserContexts(touches, now: now)
+            try await session.appendLogs(messages.map { m in
+                ConversationLogEntry(
+                    tenantID: tenantID, userContextID: contexts[m.message.from]?.context.id, wabaAccountID: m.route.wabaAccountID,
+                    direction: .inbound, waMessageID: m.message.id, messageType: m.message.type.rawValue,
+                    body: m.message.textContent, status: "received", createdAt: m.message.timestampDate ?? now)
+            })
+            outcomes += messages.map { .init(eventID: $0.event.id, state: .processed, outcome: "stored", tenantID: tenantID) }
+        }
+        try await session.finishEvents(outcomes, now: now)
+        return outcomes.sorted { $0.eventID < $1.eventID }
     }
 
     private func count(_ outcomes: [WebhookEventOutcome]) {

@@ -64,33 +64,39 @@ package final class SQLStore: LioraStore {
 
     package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
         let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await database.transaction { c in
-            try await c.query("""
+        let (rows, bodies) = try await database.transaction { c in
+            let rows = try await c.query("""
                 UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1
                 WHERE id IN (SELECT id FROM webhook_events
                              WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
                              ORDER BY id LIMIT $3\(lock))
                 RETURNING id, payload_id, item_index, event_key, kind, field, phone_number_id, attempts
                 """, [.date(now.addingTimeInterval(lease)), .date(now), .int(Int64(limit))])
+            let ids = Array(Set(try rows.map { try $0.required("payload_id", $0.uuid) }))
+            return (rows, try await Self.bodies(ids, on: c))
         }
         return try rows.map { r in
-            PendingWebhookEvent(
-                id: try r.required("id", r.int), payloadID: try r.required("payload_id", r.uuid),
+            let payloadID = try r.required("payload_id", r.uuid)
+            return PendingWebhookEvent(
+                id: try r.required("id", r.int), payloadID: payloadID,
                 itemIndex: Int(try r.required("item_index", r.int)), key: try r.required("event_key", r.string),
                 kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
                 field: try r.required("field", r.string), phoneNumberID: try r.string("phone_number_id"),
-                attempts: Int(try r.required("attempts", r.int)))
+                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [])
         }.sorted { $0.id < $1.id }
     }
 
     package func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await database.transaction { c in
-            try await c.query("SELECT id, body FROM webhook_payloads WHERE id IN (\(Self.placeholders(ids.count, from: 1)))",
-                              ids.map(SQLValue.uuid))
-        }
+        try await database.transaction { c in try await Self.bodies(ids, on: c) }
+    }
+
+    private static func bodies(_ ids: [UUID], on c: any SQLConnection) async throws -> [UUID: [UInt8]] {
         var out: [UUID: [UInt8]] = [:]
-        for r in rows { out[try r.required("id", r.uuid)] = try r.required("body", r.bytes) }
+        for chunk in ids.chunked(rowsPerInsert) {
+            let rows = try await c.query("SELECT id, body FROM webhook_payloads WHERE id IN (\(placeholders(chunk.count, from: 1)))",
+                                         chunk.map(SQLValue.uuid))
+            for r in rows { out[try r.required("id", r.uuid)] = try r.required("body", r.bytes) }
+        }
         return out
     }
 

@@ -72,26 +72,42 @@ struct SQLTenantSession: TenantSession {
                     messageCount: Int(try r.required("message_count", r.int)), createdAt: try r.required("created_at", r.date))
     }
 
-    func touchUserContext(waID: String, profileName: String?, messageAt: Date, now: Date) async throws -> (context: UserContext, created: Bool) {
-        let newID = UUID()
-        let rows = try await c.query("""
-            INSERT INTO user_contexts (id, cliente_id, wa_id, profile_name, window_started_at, last_message_at, message_count, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $5, 1, $6, $6)
-            ON CONFLICT (cliente_id, wa_id) DO UPDATE SET
-                profile_name = COALESCE(excluded.profile_name, user_contexts.profile_name),
-                window_started_at = CASE WHEN user_contexts.window_started_at IS NULL
-                    OR excluded.window_started_at > user_contexts.window_started_at
-                    THEN excluded.window_started_at ELSE user_contexts.window_started_at END,
-                last_message_at = CASE WHEN user_contexts.last_message_at IS NULL
-                    OR excluded.last_message_at > user_contexts.last_message_at
-                    THEN excluded.last_message_at ELSE user_contexts.last_message_at END,
-                message_count = user_contexts.message_count + 1,
-                updated_at = excluded.updated_at
-            RETURNING \(Self.contextColumns)
-            """, [.uuid(newID), tenant, .text(waID), .optional(profileName), .date(messageAt), .date(now)])
-        guard let r = rows.first else { throw StoreError.corrupt("upsert returned no row") }
-        let ctx = try Self.context(r)
-        return (ctx, ctx.id == newID)
+    func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)] {
+        var out: [String: (context: UserContext, created: Bool)] = [:]
+        // One row per user (PostgreSQL refuses to upsert the same key twice in one statement).
+        for chunk in UserContextTouch.merged(touches).chunked(500) {
+            var newIDs: [String: UUID] = [:]
+            var values: [String] = []
+            var binds: [SQLValue] = [tenant, .date(now)]
+            for t in chunk {
+                let id = UUID()
+                newIDs[t.waID] = id
+                let b = binds.count
+                values.append("($\(b + 1), $1, $\(b + 2), $\(b + 3), $\(b + 4), $\(b + 4), $\(b + 5), $2, $2)")
+                binds += [.uuid(id), .text(t.waID), .optional(t.profileName), .date(t.messageAt), .int(Int64(t.messages))]
+            }
+            let rows = try await c.query("""
+                INSERT INTO user_contexts (id, cliente_id, wa_id, profile_name, window_started_at, last_message_at,
+                    message_count, created_at, updated_at)
+                VALUES \(values.joined(separator: ", "))
+                ON CONFLICT (cliente_id, wa_id) DO UPDATE SET
+                    profile_name = COALESCE(excluded.profile_name, user_contexts.profile_name),
+                    window_started_at = CASE WHEN user_contexts.window_started_at IS NULL
+                        OR excluded.window_started_at > user_contexts.window_started_at
+                        THEN excluded.window_started_at ELSE user_contexts.window_started_at END,
+                    last_message_at = CASE WHEN user_contexts.last_message_at IS NULL
+                        OR excluded.last_message_at > user_contexts.last_message_at
+                        THEN excluded.last_message_at ELSE user_contexts.last_message_at END,
+                    message_count = user_contexts.message_count + excluded.message_count,
+                    updated_at = excluded.updated_at
+                RETURNING \(Self.contextColumns)
+                """, binds)
+            for r in rows {
+                let ctx = try Self.context(r)
+                out[ctx.waID] = (ctx, ctx.id == newIDs[ctx.waID])
+            }
+        }
+        return out
     }
 
     func userContext(waID: String) async throws -> UserContext? {
@@ -104,17 +120,27 @@ struct SQLTenantSession: TenantSession {
                           [tenant]).map(Self.context)
     }
 
-    func appendLog(_ e: ConversationLogEntry) async throws -> Bool {
-        precondition(e.tenantID == tenantID, "log entry for another tenant")
-        let rows = try await c.query("""
-            INSERT INTO conversation_logs (id, cliente_id, user_context_id, waba_account_id, direction, wa_message_id,
-                message_type, body, intent, status, status_rank, status_updated_at, error_code, created_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)
-            ON CONFLICT (cliente_id, direction, wa_message_id) DO NOTHING RETURNING id
-            """, [.uuid(e.id), tenant, .optional(e.userContextID), .optional(e.wabaAccountID), .text(e.direction.rawValue),
-                  .optional(e.waMessageID), .text(e.messageType), .optional(e.body), .optional(e.intent), .text(e.status),
-                  .int(Int64(e.statusRank)), .optional(e.statusUpdatedAt), .optional(e.errorCode), .date(e.createdAt)])
-        return !rows.isEmpty
+    func appendLogs(_ entries: [ConversationLogEntry]) async throws -> Int {
+        var inserted = 0
+        for chunk in entries.chunked(400) {
+            var values: [String] = []
+            var binds: [SQLValue] = [tenant]
+            for e in chunk {
+                precondition(e.tenantID == tenantID, "log entry for another tenant")
+                let b = binds.count
+                values.append("($\(b + 1), $1, " + (2...13).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
+                binds += [.uuid(e.id), .optional(e.userContextID), .optional(e.wabaAccountID), .text(e.direction.rawValue),
+                          .optional(e.waMessageID), .text(e.messageType), .optional(e.body), .optional(e.intent), .text(e.status),
+                          .int(Int64(e.statusRank)), .optional(e.statusUpdatedAt), .optional(e.errorCode), .date(e.createdAt)]
+            }
+            inserted += try await c.query("""
+                INSERT INTO conversation_logs (id, cliente_id, user_context_id, waba_account_id, direction, wa_message_id,
+                    message_type, body, intent, status, status_rank, status_updated_at, error_code, created_at)
+                VALUES \(values.joined(separator: ", "))
+                ON CONFLICT (cliente_id, direction, wa_message_id) DO NOTHING RETURNING id
+                """, binds).count
+        }
+        return inserted
     }
 
     func updateOutboundStatus(_ u: OutboundStatusUpdate) async throws -> Bool {

@@ -1,48 +1,51 @@
 package import Foundation
 package import Logging
-import NIOCore
-import NIOPosix
-import SQLiteNIO
+import VaporCSQLite
 
 /// The embedded SQLite database: one connection in WAL mode with `synchronous=FULL` (a commit is
 /// on disk when it returns), transactions serialised by a FIFO lock.
+///
+/// It calls the SQLite library that SQLiteNIO vendors (`VaporCSQLite`) directly and
+/// synchronously while it holds the lock, with a cache of prepared statements. SQLiteNIO's own
+/// API hops to a thread pool and back for every statement; measured under load that hop, not
+/// SQLite, was most of the time of a group commit (see docs/performance.md).
 package final class LioraSQLiteDatabase: SQLDatabase {
     package let dialect = SQLDialect.sqlite
-    private let connection: SQLiteConnection
+    private let handle: SQLiteHandle
     private let lock = AsyncLock()
-    private let threadPool: NIOThreadPool
+    private let checkpointer: Checkpointer?
 
-    private init(connection: SQLiteConnection, threadPool: NIOThreadPool) {
-        self.connection = connection
-        self.threadPool = threadPool
+    private init(handle: SQLiteHandle, checkpointer: Checkpointer?) {
+        self.handle = handle
+        self.checkpointer = checkpointer
     }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
     package static func open(path: String, logger: Logger) async throws -> LioraSQLiteDatabase {
-        let storage: SQLiteConnection.Storage
-        if path == ":memory:" {
-            storage = .memory
-        } else {
+        if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-            storage = .file(path: path)
         }
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let conn = try await SQLiteConnection.open(
-            storage: storage, threadPool: pool, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
-        let db = LioraSQLiteDatabase(connection: conn, threadPool: pool)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
-            _ = try await conn.query(pragma, [])
+        let handle = try SQLiteHandle(path: path)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
+                       "PRAGMA busy_timeout=5000", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"] {
+            _ = try handle.run(pragma, [])
         }
-        return db
+        var checkpointer: Checkpointer?
+        if path != ":memory:" {
+            // Commits never stall on a checkpoint: a second connection copies the WAL back into
+            // the database in the background (PASSIVE never blocks the writer).
+            _ = try handle.run("PRAGMA wal_autocheckpoint=0", [])
+            checkpointer = try Checkpointer(handle: SQLiteHandle(path: path))
+        }
+        return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer)
     }
 
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         try await lock.withLock {
             // IMMEDIATE: take the write lock up front, so a transaction never fails half-way on upgrade.
-            try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(connection: connection), begin: "BEGIN IMMEDIATE", body)
+            try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
         }
     }
 
@@ -53,78 +56,203 @@ package final class LioraSQLiteDatabase: SQLDatabase {
 
     @discardableResult
     package func withConnection<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(SQLiteSQLConnection(connection: connection)) }
+        try await lock.withLock { try await body(SQLiteSQLConnection(handle: handle)) }
     }
 
     package func close() async {
-        try? await connection.close()
-        try? await threadPool.shutdownGracefully()
+        checkpointer?.stop()
+        _ = try? await lock.withLock { handle.close() }
+    }
+}
+
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` every 200 ms on its own connection and thread.
+private final class Checkpointer: @unchecked Sendable {  // the timer is set up in init and only cancelled after
+    private let timer: any DispatchSourceTimer
+    private let queue = DispatchQueue(label: "liora.sqlite.checkpoint")
+    private let handle: SQLiteHandle
+
+    init(handle: SQLiteHandle) throws {
+        self.handle = handle
+        _ = try handle.run("PRAGMA busy_timeout=5000", [])
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
+        timer.setEventHandler { [handle] in _ = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []) }
+        timer.resume()
+    }
+
+    func stop() {
+        timer.cancel()
+        queue.sync { handle.close() }
     }
 }
 
 private struct SQLiteSQLConnection: SQLConnection {
-    let connection: SQLiteConnection
+    let handle: SQLiteHandle
     var dialect: SQLDialect { .sqlite }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [any SQLRow] {
-        let data = binds.map { v -> SQLiteData in
-            switch v {
-            case .null: .null
-            case .int(let i): .integer(SQLiteInt64(i))
-            case .text(let s), .json(let s): .text(s)
-            case .blob(let b): .blob(ByteBuffer(bytes: b))
-            case .bool(let b): .integer(b ? 1 : 0)
-            case .uuid(let u): .text(u.uuidString.lowercased())
-            case .date(let d): .integer(SQLiteInt64(d.microsecondsSince1970))
+        try handle.run(sql, binds)
+    }
+}
+
+/// A raw SQLite connection. Only used under the database's lock, so its mutable state (the
+/// statement cache) is never touched by two tasks at once.
+private final class SQLiteHandle: @unchecked Sendable {
+    private var db: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(path: String) throws {
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI
+        var db: OpaquePointer?
+        let rc = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "code \(rc)"
+            if let db { sqlite_nio_sqlite3_close_v2(db) }
+            throw StoreError.unavailable("cannot open SQLite database at \(path): \(message)")
+        }
+        sqlite_nio_sqlite3_extended_result_codes(db, 1)
+        self.db = db
+    }
+
+    func close() {
+        for s in statements.values { sqlite_nio_sqlite3_finalize(s) }
+        statements.removeAll()
+        if let db { sqlite_nio_sqlite3_close_v2(db) }
+        db = nil
+    }
+
+    /// Prepares (or reuses), binds, steps and collects one statement.
+    func run(_ sql: String, _ binds: [SQLValue]) throws -> [any SQLRow] {
+        guard let db else { throw StoreError.unavailable("the SQLite database is closed") }
+        let text = Self.translate(sql)
+        let stmt = try statement(text, db: db)
+        defer {
+            sqlite_nio_sqlite3_reset(stmt)
+            sqlite_nio_sqlite3_clear_bindings(stmt)
+        }
+        for (i, value) in binds.enumerated() {
+            let index = Int32(i + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite_nio_sqlite3_bind_null(stmt, index)
+            case .int(let v): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, v)
+            case .bool(let b): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, b ? 1 : 0)
+            case .date(let d): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, d.microsecondsSince1970)
+            case .text(let s), .json(let s): rc = sqlite_nio_sqlite3_bind_text(stmt, index, s, -1, Self.transient)
+            case .uuid(let u): rc = sqlite_nio_sqlite3_bind_text(stmt, index, u.uuidString.lowercased(), -1, Self.transient)
+            case .blob(let b):
+                rc = b.withUnsafeBytes { sqlite_nio_sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), Self.transient) }
             }
+            guard rc == SQLITE_OK else { throw error(rc, db: db) }
         }
-        do {
-            return try await connection.query(Self.translate(sql), data).map(SQLiteSQLRow.init)
-        } catch let error as SQLiteError {
-            if case .constraintUniqueFailed = error.reason { throw StoreError.uniqueViolation(error.message) }
-            if case .constraintPrimaryKeyFailed = error.reason { throw StoreError.uniqueViolation(error.message) }
-            throw error
+        var rows: [any SQLRow] = []
+        let columns = sqlite_nio_sqlite3_column_count(stmt)
+        var names: [String] = []
+        while true {
+            let rc = sqlite_nio_sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else { throw error(rc, db: db) }
+            if names.isEmpty && columns > 0 {
+                names = (0..<columns).map { String(cString: sqlite_nio_sqlite3_column_name(stmt, $0)) }
+            }
+            var values: [SQLiteValue] = []
+            values.reserveCapacity(Int(columns))
+            for c in 0..<columns {
+                switch sqlite_nio_sqlite3_column_type(stmt, c) {
+                case SQLITE_NULL: values.append(.null)
+                case SQLITE_INTEGER: values.append(.int(sqlite_nio_sqlite3_column_int64(stmt, c)))
+                case SQLITE_FLOAT: values.append(.int(Int64(sqlite_nio_sqlite3_column_double(stmt, c))))
+                case SQLITE_BLOB:
+                    let n = Int(sqlite_nio_sqlite3_column_bytes(stmt, c))
+                    if n > 0, let p = sqlite_nio_sqlite3_column_blob(stmt, c) {
+                        values.append(.blob(Array(UnsafeRawBufferPointer(start: p, count: n))))
+                    } else {
+                        values.append(.blob([]))
+                    }
+                default:
+                    values.append(.text(sqlite_nio_sqlite3_column_text(stmt, c).map { String(cString: $0) } ?? ""))
+                }
+            }
+            rows.append(SQLiteSQLRow(names: names, values: values))
         }
+        return rows
+    }
+
+    private func statement(_ sql: String, db: OpaquePointer) throws -> OpaquePointer {
+        if let s = statements[sql] { return s }
+        if statements.count >= 512 {  // bounded: multi-row inserts vary by row count
+            for s in statements.values { sqlite_nio_sqlite3_finalize(s) }
+            statements.removeAll()
+        }
+        var stmt: OpaquePointer?
+        let rc = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, db: db) }
+        statements[sql] = stmt
+        return stmt
+    }
+
+    private func error(_ rc: Int32, db: OpaquePointer) -> StoreError {
+        let message = String(cString: sqlite_nio_sqlite3_errmsg(db))
+        let extended = sqlite_nio_sqlite3_extended_errcode(db)
+        if extended == 2067 || extended == 1555 {  // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+            return .uniqueViolation(message)
+        }
+        return .corrupt("SQLite error \(extended): \(message)")
     }
 
     /// `$1` → `?1`: SQLite's numbered parameters, so one SQL text serves both dialects.
     static func translate(_ sql: String) -> String {
-        guard sql.contains("$") else { return sql }
-        var out = ""
-        out.reserveCapacity(sql.utf8.count)
-        var previousWasDollar = false
-        for ch in sql {
-            if previousWasDollar {
-                out.append(ch.isNumber ? "?" : "$")
-                previousWasDollar = false
-            }
-            if ch == "$" { previousWasDollar = true; continue }
-            out.append(ch)
+        var utf8 = Array(sql.utf8)
+        var changed = false
+        for i in utf8.indices.dropLast() where utf8[i] == UInt8(ascii: "$") && (48...57).contains(utf8[i + 1]) {
+            utf8[i] = UInt8(ascii: "?")
+            changed = true
         }
-        if previousWasDollar { out.append("$") }
-        return out
+        return changed ? String(decoding: utf8, as: UTF8.self) : sql
     }
 }
 
-private struct SQLiteSQLRow: SQLRow {
-    let row: SQLiteRow
+private enum SQLiteValue: Sendable {
+    case null, int(Int64), text(String), blob([UInt8])
+}
 
-    private func value(_ c: String) -> SQLiteData? {
-        guard let d = row.column(c), !d.isNull else { return nil }
-        return d
+private struct SQLiteSQLRow: SQLRow {
+    let names: [String]
+    let values: [SQLiteValue]
+
+    private func value(_ c: String) -> SQLiteValue? {
+        guard let i = names.firstIndex(of: c) else { return nil }
+        if case .null = values[i] { return nil }
+        return values[i]
     }
-    func string(_ c: String) throws -> String? { value(c)?.string }
-    func int(_ c: String) throws -> Int64? { value(c)?.integer.map(Int64.init) }
-    func bool(_ c: String) throws -> Bool? { value(c)?.integer.map { $0 != 0 } }
+    func string(_ c: String) throws -> String? {
+        switch value(c) {
+        case .text(let s): s
+        case .int(let i): String(i)
+        case .blob(let b): String(decoding: b, as: UTF8.self)
+        case .null, nil: nil
+        }
+    }
+    func int(_ c: String) throws -> Int64? {
+        switch value(c) {
+        case .int(let i): i
+        case .text(let s): Int64(s)
+        default: nil
+        }
+    }
+    func bool(_ c: String) throws -> Bool? { try int(c).map { $0 != 0 } }
     func uuid(_ c: String) throws -> UUID? {
-        guard let s = value(c)?.string else { return nil }
+        guard let s = try string(c) else { return nil }
         guard let u = UUID(uuidString: s) else { throw StoreError.corrupt("column \(c) is not a UUID") }
         return u
     }
-    func date(_ c: String) throws -> Date? { value(c)?.integer.map { Date(microsecondsSince1970: Int64($0)) } }
+    func date(_ c: String) throws -> Date? { try int(c).map { Date(microsecondsSince1970: $0) } }
     func bytes(_ c: String) throws -> [UInt8]? {
-        guard let d = value(c) else { return nil }
-        if case .blob(let b) = d { return Array(b.readableBytesView) }
-        return d.string.map { Array($0.utf8) }
+        switch value(c) {
+        case .blob(let b): b
+        case .text(let s): Array(s.utf8)
+        default: nil
+        }
     }
 }

@@ -20,6 +20,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Apply pending migrations before serving.")
     var migrate = true
 
+    @Flag(inversion: .prefixedNo, help: "Process stored webhooks in this process (turn off for ingest-only instances).")
+    var processor = true
+
     @Flag(help: "Create the demo tenant and its WhatsApp number when missing (see README.md).")
     var demo = false
 
@@ -44,7 +47,8 @@ struct Serve: AsyncParsableCommand {
                     try await DemoSeed.ensure(store: store, now: Date())
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                 }
-                let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect, logger: logger)
+                let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
+                                                options: LioraAppOptions(runProcessor: processor), logger: logger)
                 say("listening on http://\(config.host):\(config.port) (database \(config.databaseURL))")
                 try await app.runService()
             } catch {

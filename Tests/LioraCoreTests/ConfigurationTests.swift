@@ -103,3 +103,18 @@ struct ConfigurationTests {
         #expect(!ctx.isWindowOpen(at: start.addingTimeInterval(24 * 3600)))
     }
 }
+
+@Suite("Time-ordered ids")
+struct TimeOrderedIDTests {
+    @Test("version 7 UUIDs sort by their time and carry version and variant bits")
+    func ordered() {
+        var g = SystemRandomNumberGenerator()
+        let base = Date(timeIntervalSince1970: 1_790_000_000)
+        let ids = (0..<50).map { UUID.timeOrdered(at: base.addingTimeInterval(Double($0) * 0.002), using: &g) }
+        let texts = ids.map { $0.uuidString.lowercased() }
+        #expect(texts == texts.sorted())
+        #expect(texts.allSatisfy { $0[$0.index($0.startIndex, offsetBy: 14)] == "7" })
+        #expect(Set(ids).count == ids.count)
+        #expect(texts[0].hasPrefix("01a0c450-6c00-7"))  // 1_790_000_000_000 ms = 0x01a0c4506c00
+    }
+}
