@@ -9,7 +9,10 @@ package enum StoreFactory {
         switch url {
         case .sqlite(let path): return try await LioraSQLiteDatabase.open(path: path, logger: logger)
         case .postgres(let location):
-            return LioraPostgresDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
+            let db = LioraPostgresDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
+            // Let the pool's run loop start before the first lease (PostgresClient warns otherwise).
+            try await Task.sleep(for: .milliseconds(20))
+            return db
         }
     }
 
