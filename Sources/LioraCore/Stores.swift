@@ -26,6 +26,8 @@ public protocol WebhookInbox: Sendable {
 public protocol TenantDirectory: Sendable {
     /// The narrow cross-tenant read: which live account and tenant own a phone number id.
     func route(phoneNumberID: String) async throws -> PhoneNumberRoute?
+    /// The narrow cross-tenant read behind `GET /s/{code}`: which link and tenant a code is.
+    func resolveShortLink(code: String) async throws -> (linkID: UUID, tenantID: UUID)?
     /// Creates a tenant (slug unique case-insensitively among live tenants) and audits it.
     func createTenant(_ tenant: NewTenant, actor: String, now: Date) async throws -> Tenant
 }
@@ -48,6 +50,7 @@ public protocol TenantSession: Sendable {
     /// Returns each user's context and whether it was created now, by `wa_id`.
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
     func userContext(waID: String) async throws -> UserContext?
+    func userContext(id: UUID) async throws -> UserContext?
     func userContexts() async throws -> [UserContext]
     /// Appends to `conversation_logs` in one statement; returns how many were new (a message
     /// already logged with the same direction and id is skipped).
@@ -58,6 +61,12 @@ public protocol TenantSession: Sendable {
     @discardableResult
     func updateOutboundStatus(_ update: OutboundStatusUpdate) async throws -> Bool
     func conversationLogs(limit: Int) async throws -> [ConversationLogEntry]
+    /// The tenant's short link for `longURL`, created with a code from `makeCode` the first time
+    /// (a code already taken anywhere is replaced by a new one).
+    func shortLink(longURL: String, intent: String?, makeCode: @Sendable () -> String, now: Date) async throws -> ShortLink
+    func shortLink(id: UUID) async throws -> ShortLink?
+    func recordClick(_ click: LinkClick) async throws
+    func linkClicks(limit: Int) async throws -> [LinkClick]
     func record(_ event: TenantEvent) async throws
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// Marks inbox items done in the same transaction as the work they caused (exactly once).

@@ -43,6 +43,7 @@ package func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(store: store, metrics: metrics).register(on: router)
+    ShortLinkRoutes(store: store, clock: clock).register(on: router)
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
                   verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics)
         .register(on: router)

@@ -173,6 +173,15 @@ package final class SQLStore: LioraStore {
             tenantStatus: TenantStatus(rawValue: try r.required("cliente_status", r.string)) ?? .suspended)
     }
 
+    package func resolveShortLink(code: String) async throws -> (linkID: UUID, tenantID: UUID)? {
+        let sql = database.dialect == .postgres
+            ? "SELECT short_link_id, cliente_id FROM liora_resolve_short_link($1)"
+            : "SELECT id AS short_link_id, cliente_id FROM short_links WHERE code = $1"
+        let rows = try await database.transaction { c in try await c.query(sql, [.text(code)]) }
+        guard let r = rows.first else { return nil }
+        return (try r.required("short_link_id", r.uuid), try r.required("cliente_id", r.uuid))
+    }
+
     package func createTenant(_ new: NewTenant, actor: String, now: Date) async throws -> Tenant {
         guard SlugRule.isValid(new.slug) else {
             throw LioraError(.invalidInput, "slug must be 2-63 lowercase letters, digits or hyphens")

@@ -115,6 +115,11 @@ struct SQLTenantSession: TenantSession {
                           [tenant, .text(waID)]).first.map(Self.context)
     }
 
+    func userContext(id: UUID) async throws -> UserContext? {
+        try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 AND id = $2",
+                          [tenant, .uuid(id)]).first.map(Self.context)
+    }
+
     func userContexts() async throws -> [UserContext] {
         try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 ORDER BY created_at, id",
                           [tenant]).map(Self.context)

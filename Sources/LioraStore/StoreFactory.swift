@@ -44,7 +44,7 @@ package enum StoreFactory {
             try await c.query("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role)")
             try await c.query("REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM \(role)")
             try await c.query("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO \(role)")
-            try await c.query("GRANT EXECUTE ON FUNCTION liora_route_phone_number(text) TO \(role)")
+            try await c.query("GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO \(role)")
         }
     }
 }

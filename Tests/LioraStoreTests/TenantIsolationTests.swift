@@ -53,7 +53,8 @@ struct TenantIsolationTests {
             }
             #expect(tenants == [a.id])
             // With no tenant set, nothing tenant-owned is visible.
-            for table in ["clientes", "usuarios", "user_contexts", "waba_accounts", "convo_states", "conversation_logs", "tenant_events"] {
+            for table in ["clientes", "usuarios", "user_contexts", "waba_accounts", "convo_states", "conversation_logs", "tenant_events",
+                          "tenant_skills", "outbox", "short_links", "link_clicks"] {
                 let n = try await t.database.transaction { c in try await c.query("SELECT count(*) AS n FROM \(table)") }
                 #expect(try n.first?.int("n") == 0, "\(table) visible without a tenant")
             }

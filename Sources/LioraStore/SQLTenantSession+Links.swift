@@ -1,0 +1,58 @@
+import Foundation
+import LioraCore
+
+extension SQLTenantSession {
+    private static let linkColumns = "id, cliente_id, code, long_url, intent, created_at"
+
+    private static func link(_ r: any SQLRow) throws -> ShortLink {
+        ShortLink(id: try r.required("id", r.uuid), tenantID: try r.required("cliente_id", r.uuid),
+                  code: try r.required("code", r.string), longURL: try r.required("long_url", r.string),
+                  intent: try r.string("intent"), createdAt: try r.required("created_at", r.date))
+    }
+
+    func shortLink(longURL: String, intent: String?, makeCode: @Sendable () -> String, now: Date) async throws -> ShortLink {
+        for _ in 0..<5 {
+            do {
+                let rows = try await c.query("""
+                    INSERT INTO short_links (id, cliente_id, code, long_url, intent, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                    ON CONFLICT (cliente_id, long_url) DO NOTHING RETURNING \(Self.linkColumns)
+                    """, [.uuid(UUID.timeOrdered(at: now)), .uuid(tenantID), .text(makeCode()), .text(longURL), .optional(intent), .date(now)])
+                if let r = rows.first { return try Self.link(r) }
+                let existing = try await c.query(
+                    "SELECT \(Self.linkColumns) FROM short_links WHERE cliente_id = $1 AND long_url = $2",
+                    [.uuid(tenantID), .text(longURL)])
+                guard let r = existing.first else { throw StoreError.corrupt("short link vanished") }
+                return try Self.link(r)
+            } catch StoreError.uniqueViolation {
+                continue  // the code is taken (by any tenant): draw another
+            }
+        }
+        throw LioraError(.conflict, "could not find a free short code")
+    }
+
+    func shortLink(id: UUID) async throws -> ShortLink? {
+        try await c.query("SELECT \(Self.linkColumns) FROM short_links WHERE cliente_id = $1 AND id = $2",
+                          [.uuid(tenantID), .uuid(id)]).first.map(Self.link)
+    }
+
+    func recordClick(_ click: LinkClick) async throws {
+        precondition(click.tenantID == tenantID, "click for another tenant")
+        try await c.query("""
+            INSERT INTO link_clicks (id, cliente_id, short_link_id, user_context_id, intent, is_bot, user_agent, clicked_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, [.uuid(click.id), .uuid(tenantID), .uuid(click.shortLinkID), .optional(click.userContextID), .optional(click.intent),
+                  .bool(click.isBot), .optional(click.userAgent.map { String($0.prefix(512)) }), .date(click.clickedAt)])
+    }
+
+    func linkClicks(limit: Int) async throws -> [LinkClick] {
+        try await c.query("""
+            SELECT id, cliente_id, short_link_id, user_context_id, intent, is_bot, user_agent, clicked_at FROM link_clicks
+            WHERE cliente_id = $1 ORDER BY clicked_at, id LIMIT $2
+            """, [.uuid(tenantID), .int(Int64(limit))]).map { r in
+            LinkClick(id: try r.required("id", r.uuid), tenantID: try r.required("cliente_id", r.uuid),
+                      shortLinkID: try r.required("short_link_id", r.uuid), userContextID: try r.uuid("user_context_id"),
+                      intent: try r.string("intent"), isBot: try r.bool("is_bot") ?? true, userAgent: try r.string("user_agent"),
+                      clickedAt: try r.required("clicked_at", r.date))
+        }
+    }
+}

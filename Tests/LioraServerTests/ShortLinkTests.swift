@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import Testing
+
+@Suite("Short links")
+struct ShortLinkTests {
+    @Test("UTM parameters are added and the link's own kept; old UTM values replaced")
+    func utm() throws {
+        let out = LinkShortener.withUTM("https://shop.example/p/42?color=red&utm_source=old", campaign: "catalogo.buscar", content: "SKU-42")
+        let items = try #require(URLComponents(string: out)?.queryItems)
+        let dict = Dictionary(items.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
+        #expect(dict == ["color": "red", "utm_source": "whatsapp", "utm_medium": "chatbot",
+                         "utm_campaign": "catalogo.buscar", "utm_content": "SKU-42"])
+        #expect(out.hasPrefix("https://shop.example/p/42?"))
+    }
+
+    @Test("codes are 12 base-62 characters and do not repeat")
+    func codes() {
+        let codes = (0..<2000).map { _ in LinkShortener.randomCode() }
+        #expect(Set(codes).count == codes.count)
+        #expect(codes.allSatisfy { $0.count == 12 && LinkShortener.isWellFormed($0) })
+        #expect(!LinkShortener.isWellFormed("../etc"))
+        #expect(!LinkShortener.isWellFormed(""))
+    }
+
+    @Test("bots and link previews are told apart from people")
+    func bots() {
+        #expect(UserAgentClassifier.isBot("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"))
+        #expect(UserAgentClassifier.isBot("WhatsApp/2.23.20.0 A"))
+        #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"))
+        #expect(UserAgentClassifier.isBot(nil))
+        #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"))
+    }
+
+    @Test("the same long URL in one tenant reuses its code; another tenant gets its own; a redirect records the click",
+          arguments: TestBackend.available)
+    func shortenAndRedirect(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let a = try await h.tenant()
+            let b = try await h.tenant()
+            let shortener = LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!)
+            let ctx = try await h.store.withTenant(a.tenant.id) { s in
+                try await s.touchUserContext(waID: "5215500000000", profileName: nil, messageAt: t0, now: t0).context
+            }
+            let first = try await h.store.withTenant(a.tenant.id) { s in
+                try await shortener.shorten("https://shop.example/p/1", intent: "catalogo.detalle", sku: "P1",
+                                            userContextID: ctx.id, in: s, now: t0)
+            }
+            let again = try await h.store.withTenant(a.tenant.id) { s in
+                try await shortener.shorten("https://shop.example/p/1", intent: "catalogo.detalle", sku: "P1",
+                                            userContextID: nil, in: s, now: t0)
+            }
+            let other = try await h.store.withTenant(b.tenant.id) { s in
+                try await shortener.shorten("https://shop.example/p/1", intent: "catalogo.detalle", sku: "P1",
+                                            userContextID: nil, in: s, now: t0)
+            }
+            #expect(first.absoluteString.hasPrefix("https://lio.ra/s/"))
+            #expect(first.path == again.path)
+            #expect(first.path != other.path)
+
+            let path = first.path + "?" + (first.query ?? "")
+            let r = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile"])
+            #expect(r.status == .found)
+            let location = try #require(r.headers[.location])
+            #expect(location.hasPrefix("https://shop.example/p/1?"))
+            #expect(location.contains("utm_campaign=catalogo.detalle"))
+            #expect(location.contains("utm_content=P1"))
+            _ = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "facebookexternalhit/1.1"])
+
+            let clicks = try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }
+            #expect(clicks.count == 2)
+            #expect(clicks.allSatisfy { $0.userContextID == ctx.id && $0.intent == "catalogo.detalle" })
+            #expect(clicks.map(\.isBot).sorted { !$0 && $1 } == [false, true])
+            #expect(try await h.store.withTenant(b.tenant.id) { try await $0.linkClicks(limit: 10) }.isEmpty)
+
+            // A user context id from another tenant is not trusted.
+            let foreign = other.path + "?u=" + ctx.id.uuidString.lowercased()
+            #expect(try await h.client.execute(uri: foreign, method: .get).status == .found)
+            let bClicks = try await h.store.withTenant(b.tenant.id) { try await $0.linkClicks(limit: 10) }
+            #expect(bClicks.count == 1)
+            #expect(bClicks[0].userContextID == nil)
+        }
+    }
+
+    @Test("unknown and malformed codes get a JSON 404", arguments: ["/s/NoSuchCode12", "/s/..%2Fetc", "/s/a"])
+    func unknown(path: String) async throws {
+        try await Harness.run(.sqlite) { h in
+            let r = try await h.client.execute(uri: path, method: .get)
+            #expect(r.status == .notFound)
+        }
+    }
+}
