@@ -28,6 +28,8 @@ public protocol TenantDirectory: Sendable {
     func route(phoneNumberID: String) async throws -> PhoneNumberRoute?
     /// The narrow cross-tenant read behind `GET /s/{code}`: which link and tenant a code is.
     func resolveShortLink(code: String) async throws -> (linkID: UUID, tenantID: UUID)?
+    /// The narrow cross-tenant read behind the sender: tenants with replies due at `now`.
+    func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID]
     /// Creates a tenant (slug unique case-insensitively among live tenants) and audits it.
     func createTenant(_ tenant: NewTenant, actor: String, now: Date) async throws -> Tenant
 }
@@ -68,6 +70,15 @@ public protocol TenantSession: Sendable {
     func recordClick(_ click: LinkClick) async throws
     func linkClicks(limit: Int) async throws -> [LinkClick]
     func record(_ event: TenantEvent) async throws
+    /// Queues replies (in the caller's transaction, with the state change that produced them).
+    func enqueueReplies(_ entries: [OutboxEntry]) async throws
+    /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease`.
+    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry]
+    /// Marks a reply sent and logs it as an outbound message with Meta's id.
+    func markReplySent(_ entry: OutboxEntry, waMessageID: String, now: Date) async throws
+    /// Records a failed attempt: retried at `retryAt`, or `failed` for good (and logged) when nil.
+    func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
+    func outbox(limit: Int) async throws -> [OutboxEntry]
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// Marks inbox items done in the same transaction as the work they caused (exactly once).
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws

@@ -182,6 +182,17 @@ package final class SQLStore: LioraStore {
         return (try r.required("short_link_id", r.uuid), try r.required("cliente_id", r.uuid))
     }
 
+    package func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID] {
+        let sql = database.dialect == .postgres
+            ? "SELECT cliente_id FROM liora_tenants_with_due_outbox($1, $2::integer)"
+            : """
+              SELECT DISTINCT cliente_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1
+                  AND (claimed_until IS NULL OR claimed_until < $1) LIMIT $2
+              """
+        let rows = try await database.transaction { c in try await c.query(sql, [.date(now), .int(Int64(limit))]) }
+        return try rows.map { try $0.required("cliente_id", $0.uuid) }
+    }
+
     package func createTenant(_ new: NewTenant, actor: String, now: Date) async throws -> Tenant {
         guard SlugRule.isValid(new.slug) else {
             throw LioraError(.invalidInput, "slug must be 2-63 lowercase letters, digits or hyphens")

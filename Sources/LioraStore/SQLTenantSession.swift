@@ -125,6 +125,7 @@ struct SQLTenantSession: TenantSession {
                           [tenant]).map(Self.context)
     }
 
+    @discardableResult
     func appendLogs(_ entries: [ConversationLogEntry]) async throws -> Int {
         var inserted = 0
         for chunk in entries.chunked(400) {

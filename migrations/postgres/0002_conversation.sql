@@ -16,6 +16,7 @@ CREATE TABLE outbox (
     to_wa_id          text NOT NULL,
     kind              text NOT NULL,
     payload           jsonb NOT NULL,
+    summary           text,
     intent            text,
     reply_to          text,
     state             text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),

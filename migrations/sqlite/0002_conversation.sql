@@ -16,6 +16,7 @@ CREATE TABLE outbox (
     to_wa_id          TEXT NOT NULL,
     kind              TEXT NOT NULL,
     payload           TEXT NOT NULL,
+    summary           TEXT,
     intent            TEXT,
     reply_to          TEXT,
     state             TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),

@@ -1,0 +1,59 @@
+public import Foundation
+
+/// A reply waiting to be sent through the WhatsApp Cloud API (table `outbox`), written in the
+/// same transaction as the conversation state that produced it.
+public struct OutboxEntry: Sendable, Equatable {
+    public enum State: String, Sendable { case pending, sent, failed }
+
+    public var id: UUID
+    public var tenantID: UUID
+    public var userContextID: UUID?
+    public var wabaAccountID: UUID
+    public var toWaID: String
+    /// The message kind (`text`, `interactive`, `image`, …), for logs and metrics.
+    public var kind: String
+    /// The Graph API request body, as JSON.
+    public var payloadJSON: String
+    /// A short, loggable rendering of what is sent (stored in `conversation_logs.body`).
+    public var summary: String?
+    public var intent: String?
+    /// The inbound message this answers (its wamid), if any.
+    public var replyTo: String?
+    public var state: State
+    public var attempts: Int
+    public var nextAttemptAt: Date
+    public var lastError: String?
+    public var waMessageID: String?
+    public var createdAt: Date
+
+    public init(id: UUID = UUID.timeOrdered(), tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID, toWaID: String,
+                kind: String, payloadJSON: String, summary: String? = nil, intent: String? = nil, replyTo: String? = nil,
+                state: State = .pending, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
+                waMessageID: String? = nil, createdAt: Date) {
+        self.id = id; self.tenantID = tenantID; self.userContextID = userContextID; self.wabaAccountID = wabaAccountID
+        self.toWaID = toWaID; self.kind = kind; self.payloadJSON = payloadJSON; self.summary = summary; self.intent = intent
+        self.replyTo = replyTo; self.state = state; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError; self.waMessageID = waMessageID; self.createdAt = createdAt
+    }
+}
+
+/// Exponential back-off with jitter for retrying sends: `base × 2^(attempt-1)`, capped, then
+/// spread by ±`jitter` so retries of many replies do not arrive together.
+public struct RetryPolicy: Sendable, Equatable {
+    public var maxAttempts: Int
+    public var base: TimeInterval
+    public var cap: TimeInterval
+    public var jitter: Double
+
+    public init(maxAttempts: Int = 8, base: TimeInterval = 1, cap: TimeInterval = 300, jitter: Double = 0.2) {
+        self.maxAttempts = maxAttempts; self.base = base; self.cap = cap; self.jitter = jitter
+    }
+
+    /// The delay before attempt `attempt + 1` after `attempt` failed, or nil when out of attempts.
+    public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval? {
+        guard attempt < maxAttempts else { return nil }
+        let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        let spread = raw * jitter
+        return max(0, raw + Double.random(in: -spread...spread, using: &generator))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import LioraCore
+
+extension SQLTenantSession {
+    private static let outboxColumns = """
+        id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent, reply_to, state,
+        attempts, next_attempt_at, last_error, wa_message_id, created_at
+        """
+
+    private static func entry(_ r: any SQLRow) throws -> OutboxEntry {
+        OutboxEntry(
+            id: try r.required("id", r.uuid), tenantID: try r.required("cliente_id", r.uuid),
+            userContextID: try r.uuid("user_context_id"), wabaAccountID: try r.required("waba_account_id", r.uuid),
+            toWaID: try r.required("to_wa_id", r.string), kind: try r.required("kind", r.string),
+            payloadJSON: try r.required("payload", r.string), summary: try r.string("summary"), intent: try r.string("intent"),
+            replyTo: try r.string("reply_to"), state: OutboxEntry.State(rawValue: try r.required("state", r.string)) ?? .failed,
+            attempts: Int(try r.required("attempts", r.int)), nextAttemptAt: try r.required("next_attempt_at", r.date),
+            lastError: try r.string("last_error"), waMessageID: try r.string("wa_message_id"),
+            createdAt: try r.required("created_at", r.date))
+    }
+
+    func enqueueReplies(_ entries: [OutboxEntry]) async throws {
+        for chunk in entries.chunked(200) {
+            var values: [String] = []
+            var binds: [SQLValue] = [.uuid(tenantID)]
+            for e in chunk {
+                precondition(e.tenantID == tenantID, "reply for another tenant")
+                let b = binds.count
+                values.append("($\(b + 1), $1, " + (2...14).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
+                binds += [.uuid(e.id), .optional(e.userContextID), .uuid(e.wabaAccountID), .text(e.toWaID), .text(e.kind),
+                          .json(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo),
+                          .text(e.state.rawValue), .int(Int64(e.attempts)), .date(e.nextAttemptAt), .date(e.createdAt),
+                          .date(e.createdAt)]
+            }
+            try await c.query("""
+                INSERT INTO outbox (id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent,
+                    reply_to, state, attempts, next_attempt_at, created_at, updated_at)
+                VALUES \(values.joined(separator: ", "))
+                """, binds)
+        }
+    }
+
+    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry] {
+        let lock = c.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await c.query("""
+            UPDATE outbox SET claimed_until = $1, updated_at = $2
+            WHERE cliente_id = $3 AND id IN (
+                SELECT id FROM outbox WHERE cliente_id = $3 AND state = 'pending' AND next_attempt_at <= $2
+                    AND (claimed_until IS NULL OR claimed_until < $2)
+                ORDER BY created_at, id LIMIT $4\(lock))
+            RETURNING \(Self.outboxColumns)
+            """, [.date(now.addingTimeInterval(lease)), .date(now), .uuid(tenantID), .int(Int64(limit))])
+            .map(Self.entry).sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+    }
+
+    func markReplySent(_ e: OutboxEntry, waMessageID: String, now: Date) async throws {
+        try await c.query("""
+            UPDATE outbox SET state = 'sent', attempts = attempts + 1, wa_message_id = $1, claimed_until = NULL,
+                last_error = NULL, updated_at = $2
+            WHERE cliente_id = $3 AND id = $4
+            """, [.text(waMessageID), .date(now), .uuid(tenantID), .uuid(e.id)])
+        try await appendLogs([ConversationLogEntry(
+            tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
+            waMessageID: waMessageID, messageType: e.kind, body: e.summary, intent: e.intent, status: "accepted",
+            statusUpdatedAt: now, createdAt: now)])
+    }
+
+    func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws {
+        try await c.query("""
+            UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, updated_at = $2,
+                state = $3, next_attempt_at = $4
+            WHERE cliente_id = $5 AND id = $6
+            """, [.text(String(error.prefix(500))), .date(now), .text(retryAt == nil ? "failed" : "pending"),
+                  .date(retryAt ?? now), .uuid(tenantID), .uuid(e.id)])
+        if retryAt == nil {
+            // The final state is in the conversation log too; no wamid exists for a reply never accepted.
+            try await appendLogs([ConversationLogEntry(
+                tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
+                waMessageID: nil, messageType: e.kind, body: e.summary, intent: e.intent, status: "failed",
+                statusUpdatedAt: now, createdAt: now)])
+        }
+    }
+
+    func outbox(limit: Int) async throws -> [OutboxEntry] {
+        try await c.query("SELECT \(Self.outboxColumns) FROM outbox WHERE cliente_id = $1 ORDER BY created_at, id LIMIT $2",
+                          [.uuid(tenantID), .int(Int64(limit))]).map(Self.entry)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import LioraCore
+import LioraStore
+import LioraTestSupport
+import Testing
+
+@Suite("Outbox store")
+struct OutboxStoreTests {
+    private func reply(_ tenant: Tenant, _ account: WabaAccount, _ n: Int, at: Date = t0) -> OutboxEntry {
+        OutboxEntry(tenantID: tenant.id, userContextID: nil, wabaAccountID: account.id, toWaID: "34600000000", kind: "text",
+                    payloadJSON: #"{"type":"text","text":{"body":"hola \#(n)"}}"#, summary: "hola \(n)", intent: "core.saludo",
+                    replyTo: "wamid.IN\(n)", nextAttemptAt: at, createdAt: at.addingTimeInterval(Double(n) / 1000))
+    }
+
+    @Test("replies are claimed in order under a lease, sent once, retried on schedule, failed for good and logged",
+          arguments: TestBackend.available)
+    func lifecycle(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            let (other, otherAccount) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies((1...3).map { reply(tenant, account, $0) }) }
+            try await t.store.withTenant(other.id) { s in try await s.enqueueReplies([reply(other, otherAccount, 9, at: t0.addingTimeInterval(100))]) }
+
+            #expect(try await t.store.tenantsWithDueReplies(now: t0, limit: 10) == [tenant.id])
+            #expect(Set(try await t.store.tenantsWithDueReplies(now: t0.addingTimeInterval(100), limit: 10)) == [tenant.id, other.id])
+
+            let claimed = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 2, lease: 30) }
+            #expect(claimed.map(\.summary) == ["hola 1", "hola 2"])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }.map(\.summary) == ["hola 3"])
+            // All leased now: nothing due for this tenant until the lease ends.
+            #expect(try await t.store.tenantsWithDueReplies(now: t0.addingTimeInterval(1), limit: 10).isEmpty)
+
+            try await t.store.withTenant(tenant.id) { s throws in
+                try await s.markReplySent(claimed[0], waMessageID: "wamid.OUT1", now: t0)
+                try await s.markReplyAttemptFailed(claimed[1], error: "HTTP 503", retryAt: t0.addingTimeInterval(4), now: t0)
+            }
+            // The retried one comes back at its time, not before.
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(3), limit: 10, lease: 30) }.isEmpty)
+            let retry = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(5), limit: 10, lease: 30) }
+            #expect(retry.map(\.summary) == ["hola 2"])
+            #expect(retry[0].attempts == 1)
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.markReplyAttemptFailed(retry[0], error: "code 131026 undeliverable", retryAt: nil, now: t0.addingTimeInterval(5))
+            }
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.state) == [.sent, .failed, .pending])
+            #expect(rows[0].waMessageID == "wamid.OUT1")
+            #expect(rows[1].attempts == 2)
+            #expect(rows[1].lastError == "code 131026 undeliverable")
+            let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(logs.map(\.status) == ["accepted", "failed"])
+            #expect(logs[0].waMessageID == "wamid.OUT1")
+            #expect(logs[0].intent == "core.saludo")
+            #expect(logs.allSatisfy { $0.direction == .outbound })
+        }
+    }
+
+    @Test("retry delays grow exponentially, stay within the cap and the jitter, and stop at the last attempt")
+    func retryPolicy() {
+        var g = SeededGenerator(seed: 42)
+        let p = RetryPolicy(maxAttempts: 6, base: 1, cap: 10, jitter: 0.2)
+        let delays = (1...5).map { p.delay(afterAttempt: $0, using: &g)! }
+        for (i, d) in delays.enumerated() {
+            let raw = min(10, pow(2, Double(i)))
+            #expect(d >= raw * 0.8 && d <= raw * 1.2, "attempt \(i + 1): \(d)")
+        }
+        #expect(p.delay(afterAttempt: 6, using: &g) == nil)
+    }
+}
+
+/// A deterministic generator for tests (SplitMix64).
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+}
