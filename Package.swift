@@ -26,12 +26,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         // Domain: tenants, user contexts, ingest rules, configuration, clocks. No HTTP, no drivers.
         .target(
             name: "LioraCore",
             dependencies: [
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -41,6 +43,12 @@ let package = Package(
         .target(
             name: "WhatsApp",
             dependencies: [],
+            swiftSettings: strictSettings
+        ),
+        // The Graph API client (send messages, mark read) over URLSession / libcurl.
+        .target(
+            name: "WhatsAppGraph",
+            dependencies: ["WhatsApp"],
             swiftSettings: strictSettings
         ),
         // SQLite and PostgreSQL stores behind the protocols of LioraCore; migrations runner.
@@ -97,6 +105,7 @@ let package = Package(
                 "LioraStore",
                 "LioraServer",
                 "WhatsApp",
+                "WhatsAppGraph",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -112,6 +121,16 @@ let package = Package(
         .testTarget(
             name: "WhatsAppTests",
             dependencies: ["WhatsApp", "LioraTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WhatsAppGraphTests",
+            dependencies: [
+                "WhatsApp", "WhatsAppGraph", "LioraTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,68 @@
+public import WhatsApp
+
+/// Meta's Graph API as Liora uses it: send a message, mark one read. The real client is
+/// `URLSessionGraphAPIClient`; tests use `FakeGraphAPI` from LioraTestSupport.
+///
+/// Both calls check the payload first and throw `GraphAPIError.invalidPayload` without sending
+/// anything Meta would refuse for its shape.
+/// [Meta docs](https://developers.facebook.com/documentation/business-messaging/whatsapp/reference/whatsapp-business-phone-number/message-api)
+public protocol GraphAPIClient: Sendable {
+    /// Sends `message` from the business number `phoneNumberID`; returns Meta's id for it.
+    func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage
+    /// Marks an inbound message read (with a typing indicator if `m` asks for one).
+    func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError)
+}
+
+/// Meta's answer to a sent message: `{"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
+/// "messages": [{"id": "wamid.…"}]}`.
+/// [Meta docs](https://developers.facebook.com/documentation/business-messaging/whatsapp/reference/whatsapp-business-phone-number/message-api)
+public struct SentMessage: Sendable, Codable, Equatable {
+    /// The WhatsApp message id (`wamid.…`) that status webhooks for this message will carry.
+    public var messageID: String
+    /// The recipient's WhatsApp id as Meta resolved it (`contacts[0].wa_id`), when Meta says.
+    public var recipientWaID: String?
+
+    public init(messageID: String, recipientWaID: String? = nil) {
+        self.messageID = messageID
+        self.recipientWaID = recipientWaID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case contacts
+    }
+
+    private struct Message: Codable {
+        var id: String
+
+        enum CodingKeys: String, CodingKey {
+            case id
+        }
+    }
+
+    private struct Contact: Codable {
+        var waID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case waID = "wa_id"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let messages = try container.decode([Message].self, forKey: .messages)
+        guard let first = messages.first, !first.id.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .messages, in: container, debugDescription: "no message id")
+        }
+        messageID = first.id
+        recipientWaID = try container.decodeIfPresent([Contact].self, forKey: .contacts)?.first?.waID
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode([Message(id: messageID)], forKey: .messages)
+        if let recipientWaID {
+            try container.encode([Contact(waID: recipientWaID)], forKey: .contacts)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import WhatsApp
+import WhatsAppGraph
+
+@Suite("GraphAPIError")
+struct GraphAPIErrorTests {
+    static let retryable: [GraphAPIError] = [
+        .timeout,
+        .transport("URLError -1004: Could not connect to the server."),
+        .rejected(status: 500, code: nil, subcode: nil, message: nil),
+        .rejected(status: 502, code: 131000, subcode: nil, message: nil),
+        .rejected(status: 429, code: nil, subcode: nil, message: nil),
+        .rejected(status: 400, code: 4, subcode: nil, message: "(#4) Application request limit reached"),
+        .rejected(status: 400, code: 80007, subcode: nil, message: nil),
+        .rejected(status: 400, code: 130429, subcode: nil, message: nil),
+        .rejected(status: 400, code: 131048, subcode: nil, message: nil),
+        .rejected(status: 400, code: 131056, subcode: nil, message: nil),
+        .rejected(status: 400, code: 1, subcode: nil, message: nil),
+        .rejected(status: 400, code: 2, subcode: nil, message: nil),
+    ]
+
+    static let final: [GraphAPIError] = [
+        .rejected(status: 400, code: 100, subcode: nil, message: "Invalid parameter"),
+        .rejected(status: 400, code: 131026, subcode: nil, message: nil),
+        .rejected(status: 401, code: 190, subcode: 463, message: nil),
+        .rejected(status: 400, code: 131047, subcode: nil, message: nil),
+        .rejected(status: 400, code: 131051, subcode: nil, message: nil),
+        .rejected(status: 404, code: nil, subcode: nil, message: nil),
+        .invalidPayload(.init(field: "text.body", problem: .empty)),
+        .malformedResponse,
+    ]
+
+    @Test(arguments: retryable)
+    func transientFailuresAreRetryable(_ error: GraphAPIError) {
+        #expect(error.isRetryable)
+    }
+
+    @Test(arguments: final)
+    func failuresThatWouldRepeatAreNot(_ error: GraphAPIError) {
+        #expect(!error.isRetryable)
+    }
+
+    @Test func descriptionHasStatusAndCodesAndDebugDescriptionAddsMetasMessage() {
+        let error = GraphAPIError.rejected(status: 400, code: 131047, subcode: nil, message: "Re-engagement message")
+        #expect(error.description == "Graph API rejected the request: HTTP 400, code 131047")
+        #expect(error.debugDescription == "Graph API rejected the request: HTTP 400, code 131047: Re-engagement message")
+        #expect(GraphAPIError.invalidPayload(.init(field: "image.link", problem: .invalidURL)).description
+            == "not sent, invalid payload: image.link is not an http(s) URL")
+    }
+
+    @Test func sentMessageParsesMetasResponseExamples() throws {
+        for name in ["send-text-message", "send-reply-button", "send-list-message"] {
+            let sent = try JSONDecoder().decode(SentMessage.self, from: Fixture.response(name))
+            #expect(sent.messageID.hasPrefix("wamid."))
+        }
+        let listAnswer = try JSONDecoder().decode(SentMessage.self, from: Fixture.response("send-list-message"))
+        #expect(listAnswer == SentMessage(messageID: "wamid.ID", recipientWaID: "<WHATSAPP_ID>"))
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(SentMessage.self, from: Data(#"{"messages":[]}"#.utf8))
+        }
+    }
+}
