@@ -1,0 +1,76 @@
+/// Tells Spanish from English in a short message.
+///
+/// Evidence, counted for each language: Spanish-only characters (`¿ ¡ ñ` and accented vowels),
+/// common words that belong to one language only (`que`, `quiero`, `gracias` / `the`, `want`,
+/// `thanks`), and a few word endings (`-cion`, `-mente` / `-ing`, `-tion`). The language with
+/// more evidence wins; with no evidence or a tie the user's previous language is kept, so
+/// `ok`, `menu` or `👍` never switch a conversation's language.
+public struct LanguageDetector: Sendable {
+    public init() {}
+
+    /// The language of `text`; `previous` when the text gives no clear sign.
+    public func detect(_ text: String, previous: Language = .default) -> Language {
+        detect(text, normalized: TextNormalizer().normalize(text), previous: previous)
+    }
+
+    /// As `detect(_:previous:)`, reusing text already normalised.
+    public func detect(_ text: String, normalized: NormalizedText, previous: Language = .default) -> Language {
+        let (es, en) = scores(text, normalized: normalized)
+        if es > en { return .es }
+        if en > es { return .en }
+        return previous
+    }
+
+    /// The evidence for Spanish and for English.
+    func scores(_ text: String, normalized: NormalizedText) -> (es: Double, en: Double) {
+        var es = 0.0
+        var en = 0.0
+        var accents = 0
+        for scalar in text.unicodeScalars where scalar.value >= 0xA1 {
+            switch scalar.value {
+            case 0xBF, 0xA1: es += 2                                     // ¿ ¡
+            case 0xD1, 0xF1: es += 1.5                                   // Ñ ñ
+            case 0xE1, 0xE9, 0xED, 0xF3, 0xFA, 0xC1, 0xC9, 0xCD, 0xD3, 0xDA: accents += 1
+            default: break
+            }
+        }
+        es += Double(min(accents, 3))
+        for token in normalized.tokens {
+            if Self.spanishWords.contains(token) { es += 1 }
+            else if Self.englishWords.contains(token) { en += 1 }
+            else if token.count > 5 {
+                if token.hasSuffix("cion") || token.hasSuffix("mente") || token.hasSuffix("ciones") { es += 0.5 }
+                else if token.hasSuffix("ing") || token.hasSuffix("tion") || token.hasSuffix("tions") { en += 0.5 }
+            }
+        }
+        return (es, en)
+    }
+
+    /// Frequent Spanish words that are not also English words (so `no`, `me`, `a` are absent).
+    static let spanishWords: Set<String> = [
+        "el", "la", "los", "las", "un", "una", "unos", "unas", "lo", "del", "al", "de", "que", "y", "en", "es",
+        "por", "para", "con", "sin", "pero", "como", "cuando", "donde", "cual", "cuales", "quien", "cuanto",
+        "cuanta", "cuantos", "cuantas", "porque", "mi", "mis", "tu", "tus", "su", "sus", "te", "se", "nos", "yo",
+        "usted", "ustedes", "ella", "ellos", "esto", "este", "esta", "estos", "estas", "eso", "ese", "esa", "hay",
+        "son", "soy", "estoy", "tengo", "tiene", "tienen", "tienes", "quiero", "quisiera", "necesito", "puedo",
+        "puedes", "puede", "hacer", "hago", "ver", "saber", "sobre", "tambien", "muy", "mas", "algo", "nada",
+        "hola", "gracias", "buenos", "buenas", "dias", "tardes", "noches", "adios", "ayuda", "favor", "si",
+        "cuesta", "precio", "pedido", "comprar", "quieres", "hasta", "luego", "bien",
+        "vale", "claro", "pues", "ahora", "hoy", "manana", "ayer", "mucho", "muchas", "poco", "otra", "otro",
+        "todo", "todos", "cosa", "cosas", "vez", "ser", "estar", "ir", "voy", "va", "van", "dame",
+        "dime", "hablar", "persona", "comida", "reciclar", "basura", "envio", "horario", "ubicacion",
+    ]
+
+    /// Frequent English words that are not also Spanish words.
+    static let englishWords: Set<String> = [
+        "the", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "without", "from", "by", "about",
+        "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "dont", "doesnt", "have", "has",
+        "had", "can", "could", "would", "should", "will", "want", "need", "like", "get", "i", "im", "my", "you",
+        "your", "it", "its", "this", "that", "these", "those", "what", "whats", "which", "who", "where", "when",
+        "why", "how", "much", "many", "some", "any", "there", "here", "hi", "hello", "hey", "thanks", "thank",
+        "please", "yes", "bye", "goodbye", "good", "morning", "afternoon", "evening", "night", "help", "talk",
+        "human", "person", "order", "price", "buy", "shipping", "hours", "open", "recycle", "trash",
+        "food", "healthy", "more", "just", "not", "but", "if", "so", "we", "they", "our", "their", "tell",
+        "show", "give", "know", "see", "one", "all", "out", "up", "now", "today", "tomorrow",
+    ]
+}

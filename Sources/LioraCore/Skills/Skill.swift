@@ -1,0 +1,100 @@
+import Foundation
+
+/// A skill: a set of intents the bot can recognise and answer, loaded from one YAML file of
+/// `skills/` (see `SkillCatalog.load(directory:)`). A tenant enables skills by `id`.
+public struct Skill: Sendable, Equatable, Identifiable {
+    /// The skill's id, as written in its file's `skill:` key (`core`, `ecommerce`, …).
+    public var id: String
+    /// The prefix every intent id of this skill starts with, before the dot (see `intentPrefix(forSkill:)`).
+    public var intentPrefix: String
+    public var name: LocalizedText
+    public var description: LocalizedText
+    /// The intents, in file order (which is also the classifier's tie-break order).
+    public var intents: [Intent]
+
+    public init(id: String, intentPrefix: String? = nil, name: LocalizedText, description: LocalizedText, intents: [Intent]) {
+        self.id = id
+        self.intentPrefix = intentPrefix ?? Skill.intentPrefix(forSkill: id)
+        self.name = name
+        self.description = description
+        self.intents = intents
+    }
+
+    /// The intent-id prefix of a skill: `core` → `core`, `ecommerce` → `catalogo`,
+    /// `healthy-living` → `vida_sana`, `recycling` → `reciclaje`; any other skill id is its own
+    /// prefix with dashes turned into underscores.
+    public static func intentPrefix(forSkill id: String) -> String {
+        switch id {
+        case "ecommerce": "catalogo"
+        case "healthy-living": "vida_sana"
+        case "recycling": "reciclaje"
+        default: id.replacingOccurrences(of: "-", with: "_")
+        }
+    }
+}
+
+/// One thing a user may want (`reciclaje.plasticos`), with what recognises it and what answers it.
+public struct Intent: Sendable, Equatable, Identifiable {
+    /// The id, `prefix.name`, unique across the catalog.
+    public var id: String
+    /// The id of the skill it belongs to.
+    public var skill: String
+    public var title: LocalizedText
+    /// Phrases the classifier is trained on.
+    public var examples: LocalizedList
+    /// Exact rules: words or phrases that select this intent when they appear whole in a
+    /// message (compared after `TextNormalizer`).
+    public var keywords: LocalizedList
+    /// Response variants.
+    public var responses: LocalizedList
+    /// Intent ids offered as reply buttons (at most three).
+    public var buttons: [String]
+    /// An optional follow-up question.
+    public var slot: SlotDefinition?
+
+    public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
+                responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil) {
+        self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
+        self.responses = responses; self.buttons = buttons; self.slot = slot
+    }
+}
+
+/// A follow-up question asked after an intent's response; the user's answer picks the next intent.
+public struct SlotDefinition: Sendable, Equatable {
+    public var name: String
+    public var ask: LocalizedText
+    /// Answer word or phrase → intent id.
+    public var values: [String: String]
+
+    public init(name: String, ask: LocalizedText, values: [String: String]) {
+        self.name = name
+        self.ask = ask
+        self.values = values
+    }
+
+    /// The intent id the answer `text` selects: a value that appears whole in the normalised
+    /// answer (the longest one wins; ties go to the alphabetically first value); `nil` if none.
+    public func resolve(_ text: String, normalizer: TextNormalizer = TextNormalizer()) -> String? {
+        let answer = normalizer.normalize(text).tokens
+        var best: (length: Int, key: String, intent: String)?
+        for (key, intent) in values {
+            let phrase = normalizer.normalize(key).tokens
+            guard !phrase.isEmpty, answer.containsPhrase(phrase) else { continue }
+            if best == nil || phrase.count > best!.length || (phrase.count == best!.length && key < best!.key) {
+                best = (phrase.count, key, intent)
+            }
+        }
+        return best?.intent
+    }
+}
+
+extension Array where Element == String {
+    /// Whether `phrase` occurs as a contiguous run of whole tokens.
+    func containsPhrase(_ phrase: [String]) -> Bool {
+        guard !phrase.isEmpty, phrase.count <= count else { return false }
+        for start in 0...(count - phrase.count) where self[start] == phrase[0] {
+            if self[start..<(start + phrase.count)].elementsEqual(phrase) { return true }
+        }
+        return false
+    }
+}

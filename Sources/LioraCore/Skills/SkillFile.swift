@@ -1,0 +1,85 @@
+import Foundation
+import Yams
+
+/// The YAML shape of one skill file, decoded loosely so that validation can name what is missing.
+struct SkillFile: Decodable {
+    var skill: String
+    var name: [String: String]?
+    var description: [String: String]?
+    var intents: [IntentFile]?
+
+    struct IntentFile: Decodable {
+        var id: String
+        var title: [String: String]?
+        var examples: [String: [String]]?
+        var keywords: [String: [String]]?
+        var responses: [String: [String]]?
+        var buttons: [Button]?
+        var slot: Slot?
+    }
+
+    struct Button: Decodable {
+        var intent: String
+    }
+
+    struct Slot: Decodable {
+        var name: String
+        var ask: [String: String]?
+        var values: [String: String]?
+    }
+
+    /// Decodes `yaml`, turning YAML and decoding errors into one-line `SkillCatalogError`s.
+    static func decode(_ yaml: String, file: String) throws(SkillCatalogError) -> SkillFile {
+        do {
+            return try YAMLDecoder().decode(SkillFile.self, from: yaml)
+        } catch let error as DecodingError {
+            throw describe(error, yaml: yaml, file: file)
+        } catch let error as YamlError {
+            throw SkillCatalogError(file: file, describe(error))
+        } catch {
+            throw SkillCatalogError(file: file, "not a valid skill file (\(error))")
+        }
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            "invalid YAML at line \(mark.line), column \(mark.column): \(problem)"
+        default:
+            "invalid YAML: \(String(describing: error).split(separator: "\n").first ?? "")"
+        }
+    }
+
+    private static func describe(_ error: DecodingError, yaml: String, file: String) -> SkillCatalogError {
+        let path: [any CodingKey]
+        let problem: String
+        switch error {
+        case let .dataCorrupted(context):
+            if let yamlError = context.underlyingError as? YamlError {
+                return SkillCatalogError(file: file, describe(yamlError))
+            }
+            path = context.codingPath
+            problem = context.debugDescription
+        case let .keyNotFound(key, context):
+            path = context.codingPath
+            problem = "missing key '\(key.stringValue)'"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context):
+            path = context.codingPath
+            problem = "unexpected value at '\(keyPath(context.codingPath))': \(context.debugDescription)"
+        @unknown default:
+            return SkillCatalogError(file: file, "not a valid skill file")
+        }
+        // Name the intent when the problem lies inside `intents[i]`.
+        if path.count >= 2, path[0].stringValue == "intents", let index = path[1].intValue,
+           let node = try? Yams.compose(yaml: yaml), let intents = node["intents"]?.sequence, index < intents.count {
+            let id = intents[index]["id"]?.string ?? "#\(index + 1)"
+            return SkillCatalogError(file: file, intent: id, problem)
+        }
+        return SkillCatalogError(file: file, problem)
+    }
+
+    private static func keyPath(_ path: [any CodingKey]) -> String {
+        path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            .drop(while: { $0 == "." }).description
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import LioraCore
+import Testing
+
+extension SkillsTests {
+    @Suite("intent router")
+    struct Router {
+        let router = SkillsTests.fixtureRouter
+        let all = SkillsTests.allFixtureSkills
+
+        @Test("an interactive reply id beats keyword rules and the classifier")
+        func replyFirst() {
+            for id in ["reciclaje.vidrio", "intent:reciclaje.vidrio", " reciclaje.vidrio "] {
+                let r = router.route("hola, plastico", replyID: id, enabledSkills: all)
+                #expect(r.outcome == .matched(intentID: "reciclaje.vidrio", confidence: 1, via: .reply))
+            }
+        }
+
+        @Test("an unknown reply id is ignored and the text is routed")
+        func unknownReply() {
+            let r = router.route("hola", replyID: "btn_7", enabledSkills: all)
+            #expect(r.outcome == .matched(intentID: "core.saludo", confidence: 1, via: .rule))
+        }
+
+        @Test("keyword rules beat the classifier; whole words only")
+        func rulesSecond() {
+            // The classifier alone would say thanks; the keyword decides.
+            let r = router.route("muchas gracias por lo del plástico", enabledSkills: all)
+            #expect(r.outcome == .matched(intentID: "reciclaje.plasticos", confidence: 1, via: .rule))
+            #expect(router.classifier.classify("muchas gracias por lo del plástico", limit: 1).first?.intentID == "core.gracias")
+            // "plasticos" is not the keyword "plastico": no rule, the classifier answers.
+            #expect(router.route("plasticos", enabledSkills: all).intentID == "reciclaje.plasticos")
+            if case .matched(_, _, let via) = router.route("plasticos", enabledSkills: all).outcome {
+                #expect(via == .classifier)
+            }
+        }
+
+        @Test("the longest keyword phrase wins")
+        func longestPhrase() {
+            // "botellas pet" (plastics, 2 words) vs "vidrio" (glass, 1 word).
+            let r = router.route("botellas pet o vidrio", enabledSkills: all)
+            #expect(r.outcome == .matched(intentID: "reciclaje.plasticos", confidence: 1, via: .rule))
+        }
+
+        @Test("the classifier answers phrasings that no keyword covers, with a confidence in 0…1")
+        func classifier() {
+            let r = router.route("how do I recycle cardboard boxes?", enabledSkills: all, language: .es)
+            guard case .matched(let id, let confidence, let via) = r.outcome else {
+                Issue.record("expected a match, got \(r.outcome)")
+                return
+            }
+            #expect(id == "reciclaje.papel")
+            #expect(via == .classifier)
+            #expect(confidence > 0 && confidence <= 1)
+            #expect(r.language == .en)
+        }
+
+        @Test("typos still reach the right intent")
+        func typos() {
+            #expect(router.route("grasias", enabledSkills: all).intentID == "core.gracias")
+            #expect(router.route("kajas de karton", enabledSkills: all).intentID == "reciclaje.papel")
+        }
+
+        @Test("a disabled skill never answers: not by reply, rule, classifier or ambiguity")
+        func disabledSkills() {
+            let coreOnly: Set<String> = ["core"]
+            #expect(router.route("plastico", replyID: "reciclaje.plasticos", enabledSkills: coreOnly).intentID == nil)
+            for intent in SkillsTests.fixtureCatalog.skill(id: "recycling")!.intents {
+                for text in intent.examples.all + intent.keywords.all {
+                    let outcome = router.route(text, enabledSkills: coreOnly).outcome
+                    switch outcome {
+                    case .matched(let id, _, _): #expect(id.hasPrefix("core."), "\(text) -> \(id)")
+                    case .ambiguous(let ids): #expect(ids.allSatisfy { $0.hasPrefix("core.") }, "\(text) -> \(ids)")
+                    case .noMatch: break
+                    }
+                }
+            }
+            #expect(router.route("hola", enabledSkills: []).outcome == .noMatch)
+        }
+
+        @Test("no words, gibberish and huge texts are no match, without crashing", arguments: [
+            "", "   ", "👍", "🎉🎉🎉😂", "?!?!", "...", "xqzv bnmwrt plkjh", "asdfghjkl",
+            String(repeating: "🤔", count: 1_000), String(repeating: "zqxv ", count: 820),
+        ])
+        func noMatch(text: String) {
+            #expect(router.route(text, enabledSkills: all).outcome == .noMatch)
+        }
+
+        @Test("4 KB of ordinary text is routed in bounded time")
+        func longText() {
+            let text = String(String(repeating: "hola quiero reciclar unas botellas de vidrio y cajas de carton ", count: 70).prefix(4_096))
+            let start = ContinuousClock.now
+            _ = router.route(text, enabledSkills: all)
+            #expect(ContinuousClock.now - start < .milliseconds(100))
+        }
+
+        @Test("the answer language follows the text, else the user's previous language")
+        func language() {
+            #expect(router.route("hello", enabledSkills: all, language: .es).language == .en)
+            #expect(router.route("hola", enabledSkills: all, language: .en).language == .es)
+            #expect(router.route("ok", enabledSkills: all, language: .en).language == .en)
+            #expect(router.route("", enabledSkills: all, language: .en).language == .en)
+        }
+
+        @Test("routing is deterministic")
+        func deterministic() {
+            let other = IntentRouter(catalog: SkillsTests.fixtureCatalog)
+            for text in ["vidrio roto y cajas", "where does this go", "gracias!", "qué hago con esto"] {
+                #expect(router.route(text, enabledSkills: all) == other.route(text, enabledSkills: all))
+                #expect(router.classifier.classify(text) == other.classifier.classify(text))
+            }
+        }
+
+        /// Two intents trained on the same phrases.
+        static func twinRouter(margin: Double) throws -> IntentRouter {
+            func intent(_ id: String) -> Intent {
+                Intent(id: id, skill: "demo", title: LocalizedText(es: id, en: id),
+                       examples: LocalizedList(es: ["cambiar mi contraseña", "olvidé la clave"],
+                                               en: ["reset my password", "forgot my password"]),
+                       responses: LocalizedList(es: ["ok"], en: ["ok"]))
+            }
+            let other = Intent(id: "demo.horario", skill: "demo", title: LocalizedText(es: "h", en: "h"),
+                               examples: LocalizedList(es: ["a qué hora abren"], en: ["opening hours"]),
+                               responses: LocalizedList(es: ["ok"], en: ["ok"]))
+            let catalog = try SkillCatalog(skills: [Skill(id: "demo", name: LocalizedText(es: "d", en: "d"),
+                                                           description: LocalizedText(es: "d", en: "d"),
+                                                           intents: [intent("demo.a"), intent("demo.b"), other])])
+            return IntentRouter(catalog: catalog, configuration: IntentRouter.Configuration(ambiguityMargin: margin))
+        }
+
+        @Test("two intents within the ambiguity margin are ambiguous, best first")
+        func ambiguity() throws {
+            let router = try Self.twinRouter(margin: 0.05)
+            #expect(router.route("I forgot my password", enabledSkills: ["demo"]).outcome == .ambiguous(["demo.a", "demo.b"]))
+            #expect(router.route("what are your opening hours", enabledSkills: ["demo"]).intentID == "demo.horario")
+            // A margin of zero never makes a result ambiguous: the tie goes to catalog order.
+            let strict = try Self.twinRouter(margin: 0)
+            #expect(strict.route("I forgot my password", enabledSkills: ["demo"]).intentID == "demo.a")
+        }
+
+        @Test("the threshold turns weak matches into no match")
+        func threshold() {
+            let lenient = IntentRouter(catalog: SkillsTests.fixtureCatalog, configuration: .init(threshold: 0.01))
+            let strict = IntentRouter(catalog: SkillsTests.fixtureCatalog, configuration: .init(threshold: 0.99))
+            #expect(lenient.route("cajas viejas", enabledSkills: all).intentID != nil)
+            #expect(strict.route("cajas viejas", enabledSkills: all).outcome == .noMatch)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import LioraCore
+import Testing
+
+extension SkillsTests {
+    @Suite("text normaliser")
+    struct Normalizer {
+        let normalizer = TextNormalizer()
+
+        @Test("lowercases, strips accents and punctuation, collapses runs of 3+ letters", arguments: [
+            ("¡Hola! ¿Cómo estás?", "hola como estas"),
+            ("PLÁSTICO", "plastico"),
+            ("Ñandú y pingüino", "nandu y pinguino"),
+            ("naïve café, crème brûlée", "naive cafe creme brulee"),
+            ("holaaaa", "hola"),
+            ("siiiii graciaaas!!!", "si gracias"),
+            ("pleeease", "please"),
+            ("llamar al carro", "llamar al carro"),
+            ("good coffee", "good coffee"),
+            ("cc", "cc"),
+            ("zzz", "z"),
+            ("1000 pesos", "1000 pesos"),
+            ("what's up, don’t worry", "whats up dont worry"),
+            ("a,b;c...d", "a b c d"),
+            ("  espacios\t\ty\nlíneas  ", "espacios y lineas"),
+            ("reciclaje👍🏽bien", "reciclaje bien"),
+            ("a\u{301}rbol", "arbol"),                       // decomposed accent
+            ("Ωμέγα", "ωμεγα"),
+            ("100% natural!!", "100 natural"),
+        ])
+        func cases(input: String, expected: String) {
+            #expect(normalizer.normalize(input).text == expected)
+        }
+
+        @Test("text without letters or digits has no tokens", arguments: ["", "   ", "👍🎉😂", "!!!???", "¿¡…—", "👨‍👩‍👧‍👦🇪🇸"])
+        func empty(input: String) {
+            #expect(normalizer.normalize(input).isEmpty)
+        }
+
+        @Test("tokens come out in order")
+        func tokens() {
+            #expect(normalizer.normalize("¿Dónde tiro el VIDRIO?").tokens == ["donde", "tiro", "el", "vidrio"])
+        }
+
+        @Test("only the first characters of a very long text are read")
+        func long() {
+            let text = String(repeating: "palabra ", count: 2_000)
+            let tokens = normalizer.normalize(text).tokens
+            #expect(tokens.count == 125)                         // 1,000 characters of "palabra "
+            #expect(TextNormalizer(maximumCharacters: 16).normalize(text).tokens == ["palabra", "palabra"])
+        }
+    }
+
+    @Suite("language detection")
+    struct Detection {
+        let detector = LanguageDetector()
+
+        @Test("Spanish and English messages are told apart", arguments: [
+            ("¿Dónde reciclo el vidrio?", Language.es, Language.en),
+            ("quiero ver el catálogo", .es, .en),
+            ("hola", .es, .en),
+            ("gracias", .es, .en),
+            ("necesito ayuda con mi pedido", .es, .en),
+            ("mañana", .es, .en),
+            ("donde tiro las pilas", .es, .en),
+            ("where do I recycle glass", .en, .es),
+            ("thanks", .en, .es),
+            ("hello", .en, .es),
+            ("I want to talk to a person", .en, .es),
+            ("how much is shipping?", .en, .es),
+        ])
+        func detects(text: String, expected: Language, previous: Language) {
+            #expect(detector.detect(text, previous: previous) == expected)
+        }
+
+        @Test("with no clear sign the previous language is kept", arguments: ["ok", "👍", "", "menu", "123", "pet", "no"])
+        func fallback(text: String) {
+            #expect(detector.detect(text, previous: .en) == .en)
+            #expect(detector.detect(text, previous: .es) == .es)
+            #expect(detector.detect(text) == .es)
+        }
+
+        @Test("language codes parse to a language", arguments: [
+            ("es", Language.es), ("ES", .es), ("es-MX", .es), ("en_GB", .en), ("en", .en),
+        ])
+        func codes(code: String, expected: Language) {
+            #expect(Language(code: code) == expected)
+        }
+
+        @Test("other language codes do not parse")
+        func otherCodes() {
+            #expect(Language(code: "fr") == nil)
+            #expect(Language(code: "") == nil)
+            #expect(Language.default == .es)
+        }
+    }
+}
