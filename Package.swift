@@ -73,6 +73,7 @@ let package = Package(
                 "LioraCore",
                 "LioraStore",
                 "WhatsApp",
+                "WhatsAppGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -14,12 +14,15 @@ public struct UserContext: Sendable, Equatable {
     public var lastMessageAt: Date?
     public var messageCount: Int
     public var createdAt: Date
+    /// The conversation engine's state, as stored JSON (`user_contexts.context`).
+    public var conversationJSON: String?
 
     public init(id: UUID, tenantID: UUID, waID: String, profileName: String?, language: String, lastIntent: String?,
-                windowStartedAt: Date?, lastMessageAt: Date?, messageCount: Int, createdAt: Date) {
+                windowStartedAt: Date?, lastMessageAt: Date?, messageCount: Int, createdAt: Date, conversationJSON: String? = nil) {
         self.id = id; self.tenantID = tenantID; self.waID = waID; self.profileName = profileName
         self.language = language; self.lastIntent = lastIntent; self.windowStartedAt = windowStartedAt
         self.lastMessageAt = lastMessageAt; self.messageCount = messageCount; self.createdAt = createdAt
+        self.conversationJSON = conversationJSON
     }
 
     /// Whether free-form replies are allowed at `now` (within 24 hours of the user's last message).

@@ -53,6 +53,11 @@ public protocol TenantSession: Sendable {
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
     func userContext(waID: String) async throws -> UserContext?
     func userContext(id: UUID) async throws -> UserContext?
+    /// Stores the engine's state after a message (language, last intent, conversation JSON).
+    func saveConversation(contextID: UUID, language: String, lastIntent: String?, conversationJSON: String, now: Date) async throws
+    /// The tenant's enabled skills: every skill in `all` unless switched off in `tenant_skills`.
+    func enabledSkills(among all: Set<String>) async throws -> Set<String>
+    func setSkill(_ skill: String, enabled: Bool, now: Date) async throws
     func userContexts() async throws -> [UserContext]
     /// Appends to `conversation_logs` in one statement; returns how many were new (a message
     /// already logged with the same direction and id is skipped).

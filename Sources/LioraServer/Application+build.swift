@@ -1,5 +1,6 @@
 package import Hummingbird
 package import LioraCore
+package import WhatsAppGraph
 package import LioraStore
 package import Logging
 import ServiceLifecycle
@@ -10,6 +11,26 @@ package struct LioraComponents: Sendable {
     package let writer: IngestWriter
     package let processor: WebhookProcessor
     package let metrics: LioraMetrics
+    /// Present when the bot answers (a conversation setup was given).
+    package let sender: OutboxSender?
+}
+
+/// What the bot needs to answer: the engine (skills + router), the Graph API client and where
+/// access tokens come from.
+package struct ConversationSetup: Sendable {
+    package var engine: ConversationEngine
+    package var graph: any GraphAPIClient
+    package var tokens: any AccessTokenSource
+    /// Run the sender as a background service (tests may drive it by hand).
+    package var runSender = true
+    package var senderIdlePoll: Duration = .milliseconds(500)
+
+    package init(engine: ConversationEngine, graph: any GraphAPIClient, tokens: any AccessTokenSource, runSender: Bool = true) {
+        self.engine = engine
+        self.graph = graph
+        self.tokens = tokens
+        self.runSender = runSender
+    }
 }
 
 /// Options for assembling the application.
@@ -19,8 +40,13 @@ package struct LioraAppOptions: Sendable {
     /// Group-commit writers in flight (1 for SQLite; a few for PostgreSQL).
     package var ingestWriters: Int? = nil
     package var processorIdlePoll: Duration = .seconds(1)
+    /// The bot: without it, webhooks are stored and processed but not answered.
+    package var conversation: ConversationSetup? = nil
 
-    package init(runProcessor: Bool = true) { self.runProcessor = runProcessor }
+    package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
+        self.runProcessor = runProcessor
+        self.conversation = conversation
+    }
 }
 
 /// Builds the HTTP application over an open store: routes, error mapping, ingest writer and the
@@ -34,8 +60,14 @@ package func buildApplication(
     logger: Logger
 ) -> (application: some ApplicationProtocol, components: LioraComponents) {
     let metrics = LioraMetrics()
+    let sender = options.conversation.map { c in
+        OutboxSender(store: store, graph: c.graph, tokens: c.tokens, clock: clock, idlePoll: c.senderIdlePoll, logger: logger)
+    }
+    let responder = options.conversation.map { c in
+        ConversationResponder(engine: c.engine, onQueued: { [runSender = c.runSender] in if runSender { sender?.wake() } })
+    }
     let processor = WebhookProcessor(store: store, clock: clock, metrics: metrics, logger: logger,
-                                     idlePoll: options.processorIdlePoll)
+                                     idlePoll: options.processorIdlePoll, responder: responder)
     let writer = IngestWriter(
         inbox: store, maxWriters: options.ingestWriters ?? (databaseDialect == .sqlite ? 1 : 4),
         metrics: metrics, logger: logger, onStored: { [options] in if options.runProcessor { processor.wake() } })
@@ -56,5 +88,6 @@ package func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
         logger: logger)
     if options.runProcessor { app.addServices(processor) }
-    return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics))
+    if let sender, options.conversation?.runSender == true { app.addServices(sender) }
+    return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics, sender: sender))
 }

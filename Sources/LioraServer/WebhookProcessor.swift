@@ -21,9 +21,12 @@ package final class WebhookProcessor: Service, Sendable {
     private let idlePoll: Duration
     private let wakeups: AsyncStream<Void>
     private let wakeupContinuation: AsyncStream<Void>.Continuation
+    private let responder: ConversationResponder?
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
-                 batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1)) {
+                 batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1),
+                 responder: ConversationResponder? = nil) {
+        self.responder = responder
         self.store = store
         self.clock = clock
         self.metrics = metrics
@@ -130,6 +133,7 @@ package final class WebhookProcessor: Service, Sendable {
                     try await apply(items, tenantID: tenantID, session: session, now: now)
                 }
                 count(outcomes)
+                responder?.onQueued()
             } catch {
                 logger.error("tenant batch failed; will retry", metadata: [
                     "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(String(reflecting: error))"])
@@ -167,11 +171,17 @@ package final class WebhookProcessor: Service, Sendable {
         }
         if !messages.isEmpty {
             let contexts = try await session.touchUserContexts(touches, now: now)
+            var intents: [String: String] = [:]
+            if let responder {
+                intents = try await responder.respond(to: messages.map { ($0.message, $0.route.wabaAccountID) }, contexts: contexts,
+                                                      tenantID: tenantID, session: session, now: now)
+            }
             try await session.appendLogs(messages.map { m in
                 ConversationLogEntry(
                     tenantID: tenantID, userContextID: contexts[m.message.from]?.context.id, wabaAccountID: m.route.wabaAccountID,
                     direction: .inbound, waMessageID: m.message.id, messageType: m.message.type.rawValue,
-                    body: m.message.textContent, status: "received", createdAt: m.message.timestampDate ?? now)
+                    body: m.message.textContent, intent: intents[m.message.id], status: "received",
+                    createdAt: m.message.timestampDate ?? now)
             })
             outcomes += messages.map { .init(eventID: $0.event.id, state: .processed, outcome: "stored", tenantID: tenantID) }
         }

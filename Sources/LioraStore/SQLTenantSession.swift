@@ -61,7 +61,8 @@ struct SQLTenantSession: TenantSession {
     }
 
     private static let contextColumns = """
-        id, cliente_id, wa_id, profile_name, language, last_intent, window_started_at, last_message_at, message_count, created_at
+        id, cliente_id, wa_id, profile_name, language, last_intent, window_started_at, last_message_at, message_count, created_at,
+        context
         """
 
     private static func context(_ r: any SQLRow) throws -> UserContext {
@@ -69,7 +70,8 @@ struct SQLTenantSession: TenantSession {
                     waID: try r.required("wa_id", r.string), profileName: try r.string("profile_name"),
                     language: try r.required("language", r.string), lastIntent: try r.string("last_intent"),
                     windowStartedAt: try r.date("window_started_at"), lastMessageAt: try r.date("last_message_at"),
-                    messageCount: Int(try r.required("message_count", r.int)), createdAt: try r.required("created_at", r.date))
+                    messageCount: Int(try r.required("message_count", r.int)), createdAt: try r.required("created_at", r.date),
+                    conversationJSON: try r.string("context"))
     }
 
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)] {
@@ -113,6 +115,30 @@ struct SQLTenantSession: TenantSession {
     func userContext(waID: String) async throws -> UserContext? {
         try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 AND wa_id = $2",
                           [tenant, .text(waID)]).first.map(Self.context)
+    }
+
+    func saveConversation(contextID: UUID, language: String, lastIntent: String?, conversationJSON: String, now: Date) async throws {
+        try await c.query("""
+            UPDATE user_contexts SET language = $1, last_intent = COALESCE($2, last_intent), context = $3, updated_at = $4
+            WHERE cliente_id = $5 AND id = $6
+            """, [.text(language), .optional(lastIntent), .json(conversationJSON), .date(now), tenant, .uuid(contextID)])
+    }
+
+    func enabledSkills(among all: Set<String>) async throws -> Set<String> {
+        let rows = try await c.query("SELECT skill, enabled FROM tenant_skills WHERE cliente_id = $1", [tenant])
+        var enabled = all
+        for r in rows {
+            let skill = try r.required("skill", r.string)
+            if try r.bool("enabled") == true { enabled.insert(skill) } else { enabled.remove(skill) }
+        }
+        return enabled
+    }
+
+    func setSkill(_ skill: String, enabled: Bool, now: Date) async throws {
+        try await c.query("""
+            INSERT INTO tenant_skills (cliente_id, skill, enabled, updated_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (cliente_id, skill) DO UPDATE SET enabled = excluded.enabled, updated_at = excluded.updated_at
+            """, [tenant, .text(skill), .bool(enabled), .date(now)])
     }
 
     func userContext(id: UUID) async throws -> UserContext? {

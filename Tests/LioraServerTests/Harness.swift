@@ -52,17 +52,18 @@ struct Harness {
 
     static func run(
         _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
-        runProcessor: Bool = false, logs: LogRecorder = LogRecorder(),
+        runProcessor: Bool = false, logs: LogRecorder = LogRecorder(), clock: any LioraClock = FixedClock(now: t0),
+        conversation: ConversationSetup? = nil,
         _ body: @Sendable @escaping (Harness) async throws -> Void
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
             let config = Configuration(host: "127.0.0.1", port: 0, metaAppSecret: appSecret.map(Secret.init),
                                        metaVerifyToken: verifyToken.map(Secret.init))
-            var options = LioraAppOptions(runProcessor: runProcessor)
+            var options = LioraAppOptions(runProcessor: runProcessor, conversation: conversation)
             options.processorIdlePoll = .milliseconds(50)
             let (app, components) = buildApplication(
                 configuration: config, store: test.store, databaseDialect: test.database.dialect,
-                clock: FixedClock(now: t0), options: options, logger: logs.logger())
+                clock: clock, options: options, logger: logs.logger())
             try await app.test(.live) { client in
                 try await body(Harness(client: client, components: components, test: test))
             }

@@ -1,0 +1,139 @@
+public import Foundation
+
+/// Decides the bot's answer to one message: routes it (reply ids → rules → classifier), follows
+/// up pending questions (slots), asks "did you mean …?" when two intents are close, and backs
+/// off on messages it does not understand (AIMD), handing the conversation to a person after too
+/// many in a row. Pure and deterministic: the caller loads and stores the state.
+public struct ConversationEngine: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        /// Consecutive no-matches after which a person is asked to take over.
+        public var handOffAfter: Int = 5
+        /// Multiplicative decrease of the fallback weight on each unanswered no-match.
+        public var fallbackDecrease: Double = 0.5
+        /// Additive increase of the fallback weight on each match.
+        public var fallbackIncrease: Double = 0.25
+        /// A pending question expires after this long without an answer.
+        public var slotTimeout: TimeInterval = 15 * 60
+
+        public init() {}
+    }
+
+    /// The engine's decision for one message.
+    public struct Turn: Sendable, Equatable {
+        public var replies: [BotReply]
+        public var intentID: String?
+        public var language: Language
+        public var state: ConversationState
+        /// True when this message made the bot hand the conversation to a person.
+        public var handedOff: Bool
+    }
+
+    public let router: IntentRouter
+    public let configuration: Configuration
+
+    public init(router: IntentRouter, configuration: Configuration = .init()) {
+        self.router = router
+        self.configuration = configuration
+    }
+
+    public func respond(to text: String, replyID: String?, language previous: Language, state: ConversationState,
+                        enabledSkills: Set<String>, now: Date) -> Turn {
+        var state = state
+        // An answer to the question we asked ("which material?" → "pilas").
+        if let pending = state.pendingSlot {
+            state.pendingSlot = nil
+            if now.timeIntervalSince(pending.askedAt) <= configuration.slotTimeout, replyID == nil,
+               let slot = router.catalog.intent(id: pending.intentID)?.slot,
+               let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
+               enabledSkills.contains(intent.skill) {
+                let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
+                return matched(intent, language: language, state: &state, now: now)
+            }
+        }
+        let route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous)
+        switch route.outcome {
+        case .matched(let id, _, _):
+            guard let intent = router.catalog.intent(id: id) else { return noMatch(route.language, state: state, now: now) }
+            return matched(intent, language: route.language, state: &state, now: now)
+        case .ambiguous(let ids):
+            let options = ids.prefix(3).compactMap { router.catalog.intent(id: $0) }
+            state.noMatchStreak = 0
+            let body = route.language == .es ? "¿Quisiste decir…?" : "Did you mean…?"
+            return Turn(replies: [.buttons(body: body, buttons: options.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[route.language]) })],
+                        intentID: nil, language: route.language, state: state, handedOff: false)
+        case .noMatch:
+            return noMatch(route.language, state: state, now: now)
+        }
+    }
+
+    private func matched(_ intent: Intent, language: Language, state: inout ConversationState, now: Date) -> Turn {
+        state.noMatchStreak = 0
+        state.fallbackCredit = 0
+        state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
+        var replies: [BotReply] = []
+        let responses = intent.responses[language]
+        // Rotate variants by time so repeated questions do not always get the same words.
+        let text = responses.isEmpty ? intent.title[language] : responses[Int(now.timeIntervalSince1970) % responses.count]
+        let buttons = intent.buttons.compactMap { router.catalog.intent(id: $0) }.prefix(3)
+        if let slot = intent.slot {
+            state.pendingSlot = .init(intentID: intent.id, name: slot.name, askedAt: now)
+            replies.append(.text(text))
+            if buttons.isEmpty {
+                replies.append(.text(slot.ask[language]))
+            } else {
+                replies.append(.buttons(body: slot.ask[language], buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }))
+            }
+        } else if buttons.isEmpty {
+            replies.append(.text(text))
+        } else {
+            replies.append(.buttons(body: text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }))
+        }
+        var handedOff = false
+        if intent.id == "core.humano", state.handedOffAt == nil {
+            state.handedOffAt = now
+            handedOff = true
+        }
+        return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
+    }
+
+    private func noMatch(_ language: Language, state: ConversationState, now: Date) -> Turn {
+        var state = state
+        state.noMatchStreak += 1
+        var replies: [BotReply] = []
+        var handedOff = false
+        if state.noMatchStreak >= configuration.handOffAfter {
+            if state.handedOffAt == nil {
+                state.handedOffAt = now
+                handedOff = true
+                replies.append(.text(language == .es
+                    ? "No logro entenderte. Le he pedido a una persona del equipo que continúe la conversación contigo."
+                    : "I can't understand you, sorry. I've asked a person from the team to continue this conversation."))
+            }
+        } else if state.noMatchStreak == 1 {
+            replies.append(helpMenu(language))
+            state.fallbackCredit = 0
+        } else {
+            state.fallbackCredit += state.fallbackWeight
+            state.fallbackWeight *= configuration.fallbackDecrease
+            if state.fallbackCredit >= 1 {
+                state.fallbackCredit -= 1
+                replies.append(.text(language == .es
+                    ? "Perdona, no te he entendido. Escribe *ayuda* para ver lo que puedo hacer."
+                    : "Sorry, I didn't get that. Type *help* to see what I can do."))
+            }
+        }
+        return Turn(replies: replies, intentID: nil, language: language, state: state, handedOff: handedOff)
+    }
+
+    /// The help menu (the `core.ayuda` intent when the catalog has it).
+    private func helpMenu(_ language: Language) -> BotReply {
+        if let help = router.catalog.intent(id: "core.ayuda") {
+            let text = help.responses[language].first ?? help.title[language]
+            let buttons = help.buttons.compactMap { router.catalog.intent(id: $0) }.prefix(3)
+            let intro = language == .es ? "No estoy seguro de haberte entendido. " : "I'm not sure I understood. "
+            if buttons.isEmpty { return .text(intro + text) }
+            return .buttons(body: intro + text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) })
+        }
+        return .text(language == .es ? "No te he entendido." : "I didn't understand.")
+    }
+}

@@ -1,0 +1,76 @@
+public import Foundation
+
+/// What the bot remembers about one conversation between messages (stored as JSON in
+/// `user_contexts.context`): the pending follow-up question, the no-match back-off, the hand-off.
+public struct ConversationState: Sendable, Equatable, Codable {
+    /// A question the bot asked and whose answer it expects (e.g. "which material?").
+    public struct PendingSlot: Sendable, Equatable, Codable {
+        public var intentID: String
+        public var name: String
+        public var askedAt: Date
+    }
+
+    public var pendingSlot: PendingSlot?
+    /// Consecutive messages that matched nothing.
+    public var noMatchStreak: Int = 0
+    /// AIMD weight of fallback replies: halves on each unanswered no-match, grows back by a
+    /// fixed step on each match, never above 1.
+    public var fallbackWeight: Double = 1
+    /// Accumulated weight; a fallback reply is sent when it reaches 1.
+    public var fallbackCredit: Double = 0
+    /// Set when the conversation was handed to a person (after too many no-matches or on request).
+    public var handedOffAt: Date?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
+        case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pendingSlot = try c.decodeIfPresent(PendingSlot.self, forKey: .pendingSlot)
+        noMatchStreak = try c.decodeIfPresent(Int.self, forKey: .noMatchStreak) ?? 0
+        fallbackWeight = try c.decodeIfPresent(Double.self, forKey: .fallbackWeight) ?? 1
+        fallbackCredit = try c.decodeIfPresent(Double.self, forKey: .fallbackCredit) ?? 0
+        handedOffAt = try c.decodeIfPresent(Date.self, forKey: .handedOffAt)
+    }
+
+    /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.
+    public static func decode(_ json: String?) -> ConversationState {
+        guard let json, let data = json.data(using: .utf8),
+              let state = try? JSONDecoder().decode(ConversationState.self, from: data) else { return ConversationState() }
+        return state
+    }
+
+    public func encoded() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
+/// A reply the engine wants sent, independent of WhatsApp's payload format.
+public enum BotReply: Sendable, Equatable {
+    case text(String)
+    /// Body text with up to three reply buttons (`id` is an intent id, `title` what the user sees).
+    case buttons(body: String, buttons: [(id: String, title: String)])
+
+    public static func == (a: BotReply, b: BotReply) -> Bool {
+        switch (a, b) {
+        case (.text(let x), .text(let y)): x == y
+        case (.buttons(let x, let xs), .buttons(let y, let ys)):
+            x == y && xs.map(\.id) == ys.map(\.id) && xs.map(\.title) == ys.map(\.title)
+        default: false
+        }
+    }
+
+    /// A short text for logs and the conversation log.
+    public var summary: String {
+        switch self {
+        case .text(let t): t
+        case .buttons(let body, let buttons): body + " [" + buttons.map(\.title).joined(separator: " | ") + "]"
+        }
+    }
+}

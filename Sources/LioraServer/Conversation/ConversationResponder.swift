@@ -1,0 +1,52 @@
+import Foundation
+package import LioraCore
+import WhatsApp
+
+/// Runs the conversation engine for a tenant's batch of inbound messages inside the
+/// processor's transaction: replies go to the outbox and the users' conversation state is saved
+/// in that same transaction, so a reply is queued exactly once per message.
+package struct ConversationResponder: Sendable {
+    package let engine: ConversationEngine
+    package let allSkills: Set<String>
+    /// Called after a batch's transaction committed (wakes the sender).
+    package let onQueued: @Sendable () -> Void
+
+    package init(engine: ConversationEngine, onQueued: @escaping @Sendable () -> Void = {}) {
+        self.engine = engine
+        self.allSkills = Set(engine.router.catalog.skills.map(\.id))
+        self.onQueued = onQueued
+    }
+
+    /// Message types the bot does not answer (a reaction to its message, system notices, …).
+    private static let silentTypes: Set<String> = ["reaction", "system", "unsupported", "order", "request_welcome"]
+
+    /// Answers each message in order; returns the matched intent per message id.
+    func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
+                 tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
+        let enabled = try await session.enabledSkills(among: allSkills)
+        var states: [String: (language: Language, state: ConversationState, lastIntent: String?)] = [:]
+        var intents: [String: String] = [:]
+        var outbox: [OutboxEntry] = []
+        for (message, wabaAccountID) in messages {
+            guard let context = contexts[message.from]?.context else { continue }
+            if Self.silentTypes.contains(message.type.rawValue) || !InboundMessageType.known.contains(message.type) { continue }
+            let current = states[message.from] ?? (Language(code: context.language) ?? .default,
+                                                   ConversationState.decode(context.conversationJSON), context.lastIntent)
+            let at = message.timestampDate ?? now
+            let turn = engine.respond(to: message.textContent ?? "", replyID: message.replyID, language: current.language,
+                                      state: current.state, enabledSkills: enabled, now: at)
+            states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
+            if let intent = turn.intentID { intents[message.id] = intent }
+            outbox += try ReplyComposer.outboxEntries(
+                for: turn.replies, tenantID: tenantID, userContextID: context.id, wabaAccountID: wabaAccountID, to: message.from,
+                intent: turn.intentID, replyTo: message.id, now: now, sequence: outbox.count)
+        }
+        try await session.enqueueReplies(outbox)
+        for (waID, s) in states {
+            guard let context = contexts[waID]?.context else { continue }
+            try await session.saveConversation(contextID: context.id, language: s.language.rawValue, lastIntent: s.lastIntent,
+                                               conversationJSON: s.state.encoded(), now: now)
+        }
+        return intents
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import LioraCore
+import WhatsApp
+
+/// Turns the engine's replies into WhatsApp payloads that respect Meta's limits (repaired,
+/// split if needed) and outbox rows, one per message to send.
+enum ReplyComposer {
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func messages(for reply: BotReply, to waID: String, replyTo: String?) -> [OutboundMessage] {
+        let message: OutboundMessage
+        switch reply {
+        case .text(let text):
+            message = OutboundMessage(to: waID, kind: .text(body: text, previewURL: text.contains("https://")), replyTo: replyTo)
+        case .buttons(let body, let buttons):
+            message = OutboundMessage(
+                to: waID, kind: .replyButtons(body: body, buttons: buttons.map { .init(id: $0.id, title: $0.title) }), replyTo: replyTo)
+        }
+        return message.fitted()
+    }
+
+    static func outboxEntries(for replies: [BotReply], tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
+                              intent: String?, replyTo: String?, now: Date, sequence: Int = 0) throws -> [OutboxEntry] {
+        var entries: [OutboxEntry] = []
+        for reply in replies {
+            for (i, message) in messages(for: reply, to: waID, replyTo: replyTo).enumerated() {
+                let json = String(decoding: try encoder.encode(message), as: UTF8.self)
+                entries.append(OutboxEntry(
+                    tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
+                    kind: message.graphType, payloadJSON: json, summary: String(reply.summary.prefix(4096)), intent: intent,
+                    replyTo: replyTo, nextAttemptAt: now, createdAt: now.addingTimeInterval(Double(sequence + entries.count + i) / 1_000_000)))
+            }
+        }
+        return entries
+    }
+
+    static func decode(_ entry: OutboxEntry) throws -> OutboundMessage {
+        try JSONDecoder().decode(OutboundMessage.self, from: Data(entry.payloadJSON.utf8))
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import Testing
+import WhatsApp
+import WhatsAppGraph
+
+@Suite("The bot answers through the outbox")
+struct ConversationTests {
+    static let engine: ConversationEngine = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return ConversationEngine(router: IntentRouter(catalog: try! SkillCatalog.load(directory: root.appendingPathComponent("skills"))))
+    }()
+
+    static func setup(_ graph: FakeGraphAPI) -> ConversationSetup {
+        ConversationSetup(engine: engine, graph: graph, tokens: FixedAccessTokenSource(Secret("token-canary-91")), runSender: false)
+    }
+
+    @Test("a greeting gets exactly one answer, in the user's language, logged with its intent", arguments: TestBackend.available)
+    func greeting(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            let body = WebhookBuilder.text(phoneNumberID: phone, from: "5215511112222", id: "wamid.G1", body: "hola, buenas tardes")
+            #expect(try await h.post(body).status == .ok)
+            #expect(try await h.post(body).status == .ok)  // Meta retries: still one answer
+            try await h.process()
+            let sender = try #require(h.components.sender)
+            #expect(try await sender.sendDue() >= 1)
+            #expect(try await sender.sendDue() == 0)
+            let sent = graph.sent
+            #expect(!sent.isEmpty)
+            #expect(sent.allSatisfy { $0.phoneNumberID == phone && $0.message.to == "5215511112222" && $0.accessToken == "token-canary-91" })
+            try await h.store.withTenant(tenant.id) { s throws in
+                let logs = try await s.conversationLogs(limit: 20)
+                let inbound = try #require(logs.first { $0.direction == .inbound })
+                #expect(inbound.intent == "core.saludo")
+                var outbound: [ConversationLogEntry] = []
+                for row in logs where row.direction == .outbound { outbound.append(row) }
+                #expect(outbound.count == sent.count)
+                for row in outbound {
+                    #expect(row.status == "accepted")
+                    #expect(row.intent == "core.saludo")
+                    #expect(row.waMessageID?.isEmpty == false)
+                }
+                let ctx = try #require(try await s.userContext(waID: "5215511112222"))
+                #expect(ctx.language == "es")
+                #expect(ctx.lastIntent == "core.saludo")
+            }
+        }
+    }
+
+    @Test("a 5xx is retried after a back-off; a permanent error fails for good; each attempt is recorded",
+          arguments: TestBackend.available)
+    func retries(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "111", id: "wamid.R1", body: "gracias"))
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "222", id: "wamid.R2", body: "thank you so much"))
+            try await h.process()
+            let sender = try #require(h.components.sender)
+            graph.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            graph.failNextSends(1, with: .rejected(status: 400, code: 131026, subcode: nil, message: "undeliverable"))
+            #expect(try await sender.sendDue() == 2)
+            #expect(graph.sent.isEmpty)
+            #expect(try await sender.sendDue() == 0)  // the retry is not due yet
+            clock.advance(by: 2)
+            #expect(try await sender.sendDue() == 1)
+            #expect(graph.sent.count == 1)
+            let rows = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.state).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent])
+            #expect(rows.first { $0.state == .sent }?.attempts == 2)
+            let failed = try #require(rows.first { $0.state == .failed })
+            #expect(failed.attempts == 1)
+            #expect(failed.lastError?.contains("131026") == true)
+            #expect(failed.lastError?.contains("token-canary-91") == false)
+        }
+    }
+
+    @Test("images, stickers and locations get a sensible answer or silence; reactions get silence; nothing malformed is sent",
+          arguments: TestBackend.available)
+    func oddMessages(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (_, phone, _) = try await h.tenant()
+            let kinds: [(String, [String: Any])] = [
+                ("image", ["image": ["id": "1", "mime_type": "image/jpeg", "sha256": "x"]]),
+                ("sticker", ["sticker": ["id": "2", "mime_type": "image/webp", "sha256": "y", "animated": false]]),
+                ("location", ["location": ["latitude": 19.4, "longitude": -99.1]]),
+                ("reaction", ["reaction": ["message_id": "wamid.X", "emoji": "👍"]]),
+                ("text", ["text": ["body": String(repeating: "á", count: 4096)]]),
+                ("text", ["text": ["body": "🙂🙂🙂"]]),
+            ]
+            for (i, (type, content)) in kinds.enumerated() {
+                let payload = WebhookBuilder.json(WebhookBuilder.message(phoneNumberID: phone, from: "3\(i)", id: "wamid.O\(i)",
+                                                                         type: type, content: content))
+                #expect(try await h.post(payload).status == .ok)
+            }
+            try await h.process()
+            try await h.components.sender!.sendDue()
+            #expect(!graph.sent.contains { $0.message.to == "33" })  // the reaction
+            for s in graph.sent { #expect(throws: Never.self) { try s.message.validate() } }
+        }
+    }
+}
