@@ -92,6 +92,7 @@ let package = Package(
                 "LioraCore",
                 "LioraStore",
                 "LioraServer",
+                "WhatsAppGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

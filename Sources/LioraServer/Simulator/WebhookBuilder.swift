@@ -1,7 +1,7 @@
 package import Foundation
 
-/// Builds realistic Meta webhook bodies (the shapes of Meta's examples) for tests, the simulator
-/// and benchmarks.
+/// Builds realistic Meta webhook bodies (the shapes of Meta's examples) for the simulator, the
+/// demo and tests.
 package enum WebhookBuilder {
     /// One inbound message of any shape: `message` is the JSON object of the message minus
     /// `from`, `id` and `timestamp`.
@@ -58,6 +58,27 @@ package enum WebhookBuilder {
         v["metadata"] = ["display_phone_number": "15550001111", "phone_number_id": phoneNumberID]
         return ["object": "whatsapp_business_account",
                 "entry": [["id": "200000000000001", "changes": [["field": "messages", "value": v]]]]]
+    }
+
+    /// A reply to one of the bot's buttons (`interactive.button_reply`).
+    package static func buttonReply(phoneNumberID: String, from: String, id: String, replyID: String, title: String,
+                                    timestamp: Int) -> Data {
+        json(message(phoneNumberID: phoneNumberID, from: from, id: id, timestamp: timestamp, type: "interactive",
+                     content: ["interactive": ["type": "button_reply", "button_reply": ["id": replyID, "title": title]]]))
+    }
+
+    /// A pick from one of the bot's lists (`interactive.list_reply`).
+    package static func listReply(phoneNumberID: String, from: String, id: String, replyID: String, title: String,
+                                  timestamp: Int) -> Data {
+        json(message(phoneNumberID: phoneNumberID, from: from, id: id, timestamp: timestamp, type: "interactive",
+                     content: ["interactive": ["type": "list_reply", "list_reply": ["id": replyID, "title": title]]]))
+    }
+
+    /// A shared location.
+    package static func location(phoneNumberID: String, from: String, id: String, latitude: Double, longitude: Double,
+                                 timestamp: Int) -> Data {
+        json(message(phoneNumberID: phoneNumberID, from: from, id: id, timestamp: timestamp, type: "location",
+                     content: ["location": ["latitude": latitude, "longitude": longitude]]))
     }
 
     package static func json(_ object: [String: Any]) -> Data {

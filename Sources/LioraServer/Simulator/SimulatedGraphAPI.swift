@@ -1,0 +1,83 @@
+package import Foundation
+import HTTPTypes
+import Hummingbird
+package import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+package import WhatsApp
+
+/// A stand-in for Meta's Graph API on 127.0.0.1, for the demo and the simulator: accepts
+/// `POST /{version}/{phone_number_id}/messages`, checks the payload against Meta's limits (a
+/// malformed one gets Meta's error shape), answers with a message id, and hands every message to
+/// whoever listens.
+package final class SimulatedGraphAPI: Sendable {
+    package struct Delivery: Sendable {
+        package var phoneNumberID: String
+        package var message: OutboundMessage
+    }
+
+    package let deliveries: AsyncStream<Delivery>
+    private let continuation: AsyncStream<Delivery>.Continuation
+    private let counter = NIOLockedValueBox(0)
+    private let port: Int
+    private let logger: Logger
+
+    package init(port: Int = 0, logger: Logger) {
+        self.port = port
+        self.logger = logger
+        (deliveries, continuation) = AsyncStream.makeStream(of: Delivery.self)
+    }
+
+    /// Serves until `body` returns; `body` gets the base URL to give Liora (`LIORA_GRAPH_BASE_URL`).
+    package func run<T: Sendable>(_ body: @Sendable @escaping (URL) async throws -> T) async throws -> T {
+        let router = Router()
+        router.post("/{version}/{phone}/messages") { request, context in
+            try await self.receive(request, phone: context.parameters.get("phone") ?? "")
+        }
+        let bound = NIOLockedValueBox<Int?>(nil)
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "liora-sim-graph"),
+            onServerRunning: { channel in
+                let p = channel.localAddress?.port ?? 0
+                bound.withLockedValue { $0 = p }
+                readyContinuation.yield(p)
+            },
+            logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await app.runService(gracefulShutdownSignals: [])
+                return nil
+            }
+            var port = 0
+            for await p in ready { port = p; break }
+            guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw LioraSimulatorError("no port") }
+            let result = try await body(url)
+            group.cancelAll()
+            continuation.finish()
+            return result
+        }
+    }
+
+    private func receive(_ request: Request, phone: String) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(body.readableBytesView)),
+              (try? message.validate()) != nil else {
+            return Self.json(.badRequest, #"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100}}"#)
+        }
+        let n = counter.withLockedValue { $0 += 1; return $0 }
+        continuation.yield(Delivery(phoneNumberID: phone, message: message))
+        return Self.json(.ok, #"{"messaging_product":"whatsapp","contacts":[{"input":"\#(message.to)","wa_id":"\#(message.to)"}],"messages":[{"id":"wamid.SIM\#(n)"}]}"#)
+    }
+
+    private static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// A simulator problem, shown to the developer as one line.
+package struct LioraSimulatorError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LioraCore
+import LioraServer
+import LioraStore
+import Logging
+import WhatsAppGraph
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with the bot in this terminal: SQLite, the demo tenant and a simulated Graph API, in one process.")
+
+    @Option(help: "Port for the Liora server (overrides LIORA_PORT).")
+    var port: Int?
+
+    @Option(help: "Folder of skill files.")
+    var skills = "skills"
+
+    func run() async throws {
+        var env = ProcessInfo.processInfo.environment
+        if env["LIORA_META_APP_SECRET"] == nil { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
+        if env["LIORA_LOG_LEVEL"] == nil { env["LIORA_LOG_LEVEL"] = "error" }
+        if let port { env["LIORA_PORT"] = String(port) }
+        let config = loadConfiguration(env)
+        let logger = makeLogger(level: config.logLevel)
+        do {
+            let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
+            _ = try await runMigrations(config, statusOnly: false, logger: logger)
+            let db = try await StoreFactory.openDatabase(config.databaseURL, logger: logger)
+            let store = SQLStore(database: db, logger: logger)
+            try await DemoSeed.ensure(store: store, now: Date())
+            let graph = SimulatedGraphAPI(logger: logger)
+            try await graph.run { graphURL in
+                var conversation = ConversationSetup(
+                    engine: ConversationEngine(router: IntentRouter(catalog: catalog)),
+                    graph: URLSessionGraphAPIClient(baseURL: graphURL, apiVersion: config.graphAPIVersion),
+                    tokens: FixedAccessTokenSource(Secret("demo-access-token")))
+                conversation.senderIdlePoll = .milliseconds(200)
+                let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
+                                                options: LioraAppOptions(conversation: conversation), logger: logger)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await app.runService() }
+                    let base = URL(string: "http://\(config.host):\(config.port)")!
+                    try await waitForHealth(base)
+                    print("""
+                        Liora demo — tenant "demo", WhatsApp number \(DemoSeed.displayPhoneNumber), database \(config.databaseURL)
+                        Server http://\(config.host):\(config.port), Graph API simulated at \(graphURL.absoluteString)
+                        Type a message (es or en) and press Enter; type a number to pick a button; /quit to leave.
+                        """)
+                    let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"),
+                                              appSecret: config.metaAppSecret ?? Secret(""), phoneNumberID: DemoSeed.phoneNumberID)
+                    try await ChatLoop.run(session: session, graph: graph) { print($0) }
+                    group.cancelAll()
+                }
+            }
+            await store.close()
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
+
+/// Waits (at most 15 s) until `GET /health` answers 200.
+func waitForHealth(_ base: URL) async throws {
+    let deadline = ContinuousClock.now + .seconds(15)
+    while ContinuousClock.now < deadline {
+        if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
+           (response as? HTTPURLResponse)?.statusCode == 200 { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw LioraSimulatorError("liora did not start listening on \(base.absoluteString)")
+}

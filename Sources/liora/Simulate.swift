@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import LioraCore
+import LioraServer
+import Logging
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with any running Liora as a simulated WhatsApp user.",
+        discussion: """
+            Posts signed webhooks to --url and serves a simulated Graph API on 127.0.0.1:--graph-port: \
+            start that Liora with LIORA_GRAPH_BASE_URL=http://127.0.0.1:<graph-port> so its replies come here.
+            """)
+
+    @Option(help: "The Liora to talk to.")
+    var url = "http://127.0.0.1:8080"
+
+    @Option(help: "Meta app secret that Liora checks (default: LIORA_META_APP_SECRET).")
+    var appSecret: String?
+
+    @Option(help: "The business phone_number_id the messages are for.")
+    var phoneNumberID = DemoSeed.phoneNumberID
+
+    @Option(help: "The simulated user's WhatsApp id.")
+    var waID = "5215550100000"
+
+    @Option(help: "Port for the simulated Graph API.")
+    var graphPort = 9099
+
+    func run() async throws {
+        guard let secret = appSecret ?? ProcessInfo.processInfo.environment["LIORA_META_APP_SECRET"], !secret.isEmpty else {
+            fail("--app-secret or LIORA_META_APP_SECRET is required (the secret the target Liora checks)", code: 2)
+        }
+        guard let base = URL(string: url), base.scheme?.hasPrefix("http") == true else { fail("--url must be an http(s) URL", code: 2) }
+        var logger = Logger(label: "liora-simulate")
+        logger.logLevel = .error
+        let graph = SimulatedGraphAPI(port: graphPort, logger: logger)
+        do {
+            try await graph.run { graphURL in
+                print("Simulated Graph API on \(graphURL.absoluteString) — start Liora with LIORA_GRAPH_BASE_URL=\(graphURL.absoluteString)")
+                print("Talking to \(base.absoluteString) as \(waID); /quit to leave.")
+                let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"), appSecret: Secret(secret),
+                                          phoneNumberID: phoneNumberID, waID: waID)
+                try await ChatLoop.run(session: session, graph: graph) { print($0) }
+            }
+        } catch {
+            fail("\(error)")
+        }
+    }
+}
