@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import Logging
+import WhatsAppGraph
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service.")
@@ -22,6 +23,9 @@ struct Serve: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Process stored webhooks in this process (turn off for ingest-only instances).")
     var processor = true
+
+    @Option(help: "Folder of skill files (used with --demo).")
+    var skills = "skills"
 
     @Flag(help: "Create the demo tenant and its WhatsApp number when missing (see README.md).")
     var demo = false
@@ -47,8 +51,18 @@ struct Serve: AsyncParsableCommand {
                     try await DemoSeed.ensure(store: store, now: Date())
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                 }
+                var options = LioraAppOptions(runProcessor: processor)
+                if demo {
+                    // The demo tenant's replies go to LIORA_GRAPH_BASE_URL with the demo token (point it at
+                    // `liora simulate`). Other tenants answer once their tokens are stored (admin API).
+                    let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
+                    options.conversation = ConversationSetup(
+                        engine: ConversationEngine(router: IntentRouter(catalog: catalog)),
+                        graph: URLSessionGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
+                        tokens: FixedAccessTokenSource(Secret("demo-access-token")))
+                }
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
-                                                options: LioraAppOptions(runProcessor: processor), logger: logger)
+                                                options: options, logger: logger)
                 say("listening on http://\(config.host):\(config.port) (database \(config.databaseURL))")
                 try await app.runService()
             } catch {

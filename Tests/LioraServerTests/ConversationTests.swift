@@ -109,3 +109,50 @@ struct ConversationTests {
         }
     }
 }
+
+@Suite("Simulator over real HTTP")
+struct SimulatorTests {
+    @Test("a typed line becomes a signed webhook; the answer comes back through the simulated Graph API; a number picks a button")
+    func chat() async throws {
+        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+        try await graph.run { graphURL in
+            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
+                                          tokens: FixedAccessTokenSource(Secret("t")))
+            setup.senderIdlePoll = .milliseconds(50)
+            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
+                let (_, phone, _) = try await h.tenant()
+                let port = try #require(h.client.port)
+                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
+                                       phoneNumberID: phone)
+                let replies = Replies(graph.deliveries)
+                #expect(try await chat.say("hola") == 200)
+                let first = try #require(await replies.next())
+                #expect(first.phoneNumberID == phone)
+                #expect(first.message.to == chat.waID)
+                let rendered = chat.render(first.message)
+                #expect(rendered.hasPrefix("bot: "))
+                guard rendered.contains("[1]") else { return }
+                // Picking button 1 sends an interactive button_reply with that button's id.
+                #expect(try await chat.say("1") == 200)
+                let second = try #require(await replies.next())
+                #expect(second.message.to == chat.waID)
+            }
+        }
+    }
+}
+
+/// Replies from the simulated Graph API, waited for at most 10 s each.
+final class Replies: @unchecked Sendable {
+    private var iterator: AsyncStream<SimulatedGraphAPI.Delivery>.AsyncIterator
+    init(_ stream: AsyncStream<SimulatedGraphAPI.Delivery>) { iterator = stream.makeAsyncIterator() }
+
+    func next() async -> SimulatedGraphAPI.Delivery? {
+        await withTaskGroup(of: SimulatedGraphAPI.Delivery?.self) { group in
+            group.addTask { [self] in await self.iterator.next() }
+            group.addTask { try? await Task.sleep(for: .seconds(10)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
