@@ -74,6 +74,14 @@ struct ConversationEngineTests {
         #expect(ConversationState.decode("not json") == ConversationState())
     }
 
+    @Test("catalog templates are never sent with unfilled placeholders")
+    func noPlaceholders() {
+        for text in ["¿qué venden?", "busco zapatillas rojas", "what categories do you have", "cuánto cuesta la mochila"] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            for reply in turn.replies { #expect(!reply.summary.contains("{"), "\(text): \(reply.summary)") }
+        }
+    }
+
     @Test("odd input never crashes: empty, emoji only, 4 KB, mixed languages")
     func oddInput() {
         for text in ["", "   ", "😀😀🎉", String(repeating: "palabra ", count: 600), "hola how do I recycle glass por favor"] {

@@ -73,7 +73,14 @@ public struct ConversationEngine: Sendable {
         var replies: [BotReply] = []
         let responses = intent.responses[language]
         // Rotate variants by time so repeated questions do not always get the same words.
-        let text = responses.isEmpty ? intent.title[language] : responses[Int(now.timeIntervalSince1970) % responses.count]
+        var text = responses.isEmpty ? intent.title[language] : responses[Int(now.timeIntervalSince1970) % responses.count]
+        if Self.hasPlaceholder(text) {
+            // Catalog templates ({query}, {categories}, {product}, {count}) are filled by the catalog
+            // search; with no active catalog the bot says so instead of sending gaps.
+            text = language == .es
+                ? "Todavía no tengo el catálogo de productos de esta tienda. Mientras tanto puedo ayudarte con consejos de vida sana o de reciclaje."
+                : "I don't have this shop's product catalog yet. Meanwhile I can help with healthy-living or recycling tips."
+        }
         let buttons = intent.buttons.compactMap { router.catalog.intent(id: $0) }.prefix(3)
         if let slot = intent.slot {
             state.pendingSlot = .init(intentID: intent.id, name: slot.name, askedAt: now)
@@ -123,6 +130,10 @@ public struct ConversationEngine: Sendable {
             }
         }
         return Turn(replies: replies, intentID: nil, language: language, state: state, handedOff: handedOff)
+    }
+
+    static func hasPlaceholder(_ text: String) -> Bool {
+        ["{query}", "{categories}", "{product}", "{count}"].contains { text.contains($0) }
     }
 
     /// The help menu (the `core.ayuda` intent when the catalog has it).
