@@ -59,6 +59,7 @@ extension SQLTenantSession {
                 last_error = NULL, updated_at = $2
             WHERE cliente_id = $3 AND id = $4
             """, [.text(waMessageID), .date(now), .uuid(tenantID), .uuid(e.id)])
+        guard e.kind != "read" else { return }  // a read receipt is not a message of the conversation
         try await appendLogs([ConversationLogEntry(
             tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
             waMessageID: waMessageID, messageType: e.kind, body: e.summary, intent: e.intent, status: "accepted",
@@ -72,7 +73,7 @@ extension SQLTenantSession {
             WHERE cliente_id = $5 AND id = $6
             """, [.text(String(error.prefix(500))), .date(now), .text(retryAt == nil ? "failed" : "pending"),
                   .date(retryAt ?? now), .uuid(tenantID), .uuid(e.id)])
-        if retryAt == nil {
+        if retryAt == nil, e.kind != "read" {
             // The final state is in the conversation log too; no wamid exists for a reply never accepted.
             try await appendLogs([ConversationLogEntry(
                 tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,

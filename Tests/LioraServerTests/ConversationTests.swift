@@ -34,6 +34,8 @@ struct ConversationTests {
             #expect(try await sender.sendDue() == 0)
             let sent = graph.sent
             #expect(!sent.isEmpty)
+            // The message was marked read, with the typing indicator, before the answer went out.
+            #expect(graph.markReadCalls.map(\.markRead) == [MarkRead(messageID: "wamid.G1", showsTypingIndicator: true)])
             #expect(sent.allSatisfy { $0.phoneNumberID == phone && $0.message.to == "5215511112222" && $0.accessToken == "token-canary-91" })
             try await h.store.withTenant(tenant.id) { s throws in
                 let logs = try await s.conversationLogs(limit: 20)
@@ -67,13 +69,16 @@ struct ConversationTests {
             let sender = try #require(h.components.sender)
             graph.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
             graph.failNextSends(1, with: .rejected(status: 400, code: 131026, subcode: nil, message: "undeliverable"))
-            #expect(try await sender.sendDue() == 2)
+            #expect(try await sender.sendDue() == 4)  // two read receipts, two replies
             #expect(graph.sent.isEmpty)
             #expect(try await sender.sendDue() == 0)  // the retry is not due yet
             clock.advance(by: 2)
             #expect(try await sender.sendDue() == 1)
             #expect(graph.sent.count == 1)
-            let rows = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            let all = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(all.filter { $0.kind == "read" }.count == 2)
+            var rows: [OutboxEntry] = []
+            for row in all where row.kind != "read" { rows.append(row) }
             #expect(rows.map(\.state).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent])
             #expect(rows.first { $0.state == .sent }?.attempts == 2)
             let failed = try #require(rows.first { $0.state == .failed })

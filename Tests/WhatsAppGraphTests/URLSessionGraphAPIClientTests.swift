@@ -117,7 +117,8 @@ struct URLSessionGraphAPIClientTests {
             #expect(error == .timeout)
             #expect(error?.isRetryable == true)
             #expect(elapsed < GraphTestServer.slowAnswer, "took \(elapsed)")
-            #expect(await log.requests.count == 1)
+            // The client never retries on its own (under load the request may not even have arrived yet).
+            #expect(await log.requests.count <= 1)
         }
     }
 

@@ -37,6 +37,12 @@ package struct ConversationResponder: Sendable {
                                       state: current.state, enabledSkills: enabled, now: at)
             states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
             if let intent = turn.intentID { intents[message.id] = intent }
+            if !turn.replies.isEmpty {
+                // Mark the message read and show "typing…" while the answer goes out (queued first).
+                outbox.append(try ReplyComposer.readReceipt(for: message.id, tenantID: tenantID, userContextID: context.id,
+                                                            wabaAccountID: wabaAccountID, to: message.from, now: now,
+                                                            sequence: outbox.count))
+            }
             outbox += try ReplyComposer.outboxEntries(
                 for: turn.replies, tenantID: tenantID, userContextID: context.id, wabaAccountID: wabaAccountID, to: message.from,
                 intent: turn.intentID, replyTo: message.id, now: now, sequence: outbox.count)

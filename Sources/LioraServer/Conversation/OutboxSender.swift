@@ -113,6 +113,16 @@ package final class OutboxSender: Service, Sendable {
             return .failed("access token unavailable", retryable: true)
         }
         guard let token else { return .failed("no access token for the WhatsApp account", retryable: false) }
+        if entry.kind == ReplyComposer.readKind {
+            do {
+                try await graph.markRead(try ReplyComposer.decodeReadReceipt(entry), phoneNumberID: phoneNumberID, accessToken: token.value)
+                return .sent(entry.replyTo ?? "")
+            } catch let error as GraphAPIError {
+                return .failed(error.description, retryable: error.isRetryable)
+            } catch {
+                return .failed("stored payload unreadable", retryable: false)
+            }
+        }
         let message: OutboundMessage
         do {
             message = try ReplyComposer.decode(entry)

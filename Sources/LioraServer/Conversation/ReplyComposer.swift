@@ -38,6 +38,21 @@ enum ReplyComposer {
         return entries
     }
 
+    /// The outbox kind of a read receipt (with the typing indicator).
+    static let readKind = "read"
+
+    static func readReceipt(for messageID: String, tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
+                            now: Date, sequence: Int) throws -> OutboxEntry {
+        let json = String(decoding: try encoder.encode(MarkRead(messageID: messageID, showsTypingIndicator: true)), as: UTF8.self)
+        return OutboxEntry(tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
+                           kind: readKind, payloadJSON: json, replyTo: messageID, nextAttemptAt: now,
+                           createdAt: now.addingTimeInterval(Double(sequence) / 1_000_000))
+    }
+
+    static func decodeReadReceipt(_ entry: OutboxEntry) throws -> MarkRead {
+        try JSONDecoder().decode(MarkRead.self, from: Data(entry.payloadJSON.utf8))
+    }
+
     static func decode(_ entry: OutboxEntry) throws -> OutboundMessage {
         try JSONDecoder().decode(OutboundMessage.self, from: Data(entry.payloadJSON.utf8))
     }
