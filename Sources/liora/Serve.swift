@@ -24,6 +24,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Process stored webhooks in this process (turn off for ingest-only instances).")
     var processor = true
 
+    @Flag(inversion: .prefixedNo, help: "With --demo, answer the demo tenant's messages as the bot.")
+    var bot = true
+
     @Option(help: "Folder of skill files (used with --demo).")
     var skills = "skills"
 
@@ -52,7 +55,7 @@ struct Serve: AsyncParsableCommand {
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                 }
                 var options = LioraAppOptions(runProcessor: processor)
-                if demo {
+                if demo && bot {
                     // The demo tenant's replies go to LIORA_GRAPH_BASE_URL with the demo token (point it at
                     // `liora simulate`). Other tenants answer once their tokens are stored (admin API).
                     let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))

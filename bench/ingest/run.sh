@@ -157,8 +157,9 @@ run_db() {
       ;;
   esac
 
-  log "[$db] starting $bin serve --demo on $url"
-  env "${env_args[@]}" "$bin" serve --demo >"$tmp/$db-server.log" 2>&1 &
+  log "[$db] starting $bin serve --demo --no-bot on $url"
+  # --no-bot: this measures ingest and processing; replies are measured by their own benchmark.
+  env "${env_args[@]}" "$bin" serve --demo --no-bot >"$tmp/$db-server.log" 2>&1 &
   server_pid=$!
 
   local ready=0 i
