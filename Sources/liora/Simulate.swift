@@ -27,6 +27,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Port for the simulated Graph API.")
     var graphPort = 9099
 
+    @Option(help: "Play a YAML conversation script (see Tests/conversations/) instead of chatting; exits 1 when an expectation fails.")
+    var script: String?
+
     func run() async throws {
         guard let secret = appSecret ?? ProcessInfo.processInfo.environment["LIORA_META_APP_SECRET"], !secret.isEmpty else {
             fail("--app-secret or LIORA_META_APP_SECRET is required (the secret the target Liora checks)", code: 2)
@@ -38,11 +41,24 @@ struct Simulate: AsyncParsableCommand {
         do {
             try await graph.run { graphURL in
                 print("Simulated Graph API on \(graphURL.absoluteString) — start Liora with LIORA_GRAPH_BASE_URL=\(graphURL.absoluteString)")
+                if let script {
+                    let loaded = try ConversationScript.load(URL(fileURLWithPath: script))
+                    let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"), appSecret: Secret(secret),
+                                              phoneNumberID: phoneNumberID, waID: loaded.waID ?? waID)
+                    print("Playing \"\(loaded.name)\" (\(loaded.turns.count) turns) against \(base.absoluteString)")
+                    let failures = try await ConversationScriptRunner().run(loaded, session: session, replies: graph.deliveries) { print($0) }
+                    for f in failures { print("✗ " + f) }
+                    print(failures.isEmpty ? "✓ all expectations met" : "\(failures.count) expectation(s) failed")
+                    if !failures.isEmpty { throw ExitCode(1) }
+                    return
+                }
                 print("Talking to \(base.absoluteString) as \(waID); /quit to leave.")
                 let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"), appSecret: Secret(secret),
                                           phoneNumberID: phoneNumberID, waID: waID)
                 try await ChatLoop.run(session: session, graph: graph) { print($0) }
             }
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             fail("\(error)")
         }

@@ -161,3 +161,71 @@ final class Replies: @unchecked Sendable {
         }
     }
 }
+
+@Suite("Conversation scripts in Tests/conversations")
+struct ConversationScriptTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("conversations")
+    static let files: [String] = (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?
+        .filter { $0.hasSuffix(".yaml") }.sorted() ?? []
+
+    @Test("the folder has a script per intent family")
+    func coverage() throws {
+        let intents = try Self.files.flatMap { try ConversationScript.load(Self.folder.appendingPathComponent($0)).turns.compactMap(\.expect?.intent) }
+        for family in ["core.", "catalogo.", "vida_sana.", "reciclaje."] {
+            #expect(intents.contains { $0.hasPrefix(family) }, "no script expects a \(family) intent")
+        }
+    }
+
+    @Test("a script whose expectations are wrong reports each failure")
+    func failingScript() async throws {
+        let yaml = """
+            name: wrong on purpose
+            turns:
+              - say: "hola"
+                expect: {intent: reciclaje.vidrio, contains: ["zebra"], buttons: ["Nope"]}
+              - say: "gracias"
+                expect: {silence: true}
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wrong-\(UUID().uuidString).yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = try ConversationScript.load(file)
+        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+        try await graph.run { graphURL in
+            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
+                                          tokens: FixedAccessTokenSource(Secret("t")))
+            setup.senderIdlePoll = .milliseconds(50)
+            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
+                let (_, phone, _) = try await h.tenant()
+                let port = try #require(h.client.port)
+                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
+                                       phoneNumberID: phone)
+                let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
+                #expect(failures.count == 4, "\(failures)")
+                #expect(failures.contains { $0.contains("expected intent reciclaje.vidrio, got core.saludo") })
+                #expect(failures.contains { $0.contains("\"zebra\"") })
+                #expect(failures.contains { $0.contains("expected silence") })
+            }
+        }
+    }
+
+    @Test("each script passes through the simulator code path", arguments: files)
+    func script(file: String) async throws {
+        let script = try ConversationScript.load(Self.folder.appendingPathComponent(file))
+        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+        try await graph.run { graphURL in
+            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
+                                          tokens: FixedAccessTokenSource(Secret("t")))
+            setup.senderIdlePoll = .milliseconds(50)
+            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
+                let (_, phone, _) = try await h.tenant()
+                let port = try #require(h.client.port)
+                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
+                                       phoneNumberID: phone, waID: script.waID ?? "5215550100000")
+                let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
+                #expect(failures.isEmpty, "\(script.name): \(failures.joined(separator: "; "))")
+            }
+        }
+    }
+}

@@ -11,7 +11,7 @@ enum ReplyComposer {
         return e
     }()
 
-    static func messages(for reply: BotReply, to waID: String, replyTo: String?) -> [OutboundMessage] {
+    static func messages(for reply: BotReply, to waID: String, replyTo: String?, intent: String? = nil) -> [OutboundMessage] {
         let message: OutboundMessage
         switch reply {
         case .text(let text):
@@ -20,14 +20,14 @@ enum ReplyComposer {
             message = OutboundMessage(
                 to: waID, kind: .replyButtons(body: body, buttons: buttons.map { .init(id: $0.id, title: $0.title) }), replyTo: replyTo)
         }
-        return message.fitted()
+        return message.fitted().map { var m = $0; m.callbackData = intent; return m }
     }
 
     static func outboxEntries(for replies: [BotReply], tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
                               intent: String?, replyTo: String?, now: Date, sequence: Int = 0) throws -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
         for reply in replies {
-            for (i, message) in messages(for: reply, to: waID, replyTo: replyTo).enumerated() {
+            for (i, message) in messages(for: reply, to: waID, replyTo: replyTo, intent: intent).enumerated() {
                 let json = String(decoding: try encoder.encode(message), as: UTF8.self)
                 entries.append(OutboxEntry(
                     tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,

@@ -43,6 +43,15 @@ package final class ChatSession: @unchecked Sendable {  // used from one task at
         return try await post(body)
     }
 
+    /// Shares a location, as WhatsApp's location message.
+    @discardableResult
+    package func shareLocation(latitude: Double, longitude: Double) async throws -> Int {
+        sequence += 1
+        let ts = Int(Date().timeIntervalSince1970)
+        return try await post(WebhookBuilder.location(phoneNumberID: phoneNumberID, from: waID, id: "wamid.SIMLOC\(ts)\(sequence)",
+                                                      latitude: latitude, longitude: longitude, timestamp: ts))
+    }
+
     /// Posts a raw webhook body, signed like Meta does; returns the HTTP status.
     package func post(_ body: Data) async throws -> Int {
         var request = URLRequest(url: webhookURL)

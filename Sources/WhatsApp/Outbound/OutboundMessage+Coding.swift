@@ -19,6 +19,7 @@ private struct Wire: Codable {
     var to: String
     var type: String?
     var context: Context?
+    var bizOpaqueCallbackData: String?
     var text: Text?
     var interactive: Interactive?
     var image: Image?
@@ -29,6 +30,7 @@ private struct Wire: Codable {
         case to
         case type
         case context
+        case bizOpaqueCallbackData = "biz_opaque_callback_data"
         case text
         case interactive
         case image
@@ -148,6 +150,7 @@ private struct Wire: Codable {
         to = message.to
         type = message.graphType
         context = message.replyTo.map { Context(messageID: $0) }
+        bizOpaqueCallbackData = message.callbackData.map { String($0.prefix(512)) }
         switch message.kind {
         case .text(let body, let previewURL):
             text = Text(body: body, previewURL: previewURL)
@@ -210,6 +213,6 @@ extension OutboundMessage {
         case let other:
             throw unsupported("type \(other)")
         }
-        self.init(to: wire.to, kind: kind, replyTo: wire.context?.messageID)
+        self.init(to: wire.to, kind: kind, replyTo: wire.context?.messageID, callbackData: wire.bizOpaqueCallbackData)
     }
 }

@@ -13,11 +13,15 @@ public struct OutboundMessage: Sendable, Codable, Equatable {
     public var kind: Kind
     /// The id (`wamid.…`) of the user's message this one quotes (`context.message_id`), if any.
     public var replyTo: String?
+    /// Opaque data (≤ 512 characters) Meta echoes back in this message's status webhooks
+    /// (`biz_opaque_callback_data`); Liora puts the intent that produced the reply there.
+    public var callbackData: String?
 
-    public init(to: String, kind: Kind, replyTo: String? = nil) {
+    public init(to: String, kind: Kind, replyTo: String? = nil, callbackData: String? = nil) {
         self.to = to
         self.kind = kind
         self.replyTo = replyTo
+        self.callbackData = callbackData
     }
 
     /// What the message shows, one case per Graph `type` (and `interactive.type`) Liora sends.

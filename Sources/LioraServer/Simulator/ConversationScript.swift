@@ -1,0 +1,148 @@
+package import Foundation
+import WhatsApp
+import Yams
+
+/// A scripted conversation for `liora simulate --script` and the tests in `Tests/conversations/`:
+/// user turns (text, button or list picks by number, a location) and what the bot's replies to
+/// each must show (the intent, words they contain, buttons or rows they offer, or silence).
+///
+/// ```yaml
+/// name: Recycling batteries
+/// turns:
+///   - say: "hola"
+///     expect: {intent: core.saludo, buttons: ["Ayuda"]}
+///   - pick: 1
+///     expect: {intent: core.ayuda, contains: ["Reciclaje"]}
+///   - location: {latitude: 19.43, longitude: -99.13}
+/// ```
+package struct ConversationScript: Sendable, Decodable {
+    package struct Turn: Sendable, Decodable {
+        package var say: String?
+        package var pick: Int?
+        package var location: Location?
+        package var expect: Expectation?
+    }
+    package struct Location: Sendable, Decodable { package var latitude: Double; package var longitude: Double }
+    package struct Expectation: Sendable, Decodable {
+        package var intent: String?
+        package var contains: [String]?
+        package var buttons: [String]?
+        package var silence: Bool?
+    }
+
+    package var name: String
+    package var waID: String?
+    package var turns: [Turn]
+
+    enum CodingKeys: String, CodingKey { case name, waID = "wa_id", turns }
+
+    package static func load(_ url: URL) throws -> ConversationScript {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        do {
+            return try YAMLDecoder().decode(ConversationScript.self, from: text)
+        } catch {
+            throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script (\(error))")
+        }
+    }
+}
+
+/// Plays a script against a running Liora through a `ChatSession`, reading the replies that reach
+/// the simulated Graph API. Returns one line per failed expectation (empty: the script passed).
+package struct ConversationScriptRunner {
+    package var quietPeriod: Duration = .milliseconds(400)
+    package var firstReplyTimeout: Duration = .seconds(5)
+
+    package init() {}
+
+    package func run(_ script: ConversationScript, session: ChatSession, replies: AsyncStream<SimulatedGraphAPI.Delivery>,
+                     progress: (String) -> Void = { _ in }) async throws -> [String] {
+        let inbox = ReplyInbox(replies)
+        var failures: [String] = []
+        for (index, turn) in script.turns.enumerated() {
+            let label = "turn \(index + 1)"
+            let status: Int
+            if let text = turn.say {
+                status = try await session.say(text)
+            } else if let n = turn.pick {
+                status = try await session.say(String(n))
+            } else if let l = turn.location {
+                status = try await session.shareLocation(latitude: l.latitude, longitude: l.longitude)
+            } else {
+                failures.append("\(label): needs say, pick or location")
+                continue
+            }
+            if status != 200 { failures.append("\(label): webhook answered HTTP \(status)") }
+            let expectSilence = turn.expect?.silence == true
+            let got = await inbox.collect(first: expectSilence ? quietPeriod * 3 : firstReplyTimeout, quiet: quietPeriod)
+            for m in got { progress(session.render(m.message)) }
+            guard let expect = turn.expect else { continue }
+            if expectSilence {
+                if !got.isEmpty { failures.append("\(label): expected silence, got \(got.count) message(s)") }
+                continue
+            }
+            if got.isEmpty { failures.append("\(label): no reply"); continue }
+            if let intent = expect.intent, !got.contains(where: { $0.message.callbackData == intent }) {
+                let seen = Set(got.compactMap(\.message.callbackData)).sorted()
+                failures.append("\(label): expected intent \(intent), got \(seen.isEmpty ? "none" : seen.joined(separator: ", "))")
+            }
+            let texts = got.map { Self.text(of: $0.message).lowercased() }
+            for word in expect.contains ?? [] where !texts.contains(where: { $0.contains(word.lowercased()) }) {
+                failures.append("\(label): no reply contains \"\(word)\"")
+            }
+            let titles = got.flatMap { Self.choices(of: $0.message) }
+            for button in expect.buttons ?? [] where !titles.contains(button) {
+                failures.append("\(label): no button or row \"\(button)\" (offered: \(titles.joined(separator: ", ")))")
+            }
+        }
+        return failures
+    }
+
+    static func text(of m: OutboundMessage) -> String {
+        switch m.kind {
+        case .text(let body, _): body
+        case .replyButtons(let body, _, _, _), .list(let body, _, _, _, _), .ctaURL(let body, _, _, _, _): body
+        case .image(_, let caption): caption ?? ""
+        }
+    }
+
+    static func choices(of m: OutboundMessage) -> [String] {
+        switch m.kind {
+        case .replyButtons(_, let buttons, _, _): buttons.map(\.title)
+        case .list(_, _, let sections, _, _): sections.flatMap(\.rows).map(\.title)
+        default: []
+        }
+    }
+}
+
+/// Reads deliveries in the background so the runner can wait for "first reply, then quiet".
+private final class ReplyInbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer: [SimulatedGraphAPI.Delivery] = []
+    private var reader: Task<Void, Never>?
+
+    init(_ stream: AsyncStream<SimulatedGraphAPI.Delivery>) {
+        reader = Task { [weak self] in
+            for await d in stream {
+                guard let self else { return }
+                self.lock.withLock { self.buffer.append(d) }
+            }
+        }
+    }
+
+    deinit { reader?.cancel() }
+
+    func collect(first: Duration, quiet: Duration) async -> [SimulatedGraphAPI.Delivery] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastCount = 0
+        var lastChange = start
+        while true {
+            try? await Task.sleep(for: .milliseconds(25))
+            let count = lock.withLock { buffer.count }
+            if count != lastCount { lastCount = count; lastChange = clock.now }
+            if count == 0 && clock.now - start >= first { break }
+            if count > 0 && clock.now - lastChange >= quiet { break }
+        }
+        return lock.withLock { defer { buffer.removeAll() }; return buffer }
+    }
+}
