@@ -18,9 +18,7 @@ package final class WebhookProcessor: Service, Sendable {
     private let batchSize: Int
     private let lease: TimeInterval
     private let maxAttempts: Int
-    private let idlePoll: Duration
-    private let wakeups: AsyncStream<Void>
-    private let wakeupContinuation: AsyncStream<Void>.Continuation
+    private let loop: WakeableLoop
     private let responder: ConversationResponder?
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
@@ -34,34 +32,16 @@ package final class WebhookProcessor: Service, Sendable {
         self.batchSize = batchSize
         self.lease = lease
         self.maxAttempts = maxAttempts
-        self.idlePoll = idlePoll
-        (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.loop = WakeableLoop(idlePoll: idlePoll)
     }
 
     /// Tells the processor new items were stored (called by the ingest writer after each commit).
-    package func wake() { wakeupContinuation.yield() }
+    package func wake() { loop.wake() }
 
     /// The background loop: process while there is work, then sleep until woken or `idlePoll`
     /// passes (which also picks up items whose lease ran out or whose retry is due).
     package func run() async throws {
-        let ticker = Task { [wakeupContinuation, idlePoll] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: idlePoll)
-                wakeupContinuation.yield()
-            }
-        }
-        defer { ticker.cancel() }
-        await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                do {
-                    while try await processBatch() > 0 {}
-                } catch {
-                    logger.error("webhook processing failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-            }
-        } onGracefulShutdown: { [wakeupContinuation] in
-            wakeupContinuation.finish()
-        }
+        await loop.run(logger: logger, failure: "webhook processing failed") { try await self.processBatch() }
     }
 
     /// Processes until nothing is pending (tests and the demo use this to wait deterministically).

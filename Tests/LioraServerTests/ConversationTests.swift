@@ -119,29 +119,20 @@ struct ConversationTests {
 struct SimulatorTests {
     @Test("a typed line becomes a signed webhook; the answer comes back through the simulated Graph API; a number picks a button")
     func chat() async throws {
-        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
-        try await graph.run { graphURL in
-            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
-                                          tokens: FixedAccessTokenSource(Secret("t")))
-            setup.senderIdlePoll = .milliseconds(50)
-            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
-                let (_, phone, _) = try await h.tenant()
-                let port = try #require(h.client.port)
-                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
-                                       phoneNumberID: phone)
-                let replies = Replies(graph.deliveries)
-                #expect(try await chat.say("hola") == 200)
-                let first = try #require(await replies.next())
-                #expect(first.phoneNumberID == phone)
-                #expect(first.message.to == chat.waID)
-                let rendered = chat.render(first.message)
-                #expect(rendered.hasPrefix("bot: "))
-                guard rendered.contains("[1]") else { return }
-                // Picking button 1 sends an interactive button_reply with that button's id.
-                #expect(try await chat.say("1") == 200)
-                let second = try #require(await replies.next())
-                #expect(second.message.to == chat.waID)
-            }
+        try await withSimulatedBot { h, graph, chat in
+            let replies = Replies(graph.deliveries)
+            #expect(try await chat.say("hola") == 200)
+            let first = try #require(await replies.next())
+            #expect(first.phoneNumberID == chat.phoneNumberID)
+            #expect(first.message.to == chat.waID)
+            #expect(first.message.callbackData == "core.saludo")
+            let rendered = chat.render(first.message)
+            #expect(rendered.hasPrefix("bot: "))
+            guard rendered.contains("[1]") else { return }
+            // Picking button 1 sends an interactive button_reply with that button's id.
+            #expect(try await chat.say("1") == 200)
+            let second = try #require(await replies.next())
+            #expect(second.message.to == chat.waID)
         }
     }
 }
@@ -191,41 +182,40 @@ struct ConversationScriptTests {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = try ConversationScript.load(file)
-        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
-        try await graph.run { graphURL in
-            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
-                                          tokens: FixedAccessTokenSource(Secret("t")))
-            setup.senderIdlePoll = .milliseconds(50)
-            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
-                let (_, phone, _) = try await h.tenant()
-                let port = try #require(h.client.port)
-                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
-                                       phoneNumberID: phone)
-                let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
-                #expect(failures.count == 4, "\(failures)")
-                #expect(failures.contains { $0.contains("expected intent reciclaje.vidrio, got core.saludo") })
-                #expect(failures.contains { $0.contains("\"zebra\"") })
-                #expect(failures.contains { $0.contains("expected silence") })
-            }
+        try await withSimulatedBot { _, graph, chat in
+            let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
+            #expect(failures.count == 4, "\(failures)")
+            #expect(failures.contains { $0.contains("expected intent reciclaje.vidrio, got core.saludo") })
+            #expect(failures.contains { $0.contains("\"zebra\"") })
+            #expect(failures.contains { $0.contains("expected silence") })
         }
     }
 
     @Test("each script passes through the simulator code path", arguments: files)
     func script(file: String) async throws {
         let script = try ConversationScript.load(Self.folder.appendingPathComponent(file))
-        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
-        try await graph.run { graphURL in
-            var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
-                                          tokens: FixedAccessTokenSource(Secret("t")))
-            setup.senderIdlePoll = .milliseconds(50)
-            try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
-                let (_, phone, _) = try await h.tenant()
-                let port = try #require(h.client.port)
-                let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
-                                       phoneNumberID: phone, waID: script.waID ?? "5215550100000")
-                let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
-                #expect(failures.isEmpty, "\(script.name): \(failures.joined(separator: "; "))")
-            }
+        try await withSimulatedBot(waID: script.waID ?? "5215550100000") { _, graph, chat in
+            let failures = try await ConversationScriptRunner().run(script, session: chat, replies: graph.deliveries)
+            #expect(failures.isEmpty, "\(script.name): \(failures.joined(separator: "; "))")
+        }
+    }
+}
+
+/// A running Liora (SQLite, background processor and sender) answering as the bot through a
+/// simulated Graph API on 127.0.0.1, with a chat session for a new tenant's number.
+func withSimulatedBot(waID: String = "5215550100000",
+                      _ body: @Sendable @escaping (Harness, SimulatedGraphAPI, ChatSession) async throws -> Void) async throws {
+    let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+    try await graph.run { graphURL in
+        var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
+                                      tokens: FixedAccessTokenSource(Secret("t")))
+        setup.senderIdlePoll = .milliseconds(50)
+        try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
+            let (_, phone, _) = try await h.tenant()
+            let port = try #require(h.client.port)
+            let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
+                                   phoneNumberID: phone, waID: waID)
+            try await body(h, graph, chat)
         }
     }
 }

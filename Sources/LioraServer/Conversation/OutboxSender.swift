@@ -31,9 +31,7 @@ package final class OutboxSender: Service, Sendable {
     private let policy: RetryPolicy
     private let logger: Logger
     private let random: NIOLockedValueBox<any RandomNumberGenerator & Sendable>
-    private let wakeups: AsyncStream<Void>
-    private let wakeupContinuation: AsyncStream<Void>.Continuation
-    private let idlePoll: Duration
+    private let loop: WakeableLoop
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -45,32 +43,14 @@ package final class OutboxSender: Service, Sendable {
         self.policy = policy
         self.logger = logger
         self.random = NIOLockedValueBox(random)
-        self.idlePoll = idlePoll
-        (wakeups, wakeupContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.loop = WakeableLoop(idlePoll: idlePoll)
     }
 
     /// Tells the sender replies were queued.
-    package func wake() { wakeupContinuation.yield() }
+    package func wake() { loop.wake() }
 
     package func run() async throws {
-        let ticker = Task { [wakeupContinuation, idlePoll] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: idlePoll)
-                wakeupContinuation.yield()
-            }
-        }
-        defer { ticker.cancel() }
-        await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                do {
-                    while try await sendDue() > 0 {}
-                } catch {
-                    logger.error("sending replies failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-            }
-        } onGracefulShutdown: { [wakeupContinuation] in
-            wakeupContinuation.finish()
-        }
+        await loop.run(logger: logger, failure: "sending replies failed") { try await self.sendDue() }
     }
 
     /// Sends everything due now; returns how many replies it attempted.
