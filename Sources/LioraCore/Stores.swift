@@ -87,6 +87,47 @@ public protocol TenantSession: Sendable {
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// Marks inbox items done in the same transaction as the work they caused (exactly once).
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
+
+    // MARK: Keys and secrets (envelope encryption; see `SecretVault`)
+
+    /// The tenant's wrapped data keys, newest version first.
+    func dataKeys() async throws -> [Envelope.WrappedKey]
+    /// Stores a new wrapped data key (its version must be new for the tenant).
+    func addDataKey(_ key: Envelope.WrappedKey, now: Date) async throws
+    /// Catalog signing secrets still accepted at `now`, newest first.
+    func catalogSecrets(validAt now: Date) async throws -> [StoredSecret]
+    /// Adds a signing secret; every other secret still valid stops being accepted at `othersExpireAt`.
+    func addCatalogSecret(_ secret: StoredSecret, othersExpireAt: Date, now: Date) async throws
+    /// Whether a signed request id (`webhook-id`) was already used by this tenant.
+    func isRequestIDUsed(_ id: String) async throws -> Bool
+    /// Records a signed request id; false when it was already used. Ids older than `forgetBefore`
+    /// are forgotten (their timestamps are out of the accepted window anyway).
+    func useRequestID(_ id: String, now: Date, forgetBefore: Date) async throws -> Bool
+
+    // MARK: Catalog
+
+    /// Stores a snapshot with the next version number.
+    func addCatalogSnapshot(_ snapshot: NewCatalogSnapshot, now: Date) async throws -> CatalogSnapshotInfo
+    func catalogSnapshot(version: Int) async throws -> CatalogSnapshotInfo?
+    func catalogSnapshot(contentHash: String) async throws -> CatalogSnapshotInfo?
+    /// The bytes of a snapshot, exactly as published.
+    func catalogSnapshotBody(version: Int) async throws -> [UInt8]?
+    /// Snapshots, newest first.
+    func catalogSnapshots(limit: Int, beforeVersion: Int?) async throws -> [CatalogSnapshotInfo]
+    func activeCatalog() async throws -> ActiveCatalog?
+    /// Makes `version` the active catalog and audits it (`catalog.activated`).
+    func activateCatalog(version: Int, actor: String, now: Date) async throws -> ActiveCatalog
+    func recordIngest(_ entry: IngestLogEntry) async throws
+    /// Publish attempts, newest first.
+    func ingestLogs(limit: Int) async throws -> [IngestLogEntry]
+
+    // MARK: External link shortener
+
+    func linkProviderSettings() async throws -> LinkProviderSettings?
+    /// Sets (or with nil removes) the tenant's external shortener, audited without the token.
+    func setLinkProviderSettings(_ settings: LinkProviderSettings?, actor: String, now: Date) async throws
+    func externalLink(provider: String, longURL: String) async throws -> String?
+    func saveExternalLink(provider: String, longURL: String, shortURL: String, now: Date) async throws
 }
 
 extension TenantSession {

@@ -121,7 +121,8 @@ package struct Migrator: Sendable {
     }
 }
 
-/// Splits a SQL script into statements at `;` outside quotes, comments and `$$` bodies.
+/// Splits a SQL script into statements at `;` outside quotes, comments, `$$` bodies and the
+/// `BEGIN … END` body of a SQLite `CREATE TRIGGER`.
 package enum SQLScript {
     package static func statements(in sql: String) -> [String] {
         var out: [String] = []
@@ -152,6 +153,10 @@ package enum SQLScript {
             case "$" where next == "$": inDollar = true; current.append("$$"); i += 2; continue
             case ";":
                 let s = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                let upper = s.uppercased()
+                if upper.hasPrefix("CREATE TRIGGER"), upper.contains("BEGIN"), !upper.hasSuffix("END") {
+                    break  // inside the trigger's body: the statement ends at END;
+                }
                 if !s.isEmpty { out.append(s) }
                 current = ""; i += 1; continue
             default: break

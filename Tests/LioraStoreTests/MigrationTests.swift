@@ -88,16 +88,21 @@ struct MigrationTests {
         }
     }
 
-    @Test("SQL scripts split at semicolons outside quotes, comments and $$ bodies")
+    @Test("SQL scripts split at semicolons outside quotes, comments, $$ bodies and trigger bodies")
     func splitter() {
         let sql = """
             -- a comment; with a semicolon
             CREATE TABLE a (x text DEFAULT 'semi;colon');
             DO $$ BEGIN PERFORM 1; END $$;
             SELECT 'it''s';
+            CREATE TRIGGER t BEFORE UPDATE ON a
+            BEGIN
+                SELECT RAISE(ABORT, 'no');
+            END;
             """
         let parts = SQLScript.statements(in: sql)
-        #expect(parts.count == 3)
+        #expect(parts.count == 4)
+        #expect(parts[3].hasPrefix("CREATE TRIGGER t") && parts[3].hasSuffix("END"))
         #expect(parts[0] == "CREATE TABLE a (x text DEFAULT 'semi;colon')")
         #expect(parts[1] == "DO $$ BEGIN PERFORM 1; END $$")
         #expect(parts[2] == "SELECT 'it''s'")

@@ -16,6 +16,16 @@ struct TenantIsolationTests {
                 try await s.appendLog(ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
                                                            direction: .inbound, waMessageID: "wamid.\(wa)", messageType: "text",
                                                            body: "secret of \(wa)", status: "received", createdAt: t0))
+                // A catalog, a signed request id, an ingest log and a data key each.
+                let snapshot = try await s.addCatalogSnapshot(NewCatalogSnapshot(
+                    id: UUID(), contentHash: "hash-\(wa)", body: Array("{}".utf8), productCount: 0, categoryCount: 0, currency: "MXN",
+                    locale: "es-MX", webhookID: "msg_\(wa)"), now: t0)
+                _ = try await s.activateCatalog(version: snapshot.version, actor: "test", now: t0)
+                _ = try await s.useRequestID("msg_\(wa)", now: t0, forgetBefore: t0.addingTimeInterval(-600))
+                try await s.recordIngest(IngestLogEntry(tenantID: tenant.id, operation: "publish", webhookID: "msg_\(wa)", outcome: .accepted,
+                                                        reason: nil, httpStatus: 201, sizeBytes: 2, receivedAt: t0))
+                try await s.addDataKey(Envelope.WrappedKey(tenantID: tenant.id, version: 1, masterVersion: 1, sealed: [1, 2, 3]), now: t0)
+                try await s.saveExternalLink(provider: "bitly", longURL: "https://x/\(wa)", shortURL: "https://bit.ly/\(wa)", now: t0)
             }
         }
         return (a, b)
@@ -31,6 +41,12 @@ struct TenantIsolationTests {
                 #expect(try await s.wabaAccounts().allSatisfy { $0.tenantID == a.id })
                 #expect(try await s.tenantEvents(limit: 10).allSatisfy { $0.tenantID == a.id })
                 #expect(try await s.userContext(waID: "222") == nil)
+                #expect(try await s.catalogSnapshot(contentHash: "hash-222") == nil)
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.contentHash) == ["hash-111"])
+                #expect(try await s.ingestLogs(limit: 10).map(\.webhookID) == ["msg_111"])
+                #expect(try await s.isRequestIDUsed("msg_222") == false)
+                #expect(try await s.externalLink(provider: "bitly", longURL: "https://x/222") == nil)
+                #expect(try await s.dataKeys().allSatisfy { $0.tenantID == a.id })
                 // Statuses for B's messages do nothing from A.
                 #expect(try await s.updateOutboundStatus(.init(waMessageID: "wamid.222", status: "read", rank: 3, at: t0)) == false)
             }
@@ -54,7 +70,9 @@ struct TenantIsolationTests {
             #expect(tenants == [a.id])
             // With no tenant set, nothing tenant-owned is visible.
             for table in ["clientes", "usuarios", "user_contexts", "waba_accounts", "convo_states", "conversation_logs", "tenant_events",
-                          "tenant_skills", "outbox", "short_links", "link_clicks"] {
+                          "tenant_skills", "outbox", "short_links", "link_clicks", "tenant_keys", "catalog_secrets",
+                          "signed_request_ids", "catalog_snapshots", "catalog_active", "ingest_logs", "link_provider_settings",
+                          "external_links"] {
                 let n = try await t.database.transaction { c in try await c.query("SELECT count(*) AS n FROM \(table)") }
                 #expect(try n.first?.int("n") == 0, "\(table) visible without a tenant")
             }

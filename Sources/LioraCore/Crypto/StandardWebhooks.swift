@@ -1,0 +1,92 @@
+import Crypto
+public import Foundation
+
+/// Signed requests per the Standard Webhooks scheme (standardwebhooks.com), used for catalog
+/// publishing: `webhook-id`, `webhook-timestamp` (Unix seconds) and `webhook-signature`
+/// (`v1,<base64 HMAC-SHA256(secret, "id.timestamp.body")>`, several space-separated allowed),
+/// secrets written `whsec_<base64>`.
+public enum StandardWebhooks {
+    /// Why a request was refused; the raw value is the API's error code.
+    public enum Failure: String, Error, Sendable {
+        case headersMissing = "signature_headers_missing"
+        case timestampInvalid = "timestamp_invalid"
+        case timestampOutOfRange = "timestamp_out_of_range"
+        case signatureMalformed = "signature_malformed"
+        case signatureInvalid = "signature_invalid"
+        case noSecret = "signing_secret_missing"
+
+        public var message: String {
+            switch self {
+            case .headersMissing: "webhook-id, webhook-timestamp and webhook-signature headers are required"
+            case .timestampInvalid: "webhook-timestamp must be Unix seconds"
+            case .timestampOutOfRange: "webhook-timestamp is more than 5 minutes away from the server's clock"
+            case .signatureMalformed: "webhook-signature must be one or more space-separated v1,<base64> values"
+            case .signatureInvalid: "no signature matches this request"
+            case .noSecret: "no signing secret is configured for this tenant"
+            }
+        }
+    }
+
+    /// Timestamps further than this from now are refused.
+    public static let tolerance: TimeInterval = 5 * 60
+
+    /// The key bytes of a `whsec_…` secret (a secret without the prefix is read as base64 too).
+    public static func key(fromSecret secret: String) -> [UInt8]? {
+        let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+        guard let data = Data(base64Encoded: encoded), data.count >= 16 else { return nil }
+        return Array(data)
+    }
+
+    /// A new secret: 32 random bytes, `whsec_`-prefixed base64.
+    public static func generateSecret() -> String {
+        "whsec_" + SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    /// The `webhook-signature` value for a request (what a client library sends).
+    public static func sign(id: String, timestamp: Int, body: [UInt8], key: [UInt8]) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: signedContent(id: id, timestamp: String(timestamp), body: body),
+                                                  using: SymmetricKey(data: key))
+        return "v1," + Data(mac).base64EncodedString()
+    }
+
+    private static func signedContent(id: String, timestamp: String, body: [UInt8]) -> [UInt8] {
+        var content = [UInt8]()
+        content.reserveCapacity(id.utf8.count + timestamp.utf8.count + body.count + 2)
+        content += id.utf8
+        content.append(UInt8(ascii: "."))
+        content += timestamp.utf8
+        content.append(UInt8(ascii: "."))
+        content += body
+        return content
+    }
+
+    /// Checks a request's headers and raw body against each of `keys` (two during a rotation),
+    /// in constant time per comparison, before anything is parsed. Does not check replays: the
+    /// caller records `id` once the signature is good.
+    public static func verify(id: String?, timestamp: String?, signature: String?, body: [UInt8], keys: [[UInt8]],
+                              now: Date) throws(Failure) {
+        guard let id, !id.isEmpty, id.utf8.count <= 200, let timestamp, let signature else { throw .headersMissing }
+        guard !timestamp.isEmpty, timestamp.utf8.count <= 12, timestamp.utf8.allSatisfy({ (48...57).contains($0) }),
+              let seconds = Int(timestamp) else { throw .timestampInvalid }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { throw .timestampOutOfRange }
+        var candidates: [Data] = []
+        for part in signature.split(separator: " ") where !part.isEmpty {
+            let pieces = part.split(separator: ",", maxSplits: 1)
+            guard pieces.count == 2 else { throw .signatureMalformed }
+            guard pieces[0] == "v1" else { continue }  // other schemes (v1a, …) are not ours
+            guard let mac = Data(base64Encoded: String(pieces[1])), mac.count == SHA256.byteCount else { throw .signatureMalformed }
+            candidates.append(mac)
+        }
+        guard !candidates.isEmpty else { throw .signatureMalformed }
+        guard !keys.isEmpty else { throw .noSecret }
+        let content = signedContent(id: id, timestamp: timestamp, body: body)
+        var matched = false
+        for key in keys {
+            let symmetric = SymmetricKey(data: key)
+            for mac in candidates where HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: content, using: symmetric) {
+                matched = true
+            }
+        }
+        guard matched else { throw .signatureInvalid }
+    }
+}

@@ -1,0 +1,53 @@
+package import Foundation
+package import LioraCore
+
+/// Master key rotation: every tenant's data key is re-wrapped under the ring's current master
+/// version, in small batches and one transaction each, while the service keeps running (the
+/// ring still opens the old version). Cross-tenant, so it runs as the schema owner on
+/// PostgreSQL (the only role the `key_rotation` policy lets see every wrapped key).
+package enum KeyRotation {
+    /// How many tenant keys each master version wraps.
+    package static func versionCounts(_ database: any SQLDatabase) async throws -> [Int: Int] {
+        try await database.transaction { c in
+            var counts: [Int: Int] = [:]
+            for r in try await c.query("SELECT master_version, count(*) AS n FROM tenant_keys GROUP BY master_version") {
+                counts[Int(try r.required("master_version", r.int))] = Int(try r.required("n", r.int))
+            }
+            return counts
+        }
+    }
+
+    /// Re-wraps every key not under `ring.currentVersion`; returns how many were re-wrapped.
+    /// `progress` is called after each batch with the running total.
+    @discardableResult
+    package static func rewrapAll(_ database: any SQLDatabase, ring: MasterKeyRing, now: Date, batchSize: Int = 200,
+                                  progress: (Int) -> Void = { _ in }) async throws -> Int {
+        var total = 0
+        while true {
+            let done = try await database.transaction { c -> Int in
+                let rows = try await c.query("""
+                    SELECT cliente_id, version, master_version, wrapped_key FROM tenant_keys WHERE master_version <> $1
+                    ORDER BY cliente_id, version LIMIT $2
+                    """, [.int(Int64(ring.currentVersion)), .int(Int64(batchSize))])
+                var n = 0
+                for r in rows {
+                    let wrapped = Envelope.WrappedKey(tenantID: try r.required("cliente_id", r.uuid), version: Int(try r.required("version", r.int)),
+                                                      masterVersion: Int(try r.required("master_version", r.int)),
+                                                      sealed: try r.required("wrapped_key", r.bytes))
+                    let fresh = try Envelope.rewrap(wrapped, ring: ring)
+                    let updated = try await c.query("""
+                        UPDATE tenant_keys SET wrapped_key = $1, master_version = $2, rewrapped_at = $3
+                        WHERE cliente_id = $4 AND version = $5 AND master_version = $6 RETURNING version
+                        """, [.blob(fresh.sealed), .int(Int64(fresh.masterVersion)), .date(now), .uuid(wrapped.tenantID),
+                              .int(Int64(wrapped.version)), .int(Int64(wrapped.masterVersion))])
+                    n += updated.count
+                }
+                return rows.isEmpty ? -1 : n
+            }
+            if done < 0 { break }
+            total += done
+            progress(total)
+        }
+        return total
+    }
+}
