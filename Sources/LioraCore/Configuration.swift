@@ -18,11 +18,25 @@ public struct Configuration: Sendable {
     public var graphAPIVersion: String
     /// Base of public links (short links); defaults to `http://HOST:PORT`.
     public var publicBaseURL: URL
-    /// 32-byte master key for envelope encryption (required by features that store secrets).
+    /// 32-byte master key for envelope encryption (required by features that store secrets);
+    /// `VERSION:BASE64,…` (newest first) while keys are rotated. See `MasterKeyRing`.
     public var masterKey: Secret?
     /// Key for signing admin JWTs (at least 32 characters).
     public var jwtSecret: Secret?
     public var logLevel: Logger.Level
+    /// `LIORA_SLOT_IDLE_SECONDS`: how long the bot waits for the answer to a follow-up question.
+    public var slotIdleTimeout: TimeInterval = 15 * 60
+    /// `LIORA_HANDOFF_AFTER`: consecutive messages the bot does not understand before a person is asked to take over.
+    public var handOffAfter: Int = 5
+    /// `LIORA_CATALOG_MAX_BYTES`: the largest catalog body accepted (default 20 MB).
+    public var catalogMaxBytes: Int = 20 * 1024 * 1024
+    /// `LIORA_CATALOG_SECRET_OVERLAP_SECONDS`: how long a rotated-out catalog secret stays valid (default 24 h).
+    public var catalogSecretOverlap: TimeInterval = 24 * 3600
+
+    /// The master key ring, when `LIORA_MASTER_KEY` is set (validated at start-up).
+    public var masterKeyRing: MasterKeyRing? {
+        masterKey.flatMap { try? MasterKeyRing(parsing: $0.value) }
+    }
 
     /// A configuration with defaults, for tests and embedding.
     public init(
@@ -86,8 +100,10 @@ public struct Configuration: Sendable {
         let publicBase = try value("LIORA_PUBLIC_BASE_URL").map { raw throws(Problem) in try httpURL("LIORA_PUBLIC_BASE_URL", raw) }
         var masterKey: Secret?
         if let raw = value("LIORA_MASTER_KEY") {
-            guard let data = Data(base64Encoded: raw), data.count == 32 else {
-                throw Problem(variable: "LIORA_MASTER_KEY", reason: "must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)")
+            do {
+                _ = try MasterKeyRing(parsing: raw)
+            } catch {
+                throw Problem(variable: "LIORA_MASTER_KEY", reason: error.message)
             }
             masterKey = Secret(raw)
         }
@@ -105,13 +121,27 @@ public struct Configuration: Sendable {
             }
             level = l
         }
-        return Configuration(
+        var configuration = Configuration(
             host: host, port: port, databaseURL: databaseURL, migrationDatabaseURL: migrationURL,
             metaAppSecret: value("LIORA_META_APP_SECRET").map(Secret.init),
             metaVerifyToken: value("LIORA_META_VERIFY_TOKEN").map(Secret.init),
             graphBaseURL: graphBase, graphAPIVersion: version, publicBaseURL: publicBase,
             masterKey: masterKey, jwtSecret: jwtSecret, logLevel: level
         )
+        func integer(_ name: String, _ range: ClosedRange<Int>, _ what: String) throws(Problem) -> Int? {
+            guard let raw = value(name) else { return nil }
+            guard let n = Int(raw), range.contains(n) else {
+                throw Problem(variable: name, reason: "must be \(what) between \(range.lowerBound) and \(range.upperBound), got \"\(raw)\"")
+            }
+            return n
+        }
+        if let n = try integer("LIORA_SLOT_IDLE_SECONDS", 10...86_400, "a number of seconds") { configuration.slotIdleTimeout = TimeInterval(n) }
+        if let n = try integer("LIORA_HANDOFF_AFTER", 1...100, "a count") { configuration.handOffAfter = n }
+        if let n = try integer("LIORA_CATALOG_MAX_BYTES", 1024...(256 * 1024 * 1024), "a size in bytes") { configuration.catalogMaxBytes = n }
+        if let n = try integer("LIORA_CATALOG_SECRET_OVERLAP_SECONDS", 0...(30 * 86_400), "a number of seconds") {
+            configuration.catalogSecretOverlap = TimeInterval(n)
+        }
+        return configuration
     }
 
     private static func databaseURL(_ name: String, _ raw: String) throws(Problem) -> DatabaseURL {

@@ -13,6 +13,10 @@ package struct LioraComponents: Sendable {
     package let metrics: LioraMetrics
     /// Present when the bot answers (a conversation setup was given).
     package let sender: OutboxSender?
+    /// The search indexes of the tenants' active catalogs.
+    package let catalogIndexes: CatalogIndexCache
+    /// Envelope encryption of tenant secrets; nil without `LIORA_MASTER_KEY`.
+    package let vault: SecretVault?
 }
 
 /// What the bot needs to answer: the engine (skills + router), the Graph API client and where
@@ -24,6 +28,8 @@ package struct ConversationSetup: Sendable {
     /// Run the sender as a background service (tests may drive it by hand).
     package var runSender = true
     package var senderIdlePoll: Duration = .milliseconds(500)
+    /// Bitly (or another external shortener) for tenants that configured a token.
+    package var externalShortener: (any ExternalLinkShortener)? = BitlyClient()
 
     package init(engine: ConversationEngine, graph: any GraphAPIClient, tokens: any AccessTokenSource, runSender: Bool = true) {
         self.engine = engine
@@ -42,6 +48,8 @@ package struct LioraAppOptions: Sendable {
     package var processorIdlePoll: Duration = .seconds(1)
     /// The bot: without it, webhooks are stored and processed but not answered.
     package var conversation: ConversationSetup? = nil
+    /// Shared with the caller (the demo seeds the demo tenant's index into it).
+    package var catalogIndexes = CatalogIndexCache()
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -63,8 +71,12 @@ package func buildApplication(
     let sender = options.conversation.map { c in
         OutboxSender(store: store, graph: c.graph, tokens: c.tokens, clock: clock, idlePoll: c.senderIdlePoll, logger: logger)
     }
+    let vault = configuration.masterKeyRing.map(SecretVault.init(ring:))
+    let indexes = options.catalogIndexes
     let responder = options.conversation.map { c in
-        ConversationResponder(engine: c.engine, onQueued: { [runSender = c.runSender] in if runSender { sender?.wake() } })
+        ConversationResponder(engine: c.engine, catalogs: indexes, shortener: TenantLinks(
+            builtIn: LinkShortener(publicBaseURL: configuration.publicBaseURL), vault: vault, external: c.externalShortener),
+            onQueued: { [runSender = c.runSender] in if runSender { sender?.wake() } })
     }
     let processor = WebhookProcessor(store: store, clock: clock, metrics: metrics, logger: logger,
                                      idlePoll: options.processorIdlePoll, responder: responder)
@@ -79,6 +91,12 @@ package func buildApplication(
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
                   verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics)
         .register(on: router)
+    var catalogOptions = CatalogAPIOptions()
+    catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
+    catalogOptions.secretOverlap = configuration.catalogSecretOverlap
+    let gate = SignedRequestGate(store: store, vault: vault)
+    CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions).register(on: router)
+    LinkSettingsRoutes(store: store, gate: gate, clock: clock).register(on: router)
 
     if configuration.metaAppSecret == nil {
         logger.warning("LIORA_META_APP_SECRET is not set: every webhook POST will be refused")
@@ -89,5 +107,6 @@ package func buildApplication(
         logger: logger)
     if options.runProcessor { app.addServices(processor) }
     if let sender, options.conversation?.runSender == true { app.addServices(sender) }
-    return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics, sender: sender))
+    return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics, sender: sender,
+                                 catalogIndexes: indexes, vault: vault))
 }

@@ -1,3 +1,4 @@
+import Crypto
 package import Foundation
 package import LioraCore
 
@@ -8,6 +9,9 @@ package enum DemoSeed {
     package static let phoneNumberID = "100000000000001"
     package static let displayPhoneNumber = "15550001111"
     package static let wabaID = "200000000000001"
+    /// The demo tenant's catalog signing secret when `LIORA_DEMO_CATALOG_SECRET` is not set
+    /// (documented in the README; never use it for a real tenant).
+    package static let defaultCatalogSecret = "whsec_bGlvcmEtZGVtby1jYXRhbG9nLXNpZ25pbmcta2V5ISE="
 
     /// Creates the demo tenant and its WhatsApp number unless they exist. Idempotent.
     package static func ensure(store: any LioraStore, now: Date) async throws {
@@ -23,5 +27,42 @@ package enum DemoSeed {
                     actor: "system:demo", now: now)
             }
         }
+    }
+
+    /// Gives the demo tenant its catalog signing secret (`secret`, else the documented default)
+    /// unless it has one, and publishes and activates `catalogBody` unless a catalog is active.
+    /// Returns the active catalog's version.
+    @discardableResult
+    package static func ensureCatalog(store: any LioraStore, vault: SecretVault, secret: String?, catalogBody: [UInt8]?,
+                                      indexes: CatalogIndexCache?, now: Date) async throws -> Int? {
+        let secret = secret ?? defaultCatalogSecret
+        var installed: (Int, CatalogCheck.Valid)?
+        let version = try await store.withTenant(tenantID) { session -> Int? in
+            if try await session.catalogSecrets(validAt: now).isEmpty {
+                try await CatalogSecrets.issue(in: session, vault: vault, secret: secret, overlap: 0, now: now)
+            }
+            if let active = try await session.activeCatalog() { return active.version }
+            guard let catalogBody else { return nil }
+            let valid: CatalogCheck.Valid
+            switch CatalogCheck.run(catalogBody) {
+            case .valid(let v): valid = v
+            case .invalid(let problems):
+                throw LioraError(.invalidInput, "the demo catalog is invalid: " + problems.prefix(3).map { "\($0.path) \($0.message)" }.joined(separator: "; "))
+            }
+            let hash = SHA256.hex(catalogBody)
+            let stored: CatalogSnapshotInfo
+            if let existing = try await session.catalogSnapshot(contentHash: hash) {
+                stored = existing
+            } else {
+                stored = try await session.addCatalogSnapshot(NewCatalogSnapshot(
+                    id: UUID.timeOrdered(at: now), contentHash: hash, body: catalogBody, productCount: valid.productCount,
+                    categoryCount: valid.categoryCount, currency: valid.currency, locale: valid.locale, webhookID: nil), now: now)
+            }
+            _ = try await session.activateCatalog(version: stored.version, actor: "system:demo", now: now)
+            installed = (stored.version, valid)
+            return stored.version
+        }
+        if let (v, valid) = installed { indexes?.install(tenantID: tenantID, version: v, index: valid.index()) }
+        return version
     }
 }

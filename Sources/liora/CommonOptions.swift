@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LioraCore
+import LioraServer
 import Logging
 
 /// Flags that override the environment, shared by the subcommands.
@@ -51,4 +52,50 @@ func makeLogger(level: Logger.Level) -> Logger {
     var logger = Logger(label: "liora")
     logger.logLevel = level
     return logger
+}
+
+/// The conversation engine's tuning from the configuration (LIORA_SLOT_IDLE_SECONDS, LIORA_HANDOFF_AFTER).
+func engineConfiguration(_ config: Configuration) -> ConversationEngine.Configuration {
+    var c = ConversationEngine.Configuration()
+    c.slotTimeout = config.slotIdleTimeout
+    c.handOffAfter = config.handOffAfter
+    return c
+}
+
+/// Demo mode only: when LIORA_MASTER_KEY is not set, use (or create, mode 0600) `.liora/master.key`.
+func withDemoMasterKey(_ env: [String: String]) -> [String: String] {
+    guard env["LIORA_MASTER_KEY"] == nil else { return env }
+    var env = env
+    let path = ".liora/master.key"
+    if let data = FileManager.default.contents(atPath: path),
+       let key = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+        env["LIORA_MASTER_KEY"] = key
+        return env
+    }
+    let key = MasterKeyRing.generateKey()
+    do {
+        try FileManager.default.createDirectory(atPath: ".liora", withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        say("LIORA_MASTER_KEY not set: generated a demo master key into \(path) (never use it in production)")
+    } catch {
+        say("LIORA_MASTER_KEY not set and \(path) cannot be written; secrets live for this run only")
+    }
+    env["LIORA_MASTER_KEY"] = key
+    return env
+}
+
+/// Seeds the demo tenant's catalog secret and publishes the demo catalog when none is active.
+func seedDemoCatalog(store: any LioraStore, config: Configuration, catalogFile: String, indexes: CatalogIndexCache?) async throws {
+    guard let ring = config.masterKeyRing else { return }
+    let body = FileManager.default.contents(atPath: catalogFile).map(Array.init)
+    if body == nil { say("no demo catalog at \(catalogFile); the demo tenant starts without one") }
+    let secret = ProcessInfo.processInfo.environment["LIORA_DEMO_CATALOG_SECRET"]
+    let version = try await DemoSeed.ensureCatalog(store: store, vault: SecretVault(ring: ring), secret: secret, catalogBody: body,
+                                                   indexes: indexes, now: Date())
+    if let version {
+        say("demo catalog active: version \(version); publish another with `liora catalog publish FILE`"
+            + (secret == nil ? " (demo signing secret: see README)" : ""))
+    }
 }

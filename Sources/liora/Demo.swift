@@ -20,28 +20,36 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Folder of skill files.")
     var skills = "skills"
 
+    @Option(help: "The catalog published for the demo tenant when it has none.")
+    var catalog = "catalogs/demo-store.json"
+
     func run() async throws {
         var env = ProcessInfo.processInfo.environment
         if env["LIORA_META_APP_SECRET"] == nil { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
         if env["LIORA_LOG_LEVEL"] == nil { env["LIORA_LOG_LEVEL"] = "error" }
         if let port { env["LIORA_PORT"] = String(port) }
+        env = withDemoMasterKey(env)
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
         do {
-            let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
+            let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
             _ = try await runMigrations(config, statusOnly: false, logger: logger)
             let db = try await StoreFactory.openDatabase(config.databaseURL, logger: logger)
             let store = SQLStore(database: db, logger: logger)
             try await DemoSeed.ensure(store: store, now: Date())
+            let indexes = CatalogIndexCache()
+            try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: indexes)
             let graph = SimulatedGraphAPI(logger: logger)
             try await graph.run { graphURL in
                 var conversation = ConversationSetup(
-                    engine: ConversationEngine(router: IntentRouter(catalog: catalog)),
+                    engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
                     graph: URLSessionGraphAPIClient(baseURL: graphURL, apiVersion: config.graphAPIVersion),
                     tokens: FixedAccessTokenSource(Secret("demo-access-token")))
                 conversation.senderIdlePoll = .milliseconds(200)
+                var options = LioraAppOptions(conversation: conversation)
+                options.catalogIndexes = indexes
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
-                                                options: LioraAppOptions(conversation: conversation), logger: logger)
+                                                options: options, logger: logger)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await app.runService() }
                     let base = URL(string: "http://\(config.host):\(config.port)")!

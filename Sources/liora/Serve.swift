@@ -30,13 +30,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder of skill files (used with --demo).")
     var skills = "skills"
 
-    @Flag(help: "Create the demo tenant and its WhatsApp number when missing (see README.md).")
+    @Flag(help: "Create the demo tenant, its WhatsApp number and its catalog when missing (see README.md).")
     var demo = false
 
+    @Option(help: "The catalog published for the demo tenant when it has none (used with --demo).")
+    var catalog = "catalogs/demo-store.json"
+
     func run() async throws {
-        let config = loadConfiguration(database.environment([
-            "LIORA_HOST": host, "LIORA_PORT": port.map(String.init),
-        ]))
+        var env = database.environment(["LIORA_HOST": host, "LIORA_PORT": port.map(String.init)])
+        if demo { env = withDemoMasterKey(env) }
+        let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
         do {
             if migrate {
@@ -50,17 +53,18 @@ struct Serve: AsyncParsableCommand {
                 guard pending.isEmpty else {
                     throw ValidationError("the database has \(pending.count) pending migration(s); run `liora migrate` first")
                 }
+                var options = LioraAppOptions(runProcessor: processor)
                 if demo {
                     try await DemoSeed.ensure(store: store, now: Date())
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
+                    try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: options.catalogIndexes)
                 }
-                var options = LioraAppOptions(runProcessor: processor)
                 if demo && bot {
                     // The demo tenant's replies go to LIORA_GRAPH_BASE_URL with the demo token (point it at
                     // `liora simulate`). Other tenants answer once their tokens are stored (admin API).
-                    let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
+                    let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
                     options.conversation = ConversationSetup(
-                        engine: ConversationEngine(router: IntentRouter(catalog: catalog)),
+                        engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
                         graph: URLSessionGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
                         tokens: FixedAccessTokenSource(Secret("demo-access-token")))
                 }

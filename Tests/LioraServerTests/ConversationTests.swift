@@ -211,7 +211,13 @@ func withSimulatedBot(waID: String = "5215550100000",
                                       tokens: FixedAccessTokenSource(Secret("t")))
         setup.senderIdlePoll = .milliseconds(50)
         try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in
-            let (_, phone, _) = try await h.tenant()
+            let (tenant, phone, _) = try await h.tenant()
+            // The tenant publishes the demo store through the signed catalog API, as a business would.
+            let vault = try #require(h.components.vault)
+            let secret = try await h.store.withTenant(tenant.id) { s throws in try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: Date()) }
+            let published = try await CatalogAPITests.send(h, .post, "/publish", tenant: tenant.id, body: CatalogAPITests.demoStore, secret: secret,
+                                                           timestamp: Int(Date().timeIntervalSince1970))
+            #expect(published.status == .created)
             let port = try #require(h.client.port)
             let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
                                    phoneNumberID: phone, waID: waID)

@@ -13,6 +13,8 @@ import NIOCore
 let appSecret = "test-app-secret-0123456789"
 let verifyToken = "verify-me-please"
 let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+/// LIORA_MASTER_KEY of the test servers.
+let testMasterKey = Data(repeating: 42, count: 32).base64EncodedString()
 
 struct FixedClock: LioraClock { var now: Date }
 
@@ -58,7 +60,7 @@ struct Harness {
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
             let config = Configuration(host: "127.0.0.1", port: 0, metaAppSecret: appSecret.map(Secret.init),
-                                       metaVerifyToken: verifyToken.map(Secret.init))
+                                       metaVerifyToken: verifyToken.map(Secret.init), masterKey: Secret(testMasterKey))
             var options = LioraAppOptions(runProcessor: runProcessor, conversation: conversation)
             options.processorIdlePoll = .milliseconds(50)
             let (app, components) = buildApplication(

@@ -36,9 +36,25 @@ public struct ConversationEngine: Sendable {
         self.configuration = configuration
     }
 
+    /// - Parameter catalog: the tenant's active catalog; without one, catalog questions are
+    ///   answered with a "no catalog yet" message.
     public func respond(to text: String, replyID: String?, language previous: Language, state: ConversationState,
-                        enabledSkills: Set<String>, now: Date) -> Turn {
+                        enabledSkills: Set<String>, catalog: ActiveCatalogIndex? = nil, now: Date) -> Turn {
         var state = state
+        let shop = enabledSkills.contains("ecommerce") ? catalog : nil
+        if let shop {
+            // Rows and buttons of catalog replies, and "ver más" after a list.
+            let isCatalogReply = replyID.map {
+                $0.hasPrefix(CatalogReplyID.product) || $0.hasPrefix(CatalogReplyID.category) || $0 == CatalogReplyID.more
+            } ?? false
+            if isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
+                let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
+                if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
+                                            language: language, state: &state, catalog: shop, now: now) {
+                    return catalogAnswer(answer, language: language, state: &state)
+                }
+            }
+        }
         // An answer to the question we asked ("which material?" → "pilas").
         if let pending = state.pendingSlot {
             state.pendingSlot = nil
@@ -54,7 +70,20 @@ public struct ConversationEngine: Sendable {
         switch route.outcome {
         case .matched(let id, _, _):
             guard let intent = router.catalog.intent(id: id) else { return noMatch(route.language, state: state, now: now) }
+            if let shop, intent.skill == "ecommerce",
+               let answer = catalogTurn(text: text, replyID: nil, intentID: intent.id, language: route.language, state: &state,
+                                        catalog: shop, now: now) {
+                return catalogAnswer(answer, language: route.language, state: &state)
+            }
             return matched(intent, language: route.language, state: &state, now: now)
+        case .ambiguous(let ids) where shop != nil && replyID == nil
+            && ids.allSatisfy({ router.catalog.intent(id: $0)?.skill == "ecommerce" }):
+            // Two catalog intents are close ("¿cuánto cuestan las zapatillas?"): searching answers both.
+            if let shop, let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language,
+                                                  state: &state, catalog: shop, now: now) {
+                return catalogAnswer(answer, language: route.language, state: &state)
+            }
+            return noMatch(route.language, state: state, now: now)
         case .ambiguous(let ids):
             let options = ids.prefix(3).compactMap { router.catalog.intent(id: $0) }
             state.noMatchStreak = 0
@@ -62,8 +91,22 @@ public struct ConversationEngine: Sendable {
             return Turn(replies: [.buttons(body: body, buttons: options.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[route.language]) })],
                         intentID: nil, language: route.language, state: state, handedOff: false)
         case .noMatch:
+            // Not a skill phrase, but maybe a product name ("zapatillas rojas talla 42").
+            if let shop, replyID == nil, shop.index.isConfidentMatch(text),
+               let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language,
+                                        state: &state, catalog: shop, now: now) {
+                return catalogAnswer(answer, language: route.language, state: &state)
+            }
             return noMatch(route.language, state: state, now: now)
         }
+    }
+
+    private func catalogAnswer(_ answer: (replies: [BotReply], intent: String), language: Language,
+                               state: inout ConversationState) -> Turn {
+        state.noMatchStreak = 0
+        state.fallbackCredit = 0
+        state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
+        return Turn(replies: answer.replies, intentID: answer.intent, language: language, state: state, handedOff: false)
     }
 
     private func matched(_ intent: Intent, language: Language, state: inout ConversationState, now: Date) -> Turn {

@@ -20,12 +20,14 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var fallbackCredit: Double = 0
     /// Set when the conversation was handed to a person (after too many no-matches or on request).
     public var handedOffAt: Date?
+    /// The last catalog search or category shown, for "ver más".
+    public var catalogBrowse: CatalogBrowse?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
-        case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at"
+        case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -35,6 +37,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         fallbackWeight = try c.decodeIfPresent(Double.self, forKey: .fallbackWeight) ?? 1
         fallbackCredit = try c.decodeIfPresent(Double.self, forKey: .fallbackCredit) ?? 0
         handedOffAt = try c.decodeIfPresent(Date.self, forKey: .handedOffAt)
+        catalogBrowse = try? c.decodeIfPresent(CatalogBrowse.self, forKey: .catalogBrowse)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.
@@ -56,12 +59,29 @@ public enum BotReply: Sendable, Equatable {
     case text(String)
     /// Body text with up to three reply buttons (`id` is an intent id, `title` what the user sees).
     case buttons(body: String, buttons: [(id: String, title: String)])
+    /// Body text and a button that opens a list of rows (one section).
+    case list(body: String, button: String, rows: [ListRow])
+    /// A product card with a button to the product page.
+    case product(ProductCard)
+
+    /// One row of a list reply.
+    public struct ListRow: Sendable, Equatable {
+        public var id: String
+        public var title: String
+        public var description: String?
+
+        public init(id: String, title: String, description: String?) {
+            self.id = id; self.title = title; self.description = description
+        }
+    }
 
     public static func == (a: BotReply, b: BotReply) -> Bool {
         switch (a, b) {
         case (.text(let x), .text(let y)): x == y
         case (.buttons(let x, let xs), .buttons(let y, let ys)):
             x == y && xs.map(\.id) == ys.map(\.id) && xs.map(\.title) == ys.map(\.title)
+        case (.list(let x, let xb, let xs), .list(let y, let yb, let ys)): x == y && xb == yb && xs == ys
+        case (.product(let x), .product(let y)): x == y
         default: false
         }
     }
@@ -71,6 +91,8 @@ public enum BotReply: Sendable, Equatable {
         switch self {
         case .text(let t): t
         case .buttons(let body, let buttons): body + " [" + buttons.map(\.title).joined(separator: " | ") + "]"
+        case .list(let body, _, let rows): body + " [" + rows.map(\.title).joined(separator: " | ") + "]"
+        case .product(let card): card.body + " [" + card.buttonTitle + "]"
         }
     }
 }

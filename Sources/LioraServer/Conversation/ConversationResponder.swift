@@ -1,5 +1,6 @@
 import Foundation
 package import LioraCore
+package import Logging
 import WhatsApp
 
 /// Runs the conversation engine for a tenant's batch of inbound messages inside the
@@ -8,12 +9,21 @@ import WhatsApp
 package struct ConversationResponder: Sendable {
     package let engine: ConversationEngine
     package let allSkills: Set<String>
+    /// The tenants' active catalogs (search indexes).
+    package let catalogs: CatalogIndexCache
+    /// Shortens product links (Bitly when the tenant has it, else the built-in shortener).
+    package let shortener: TenantLinks?
     /// Called after a batch's transaction committed (wakes the sender).
     package let onQueued: @Sendable () -> Void
+    private let logger: Logger
 
-    package init(engine: ConversationEngine, onQueued: @escaping @Sendable () -> Void = {}) {
+    package init(engine: ConversationEngine, catalogs: CatalogIndexCache = CatalogIndexCache(), shortener: TenantLinks? = nil,
+                 logger: Logger = Logger(label: "liora.conversation"), onQueued: @escaping @Sendable () -> Void = {}) {
         self.engine = engine
         self.allSkills = Set(engine.router.catalog.skills.map(\.id))
+        self.catalogs = catalogs
+        self.shortener = shortener
+        self.logger = logger
         self.onQueued = onQueued
     }
 
@@ -24,6 +34,7 @@ package struct ConversationResponder: Sendable {
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
                  tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
         let enabled = try await session.enabledSkills(among: allSkills)
+        let catalog = enabled.contains("ecommerce") ? try await catalogs.active(in: session) : nil
         var states: [String: (language: Language, state: ConversationState, lastIntent: String?)] = [:]
         var intents: [String: String] = [:]
         var outbox: [OutboxEntry] = []
@@ -34,7 +45,7 @@ package struct ConversationResponder: Sendable {
                                                    ConversationState.decode(context.conversationJSON), context.lastIntent)
             let at = message.timestampDate ?? now
             let turn = engine.respond(to: message.textContent ?? "", replyID: message.replyID, language: current.language,
-                                      state: current.state, enabledSkills: enabled, now: at)
+                                      state: current.state, enabledSkills: enabled, catalog: catalog, now: at)
             states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
             if let intent = turn.intentID { intents[message.id] = intent }
             if !turn.replies.isEmpty {
@@ -43,8 +54,19 @@ package struct ConversationResponder: Sendable {
                                                             wabaAccountID: wabaAccountID, to: message.from, now: now,
                                                             sequence: outbox.count))
             }
+            var replies = turn.replies
+            for (i, reply) in replies.enumerated() {
+                guard case .product(var card) = reply else { continue }
+                if let shortener {
+                    card.url = try await shortener.shorten(card.url, intent: turn.intentID, sku: card.sku, userContextID: context.id,
+                                                           in: session, now: now, logger: logger).absoluteString
+                } else {
+                    card.url = LinkShortener.withUTM(card.url, campaign: turn.intentID, content: card.sku)
+                }
+                replies[i] = .product(card)
+            }
             outbox += try ReplyComposer.outboxEntries(
-                for: turn.replies, tenantID: tenantID, userContextID: context.id, wabaAccountID: wabaAccountID, to: message.from,
+                for: replies, tenantID: tenantID, userContextID: context.id, wabaAccountID: wabaAccountID, to: message.from,
                 intent: turn.intentID, replyTo: message.id, now: now, sequence: outbox.count)
         }
         try await session.enqueueReplies(outbox)

@@ -19,6 +19,15 @@ enum ReplyComposer {
         case .buttons(let body, let buttons):
             message = OutboundMessage(
                 to: waID, kind: .replyButtons(body: body, buttons: buttons.map { .init(id: $0.id, title: $0.title) }), replyTo: replyTo)
+        case .list(let body, let button, let rows):
+            message = OutboundMessage(
+                to: waID, kind: .list(body: body, buttonText: button,
+                                      sections: [.init(rows: rows.map { .init(id: $0.id, title: $0.title, description: $0.description) })]),
+                replyTo: replyTo)
+        case .product(let card):
+            message = OutboundMessage(
+                to: waID, kind: .ctaURL(body: card.body, displayText: card.buttonTitle, url: card.url, headerImageURL: card.imageURL),
+                replyTo: replyTo)
         }
         return message.fitted().map { var m = $0; m.callbackData = intent; return m }
     }

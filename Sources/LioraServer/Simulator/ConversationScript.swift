@@ -100,7 +100,10 @@ package struct ConversationScriptRunner {
     static func text(of m: OutboundMessage) -> String {
         switch m.kind {
         case .text(let body, _): body
-        case .replyButtons(let body, _, _, _), .list(let body, _, _, _, _), .ctaURL(let body, _, _, _, _): body
+        case .replyButtons(let body, _, _, _), .ctaURL(let body, _, _, _, _): body
+        case .list(let body, _, let sections, _, _):
+            // What the user sees when the list opens counts too.
+            ([body] + sections.flatMap(\.rows).map { $0.title + " " + ($0.description ?? "") }).joined(separator: "\n")
         case .image(_, let caption): caption ?? ""
         }
     }

@@ -1,0 +1,423 @@
+/// Product search over one catalog snapshot, built once when the snapshot is activated and then
+/// shared by every conversation of the tenant (immutable, so safe from any thread).
+///
+/// A query is normalised like skill phrases (`TextNormalizer` rules: lowercase, no accents), chat and
+/// function words are dropped (`CatalogWords.stopWords`, so a whole message works), and each
+/// remaining word matches a product's words in its name, category name, tags, attribute values
+/// and description, as:
+/// - the same word, or another number of it (singular/plural: zapatillas → zapatilla,
+///   pantalones → pantalón, relojes → reloj, luces → luz, shoes → shoe, batteries → battery);
+/// - the other gender of a known adjective (rojas → rojo), at 0.85 of the weight;
+/// - only when the word matches nothing that way, a word one edit away (two from 8 letters),
+///   at 0.7 (0.5) of the weight — words under 4 letters and numbers are never corrected.
+///
+/// Scores are BM25F: per-field weights (name 3, category and tags 2, attributes 1.5,
+/// description 0.5) with length normalisation, saturated with k1 = 1.2 and multiplied by the
+/// word's IDF, summed over the query's words and scaled by the share of them the product matches
+/// (colours, sizes, numbers and adjectives count half a word there).
+/// Products scoring below 20 % of the best are dropped (they match only a minor word); out-of-stock
+/// products score 0.7 of their value, so they follow in-stock ones of comparable relevance. Ties keep
+/// catalog order. A SKU typed as a word of the message puts that product first.
+///
+/// Two rules keep weak matches out: when the query names a product (a word that is not a colour,
+/// size, number or listed adjective), hits must match such a word — "zapatillas rojas" lists
+/// zapatillas, red ones first, not every red product; and when a query word matches nothing in
+/// the catalog, hits found only in descriptions are dropped. Products on sale (a sale price below
+/// the price) are also found by "oferta", "descuento", "promoción", "rebajas", "sale"….
+public final class CatalogSearchIndex: Sendable {
+    /// Ranking knobs (for experiments; the defaults are tuned on `Tests/catalog/search-queries.tsv`).
+    public struct Configuration: Sendable, Equatable {
+        public var nameWeight = 3.0
+        public var categoryWeight = 2.0
+        public var tagWeight = 2.0
+        public var attributeWeight = 1.5
+        public var descriptionWeight = 0.5
+        /// BM25 term-frequency saturation.
+        public var k1 = 1.2
+        /// What an out-of-stock product's score is multiplied by.
+        public var outOfStockFactor = 0.7
+        /// Hits scoring below this share of the best hit are dropped.
+        public var relativeCutoff = 0.2
+
+        public init() {}
+        public static let `default` = Configuration()
+    }
+
+    public let catalog: Catalog
+    public let configuration: Configuration
+    /// Counts, categories and price range, for a "what do you sell?" answer.
+    public let summary: CatalogSummary
+
+    private let tokenizer = CatalogTokenizer()
+    private let termIDs: [String: Int32]
+    private let termBytes: [[UInt8]]
+    private let idf: [Float]
+    private let postingStart: [Int32]
+    private let postingDocs: [Int32]
+    private let postingWeights: [Float]
+    /// Whether the posting's product has the term outside its description.
+    private let postingStrong: [Bool]
+    /// Singular form → the terms that have it.
+    private let singularMap: [String: [Int32]]
+    /// Gender-free adjective key → the terms that have it.
+    private let genderMap: [String: [Int32]]
+    private let spelling: SpellingNeighbourhood
+    private let skuIndex: [String: Int32]
+    private let categoryPositions: [String: Int]
+    /// Per category (catalog order): its products, in stock first, then catalog order.
+    private let productsByCategory: [[Int32]]
+    /// Per category: the normalised words of its name.
+    private let categoryWords: [[String]]
+
+    /// Indexes `catalog` (about 1 s for 50,000 products in a release build).
+    public init(catalog: Catalog, configuration: Configuration = .default) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.summary = CatalogSummary(catalog)
+        var builder = Builder(catalog: catalog, configuration: configuration)
+        builder.build()
+        termIDs = builder.termIDs
+        termBytes = builder.termBytes
+        idf = builder.idf
+        postingStart = builder.postingStart
+        postingDocs = builder.postingDocs
+        postingWeights = builder.postingWeights
+        postingStrong = builder.postingStrong
+        singularMap = builder.singularMap
+        genderMap = builder.genderMap
+        spelling = builder.spelling
+        skuIndex = builder.skuIndex
+        categoryPositions = builder.categoryPositions
+        productsByCategory = builder.productsByCategory
+        categoryWords = builder.categoryWords
+    }
+
+    // MARK: Look-ups
+
+    /// The categories, in catalog order.
+    public var categories: [CatalogCategory] { catalog.categories }
+
+    public func category(id: String) -> CatalogCategory? {
+        categoryPositions[id].map { catalog.categories[$0] }
+    }
+
+    /// How many products `category` has.
+    public func productCount(inCategory id: String) -> Int {
+        categoryPositions[id].map { productsByCategory[$0].count } ?? 0
+    }
+
+    /// Up to `limit` products of a category: in stock first, then in catalog order.
+    public func products(inCategory id: String, limit: Int = 10) -> [Product] {
+        guard let position = categoryPositions[id] else { return [] }
+        return productsByCategory[position].prefix(max(0, limit)).map { catalog.products[Int($0)] }
+    }
+
+    /// The product with this SKU (ignoring case).
+    public func product(sku: String) -> Product? {
+        skuIndex[sku.lowercased()].map { catalog.products[Int($0)] }
+    }
+
+    // MARK: Search
+
+    /// The best `limit` products for a user's message, best first; empty when the message has no
+    /// searchable word or nothing matches.
+    public func search(_ query: String, limit: Int = 10) -> [CatalogSearchHit] {
+        searchResults(query, limit: limit).hits
+    }
+
+    /// `search` plus how many products matched in all (for "I found 23 results").
+    public func searchResults(_ query: String, limit: Int = 10) -> CatalogSearchResults {
+        let words = queryWords(query)
+        let skuHits = skuMatches(query)
+        guard !words.isEmpty || !skuHits.isEmpty, limit > 0 else { return CatalogSearchResults(hits: [], total: 0, words: words) }
+        let n = catalog.products.count
+        var total = [Float](repeating: 0, count: n)
+        var coverage = [Float](repeating: 0, count: n)
+        var flags = [UInt8](repeating: 0, count: n)
+        var best = [Float](repeating: 0, count: n)
+        var touched: [Int32] = []
+        var wordTouched: [Int32] = []
+        var activeCoverage: Float = 0
+        var activeHeads = 0
+        var unmatchedWords = 0
+        for word in words {
+            wordTouched.removeAll(keepingCapacity: true)
+            let isHead = !CatalogWords.isModifier(word)
+            for (term, weight) in expansions(of: word) {
+                let base = idf[Int(term)] * weight
+                for p in Int(postingStart[Int(term)])..<Int(postingStart[Int(term) + 1]) {
+                    let doc = Int(postingDocs[p])
+                    let contribution = base * postingWeights[p]
+                    if best[doc] == 0 { wordTouched.append(Int32(doc)) }
+                    if contribution > best[doc] { best[doc] = contribution }
+                    if postingStrong[p] { flags[doc] |= Self.strongMatch }
+                }
+            }
+            guard !wordTouched.isEmpty else {
+                unmatchedWords += 1
+                continue
+            }
+            let share: Float = isHead ? 1 : Self.modifierShare
+            activeCoverage += share
+            if isHead { activeHeads += 1 }
+            for doc32 in wordTouched {
+                let doc = Int(doc32)
+                if coverage[doc] == 0 { touched.append(doc32) }
+                total[doc] += best[doc]
+                coverage[doc] += share
+                if isHead { flags[doc] |= Self.headMatch }
+                best[doc] = 0
+            }
+        }
+        // Who qualifies: with a product word (not only colours, sizes, adjectives) in the query,
+        // a hit must match one; when a word matched nothing, description-only hits are too weak.
+        let requiredFlags = (activeHeads > 0 ? Self.headMatch : 0) | (unmatchedWords > 0 ? Self.strongMatch : 0)
+        // Relevance: sum of word scores times the share of the query matched.
+        var bestRaw: Float = 0
+        var eligible: [Int32] = []
+        eligible.reserveCapacity(touched.count)
+        for doc32 in touched {
+            let doc = Int(doc32)
+            guard flags[doc] & requiredFlags == requiredFlags else { continue }
+            total[doc] *= coverage[doc] / activeCoverage
+            bestRaw = max(bestRaw, total[doc])
+            eligible.append(doc32)
+        }
+        let cutoff = bestRaw * Float(configuration.relativeCutoff)
+        let outOfStock = Float(configuration.outOfStockFactor)
+        var top = TopHits(limit: limit)
+        var count = 0
+        for doc32 in eligible where total[Int(doc32)] >= cutoff && total[Int(doc32)] > 0 && !skuHits.contains(doc32) {
+            let doc = Int(doc32)
+            count += 1
+            top.insert(doc: doc32, score: catalog.products[doc].isInStock ? total[doc] : total[doc] * outOfStock)
+        }
+        // A SKU written in the message goes first.
+        let skuScore = max(bestRaw, 1) * 2
+        let ranked = skuHits.map { (doc: $0, score: skuScore) } + top.sorted
+        let hits = ranked.prefix(limit).map {
+            CatalogSearchHit(index: Int($0.doc), product: catalog.products[Int($0.doc)], score: Double($0.score))
+        }
+        return CatalogSearchResults(hits: Array(hits), total: count + skuHits.count, words: words)
+    }
+
+    private static let strongMatch: UInt8 = 1
+    private static let headMatch: UInt8 = 2
+    /// How much a modifier (colour, size, adjective) counts towards a product's share of the query.
+    private static let modifierShare: Float = 0.5
+
+    /// The searchable words of a message: normalised, without stop words, each once (at most 16).
+    func queryWords(_ query: String) -> [String] {
+        var seen = Set<String>()
+        var words: [String] = []
+        for token in tokenizer.tokens(query) where !CatalogWords.stopWords.contains(token) {
+            let word = CatalogWords.onSaleWords.contains(token) ? CatalogWords.onSale : token
+            if seen.insert(word).inserted { words.append(word) }
+            if words.count == 16 { break }
+        }
+        return words
+    }
+
+    /// Products whose SKU is written as a word of `query` (ignoring case and surrounding punctuation).
+    private func skuMatches(_ query: String) -> [Int32] {
+        var found: [Int32] = []
+        for raw in query.split(whereSeparator: { $0.isWhitespace }).prefix(32) {
+            let word = raw.trimmingPunctuation().lowercased()
+            if let doc = skuIndex[word], !found.contains(doc) { found.append(doc) }
+        }
+        return found
+    }
+
+    /// The vocabulary terms a query word stands for, with how much a match counts (0…1).
+    func expansions(of word: String) -> [(Int32, Float)] {
+        var weights: [Int32: Float] = [:]
+        func add(_ term: Int32, _ weight: Float) {
+            if weight > weights[term, default: 0] { weights[term] = weight }
+        }
+        let forms = CatalogWords.singularForms(word)
+        if let exact = termIDs[word] { add(exact, 1) }
+        for form in forms {
+            for term in singularMap[form] ?? [] { add(term, 0.95) }
+        }
+        for form in forms {
+            guard let key = CatalogWords.genderKey(form) else { continue }
+            for term in genderMap[key] ?? [] { add(term, 0.85) }
+        }
+        if weights.isEmpty, !word.utf8.contains(where: CatalogWords.isDigit) {
+            for form in forms {
+                let bytes = Array(form.utf8)
+                let limit = SpellingNeighbourhood.maxDistance(forLength: bytes.count)
+                guard limit > 0 else { continue }
+                for term in spelling.candidates(of: bytes, maxDistance: limit) {
+                    let d = SpellingNeighbourhood.distance(bytes, termBytes[Int(term)], limit: limit)
+                    guard d <= limit else { continue }
+                    let weight: Float = d == 1 ? 0.7 : 0.5
+                    add(term, weight)
+                    // The corrected word's other forms too ("camizas" → camisa → camisas).
+                    let corrected = String(decoding: termBytes[Int(term)], as: UTF8.self)
+                    for other in CatalogWords.singularForms(corrected) {
+                        for t in singularMap[other] ?? [] { add(t, weight) }
+                    }
+                }
+            }
+        }
+        return weights.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    // MARK: Categories
+
+    /// The categories closest to `query`, for "did you mean…?" buttons when a search found nothing:
+    /// categories whose name shares a word with it (same, other number or gender, misspelt, or a
+    /// prefix of at least 4 letters, or similar letter trigrams), best first. With no such
+    /// category, the categories with the most products (`similarity` 0).
+    public func categoryMatches(_ query: String, limit: Int = 3) -> [CatalogCategoryMatch] {
+        guard limit > 0, !catalog.categories.isEmpty else { return [] }
+        let words = queryWords(query)
+        var scored: [(position: Int, similarity: Double)] = []
+        if !words.isEmpty {
+            for (position, names) in categoryWords.enumerated() where !names.isEmpty {
+                var sum = 0.0
+                for word in words { sum += names.map { Self.similarity(word, $0) }.max() ?? 0 }
+                if sum >= 0.45 { scored.append((position, sum)) }
+            }
+        }
+        if scored.isEmpty {
+            let popular = catalog.categories.indices
+                .sorted { productsByCategory[$0].count != productsByCategory[$1].count ? productsByCategory[$0].count > productsByCategory[$1].count : $0 < $1 }
+                .filter { !productsByCategory[$0].isEmpty }
+            return popular.prefix(limit).map {
+                CatalogCategoryMatch(category: catalog.categories[$0], productCount: productsByCategory[$0].count, similarity: 0)
+            }
+        }
+        scored.sort {
+            if $0.similarity != $1.similarity { return $0.similarity > $1.similarity }
+            let a = productsByCategory[$0.position].count, b = productsByCategory[$1.position].count
+            return a != b ? a > b : $0.position < $1.position
+        }
+        return scored.prefix(limit).map {
+            CatalogCategoryMatch(category: catalog.categories[$0.position], productCount: productsByCategory[$0.position].count,
+                                 similarity: $0.similarity)
+        }
+    }
+
+    /// How alike two normalised words are (0…1).
+    static func similarity(_ a: String, _ b: String) -> Double {
+        if a == b { return 1 }
+        let formsA = CatalogWords.singularForms(a)
+        let formsB = CatalogWords.singularForms(b)
+        if formsA.contains(where: formsB.contains) { return 1 }
+        let gendersA = formsA.compactMap(CatalogWords.genderKey)
+        if !gendersA.isEmpty, formsB.compactMap(CatalogWords.genderKey).contains(where: gendersA.contains) { return 0.9 }
+        let x = Array(a.utf8), y = Array(b.utf8)
+        let limit = SpellingNeighbourhood.maxDistance(forLength: min(x.count, y.count))
+        if limit > 0 {
+            let d = SpellingNeighbourhood.distance(x, y, limit: limit)
+            if d <= limit { return d == 1 ? 0.8 : 0.6 }
+        }
+        if min(x.count, y.count) >= 4, x.starts(with: y) || y.starts(with: x) { return 0.7 }
+        return 0.8 * trigramDice(x, y)
+    }
+
+    /// Dice coefficient of the letter trigrams of two words (padded with spaces).
+    static func trigramDice(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        func grams(_ w: [UInt8]) -> [UInt32] {
+            let p = [0x20, 0x20] + w + [0x20]
+            guard p.count >= 3 else { return [] }
+            return (0..<(p.count - 2)).map { UInt32(p[$0]) << 16 | UInt32(p[$0 + 1]) << 8 | UInt32(p[$0 + 2]) }.sorted()
+        }
+        let x = grams(a), y = grams(b)
+        guard !x.isEmpty, !y.isEmpty else { return 0 }
+        var i = 0, j = 0, common = 0
+        while i < x.count, j < y.count {
+            if x[i] == y[j] { common += 1; i += 1; j += 1 } else if x[i] < y[j] { i += 1 } else { j += 1 }
+        }
+        return 2 * Double(common) / Double(x.count + y.count)
+    }
+}
+
+/// One product found by `CatalogSearchIndex.search`.
+public struct CatalogSearchHit: Sendable, Equatable {
+    /// The product's position in `Catalog.products`.
+    public var index: Int
+    public var product: Product
+    /// Relevance (only comparable within one search).
+    public var score: Double
+
+    public init(index: Int, product: Product, score: Double) {
+        self.index = index
+        self.product = product
+        self.score = score
+    }
+}
+
+/// The best hits of a search and how many products matched in all.
+public struct CatalogSearchResults: Sendable, Equatable {
+    public var hits: [CatalogSearchHit]
+    /// Every product that matched well enough, beyond `hits`.
+    public var total: Int
+    /// The words searched for (the message without stop words), normalised.
+    public var words: [String]
+
+    public init(hits: [CatalogSearchHit], total: Int, words: [String]) {
+        self.hits = hits
+        self.total = total
+        self.words = words
+    }
+}
+
+/// A category suggested for a query.
+public struct CatalogCategoryMatch: Sendable, Equatable {
+    public var category: CatalogCategory
+    public var productCount: Int
+    /// How well its name matches the query (0 when it is only a popular category).
+    public var similarity: Double
+
+    public init(category: CatalogCategory, productCount: Int, similarity: Double) {
+        self.category = category
+        self.productCount = productCount
+        self.similarity = similarity
+    }
+
+    /// Whether this is a fallback (one of the biggest categories) rather than a match.
+    public var isFallback: Bool { similarity == 0 }
+}
+
+/// Keeps the `limit` best (score, then lowest doc) of a stream.
+private struct TopHits {
+    let limit: Int
+    /// Ascending by rank: the worst kept hit first.
+    private var kept: [(doc: Int32, score: Float)] = []
+
+    init(limit: Int) {
+        self.limit = limit
+        kept.reserveCapacity(limit + 1)
+    }
+
+    private static func better(_ a: (doc: Int32, score: Float), than b: (doc: Int32, score: Float)) -> Bool {
+        a.score != b.score ? a.score > b.score : a.doc < b.doc
+    }
+
+    mutating func insert(doc: Int32, score: Float) {
+        let hit = (doc: doc, score: score)
+        if kept.count == limit, let worst = kept.first, !Self.better(hit, than: worst) { return }
+        var lo = 0, hi = kept.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Self.better(kept[mid], than: hit) { hi = mid } else { lo = mid + 1 }
+        }
+        kept.insert(hit, at: lo)
+        if kept.count > limit { kept.removeFirst() }
+    }
+
+    /// Best first.
+    var sorted: [(doc: Int32, score: Float)] { kept.reversed() }
+}
+
+extension Substring {
+    /// Without leading and trailing punctuation ("¿ZAP-001?" → "ZAP-001").
+    fileprivate func trimmingPunctuation() -> Substring {
+        let isEdge: (Character) -> Bool = { $0.isPunctuation || $0.isSymbol }
+        guard let start = firstIndex(where: { !isEdge($0) }), let end = lastIndex(where: { !isEdge($0) }) else { return "" }
+        return self[start...end]
+    }
+}

@@ -1,0 +1,115 @@
+/// The word rules of catalog search, over `TextNormalizer` tokens (lowercase, no accents):
+/// stop words, singular forms and the masculine/feminine pairs of adjectives.
+enum CatalogWords {
+    /// Chat and function words (Spanish and English) that never narrow a product search: a whole
+    /// message like "¿tienen zapatillas rojas talla 42?" searches for `zapatillas rojas 42`.
+    /// Size and colour *labels* are here too ("talla", "color"): the values carry the meaning.
+    static let stopWords: Set<String> = [
+        // Spanish: articles, pronouns, prepositions, conjunctions
+        "a", "al", "ante", "con", "como", "cual", "cuales", "de", "del", "desde", "e", "el", "ella", "ellas", "ellos",
+        "en", "entre", "es", "esa", "esas", "ese", "eso", "esos", "esta", "estas", "este", "esto", "estos", "hasta",
+        "la", "las", "le", "les", "lo", "los", "me", "mi", "mis", "ni", "no", "nos", "o", "para", "pero", "por",
+        "que", "se", "si", "sin", "sobre", "su", "sus", "te", "tu", "tus", "u", "un", "una", "unas", "uno", "unos",
+        "usted", "ustedes", "y", "ya", "yo", "muy", "mas", "otro", "otra", "otros", "otras", "tambien", "aqui",
+        // Spanish: asking, wanting, showing, having, selling
+        "algo", "alguien", "algun", "alguna", "algunas", "alguno", "algunos", "ando", "anda", "busca", "buscaba",
+        "buscamos", "buscan", "buscando", "buscar", "busco", "compra", "comprar", "compraria", "cuanto", "cuanta",
+        "cuantos", "cuantas", "cuesta", "cuestan", "dame", "denme", "donde", "disponible", "disponibles", "encontrar",
+        "ensename", "ensenar", "estoy", "estan", "favor", "gustaria", "hay", "habra", "interesa",
+        "interesan", "manejan", "manejas", "maneja", "mostrar", "muestra", "muestrame", "muestran", "muestren",
+        "necesito", "necesitaria", "necesitamos", "ofrecen", "ofreces", "podria", "podrian", "puede", "pueden",
+        "puedes", "porfa", "porfavor", "precio", "precios", "queda", "quedan", "queria", "quiero", "quisiera",
+        "quieres", "quiere", "tendran", "tendras", "tendra", "tenes", "tengo", "tiene", "tienen", "tienes",
+        "vende", "venden", "vendes", "ver", "veo", "vi", "hola", "buenas", "buenos", "dias", "tardes", "noches",
+        "gracias", "oye", "oiga", "quiza", "tal", "vez", "cosa", "cosas", "producto", "productos", "articulo",
+        "articulos", "tienda", "catalogo", "talla", "tallas", "numero", "color", "colores", "tamano", "modelo",
+        "modelos", "marca", "tipo", "ahi", "alli", "todo", "todos", "toda", "todas", "cualquier",
+        // English
+        "an", "and", "any", "anything", "are", "at", "be", "buy", "can", "carry", "could", "do", "does", "find",
+        "for", "from", "get", "got", "have", "hello", "hey", "hi", "how", "i", "id", "im", "in", "is", "it",
+        "ive", "like", "looking", "look", "much", "my", "need", "of", "on", "or", "please", "pls", "price",
+        "prices", "cost", "sell", "selling", "show", "some", "something", "search", "searching", "the", "there",
+        "these", "this", "those", "to", "want", "what", "whats", "which", "with", "would", "you", "your", "size",
+        "sizes", "colour", "colours", "store", "shop", "product", "products", "item", "items", "after", "available",
+        "interested", "thanks", "thank", "wanna", "wanted", "by", "about", "just", "one",
+    ]
+
+    /// The word every product with a sale price below its price is found by, as if it were a tag.
+    static let onSale = "oferta"
+
+    /// Query words that mean `onSale`.
+    static let onSaleWords: Set<String> = [
+        "oferta", "ofertas", "descuento", "descuentos", "rebaja", "rebajas", "rebajado", "rebajados", "rebajada",
+        "rebajadas", "promocion", "promociones", "promo", "promos", "liquidacion", "outlet", "sale", "discount",
+        "discounted", "deal", "deals", "offer", "offers",
+    ]
+
+    /// Spanish adjectives (without their final -o/-a) whose genders are the same for a shopper:
+    /// "rojas" finds a product whose colour is "rojo". Nouns are not folded ("plata" is not "plato",
+    /// "niña" is not "niño").
+    static let adjectiveStems: Set<String> = [
+        "roj", "negr", "blanc", "amarill", "morad", "rosad", "dorad", "platead", "anaranjad", "oscur", "clar",
+        "larg", "cort", "nuev", "usad", "pequen", "bonit", "barat", "deportiv", "inalambric", "electric", "clasic",
+        "modern", "comod", "liger", "redond", "cuadrad", "alt", "baj", "anch", "estrech", "delgad", "grues", "fin",
+        "lis", "lind", "elastic", "termic", "plastic", "metalic", "ecologic", "organic", "basic", "practic",
+        "sencill", "median", "perfumad", "acolchad", "ajustad", "holgad", "rayad", "estampad", "bordad", "tejid",
+        "impres", "hermos", "precios", "lujos", "acuatic", "viej", "blind", "brillos", "mojad", "sec", "suelt",
+        "abiert", "cerrad", "llen", "vaci", "solid", "automatic", "analogic", "magnetic",
+    ]
+
+    /// Colour words whose form does not change with gender (the others are in `adjectiveStems`).
+    static let colours: Set<String> = [
+        "azul", "verde", "gris", "rosa", "naranja", "marron", "beige", "celeste", "violeta", "turquesa", "lila",
+        "fucsia", "mostaza", "caqui", "marino", "olivo", "oliva", "nude", "multicolor",
+        "red", "blue", "black", "white", "green", "yellow", "grey", "gray", "pink", "purple", "orange", "brown", "navy",
+    ]
+
+    /// Clothing sizes written as letters.
+    static let sizes: Set<String> = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
+
+    /// Whether a query word only narrows what another word names: a colour, a size, a number or a
+    /// listed adjective ("rojas", "42", "xl", "deportivo"). Other words name products ("zapatillas",
+    /// and "vestido" or "teclado" despite their adjective-like endings).
+    static func isModifier(_ word: String) -> Bool {
+        if word.utf8.contains(where: isDigit) || sizes.contains(word) { return true }
+        return singularForms(word).contains { form in
+            colours.contains(form) || ((form.hasSuffix("o") || form.hasSuffix("a")) && adjectiveStems.contains(String(form.dropLast())))
+        }
+    }
+
+    /// Endings of words that are (almost always) adjectives or participles in both genders.
+    private static let adjectiveEndings = ["ado", "ada", "ido", "ida", "ivo", "iva"]
+
+    /// `token` and its possible singulars: "camisetas" → camiseta, "relojes" → reloj, "luces" → luz,
+    /// "pantalones" → pantalon, "watches" → watch, "batteries" → battery. Two words are the same
+    /// word when these sets intersect, so guesses that are not words do no harm.
+    static func singularForms(_ token: String) -> [String] {
+        var forms = [token]
+        let b = Array(token.utf8)
+        let n = b.count
+        guard n >= 4, b[n - 1] == UInt8(ascii: "s"), b[n - 2] != UInt8(ascii: "s"), !b.contains(where: isDigit) else { return forms }
+        forms.append(String(decoding: b[..<(n - 1)], as: UTF8.self))              // camisetas → camiseta, shoes → shoe
+        guard n >= 5, b[n - 2] == UInt8(ascii: "e") else { return forms }
+        if b[n - 3] == UInt8(ascii: "i") {
+            forms.append(String(decoding: b[..<(n - 3)], as: UTF8.self) + "y")     // batteries → battery
+        } else if !isVowel(b[n - 3]) {
+            forms.append(String(decoding: b[..<(n - 2)], as: UTF8.self))          // relojes → reloj, watches → watch
+            if b[n - 3] == UInt8(ascii: "c") { forms.append(String(decoding: b[..<(n - 3)], as: UTF8.self) + "z") }   // luces → luz
+        }
+        return forms
+    }
+
+    /// The gender-free key of a singular adjective form ("roja" → "roj*"), or nil for other words.
+    static func genderKey(_ form: String) -> String? {
+        guard form.utf8.count >= 4, let last = form.utf8.last, last == UInt8(ascii: "o") || last == UInt8(ascii: "a") else { return nil }
+        let stem = String(form.dropLast())
+        guard adjectiveStems.contains(stem) || adjectiveEndings.contains(where: form.hasSuffix) else { return nil }
+        return stem + "*"
+    }
+
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    static func isVowel(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "a") || b == UInt8(ascii: "e") || b == UInt8(ascii: "i") || b == UInt8(ascii: "o") || b == UInt8(ascii: "u")
+    }
+}

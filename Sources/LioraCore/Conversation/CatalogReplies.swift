@@ -1,0 +1,250 @@
+public import Foundation
+
+/// A product shown as a card: image header (when the product has one), name, price and stock,
+/// and a button that opens the product page through a tracked short link.
+public struct ProductCard: Sendable, Equatable {
+    public var sku: String
+    public var body: String
+    public var imageURL: String?
+    public var buttonTitle: String
+    /// The product page (the responder shortens it, with UTM campaign = intent, content = sku).
+    public var url: String
+
+    public init(sku: String, body: String, imageURL: String?, buttonTitle: String, url: String) {
+        self.sku = sku; self.body = body; self.imageURL = imageURL; self.buttonTitle = buttonTitle; self.url = url
+    }
+}
+
+/// What the bot remembers of the last catalog search, for "ver más".
+public struct CatalogBrowse: Sendable, Equatable, Codable {
+    /// The search text, or nil when browsing a category.
+    public var query: String?
+    public var categoryID: String?
+    /// How many results were already shown.
+    public var shown: Int
+    /// The catalog version the results came from (a new catalog starts afresh).
+    public var catalogVersion: Int?
+
+    public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?) {
+        self.query = query; self.categoryID = categoryID; self.shown = shown; self.catalogVersion = catalogVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case query, categoryID = "category_id", shown, catalogVersion = "catalog_version"
+    }
+}
+
+/// The active catalog as the engine sees it: the search index and its version.
+public struct ActiveCatalogIndex: Sendable {
+    public var index: CatalogSearchIndex
+    public var version: Int
+
+    public init(index: CatalogSearchIndex, version: Int) {
+        self.index = index
+        self.version = version
+    }
+}
+
+/// Reply ids the catalog replies use (list rows and buttons), answered before routing.
+public enum CatalogReplyID {
+    public static let product = "sku:"
+    public static let category = "cat:"
+    public static let more = "catalog:more"
+}
+
+extension ConversationEngine {
+    /// Results per page: Meta's list message holds 10 rows; one is kept for "ver más".
+    static let pageSize = 9
+
+    /// Answers the catalog intents and reply ids from the active catalog; nil when the
+    /// message is not a catalog question this can answer.
+    func catalogTurn(text: String, replyID: String?, intentID: String?, language: Language, state: inout ConversationState,
+                     catalog: ActiveCatalogIndex, now: Date) -> (replies: [BotReply], intent: String)? {
+        let index = catalog.index
+        if let replyID {
+            if replyID.hasPrefix(CatalogReplyID.product), let product = index.product(sku: String(replyID.dropFirst(CatalogReplyID.product.count))) {
+                return ([.product(card(product, index: index, language: language))], "catalogo.detalle")
+            }
+            if replyID.hasPrefix(CatalogReplyID.category) {
+                let id = String(replyID.dropFirst(CatalogReplyID.category.count))
+                guard index.category(id: id) != nil else { return nil }
+                state.catalogBrowse = CatalogBrowse(query: nil, categoryID: id, shown: 0, catalogVersion: catalog.version)
+                return (page(state: &state, catalog: catalog, language: language), "catalogo.categorias")
+            }
+            if replyID == CatalogReplyID.more {
+                return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+            }
+        }
+        switch intentID {
+        case "catalogo.categorias":
+            return ([categoriesReply(index, language: language)], "catalogo.categorias")
+        case "catalogo.resumen":
+            return ([summaryReply(index, language: language)], "catalogo.resumen")
+        case "catalogo.detalle":
+            // One clear best match gets its card; several close ones are listed to pick from.
+            let hits = index.search(text, limit: 2)
+            guard let top = hits.first else { return ([noResults(text, index: index, language: language)], "catalogo.detalle") }
+            if hits.count == 1 || top.score >= 1.5 * hits[1].score {
+                return ([.product(card(top.product, index: index, language: language))], "catalogo.detalle")
+            }
+            state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+            return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+        case "catalogo.buscar":
+            state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+            return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+        default:
+            return nil
+        }
+    }
+
+    /// Whether `text` asks for the next page of the last results ("ver más", "more").
+    static func asksForMore(_ text: String) -> Bool {
+        let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
+            .trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        return ["ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next"].contains(t)
+    }
+
+    /// The next page of the remembered search or category.
+    func page(state: inout ConversationState, catalog: ActiveCatalogIndex, language: Language) -> [BotReply] {
+        let index = catalog.index
+        guard var browse = state.catalogBrowse, browse.catalogVersion == catalog.version else {
+            state.catalogBrowse = nil
+            return [.text(language == .es ? "No tengo más resultados que mostrarte. ¿Qué estás buscando?"
+                                          : "I have no more results to show. What are you looking for?")]
+        }
+        let all: [Product]
+        if let categoryID = browse.categoryID {
+            all = index.products(inCategory: categoryID, limit: browse.shown + Self.pageSize + 1)
+        } else {
+            all = index.search(browse.query ?? "", limit: browse.shown + Self.pageSize + 1).map(\.product)
+        }
+        if all.isEmpty {
+            state.catalogBrowse = nil
+            return [noResults(browse.query ?? "", index: index, language: language)]
+        }
+        let pageItems = Array(all.dropFirst(browse.shown).prefix(Self.pageSize))
+        if pageItems.isEmpty {
+            state.catalogBrowse = nil
+            return [.text(language == .es ? "Esos son todos los resultados. ¿Busco otra cosa?" : "That's all the results. Shall I look for something else?")]
+        }
+        let hasMore = all.count > browse.shown + pageItems.count
+        let first = browse.shown == 0
+        browse.shown += pageItems.count
+        state.catalogBrowse = hasMore ? browse : nil
+        if first, pageItems.count == 1, !hasMore {
+            return [.product(card(pageItems[0], index: index, language: language))]
+        }
+        var rows = pageItems.map { p in row(p, index: index, language: language) }
+        if hasMore { rows.append(.init(id: CatalogReplyID.more, title: language == .es ? "Ver más" : "See more", description: nil)) }
+        let subject: String
+        if let categoryID = browse.categoryID, let category = index.category(id: categoryID) {
+            subject = category.name
+        } else {
+            subject = browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
+        }
+        let body = language == .es
+            ? (first ? "Esto encontré para \(subject). Elige uno para ver el detalle:" : "Más resultados para \(subject):")
+            : (first ? "Here's what I found for \(subject). Pick one to see the details:" : "More results for \(subject):")
+        return [.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)]
+    }
+
+    /// A list row for a product within Meta's limits (24-character title, 72-character
+    /// description): a long name is shortened on a word in the title and given whole, with the
+    /// price, in the description, so two similar products stay distinguishable.
+    func row(_ p: Product, index: CatalogSearchIndex, language: Language) -> BotReply.ListRow {
+        let price = priceLine(p, index: index, language: language) + (p.stock == 0 ? (language == .es ? " · agotado" : " · sold out") : "")
+        guard p.name.count > 24 else {
+            return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: p.name, description: price)
+        }
+        var title = ""
+        for word in p.name.split(separator: " ") {
+            let next = title.isEmpty ? String(word) : title + " " + word
+            if next.count > 23 { break }
+            title = next
+        }
+        if title.isEmpty { title = String(p.name.prefix(23)) }
+        title += "…"
+        let room = 72 - price.count - 3
+        let name = p.name.count <= room ? p.name : String(p.name.prefix(max(0, room - 1))) + "…"
+        return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: title, description: name + " · " + price)
+    }
+
+    static func trimmedQuery(_ q: String) -> String {
+        let t = q.trimmingCharacters(in: .whitespacesAndNewlines)
+        return t.count > 40 ? String(t.prefix(39)) + "…" : t
+    }
+
+    func card(_ p: Product, index: CatalogSearchIndex, language: Language) -> ProductCard {
+        var lines = ["*\(p.name)*", priceLine(p, index: index, language: language)]
+        if p.stock == 0 {
+            lines.append(language == .es ? "Agotado por ahora." : "Out of stock for now.")
+        } else if p.stock <= 5 {
+            lines.append(language == .es ? "¡Quedan solo \(p.stock)!" : "Only \(p.stock) left!")
+        } else {
+            lines.append(language == .es ? "Disponible." : "In stock.")
+        }
+        if let d = p.description, !d.isEmpty { lines.append(""); lines.append(d) }
+        return ProductCard(sku: p.sku, body: lines.joined(separator: "\n"), imageURL: p.imageURL,
+                           buttonTitle: language == .es ? "Ver producto" : "View product", url: p.url)
+    }
+
+    func priceLine(_ p: Product, index: CatalogSearchIndex, language: Language) -> String {
+        let catalog = index.catalog
+        if let sale = p.salePrice, sale.amount < p.price.amount {
+            return (language == .es ? "Oferta: " : "Sale: ") + catalog.formatted(sale.amount)
+                + (language == .es ? " (antes " : " (was ") + catalog.formatted(p.price.amount) + ")"
+        }
+        return catalog.formatted(p.price.amount)
+    }
+
+    func categoriesReply(_ index: CatalogSearchIndex, language: Language) -> BotReply {
+        let categories = index.catalog.categories
+        let rows = categories.prefix(10).map { c in
+            BotReply.ListRow(id: CatalogReplyID.category + c.id, title: c.name,
+                             description: language == .es ? "\(index.productCount(inCategory: c.id)) productos"
+                                                          : "\(index.productCount(inCategory: c.id)) products")
+        }
+        let body = language == .es ? "Estas son nuestras categorías. Elige una, o escríbeme lo que buscas:"
+                                   : "These are our categories. Pick one, or type what you're looking for:"
+        return .list(body: body, button: language == .es ? "Ver categorías" : "See categories", rows: Array(rows))
+    }
+
+    func summaryReply(_ index: CatalogSearchIndex, language: Language) -> BotReply {
+        let catalog = index.catalog
+        let names = catalog.categories.prefix(8).map(\.name).joined(separator: ", ")
+        let prices = catalog.products.map(\.currentPrice)
+        var text = language == .es
+            ? "Tenemos \(catalog.products.count) productos en \(catalog.categories.count) categorías: \(names)."
+            : "We have \(catalog.products.count) products in \(catalog.categories.count) categories: \(names)."
+        if let low = prices.min(), let high = prices.max() {
+            text += language == .es ? " Precios desde \(catalog.formatted(low)) hasta \(catalog.formatted(high))."
+                                    : " Prices from \(catalog.formatted(low)) to \(catalog.formatted(high))."
+        }
+        text += language == .es ? "\n\nEscríbeme lo que buscas, por ejemplo «mochila negra»." : "\n\nTell me what you're looking for, e.g. “black backpack”."
+        return .buttons(body: text, buttons: [(IntentRouter.replyIDPrefix + "catalogo.categorias", language == .es ? "Categorías" : "Categories")])
+    }
+
+    func noResults(_ query: String, index: CatalogSearchIndex, language: Language) -> BotReply {
+        let categories = index.categoryMatches(query, limit: 3).map(\.category)
+        let body = language == .es
+            ? "No encontré productos para “\(Self.trimmedQuery(query))”. ¿Te interesa alguna de estas categorías?"
+            : "I couldn't find products for “\(Self.trimmedQuery(query))”. Are any of these categories of interest?"
+        guard !categories.isEmpty else { return .text(body) }
+        return .buttons(body: body, buttons: categories.map { (CatalogReplyID.category + $0.id, String($0.name.prefix(20))) })
+    }
+}
+
+extension CatalogSearchIndex {
+    /// Whether a message no intent matched reads as a product search: most of its words are
+    /// catalog words (as written, another number or gender, or one typo away), so gibberish and
+    /// off-topic chat still get the no-match handling.
+    func isConfidentMatch(_ text: String) -> Bool {
+        let words = queryWords(text)
+        guard !words.isEmpty, words.count <= 8 else { return false }
+        // A typo-corrected word counts only when it is long enough for the correction to be safe.
+        let known = words.filter { word in
+            expansions(of: word).contains { $0.1 >= 0.85 || ($0.1 >= 0.7 && word.count >= 6) }
+        }.count
+        return known > 0 && known * 2 > words.count
+    }
+}

@@ -1,0 +1,364 @@
+import Crypto
+package import Foundation
+import HTTPTypes
+import Hummingbird
+import LioraCore
+import LioraStore
+import Logging
+import NIOCore
+
+/// Limits and timings of the catalog API.
+package struct CatalogAPIOptions: Sendable {
+    /// Bodies above this are refused with 413 before their signature is checked.
+    package var maxBodyBytes = 20 * 1024 * 1024
+    /// How long the previous signing secret is still accepted after a rotation (default).
+    package var secretOverlap: TimeInterval = 24 * 3600
+    /// The longest overlap a rotation may ask for.
+    package var maxSecretOverlap: TimeInterval = 30 * 24 * 3600
+
+    package init() {}
+}
+
+/// The tenant's signed catalog API (Standard Webhooks signatures):
+/// - `POST /clientes/{cliente_id}/catalog/publish[?activate=false]` — validate, store a snapshot
+///   (identical content is recognised), activate it atomically;
+/// - `POST /clientes/{cliente_id}/catalog/snapshots/{version}/activate` — roll back or forward;
+/// - `GET …/catalog/snapshots`, `…/snapshots/{version}`, `…/snapshots/{version}/content`, `…/catalog/active`;
+/// - `POST …/catalog/secret/rotate` — a new signing secret, the old one valid for an overlap;
+/// - `GET …/catalog/ingest-logs` — the publish attempts and how they ended.
+struct CatalogRoutes: Sendable {
+    let store: any LioraStore
+    let gate: SignedRequestGate
+    let indexes: CatalogIndexCache
+    let clock: any LioraClock
+    let options: CatalogAPIOptions
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        let base = "/clientes/{cliente_id}/catalog"
+        router.post("\(base)/publish") { request, context in
+            try await publish(request, tenantID: try Self.tenantID(context), logger: context.logger)
+        }
+        router.post("\(base)/snapshots/{version}/activate") { request, context in
+            try await activate(request, tenantID: try Self.tenantID(context), version: try Self.version(context), logger: context.logger)
+        }
+        router.get("\(base)/snapshots") { request, context in
+            try await listSnapshots(request, tenantID: try Self.tenantID(context))
+        }
+        router.get("\(base)/snapshots/{version}") { request, context in
+            try await snapshot(request, tenantID: try Self.tenantID(context), version: try Self.version(context))
+        }
+        router.get("\(base)/snapshots/{version}/content") { request, context in
+            try await snapshotContent(request, tenantID: try Self.tenantID(context), version: try Self.version(context))
+        }
+        router.get("\(base)/active") { request, context in
+            try await active(request, tenantID: try Self.tenantID(context))
+        }
+        router.post("\(base)/secret/rotate") { request, context in
+            try await rotateSecret(request, tenantID: try Self.tenantID(context))
+        }
+        router.get("\(base)/ingest-logs") { request, context in
+            try await ingestLogs(request, tenantID: try Self.tenantID(context))
+        }
+    }
+
+    static func tenantID(_ context: some RequestContext) throws -> UUID {
+        guard let raw = context.parameters.get("cliente_id"), let id = UUID(uuidString: raw) else { throw APIError.notFound }
+        return id
+    }
+
+    static func version(_ context: some RequestContext) throws -> Int {
+        guard let raw = context.parameters.get("version"), let v = Int(raw), v > 0 else {
+            throw APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version")
+        }
+        return v
+    }
+
+    /// The raw body, or 413 (logged) above the limit.
+    private func collect(_ request: Request, tenantID: UUID, operation: String, limit: Int) async throws -> [UInt8] {
+        do {
+            return Array(try await request.body.collect(upTo: limit).readableBytesView)
+        } catch is NIOTooManyBytesError {
+            let error = APIError(.contentTooLarge, "payload_too_large", "the body is larger than \(limit / (1024 * 1024)) MB")
+            await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error,
+                                       size: limit + 1, now: clock.now)
+            throw error
+        }
+    }
+
+    // MARK: Publish
+
+    private enum PublishResult: Sendable {
+        case created(CatalogSnapshotInfo, active: Bool)
+        case unchanged(CatalogSnapshotInfo, active: Bool)
+        case refused(APIError, problems: [CatalogCheck.Problem])
+    }
+
+    func publish(_ request: Request, tenantID: UUID, logger: Logger) async throws -> Response {
+        let body = try await collect(request, tenantID: tenantID, operation: "publish", limit: options.maxBodyBytes)
+        let now = clock.now
+        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "publish", now: now)
+        let activate = request.uri.queryParameters["activate"].map { $0 != "false" && $0 != "0" } ?? true
+        let hash = SHA256.hex(body)
+        // Parse and validate outside any transaction (a large catalog takes a moment).
+        let check = CatalogCheck.run(body)
+        let result = try await store.withTenant(tenantID) { session -> PublishResult in
+            func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int, version: Int? = nil, problems: Int = 0) async throws {
+                try await session.recordIngest(IngestLogEntry(
+                    tenantID: tenantID, operation: "publish", webhookID: webhookID, outcome: outcome, reason: reason, httpStatus: status,
+                    snapshotVersion: version, contentHash: hash, sizeBytes: body.count, problemCount: problems, receivedAt: now))
+            }
+            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+                let error = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+                try await log(.rejected, error.code, 401)
+                return .refused(error, problems: [])
+            }
+            let catalog: CatalogCheck.Valid
+            switch check {
+            case .invalid(let problems):
+                let error = APIError(.unprocessableContent, "validation_failed",
+                                     "the catalog has \(problems.count) problem\(problems.count == 1 ? "" : "s"); nothing was stored")
+                try await log(.rejected, error.code, 422, problems: problems.count)
+                return .refused(error, problems: problems)
+            case .valid(let valid):
+                catalog = valid
+            }
+            if let existing = try await session.catalogSnapshot(contentHash: hash) {
+                var isActive = try await session.activeCatalog()?.version == existing.version
+                if activate, !isActive {
+                    _ = try await session.activateCatalog(version: existing.version, actor: "catalog-api", now: now)
+                    isActive = true
+                }
+                try await log(.unchanged, nil, 200, version: existing.version)
+                return .unchanged(existing, active: isActive)
+            }
+            let stored = try await session.addCatalogSnapshot(NewCatalogSnapshot(
+                id: UUID.timeOrdered(at: now), contentHash: hash, body: body, productCount: catalog.productCount,
+                categoryCount: catalog.categoryCount, currency: catalog.currency, locale: catalog.locale, webhookID: webhookID), now: now)
+            if activate { _ = try await session.activateCatalog(version: stored.version, actor: "catalog-api", now: now) }
+            try await log(.accepted, nil, 201, version: stored.version)
+            return .created(stored, active: activate)
+        }
+        switch result {
+        case .refused(let error, let problems):
+            if problems.isEmpty { throw error }
+            return try Self.json(status: error.status, ValidationFailure(error: .init(code: error.code, message: error.message, problems: problems)))
+        case .created(let info, let active), .unchanged(let info, let active):
+            if active, case .valid(let valid) = check {
+                indexes.install(tenantID: tenantID, version: info.version, index: valid.index())
+            }
+            var created = false
+            if case .created = result { created = true }
+            logger.info("catalog published", metadata: ["cliente_id": "\(tenantID)", "version": "\(info.version)",
+                                                         "created": "\(created)", "active": "\(active)"])
+            return try Self.json(status: created ? .created : .ok, PublishResponse(snapshot: .init(info, active: active), created: created))
+        }
+    }
+
+    // MARK: Activation and reads
+
+    func activate(_ request: Request, tenantID: UUID, version: Int, logger: Logger) async throws -> Response {
+        let body = try await collect(request, tenantID: tenantID, operation: "activate", limit: 64 * 1024)
+        let now = clock.now
+        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
+        let outcome = try await store.withTenant(tenantID) { session -> Result<(CatalogSnapshotInfo, [UInt8]), APIError> in
+            func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int) async throws {
+                try await session.recordIngest(IngestLogEntry(
+                    tenantID: tenantID, operation: "activate", webhookID: webhookID, outcome: outcome, reason: reason,
+                    httpStatus: status, snapshotVersion: version, sizeBytes: body.count, receivedAt: now))
+            }
+            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+                try await log(.rejected, "webhook_id_reused", 401)
+                return .failure(APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id"))
+            }
+            guard let info = try await session.catalogSnapshot(version: version), let bytes = try await session.catalogSnapshotBody(version: version) else {
+                try await log(.rejected, "snapshot_not_found", 404)
+                return .failure(APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version"))
+            }
+            if try await session.activeCatalog()?.version != version {
+                _ = try await session.activateCatalog(version: version, actor: "catalog-api", now: now)
+                try await log(.accepted, nil, 200)
+            } else {
+                try await log(.unchanged, nil, 200)
+            }
+            return .success((info, bytes))
+        }
+        let (info, bytes) = try outcome.get()
+        if case .valid(let valid) = CatalogCheck.run(bytes) {
+            indexes.install(tenantID: tenantID, version: version, index: valid.index())
+        }
+        logger.info("catalog activated", metadata: ["cliente_id": "\(tenantID)", "version": "\(version)"])
+        return try Self.json(status: .ok, SnapshotBody(info, active: true))
+    }
+
+    private func verifyRead(_ request: Request, tenantID: UUID) async throws {
+        _ = try await gate.verify(tenantID: tenantID, headers: request.headers, body: [], operation: nil, now: clock.now)
+    }
+
+    func listSnapshots(_ request: Request, tenantID: UUID) async throws -> Response {
+        try await verifyRead(request, tenantID: tenantID)
+        let q = request.uri.queryParameters
+        let limit = min(max(q["limit"].flatMap { Int(String($0)) } ?? 50, 1), 200)
+        let before = q["before"].flatMap { Int(String($0)) }
+        let (rows, active) = try await store.withTenant(tenantID) { s in
+            (try await s.catalogSnapshots(limit: limit, beforeVersion: before), try await s.activeCatalog()?.version)
+        }
+        let next = rows.count == limit ? rows.last.map { String($0.version) } : nil
+        return try Self.json(status: .ok, SnapshotList(snapshots: rows.map { SnapshotBody($0, active: $0.version == active) },
+                                                       nextBefore: next))
+    }
+
+    func snapshot(_ request: Request, tenantID: UUID, version: Int) async throws -> Response {
+        try await verifyRead(request, tenantID: tenantID)
+        let (row, active) = try await store.withTenant(tenantID) { s in
+            (try await s.catalogSnapshot(version: version), try await s.activeCatalog()?.version)
+        }
+        guard let row else { throw APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version") }
+        return try Self.json(status: .ok, SnapshotBody(row, active: row.version == active))
+    }
+
+    func snapshotContent(_ request: Request, tenantID: UUID, version: Int) async throws -> Response {
+        try await verifyRead(request, tenantID: tenantID)
+        guard let bytes = try await store.withTenant(tenantID, { try await $0.catalogSnapshotBody(version: version) }) else {
+            throw APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func active(_ request: Request, tenantID: UUID) async throws -> Response {
+        try await verifyRead(request, tenantID: tenantID)
+        let row = try await store.withTenant(tenantID) { s -> CatalogSnapshotInfo? in
+            guard let active = try await s.activeCatalog() else { return nil }
+            return try await s.catalogSnapshot(version: active.version)
+        }
+        guard let row else { throw APIError(.notFound, "no_active_catalog", "this tenant has no active catalog yet") }
+        return try Self.json(status: .ok, SnapshotBody(row, active: true))
+    }
+
+    func ingestLogs(_ request: Request, tenantID: UUID) async throws -> Response {
+        try await verifyRead(request, tenantID: tenantID)
+        let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50, 1), 200)
+        let rows = try await store.withTenant(tenantID) { try await $0.ingestLogs(limit: limit) }
+        return try Self.json(status: .ok, IngestLogList(entries: rows.map(IngestLogBody.init)))
+    }
+
+    // MARK: Secret rotation
+
+    func rotateSecret(_ request: Request, tenantID: UUID) async throws -> Response {
+        let body = try await collect(request, tenantID: tenantID, operation: "rotate_secret", limit: 64 * 1024)
+        let now = clock.now
+        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
+        var overlap = options.secretOverlap
+        if !body.isEmpty {
+            struct Input: Decodable { var overlapSeconds: Int? }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
+                throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
+            }
+            if let seconds = input.overlapSeconds {
+                guard seconds >= 0, Double(seconds) <= options.maxSecretOverlap else {
+                    throw APIError(.badRequest, "invalid_overlap", "overlap_seconds must be between 0 and \(Int(options.maxSecretOverlap))")
+                }
+                overlap = TimeInterval(seconds)
+            }
+        }
+        guard let vault = gate.vault else { throw APIError.internalError }
+        let result = try await store.withTenant(tenantID) { session -> String? in
+            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+                try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
+                                                              outcome: .rejected, reason: "webhook_id_reused", httpStatus: 401,
+                                                              sizeBytes: body.count, receivedAt: now))
+                return nil
+            }
+            let secret = try await CatalogSecrets.issue(in: session, vault: vault, overlap: overlap, now: now)
+            try await session.record(TenantEvent(tenantID: tenantID, actor: "catalog-api", action: "catalog.secret_rotated",
+                                                 payloadJSON: "{\"overlap_seconds\":\(Int(overlap))}", createdAt: now))
+            try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
+                                                          outcome: .accepted, reason: nil, httpStatus: 201, sizeBytes: body.count, receivedAt: now))
+            return secret
+        }
+        guard let secret = result else {
+            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+        }
+        return try Self.json(status: .created, RotatedSecret(secret: secret, previousSecretsExpireAt: now.addingTimeInterval(overlap)))
+    }
+
+    // MARK: JSON
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static func json(status: HTTPResponse.Status, _ value: some Encodable) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    struct SnapshotBody: Encodable {
+        var version: Int
+        var contentHash: String
+        var sizeBytes: Int
+        var productCount: Int
+        var categoryCount: Int
+        var currency: String
+        var locale: String
+        var active: Bool
+        var createdAt: Date
+
+        init(_ s: CatalogSnapshotInfo, active: Bool) {
+            version = s.version; contentHash = s.contentHash; sizeBytes = s.sizeBytes; productCount = s.productCount
+            categoryCount = s.categoryCount; currency = s.currency; locale = s.locale; self.active = active; createdAt = s.createdAt
+        }
+    }
+
+    struct PublishResponse: Encodable {
+        var snapshot: SnapshotBody
+        var created: Bool
+    }
+
+    struct SnapshotList: Encodable {
+        var snapshots: [SnapshotBody]
+        /// Pass as `?before=` for the next page; null on the last page.
+        var nextBefore: String?
+    }
+
+    struct ValidationFailure: Encodable {
+        struct Inner: Encodable {
+            var code: String
+            var message: String
+            var problems: [CatalogCheck.Problem]
+        }
+        var error: Inner
+    }
+
+    struct RotatedSecret: Encodable {
+        var secret: String
+        var previousSecretsExpireAt: Date
+    }
+
+    struct IngestLogBody: Encodable {
+        var operation: String
+        var webhookId: String?
+        var outcome: String
+        var reason: String?
+        var httpStatus: Int
+        var snapshotVersion: Int?
+        var contentHash: String?
+        var sizeBytes: Int
+        var problemCount: Int
+        var receivedAt: Date
+
+        init(_ e: IngestLogEntry) {
+            operation = e.operation; webhookId = e.webhookID; outcome = e.outcome.rawValue; reason = e.reason
+            httpStatus = e.httpStatus; snapshotVersion = e.snapshotVersion; contentHash = e.contentHash; sizeBytes = e.sizeBytes
+            problemCount = e.problemCount; receivedAt = e.receivedAt
+        }
+    }
+
+    struct IngestLogList: Encodable { var entries: [IngestLogBody] }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LioraCore
+import NIOCore
+
+/// `GET/PUT/DELETE /clientes/{cliente_id}/links/bitly`: the tenant's Bitly account for the links
+/// in its replies. Signed like the catalog API (Standard Webhooks) until the admin API takes
+/// these over. The token is stored encrypted and never returned: only its last 4 characters.
+struct LinkSettingsRoutes: Sendable {
+    let store: any LioraStore
+    let gate: SignedRequestGate
+    let clock: any LioraClock
+
+    func register<Context: RequestContext>(on router: Router<Context>) {
+        let path = RouterPath("/clientes/{cliente_id}/links/bitly")
+        router.get(path) { request, context in try await show(request, tenantID: try CatalogRoutes.tenantID(context)) }
+        router.put(path) { request, context in try await set(request, tenantID: try CatalogRoutes.tenantID(context)) }
+        router.delete(path) { request, context in try await remove(request, tenantID: try CatalogRoutes.tenantID(context)) }
+    }
+
+    struct Input: Decodable {
+        var token: String
+        var domain: String?
+        var groupGuid: String?
+    }
+
+    struct Output: Encodable {
+        var provider: String
+        var tokenLast4: String
+        var domain: String?
+        var groupGuid: String?
+        var updatedAt: Date
+    }
+
+    private func output(_ s: LinkProviderSettings) -> Output {
+        Output(provider: s.provider, tokenLast4: s.tokenLast4, domain: s.domain, groupGuid: s.groupGUID, updatedAt: s.updatedAt)
+    }
+
+    func show(_ request: Request, tenantID: UUID) async throws -> Response {
+        _ = try await gate.verify(tenantID: tenantID, headers: request.headers, body: [], operation: nil, now: clock.now)
+        guard let settings = try await store.withTenant(tenantID, { try await $0.linkProviderSettings() }) else {
+            throw APIError(.notFound, "not_configured", "this tenant has no Bitly account configured; links use the built-in shortener")
+        }
+        return try CatalogRoutes.json(status: .ok, output(settings))
+    }
+
+    func set(_ request: Request, tenantID: UUID) async throws -> Response {
+        let body = Array(try await request.body.collect(upTo: 16 * 1024).readableBytesView)
+        let now = clock.now
+        let id = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "set_bitly", now: now)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
+            throw APIError(.badRequest, "malformed_body", "the body must be {\"token\": …, \"domain\"?: …, \"group_guid\"?: …}")
+        }
+        let token = input.token.trimmingCharacters(in: .whitespaces)
+        guard (8...200).contains(token.utf8.count), token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw APIError(.badRequest, "invalid_token", "token must be a Bitly access token (8–200 printable characters)")
+        }
+        if let domain = input.domain {
+            guard (3...253).contains(domain.utf8.count), domain.contains("."), !domain.contains("/"), !domain.contains(" ") else {
+                throw APIError(.badRequest, "invalid_domain", "domain must be a host name such as bit.ly or go.example.com")
+            }
+        }
+        if let group = input.groupGuid {
+            guard (1...64).contains(group.utf8.count), group.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw APIError(.badRequest, "invalid_group_guid", "group_guid must be a Bitly group id")
+            }
+        }
+        guard let vault = gate.vault else { throw APIError.internalError }
+        let saved = try await store.withTenant(tenantID) { session -> LinkProviderSettings? in
+            guard try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+                return nil
+            }
+            let sealed = try await vault.seal(token, binding: TenantLinks.tokenBinding(tenantID: tenantID), in: session, now: now)
+            let settings = LinkProviderSettings(provider: "bitly", tokenCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion,
+                                                tokenLast4: String(token.suffix(4)), domain: input.domain, groupGUID: input.groupGuid,
+                                                updatedAt: now)
+            try await session.setLinkProviderSettings(settings, actor: "catalog-api", now: now)
+            return settings
+        }
+        guard let saved else {
+            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+        }
+        return try CatalogRoutes.json(status: .ok, output(saved))
+    }
+
+    func remove(_ request: Request, tenantID: UUID) async throws -> Response {
+        let now = clock.now
+        let id = try await gate.verify(tenantID: tenantID, headers: request.headers, body: [], operation: "remove_bitly", now: now)
+        let done = try await store.withTenant(tenantID) { session -> Bool in
+            guard try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+                return false
+            }
+            try await session.setLinkProviderSettings(nil, actor: "catalog-api", now: now)
+            return true
+        }
+        guard done else {
+            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+        }
+        return Response(status: .noContent)
+    }
+}

@@ -1,0 +1,133 @@
+import Crypto
+package import Foundation
+import HTTPTypes
+import Hummingbird
+package import LioraCore
+
+/// A tenant's catalog signing secrets: issued once (shown to the caller, stored encrypted),
+/// rotated with the previous one still accepted for an overlap.
+package enum CatalogSecrets {
+    static let table = "catalog_secrets"
+
+    static func binding(tenantID: UUID, secretID: UUID) -> EncryptionBinding {
+        EncryptionBinding(tenantID: tenantID, table: table, rowID: secretID.uuidString.lowercased(), column: "secret_ciphertext")
+    }
+
+    /// Issues a new secret (or stores `secret` when given, e.g. the demo's); secrets issued
+    /// before stop being accepted at `now + overlap`. Returns the `whsec_…` value.
+    @discardableResult
+    package static func issue(in session: any TenantSession, vault: SecretVault, secret: String? = nil, overlap: TimeInterval,
+                              now: Date) async throws -> String {
+        let value = secret ?? StandardWebhooks.generateSecret()
+        guard StandardWebhooks.key(fromSecret: value) != nil else {
+            throw LioraError(.invalidInput, "a catalog secret must be whsec_ followed by base64 of at least 16 bytes")
+        }
+        let id = UUID.timeOrdered(at: now)
+        let sealed = try await vault.seal(value, binding: binding(tenantID: session.tenantID, secretID: id), in: session, now: now)
+        try await session.addCatalogSecret(StoredSecret(id: id, ciphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, createdAt: now),
+                                           othersExpireAt: now.addingTimeInterval(max(0, overlap)), now: now)
+        return value
+    }
+
+    /// The key bytes of every secret accepted at `now` (decrypted in memory only).
+    static func keys(in session: any TenantSession, vault: SecretVault, now: Date) async throws -> [[UInt8]] {
+        var keys: [[UInt8]] = []
+        for stored in try await session.catalogSecrets(validAt: now) {
+            let secret = try await vault.open(stored.ciphertext, keyVersion: stored.keyVersion,
+                                              binding: binding(tenantID: session.tenantID, secretID: stored.id), in: session)
+            if let key = StandardWebhooks.key(fromSecret: secret.value) { keys.append(key) }
+        }
+        return keys
+    }
+}
+
+/// Checks Standard Webhooks signatures on a tenant's signed API (catalog publishing and the
+/// tenant settings that exist before the admin API): signature and timestamp over the raw
+/// bytes before anything is parsed, then the tenant's status. Refusals of logged operations
+/// are written to `ingest_logs`; nothing else is stored.
+struct SignedRequestGate: Sendable {
+    let store: any LioraStore
+    let vault: SecretVault?
+
+    struct Headers: Sendable {
+        var id: String?
+        var timestamp: String?
+        var signature: String?
+
+        init(_ fields: HTTPFields) {
+            id = fields[HTTPField.Name("webhook-id")!]
+            timestamp = fields[HTTPField.Name("webhook-timestamp")!]
+            signature = fields[HTTPField.Name("webhook-signature")!]
+        }
+    }
+
+    private enum Outcome: Sendable {
+        case verified(String)
+        case refused(APIError)
+    }
+
+    /// Returns the request's `webhook-id` when the request is signed by one of the tenant's
+    /// secrets and the tenant may use the API; otherwise throws the 4xx to answer.
+    func verify(tenantID: UUID, headers: HTTPFields, body: [UInt8], operation: String?, now: Date) async throws -> String {
+        guard let vault else {
+            throw APIError(.serviceUnavailable, "encryption_not_configured",
+                           "LIORA_MASTER_KEY is not set, so signing secrets cannot be read; the request was not accepted")
+        }
+        let h = Headers(headers)
+        let outcome = try await store.withTenant(tenantID) { session -> Outcome in
+            // An unknown tenant looks exactly like a bad signature (nothing to log it under).
+            guard let tenant = try await session.tenant(), tenant.deletedAt == nil else {
+                return .refused(APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
+                                         StandardWebhooks.Failure.signatureInvalid.message))
+            }
+            var refusal: APIError?
+            do {
+                let keys = try await CatalogSecrets.keys(in: session, vault: vault, now: now)
+                try StandardWebhooks.verify(id: h.id, timestamp: h.timestamp, signature: h.signature, body: body, keys: keys, now: now)
+                if operation != nil, let id = h.id, try await session.isRequestIDUsed(id) {
+                    refusal = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+                }
+            } catch let failure as StandardWebhooks.Failure {
+                refusal = APIError(.unauthorized, failure.rawValue, failure.message)
+            }
+            if refusal == nil {
+                switch tenant.status {
+                case .active: break
+                case .suspended: refusal = APIError(HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), "tenant_suspended", "this tenant is suspended")
+                case .provisioning, .deleting: refusal = APIError(.conflict, "tenant_not_active", "this tenant is not active")
+                }
+            }
+            if let refusal {
+                if let operation {
+                    try await session.recordIngest(IngestLogEntry(
+                        tenantID: tenantID, operation: operation, webhookID: h.id, outcome: .rejected, reason: refusal.code,
+                        httpStatus: Int(refusal.status.code), sizeBytes: body.count, receivedAt: now))
+                }
+                return .refused(refusal)
+            }
+            return .verified(h.id ?? "")
+        }
+        switch outcome {
+        case .verified(let id): return id
+        case .refused(let error): throw error
+        }
+    }
+
+    /// Records a refusal that happened before the signature could be checked (a body over the
+    /// limit), when the tenant exists.
+    func logEarlyRefusal(tenantID: UUID, headers: HTTPFields, operation: String, error: APIError, size: Int, now: Date) async {
+        let h = Headers(headers)
+        _ = try? await store.withTenant(tenantID) { session in
+            guard try await session.tenant() != nil else { return }
+            try await session.recordIngest(IngestLogEntry(
+                tenantID: tenantID, operation: operation, webhookID: h.id, outcome: .rejected, reason: error.code,
+                httpStatus: Int(error.status.code), sizeBytes: size, receivedAt: now))
+        }
+    }
+}
+
+extension SHA256 {
+    static func hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}

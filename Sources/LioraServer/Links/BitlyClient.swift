@@ -1,0 +1,213 @@
+package import Foundation
+#if canImport(FoundationNetworking)
+package import FoundationNetworking
+#endif
+package import LioraCore
+
+/// A link shortener run by someone else (Bitly), used with a tenant's own token.
+package protocol ExternalLinkShortener: Sendable {
+    /// The short link for `longURL`; `domain` and `groupGUID` as the tenant configured them (nil: the account's default).
+    func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws -> URL
+}
+
+/// Bitly's API v4 over `URLSession` (libcurl on Linux): `POST {baseURL}/v4/shorten` with
+/// `Authorization: Bearer <token>` and the `Shorten` body (`long_url`, optional `domain` and
+/// `group_guid`); the answer's `link` (200 for a link that existed, 201 for a new one) is the result.
+///
+/// Every call is bounded by `timeout`, connection included, so a slow Bitly cannot hold a reply.
+/// Errors are `BitlyError`s and never carry the token.
+/// [Bitly docs](https://dev.bitly.com/api-reference/#createBitlink)
+package struct BitlyClient: ExternalLinkShortener {
+    /// Bitly's API host (the spec's server is `https://api-ssl.bitly.com/v4`).
+    package static let defaultBaseURL = URL(string: "https://api-ssl.bitly.com")!
+
+    package let baseURL: URL
+    /// The most one call may take before it throws `.timeout`.
+    package let timeout: Duration
+    private let session: URLSession
+
+    package init(baseURL: URL = BitlyClient.defaultBaseURL, timeout: Duration = .seconds(2), session: URLSession = .shared) {
+        self.baseURL = baseURL
+        self.timeout = timeout
+        self.session = session
+    }
+
+    /// Where links are shortened: `{baseURL}/v4/shorten`.
+    package var shortenURL: URL { baseURL.appendingPathComponent("v4").appendingPathComponent("shorten") }
+
+    package func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws(BitlyError) -> URL {
+        if longURL.allSatisfy(\.isWhitespace) { throw .invalidRequest("the long URL is empty") }
+        if token.value.allSatisfy(\.isWhitespace) { throw .invalidRequest("the token is empty") }
+        var request = URLRequest(url: shortenURL)
+        request.httpMethod = "POST"
+        request.timeoutInterval = timeout.asTimeInterval
+        request.setValue("Bearer \(token.value)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        do {
+            request.httpBody = try encoder.encode(ShortenBody(longURL: longURL, domain: domain, groupGUID: groupGUID))
+        } catch {
+            throw .invalidRequest("the long URL cannot be encoded")
+        }
+        let (data, response) = try await perform(request, token: token)
+        guard let http = response as? HTTPURLResponse else { throw .malformedResponse }
+        guard http.statusCode == 200 || http.statusCode == 201 else {
+            let body = try? JSONDecoder().decode(ErrorBody.self, from: data)
+            throw .rejected(status: http.statusCode, message: body?.message.map { Self.scrub($0, token) },
+                            description: body?.description.map { Self.scrub($0, token) })
+        }
+        guard let link = (try? JSONDecoder().decode(ShortenAnswer.self, from: data))?.link,
+              let url = URL(string: link), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              url.host?.isEmpty == false else {
+            throw .malformedResponse
+        }
+        return url
+    }
+
+    /// Runs `request`, racing it against `timeout` (libcurl's own timeout only bounds idle time).
+    private func perform(_ request: URLRequest, token: Secret) async throws(BitlyError) -> (Data, URLResponse) {
+        let session = session
+        let timeout = timeout
+        let outcome: Result<(Data, URLResponse), any Error>
+        do {
+            let answer = try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
+                group.addTask { try await session.data(for: request) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            guard let answer else { throw BitlyError.timeout }
+            outcome = .success(answer)
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let answer):
+            return answer
+        case .failure(let error as BitlyError):
+            throw error
+        case .failure(let error as URLError) where error.code == .timedOut:
+            throw .timeout
+        case .failure(let error as URLError):
+            throw .transport(Self.scrub("URLError \(error.code.rawValue): \(error.localizedDescription)", token))
+        case .failure(is CancellationError):
+            throw .transport("cancelled")
+        case .failure(let error):
+            throw .transport(Self.scrub(String(describing: type(of: error)), token))
+        }
+    }
+
+    /// `text` with every occurrence of the token replaced, so no error ever carries it.
+    private static func scrub(_ text: String, _ token: Secret) -> String {
+        token.value.isEmpty ? text : text.replacingOccurrences(of: token.value, with: "[redacted]")
+    }
+
+    /// The `Shorten` request body; absent optionals are left out (Bitly then uses the account's defaults).
+    private struct ShortenBody: Encodable {
+        var longURL: String
+        var domain: String?
+        var groupGUID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case longURL = "long_url"
+            case domain
+            case groupGUID = "group_guid"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(longURL, forKey: .longURL)
+            try container.encodeIfPresent(domain, forKey: .domain)
+            try container.encodeIfPresent(groupGUID, forKey: .groupGUID)
+        }
+    }
+
+    /// The part of `ShortenBitlinkBody` Liora uses.
+    private struct ShortenAnswer: Decodable {
+        var link: String?
+
+        enum CodingKeys: String, CodingKey {
+            case link
+        }
+    }
+
+    /// Bitly's `Error` body: `{"message", "description", "resource", "errors": [...]}`.
+    private struct ErrorBody: Decodable {
+        var message: String?
+        var description: String?
+
+        enum CodingKeys: String, CodingKey {
+            case message
+            case description
+        }
+    }
+}
+
+/// Why a Bitly call failed. `description` is safe to log (status and Bitly's error code, never the
+/// token); `debugDescription` adds Bitly's free-text `description`, with the token scrubbed from it.
+/// [Bitly docs](https://dev.bitly.com/api-reference/#createBitlink)
+package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// Bitly answered with a status other than 200/201; `message` is Bitly's error code
+    /// (`FORBIDDEN`, `INVALID_ARG_LONG_URL`, `RATE_LIMIT_EXCEEDED`, …), when the body said.
+    case rejected(status: Int, message: String?, description: String?)
+    /// The request did not complete (connection refused, reset, DNS…).
+    case transport(String)
+    /// No answer within the client's timeout.
+    case timeout
+    /// A 200/201 answer without a usable `link`.
+    case malformedResponse
+    /// Nothing was sent: the request itself is unusable (empty long URL or token).
+    case invalidRequest(String)
+
+    /// The HTTP status Bitly answered with, when it answered with an error.
+    package var status: Int? {
+        if case .rejected(let status, _, _) = self { return status }
+        return nil
+    }
+
+    /// Whether the same call may succeed later: timeouts, transport errors, 5xx and Bitly's
+    /// hourly/minute rate limit (403 `RATE_LIMIT_EXCEEDED`). Other rejections (403 `FORBIDDEN`,
+    /// 400 `INVALID_ARG_*`, 429 monthly limit, …) will fail the same way again.
+    package var isRetryable: Bool {
+        switch self {
+        case .timeout, .transport:
+            return true
+        case .rejected(let status, let message, _):
+            return status >= 500 || (status == 403 && message == "RATE_LIMIT_EXCEEDED")
+        case .malformedResponse, .invalidRequest:
+            return false
+        }
+    }
+
+    package var description: String {
+        switch self {
+        case .rejected(let status, let message, _):
+            return "Bitly rejected the request: HTTP \(status)" + (message.map { " \($0)" } ?? "")
+        case .transport(let detail):
+            return "Bitly request failed: \(detail)"
+        case .timeout:
+            return "Bitly request timed out"
+        case .malformedResponse:
+            return "Bitly answered without a usable link"
+        case .invalidRequest(let why):
+            return "not sent to Bitly: \(why)"
+        }
+    }
+
+    package var debugDescription: String {
+        if case .rejected(_, _, let detail?) = self { return "\(description): \(detail)" }
+        return description
+    }
+}
+
+extension Duration {
+    /// This duration in seconds, as Foundation wants it.
+    fileprivate var asTimeInterval: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}

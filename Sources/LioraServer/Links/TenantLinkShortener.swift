@@ -1,0 +1,76 @@
+package import Foundation
+package import LioraCore
+package import Logging
+
+/// A tenant's Bitly settings (the token decrypted in memory only).
+package struct BitlySettings: Sendable, Equatable {
+    package var token: Secret
+    /// The branded domain to shorten on; nil: the account's default (`bit.ly`).
+    package var domain: String?
+    /// The Bitly group to create links in; nil: the token's default group.
+    package var groupGUID: String?
+
+    package init(token: Secret, domain: String? = nil, groupGUID: String? = nil) {
+        self.token = token
+        self.domain = domain
+        self.groupGUID = groupGUID
+    }
+}
+
+/// Which shortener made a link.
+package enum LinkProvider: String, Sendable, Equatable {
+    case bitly
+    case builtIn = "built_in"
+}
+
+/// A short link and the shortener that made it.
+package struct ShortenedLink: Sendable, Equatable {
+    package var url: URL
+    package var provider: LinkProvider
+    /// Why Bitly was not used although the tenant configured it (safe to log); nil otherwise.
+    package var bitlyFailure: String?
+
+    package init(url: URL, provider: LinkProvider, bitlyFailure: String? = nil) {
+        self.url = url
+        self.provider = provider
+        self.bitlyFailure = bitlyFailure
+    }
+}
+
+/// Shortens through the tenant's Bitly account when it has one, and through the built-in
+/// shortener otherwise or whenever Bitly fails (any error: rejected, timed out, unreachable,
+/// malformed answer), so a reply never goes out without its link. Knows nothing of storage: the
+/// caller passes the tenant's settings and the built-in path as a closure.
+package struct FallbackLinkShortener: Sendable {
+    package let external: any ExternalLinkShortener
+    private let logger: Logger
+
+    package init(external: any ExternalLinkShortener = BitlyClient(), logger: Logger) {
+        self.external = external
+        self.logger = logger
+    }
+
+    /// The short link for `longURL`: Bitly's with `bitly` settings when Bitly answers, else
+    /// `builtIn()`'s. Throws only when the built-in shortener does (or the task is cancelled).
+    /// `metadata` (ids only, e.g. `cliente_id`) goes with the warning logged on a fallback.
+    package func shorten(_ longURL: String, bitly: BitlySettings?, metadata: Logger.Metadata = [:],
+                         builtIn: () async throws -> URL) async throws -> ShortenedLink {
+        guard let bitly else { return ShortenedLink(url: try await builtIn(), provider: .builtIn) }
+        let failure: String
+        do {
+            let url = try await external.shorten(longURL: longURL, token: bitly.token, domain: bitly.domain,
+                                                 groupGUID: bitly.groupGUID)
+            return ShortenedLink(url: url, provider: .bitly)
+        } catch let error as BitlyError {
+            failure = error.description
+        } catch {
+            // Another shortener's error may say anything: only its type is safe to show.
+            failure = "shortener failed: \(type(of: error))"
+        }
+        try Task.checkCancellation()
+        var metadata = metadata
+        metadata["error"] = "\(failure)"
+        logger.warning("Bitly failed; the built-in shortener made the link", metadata: metadata)
+        return ShortenedLink(url: try await builtIn(), provider: .builtIn, bitlyFailure: failure)
+    }
+}

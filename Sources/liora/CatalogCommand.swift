@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import LioraCore
+import LioraServer
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `liora catalog …`: a tenant's side of the signed catalog API — what a business's own system
+/// does, for developers and scripts. Requests are signed per Standard Webhooks.
+struct CatalogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog",
+        abstract: "Publish, list and activate a tenant's catalog snapshots through the signed catalog API.",
+        subcommands: [Publish.self, List.self, Activate.self])
+
+    struct Target: ParsableArguments {
+        @Option(help: "The Liora to talk to.")
+        var url = "http://127.0.0.1:8080"
+
+        @Option(help: "The tenant (cliente) id; default: the demo tenant.")
+        var tenant = DemoSeed.tenantID.uuidString.lowercased()
+
+        @Option(help: "The tenant's signing secret, whsec_… (default: LIORA_CATALOG_SECRET, else the demo secret).")
+        var secret: String?
+
+        func resolvedSecret() -> String {
+            secret ?? ProcessInfo.processInfo.environment["LIORA_CATALOG_SECRET"]
+                ?? ProcessInfo.processInfo.environment["LIORA_DEMO_CATALOG_SECRET"] ?? DemoSeed.defaultCatalogSecret
+        }
+
+        func send(_ method: String, _ path: String, body: [UInt8] = []) async throws -> (Int, Data) {
+            guard let tenantID = UUID(uuidString: tenant) else { fail("--tenant must be a UUID", code: 2) }
+            guard let key = StandardWebhooks.key(fromSecret: resolvedSecret()) else { fail("the secret must be whsec_<base64>", code: 2) }
+            guard let base = URL(string: url), base.scheme?.hasPrefix("http") == true else { fail("--url must be an http(s) URL", code: 2) }
+            var request = URLRequest(url: URL(string: base.absoluteString.trimmingSuffix("/")
+                + "/clientes/\(tenantID.uuidString.lowercased())/catalog" + path)!)
+            request.httpMethod = method
+            request.timeoutInterval = 120
+            let id = "msg_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let timestamp = Int(Date().timeIntervalSince1970)
+            request.setValue(id, forHTTPHeaderField: "webhook-id")
+            request.setValue(String(timestamp), forHTTPHeaderField: "webhook-timestamp")
+            request.setValue(StandardWebhooks.sign(id: id, timestamp: timestamp, body: body, key: key), forHTTPHeaderField: "webhook-signature")
+            if !body.isEmpty {
+                request.setValue("application/json", forHTTPHeaderField: "content-type")
+                request.httpBody = Data(body)
+            }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        }
+    }
+
+    struct Publish: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish a catalog JSON file (see catalogs/schema.json).")
+
+        @OptionGroup var target: Target
+
+        @Argument(help: "The catalog file, e.g. catalogs/demo-store.json.")
+        var file: String
+
+        @Flag(help: "Store the snapshot without making it the active catalog.")
+        var noActivate = false
+
+        func run() async throws {
+            guard let body = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)", code: 2) }
+            print("Publishing \(file) (\(body.count.formatted()) bytes) to \(target.url) …")
+            let (status, data) = try await target.send("POST", "/publish" + (noActivate ? "?activate=false" : ""), body: Array(body))
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            switch status {
+            case 200, 201:
+                let s = json?["snapshot"] as? [String: Any] ?? [:]
+                let version = s["version"] as? Int ?? 0
+                let what = status == 201 ? "stored as version \(version)" : "unchanged: identical to version \(version)"
+                print("✓ \(what) — \(s["product_count"] as? Int ?? 0) products, \(s["category_count"] as? Int ?? 0) categories, "
+                      + ((s["active"] as? Bool ?? false) ? "active" : "not active"))
+            default:
+                report(status: status, json: json)
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tenant's snapshots, newest first.")
+
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            let (status, data) = try await target.send("GET", "/snapshots")
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            guard status == 200 else { report(status: status, json: json); throw ExitCode(1) }
+            let rows = json?["snapshots"] as? [[String: Any]] ?? []
+            if rows.isEmpty { print("No snapshots yet."); return }
+            print("version  products  categories  created                   hash")
+            for r in rows {
+                let mark = (r["active"] as? Bool ?? false) ? "*" : " "
+                print(String(format: "%@%6d  %8d  %10d  %@  %@", mark, r["version"] as? Int ?? 0, r["product_count"] as? Int ?? 0,
+                             r["category_count"] as? Int ?? 0, (r["created_at"] as? String ?? "").padding(toLength: 24, withPad: " ", startingAt: 0),
+                             String((r["content_hash"] as? String ?? "").prefix(12))))
+            }
+            print("* active")
+        }
+    }
+
+    struct Activate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make an earlier (or later) snapshot the active catalog.")
+
+        @OptionGroup var target: Target
+
+        @Argument(help: "The snapshot version.")
+        var version: Int
+
+        func run() async throws {
+            let (status, data) = try await target.send("POST", "/snapshots/\(version)/activate")
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            guard status == 200 else { report(status: status, json: json); throw ExitCode(1) }
+            print("✓ version \(version) is now the active catalog")
+        }
+    }
+
+    static func report(status: Int, json: [String: Any]?) {
+        let error = json?["error"] as? [String: Any]
+        print("✗ HTTP \(status): \(error?["code"] as? String ?? "error") — \(error?["message"] as? String ?? "no details")")
+        for p in (error?["problems"] as? [[String: Any]] ?? []).prefix(50) {
+            print("  \(p["path"] as? String ?? "$")  \(p["code"] as? String ?? "")  \(p["message"] as? String ?? "")")
+        }
+        if let n = (error?["problems"] as? [Any])?.count, n > 50 { print("  … and \(n - 50) more") }
+    }
+}
+
+
+private func report(status: Int, json: [String: Any]?) { CatalogCommand.report(status: status, json: json) }
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import LioraCore
+import Testing
+
+@Suite("catalog search")
+struct CatalogSearchTests {
+    static func product(_ sku: String, _ name: String, _ category: String, price: String = "100.00", sale: String? = nil, stock: Int = 5,
+                        tags: [String] = [], attributes: [String: String] = [:], description: String? = nil) -> Product {
+        Product(sku: sku, name: name, description: description, price: ProductPrice(price)!, salePrice: sale.flatMap(ProductPrice.init),
+                url: "https://shop.example/p/\(sku)",
+                category: category, stock: stock, tags: tags, attributes: attributes)
+    }
+
+    static let catalog = Catalog(
+        currency: "MXN", locale: "es-MX",
+        categories: [
+            CatalogCategory(id: "calzado", name: "Calzado"), CatalogCategory(id: "ropa", name: "Ropa"),
+            CatalogCategory(id: "hogar", name: "Hogar y cocina"), CatalogCategory(id: "electronica", name: "Electrónica"),
+            CatalogCategory(id: "accesorios", name: "Accesorios"), CatalogCategory(id: "jardin", name: "Jardín"),
+        ],
+        products: [
+            product("Z1", "Zapatillas Running Aire", "calzado", price: "1299.00", tags: ["running", "tenis"], attributes: ["color": "rojo", "talla": "42"]),
+            product("Z2", "Zapatillas Urbanas", "calzado", price: "899.00", tags: ["casual"], attributes: ["color": "azul", "talla": "42"]),
+            product("Z3", "Botas de Montaña", "calzado", price: "1899.00", attributes: ["color": "marrón", "talla": "40"]),
+            product("P1", "Pantalón de mezclilla", "ropa", price: "599.00", attributes: ["color": "azul", "talla": "M"]),
+            product("C1", "Camiseta básica de algodón", "ropa", price: "199.00", attributes: ["color": "rojo", "talla": "M"]),
+            product("C2", "Camisa de lino", "ropa", price: "499.00", attributes: ["color": "blanco"]),
+            product("R1", "Reloj deportivo digital", "accesorios", price: "799.00", attributes: ["color": "negro"]),
+            product("M1", "Mochila urbana", "accesorios", price: "650.00", sale: "520.00", attributes: ["color": "negro"]),
+            product("L1", "Lámpara de escritorio LED", "hogar", price: "450.00", description: "Luz cálida regulable."),
+            product("L2", "Luces LED para exterior", "jardin", price: "350.00", tags: ["solar"]),
+            product("S1", "Sartén antiadherente 28 cm", "hogar", price: "399.00"),
+            product("S2", "Silla ergonómica", "hogar", price: "2499.00", description: "Perfecta para tu escritorio en casa."),
+            product("A1", "Audífonos inalámbricos Bluetooth", "electronica", price: "999.00", attributes: ["color": "negro"],
+                    description: "Con control de volumen."),
+            product("W1", "Leather Watch", "accesorios", price: "1500.00"),
+            product("B1", "Gift Box Set", "hogar", price: "300.00"),
+            product("B2", "AA Battery Pack", "electronica", price: "120.00"),
+            product("T1", "Taza Mágica", "hogar", price: "150.00", stock: 0),
+            product("T2", "Taza Mágica", "hogar", price: "150.00", stock: 9),
+            product("G1", "Gorra plana", "accesorios", price: "250.00", attributes: ["color": "roja"]),
+        ])
+
+    static let index = CatalogSearchIndex(catalog: catalog)
+
+    func skus(_ query: String, limit: Int = 10) -> [String] {
+        Self.index.search(query, limit: limit).map(\.product.sku)
+    }
+
+    func top(_ query: String) -> String? { skus(query, limit: 1).first }
+
+    @Test("accents and case do not matter", arguments: [
+        ("lampara", "L1"), ("LÁMPARA", "L1"), ("audifonos inalambricos", "A1"), ("SARTEN", "S1"), ("ReLoJ", "R1"),
+    ])
+    func accentsAndCase(query: String, expected: String) {
+        #expect(top(query) == expected, "\(skus(query))")
+    }
+
+    @Test("query words: normalised like skill phrases (TextNormalizer), stop words dropped, each once", arguments: [
+        ("¡Hola! ¿Tienen ZAPATILLAS rojas?", ["zapatillas", "rojas"]),
+        ("Ñandú y pingüino", ["nandu", "pinguino"]),
+        ("naïve café, crème brûlée", ["naive", "cafe", "creme", "brulee"]),
+        ("zapatillaaas rojaaas rojas", ["zapatillas", "rojas"]),
+        ("what's up, don’t worry", ["up", "dont", "worry"]),
+        ("a\u{301}rbol", ["arbol"]),
+        ("Ωμέγα", ["ωμεγα"]),
+        ("100% algodón", ["100", "algodon"]),
+        ("reciclaje👍🏽bien", ["reciclaje", "bien"]),
+        ("«descuentos» — 2×1…", ["oferta", "2", "1"]),
+        ("talla\u{00A0}42", ["42"]),
+        ("  espacios\t\tcon\nlíneas  ", ["espacios", "lineas"]),
+    ] as [(String, [String])])
+    func queryWords(text: String, expected: [String]) {
+        #expect(Self.index.searchResults(text, limit: 1).words == expected)
+        // The same words TextNormalizer finds, before stop words and synonyms.
+        let normalized = TextNormalizer().normalize(text).tokens
+        #expect(expected.allSatisfy { $0 == "oferta" || normalized.contains($0) })
+    }
+
+    @Test("one typo in a word of 4+ letters, two from 8 letters", arguments: [
+        ("zapatilas running", "Z1"), ("lampraa", "L1"), ("audifonso", "A1"), ("pantalnes", "P1"), ("relok", "R1"),
+        ("mochlia", "M1"), ("camizeta", "C1"), ("sarten antiaderente", "S1"),
+    ])
+    func typos(query: String, expected: String) {
+        #expect(top(query) == expected, "\(skus(query))")
+    }
+
+    @Test("short words and numbers are not corrected")
+    func noShortCorrection() {
+        #expect(skus("luk").isEmpty)
+        #expect(skus("43").isEmpty)    // a size the catalog lacks is not "42"
+    }
+
+    @Test("Spanish and English singular and plural forms match", arguments: [
+        ("zapatilla", ["Z1", "Z2"]), ("pantalones", ["P1"]), ("camisetas", ["C1"]), ("relojes", ["R1"]),
+        ("luz", ["L2"]), ("mochilas", ["M1"]), ("watches", ["W1"]), ("boxes", ["B1"]), ("batteries", ["B2"]),
+        ("sartenes", ["S1"]), ("camisas", ["C2"]),
+    ] as [(String, Set<String>)])
+    func plurals(query: String, expected: Set<String>) {
+        #expect(Set(skus(query).prefix(expected.count)) == expected, "\(skus(query))")
+    }
+
+    @Test("attribute values match in both genders and numbers")
+    func attributes() {
+        let red = Set(["Z1", "C1", "G1"])
+        for query in ["rojo", "roja", "rojas", "rojos"] {
+            #expect(Set(skus(query)) == red, "\(query): \(skus(query))")
+        }
+        #expect(Set(skus("negro")) == ["R1", "M1", "A1"])
+        #expect(Set(skus("negras")) == ["R1", "M1", "A1"])
+    }
+
+    @Test("a whole chat message searches its product words")
+    func chatMessages() {
+        #expect(top("¿tienen zapatillas rojas talla 42?") == "Z1")
+        #expect(top("Hola! busco unas zapatillas azules por favor") == "Z2")
+        #expect(top("me muestras la mochila?") == "M1")
+        #expect(top("do you have any watches?") == "W1")
+        #expect(top("quiero una camisa blanca") == "C2")
+    }
+
+    @Test("a message of stop words only, or nothing, finds nothing")
+    func stopWordsOnly() {
+        for query in ["", "   ", "¿?!", "hola, ¿qué tienen?", "busco algo para mi", "do you have any?", "👍"] {
+            #expect(skus(query).isEmpty, "\(query)")
+        }
+        #expect(Self.index.searchResults("hola quiero ver", limit: 5).total == 0)
+    }
+
+    @Test("what matches the name ranks above what matches a category, attribute or the description")
+    func fieldWeights() {
+        #expect(skus("escritorio").first == "L1")                // S2 has it in its description only
+        #expect(skus("regulable") == ["L1"])                     // descriptions are searched
+        #expect(skus("zapatillas rojas") == ["Z1", "Z2"])        // red ones first, then other zapatillas, not red shirts
+        #expect(skus("calzado").count == 3)                      // a category name lists its products
+    }
+
+    @Test("weak matches are left out: description-only hits when a word matched nothing")
+    func weakMatches() {
+        #expect(skus("control") == ["A1"])
+        #expect(skus("busco un helicóptero a control remoto").isEmpty)
+    }
+
+    @Test("products on sale are found by \"oferta\" and its synonyms")
+    func onSale() {
+        for query in ["oferta", "¿tienen algo en oferta?", "descuentos", "promociones", "rebajas"] {
+            #expect(skus(query) == ["M1"], "\(query)")
+        }
+        #expect(skus("mochila en oferta") == ["M1"])
+    }
+
+    @Test("in-stock products come before out-of-stock ones of comparable relevance")
+    func inStockFirst() {
+        #expect(skus("taza magica") == ["T2", "T1"])
+        #expect(skus("taza") == ["T2", "T1"])
+    }
+
+    @Test("a SKU in the message goes first; limit and total")
+    func skuAndLimits() {
+        #expect(top("¿precio de R1?") == "R1")
+        #expect(skus("zapatillas", limit: 1).count == 1)
+        let results = Self.index.searchResults("zapatillas", limit: 1)
+        #expect(results.total == 2)
+        #expect(results.words == ["zapatillas"])
+        #expect(skus("zapatillas", limit: 0).isEmpty)
+        for hit in Self.index.search("zapatillas") { #expect(Self.catalog.products[hit.index] == hit.product) }
+    }
+
+    @Test("look-ups by sku and category")
+    func lookups() {
+        #expect(Self.index.product(sku: "z1")?.name == "Zapatillas Running Aire")
+        #expect(Self.index.product(sku: "nope") == nil)
+        #expect(Self.index.category(id: "hogar")?.name == "Hogar y cocina")
+        #expect(Self.index.categories.count == 6)
+        // In stock first, then catalog order.
+        #expect(Self.index.products(inCategory: "hogar").map(\.sku) == ["L1", "S1", "S2", "B1", "T2", "T1"])
+        #expect(Self.index.products(inCategory: "hogar", limit: 2).map(\.sku) == ["L1", "S1"])
+        #expect(Self.index.products(inCategory: "nope").isEmpty)
+        #expect(Self.index.productCount(inCategory: "calzado") == 3)
+    }
+
+    @Test("category suggestions: closest names first, else the biggest categories")
+    func categoryMatches() {
+        #expect(Self.index.categoryMatches("calsado").first?.category.id == "calzado")
+        #expect(Self.index.categoryMatches("accesorio").first?.category.id == "accesorios")
+        #expect(Self.index.categoryMatches("busco cosas de cocina").first?.category.id == "hogar")
+        #expect(Self.index.categoryMatches("electronicos").first?.category.id == "electronica")
+        let fallback = Self.index.categoryMatches("helicóptero", limit: 3)
+        #expect(fallback.map(\.category.id) == ["hogar", "accesorios", "calzado"])
+        #expect(fallback.allSatisfy { $0.isFallback })
+        #expect(Self.index.categoryMatches("", limit: 2).count == 2)
+    }
+
+    @Test("summary: counts, categories and price range")
+    func summary() {
+        let s = Self.index.summary
+        #expect(s.productCount == 19)
+        #expect(s.inStockCount == 18)
+        #expect(s.categories.map(\.category.id) == ["calzado", "ropa", "hogar", "electronica", "accesorios", "jardin"])
+        #expect(s.categories.map(\.productCount) == [3, 3, 6, 2, 4, 1])
+        #expect(s.priceRange == "$120.00 – $2,499.00")
+        #expect(s.categoryLines().hasPrefix("• Calzado (3)\n• Ropa (3)"))
+        let empty = CatalogSearchIndex(catalog: Catalog(currency: "EUR", locale: "es-ES", categories: [], products: []))
+        #expect(empty.summary.priceRange == nil)
+        #expect(empty.search("zapatillas").isEmpty)
+        #expect(empty.categoryMatches("zapatillas").isEmpty)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import LioraCore
+import Testing
+
+@Suite("Conversation engine with the demo catalog")
+struct ConversationCatalogTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let shop: ActiveCatalogIndex = {
+        let bytes = Array(try! Data(contentsOf: root.appendingPathComponent("catalogs/demo-store.json")))
+        let catalog = try! CatalogValidator.validate(bytes).get()
+        return ActiveCatalogIndex(index: CatalogSearchIndex(catalog: catalog), version: 1)
+    }()
+    static let engine = ConversationEngineTests.engine
+    static let all = ConversationEngineTests.all
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func say(_ text: String, replyID: String? = nil, state: ConversationState = .init(), skills: Set<String> = all,
+             catalog: ActiveCatalogIndex? = shop) -> ConversationEngine.Turn {
+        Self.engine.respond(to: text, replyID: replyID, language: .es, state: state, enabledSkills: skills, catalog: catalog, now: now)
+    }
+
+    @Test("a search with several results answers with a list whose rows open the products")
+    func list() throws {
+        let turn = say("busco zapatillas rojas")
+        #expect(turn.intentID == "catalogo.buscar")
+        guard case .list(_, _, let rows) = try #require(turn.replies.first) else { Issue.record("not a list: \(turn.replies.map(\.summary))"); return }
+        #expect(rows.first?.id == "sku:ZAP-001")  // the red one first
+        #expect(rows.count <= 10)
+        #expect(rows.allSatisfy { $0.id.hasPrefix("sku:") || $0.id == "catalog:more" })
+        #expect(rows.first?.description?.contains("$1,099.00") == true)  // the sale price, formatted for es-MX
+        // Picking a row shows its card.
+        let card = say("", replyID: "sku:ZAP-001", state: turn.state)
+        guard case .product(let product) = try #require(card.replies.first) else { Issue.record("not a card"); return }
+        #expect(product.sku == "ZAP-001")
+        #expect(product.url == "https://tienda.demo.liora.dev/p/zap-001")
+        #expect(product.imageURL != nil)
+        #expect(product.body.contains("Zapatillas Running Aire Roja"))
+        #expect(card.intentID == "catalogo.detalle")
+    }
+
+    @Test("\"ver más\" pages through the results, remembered in the conversation state")
+    func paging() throws {
+        let total = Self.shop.index.productCount(inCategory: "ropa-hombre")
+        #expect(total > 9)
+        let first = say("", replyID: "cat:ropa-hombre")
+        guard case .list(_, _, let rows1) = try #require(first.replies.first) else { Issue.record("not a list: \(first.replies.map(\.summary))"); return }
+        #expect(rows1.count == 10)
+        #expect(rows1.last?.id == "catalog:more")
+        #expect(first.state.catalogBrowse?.shown == 9)
+        // The state survives being stored as JSON (a restart between messages).
+        let restored = ConversationState.decode(first.state.encoded())
+        let second = say("ver más", state: restored)
+        guard case .list(_, _, let rows2) = try #require(second.replies.first) else { Issue.record("not a list: \(second.replies.map(\.summary))"); return }
+        let shown = rows1.dropLast().map(\.id) + rows2.filter { $0.id != "catalog:more" }.map(\.id)
+        #expect(Set(shown).count == shown.count)  // no product twice
+        #expect(shown.count == min(total, 18))
+        // The "Ver más" row does the same as typing it.
+        let picked = say("Ver más", replyID: "catalog:more", state: restored)
+        #expect(picked.replies == second.replies)
+        // A new catalog version forgets the old results.
+        let stale = say("ver más", state: restored, catalog: ActiveCatalogIndex(index: Self.shop.index, version: 2))
+        #expect(stale.replies.first?.summary.contains("No tengo más") == true)
+    }
+
+    @Test("a product name with no skill phrase still searches; gibberish and chat do not")
+    func fallbackSearch() {
+        #expect(say("audifonos inalambricos").intentID == "catalogo.buscar")
+        #expect(say("mochila para laptop").intentID == "catalogo.buscar")
+        #expect(say("asdkjh qwpoeiru zxmcnv").intentID == nil)
+        #expect(say("hola").intentID == "core.saludo")
+    }
+
+    @Test("nothing found: the closest categories as buttons")
+    func noResults() throws {
+        let turn = say("busco un helicóptero a control remoto")
+        let reply = try #require(turn.replies.first)
+        if case .buttons(let body, let buttons) = reply {
+            #expect(body.contains("No encontré"))
+            #expect(!buttons.isEmpty && buttons.count <= 3)
+            #expect(buttons.allSatisfy { $0.id.hasPrefix("cat:") && $0.title.count <= 20 })
+            // A category button lists that category's products.
+            let browse = say("", replyID: buttons[0].id, state: turn.state)
+            guard case .list = try #require(browse.replies.first) else { Issue.record("not a list"); return }
+        } else if case .list = reply {
+            // Acceptable when a word matched something; the test is about never sending nothing.
+        } else {
+            Issue.record("unexpected \(reply.summary)")
+        }
+    }
+
+    @Test("categories and the summary come from the catalog")
+    func browse() throws {
+        let categories = say("¿qué categorías tienen?")
+        guard case .list(_, _, let rows) = try #require(categories.replies.first) else { Issue.record("not a list"); return }
+        #expect(rows.map(\.title).contains("Electrónica"))
+        #expect(rows.count == Self.shop.index.catalog.categories.count)
+        let summary = say("¿qué venden?")
+        #expect(summary.intentID == "catalogo.resumen")
+        #expect(summary.replies.first?.summary.contains("\(Self.shop.index.catalog.products.count) productos") == true)
+    }
+
+    @Test("without the ecommerce skill or a catalog, no product is ever shown")
+    func switchedOff() {
+        let off = say("busco zapatillas rojas", skills: Self.all.subtracting(["ecommerce"]))
+        #expect(!off.replies.contains { if case .list = $0 { true } else if case .product = $0 { true } else { false } })
+        let none = say("busco zapatillas rojas", catalog: nil)
+        #expect(none.replies.first?.summary.contains("catálogo") == true)
+    }
+}

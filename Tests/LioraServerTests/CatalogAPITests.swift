@@ -1,0 +1,269 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import NIOCore
+import Testing
+
+/// The signed catalog API, end to end over HTTP.
+@Suite("Catalog publishing")
+struct CatalogAPITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let demoStore = try! Array(Data(contentsOf: root.appendingPathComponent("catalogs/demo-store.json")))
+
+    static let small = Array("""
+        {"currency": "MXN", "locale": "es-MX", "extra_field": {"kept": true},
+         "categories": [{"id": "calzado", "name": "Calzado"}],
+         "products": [{"sku": "ZAP-1", "name": "Zapatillas Running Roja", "price": "1299.00", "url": "https://shop.example/p/zap-1",
+                       "category": "calzado", "stock": 3, "tags": ["tenis"], "attributes": {"color": "rojo"}}]}
+        """.utf8)
+
+    /// A tenant with a catalog signing secret; returns its id and secret.
+    static func tenant(_ h: Harness, status: TenantStatus = .active) async throws -> (UUID, String) {
+        let (tenant, _, _) = try await h.tenant(status: status)
+        let vault = try #require(h.components.vault)
+        let secret = try await h.store.withTenant(tenant.id) { s throws in
+            try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: t0)
+        }
+        return (tenant.id, secret)
+    }
+
+    static func send(_ h: Harness, _ method: HTTPRequest.Method, _ path: String, tenant: UUID, body: [UInt8] = [], secret: String?,
+                     id: String = "msg_" + UUID().uuidString, timestamp: Int = Int(t0.timeIntervalSince1970),
+                     signature: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("webhook-id")!] = id
+        headers[HTTPField.Name("webhook-timestamp")!] = String(timestamp)
+        if let signature {
+            headers[HTTPField.Name("webhook-signature")!] = signature
+        } else if let secret, let key = StandardWebhooks.key(fromSecret: secret) {
+            headers[HTTPField.Name("webhook-signature")!] = StandardWebhooks.sign(id: id, timestamp: timestamp, body: body, key: key)
+        }
+        return try await h.client.execute(uri: "/clientes/\(tenant.uuidString.lowercased())/catalog\(path)", method: method,
+                                          headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    static func json(_ r: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(r.text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test("a signed publish stores version 1 and activates it; the same bytes again are recognised", arguments: TestBackend.available)
+    func publish(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let first = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.demoStore, secret: secret)
+            clock.advance(by: 1)
+            #expect(first.status == .created, "\(first.text)")
+            let snapshot = Self.json(first)["snapshot"] as? [String: Any] ?? [:]
+            #expect(snapshot["version"] as? Int == 1)
+            #expect(snapshot["active"] as? Bool == true)
+            #expect((snapshot["product_count"] as? Int ?? 0) >= 60)
+            #expect((snapshot["content_hash"] as? String)?.count == 64)
+            let again = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.demoStore, secret: secret)
+            #expect(again.status == .ok)
+            #expect(Self.json(again)["created"] as? Bool == false)
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).count == 1)
+                #expect(try await s.activeCatalog()?.version == 1)
+                #expect(try await s.catalogSnapshotBody(version: 1) == Self.demoStore)  // byte for byte
+                #expect(try await s.ingestLogs(limit: 10).map(\.outcome) == [.unchanged, .accepted])
+                #expect(try await s.tenantEvents(limit: 50).filter { $0.action == "catalog.activated" }.count == 1)
+            }
+            // The active catalog's index is ready for the bot.
+            let index = try #require(h.components.catalogIndexes.index(tenantID: tenant, version: 1))
+            #expect(!index.search("zapatillas", limit: 5).isEmpty)
+        }
+    }
+
+    @Test("bad signatures, stale timestamps and reused ids are refused with a reason; only the ingest log is written",
+          arguments: TestBackend.available)
+    func refusals(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let other = StandardWebhooks.generateSecret()
+            let now = Int(t0.timeIntervalSince1970)
+            let cases: [(TestResponse, String)] = [
+                (try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: other), "signature_invalid"),
+                (try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: nil), "signature_headers_missing"),
+                (try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: nil, signature: "v1,???"), "signature_malformed"),
+                (try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret, timestamp: now - 301), "timestamp_out_of_range"),
+                (try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret, timestamp: now + 301), "timestamp_out_of_range"),
+            ]
+            for (response, code) in cases {
+                #expect(response.status == .unauthorized)
+                #expect(response.errorCode == code)
+            }
+            // The signature covers the body: the same headers with a changed byte fail.
+            let key = try #require(StandardWebhooks.key(fromSecret: secret))
+            let signature = StandardWebhooks.sign(id: "msg_x", timestamp: now, body: Self.small, key: key)
+            let tampered = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small + [32], secret: nil, id: "msg_x",
+                                               signature: signature)
+            #expect(tampered.errorCode == "signature_invalid")
+            // A good request is accepted once; its webhook-id never again.
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret, id: "msg_once").status == .created)
+            let replay = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret, id: "msg_once")
+            #expect(replay.status == .unauthorized)
+            #expect(replay.errorCode == "webhook_id_reused")
+            // An unknown tenant looks like a bad signature.
+            let unknown = try await Self.send(h, .post, "/publish", tenant: UUID(), body: Self.small, secret: secret)
+            #expect(unknown.errorCode == "signature_invalid")
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).count == 1)
+                let logs = try await s.ingestLogs(limit: 20)
+                #expect(logs.count == 8)
+                #expect(logs.filter { $0.outcome == .rejected }.count == 7)
+                #expect(Set(logs.compactMap(\.reason)) == ["signature_invalid", "signature_headers_missing", "signature_malformed",
+                                                           "timestamp_out_of_range", "webhook_id_reused"])
+            }
+        }
+    }
+
+    @Test("an invalid catalog gets every problem with its path in one 422, and nothing is stored", arguments: TestBackend.available)
+    func validation(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let bad = Array("""
+                {"currency": "MXN", "locale": "es-MX", "categories": [{"id": "calzado", "name": "Calzado"}],
+                 "products": [
+                   {"sku": "A", "name": "Uno", "price": "12,50", "url": "https://x.example/a", "category": "calzado", "stock": 1},
+                   {"sku": "A", "name": "Dos", "price": "10.00", "url": "not a url", "category": "ropa", "stock": 1},
+                   {"sku": "C", "price": "10.00", "url": "https://x.example/c", "category": "calzado", "stock": "many"}
+                 ]}
+                """.utf8)
+            let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: bad, secret: secret)
+            #expect(r.status == .unprocessableContent)
+            #expect(r.errorCode == "validation_failed")
+            let problems = (Self.json(r)["error"] as? [String: Any])?["problems"] as? [[String: Any]] ?? []
+            let found = Set(problems.map { "\($0["path"] as? String ?? "") \($0["code"] as? String ?? "")" })
+            for expected in ["$.products[0].price bad_price", "$.products[1].sku duplicate_sku", "$.products[1].url bad_url",
+                             "$.products[1].category unknown_category", "$.products[2].name missing_field",
+                             "$.products[2].stock wrong_type"] {
+                #expect(found.contains(expected), "\(expected) not in \(found)")
+            }
+            clock.advance(by: 1)
+            let notJSON = try await Self.send(h, .post, "/publish", tenant: tenant, body: Array("{\"currency\": ".utf8), secret: secret)
+            #expect(notJSON.status == .unprocessableContent)
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).isEmpty)
+                #expect(try await s.activeCatalog() == nil)
+                let logs = try await s.ingestLogs(limit: 10)
+                #expect(logs.map(\.reason) == ["validation_failed", "validation_failed"])
+                #expect(logs.last?.problemCount == problems.count)
+            }
+        }
+    }
+
+    @Test("publish without activating, then activate any version (rollback); reads are signed too", arguments: TestBackend.available)
+    func rollback(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret).status == .created)
+            let second = try await Self.send(h, .post, "/publish?activate=false", tenant: tenant, body: Self.demoStore, secret: secret)
+            #expect(second.status == .created)
+            #expect((Self.json(second)["snapshot"] as? [String: Any])?["active"] as? Bool == false)
+            var active = try await Self.send(h, .get, "/active", tenant: tenant, secret: secret)
+            #expect(Self.json(active)["version"] as? Int == 1)
+            #expect(try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, secret: secret).status == .ok)
+            active = try await Self.send(h, .get, "/active", tenant: tenant, secret: secret)
+            #expect(Self.json(active)["version"] as? Int == 2)
+            #expect(try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, secret: secret).status == .ok)
+            #expect(try await Self.send(h, .post, "/snapshots/7/activate", tenant: tenant, secret: secret).status == .notFound)
+            let list = try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: secret)
+            let rows = Self.json(list)["snapshots"] as? [[String: Any]] ?? []
+            #expect(rows.map { $0["version"] as? Int } == [2, 1])
+            #expect(rows.map { $0["active"] as? Bool } == [false, true])
+            let content = try await Self.send(h, .get, "/snapshots/1/content", tenant: tenant, secret: secret)
+            #expect(Array(content.body.readableBytesView) == Self.small)
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: "whsec_" + Data(count: 32).base64EncodedString()).status == .unauthorized)
+            let index = try #require(h.components.catalogIndexes.index(tenantID: tenant, version: 1))
+            #expect(index.catalog.products.count == 1)
+            try await h.store.withTenant(tenant) { s throws in
+                let activations = try await s.tenantEvents(limit: 50).filter { $0.action == "catalog.activated" }
+                #expect(activations.count == 3)
+            }
+        }
+    }
+
+    @Test("bodies over the limit get 413 before any parsing", arguments: [TestBackend.sqlite])
+    func tooLarge(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let huge = [UInt8](repeating: 32, count: 20 * 1024 * 1024 + 1)
+            let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: huge, secret: secret)
+            #expect(r.status == .contentTooLarge)
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.ingestLogs(limit: 10).map(\.reason) == ["payload_too_large"])
+            }
+        }
+    }
+
+    @Test("a rotated secret keeps the old one valid for the overlap only", arguments: TestBackend.available)
+    func rotation(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let (tenant, old) = try await Self.tenant(h)
+            let r = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: Array(#"{"overlap_seconds": 600}"#.utf8), secret: old)
+            #expect(r.status == .created)
+            let new = try #require(Self.json(r)["secret"] as? String)
+            #expect(new.hasPrefix("whsec_") && new != old)
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: old).status == .ok)
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: new).status == .ok)
+            clock.advance(by: 601)
+            let later = Int(clock.now.timeIntervalSince1970)
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: old, timestamp: later).status == .unauthorized)
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: new, timestamp: later).status == .ok)
+            try await h.store.withTenant(tenant) { s throws in
+                let events = try await s.tenantEvents(limit: 50)
+                #expect(events.contains { $0.action == "catalog.secret_rotated" && !$0.payloadJSON.contains("whsec") })
+            }
+        }
+    }
+
+    @Test("a suspended tenant cannot publish (423), after the signature is checked", arguments: [TestBackend.sqlite])
+    func suspended(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h, status: .suspended)
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: nil).status == .unauthorized)
+            let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret)
+            #expect(r.status.code == 423)
+            #expect(r.errorCode == "tenant_suspended")
+        }
+    }
+
+    @Test("the Bitly token is stored encrypted and shown only by its last 4 characters", arguments: TestBackend.available)
+    func bitlySettings(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            func send(_ method: HTTPRequest.Method, _ body: String = "") async throws -> TestResponse {
+                let id = "msg_" + UUID().uuidString
+                let ts = Int(t0.timeIntervalSince1970)
+                var headers: HTTPFields = [.contentType: "application/json"]
+                headers[HTTPField.Name("webhook-id")!] = id
+                headers[HTTPField.Name("webhook-timestamp")!] = String(ts)
+                headers[HTTPField.Name("webhook-signature")!] = StandardWebhooks.sign(
+                    id: id, timestamp: ts, body: Array(body.utf8), key: StandardWebhooks.key(fromSecret: secret)!)
+                return try await h.client.execute(uri: "/clientes/\(tenant.uuidString)/links/bitly", method: method, headers: headers,
+                                                  body: ByteBuffer(string: body))
+            }
+            #expect(try await send(.get).status == .notFound)
+            #expect(try await send(.put, #"{"token": "x"}"#).status == .badRequest)
+            let put = try await send(.put, #"{"token": "bitly-secret-token-4321", "domain": "go.shop.mx"}"#)
+            #expect(put.status == .ok)
+            #expect(!put.text.contains("bitly-secret-token"))
+            #expect(Self.json(put)["token_last4"] as? String == "4321")
+            #expect(Self.json(try await send(.get))["domain"] as? String == "go.shop.mx")
+            let raw = try await h.test.database.tenantTransaction(tenant) { c in
+                try await c.query("SELECT token_ciphertext FROM link_provider_settings").map { try $0.bytes("token_ciphertext") ?? [] }
+            }
+            #expect(raw.count == 1)
+            #expect(!String(decoding: raw[0], as: UTF8.self).contains("bitly-secret"))
+            #expect(try await send(.delete).status == .noContent)
+            #expect(try await send(.get).status == .notFound)
+        }
+    }
+}
