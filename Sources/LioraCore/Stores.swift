@@ -128,6 +128,24 @@ public protocol TenantSession: Sendable {
     func setLinkProviderSettings(_ settings: LinkProviderSettings?, actor: String, now: Date) async throws
     func externalLink(provider: String, longURL: String) async throws -> String?
     func saveExternalLink(provider: String, longURL: String, shortURL: String, now: Date) async throws
+
+    // MARK: Admin users (table usuarios)
+
+    func adminUsers() async throws -> [AdminUser]
+    func adminUser(id: UUID) async throws -> AdminUser?
+    /// Invites a user: stored `invited` with the SHA-256 of a single-use invitation token.
+    /// An e-mail already used by any account on the platform is a conflict.
+    func inviteUser(_ user: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws
+    /// Sets the password of an invited user whose invitation matches and has not expired; the
+    /// invitation is spent. False when it does not match or expired.
+    func acceptInvitation(userID: UUID, invitationHash: String, passwordHash: String, now: Date) async throws -> Bool
+    func setUserRole(_ id: UUID, role: Role, actor: String, now: Date) async throws
+    func deactivateUser(_ id: UUID, actor: String, now: Date) async throws
+    func recordLogin(userID: UUID, now: Date) async throws
+    /// Renames the tenant or changes its plan (nil leaves a field), audited.
+    func updateTenant(name: String?, plan: String?, actor: String, now: Date) async throws
+    /// Soft-deletes the tenant (`deleting`, then `deleted_at`), audited.
+    func deleteTenant(actor: String, now: Date) async throws
 }
 
 extension TenantSession {
@@ -146,7 +164,7 @@ extension TenantSession {
 }
 
 /// Everything the service stores, on SQLite or PostgreSQL.
-public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore {
+public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore, AdminDirectory {
     /// Succeeds when the database answers.
     func ping() async throws
     func close() async

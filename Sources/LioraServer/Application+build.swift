@@ -50,6 +50,8 @@ package struct LioraAppOptions: Sendable {
     package var conversation: ConversationSetup? = nil
     /// Shared with the caller (the demo seeds the demo tenant's index into it).
     package var catalogIndexes = CatalogIndexCache()
+    /// Token lifetimes, bcrypt cost and login limits of the admin API.
+    package var adminAuth = AdminAuthOptions()
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -84,7 +86,7 @@ package func buildApplication(
         inbox: store, maxWriters: options.ingestWriters ?? (databaseDialect == .sqlite ? 1 : 4),
         metrics: metrics, logger: logger, onStored: { [options] in if options.runProcessor { processor.wake() } })
 
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: LioraRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(store: store, metrics: metrics).register(on: router)
     ShortLinkRoutes(store: store, clock: clock).register(on: router)
@@ -97,6 +99,13 @@ package func buildApplication(
     let gate = SignedRequestGate(store: store, vault: vault)
     CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions).register(on: router)
     LinkSettingsRoutes(store: store, gate: gate, clock: clock).register(on: router)
+    if let jwtSecret = configuration.jwtSecret {
+        let auth = AdminAuth(secret: jwtSecret, store: store, clock: clock, options: options.adminAuth)
+        AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock).register(on: router)
+    } else {
+        logger.warning("LIORA_JWT_SECRET is not set: the admin API answers 503")
+        AdminRoutes.registerUnavailable(on: router)
+    }
 
     if configuration.metaAppSecret == nil {
         logger.warning("LIORA_META_APP_SECRET is not set: every webhook POST will be refused")

@@ -1,0 +1,261 @@
+import Crypto
+import HTTPTypes
+package import Foundation
+import HummingbirdBcrypt
+import JWTKit
+package import LioraCore
+import NIOConcurrencyHelpers
+
+/// The caller of an admin route, from a verified access token.
+package struct Principal: Sendable, Equatable {
+    package var subjectID: UUID
+    /// nil for a platform admin.
+    package var tenantID: UUID?
+    package var role: Role
+
+    /// How the audit trail names this caller.
+    package var actor: String {
+        (role == .platformAdmin ? "platform_admin:" : "usuario:") + subjectID.uuidString.lowercased()
+    }
+}
+
+/// Tokens issued by a login or a refresh.
+package struct IssuedTokens: Sendable, Equatable {
+    package var accessToken: String
+    package var refreshToken: String
+    package var expiresIn: Int
+}
+
+/// Settings of the admin API's authentication.
+package struct AdminAuthOptions: Sendable {
+    package var issuer = "liora"
+    package var audience = "liora-admin"
+    package var accessTokenLifetime: TimeInterval = 15 * 60
+    package var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
+    /// bcrypt cost of stored passwords (at least 12 in production; tests may lower it).
+    package var bcryptCost: UInt8 = 12
+    /// Failed logins allowed per account and per client address within `rateWindow`.
+    package var maxFailuresPerAccount = 5
+    package var maxAttemptsPerAddress = 30
+    package var rateWindow: TimeInterval = 15 * 60
+    package var invitationLifetime: TimeInterval = 7 * 24 * 3600
+
+    package init() {}
+}
+
+/// Access JWT claims (HS256, `kid` in the header).
+struct AccessClaims: JWTPayload {
+    var usuario_id: String
+    var cliente_id: String?
+    var rol: String
+    var iss: IssuerClaim
+    var aud: AudienceClaim
+    var exp: ExpirationClaim
+    var iat: IssuedAtClaim
+    var jti: IDClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {}  // times and audience are checked by AdminAuth with its clock
+}
+
+/// Login, refresh, logout and access-token verification for the admin API. Passwords are bcrypt
+/// (cost 12); access tokens are short-lived HS256 JWTs whose algorithm is pinned on
+/// verification; refresh tokens are opaque, stored as SHA-256, single-use (rotated), and a reused
+/// one revokes its whole family.
+package final class AdminAuth: Sendable {
+    package let options: AdminAuthOptions
+    private let store: any LioraStore
+    private let clock: any LioraClock
+    private let keys: JWTKeyCollection
+    private let secret: Secret
+    private let keysReady = NIOLockedValueBox(false)
+    private let kid: String
+    private let limiter: LoginRateLimiter
+    /// A hash to compare against when the account does not exist (same time either way).
+    private let dummyHash: String
+
+    package init(secret: Secret, store: any LioraStore, clock: any LioraClock, options: AdminAuthOptions = .init()) {
+        self.options = options
+        self.store = store
+        self.clock = clock
+        self.secret = secret
+        let digest = SHA256.hash(data: Array(secret.value.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        self.kid = "hs256-" + digest
+        self.keys = JWTKeyCollection()
+        self.limiter = LoginRateLimiter(options: options)
+        self.dummyHash = Bcrypt.hash("liora-no-such-account", cost: options.bcryptCost)
+    }
+
+    /// The key collection with Liora's one HS256 key (added on first use; adding it twice is harmless).
+    private func keyCollection() async -> JWTKeyCollection {
+        if !keysReady.withLockedValue({ $0 }) {
+            await keys.add(hmac: HMACKey(from: secret.value), digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
+            keysReady.withLockedValue { $0 = true }
+        }
+        return keys
+    }
+
+    package func hashPassword(_ password: String) -> String { Self.hashPassword(password, cost: options.bcryptCost) }
+
+    package static func hashPassword(_ password: String, cost: UInt8 = 12) -> String { Bcrypt.hash(password, cost: cost) }
+
+    /// Refuses weak passwords with a reason the user can act on.
+    package static func checkPasswordStrength(_ password: String, email: String? = nil) throws {
+        let weak = APIError(.badRequest, "weak_password",
+                            "passwords need at least 12 characters, with letters and digits or symbols, and must not contain the e-mail")
+        guard password.count >= 12, password.count <= 128 else { throw weak }
+        let letters = password.contains { $0.isLetter }
+        let others = password.contains { !$0.isLetter }
+        guard letters, others, Set(password).count >= 5 else { throw weak }
+        if let local = email?.split(separator: "@").first, local.count >= 4, password.lowercased().contains(local.lowercased()) { throw weak }
+        for common in ["password", "contraseña", "123456", "qwerty", "liora"] where password.lowercased().contains(common) { throw weak }
+    }
+
+    // MARK: Login
+
+    package func login(email: String, password: String, address: String?) async throws -> IssuedTokens {
+        let now = clock.now
+        let account = email.trimmingCharacters(in: .whitespaces).lowercased()
+        guard limiter.allow(account: account, address: address, now: now) else {
+            throw APIError(.tooManyRequests, "too_many_attempts", "too many login attempts; try again later")
+        }
+        let record = try await store.loginLookup(email: account)
+        // Always run bcrypt, so a missing account takes as long as a wrong password.
+        let matches = Bcrypt.verify(password, hash: record?.passwordHash ?? dummyHash)
+        guard let record, record.passwordHash != nil, matches, record.active else {
+            limiter.recordFailure(account: account, address: address, now: now)
+            throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")
+        }
+        if let tenantID = record.tenantID {
+            try await store.withTenant(tenantID) { try await $0.recordLogin(userID: record.subjectID, now: now) }
+        }
+        limiter.recordSuccess(account: account)
+        return try await issue(subjectID: record.subjectID, tenantID: record.tenantID, role: record.role, family: UUID(), now: now)
+    }
+
+    private func issue(subjectID: UUID, tenantID: UUID?, role: Role, family: UUID, now: Date) async throws -> IssuedTokens {
+        let claims = AccessClaims(
+            usuario_id: subjectID.uuidString.lowercased(), cliente_id: tenantID?.uuidString.lowercased(), rol: role.rawValue,
+            iss: IssuerClaim(value: options.issuer), aud: AudienceClaim(value: [options.audience]),
+            exp: ExpirationClaim(value: now.addingTimeInterval(options.accessTokenLifetime)), iat: IssuedAtClaim(value: now),
+            jti: IDClaim(value: UUID().uuidString.lowercased()))
+        let access = try await keyCollection().sign(claims, kid: JWKIdentifier(string: kid))
+        var raw = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in raw.indices { raw[i] = UInt8.random(in: 0...255, using: &rng) }
+        let refresh = "lrt_" + Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        try await store.addRefreshToken(RefreshTokenRecord(
+            id: UUID.timeOrdered(at: now), tokenHash: Self.hash(refresh), subjectID: subjectID, tenantID: tenantID, role: role,
+            familyID: family, expiresAt: now.addingTimeInterval(options.refreshTokenLifetime), createdAt: now))
+        return IssuedTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(options.accessTokenLifetime))
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Refresh and logout
+
+    package func refresh(_ token: String) async throws -> IssuedTokens {
+        let now = clock.now
+        let invalid = APIError(.unauthorized, "invalid_refresh_token", "the refresh token is not valid; log in again")
+        guard token.hasPrefix("lrt_"), token.utf8.count < 100, let record = try await store.refreshToken(hash: Self.hash(token)) else { throw invalid }
+        guard record.revokedAt == nil, record.expiresAt > now else { throw invalid }
+        guard try await store.useRefreshToken(id: record.id, now: now) else {
+            // A spent token came back: someone has a copy. Log the whole session out.
+            try await store.revokeRefreshFamily(record.familyID, now: now)
+            throw invalid
+        }
+        // The role may have changed since login: read it again.
+        var role = Role.platformAdmin
+        if let tenantID = record.tenantID {
+            guard let user = try await store.withTenant(tenantID, { try await $0.adminUser(id: record.subjectID) }),
+                  user.status == .active else { throw invalid }
+            role = user.role
+        } else {
+            guard try await store.platformAdminExists(id: record.subjectID) else { throw invalid }
+        }
+        return try await issue(subjectID: record.subjectID, tenantID: record.tenantID, role: role, family: record.familyID, now: now)
+    }
+
+    package func logout(_ token: String) async throws {
+        guard let record = try await store.refreshToken(hash: Self.hash(token)) else { return }
+        try await store.revokeRefreshFamily(record.familyID, now: clock.now)
+    }
+
+    // MARK: Verification
+
+    /// The caller of a request with `Authorization: Bearer <access token>`; 401 otherwise.
+    package func principal(authorization: String?) async throws -> Principal {
+        let unauthorized = APIError(.unauthorized, "unauthorized", "a valid access token is required (Authorization: Bearer …)")
+        guard let authorization, authorization.hasPrefix("Bearer ") else { throw unauthorized }
+        let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        // Pin the algorithm and key id before any verification.
+        guard let headerPart = token.split(separator: ".").first, let headerData = Self.base64URL(String(headerPart)),
+              let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],
+              header["alg"] as? String == "HS256", header["kid"] as? String == kid else { throw unauthorized }
+        guard let claims = try? await keyCollection().verify(token, as: AccessClaims.self) else { throw unauthorized }
+        let now = clock.now
+        guard claims.iss.value == options.issuer, claims.aud.value.contains(options.audience),
+              claims.exp.value > now, claims.iat.value <= now.addingTimeInterval(60),
+              let subject = UUID(uuidString: claims.usuario_id), let role = Role(rawValue: claims.rol) else { throw unauthorized }
+        let tenant = claims.cliente_id.flatMap(UUID.init(uuidString:))
+        guard (role == .platformAdmin) == (tenant == nil) else { throw unauthorized }
+        // A deactivated account loses access at once, not when its token expires.
+        if let tenant {
+            guard let user = try await store.withTenant(tenant, { try await $0.adminUser(id: subject) }), user.status == .active else {
+                throw unauthorized
+            }
+            return Principal(subjectID: subject, tenantID: tenant, role: user.role)
+        }
+        guard try await store.platformAdminExists(id: subject) else { throw unauthorized }
+        return Principal(subjectID: subject, tenantID: nil, role: .platformAdmin)
+    }
+
+    static func base64URL(_ s: String) -> Data? {
+        var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b.count % 4 != 0 { b += "=" }
+        return Data(base64Encoded: b)
+    }
+}
+
+/// Login attempts per account (failures) and per client address (all attempts) in a sliding
+/// window. In memory, per instance: with N instances behind a balancer an attacker gets at most
+/// N times the budget, which is still bounded.
+final class LoginRateLimiter: Sendable {
+    private struct State {
+        var failures: [String: [Date]] = [:]
+        var attempts: [String: [Date]] = [:]
+    }
+    private let state = NIOLockedValueBox(State())
+    private let options: AdminAuthOptions
+
+    init(options: AdminAuthOptions) { self.options = options }
+
+    func allow(account: String, address: String?, now: Date) -> Bool {
+        state.withLockedValue { s in
+            let since = now.addingTimeInterval(-options.rateWindow)
+            s.failures[account] = s.failures[account]?.filter { $0 > since }
+            if (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
+            if let address {
+                var recent = (s.attempts[address] ?? []).filter { $0 > since }
+                if recent.count >= options.maxAttemptsPerAddress { s.attempts[address] = recent; return false }
+                recent.append(now)
+                s.attempts[address] = recent
+            }
+            if s.attempts.count > 100_000 { s.attempts.removeAll() }  // bounded memory
+            return true
+        }
+    }
+
+    func recordFailure(account: String, address: String?, now: Date) {
+        state.withLockedValue { s in
+            s.failures[account, default: []].append(now)
+            if s.failures.count > 100_000 { s.failures.removeAll() }
+        }
+    }
+
+    func recordSuccess(account: String) {
+        state.withLockedValue { _ = $0.failures.removeValue(forKey: account) }
+    }
+}

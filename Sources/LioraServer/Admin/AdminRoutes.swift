@@ -1,0 +1,374 @@
+import Crypto
+import Foundation
+import HTTPTypes
+package import Hummingbird
+import LioraCore
+import Logging
+import NIOCore
+
+/// The request context of Liora's router: the basics plus the client's address (for login
+/// rate limits).
+package struct LioraRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let remoteAddress: String?
+
+    package init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}
+
+/// The admin API: `/auth/…`, `/plans`, `/clientes` (tenants), `/clientes/{id}/usuarios`,
+/// `/clientes/{id}/events`. JSON field names are snake_case; errors are the usual envelope.
+struct AdminRoutes: Sendable {
+    let auth: AdminAuth
+    let gate: AdminGate
+    let store: any LioraStore
+    let vault: SecretVault?
+    let clock: any LioraClock
+
+    func register(on router: Router<LioraRequestContext>) {
+        router.post("/auth/login") { request, context in try await login(request, context: context) }
+        router.post("/auth/refresh") { request, _ in try await refresh(request) }
+        router.post("/auth/logout") { request, _ in try await logout(request) }
+        router.post("/auth/accept-invite") { request, _ in try await acceptInvite(request) }
+        router.get("/plans") { request, _ in try await plans(request) }
+        router.get("/clientes") { request, _ in try await listTenants(request) }
+        router.post("/clientes") { request, _ in try await createTenant(request) }
+        router.get("/clientes/{cliente_id}") { request, context in try await getTenant(request, try CatalogRoutes.tenantID(context)) }
+        router.patch("/clientes/{cliente_id}") { request, context in try await updateTenant(request, try CatalogRoutes.tenantID(context)) }
+        router.delete("/clientes/{cliente_id}") { request, context in try await deleteTenant(request, try CatalogRoutes.tenantID(context)) }
+        router.post("/clientes/{cliente_id}/suspend") { request, context in
+            try await setStatus(request, try CatalogRoutes.tenantID(context), .suspended)
+        }
+        router.post("/clientes/{cliente_id}/resume") { request, context in
+            try await setStatus(request, try CatalogRoutes.tenantID(context), .active)
+        }
+        router.get("/clientes/{cliente_id}/usuarios") { request, context in try await listUsers(request, try CatalogRoutes.tenantID(context)) }
+        router.post("/clientes/{cliente_id}/usuarios") { request, context in try await inviteUser(request, try CatalogRoutes.tenantID(context)) }
+        router.patch("/clientes/{cliente_id}/usuarios/{usuario_id}") { request, context in
+            try await changeRole(request, try CatalogRoutes.tenantID(context), try Self.userID(context))
+        }
+        router.delete("/clientes/{cliente_id}/usuarios/{usuario_id}") { request, context in
+            try await deactivateUser(request, try CatalogRoutes.tenantID(context), try Self.userID(context))
+        }
+        router.get("/clientes/{cliente_id}/events") { request, context in try await events(request, try CatalogRoutes.tenantID(context)) }
+    }
+
+    /// Without `LIORA_JWT_SECRET` every admin route answers 503 (fail closed).
+    static func registerUnavailable(on router: Router<LioraRequestContext>) {
+        let error = APIError(.serviceUnavailable, "admin_api_not_configured", "LIORA_JWT_SECRET is not set; the admin API is off")
+        for path in ["/auth/login", "/auth/refresh", "/auth/logout", "/auth/accept-invite", "/clientes"] {
+            router.post(RouterPath(path)) { _, _ -> Response in throw error }
+        }
+        for path in ["/plans", "/clientes", "/clientes/{cliente_id}", "/clientes/{cliente_id}/usuarios", "/clientes/{cliente_id}/events"] {
+            router.get(RouterPath(path)) { _, _ -> Response in throw error }
+        }
+    }
+
+    static func userID(_ context: some RequestContext) throws -> UUID {
+        guard let raw = context.parameters.get("usuario_id"), let id = UUID(uuidString: raw) else {
+            throw APIError(.notFound, "user_not_found", "no such user")
+        }
+        return id
+    }
+
+    // MARK: JSON in and out
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        guard let value = try? decoder.decode(T.self, from: Data(buffer.readableBytesView)) else {
+            throw APIError(.badRequest, "malformed_body", "the body must be JSON like \(example)")
+        }
+        return value
+    }
+
+    // MARK: Auth
+
+    struct LoginInput: Decodable { var email: String; var password: String }
+    struct TokenOutput: Encodable {
+        var accessToken: String
+        var refreshToken: String
+        var tokenType = "Bearer"
+        var expiresIn: Int
+        init(_ t: IssuedTokens) { accessToken = t.accessToken; refreshToken = t.refreshToken; expiresIn = t.expiresIn }
+    }
+
+    func login(_ request: Request, context: LioraRequestContext) async throws -> Response {
+        let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…"}"#)
+        let tokens = try await auth.login(email: input.email, password: input.password, address: context.remoteAddress)
+        return try CatalogRoutes.json(status: .ok, TokenOutput(tokens))
+    }
+
+    struct RefreshInput: Decodable { var refreshToken: String }
+
+    func refresh(_ request: Request) async throws -> Response {
+        let input = try await Self.decode(RefreshInput.self, request, example: #"{"refresh_token": "…"}"#)
+        return try CatalogRoutes.json(status: .ok, TokenOutput(try await auth.refresh(input.refreshToken)))
+    }
+
+    func logout(_ request: Request) async throws -> Response {
+        let input = try await Self.decode(RefreshInput.self, request, example: #"{"refresh_token": "…"}"#)
+        try await auth.logout(input.refreshToken)
+        return Response(status: .noContent)
+    }
+
+    struct AcceptInput: Decodable { var invitationToken: String; var password: String }
+
+    func acceptInvite(_ request: Request) async throws -> Response {
+        let input = try await Self.decode(AcceptInput.self, request, example: #"{"invitation_token": "…", "password": "…"}"#)
+        let invalid = APIError(.badRequest, "invalid_invitation", "the invitation is not valid or has expired")
+        let hash = AdminAuth.hash(input.invitationToken)
+        guard input.invitationToken.hasPrefix("inv_"), let (userID, tenantID) = try await store.invitationLookup(tokenHash: hash) else { throw invalid }
+        let user = try await store.withTenant(tenantID) { try await $0.adminUser(id: userID) }
+        try AdminAuth.checkPasswordStrength(input.password, email: user?.email)
+        let passwordHash = auth.hashPassword(input.password)
+        let now = clock.now
+        guard try await store.withTenant(tenantID, { try await $0.acceptInvitation(userID: userID, invitationHash: hash, passwordHash: passwordHash, now: now) })
+        else { throw invalid }
+        return try CatalogRoutes.json(status: .ok, ["usuario_id": userID.uuidString.lowercased(), "status": "active"])
+    }
+
+    // MARK: Plans and tenants
+
+    struct PlanOutput: Encodable {
+        var id: String
+        var name: String
+        var maxUsers: Int
+        var maxWabaAccounts: Int
+        var monthlyConversations: Int
+        var skills: [String]?
+        init(_ p: Plan) {
+            id = p.id; name = p.name; maxUsers = p.maxUsers; maxWabaAccounts = p.maxWabaAccounts
+            monthlyConversations = p.monthlyConversations; skills = p.skills.map { $0.sorted() }
+        }
+    }
+
+    func plans(_ request: Request) async throws -> Response {
+        _ = try await gate.authorize(request.headers, .tenantRead)
+        return try CatalogRoutes.json(status: .ok, ["plans": try await store.plans().map(PlanOutput.init)])
+    }
+
+    struct TenantOutput: Encodable {
+        var id: String
+        var slug: String
+        var name: String
+        var plan: String
+        var status: String
+        var createdAt: Date
+        var updatedAt: Date
+        init(_ t: Tenant) {
+            id = t.id.uuidString.lowercased(); slug = t.slug; name = t.name; plan = t.plan; status = t.status.rawValue
+            createdAt = t.createdAt; updatedAt = t.updatedAt
+        }
+    }
+
+    func listTenants(_ request: Request) async throws -> Response {
+        _ = try await gate.authorize(request.headers, .tenantsManage)
+        let q = request.uri.queryParameters
+        let limit = min(max(q["limit"].flatMap { Int(String($0)) } ?? 50, 1), 200)
+        let search = q["search"].map(String.init).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+        let rows = try await store.listTenants(search: search, after: q["after"].map(String.init), limit: limit)
+        struct Page: Encodable { var clientes: [TenantOutput]; var nextAfter: String? }
+        return try CatalogRoutes.json(status: .ok, Page(clientes: rows.map(TenantOutput.init), nextAfter: rows.count == limit ? rows.last?.slug : nil))
+    }
+
+    struct CreateTenantInput: Decodable { var slug: String; var name: String; var plan: String? }
+
+    func createTenant(_ request: Request) async throws -> Response {
+        let (principal, _) = try await gate.authorize(request.headers, .tenantsManage)
+        let input = try await Self.decode(CreateTenantInput.self, request, example: #"{"slug": "mi-tienda", "name": "Mi Tienda", "plan": "starter"}"#)
+        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        let plan = input.plan ?? "free"
+        guard try await store.plan(id: plan) != nil else { throw APIError(.badRequest, "unknown_plan", "no plan named \(plan); see GET /plans") }
+        guard let vault else {
+            throw APIError(.serviceUnavailable, "encryption_not_configured", "LIORA_MASTER_KEY is not set; tenants' secrets cannot be stored")
+        }
+        let now = clock.now
+        let tenant = try await store.createTenant(NewTenant(slug: input.slug.lowercased(), name: name, plan: plan, status: .active),
+                                                  actor: principal.actor, now: now)
+        let secret = try await store.withTenant(tenant.id) { s in
+            try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: now)
+        }
+        struct Created: Encodable { var id: String; var cliente: TenantOutput; var catalogSigningSecret: String }
+        return try CatalogRoutes.json(status: .created, Created(id: tenant.id.uuidString.lowercased(), cliente: TenantOutput(tenant),
+                                                                catalogSigningSecret: secret))
+    }
+
+    func getTenant(_ request: Request, _ id: UUID) async throws -> Response {
+        let (_, tenant) = try await gate.authorize(request.headers, .tenantRead, tenantID: id)
+        return try CatalogRoutes.json(status: .ok, TenantOutput(tenant!))
+    }
+
+    struct UpdateTenantInput: Decodable { var name: String?; var plan: String? }
+
+    func updateTenant(_ request: Request, _ id: UUID) async throws -> Response {
+        let input = try await Self.decode(UpdateTenantInput.self, request, example: #"{"name": "…", "plan": "pro"}"#)
+        let (principal, _) = try await gate.authorize(request.headers, input.plan != nil ? .tenantsManage : .tenantRename, tenantID: id)
+        if let name = input.name, !(1...200).contains(name.trimmingCharacters(in: .whitespaces).count) {
+            throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters")
+        }
+        if let plan = input.plan, try await store.plan(id: plan) == nil {
+            throw APIError(.badRequest, "unknown_plan", "no plan named \(plan); see GET /plans")
+        }
+        let now = clock.now
+        let tenant = try await store.withTenant(id) { s -> Tenant? in
+            try await s.updateTenant(name: input.name?.trimmingCharacters(in: .whitespaces), plan: input.plan, actor: principal.actor, now: now)
+            return try await s.tenant()
+        }
+        guard let tenant else { throw APIError(.notFound, "tenant_not_found", "no such tenant") }
+        return try CatalogRoutes.json(status: .ok, TenantOutput(tenant))
+    }
+
+    func setStatus(_ request: Request, _ id: UUID, _ status: TenantStatus) async throws -> Response {
+        let (principal, tenant) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
+        guard let tenant else { throw APIError.notFound }
+        let allowed: Set<TenantStatus> = status == .suspended ? [.active] : [.suspended]
+        guard allowed.contains(tenant.status) else {
+            throw APIError(.conflict, "invalid_transition", "a \(tenant.status.rawValue) tenant cannot become \(status.rawValue)")
+        }
+        let now = clock.now
+        let updated = try await store.withTenant(id) { s -> Tenant? in
+            try await s.setTenantStatus(status, actor: principal.actor, now: now)
+            return try await s.tenant()
+        }
+        return try CatalogRoutes.json(status: .ok, TenantOutput(updated!))
+    }
+
+    func deleteTenant(_ request: Request, _ id: UUID) async throws -> Response {
+        let (principal, _) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
+        let now = clock.now
+        try await store.withTenant(id) { s in try await s.deleteTenant(actor: principal.actor, now: now) }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Users
+
+    struct UserOutput: Encodable {
+        var id: String
+        var email: String
+        var name: String
+        var role: String
+        var status: String
+        var createdAt: Date
+        var lastLoginAt: Date?
+        init(_ u: AdminUser) {
+            id = u.id.uuidString.lowercased(); email = u.email; name = u.name; role = u.role.rawValue; status = u.status.rawValue
+            createdAt = u.createdAt; lastLoginAt = u.lastLoginAt
+        }
+    }
+
+    func listUsers(_ request: Request, _ id: UUID) async throws -> Response {
+        _ = try await gate.authorize(request.headers, .usersRead, tenantID: id)
+        let users = try await store.withTenant(id) { try await $0.adminUsers() }
+        return try CatalogRoutes.json(status: .ok, ["usuarios": users.map(UserOutput.init)])
+    }
+
+    struct InviteInput: Decodable { var email: String; var name: String; var role: String }
+
+    func inviteUser(_ request: Request, _ id: UUID) async throws -> Response {
+        let (principal, tenant) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let input = try await Self.decode(InviteInput.self, request, example: #"{"email": "ana@shop.mx", "name": "Ana", "role": "agent"}"#)
+        guard let role = Role(rawValue: input.role), Role.tenantRoles.contains(role) else {
+            throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
+        }
+        if role == .owner, principal.role != .owner, principal.role != .platformAdmin {
+            throw APIError(.forbidden, "forbidden", "only an owner can make another owner")
+        }
+        let email = input.email.trimmingCharacters(in: .whitespaces)
+        guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
+        let name = input.name.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        let plan = try await store.plan(id: tenant?.plan ?? "free")
+        var raw = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in raw.indices { raw[i] = UInt8.random(in: 0...255, using: &rng) }
+        let token = "inv_" + raw.map { String(format: "%02x", $0) }.joined()
+        let now = clock.now
+        let expires = now.addingTimeInterval(auth.options.invitationLifetime)
+        let user = AdminUser(id: UUID.timeOrdered(at: now), tenantID: id, email: email, name: name, role: role, status: .invited,
+                             createdAt: now, lastLoginAt: nil)
+        try await store.withTenant(id) { s in
+            let live = try await s.adminUsers().filter { $0.status != .deactivated }.count
+            if let plan, live >= plan.maxUsers {
+                throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxUsers) users")
+            }
+            try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)
+        }
+        struct Invited: Encodable { var id: String; var invitationToken: String; var invitationExpiresAt: Date; var usuario: UserOutput }
+        return try CatalogRoutes.json(status: .created, Invited(id: user.id.uuidString.lowercased(), invitationToken: token,
+                                                                invitationExpiresAt: expires, usuario: UserOutput(user)))
+    }
+
+    static func isEmail(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return s.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+    }
+
+    struct RoleInput: Decodable { var role: String }
+
+    func changeRole(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
+        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let input = try await Self.decode(RoleInput.self, request, example: #"{"role": "admin"}"#)
+        guard let role = Role(rawValue: input.role), Role.tenantRoles.contains(role) else {
+            throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
+        }
+        let now = clock.now
+        let user = try await store.withTenant(id) { s -> AdminUser? in
+            let users = try await s.adminUsers()
+            guard let target = users.first(where: { $0.id == userID }) else { return nil }
+            if (role == .owner || target.role == .owner), principal.role != .owner, principal.role != .platformAdmin {
+                throw APIError(.forbidden, "forbidden", "only an owner can grant or take away the owner role")
+            }
+            if target.role == .owner, role != .owner,
+               users.filter({ $0.role == .owner && $0.status == .active }).count <= 1, target.status == .active {
+                throw APIError(.conflict, "last_owner", "a tenant keeps at least one active owner")
+            }
+            try await s.setUserRole(userID, role: role, actor: principal.actor, now: now)
+            return try await s.adminUser(id: userID)
+        }
+        guard let user else { throw APIError(.notFound, "user_not_found", "no such user") }
+        return try CatalogRoutes.json(status: .ok, UserOutput(user))
+    }
+
+    func deactivateUser(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
+        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let now = clock.now
+        try await store.withTenant(id) { s in
+            let users = try await s.adminUsers()
+            guard let target = users.first(where: { $0.id == userID }), target.status != .deactivated else {
+                throw APIError(.notFound, "user_not_found", "no such user")
+            }
+            if target.role == .owner, principal.role != .owner, principal.role != .platformAdmin {
+                throw APIError(.forbidden, "forbidden", "only an owner can remove an owner")
+            }
+            if target.role == .owner, users.filter({ $0.role == .owner && $0.status == .active }).count <= 1, target.status == .active {
+                throw APIError(.conflict, "last_owner", "a tenant keeps at least one active owner")
+            }
+            try await s.deactivateUser(userID, actor: principal.actor, now: now)
+        }
+        return Response(status: .noContent)
+    }
+
+    // MARK: Audit
+
+    func events(_ request: Request, _ id: UUID) async throws -> Response {
+        _ = try await gate.authorize(request.headers, .auditRead, tenantID: id)
+        let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50, 1), 500)
+        let rows = try await store.withTenant(id) { try await $0.tenantEvents(limit: 10_000) }
+        // Newest first.
+        let page = rows.reversed().prefix(limit)
+        struct Event: Encodable { var id: String; var actor: String; var action: String; var payload: String; var createdAt: Date }
+        return try CatalogRoutes.json(status: .ok, ["events": page.map {
+            Event(id: $0.id.uuidString.lowercased(), actor: $0.actor, action: $0.action, payload: $0.payloadJSON, createdAt: $0.createdAt)
+        }])
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import HTTPTypes
+package import LioraCore
+
+/// What an admin route does, checked against the caller's role in one place (`AdminGate`). The
+/// same table is in docs/permissions.md.
+package enum Permission: String, Sendable, CaseIterable {
+    /// Create, list, suspend, resume and delete tenants; change plans.
+    case tenantsManage = "tenants.manage"
+    case tenantRead = "tenant.read"
+    case tenantRename = "tenant.rename"
+    case usersRead = "users.read"
+    case usersManage = "users.manage"
+    case auditRead = "audit.read"
+
+    /// Roles allowed to do it (platform admins act on any tenant; the others only on theirs).
+    package static let table: [Permission: Set<Role>] = [
+        .tenantsManage: [.platformAdmin],
+        .tenantRead: [.platformAdmin, .owner, .admin, .agent],
+        .tenantRename: [.platformAdmin, .owner],
+        .usersRead: [.platformAdmin, .owner, .admin],
+        .usersManage: [.platformAdmin, .owner, .admin],
+        .auditRead: [.platformAdmin, .owner, .admin],
+    ]
+
+    package func allows(_ role: Role) -> Bool { Self.table[self]?.contains(role) ?? false }
+}
+
+/// Authorises admin requests: the role's permission, the tenant from the verified token (never
+/// from the request), `X-Client-ID` agreeing with it, and the tenant's status policy.
+struct AdminGate: Sendable {
+    let auth: AdminAuth
+    let store: any LioraStore
+
+    static let clientIDHeader = HTTPField.Name("X-Client-ID")!
+
+    /// The caller, allowed to do `permission` (on `tenantID` when the route names one), and that
+    /// tenant. 401 without a valid token, 403 for the wrong role or tenant, 404 for no such
+    /// tenant, 423 for a suspended tenant (platform admins excepted), 409 while provisioning or deleting.
+    func authorize(_ headers: HTTPFields, _ permission: Permission, tenantID: UUID? = nil) async throws -> (Principal, Tenant?) {
+        let principal = try await auth.principal(authorization: headers[.authorization])
+        if let claimed = headers[Self.clientIDHeader] {
+            let expected = principal.tenantID ?? tenantID
+            guard let expected, UUID(uuidString: claimed) == expected else {
+                throw APIError(.forbidden, "client_id_mismatch", "X-Client-ID does not match the tenant of the access token")
+            }
+        }
+        guard permission.allows(principal.role) else {
+            throw APIError(.forbidden, "forbidden", "your role may not do this")
+        }
+        guard let tenantID else { return (principal, nil) }
+        if principal.role != .platformAdmin, principal.tenantID != tenantID {
+            throw APIError(.forbidden, "forbidden", "you may only act on your own tenant")
+        }
+        guard let tenant = try await store.withTenant(tenantID, { try await $0.tenant() }), tenant.deletedAt == nil else {
+            throw APIError(.notFound, "tenant_not_found", "no such tenant")
+        }
+        if principal.role != .platformAdmin {
+            switch tenant.status {
+            case .active: break
+            case .suspended: throw APIError(HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), "tenant_suspended", "this tenant is suspended")
+            case .provisioning, .deleting: throw APIError(.conflict, "tenant_not_active", "this tenant is \(tenant.status.rawValue)")
+            }
+        }
+        return (principal, tenant)
+    }
+}

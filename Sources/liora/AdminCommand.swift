@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import LioraCore
+import LioraServer
+import LioraStore
+
+/// `liora admin …`: bootstrapping the admin API.
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin", abstract: "Bootstrap the admin API.", subcommands: [CreatePlatformAdmin.self])
+
+    struct CreatePlatformAdmin: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a platform admin; the password is read from standard input (one line).",
+            discussion: "Example: printf '%s\\n' \"$PASSWORD\" | liora admin create-platform-admin --email ops@example.com")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The admin's e-mail (their login).")
+        var email: String
+
+        @Option(help: "The admin's display name.")
+        var name = "Platform admin"
+
+        func run() async throws {
+            let config = loadConfiguration(database.environment())
+            let email = email.trimmingCharacters(in: .whitespaces)
+            guard email.contains("@"), email.count <= 254 else { fail("--email must be an e-mail address", code: 2) }
+            guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                fail("no password on standard input", code: 2)
+            }
+            do {
+                try AdminAuth.checkPasswordStrength(password, email: email)
+            } catch {
+                fail("the password is too weak: at least 12 characters, letters and digits or symbols, not the e-mail", code: 2)
+            }
+            let logger = makeLogger(level: config.logLevel)
+            do {
+                _ = try await runMigrations(config, statusOnly: false, logger: logger)
+                let db = try await StoreFactory.openDatabase(config.databaseURL, logger: logger, maximumConnections: 1)
+                let store = SQLStore(database: db, logger: logger)
+                let id = UUID()
+                say("hashing the password (bcrypt, cost 12)…")
+                let hash = AdminAuth.hashPassword(password, cost: 12)
+                do {
+                    try await store.createPlatformAdmin(id: id, email: email, name: name, passwordHash: hash, now: Date())
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await store.close()
+                print("platform admin \(email) created (id \(id.uuidString.lowercased())); log in with POST /auth/login")
+            } catch {
+                fail("\(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import NIOCore
+import Testing
+
+let jwtSecret = "test-jwt-secret-0123456789abcdefghijklmnop"
+
+/// An admin API client over a test harness.
+struct AdminClient {
+    let h: Harness
+
+    func call(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: [String: Any]? = nil,
+              headers extra: [String: String] = [:]) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) } ?? Data()
+        return try await h.client.execute(uri: path, method: method, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    static func object(_ r: TestResponse) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(r.text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// Creates a platform admin directly and logs in; returns the access token.
+    func platformAdmin(email: String = "ops@liora.test", password: String = "Platform-admin-2026!") async throws -> String {
+        try await h.store.createPlatformAdmin(id: UUID(), email: email, name: "Ops", passwordHash: Bcrypt4.hash(password), now: t0)
+        return try await login(email, password)
+    }
+
+    func login(_ email: String, _ password: String) async throws -> String {
+        let r = try await call(.post, "/auth/login", json: ["email": email, "password": password])
+        #expect(r.status == .ok, "\(r.text)")
+        return Self.object(r)["access_token"] as? String ?? ""
+    }
+
+    /// A tenant created by the platform admin, with an owner who accepted the invitation.
+    func tenant(_ admin: String, slug: String, plan: String = "starter", owner: String) async throws -> (id: String, owner: String) {
+        let created = try await call(.post, "/clientes", token: admin, json: ["slug": slug, "name": "Shop \(slug)", "plan": plan])
+        #expect(created.status == .created, "\(created.text)")
+        let id = Self.object(created)["id"] as? String ?? ""
+        let token = try await invite(admin, tenant: id, email: owner, role: "owner")
+        #expect(try await call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": "Colibri-Azul-2026!"]).status == .ok)
+        return (id, try await login(owner, "Colibri-Azul-2026!"))
+    }
+
+    func invite(_ token: String, tenant: String, email: String, role: String) async throws -> String {
+        let r = try await call(.post, "/clientes/\(tenant)/usuarios", token: token, json: ["email": email, "name": "User", "role": role])
+        #expect(r.status == .created, "\(r.text)")
+        return Self.object(r)["invitation_token"] as? String ?? ""
+    }
+}
+
+/// bcrypt at the tests' cost, for accounts created directly in the store.
+enum Bcrypt4 {
+    static func hash(_ password: String) -> String {
+        AdminAuth.hashPassword(password, cost: 4)
+    }
+}
+
+@Suite("Admin API: auth")
+struct AdminAuthTests {
+    @Test("login returns a short-lived HS256 JWT with the documented claims and a refresh token that rotates",
+          arguments: TestBackend.available)
+    func login(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops@liora.test", name: "Ops",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            let r = try await c.call(.post, "/auth/login", json: ["email": "OPS@liora.test", "password": "Platform-admin-2026!"])
+            #expect(r.status == .ok)
+            let body = AdminClient.object(r)
+            #expect(body["token_type"] as? String == "Bearer")
+            #expect(body["expires_in"] as? Int == 900)
+            let access = try #require(body["access_token"] as? String)
+            let parts = access.split(separator: ".").map(String.init)
+            #expect(parts.count == 3)
+            let header = try JSONSerialization.jsonObject(with: AdminAuthTestsSupport.b64(parts[0])) as? [String: Any]
+            #expect(header?["alg"] as? String == "HS256")
+            #expect((header?["kid"] as? String)?.hasPrefix("hs256-") == true)
+            let claims = try JSONSerialization.jsonObject(with: AdminAuthTestsSupport.b64(parts[1])) as? [String: Any] ?? [:]
+            for key in ["usuario_id", "rol", "iss", "aud", "exp", "iat", "jti"] { #expect(claims[key] != nil, "\(key)") }
+            #expect(claims["rol"] as? String == "platform_admin")
+            #expect(try await c.call(.get, "/clientes", token: access).status == .ok)
+            // Refresh rotates; the spent token never works again, and its reuse logs the session out.
+            let refresh1 = try #require(body["refresh_token"] as? String)
+            let r2 = try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh1])
+            #expect(r2.status == .ok)
+            let refresh2 = try #require(AdminClient.object(r2)["refresh_token"] as? String)
+            #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh1]).status == .unauthorized)
+            #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh2]).status == .unauthorized)
+            // The access token expires.
+            clock.advance(by: 901)
+            #expect(try await c.call(.get, "/clientes", token: access).status == .unauthorized)
+        }
+    }
+
+    @Test("forged, re-signed and algorithm-swapped tokens are refused", arguments: [TestBackend.sqlite])
+    func forged(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let access = try await c.platformAdmin()
+            let parts = access.split(separator: ".").map(String.init)
+            let none = AdminAuthTestsSupport.b64url(#"{"alg":"none","typ":"JWT"}"#) + "." + parts[1] + "."
+            let tampered = parts[0] + "." + AdminAuthTestsSupport.b64url(#"{"usuario_id":"x","rol":"platform_admin"}"#) + "." + parts[2]
+            let otherKey = await AdminAuthTestsSupport.tokenSigned(with: "another-secret-0123456789abcdefghijkl", h: h)
+            for bad in [none, tampered, otherKey, "not-a-jwt", ""] {
+                let r = try await c.call(.get, "/clientes", token: bad)
+                #expect(r.status == .unauthorized, "\(bad)")
+                #expect(r.errorCode == "unauthorized")
+            }
+            #expect(try await c.call(.get, "/clientes").status == .unauthorized)
+        }
+    }
+
+    @Test("wrong passwords are refused alike for unknown accounts, and attempts are rate-limited per account",
+          arguments: [TestBackend.sqlite])
+    func rateLimit(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            _ = try await c.platformAdmin()
+            let unknown = try await c.call(.post, "/auth/login", json: ["email": "nobody@x.test", "password": "whatever-1234"])
+            #expect(unknown.status == .unauthorized)
+            #expect(unknown.errorCode == "invalid_credentials")
+            for _ in 0..<5 {
+                let r = try await c.call(.post, "/auth/login", json: ["email": "ops@liora.test", "password": "wrong-password-1"])
+                #expect(r.errorCode == "invalid_credentials")
+            }
+            let blocked = try await c.call(.post, "/auth/login", json: ["email": "ops@liora.test", "password": "Platform-admin-2026!"])
+            #expect(blocked.status == .tooManyRequests)
+            #expect(try await c.call(.post, "/auth/login", json: ["email": "x"]).status == .badRequest)
+        }
+    }
+
+    @Test("without LIORA_JWT_SECRET the admin API answers 503", arguments: [TestBackend.sqlite])
+    func notConfigured(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let r = try await AdminClient(h: h).call(.post, "/auth/login", json: ["email": "a@b.c", "password": "x"])
+            #expect(r.status == .serviceUnavailable)
+            #expect(r.errorCode == "admin_api_not_configured")
+        }
+    }
+}
+
+enum AdminAuthTestsSupport {
+    static func b64(_ s: String) -> Data {
+        var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b.count % 4 != 0 { b += "=" }
+        return Data(base64Encoded: b) ?? Data()
+    }
+
+    static func b64url(_ s: String) -> String {
+        Data(s.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A well-formed token for an existing admin, signed with another secret.
+    static func tokenSigned(with secret: String, h: Harness) async -> String {
+        let other = AdminAuth(secret: Secret(secret), store: h.store, clock: FixedClock(now: t0))
+        return (try? await other.login(email: "ops@liora.test", password: "Platform-admin-2026!", address: nil).accessToken) ?? "x.y.z"
+    }
+}
+
+@Suite("Admin API: tenants, users, roles")
+struct AdminTenantTests {
+    @Test("a platform admin creates, lists, suspends, resumes and deletes tenants; the new tenant's signing secret works",
+          arguments: TestBackend.available)
+    func lifecycle(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let created = try await c.call(.post, "/clientes", token: admin, json: ["slug": "tienda-uno", "name": "Tienda Uno", "plan": "starter"])
+            #expect(created.status == .created)
+            let body = AdminClient.object(created)
+            let id = try #require(body["id"] as? String)
+            let secret = try #require(body["catalog_signing_secret"] as? String)
+            #expect(secret.hasPrefix("whsec_"))
+            let published = try await CatalogAPITests.send(h, .post, "/publish", tenant: UUID(uuidString: id)!, body: CatalogAPITests.small, secret: secret)
+            #expect(published.status == .created)
+            // Slugs are unique case-insensitively among live tenants.
+            #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "tienda-uno", "name": "X"]).status == .conflict)
+            #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "Bad Slug!", "name": "X"]).status == .badRequest)
+            #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "otra", "name": "X", "plan": "gold"]).status == .badRequest)
+            _ = try await c.call(.post, "/clientes", token: admin, json: ["slug": "zapateria", "name": "Zapatería Sol"])
+            let search = try await c.call(.get, "/clientes?search=zapat", token: admin)
+            #expect((AdminClient.object(search)["clientes"] as? [[String: Any]])?.map { $0["slug"] as? String } == ["zapateria"])
+            let page = try await c.call(.get, "/clientes?limit=1", token: admin)
+            #expect(AdminClient.object(page)["next_after"] as? String == "tienda-uno")
+            // Owner of the tenant: suspended → 423 for them, not for the platform admin.
+            let ownerToken = try await c.invite(admin, tenant: id, email: "owner@uno.test", role: "owner")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": ownerToken, "password": "Colibri-Azul-2026!"]).status == .ok)
+            let owner = try await c.login("owner@uno.test", "Colibri-Azul-2026!")
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
+            #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: admin).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status.code == 423)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: admin).status == .ok)
+            #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: admin).status == .conflict)
+            #expect(try await c.call(.post, "/clientes/\(id)/resume", token: admin).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
+            // Only platform admins manage tenants.
+            #expect(try await c.call(.get, "/clientes", token: owner).status == .forbidden)
+            #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: owner).status == .forbidden)
+            // Soft delete: gone from the API, slug free again, logins stop.
+            #expect(try await c.call(.delete, "/clientes/\(id)", token: admin).status == .noContent)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: admin).status == .notFound)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .unauthorized)
+            #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "TIENDA-UNO", "name": "Again"]).status == .created)
+            let events = try await h.store.withTenant(UUID(uuidString: id)!) { try await $0.tenantEvents(limit: 50) }
+            #expect(events.contains { $0.action == "tenant.deleted" && $0.actor.hasPrefix("platform_admin:") })
+        }
+    }
+
+    @Test("owners and admins manage users; agents cannot; nobody reaches another tenant; the last owner stays",
+          arguments: TestBackend.available)
+    func users(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (a, ownerA) = try await c.tenant(admin, slug: "tienda-a", owner: "owner@a.test")
+            let (b, ownerB) = try await c.tenant(admin, slug: "tienda-b", owner: "owner@b.test")
+            // Weak passwords are refused; an invitation is single-use.
+            let agentInvite = try await c.invite(ownerA, tenant: a, email: "agent@a.test", role: "agent")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": agentInvite, "password": "short1"]).errorCode == "weak_password")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": agentInvite, "password": "Nopal-Verde-4821"]).status == .ok)
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": agentInvite, "password": "Nopal-Verde-4821"]).status == .badRequest)
+            let agent = try await c.login("agent@a.test", "Nopal-Verde-4821")
+            let adminInvite = try await c.invite(ownerA, tenant: a, email: "admin@a.test", role: "admin")
+            _ = try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": adminInvite, "password": "Maguey-Rojo-7730"])
+            let adminA = try await c.login("admin@a.test", "Maguey-Rojo-7730")
+            // Agents cannot manage or even list users.
+            #expect(try await c.call(.post, "/clientes/\(a)/usuarios", token: agent, json: ["email": "x@a.test", "name": "X", "role": "agent"]).status == .forbidden)
+            #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: agent).status == .forbidden)
+            // Admins cannot create owners.
+            #expect(try await c.call(.post, "/clientes/\(a)/usuarios", token: adminA, json: ["email": "o2@a.test", "name": "O", "role": "owner"]).status == .forbidden)
+            // No one acts on another tenant, whatever X-Client-ID says.
+            #expect(try await c.call(.get, "/clientes/\(b)/usuarios", token: ownerA).status == .forbidden)
+            #expect(try await c.call(.get, "/clientes/\(b)/usuarios", token: ownerA, headers: ["X-Client-ID": b]).status == .forbidden)
+            #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: ownerA, headers: ["X-Client-ID": b]).errorCode == "client_id_mismatch")
+            #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: ownerA, headers: ["X-Client-ID": a]).status == .ok)
+            let listB = try await c.call(.get, "/clientes/\(b)/usuarios", token: ownerB)
+            #expect((AdminClient.object(listB)["usuarios"] as? [[String: Any]])?.compactMap { $0["email"] as? String } == ["owner@b.test"])
+            // The last owner can be neither demoted nor removed.
+            let users = AdminClient.object(try await c.call(.get, "/clientes/\(a)/usuarios", token: ownerA))["usuarios"] as? [[String: Any]] ?? []
+            let ownerID = try #require(users.first { $0["email"] as? String == "owner@a.test" }?["id"] as? String)
+            let agentID = try #require(users.first { $0["email"] as? String == "agent@a.test" }?["id"] as? String)
+            #expect(try await c.call(.patch, "/clientes/\(a)/usuarios/\(ownerID)", token: ownerA, json: ["role": "admin"]).errorCode == "last_owner")
+            #expect(try await c.call(.delete, "/clientes/\(a)/usuarios/\(ownerID)", token: ownerA).errorCode == "last_owner")
+            // Role change and deactivation take effect at once.
+            #expect(try await c.call(.patch, "/clientes/\(a)/usuarios/\(agentID)", token: adminA, json: ["role": "admin"]).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: agent).status == .ok)
+            #expect(try await c.call(.delete, "/clientes/\(a)/usuarios/\(agentID)", token: ownerA).status == .noContent)
+            #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: agent).status == .unauthorized)
+            // B's owner cannot touch A's users by id.
+            #expect(try await c.call(.delete, "/clientes/\(a)/usuarios/\(ownerID)", token: ownerB).status == .forbidden)
+            // Everything above is in A's audit trail, with its actor, and readable by its owner only.
+            let events = AdminClient.object(try await c.call(.get, "/clientes/\(a)/events", token: ownerA))["events"] as? [[String: Any]] ?? []
+            let actions = events.compactMap { $0["action"] as? String }
+            for action in ["user.invited", "user.role_changed", "user.deactivated", "tenant.created"] { #expect(actions.contains(action), "\(action)") }
+            #expect(try await c.call(.get, "/clientes/\(a)/events", token: ownerB).status == .forbidden)
+        }
+    }
+
+    @Test("the plan's user quota is enforced with a clear code", arguments: [TestBackend.sqlite])
+    func quota(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (a, owner) = try await c.tenant(admin, slug: "gratis", plan: "free", owner: "owner@free.test")  // free: 3 users
+            _ = try await c.invite(owner, tenant: a, email: "u1@free.test", role: "agent")
+            _ = try await c.invite(owner, tenant: a, email: "u2@free.test", role: "agent")
+            let over = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner, json: ["email": "u3@free.test", "name": "U", "role": "agent"])
+            #expect(over.status == .forbidden)
+            #expect(over.errorCode == "quota_exceeded")
+        }
+    }
+}
