@@ -129,6 +129,15 @@ public protocol TenantSession: Sendable {
     func externalLink(provider: String, longURL: String) async throws -> String?
     func saveExternalLink(provider: String, longURL: String, shortURL: String, now: Date) async throws
 
+    // MARK: Plan quotas in the bot
+
+    /// The tenant's plan (nil when its plan id is unknown).
+    func plan() async throws -> Plan?
+    /// Counts `waIDs` as this month's conversations while the month stays within `limit`: a user
+    /// already counted this month is always allowed; a new one only while fewer than `limit` are
+    /// counted. Returns the users allowed.
+    func admitConversations(_ waIDs: [String], month: String, limit: Int, now: Date) async throws -> Set<String>
+
     // MARK: Admin users (table usuarios)
 
     func adminUsers() async throws -> [AdminUser]
@@ -146,6 +155,42 @@ public protocol TenantSession: Sendable {
     func updateTenant(name: String?, plan: String?, actor: String, now: Date) async throws
     /// Soft-deletes the tenant (`deleting`, then `deleted_at`), audited.
     func deleteTenant(actor: String, now: Date) async throws
+
+    // MARK: WhatsApp accounts (admin API)
+
+    /// Stores an account with its sealed secrets, audited (`waba.registered`, no secrets). A phone
+    /// number live on any account of any tenant is a conflict that does not say which tenant has it.
+    func registerWabaAccount(_ account: WabaAccountRecord, actor: String, now: Date) async throws
+    /// The tenant's live accounts (not deleted), oldest first.
+    func wabaAccountRecords() async throws -> [WabaAccountRecord]
+    func wabaAccountRecord(id: UUID) async throws -> WabaAccountRecord?
+    /// Replaces a live account's sealed secrets (a new access token), audited (`waba.token_replaced`). False when there is none.
+    func replaceWabaSecrets(id: UUID, secrets: WabaSealedSecrets, accessTokenLast4: String?, actor: String, now: Date) async throws -> Bool
+    /// Records the outcome of a token check (`ok` or `failed` with a short code).
+    func recordWabaVerification(id: UUID, status: String, error: String?, now: Date) async throws
+    /// Soft-deletes a live account (status `deleted`, `deleted_at`; its number stops routing), audited (`waba.deleted`).
+    func deleteWabaAccount(id: UUID, actor: String, now: Date) async throws -> Bool
+
+    // MARK: Logs export and approvals (admin API)
+
+    /// Conversation logs matching `filter`, each with its end user's `wa_id`, in (created_at, id)
+    /// order strictly after `cursor` (keyset paging), at most `limit`.
+    func conversationLogs(filter: ConversationLogFilter, after cursor: ConversationLogCursor?, limit: Int) async throws -> [ConversationLogRecord]
+    /// Which actions need a second person's approval (all, until the tenant changes it).
+    func approvalSettings() async throws -> ApprovalSettings
+    func setApprovalSettings(_ settings: ApprovalSettings, now: Date) async throws
+    func addApproval(_ approval: ApprovalRecord) async throws
+    func approval(id: UUID) async throws -> ApprovalRecord?
+    /// Approvals, newest first; only those in `status` when given.
+    func approvals(status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord]
+    /// Moves an approval from `from` to `to` only if it is still in `from` (exactly once), recording
+    /// the decider (when given) and, for `executed`, when. False when it was not in `from`.
+    func transitionApproval(id: UUID, from: ApprovalStatus, to: ApprovalStatus, decidedBy: String?, now: Date) async throws -> Bool
+    /// Marks pending approvals whose time ran out at `now` as `expired` and returns them.
+    func expireApprovals(now: Date) async throws -> [ApprovalRecord]
+    /// Puts a live WABA account in `pending_deletion` (true) or back to `active` (false). False when
+    /// there is no such live account.
+    func setWabaAccountPendingDeletion(id: UUID, _ pending: Bool, now: Date) async throws -> Bool
 }
 
 extension TenantSession {
@@ -164,7 +209,7 @@ extension TenantSession {
 }
 
 /// Everything the service stores, on SQLite or PostgreSQL.
-public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore, AdminDirectory {
+public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore, AdminDirectory, WabaDirectory {
     /// Succeeds when the database answers.
     func ping() async throws
     func close() async

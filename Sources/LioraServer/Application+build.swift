@@ -17,6 +17,8 @@ package struct LioraComponents: Sendable {
     package let catalogIndexes: CatalogIndexCache
     /// Envelope encryption of tenant secrets; nil without `LIORA_MASTER_KEY`.
     package let vault: SecretVault?
+    /// Every served route as "METHOD /path/{param}" (checked against docs/openapi.yaml by a test).
+    package let routes: [String]
 }
 
 /// What the bot needs to answer: the engine (skills + router), the Graph API client and where
@@ -102,14 +104,23 @@ package func buildApplication(
     if let jwtSecret = configuration.jwtSecret {
         let auth = AdminAuth(secret: jwtSecret, store: store, clock: clock, options: options.adminAuth)
         AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock).register(on: router)
+        LogsRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
+        ApprovalRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
+        let wabaGraph = options.conversation?.graph ?? URLSessionGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)
+        WabaRoutes(gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock, graph: wabaGraph).register(on: router)
     } else {
         logger.warning("LIORA_JWT_SECRET is not set: the admin API answers 503")
         AdminRoutes.registerUnavailable(on: router)
     }
 
+    // Accounts registered with their own Meta app: /webhook/meta/{waba_account_id}, checked with their own secret.
+    WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: nil), verifyToken: nil, writer: writer, clock: clock, metrics: metrics)
+        .registerAccountRoutes(on: router, secrets: WabaWebhookSecrets(store: store, vault: vault, clock: clock))
+
     if configuration.metaAppSecret == nil {
         logger.warning("LIORA_META_APP_SECRET is not set: every webhook POST will be refused")
     }
+    let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
@@ -117,5 +128,5 @@ package func buildApplication(
     if options.runProcessor { app.addServices(processor) }
     if let sender, options.conversation?.runSender == true { app.addServices(sender) }
     return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics, sender: sender,
-                                 catalogIndexes: indexes, vault: vault))
+                                 catalogIndexes: indexes, vault: vault, routes: routes))
 }

@@ -27,6 +27,10 @@ struct WebhookRoutes: Sendable {
 
     /// Answers `hub.challenge` when `hub.mode=subscribe` and `hub.verify_token` matches (constant time).
     func handshake(_ request: Request) throws -> Response {
+        try handshake(request, expecting: verifyToken)
+    }
+
+    func handshake(_ request: Request, expecting verifyToken: Secret?) throws -> Response {
         let q = request.uri.queryParameters
         guard let expected = verifyToken, q["hub.mode"].map(String.init) == "subscribe",
               let token = q["hub.verify_token"], ConstantTime.equals(Array(token.utf8), expected.bytes),
@@ -39,6 +43,13 @@ struct WebhookRoutes: Sendable {
 
     /// Verifies, decodes, stores durably (group commit), then answers 200.
     func receive(_ request: Request, logger: Logger) async throws -> Response {
+        try await receive(request, verifier: verifier, account: nil, logger: logger)
+    }
+
+    /// The ingest path of both routes. With `account` (the per-account route), the body was
+    /// signed with that account's app secret, and only items about its tenant's numbers are kept.
+    func receive(_ request: Request, verifier: WebhookSignatureVerifier, account: (id: UUID, secrets: WabaWebhookSecrets.Opened)?,
+                 logger: Logger) async throws -> Response {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
@@ -69,11 +80,23 @@ struct WebhookRoutes: Sendable {
             metrics.webhookRejectedMalformed.increment()
             throw APIError(.badRequest, "malformed_payload", "the body is not a WhatsApp webhook payload")
         }
-        let items = payload.items.map { i in
+        var items = payload.items.map { i in
             IngestItem(kind: IngestItem.Kind(rawValue: i.kind.rawValue) ?? .error, key: i.key, field: i.field,
                        phoneNumberID: i.phoneNumberID, wabaID: i.wabaID)
         }
-        let delivery = WebhookDelivery(receivedAt: clock.now, body: body, items: items)
+        if let account {
+            // One tenant's app secret must not speak for another tenant's numbers.
+            let all = items.count
+            items = items.filter { item in
+                if let phone = item.phoneNumberID { return account.secrets.phoneNumberIDs.contains(phone) }
+                return account.secrets.wabaIDs.contains(item.wabaID)
+            }
+            if items.count < all {
+                logger.warning("per-account webhook carried items of other numbers; they were dropped",
+                               metadata: ["waba_account_id": "\(account.id)", "dropped": "\(all - items.count)"])
+            }
+        }
+        let delivery = WebhookDelivery(receivedAt: clock.now, wabaAccountID: account?.id, body: body, items: items)
         let new: Int
         do {
             new = try await writer.store(delivery)
@@ -86,6 +109,44 @@ struct WebhookRoutes: Sendable {
         metrics.itemsDuplicate.increment(by: Int64(items.count - new))
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: #"{"received":\#(items.count),"new":\#(new)}"#)))
+    }
+}
+
+// MARK: Per-account webhooks
+
+extension WebhookRoutes {
+    /// `GET/POST /webhook/meta/{waba_account_id}`: the same handshake and ingest, checked with the
+    /// account's own verify token and app secret (constant time, raw bytes before parsing). An
+    /// unknown or deleted account, or one without its own secret, is 404.
+    func registerAccountRoutes<Context: RequestContext>(on router: Router<Context>, secrets: WabaWebhookSecrets) {
+        router.get("/webhook/meta/{waba_account_id}") { request, context in
+            let (_, opened) = try await Self.account(context, secrets: secrets, logger: context.logger)
+            guard let token = opened.verifyToken else { throw Self.accountNotFound }
+            return try handshake(request, expecting: token)
+        }
+        router.post("/webhook/meta/{waba_account_id}") { request, context in
+            let (id, opened) = try await Self.account(context, secrets: secrets, logger: context.logger)
+            guard let appSecret = opened.appSecret else { throw Self.accountNotFound }
+            return try await receive(request, verifier: WebhookSignatureVerifier(appSecret: appSecret), account: (id, opened),
+                                     logger: context.logger)
+        }
+    }
+
+    static let accountNotFound = APIError(.notFound, "not_found", "no such webhook")
+
+    private static func account(_ context: some RequestContext, secrets: WabaWebhookSecrets,
+                                logger: Logger) async throws -> (UUID, WabaWebhookSecrets.Opened) {
+        guard let raw = context.parameters.get("waba_account_id"), let id = UUID(uuidString: raw) else { throw accountNotFound }
+        let opened: WabaWebhookSecrets.Opened?
+        do {
+            opened = try await secrets.secrets(accountID: id)
+        } catch {
+            // Fail closed: a secret that cannot be read refuses the delivery (Meta retries).
+            logger.error("a WhatsApp account's webhook secrets could not be read", metadata: ["waba_account_id": "\(id)"])
+            throw APIError(.serviceUnavailable, "webhook_unavailable", "the delivery was not accepted; retry later")
+        }
+        guard let opened else { throw accountNotFound }
+        return (id, opened)
     }
 }
 

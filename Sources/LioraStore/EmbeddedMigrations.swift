@@ -314,7 +314,7 @@ CREATE TABLE plans (
     skills                 TEXT NOT NULL
 );
 INSERT INTO plans (id, name, max_users, max_waba_accounts, monthly_conversations, skills) VALUES
-    ('free', 'Free', 3, 1, 1000, 'core,healthy-living,recycling'),
+    ('free', 'Free', 3, 1, 1000, '*'),
     ('starter', 'Starter', 5, 2, 10000, '*'),
     ('pro', 'Pro', 25, 10, 100000, '*'),
     ('enterprise', 'Enterprise', 1000, 100, 10000000, '*'),
@@ -350,6 +350,58 @@ CREATE TABLE refresh_tokens (
     created_at    INTEGER NOT NULL
 );
 CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+"""#),
+            Migration(version: 5, name: "waba", file: "0005_waba.sql", sql: #"""
+-- WhatsApp Business accounts in the admin API: the token's last four characters (shown instead
+-- of the token) and the outcome of the last token check.
+
+ALTER TABLE waba_accounts ADD COLUMN access_token_last4 TEXT;
+ALTER TABLE waba_accounts ADD COLUMN verified_at INTEGER;
+ALTER TABLE waba_accounts ADD COLUMN verification_status TEXT CHECK (verification_status IN ('ok', 'failed'));
+ALTER TABLE waba_accounts ADD COLUMN verification_error TEXT;
+"""#),
+            Migration(version: 6, name: "approvals", file: "0006_approvals.sql", sql: #"""
+-- Logs export and four-eyes approvals (see migrations/postgres/0006; no row-level security on
+-- SQLite, the store scopes every query by cliente_id).
+
+CREATE INDEX conversation_logs_keyset ON conversation_logs (cliente_id, created_at, id);
+CREATE INDEX conversation_logs_user_keyset ON conversation_logs (cliente_id, user_context_id, created_at, id);
+
+CREATE TABLE tenant_settings (
+    cliente_id                    TEXT PRIMARY KEY REFERENCES clientes (id),
+    approve_delete_tenant         INTEGER NOT NULL DEFAULT 1,
+    approve_delete_waba_account   INTEGER NOT NULL DEFAULT 1,
+    approve_export_conversations  INTEGER NOT NULL DEFAULT 1,
+    updated_at                    INTEGER NOT NULL
+);
+
+CREATE TABLE approvals (
+    id            TEXT PRIMARY KEY,
+    cliente_id    TEXT NOT NULL REFERENCES clientes (id),
+    action        TEXT NOT NULL CHECK (action IN ('delete_tenant', 'delete_waba_account', 'export_conversations')),
+    params        TEXT NOT NULL DEFAULT '{}',
+    requested_by  TEXT NOT NULL,
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'executed')),
+    decided_by    TEXT,
+    decided_at    INTEGER,
+    executed_at   INTEGER,
+    expires_at    INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    UNIQUE (cliente_id, id)
+);
+CREATE INDEX approvals_time ON approvals (cliente_id, created_at);
+CREATE INDEX approvals_pending ON approvals (cliente_id, expires_at) WHERE status = 'pending';
+"""#),
+            Migration(version: 7, name: "usage", file: "0007_usage.sql", sql: #"""
+-- Monthly conversations per plan: each end user the bot answers in a calendar month (UTC) counts
+-- once. At the plan's limit the bot stops starting new conversations that month.
+CREATE TABLE monthly_usage (
+    cliente_id  TEXT NOT NULL REFERENCES clientes (id),
+    month       TEXT NOT NULL,
+    wa_id       TEXT NOT NULL,
+    first_at    INTEGER NOT NULL,
+    PRIMARY KEY (cliente_id, month, wa_id)
+);
 """#),
         ],
         .postgres: [
@@ -767,7 +819,7 @@ CREATE TABLE plans (
     skills                 text NOT NULL  -- comma-separated skill ids, or * for all
 );
 INSERT INTO plans (id, name, max_users, max_waba_accounts, monthly_conversations, skills) VALUES
-    ('free', 'Free', 3, 1, 1000, 'core,healthy-living,recycling'),
+    ('free', 'Free', 3, 1, 1000, '*'),
     ('starter', 'Starter', 5, 2, 10000, '*'),
     ('pro', 'Pro', 25, 10, 100000, '*'),
     ('enterprise', 'Enterprise', 1000, 100, 10000000, '*'),
@@ -840,6 +892,91 @@ AS $$
     ORDER BY c.slug LIMIT p_limit
 $$;
 REVOKE ALL ON FUNCTION liora_list_tenants(text, text, integer) FROM PUBLIC;
+"""#),
+            Migration(version: 5, name: "waba", file: "0005_waba.sql", sql: #"""
+-- WhatsApp Business accounts in the admin API: the token's last four characters (shown instead
+-- of the token), the outcome of the last token check, and the narrow cross-tenant read behind
+-- the per-account webhook (`/webhook/meta/{waba_account_id}`).
+
+ALTER TABLE waba_accounts ADD COLUMN access_token_last4 text CHECK (length(access_token_last4) <= 4);
+ALTER TABLE waba_accounts ADD COLUMN verified_at timestamptz;
+ALTER TABLE waba_accounts ADD COLUMN verification_status text CHECK (verification_status IN ('ok', 'failed'));
+ALTER TABLE waba_accounts ADD COLUMN verification_error text;
+
+-- The account's tenant, status and sealed webhook secrets, for a live account of a live tenant
+-- only; decrypting them happens in that tenant's transaction.
+CREATE FUNCTION liora_waba_webhook_secrets(p_waba_account_id uuid)
+RETURNS TABLE (cliente_id uuid, status text, app_secret_ciphertext bytea, verify_token_ciphertext bytea, key_version integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+    SELECT w.cliente_id, w.status, w.app_secret_ciphertext, w.verify_token_ciphertext, w.key_version
+    FROM waba_accounts w JOIN clientes c ON c.id = w.cliente_id
+    WHERE w.id = p_waba_account_id AND w.deleted_at IS NULL AND c.deleted_at IS NULL
+$$;
+REVOKE ALL ON FUNCTION liora_waba_webhook_secrets(uuid) FROM PUBLIC;
+"""#),
+            Migration(version: 6, name: "approvals", file: "0006_approvals.sql", sql: #"""
+-- Logs export and four-eyes approvals: a keyset index for reading conversation logs in
+-- (created_at, id) order, per-tenant settings of which destructive actions need a second person,
+-- and the approval requests themselves (exact parameters, who asked, who decided, when it lapses).
+
+CREATE INDEX conversation_logs_keyset ON conversation_logs (cliente_id, created_at, id);
+CREATE INDEX conversation_logs_user_keyset ON conversation_logs (cliente_id, user_context_id, created_at, id);
+
+CREATE TABLE tenant_settings (
+    cliente_id                    uuid PRIMARY KEY REFERENCES clientes (id),
+    approve_delete_tenant         boolean NOT NULL DEFAULT true,
+    approve_delete_waba_account   boolean NOT NULL DEFAULT true,
+    approve_export_conversations  boolean NOT NULL DEFAULT true,
+    updated_at                    timestamptz NOT NULL
+);
+
+CREATE TABLE approvals (
+    id            uuid PRIMARY KEY,
+    cliente_id    uuid NOT NULL REFERENCES clientes (id),
+    action        text NOT NULL CHECK (action IN ('delete_tenant', 'delete_waba_account', 'export_conversations')),
+    params        jsonb NOT NULL DEFAULT '{}',
+    requested_by  text NOT NULL,
+    status        text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'executed')),
+    decided_by    text,
+    decided_at    timestamptz,
+    executed_at   timestamptz,
+    expires_at    timestamptz NOT NULL,
+    created_at    timestamptz NOT NULL,
+    UNIQUE (cliente_id, id)
+);
+CREATE INDEX approvals_time ON approvals (cliente_id, created_at);
+CREATE INDEX approvals_pending ON approvals (cliente_id, expires_at) WHERE status = 'pending';
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['tenant_settings', 'approvals']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %I
+            USING (cliente_id = NULLIF(current_setting(''app.cliente_id'', true), '''')::uuid)
+            WITH CHECK (cliente_id = NULLIF(current_setting(''app.cliente_id'', true), '''')::uuid)', t);
+    END LOOP;
+END
+$$;
+"""#),
+            Migration(version: 7, name: "usage", file: "0007_usage.sql", sql: #"""
+-- Monthly conversations per plan: each end user the bot answers in a calendar month (UTC) counts
+-- once. At the plan's limit the bot stops starting new conversations that month.
+CREATE TABLE monthly_usage (
+    cliente_id  uuid NOT NULL REFERENCES clientes (id),
+    month       text NOT NULL,
+    wa_id       text NOT NULL,
+    first_at    timestamptz NOT NULL,
+    PRIMARY KEY (cliente_id, month, wa_id)
+);
+ALTER TABLE monthly_usage ENABLE ROW LEVEL SECURITY;
+ALTER TABLE monthly_usage FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON monthly_usage
+    USING (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid)
+    WITH CHECK (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid);
 """#),
         ],
     ]

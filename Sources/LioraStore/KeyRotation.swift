@@ -41,6 +41,17 @@ package enum KeyRotation {
                         """, [.blob(fresh.sealed), .int(Int64(fresh.masterVersion)), .date(now), .uuid(wrapped.tenantID),
                               .int(Int64(wrapped.version)), .int(Int64(wrapped.masterVersion))])
                     n += updated.count
+                    guard !updated.isEmpty else { continue }
+                    // The tenant's audit trail records it (inside that tenant's row-level security on PostgreSQL).
+                    if c.dialect == .postgres {
+                        try await c.query("SELECT set_config('app.cliente_id', $1, true)", [.text(wrapped.tenantID.uuidString.lowercased())])
+                    }
+                    try await c.query("""
+                        INSERT INTO tenant_events (id, cliente_id, actor, action, payload, created_at) VALUES ($1, $2, 'system:keys-rotate', 'key.rotated', $3, $4)
+                        """, [.uuid(UUID.timeOrdered(at: now)), .uuid(wrapped.tenantID),
+                              .json(JSONText.object(["from_master_version": String(wrapped.masterVersion),
+                                                     "to_master_version": String(fresh.masterVersion),
+                                                     "data_key_version": String(wrapped.version)])), .date(now)])
                 }
                 return rows.isEmpty ? -1 : n
             }

@@ -11,6 +11,36 @@ public protocol GraphAPIClient: Sendable {
     func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage
     /// Marks an inbound message read (with a typing indicator if `m` asks for one).
     func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError)
+    /// Reads a business number's display number and verified name (`GET /{phone_number_id}?fields=…`):
+    /// whether an access token works for that number.
+    func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo
+}
+
+extension GraphAPIClient {
+    /// Clients that do not talk to Meta (fakes) cannot check a number.
+    public func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {
+        throw GraphAPIError.transport("unsupported: this Graph API client cannot read phone numbers")
+    }
+}
+
+/// Meta's answer to `GET /{phone_number_id}?fields=display_phone_number,verified_name`.
+/// [Meta docs](https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account-to-number-current-status/)
+public struct PhoneNumberInfo: Sendable, Codable, Equatable {
+    public var id: String?
+    public var displayPhoneNumber: String?
+    public var verifiedName: String?
+
+    public init(id: String? = nil, displayPhoneNumber: String?, verifiedName: String?) {
+        self.id = id
+        self.displayPhoneNumber = displayPhoneNumber
+        self.verifiedName = verifiedName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case displayPhoneNumber = "display_phone_number"
+        case verifiedName = "verified_name"
+    }
 }
 
 /// Meta's answer to a sent message: `{"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],

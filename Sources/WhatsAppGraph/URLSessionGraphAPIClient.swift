@@ -54,14 +54,30 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
         guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
     }
 
-    /// The URL messages for `phoneNumberID` are posted to.
-    public func messagesURL(phoneNumberID: String) -> URL {
-        baseURL.appendingPathComponent(apiVersion).appendingPathComponent(phoneNumberID).appendingPathComponent("messages")
+    /// `GET {baseURL}/{apiVersion}/{phone_number_id}?fields=display_phone_number,verified_name`
+    /// with the bearer token: Meta answers only when the token may use that number.
+    public func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {
+        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
+        var components = URLComponents(url: baseURL.appendingPathComponent(apiVersion).appendingPathComponent(phoneNumberID),
+                                       resolvingAgainstBaseURL: false)
+        components?.queryItems = [URLQueryItem(name: "fields", value: "display_phone_number,verified_name")]
+        guard let url = components?.url else { throw GraphAPIError.malformedResponse }
+        var request = URLRequest(url: url)
+        request.httpMethod = "GET"
+        request.timeoutInterval = timeout.timeInterval
+        request.setValue("Bearer \(accessToken)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        let (data, response) = try await perform(request, accessToken: accessToken)
+        guard let http = response as? HTTPURLResponse else { throw GraphAPIError.malformedResponse }
+        guard (200..<300).contains(http.statusCode) else {
+            throw Self.rejection(status: http.statusCode, body: data, accessToken: accessToken)
+        }
+        guard let info = try? JSONDecoder().decode(PhoneNumberInfo.self, from: data) else { throw GraphAPIError.malformedResponse }
+        return info
     }
 
-    /// POSTs `body` as JSON; returns the body of a 2xx answer.
-    private func post(_ body: some Encodable, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> Data {
-        // The id goes into the path: only digits and letters, so it cannot name another endpoint.
+    /// The id goes into the path: only digits and letters, so it cannot name another endpoint.
+    private static func checkPath(phoneNumberID: String, accessToken: String) throws(GraphAPIError) {
         if phoneNumberID.isEmpty {
             throw .invalidPayload(OutboundLimitError(field: "phone_number_id", problem: .empty))
         }
@@ -71,6 +87,16 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
         if accessToken.allSatisfy(\.isWhitespace) {
             throw .invalidPayload(OutboundLimitError(field: "access_token", problem: .empty))
         }
+    }
+
+    /// The URL messages for `phoneNumberID` are posted to.
+    public func messagesURL(phoneNumberID: String) -> URL {
+        baseURL.appendingPathComponent(apiVersion).appendingPathComponent(phoneNumberID).appendingPathComponent("messages")
+    }
+
+    /// POSTs `body` as JSON; returns the body of a 2xx answer.
+    private func post(_ body: some Encodable, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> Data {
+        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
         var request = URLRequest(url: messagesURL(phoneNumberID: phoneNumberID))
         request.httpMethod = "POST"
         request.timeoutInterval = timeout.timeInterval

@@ -24,10 +24,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Process stored webhooks in this process (turn off for ingest-only instances).")
     var processor = true
 
-    @Flag(inversion: .prefixedNo, help: "With --demo, answer the demo tenant's messages as the bot.")
+    @Flag(inversion: .prefixedNo, help: "Answer messages as the bot (needs LIORA_MASTER_KEY to read tenants' access tokens).")
     var bot = true
 
-    @Option(help: "Folder of skill files (used with --demo).")
+    @Option(help: "Folder of skill files.")
     var skills = "skills"
 
     @Flag(help: "Create the demo tenant, its WhatsApp number and its catalog when missing (see README.md).")
@@ -59,14 +59,21 @@ struct Serve: AsyncParsableCommand {
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                     try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: options.catalogIndexes)
                 }
-                if demo && bot {
-                    // The demo tenant's replies go to LIORA_GRAPH_BASE_URL with the demo token (point it at
-                    // `liora simulate`). Other tenants answer once their tokens are stored (admin API).
-                    let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
-                    options.conversation = ConversationSetup(
-                        engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
-                        graph: URLSessionGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
-                        tokens: FixedAccessTokenSource(Secret("demo-access-token")))
+                if bot {
+                    // The bot answers every active tenant whose WhatsApp account has a stored token
+                    // (admin API), sending through LIORA_GRAPH_BASE_URL. With --demo, the seeded demo
+                    // account (no stored token) uses the demo token — point the base URL at `liora simulate`.
+                    if let ring = config.masterKeyRing {
+                        let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
+                        let stored = StoredAccessTokenSource(store: store, vault: SecretVault(ring: ring),
+                                                             fallback: demo ? FixedAccessTokenSource(Secret("demo-access-token")) : nil)
+                        options.conversation = ConversationSetup(
+                            engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
+                            graph: URLSessionGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
+                            tokens: stored)
+                    } else {
+                        say("LIORA_MASTER_KEY is not set: messages are stored and processed, but the bot does not answer (no access tokens can be read)")
+                    }
                 }
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
                                                 options: options, logger: logger)

@@ -67,7 +67,7 @@ struct CatalogDemoSearchTests {
         recall /= Double(queries.count)
         print(String(format: "catalog search on demo-store: precision@1 %.3f, recall@5 %.3f over %d queries", precision, recall, queries.count))
         if !misses.isEmpty { print("not perfect:\n" + misses.joined(separator: "\n")) }
-        #expect(precision >= 0.85)
-        #expect(recall >= 0.85)
+        #expect(precision >= 0.9)
+        #expect(recall >= 0.9)
     }
 }

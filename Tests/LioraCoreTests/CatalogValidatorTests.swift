@@ -114,6 +114,8 @@ struct CatalogValidatorTests {
         #expect(p.tags == ["oferta"])
         #expect(p.attributes == ["talla": "42"])
         #expect(p.name == "Zapatillas")
+        // A sku may have inner spaces (not a category id).
+        #expect((try? CatalogValidator.validate(Self.json { root in Self.product(0, &root) { $0["sku"] = "ZAP 001" } }).get()) != nil)
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -158,7 +160,8 @@ struct CatalogValidatorTests {
         },
         Case(code: "unknown_category", path: "$.products[1].category") { product(1, &$0) { $0["category"] = "cocina" } },
         Case(code: "unknown_category", path: "$.products[1].category") { product(1, &$0) { $0["category"] = "Hogar" } },
-        Case(code: "bad_sku", path: "$.products[0].sku") { product(0, &$0) { $0["sku"] = "ZAP 001" } },
+        Case(code: "bad_sku", path: "$.products[0].sku") { product(0, &$0) { $0["sku"] = " ZAP-001" } },
+        Case(code: "bad_sku", path: "$.products[0].sku") { product(0, &$0) { $0["sku"] = "ZAP\t001" } },
         Case(code: "duplicate_sku", path: "$.products[2].sku") { product(2, &$0) { $0["sku"] = "zap-001" } },
         Case(code: "bad_price", path: "$.products[0].price") { product(0, &$0) { $0["price"] = "1,299.00" } },
         Case(code: "bad_price", path: "$.products[0].price") { product(0, &$0) { $0["price"] = "$1299" } },
@@ -262,6 +265,27 @@ struct CatalogValidatorTests {
         let repeated = Array(#"{"currency": "MXN", "currency": "EUR", "locale": "es-MX", "categories": [], "products": []}"#.utf8)
         #expect(Self.problems(repeated).map(\.path) == ["$.currency"])
         #expect(Self.problems(repeated).map(\.code) == [.duplicateKey])
+    }
+
+    @Test("every truncation and random byte damage is refused with problems, never a crash")
+    func damagedInput() {
+        let good = Self.json()
+        for end in 0..<good.count {
+            let found = Self.problems(Array(good[..<end]))
+            #expect(found.first?.code == .invalidJSON, "cut at \(end)")
+        }
+        var state: UInt64 = 7
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        for _ in 0..<500 {
+            var bytes = good
+            for _ in 0..<(1 + next() % 3) { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
+            if case .failure(let failure) = CatalogValidator.validate(bytes) {
+                #expect(!failure.problems.isEmpty && failure.problems.allSatisfy { !$0.message.isEmpty })
+            }
+        }
     }
 
     @Test("an empty catalog is valid")

@@ -206,8 +206,16 @@ struct AdminTenantTests {
             // Only platform admins manage tenants.
             #expect(try await c.call(.get, "/clientes", token: owner).status == .forbidden)
             #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: owner).status == .forbidden)
-            // Soft delete: gone from the API, slug free again, logins stop.
-            #expect(try await c.call(.delete, "/clientes/\(id)", token: admin).status == .noContent)
+            // Soft delete needs a second platform admin's approval (four eyes); then it is gone from
+            // the API, the slug is free again and logins stop.
+            let requested = try await c.call(.delete, "/clientes/\(id)", token: admin)
+            #expect(requested.status == .accepted, "\(requested.text)")
+            let approvalID = try #require(AdminClient.object(requested)["approval_id"] as? String)
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
+            #expect(try await c.call(.post, "/clientes/\(id)/approvals/\(approvalID)/approve", token: admin).status == .forbidden)
+            let second = try await c.platformAdmin(email: "ops2@liora.test", password: "Second-admin-2026!")
+            let approved = try await c.call(.post, "/clientes/\(id)/approvals/\(approvalID)/approve", token: second)
+            #expect(approved.status == .ok, "\(approved.text)")
             #expect(try await c.call(.get, "/clientes/\(id)", token: admin).status == .notFound)
             #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .unauthorized)
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "TIENDA-UNO", "name": "Again"]).status == .created)

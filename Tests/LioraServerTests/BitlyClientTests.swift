@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import LioraCore
 import LioraServer
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 #if canImport(FoundationNetworking)
@@ -53,8 +54,22 @@ private func withBitly(
     }
 }
 
-private func client(_ baseURL: URL, timeout: Duration = .seconds(2)) -> BitlyClient {
-    BitlyClient(baseURL: baseURL, timeout: timeout, session: URLSession(configuration: .ephemeral))
+private func client(_ baseURL: URL, timeout: Duration = .seconds(2), circuit: BitlyCircuit? = nil) -> BitlyClient {
+    BitlyClient(baseURL: baseURL, timeout: timeout, circuit: circuit, session: URLSession(configuration: .ephemeral))
+}
+
+/// A circuit breaker on a clock the test moves by hand.
+private final class ManualCircuit: Sendable {
+    private let offset = NIOLockedValueBox<Duration>(.zero)
+    let circuit: BitlyCircuit
+
+    init(threshold: Int, coolDown: Duration) {
+        let base = ContinuousClock.now
+        let offset = offset
+        circuit = BitlyCircuit(threshold: threshold, coolDown: coolDown, now: { base.advanced(by: offset.withLockedValue { $0 }) })
+    }
+
+    func advance(by d: Duration) { offset.withLockedValue { $0 += d } }
 }
 
 /// Bitly's `ShortenBitlinkBody`, as a 200 (existing link) or 201 (new link) carries it.
@@ -223,6 +238,47 @@ struct BitlyClientTests {
                 return
             }
             #expect(await log.requests.isEmpty)
+        }
+    }
+
+    @Test("after several outages in a row Bitly is skipped for a while (no request, no wait), then tried again")
+    func circuitBreaker() async throws {
+        let healthy = NIOLockedValueBox(false)
+        try await withBitly({ _ in healthy.withLockedValue { $0 } ? (201, bitlink(), nil) : (503, bitlyError("TEMPORARILY_UNAVAILABLE", "down"), nil) }) { baseURL, log in
+            let clock = ManualCircuit(threshold: 3, coolDown: .seconds(30))
+            let c = client(baseURL, circuit: clock.circuit)
+            let shorten = { () async throws -> URL in
+                try await c.shorten(longURL: "https://dev.bitly.com", token: Secret(token), domain: nil, groupGUID: nil)
+            }
+            for _ in 1...3 { #expect(await bitlyError { _ = try await shorten() }?.status == 503) }
+            #expect(await bitlyError { _ = try await shorten() } == .circuitOpen)
+            #expect(await log.requests.count == 3)
+
+            clock.advance(by: .seconds(31))  // one probe goes through, fails: open again
+            #expect(await bitlyError { _ = try await shorten() }?.status == 503)
+            #expect(await bitlyError { _ = try await shorten() } == .circuitOpen)
+            #expect(await log.requests.count == 4)
+
+            healthy.withLockedValue { $0 = true }
+            clock.advance(by: .seconds(31))  // the probe succeeds: closed
+            let probe = try await shorten()
+            let next = try await shorten()
+            #expect(probe == URL(string: "https://bit.ly/3hFqP2x"))
+            #expect(next == URL(string: "https://bit.ly/3hFqP2x"))
+            #expect(await log.requests.count == 6)
+        }
+    }
+
+    @Test("a tenant's rejected token never opens the circuit for everyone")
+    func rejectionsDoNotOpenTheCircuit() async throws {
+        try await withBitly({ _ in (403, bitlyError("FORBIDDEN", "bad token"), nil) }) { baseURL, log in
+            let c = client(baseURL, circuit: BitlyCircuit(threshold: 2, coolDown: .seconds(30)))
+            for _ in 1...5 {
+                #expect(await bitlyError {
+                    _ = try await c.shorten(longURL: "https://dev.bitly.com", token: Secret(token), domain: nil, groupGUID: nil)
+                }?.status == 403)
+            }
+            #expect(await log.requests.count == 5)
         }
     }
 }

@@ -49,6 +49,8 @@ struct KeyRotationTests {
                     try await retired.open(ciphertext, keyVersion: version, binding: binding, in: s)
                 }
                 #expect(opened.value.hasPrefix("whsec_tenant_"))
+                let events = try await t.store.withTenant(tenant) { s throws in try await s.tenantEvents(limit: 20) }
+                #expect(events.filter { $0.action == "key.rotated" }.count == 1)
                 // …and the old master key alone no longer can.
                 await #expect(throws: LioraError.self) {
                     _ = try await t.store.withTenant(tenant) { s throws in try await old.open(ciphertext, keyVersion: version, binding: binding, in: s) }

@@ -10,7 +10,7 @@ CREATE TABLE plans (
     skills                 TEXT NOT NULL
 );
 INSERT INTO plans (id, name, max_users, max_waba_accounts, monthly_conversations, skills) VALUES
-    ('free', 'Free', 3, 1, 1000, 'core,healthy-living,recycling'),
+    ('free', 'Free', 3, 1, 1000, '*'),
     ('starter', 'Starter', 5, 2, 10000, '*'),
     ('pro', 'Pro', 25, 10, 100000, '*'),
     ('enterprise', 'Enterprise', 1000, 100, 10000000, '*'),

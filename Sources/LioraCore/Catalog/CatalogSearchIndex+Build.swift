@@ -46,13 +46,15 @@ extension CatalogSearchIndex {
                 categoryPositions[category.id] = i
             }
             var byCategory = [[Int32]](repeating: [], count: catalog.categories.count)
-            for (i, product) in products.enumerated() {
-                if let position = categoryPositions[product.category] { byCategory[position].append(Int32(i)) }
-                let key = product.sku.lowercased()
+            // Products are read in place (`products[i].field`): copying a whole `Product` per
+            // loop costs a dozen retains and releases.
+            for i in products.indices {
+                if let position = categoryPositions[products[i].category] { byCategory[position].append(Int32(i)) }
+                let key = products[i].sku.lowercased()
                 if skuIndex[key] == nil { skuIndex[key] = Int32(i) }
             }
             productsByCategory = byCategory.map { docs in
-                docs.filter { products[Int($0)].isInStock } + docs.filter { !products[Int($0)].isInStock }
+                docs.filter { products[Int($0)].stock > 0 } + docs.filter { products[Int($0)].stock <= 0 }
             }
 
             // Category names: tokenised once, shared by their products.
@@ -66,23 +68,23 @@ extension CatalogSearchIndex {
             entryFields.reserveCapacity(n * 24)
             var entryStart = [Int](repeating: 0, count: n + 1)
             var lengths = [Float](repeating: 0, count: n * Self.fieldCount)
-            for (i, product) in products.enumerated() {
+            for i in products.indices {
                 func add(_ terms: [Int32], _ field: Int) {
                     entryTerms.append(contentsOf: terms)
                     entryFields.append(contentsOf: repeatElement(UInt8(field), count: terms.count))
                     lengths[i * Self.fieldCount + field] += Float(terms.count)
                 }
-                add(words(product.name).map { term($0, field: Self.name) }, Self.name)
-                if let position = categoryPositions[product.category] { add(categoryTerms[position], Self.category) }
-                for tag in product.tags { add(words(tag).map { term($0, field: Self.tags) }, Self.tags) }
-                if let sale = product.salePrice, sale.amount < product.price.amount {
+                add(words(products[i].name).map { term($0, field: Self.name) }, Self.name)
+                if let position = categoryPositions[products[i].category] { add(categoryTerms[position], Self.category) }
+                for tag in products[i].tags { add(words(tag).map { term($0, field: Self.tags) }, Self.tags) }
+                if let sale = products[i].salePrice, sale.amount < products[i].price.amount {
                     add([term(CatalogWords.onSale, field: Self.tags)], Self.tags)
                 }
                 // By name, so floating-point sums (and so ties) are the same in every process.
-                for (_, value) in product.attributes.sorted(by: { $0.key < $1.key }) {
+                for (_, value) in products[i].attributes.sorted(by: { $0.key < $1.key }) {
                     add(words(value).map { term($0, field: Self.attributes) }, Self.attributes)
                 }
-                if let description = product.description {
+                if let description = products[i].description {
                     add(words(description).map { term($0, field: Self.description) }, Self.description)
                 }
                 entryStart[i + 1] = entryTerms.count

@@ -19,17 +19,27 @@ public struct CatalogSummary: Sendable, Equatable {
     public var locale: String
 
     public init(_ catalog: Catalog) {
-        productCount = catalog.products.count
-        inStockCount = catalog.products.count(where: \.isInStock)
+        let products = catalog.products
+        productCount = products.count
+        var inStock = 0
         var counts: [String: Int] = [:]
-        for product in catalog.products { counts[product.category, default: 0] += 1 }
+        var lowest: Decimal?
+        var highest: Decimal?
+        for i in products.indices {
+            if products[i].stock > 0 { inStock += 1 }
+            counts[products[i].category, default: 0] += 1
+            let price = products[i].salePrice?.amount ?? products[i].price.amount
+            if lowest.map({ price < $0 }) ?? true { lowest = price }
+            if highest.map({ price > $0 }) ?? true { highest = price }
+        }
+        inStockCount = inStock
+        lowestPrice = lowest
+        highestPrice = highest
         var seen = Set<String>()
         categories = catalog.categories.compactMap { category in
             guard let count = counts[category.id], seen.insert(category.id).inserted else { return nil }
             return CategoryCount(category: category, productCount: count)
         }
-        lowestPrice = catalog.products.lazy.map(\.currentPrice).min()
-        highestPrice = catalog.products.lazy.map(\.currentPrice).max()
         currency = catalog.currency
         locale = catalog.locale
     }

@@ -7,7 +7,8 @@
 ///   `products` (arrays, possibly empty) are required. Unknown fields anywhere are ignored.
 /// - Category: `id` (1–64 characters, no spaces or control characters; unique ignoring case) and
 ///   `name` (1–100 characters, one line; unique ignoring case). Categories without products are fine.
-/// - Product: `sku` (like a category id; unique ignoring case), `name` (1–200, one line), `price`
+/// - Product: `sku` (1–64 characters, no control characters, no leading or trailing space — inner
+///   spaces are fine; unique ignoring case), `name` (1–200, one line), `price`
 ///   (a string or number: a positive decimal with at most 10 integer digits and 2 decimals, no
 ///   sign, exponent, symbol or separators — `"1299.00"`, `1299.9`), `url` (absolute http/https URL
 ///   with a host, no spaces, no `user:password@`, ≤ 2,048), `category` (an existing category id,
@@ -151,7 +152,8 @@ private final class Validation {
                 continue
             }
             let f = fields(members, ["id", "name"], at: path)
-            let id = identifier(f[0], path + ".id", maxLength: limits.maxCategoryIDLength, code: .badCategoryID, what: "category id")
+            let id = identifier(f[0], path + ".id", maxLength: limits.maxCategoryIDLength, code: .badCategoryID, what: "category id",
+                                allowingInnerSpaces: false)
             let name = text(f[1], path + ".name", required: true, maxLength: limits.maxCategoryNameLength)
             if let id {
                 ids.insert(id)
@@ -217,7 +219,8 @@ private final class Validation {
         }
         let before = problemCount
         let f = fields(members, Self.productFields, at: path)
-        let sku = identifier(f[0], path + ".sku", maxLength: limits.maxSKULength, code: .badSKU, what: "sku")
+        let sku = identifier(f[0], path + ".sku", maxLength: limits.maxSKULength, code: .badSKU, what: "sku",
+                             allowingInnerSpaces: true)
         if let sku {
             let key = sku.lowercased()
             if let first = firstBySKU[key] {
@@ -350,7 +353,7 @@ private final class Validation {
                 return [:]
             }
             var attributes: [String: String] = [:]
-            var seen = Set<String>()
+            var keys: [String] = []   // a handful per product: a scan beats hashing
             for (rawKey, value) in members {
                 let memberPath = Self.memberPath(path, rawKey)
                 let key = Self.trimmed(rawKey)
@@ -362,14 +365,15 @@ private final class Validation {
                     report(.badText, memberPath, "attribute names must be a single line without control characters")
                     continue
                 }
-                if Self.length(key) > limits.maxAttributeNameLength {
+                if Self.isLonger(key, than: limits.maxAttributeNameLength) {
                     report(.tooLong, memberPath, "attribute name is \(Self.length(key)) characters long; the limit is \(limits.maxAttributeNameLength)")
                     continue
                 }
-                guard seen.insert(key).inserted else {
+                guard !keys.contains(key) else {
                     report(.duplicateKey, memberPath, "attribute \"\(key)\" is given more than once")
                     continue
                 }
+                keys.append(key)
                 switch value {
                 case .number(let n):
                     attributes[key] = n
@@ -402,12 +406,18 @@ private final class Validation {
     /// URL with a host (a DNS name, IPv4 or bracketed IPv6 address, optional port), no whitespace
     /// or control characters, and no `user:password@`.
     static func urlComplaint(_ url: String) -> String? {
-        let shown = url.count > 80 ? String(url.prefix(80)) + "…" : url
-        let bytes = Array(url.utf8)
+        var copy = url
+        return copy.withUTF8 { urlComplaint(bytes: $0, url) }
+    }
+
+    private static func urlComplaint(bytes: UnsafeBufferPointer<UInt8>, _ url: String) -> String? {
+        var shown: String { url.count > 80 ? String(url.prefix(80)) + "…" : url }
         func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b + 0x20 : b }
-        func hasPrefix(_ p: String) -> Bool {
-            let p = Array(p.utf8)
-            return bytes.count >= p.count && zip(bytes, p).allSatisfy { lower($0) == $1 }
+        func hasPrefix(_ p: StaticString) -> Bool {
+            let n = p.utf8CodeUnitCount
+            guard bytes.count >= n else { return false }
+            for k in 0..<n where lower(bytes[k]) != p.utf8Start[k] { return false }
+            return true
         }
         let schemeLength = hasPrefix("https://") ? 8 : hasPrefix("http://") ? 7 : 0
         guard schemeLength > 0 else { return "must be an absolute http or https URL, got \"\(shown)\"" }
@@ -430,11 +440,20 @@ private final class Validation {
             let colon = authority.firstIndex(of: UInt8(ascii: ":")) ?? authority.endIndex
             let host = authority[..<colon]
             guard !host.isEmpty else { return "must have a host, got \"\(shown)\"" }
-            let labels = host.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-            for label in labels {
-                guard !label.isEmpty, label.count <= 63, label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-"),
-                      label.allSatisfy({ Self.isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 >= 0x80 })
-                else { return "has a malformed host name, got \"\(shown)\"" }
+            // Labels: 1–63 letters, digits, hyphens (not at either end) or non-ASCII (IDN), split by dots.
+            var labelStart = host.startIndex
+            for k in host.startIndex...host.endIndex {
+                guard k == host.endIndex || host[k] == UInt8(ascii: ".") else {
+                    guard Self.isAlphanumeric(host[k]) || host[k] == UInt8(ascii: "-") || host[k] >= 0x80 else {
+                        return "has a malformed host name, got \"\(shown)\""
+                    }
+                    continue
+                }
+                let length = k - labelStart
+                guard length >= 1, length <= 63, host[labelStart] != UInt8(ascii: "-"), host[k - 1] != UInt8(ascii: "-") else {
+                    return "has a malformed host name, got \"\(shown)\""
+                }
+                labelStart = k + 1
             }
             authority = authority[colon...]
         }
@@ -452,9 +471,11 @@ private final class Validation {
 
     // MARK: Texts
 
-    /// An identifier (sku, category id): a non-empty string without whitespace or control characters.
+    /// An identifier: a non-empty string without control characters or surrounding whitespace,
+    /// and without any whitespace unless `allowingInnerSpaces` (skus like "ZAP 001" exist;
+    /// category ids are references and stay single words).
     func identifier(_ value: CatalogJSON?, _ path: @autoclosure () -> String, maxLength: Int,
-                             code: CatalogProblem.Code, what: String) -> String? {
+                    code: CatalogProblem.Code, what: String, allowingInnerSpaces: Bool) -> String? {
         switch value {
         case nil, .null?:
             report(.missingField, path(), "is required")
@@ -464,13 +485,21 @@ private final class Validation {
                 report(.emptyField, path(), "must not be empty")
                 return nil
             }
-            let isASCII = s.utf8.allSatisfy { $0 < 0x80 }
-            if isASCII ? s.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F })
-                       : s.unicodeScalars.contains(where: { $0.properties.isWhitespace || Self.isControl($0.value) }) {
-                report(code, path(), "\(what) \"\(s)\" must not contain spaces or control characters")
+            let scalars = s.unicodeScalars
+            let isSpace: (Unicode.Scalar) -> Bool = { $0.value == 0x20 || ($0.value >= 0x80 && $0.properties.isWhitespace) }
+            if scalars.contains(where: { Self.isControl($0.value) }) {
+                report(code, path(), "\(what) \"\(s)\" must not contain control characters (tabs, line breaks, …)")
                 return nil
             }
-            if Self.length(s) > maxLength {
+            if isSpace(scalars.first!) || isSpace(scalars.last!) {
+                report(code, path(), "\(what) \"\(s)\" must not start or end with a space")
+                return nil
+            }
+            if !allowingInnerSpaces, scalars.contains(where: isSpace) {
+                report(code, path(), "\(what) \"\(s)\" must not contain spaces")
+                return nil
+            }
+            if Self.isLonger(s, than: maxLength) {
                 report(.tooLong, path(), "\(what) is \(Self.length(s)) characters long; the limit is \(maxLength)")
                 return nil
             }
@@ -499,9 +528,8 @@ private final class Validation {
                                                    : "must be a single line without control characters")
                 return nil
             }
-            let length = Self.length(s)
-            if length > maxLength {
-                report(.tooLong, path(), "is \(length) characters long; the limit is \(maxLength)")
+            if Self.isLonger(s, than: maxLength) {
+                report(.tooLong, path(), "is \(Self.length(s)) characters long; the limit is \(maxLength)")
                 return nil
             }
             return s
@@ -545,17 +573,25 @@ private final class Validation {
     static func isControl(_ v: UInt32) -> Bool { v < 0x20 || (v >= 0x7F && v <= 0x9F) }
 
     static func hasControlCharacters(_ s: String, allowingLineBreaks: Bool) -> Bool {
-        var utf8 = s.utf8.makeIterator()
-        var previousWasC2 = false
-        while let b = utf8.next() {
-            if b < 0x20 {
-                if allowingLineBreaks, b == 0x0A || b == 0x0D || b == 0x09 { continue }
-                return true
+        func scan(_ bytes: some Sequence<UInt8>) -> Bool {
+            var previousWasC2 = false
+            for b in bytes {
+                if b < 0x20 {
+                    if allowingLineBreaks, b == 0x0A || b == 0x0D || b == 0x09 { continue }
+                    return true
+                }
+                if b == 0x7F || (previousWasC2 && b >= 0x80 && b <= 0x9F) { return true }   // DEL, C1 controls
+                previousWasC2 = b == 0xC2
             }
-            if b == 0x7F || (previousWasC2 && b >= 0x80 && b <= 0x9F) { return true }   // DEL, C1 controls
-            previousWasC2 = b == 0xC2
+            return false
         }
-        return false
+        return s.utf8.withContiguousStorageIfAvailable { scan($0) } ?? scan(s.utf8)
+    }
+
+    /// Whether `s` is longer than `limit` characters (the UTF-8 length bounds it, so short
+    /// texts are not counted).
+    static func isLonger(_ s: String, than limit: Int) -> Bool {
+        s.utf8.count > limit && length(s) > limit
     }
 
     /// Characters as Unicode scalars (UTF-8 bytes that start a scalar).

@@ -81,10 +81,25 @@ struct AdminRoutes: Sendable {
         return d
     }()
 
+    /// Decodes a JSON object body of at most 64 KB (413 above), refusing unknown fields (400
+    /// `unknown_field`) so a typo never passes silently; the allowed fields come from `example`.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        guard let value = try? decoder.decode(T.self, from: Data(buffer.readableBytesView)) else {
-            throw APIError(.badRequest, "malformed_body", "the body must be JSON like \(example)")
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 64 * 1024)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "payload_too_large", "admin API bodies are limited to 64 KB")
+        }
+        let data = Data(buffer.readableBytesView)
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like \(example)")
+        }
+        let allowed = Set((try? JSONSerialization.jsonObject(with: Data(example.utf8)) as? [String: Any])?.keys.map { $0 } ?? [])
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; expected \(example)")
+        }
+        guard let value = try? decoder.decode(T.self, from: data) else {
+            throw APIError(.badRequest, "malformed_body", "the body must be JSON like \(example) with the right types")
         }
         return value
     }
@@ -242,11 +257,16 @@ struct AdminRoutes: Sendable {
         return try CatalogRoutes.json(status: .ok, TenantOutput(updated!))
     }
 
+    /// 204 at once, or 202 with a pending approval when the tenant's settings require one for
+    /// `delete_tenant` (the default); the tenant stays active until a second person approves.
     func deleteTenant(_ request: Request, _ id: UUID) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
-        let now = clock.now
-        try await store.withTenant(id) { s in try await s.deleteTenant(actor: principal.actor, now: now) }
-        return Response(status: .noContent)
+        return try await Approvals(store: store, clock: clock).requestOrRun(action: .deleteTenant, principal: principal, tenantID: id) {
+            [store, clock] in
+            let now = clock.now
+            try await store.withTenant(id) { s in try await s.deleteTenant(actor: principal.actor, now: now) }
+            return Response(status: .noContent)
+        }
     }
 
     // MARK: Users

@@ -12,6 +12,19 @@ package enum Permission: String, Sendable, CaseIterable {
     case usersRead = "users.read"
     case usersManage = "users.manage"
     case auditRead = "audit.read"
+    /// List the tenant's WhatsApp accounts (last 4 characters of secrets only).
+    case wabaRead = "waba.read"
+    /// Register, replace tokens, verify and delete WhatsApp accounts.
+    case wabaManage = "waba.manage"
+    /// Read and export conversation logs (`GET /clientes/{id}/logs`); they hold end users' messages,
+    /// so platform admins do not get them.
+    case logsRead = "logs.read"
+    /// List approval requests.
+    case approvalsRead = "approvals.read"
+    /// Approve or reject another user's request (platform admins: tenant deletions only).
+    case approvalsDecide = "approvals.decide"
+    /// Choose which actions need approval.
+    case approvalSettings = "approvals.settings"
 
     /// Roles allowed to do it (platform admins act on any tenant; the others only on theirs).
     package static let table: [Permission: Set<Role>] = [
@@ -21,6 +34,12 @@ package enum Permission: String, Sendable, CaseIterable {
         .usersRead: [.platformAdmin, .owner, .admin],
         .usersManage: [.platformAdmin, .owner, .admin],
         .auditRead: [.platformAdmin, .owner, .admin],
+        .wabaRead: [.platformAdmin, .owner, .admin, .agent],
+        .wabaManage: [.platformAdmin, .owner, .admin],
+        .logsRead: [.owner, .admin, .agent],
+        .approvalsRead: [.platformAdmin, .owner, .admin, .agent],
+        .approvalsDecide: [.platformAdmin, .owner, .admin],
+        .approvalSettings: [.owner],
     ]
 
     package func allows(_ role: Role) -> Bool { Self.table[self]?.contains(role) ?? false }

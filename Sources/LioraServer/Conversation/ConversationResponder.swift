@@ -27,13 +27,30 @@ package struct ConversationResponder: Sendable {
         self.onQueued = onQueued
     }
 
+    /// "2026-11" (UTC), the quota month of `date`.
+    static func month(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month], from: date)
+        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
+    }
+
     /// Message types the bot does not answer (a reaction to its message, system notices, …).
     private static let silentTypes: Set<String> = ["reaction", "system", "unsupported", "order", "request_welcome"]
 
     /// Answers each message in order; returns the matched intent per message id.
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
                  tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
-        let enabled = try await session.enabledSkills(among: allSkills)
+        var enabled = try await session.enabledSkills(among: allSkills)
+        // The plan decides which skills exist for the tenant and how many conversations a month the bot starts.
+        let plan = try await session.plan()
+        if let skills = plan?.skills { enabled.formIntersection(skills) }
+        var admitted: Set<String>?
+        if let plan {
+            let answerable = messages.filter { !Self.silentTypes.contains($0.message.type.rawValue) && InboundMessageType.known.contains($0.message.type) }
+            admitted = try await session.admitConversations(answerable.map(\.message.from), month: Self.month(now),
+                                                            limit: plan.monthlyConversations, now: now)
+        }
         let catalog = enabled.contains("ecommerce") ? try await catalogs.active(in: session) : nil
         var states: [String: (language: Language, state: ConversationState, lastIntent: String?)] = [:]
         var intents: [String: String] = [:]
@@ -41,6 +58,8 @@ package struct ConversationResponder: Sendable {
         for (message, wabaAccountID) in messages {
             guard let context = contexts[message.from]?.context else { continue }
             if Self.silentTypes.contains(message.type.rawValue) || !InboundMessageType.known.contains(message.type) { continue }
+            // Over the plan's monthly conversations: the message is stored and logged, not answered.
+            if let admitted, !admitted.contains(message.from) { continue }
             let current = states[message.from] ?? (Language(code: context.language) ?? .default,
                                                    ConversationState.decode(context.conversationJSON), context.lastIntent)
             let at = message.timestampDate ?? now

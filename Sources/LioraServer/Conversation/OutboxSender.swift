@@ -23,6 +23,14 @@ package struct FixedAccessTokenSource: AccessTokenSource {
 /// sends them, and records each attempt — sent (with Meta's message id, also in the
 /// conversation log), retried later with exponential back-off and jitter (5xx, timeouts,
 /// throttling), or failed for good (permanent errors, or out of attempts).
+///
+/// Sends run concurrently, at most `concurrency` Graph API requests in flight, but one user's
+/// replies (same tenant and `wa_id`) go out one after the other in their queued order: the read
+/// receipt, then the answer's parts. When one of them fails and will be retried, the user's later
+/// replies are not sent either: they are put back for the same time (recorded as an attempt with
+/// `last_error` saying why), so they still follow it. The next claim starts while earlier replies
+/// are in flight (but waits while the writes lag behind the sends); the attempts are written in
+/// batches, one transaction per tenant per batch, a few batches at once.
 package final class OutboxSender: Service, Sendable {
     private let store: any LioraStore
     private let graph: any GraphAPIClient
@@ -32,10 +40,24 @@ package final class OutboxSender: Service, Sendable {
     private let logger: Logger
     private let random: NIOLockedValueBox<any RandomNumberGenerator & Sendable>
     private let loop: WakeableLoop
+    /// The most Graph API requests in flight at once.
+    package let concurrency: Int
+    /// The most replies claimed from one tenant at a time.
+    package let claimLimit: Int
+    /// How long a claim holds its replies (a crashed sender's replies are claimed again after it).
+    package let lease: TimeInterval
+    /// Attempts written per transaction, at least (fewer when sending pauses).
+    private let recordBatch: Int
+    /// Transactions writing attempts at once (on PostgreSQL each takes a pooled connection).
+    private let maxWrites = 4
+    /// `sendDue` stops claiming after this many sends (and on graceful shutdown), then returns once they are done.
+    private let maxPerRound: Int
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+                 concurrency: Int = 64, claimLimit: Int? = nil, lease: TimeInterval = 60,
                  idlePoll: Duration = .milliseconds(500), logger: Logger) {
+        precondition(concurrency > 0, "concurrency must be positive")
         self.store = store
         self.graph = graph
         self.tokens = tokens
@@ -44,6 +66,11 @@ package final class OutboxSender: Service, Sendable {
         self.logger = logger
         self.random = NIOLockedValueBox(random)
         self.loop = WakeableLoop(idlePoll: idlePoll)
+        self.concurrency = concurrency
+        self.claimLimit = max(1, claimLimit ?? max(4 * concurrency, 50))
+        self.lease = lease
+        self.recordBatch = max(32, concurrency)
+        self.maxPerRound = max(20_000, 8 * self.claimLimit)
     }
 
     /// Tells the sender replies were queued.
@@ -53,46 +80,292 @@ package final class OutboxSender: Service, Sendable {
         await loop.run(logger: logger, failure: "sending replies failed") { try await self.sendDue() }
     }
 
-    /// Sends everything due now; returns how many replies it attempted.
+    /// Sends what is due: claims due replies tenant by tenant (the next claim while earlier
+    /// replies are still in flight), sends them and records every attempt, until nothing more is
+    /// due (or a round's worth was started). Returns how many sends it attempted. Claim or record
+    /// failures end the round once the sends in flight are done, and are thrown then.
     @discardableResult
-    package func sendDue(limitPerTenant: Int = 50) async throws -> Int {
-        let now = clock.now
-        var attempted = 0
-        for tenantID in try await store.tenantsWithDueReplies(now: now, limit: 100) {
-            let (claimed, accounts) = try await store.withTenant(tenantID) { s in
-                (try await s.claimDueReplies(now: now, limit: limitPerTenant, lease: 60), try await s.wabaAccounts())
+    package func sendDue() async throws -> Int {
+        var round = Round(concurrency: concurrency, lowWater: max(2 * concurrency, claimLimit / 2), recordBatch: recordBatch,
+                          maxUnwritten: 2 * claimLimit + recordBatch)
+        await withTaskGroup(of: Event.self) { group in
+            while true {
+                schedule(&round, in: &group)
+                guard let event = await group.next() else { break }
+                handle(event, in: &round)
             }
-            let phoneByAccount = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.phoneNumberID) })
-            for entry in claimed {
-                attempted += 1
-                let outcome = await send(entry, phoneNumberID: phoneByAccount[entry.wabaAccountID], tenantID: tenantID)
-                let at = clock.now
-                try await store.withTenant(tenantID) { s in
-                    switch outcome {
-                    case .sent(let wamid):
+        }
+        if let error = round.firstError { throw error }
+        return round.attempted
+    }
+
+    // MARK: - One round
+
+    /// Who a reply goes to: the unit of ordering.
+    private struct UserKey: Hashable, Sendable {
+        var tenantID: UUID
+        var waID: String
+    }
+
+    /// A claimed reply with what sending it needs.
+    private struct Job: Sendable {
+        var entry: OutboxEntry
+        var phoneNumberID: String?
+        var token: TokenLookup
+    }
+
+    private enum TokenLookup: Sendable {
+        case found(Secret), missing, unavailable
+    }
+
+    /// An attempt to write to the store.
+    private enum Record: Sendable {
+        case sent(OutboxEntry, waMessageID: String, at: Date)
+        case failed(OutboxEntry, error: String, retryAt: Date?, at: Date)
+    }
+
+    /// One user's replies in this round.
+    private struct Lane {
+        var pending: [Job] = []
+        var running = false
+        /// Set when a reply failed and will be retried then: the user's later replies wait for it.
+        var blockedUntil: Date?
+    }
+
+    private enum Event: Sendable {
+        case tenants(Result<[UUID], any Error>)
+        case claimed(tenantID: UUID, Result<[Job], any Error>)
+        /// A lane's sends ended: their records, and, when one failed for a retry, when and the jobs not sent.
+        case laneDone(UserKey, [Record], blockedUntil: Date?, unsent: [Job])
+        case recorded(count: Int, Result<Void, any Error>)
+    }
+
+    /// The state of one `sendDue` call.
+    private struct Round {
+        let concurrency: Int
+        let lowWater: Int
+        let recordBatch: Int
+        /// Claims wait while this many attempts are not written yet (the store sets the pace).
+        let maxUnwritten: Int
+        var tenantsToClaim: [UUID] = []
+        var needTenants = true
+        var noMoreDue = false
+        var claiming = false
+        var lanes: [UserKey: Lane] = [:]
+        var ready: [UserKey] = []
+        var readyHead = 0
+        var queued = 0
+        var running = 0
+        var records: [UUID: [Record]] = [:]
+        var recordCount = 0
+        /// Attempts made but not committed yet: buffered plus being written.
+        var unwritten = 0
+        var writing = 0
+        var attempted = 0
+        var firstError: (any Error)?
+
+        init(concurrency: Int, lowWater: Int, recordBatch: Int, maxUnwritten: Int) {
+            self.concurrency = concurrency
+            self.lowWater = lowWater
+            self.recordBatch = recordBatch
+            self.maxUnwritten = maxUnwritten
+        }
+
+        mutating func popReady() -> UserKey? {
+            guard readyHead < ready.count else { return nil }
+            let key = ready[readyHead]
+            readyHead += 1
+            if readyHead > 1024 && readyHead * 2 > ready.count {
+                ready.removeFirst(readyHead)
+                readyHead = 0
+            }
+            return key
+        }
+
+        mutating func record(_ r: Record, tenantID: UUID) {
+            records[tenantID, default: []].append(r)
+            recordCount += 1
+            unwritten += 1
+        }
+    }
+
+    /// Starts whatever can start now: a claim when few replies are waiting (and the store keeps
+    /// up with the attempts), lanes up to the concurrency bound, batches of attempts to write.
+    private func schedule(_ round: inout Round, in group: inout TaskGroup<Event>) {
+        let stopping = round.firstError != nil || round.attempted + round.queued >= maxPerRound || Task.isShuttingDownGracefully
+        if !round.claiming && !round.noMoreDue && !stopping && round.queued < round.lowWater && round.unwritten < round.maxUnwritten {
+            if let tenantID = round.tenantsToClaim.first {
+                round.claiming = true
+                group.addTask { .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID) }) }
+            } else if round.needTenants {
+                round.claiming = true
+                round.needTenants = false
+                group.addTask { .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100) }) }
+            }
+        }
+        while round.running < round.concurrency, let key = round.popReady() {
+            guard var lane = round.lanes[key], !lane.running, !lane.pending.isEmpty else { continue }
+            let jobs = lane.pending
+            lane.pending = []
+            lane.running = true
+            round.lanes[key] = lane
+            round.queued -= jobs.count
+            round.running += 1
+            round.attempted += jobs.count  // corrected in `handle` for jobs a failure kept back
+            group.addTask { await self.sendInOrder(jobs, key: key) }
+        }
+        // Write when a batch is full, or when no send is running (nothing more is coming soon).
+        while round.writing < maxWrites && round.recordCount > 0 && (round.recordCount >= round.recordBatch || round.running == 0) {
+            let batch = round.records
+            let count = round.recordCount
+            round.records = [:]
+            round.recordCount = 0
+            round.writing += 1
+            group.addTask { .recorded(count: count, await caught { try await self.write(batch) }) }
+        }
+    }
+
+    private func handle(_ event: Event, in round: inout Round) {
+        switch event {
+        case .tenants(let result):
+            round.claiming = false
+            switch result {
+            case .success(let tenants):
+                round.tenantsToClaim = tenants
+                round.noMoreDue = tenants.isEmpty
+            case .failure(let error):
+                round.firstError = round.firstError ?? error
+            }
+        case .claimed(let tenantID, let result):
+            round.claiming = false
+            switch result {
+            case .success(let jobs):
+                if jobs.count < claimLimit {
+                    // This tenant is drained for now; ask again which tenants have replies due when all were claimed.
+                    round.tenantsToClaim.removeAll { $0 == tenantID }
+                    if round.tenantsToClaim.isEmpty { round.needTenants = true }
+                } else {
+                    // Full claim: the next claim goes to the next tenant (round robin).
+                    round.tenantsToClaim.removeAll { $0 == tenantID }
+                    round.tenantsToClaim.append(tenantID)
+                }
+                for job in jobs { enqueue(job, in: &round) }
+            case .failure(let error):
+                round.firstError = round.firstError ?? error
+            }
+        case .laneDone(let key, let records, let blockedUntil, let unsent):
+            round.running -= 1
+            round.attempted -= unsent.count
+            for r in records { round.record(r, tenantID: key.tenantID) }
+            var lane = round.lanes[key] ?? Lane()
+            lane.running = false
+            if let blockedUntil {
+                lane.blockedUntil = blockedUntil
+                for job in unsent + lane.pending { round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID) }
+                round.queued -= lane.pending.count
+                lane.pending = []
+            }
+            if lane.pending.isEmpty {
+                round.lanes[key] = lane.blockedUntil == nil ? nil : lane
+            } else {
+                round.lanes[key] = lane
+                round.ready.append(key)
+            }
+        case .recorded(let count, let result):
+            round.writing -= 1
+            round.unwritten -= count
+            if case .failure(let error) = result { round.firstError = round.firstError ?? error }
+        }
+    }
+
+    /// Queues a claimed reply behind the user's earlier ones (or puts it back when they wait for a retry).
+    private func enqueue(_ job: Job, in round: inout Round) {
+        let key = UserKey(tenantID: job.entry.tenantID, waID: job.entry.toWaID)
+        var lane = round.lanes[key] ?? Lane()
+        if let blockedUntil = lane.blockedUntil {
+            round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID)
+            return
+        }
+        lane.pending.append(job)
+        round.queued += 1
+        if !lane.running && lane.pending.count == 1 { round.ready.append(key) }
+        round.lanes[key] = lane
+    }
+
+    private func deferral(_ job: Job, until: Date) -> Record {
+        .failed(job.entry, error: "waiting for an earlier reply to this user, to be retried first", retryAt: until, at: clock.now)
+    }
+
+    // MARK: - Store and Graph API
+
+    /// Claims a tenant's due replies and resolves each account's number and token once.
+    private func claim(tenantID: UUID) async throws -> [Job] {
+        let now = clock.now
+        let (claimed, accounts) = try await store.withTenant(tenantID) { s in
+            (try await s.claimDueReplies(now: now, limit: claimLimit, lease: lease), try await s.wabaAccounts())
+        }
+        let phoneByAccount = Dictionary(accounts.map { ($0.id, $0.phoneNumberID) }, uniquingKeysWith: { a, _ in a })
+        var tokenByAccount: [UUID: TokenLookup] = [:]
+        for accountID in Set(claimed.map(\.wabaAccountID)) {
+            do {
+                tokenByAccount[accountID] = try await tokens.accessToken(tenantID: tenantID, wabaAccountID: accountID).map(TokenLookup.found) ?? .missing
+            } catch {
+                tokenByAccount[accountID] = .unavailable
+            }
+        }
+        return claimed.map { Job(entry: $0, phoneNumberID: phoneByAccount[$0.wabaAccountID], token: tokenByAccount[$0.wabaAccountID] ?? .missing) }
+    }
+
+    /// Writes a batch of attempts: one transaction per tenant.
+    private func write(_ batch: [UUID: [Record]]) async throws {
+        for (tenantID, records) in batch {
+            try await store.withTenant(tenantID) { s in
+                for r in records {
+                    switch r {
+                    case .sent(let entry, let wamid, let at):
                         try await s.markReplySent(entry, waMessageID: wamid, now: at)
-                    case .failed(let reason, let retryable):
-                        let attempt = entry.attempts + 1
-                        let delay = retryable ? random.withLockedValue { g in policy.delay(afterAttempt: attempt, using: &g) } : nil
-                        try await s.markReplyAttemptFailed(entry, error: reason, retryAt: delay.map { at.addingTimeInterval($0) }, now: at)
+                    case .failed(let entry, let error, let retryAt, let at):
+                        try await s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at)
                     }
                 }
             }
         }
-        return attempted
+    }
+
+    /// Sends one user's replies one after the other; stops at a failure that will be retried.
+    private func sendInOrder(_ jobs: [Job], key: UserKey) async -> Event {
+        var records: [Record] = []
+        records.reserveCapacity(jobs.count)
+        for (i, job) in jobs.enumerated() {
+            let outcome = await send(job)
+            let at = clock.now
+            switch outcome {
+            case .sent(let wamid):
+                records.append(.sent(job.entry, waMessageID: wamid, at: at))
+            case .failed(let reason, let retryable):
+                let attempt = job.entry.attempts + 1
+                let delay = retryable ? random.withLockedValue { g in policy.delay(afterAttempt: attempt, using: &g) } : nil
+                let retryAt = delay.map { at.addingTimeInterval($0) }
+                records.append(.failed(job.entry, error: reason, retryAt: retryAt, at: at))
+                if let retryAt {
+                    return .laneDone(key, records, blockedUntil: retryAt, unsent: Array(jobs[(i + 1)...]))
+                }
+            }
+        }
+        return .laneDone(key, records, blockedUntil: nil, unsent: [])
     }
 
     private enum Outcome { case sent(String), failed(String, retryable: Bool) }
 
-    private func send(_ entry: OutboxEntry, phoneNumberID: String?, tenantID: UUID) async -> Outcome {
-        guard let phoneNumberID else { return .failed("the WhatsApp account is gone", retryable: false) }
-        let token: Secret?
-        do {
-            token = try await tokens.accessToken(tenantID: tenantID, wabaAccountID: entry.wabaAccountID)
-        } catch {
-            return .failed("access token unavailable", retryable: true)
+    private func send(_ job: Job) async -> Outcome {
+        let entry = job.entry
+        guard let phoneNumberID = job.phoneNumberID else { return .failed("the WhatsApp account is gone", retryable: false) }
+        let token: Secret
+        switch job.token {
+        case .found(let secret): token = secret
+        case .missing: return .failed("no access token for the WhatsApp account", retryable: false)
+        case .unavailable: return .failed("access token unavailable", retryable: true)
         }
-        guard let token else { return .failed("no access token for the WhatsApp account", retryable: false) }
         if entry.kind == ReplyComposer.readKind {
             do {
                 try await graph.markRead(try ReplyComposer.decodeReadReceipt(entry), phoneNumberID: phoneNumberID, accessToken: token.value)
@@ -113,9 +386,18 @@ package final class OutboxSender: Service, Sendable {
             let sent = try await graph.send(message, phoneNumberID: phoneNumberID, accessToken: token.value)
             return .sent(sent.messageID)
         } catch {
-            logger.warning("reply not accepted", metadata: ["cliente_id": "\(tenantID)", "outbox_id": "\(entry.id)",
+            logger.warning("reply not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",
                                                             "error": "\(error)", "retryable": "\(error.isRetryable)"])
             return .failed(error.description, retryable: error.isRetryable)
         }
+    }
+}
+
+/// The result of `body`, caught.
+private func caught<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
     }
 }

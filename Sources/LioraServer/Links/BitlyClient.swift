@@ -3,6 +3,7 @@ package import Foundation
 package import FoundationNetworking
 #endif
 package import LioraCore
+import NIOConcurrencyHelpers
 
 /// A link shortener run by someone else (Bitly), used with a tenant's own token.
 package protocol ExternalLinkShortener: Sendable {
@@ -14,8 +15,10 @@ package protocol ExternalLinkShortener: Sendable {
 /// `Authorization: Bearer <token>` and the `Shorten` body (`long_url`, optional `domain` and
 /// `group_guid`); the answer's `link` (200 for a link that existed, 201 for a new one) is the result.
 ///
-/// Every call is bounded by `timeout`, connection included, so a slow Bitly cannot hold a reply.
-/// Errors are `BitlyError`s and never carry the token.
+/// Every call is bounded by `timeout`, connection included, so a slow Bitly cannot hold a reply;
+/// and while Bitly is down (`circuit`: several timeouts, transport errors or 5xx in a row) calls
+/// fail at once with `.circuitOpen` instead of each waiting for the timeout. Errors are
+/// `BitlyError`s and never carry the token.
 /// [Bitly docs](https://dev.bitly.com/api-reference/#createBitlink)
 package struct BitlyClient: ExternalLinkShortener {
     /// Bitly's API host (the spec's server is `https://api-ssl.bitly.com/v4`).
@@ -24,11 +27,15 @@ package struct BitlyClient: ExternalLinkShortener {
     package let baseURL: URL
     /// The most one call may take before it throws `.timeout`.
     package let timeout: Duration
+    /// Skips Bitly for a while after it failed several times in a row (nil: always call).
+    package let circuit: BitlyCircuit?
     private let session: URLSession
 
-    package init(baseURL: URL = BitlyClient.defaultBaseURL, timeout: Duration = .seconds(2), session: URLSession = .shared) {
+    package init(baseURL: URL = BitlyClient.defaultBaseURL, timeout: Duration = .seconds(2), circuit: BitlyCircuit? = BitlyCircuit(),
+                 session: URLSession = .shared) {
         self.baseURL = baseURL
         self.timeout = timeout
+        self.circuit = circuit
         self.session = session
     }
 
@@ -38,6 +45,19 @@ package struct BitlyClient: ExternalLinkShortener {
     package func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws(BitlyError) -> URL {
         if longURL.allSatisfy(\.isWhitespace) { throw .invalidRequest("the long URL is empty") }
         if token.value.allSatisfy(\.isWhitespace) { throw .invalidRequest("the token is empty") }
+        if let circuit, !circuit.allowsCall() { throw .circuitOpen }
+        do throws(BitlyError) {
+            let url = try await send(longURL: longURL, token: token, domain: domain, groupGUID: groupGUID)
+            circuit?.record(success: true)
+            return url
+        } catch {
+            // Only Bitly's own trouble counts; a tenant's bad token or URL says nothing about Bitly.
+            if error.isOutage { circuit?.record(success: false) } else { circuit?.record(success: true) }
+            throw error
+        }
+    }
+
+    private func send(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws(BitlyError) -> URL {
         var request = URLRequest(url: shortenURL)
         request.httpMethod = "POST"
         request.timeoutInterval = timeout.asTimeInterval
@@ -163,6 +183,8 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
     case malformedResponse
     /// Nothing was sent: the request itself is unusable (empty long URL or token).
     case invalidRequest(String)
+    /// Nothing was sent: Bitly failed several times in a row and is skipped for a while.
+    case circuitOpen
 
     /// The HTTP status Bitly answered with, when it answered with an error.
     package var status: Int? {
@@ -175,12 +197,21 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
     /// 400 `INVALID_ARG_*`, 429 monthly limit, …) will fail the same way again.
     package var isRetryable: Bool {
         switch self {
-        case .timeout, .transport:
+        case .timeout, .transport, .circuitOpen:
             return true
         case .rejected(let status, let message, _):
             return status >= 500 || (status == 403 && message == "RATE_LIMIT_EXCEEDED")
         case .malformedResponse, .invalidRequest:
             return false
+        }
+    }
+
+    /// Whether the failure is Bitly's (down, slow, unreachable), not the request's.
+    var isOutage: Bool {
+        switch self {
+        case .timeout, .transport: return true
+        case .rejected(let status, _, _): return status >= 500
+        case .malformedResponse, .invalidRequest, .circuitOpen: return false
         }
     }
 
@@ -196,12 +227,56 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
             return "Bitly answered without a usable link"
         case .invalidRequest(let why):
             return "not sent to Bitly: \(why)"
+        case .circuitOpen:
+            return "not sent to Bitly: it failed several times in a row, skipped for a while"
         }
     }
 
     package var debugDescription: String {
         if case .rejected(_, _, let detail?) = self { return "\(description): \(detail)" }
         return description
+    }
+}
+
+/// A circuit breaker for Bitly: after `threshold` failed calls in a row it opens for `coolDown`
+/// (calls are refused at once), then lets one call through; a success closes it again.
+package final class BitlyCircuit: Sendable {
+    package let threshold: Int
+    package let coolDown: Duration
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let state = NIOLockedValueBox<(failures: Int, openUntil: ContinuousClock.Instant?)>((0, nil))
+
+    /// - Parameter now: the clock (tests move it by hand).
+    package init(threshold: Int = 5, coolDown: Duration = .seconds(30),
+                 now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.threshold = max(1, threshold)
+        self.coolDown = coolDown
+        self.now = now
+    }
+
+    /// Whether a call may go to Bitly now. When the cool-down is over, one call goes through
+    /// (and the next ones wait for its outcome, at most another cool-down).
+    package func allowsCall() -> Bool {
+        let now = now()
+        return state.withLockedValue { s in
+            guard let openUntil = s.openUntil else { return true }
+            guard now >= openUntil else { return false }
+            s.openUntil = now.advanced(by: coolDown)  // half-open: this call probes
+            return true
+        }
+    }
+
+    /// Records how a call ended.
+    package func record(success: Bool) {
+        let now = now()
+        state.withLockedValue { s in
+            if success {
+                s = (0, nil)
+            } else {
+                s.failures += 1
+                if s.failures >= threshold { s.openUntil = now.advanced(by: coolDown) }
+            }
+        }
     }
 }
 

@@ -14,6 +14,8 @@ package final class ChatSession: @unchecked Sendable {  // used from one task at
     package let phoneNumberID: String
     package let waID: String
     private var sequence = 0
+    /// The id of the last message this user sent (the bot's replies name it as their context).
+    package private(set) var lastMessageID: String?
     private var picks: [(id: String, title: String, isList: Bool)] = []
     private let session = URLSession(configuration: .ephemeral)
 
@@ -29,6 +31,7 @@ package final class ChatSession: @unchecked Sendable {  // used from one task at
     package func say(_ input: String) async throws -> Int {
         sequence += 1
         let id = "wamid.SIMIN\(Int(Date().timeIntervalSince1970))\(sequence)"
+        lastMessageID = id
         let ts = Int(Date().timeIntervalSince1970)
         let body: Data
         let trimmed = input.trimmingCharacters(in: .whitespaces)
@@ -48,6 +51,7 @@ package final class ChatSession: @unchecked Sendable {  // used from one task at
     package func shareLocation(latitude: Double, longitude: Double) async throws -> Int {
         sequence += 1
         let ts = Int(Date().timeIntervalSince1970)
+        lastMessageID = "wamid.SIMLOC\(ts)\(sequence)"
         return try await post(WebhookBuilder.location(phoneNumberID: phoneNumberID, from: waID, id: "wamid.SIMLOC\(ts)\(sequence)",
                                                       latitude: latitude, longitude: longitude, timestamp: ts))
     }

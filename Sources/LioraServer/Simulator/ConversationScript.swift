@@ -73,7 +73,9 @@ package struct ConversationScriptRunner {
             }
             if status != 200 { failures.append("\(label): webhook answered HTTP \(status)") }
             let expectSilence = turn.expect?.silence == true
-            let got = await inbox.collect(first: expectSilence ? quietPeriod * 3 : firstReplyTimeout, quiet: quietPeriod)
+            // Replies name the message they answer: a late reply to an earlier turn is not taken for this one's.
+            let got = await inbox.collect(first: expectSilence ? quietPeriod * 3 : firstReplyTimeout, quiet: quietPeriod,
+                                          answering: session.lastMessageID)
             for m in got { progress(session.render(m.message)) }
             guard let expect = turn.expect else { continue }
             if expectSilence {
@@ -134,18 +136,27 @@ private final class ReplyInbox: @unchecked Sendable {
 
     deinit { reader?.cancel() }
 
-    func collect(first: Duration, quiet: Duration) async -> [SimulatedGraphAPI.Delivery] {
+    func collect(first: Duration, quiet: Duration, answering id: String?) async -> [SimulatedGraphAPI.Delivery] {
         let clock = ContinuousClock()
         let start = clock.now
         var lastCount = 0
         var lastChange = start
+        func current() -> [SimulatedGraphAPI.Delivery] {
+            lock.withLock {
+                // Drop replies to earlier messages; keep those to this one (or naming none).
+                buffer.removeAll { d in d.message.replyTo != nil && id != nil && d.message.replyTo != id }
+                return buffer
+            }
+        }
         while true {
             try? await Task.sleep(for: .milliseconds(25))
-            let count = lock.withLock { buffer.count }
+            let count = current().count
             if count != lastCount { lastCount = count; lastChange = clock.now }
             if count == 0 && clock.now - start >= first { break }
             if count > 0 && clock.now - lastChange >= quiet { break }
         }
-        return lock.withLock { defer { buffer.removeAll() }; return buffer }
+        let got = current()
+        lock.withLock { buffer.removeAll() }
+        return got
     }
 }

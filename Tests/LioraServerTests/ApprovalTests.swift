@@ -1,0 +1,266 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import NIOCore
+import Testing
+
+/// A tenant with an owner, an admin and an agent, and a platform admin.
+struct ApprovalTeam {
+    let c: AdminClient
+    let platform: String
+    let tenant: String
+    let owner: String
+    let admin: String
+    let agent: String
+
+    var tenantID: UUID { UUID(uuidString: tenant)! }
+
+    static func make(_ h: Harness, slug: String) async throws -> ApprovalTeam {
+        let c = AdminClient(h: h)
+        let platform = try await c.platformAdmin()
+        let (tenant, owner) = try await c.tenant(platform, slug: slug, owner: "owner@\(slug).test")
+        var tokens: [String] = []
+        for role in ["admin", "agent"] {
+            let invite = try await c.invite(owner, tenant: tenant, email: "\(role)@\(slug).test", role: role)
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Maguey-Rojo-7730"]).status == .ok)
+            tokens.append(try await c.login("\(role)@\(slug).test", "Maguey-Rojo-7730"))
+        }
+        return ApprovalTeam(c: c, platform: platform, tenant: tenant, owner: owner, admin: tokens[0], agent: tokens[1])
+    }
+
+    /// Fresh tokens (after the clock moved past their lifetime).
+    func relogin(slug: String) async throws -> ApprovalTeam {
+        ApprovalTeam(c: c, platform: try await c.login("ops@liora.test", "Platform-admin-2026!"), tenant: tenant,
+                     owner: try await c.login("owner@\(slug).test", "Colibri-Azul-2026!"),
+                     admin: try await c.login("admin@\(slug).test", "Maguey-Rojo-7730"),
+                     agent: try await c.login("agent@\(slug).test", "Maguey-Rojo-7730"))
+    }
+
+    func events(_ h: Harness) async throws -> [TenantEvent] {
+        try await h.store.withTenant(tenantID) { try await $0.tenantEvents(limit: 1000) }
+    }
+}
+
+@Suite("Admin API: four-eyes approvals")
+struct ApprovalTests {
+    @Test("deleting a tenant waits for a different authorised user; the tenant stays active until then", arguments: TestBackend.available)
+    func deleteTenant(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "borrar")
+            let c = t.c
+            let r = try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform)
+            #expect(r.status == .accepted, "\(r.text)")
+            let body = AdminClient.object(r)
+            let approvalID = try #require(body["approval_id"] as? String)
+            #expect(body["status"] as? String == "pending")
+            #expect(body["expires_at"] as? String != nil)
+            // Still active, and not `deleting`.
+            let tenant = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)", token: t.owner))
+            #expect(tenant["status"] as? String == "active")
+            // The same deletion cannot be queued twice.
+            #expect(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform).errorCode == "approval_pending")
+            // The requester cannot approve or reject it; an agent cannot approve.
+            let base = "/clientes/\(t.tenant)/approvals/\(approvalID)"
+            let selfApproval = try await c.call(.post, "\(base)/approve", token: t.platform)
+            #expect(selfApproval.status == .forbidden)
+            #expect(selfApproval.errorCode == "self_approval")
+            #expect(try await c.call(.post, "\(base)/reject", token: t.platform).errorCode == "self_approval")
+            let byAgent = try await c.call(.post, "\(base)/approve", token: t.agent)
+            #expect(byAgent.status == .forbidden && byAgent.errorCode == "forbidden")
+            // Listed as pending.
+            let list = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/approvals?status=pending", token: t.admin))
+            #expect((list["approvals"] as? [[String: Any]])?.map { $0["id"] as? String } == [approvalID])
+            // The owner approves: it runs.
+            let approved = try await c.call(.post, "\(base)/approve", token: t.owner)
+            #expect(approved.status == .ok, "\(approved.text)")
+            #expect(AdminClient.object(approved)["status"] as? String == "executed")
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)", token: t.platform).status == .notFound)
+            let events = try await t.events(h)
+            let requested = try #require(events.first { $0.action == "approval.requested" })
+            #expect(requested.actor.hasPrefix("platform_admin:"))
+            #expect(events.contains { $0.action == "approval.approved" && $0.actor.hasPrefix("usuario:") })
+            #expect(events.filter { $0.action == "tenant.deleted" }.count == 1)
+            // A second platform admin could not approve it again.
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            let ops2 = try await c.login("ops2@liora.test", "Platform-admin-2026!")
+            #expect(try await c.call(.post, "\(base)/approve", token: ops2).status == .notFound)
+        }
+    }
+
+    @Test("a platform admin may approve another's tenant deletion but nothing else", arguments: TestBackend.available)
+    func platformAdminApproves(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "plataforma")
+            let c = t.c
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            let ops2 = try await c.login("ops2@liora.test", "Platform-admin-2026!")
+            let export = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"]))
+            let exportID = try #require(export["approval_id"] as? String)
+            #expect(try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(exportID)/approve", token: ops2).errorCode == "forbidden")
+            let delete = AdminClient.object(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform))
+            let deleteID = try #require(delete["approval_id"] as? String)
+            #expect(try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(deleteID)/approve", token: ops2).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)", token: t.platform).status == .notFound)
+        }
+    }
+
+    @Test("an approved export downloads once, by its requester; approval executes exactly once", arguments: TestBackend.available)
+    func exportOnce(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "exportar")
+            let c = t.c
+            try await LogsFixture.seed(h.store, tenant: t.tenantID, count: 60)
+            // An unfiltered CSV export is `export_conversations`: it waits.
+            let r = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
+            #expect(r.status == .accepted, "\(r.text)")
+            let id = try #require(AdminClient.object(r)["approval_id"] as? String)
+            let base = "/clientes/\(t.tenant)/approvals/\(id)"
+            #expect(try await c.call(.get, "\(base)/export", token: t.agent).errorCode == "approval_not_approved")
+            // Owner and admin approve at the same time: exactly one wins.
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for token in [t.owner, t.admin] {
+                    group.addTask { try await c.call(.post, "\(base)/approve", token: token).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 1)
+            let approval = AdminClient.object(try await c.call(.get, base, token: t.agent))
+            #expect(approval["status"] as? String == "approved")
+            let path = try #require(approval["download_path"] as? String)
+            #expect(path == "\(base)/export")
+            #expect(try await c.call(.post, "\(base)/approve", token: t.owner).errorCode == "approval_not_pending")
+            // Only the requester downloads it, once.
+            #expect(try await c.call(.get, path, token: t.owner).errorCode == "not_requester")
+            let download = try await c.call(.get, path, token: t.agent)
+            #expect(download.status == .ok)
+            #expect(download.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(LogsFixture.parseCSV(download.text).count == 61)
+            let again = try await c.call(.get, path, token: t.agent)
+            #expect(again.status == .gone && again.errorCode == "export_already_downloaded")
+            let events = try await t.events(h)
+            #expect(events.filter { $0.action == "approval.approved" }.count == 1)
+            #expect(events.contains { $0.action == "approval.requested" && $0.actor.hasPrefix("usuario:") })
+        }
+    }
+
+    @Test("rejection leaves everything as it was (a WABA account goes back to active)", arguments: TestBackend.available)
+    func rejectWaba(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "rechazo")
+            let c = t.c
+            let account = try await h.store.withTenant(t.tenantID) {
+                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000009", phoneNumberID: "100000000000777",
+                                                           displayPhoneNumber: "15550009999"), actor: "test", now: t0)
+            }
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock)
+            let ownerPrincipal = try await auth.principal(authorization: "Bearer \(t.owner)")
+            let approvals = Approvals(store: h.store, clock: clock)
+            let params = ["waba_account_id": account.id.uuidString.lowercased()]
+            let ran = Counter()
+            let response = try await approvals.requestOrRun(action: .deleteWabaAccount, params: params, principal: ownerPrincipal,
+                                                            tenantID: t.tenantID) { await ran.bump(); return Response(status: .noContent) }
+            #expect(response.status == .accepted)
+            #expect(await ran.value == 0)
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "pending_deletion")
+            let pending = try await approvals.list(tenantID: t.tenantID, status: .pending, limit: 10)
+            let id = try #require(pending.first?.id)
+            #expect(pending.first?.params == params)
+            // An unknown account is refused and nothing is recorded.
+            await #expect(throws: APIError.self) {
+                _ = try await approvals.requestOrRun(action: .deleteWabaAccount, params: ["waba_account_id": UUID().uuidString],
+                                                     principal: ownerPrincipal, tenantID: t.tenantID) { Response(status: .noContent) }
+            }
+            // The admin rejects: the account is active again and still there.
+            let rejected = try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(id.uuidString.lowercased())/reject", token: t.admin)
+            #expect(rejected.status == .ok)
+            #expect(AdminClient.object(rejected)["status"] as? String == "rejected")
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "active")
+            #expect(try await h.store.withTenant(t.tenantID) { try await $0.wabaAccounts() }.map(\.id) == [account.id])
+            #expect(try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(id.uuidString.lowercased())/approve", token: t.admin)
+                .errorCode == "approval_not_pending")
+            let events = try await t.events(h)
+            #expect(events.contains { $0.action == "approval.rejected" && $0.actor.hasPrefix("usuario:") })
+            #expect(!events.contains { $0.action == "waba.deleted" })
+            // Asked again and approved: the account is deleted.
+            let second = try await approvals.requestOrRun(action: .deleteWabaAccount, params: params, principal: ownerPrincipal,
+                                                          tenantID: t.tenantID) { Response(status: .noContent) }
+            #expect(second.status == .accepted)
+            let secondID = try #require(try await approvals.list(tenantID: t.tenantID, status: .pending, limit: 10).first?.id)
+            let approved = try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(secondID.uuidString.lowercased())/approve", token: t.admin)
+            #expect(approved.status == .ok, "\(approved.text)")
+            #expect(try await h.store.withTenant(t.tenantID) { try await $0.wabaAccounts() }.isEmpty)
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "deleted")
+        }
+    }
+
+    @Test("requests expire after 24 hours and cannot be approved then", arguments: TestBackend.available)
+    func expiry(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
+            var t = try await ApprovalTeam.make(h, slug: "caduca")
+            let r = try await t.c.call(.get, "/clientes/\(t.tenant)/logs", token: t.owner, headers: ["Accept": "text/csv"])
+            #expect(r.status == .accepted)
+            let id = try #require(AdminClient.object(r)["approval_id"] as? String)
+            clock.advance(by: 24 * 3600 + 1)
+            t = try await t.relogin(slug: "caduca")
+            let late = try await t.c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: t.admin)
+            #expect(late.status == .conflict)
+            #expect(late.errorCode == "approval_expired")
+            let listed = try await t.c.call(.get, "/clientes/\(t.tenant)/approvals", token: t.owner)
+            #expect(listed.status == .ok, "\(listed.text)")
+            let list = AdminClient.object(listed)
+            #expect((list["approvals"] as? [[String: Any]])?.first?["status"] as? String == "expired")
+            #expect(try await t.events(h).contains { $0.action == "approval.expired" })
+            #expect(try await t.c.call(.get, "/clientes/\(t.tenant)/approvals/\(id)/export", token: t.owner).errorCode == "approval_not_approved")
+        }
+    }
+
+    @Test("with approvals switched off (owners only) the actions run at once", arguments: TestBackend.available)
+    func settingsOff(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "directo")
+            let c = t.c
+            try await LogsFixture.seed(h.store, tenant: t.tenantID, count: 10)
+            let defaults = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/settings/approvals", token: t.admin))
+            #expect(defaults["delete_tenant"] as? Bool == true && defaults["delete_waba_account"] as? Bool == true
+                    && defaults["export_conversations"] as? Bool == true)
+            let off: [String: Any] = ["delete_tenant": false, "export_conversations": false]
+            #expect(try await c.call(.put, "/clientes/\(t.tenant)/settings/approvals", token: t.admin, json: off).status == .forbidden)
+            #expect(try await c.call(.put, "/clientes/\(t.tenant)/settings/approvals", token: t.agent, json: off).status == .forbidden)
+            #expect(try await c.call(.put, "/clientes/\(t.tenant)/settings/approvals", token: t.platform, json: off).status == .forbidden)
+            #expect(try await c.call(.put, "/clientes/\(t.tenant)/settings/approvals", token: t.owner, json: ["x": 1]).status == .badRequest)
+            let put = try await c.call(.put, "/clientes/\(t.tenant)/settings/approvals", token: t.owner, json: off)
+            #expect(put.status == .ok)
+            #expect(AdminClient.object(put)["delete_waba_account"] as? Bool == true)
+            #expect(AdminClient.object(put)["delete_tenant"] as? Bool == false)
+            let export = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
+            #expect(export.status == .ok)
+            #expect(LogsFixture.parseCSV(export.text).count == 11)
+            #expect(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform).status == .noContent)
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)", token: t.platform).status == .notFound)
+            let events = try await t.events(h)
+            #expect(events.contains { $0.action == "approval.settings_changed" && $0.actor.hasPrefix("usuario:") })
+            #expect(!events.contains { $0.action.hasPrefix("approval.requested") })
+        }
+    }
+
+    static func wabaStatus(_ h: Harness, _ tenant: UUID, _ id: UUID) async throws -> String? {
+        try await h.test.database.tenantTransaction(tenant) { c in
+            try await c.query("SELECT status FROM waba_accounts WHERE cliente_id = $1 AND id = $2", [.uuid(tenant), .uuid(id)]).first?.string("status")
+        }
+    }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func bump() { value += 1 }
+}

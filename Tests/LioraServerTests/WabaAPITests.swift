@@ -1,0 +1,373 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LioraCore
+import LioraServer
+import LioraStore
+import LioraTestSupport
+import NIOCore
+import Testing
+import WhatsApp
+import WhatsAppGraph
+
+/// A Graph API whose `phoneNumber` knows one good token (and records the tokens it was given);
+/// sends and read receipts go to a `FakeGraphAPI`.
+final class PhoneCheckingGraph: GraphAPIClient {
+    let fake = FakeGraphAPI()
+    let goodToken: String
+    init(goodToken: String) { self.goodToken = goodToken }
+
+    func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
+    func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        try await fake.markRead(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
+    func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {
+        guard accessToken == goodToken else { throw GraphAPIError.rejected(status: 401, code: 190, subcode: nil, message: "bad token") }
+        return PhoneNumberInfo(id: phoneNumberID, displayPhoneNumber: "+1 555-000-2222", verifiedName: "Tienda Uno")
+    }
+}
+
+private let token1 = "EAAGtoken-canary-first-0001"
+private let token2 = "EAAGtoken-canary-second-0002"
+private let appSecretA = "own-app-secret-canary-aaaa"
+private let verifyTokenA = "own-verify-canary-vvvv"
+
+private func wabaBody(_ phone: String, token: String = token1, extra: [String: Any] = [:]) -> [String: Any] {
+    var body: [String: Any] = ["waba_id": "200000000000009", "phone_number_id": phone, "display_phone_number": "+1 555-000-2222",
+                               "access_token": token]
+    for (k, v) in extra { body[k] = v }
+    return body
+}
+
+private func randomPhone() -> String { String(UInt64.random(in: 100_000_000_000_000...999_999_999_999_999)) }
+
+@Suite("Admin API: WhatsApp Business accounts")
+struct WabaAPITests {
+    static func setup(_ graph: PhoneCheckingGraph) -> ConversationSetup {
+        ConversationSetup(engine: ConversationTests.engine, graph: graph, tokens: FixedAccessTokenSource(Secret("fixed-not-used")),
+                          runSender: false)
+    }
+
+    @Test("register, list, replace the token, verify and delete; secrets never in responses, logs or the audit trail",
+          arguments: TestBackend.available)
+    func lifecycle(backend: TestBackend) async throws {
+        let logs = LogRecorder()
+        let graph = PhoneCheckingGraph(goodToken: token2)
+        try await Harness.run(backend, logs: logs, conversation: Self.setup(graph), jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-waba", owner: "owner@waba.test")
+            let agentInvite = try await c.invite(owner, tenant: tenant, email: "agent@waba.test", role: "agent")
+            _ = try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": agentInvite, "password": "Colibri-Azul-2026!"])
+            let agent = try await c.login("agent@waba.test", "Colibri-Azul-2026!")
+            let phone = randomPhone()
+            var texts: [String] = []
+
+            let created = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(phone))
+            #expect(created.status == .created, "\(created.text)")
+            texts.append(created.text)
+            let body = AdminClient.object(created)
+            let id = try #require(body["id"] as? String)
+            let account = try #require(body["waba_account"] as? [String: Any])
+            #expect(account["id"] as? String == id)
+            #expect(account["phone_number_id"] as? String == phone)
+            #expect(account["access_token_last4"] as? String == "0001")
+            #expect(account["has_app_secret"] as? Bool == false)
+            #expect(account["webhook_path"] == nil)
+            #expect(account["status"] as? String == "active")
+
+            // Agents read; they do not register.
+            let listed = try await c.call(.get, "/clientes/\(tenant)/waba", token: agent)
+            #expect(listed.status == .ok)
+            texts.append(listed.text)
+            let accounts = AdminClient.object(listed)["waba_accounts"] as? [[String: Any]] ?? []
+            #expect(accounts.map { $0["id"] as? String } == [id])
+            let byAgent = try await c.call(.post, "/clientes/\(tenant)/waba", token: agent, json: wabaBody(randomPhone()))
+            #expect(byAgent.status == .forbidden)
+            #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: agent).status == .forbidden)
+            #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: agent, json: ["access_token": token2]).status == .forbidden)
+
+            // The first token does not work with Meta; the replaced one does.
+            let failed = try await c.call(.post, "/clientes/\(tenant)/waba/\(id)/verify", token: owner)
+            #expect(failed.status == .ok)
+            #expect(AdminClient.object(failed)["ok"] as? Bool == false)
+            #expect(AdminClient.object(failed)["error"] as? String == "token_invalid")
+            let replaced = try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": token2])
+            #expect(replaced.status == .ok, "\(replaced.text)")
+            texts.append(replaced.text)
+            #expect(AdminClient.object(replaced)["access_token_last4"] as? String == "0002")
+            let verified = try await c.call(.post, "/clientes/\(tenant)/waba/\(id)/verify", token: admin)
+            #expect(verified.status == .ok)
+            let v = AdminClient.object(verified)
+            #expect(v["ok"] as? Bool == true)
+            #expect(v["display_phone_number"] as? String == "+1 555-000-2222")
+            #expect(v["verified_name"] as? String == "Tienda Uno")
+            #expect(v["error"] == nil)
+            let afterVerify = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
+            let stored = (afterVerify["waba_accounts"] as? [[String: Any]])?.first
+            #expect(stored?["verification_status"] as? String == "ok")
+            #expect(stored?["verified_at"] as? String != nil)
+            texts.append(String(describing: afterVerify))
+
+            // Routing follows the account; deleting it stops the number and frees it.
+            let tenantID = try #require(UUID(uuidString: tenant))
+            #expect(try await h.store.route(phoneNumberID: phone)?.tenantID == tenantID)
+            // With four eyes on (the default) a delete waits for a second person and changes nothing yet.
+            let pending = try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: owner)
+            #expect(pending.status == .accepted, "\(pending.text)")
+            let approvalID = try #require(AdminClient.object(pending)["approval_id"] as? String)
+            #expect(try await c.call(.post, "/clientes/\(tenant)/approvals/\(approvalID)/approve", token: owner).status == .forbidden)
+            #expect(try await h.store.route(phoneNumberID: phone)?.tenantID == tenantID)
+            // A second admin of the tenant approves it; the account is deleted.
+            let invite = try await c.invite(owner, tenant: tenant, email: "second@waba.test", role: "admin")
+            _ = try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Maguey-Rojo-7730"])
+            let second = try await c.login("second@waba.test", "Maguey-Rojo-7730")
+            let deleted = try await c.call(.post, "/clientes/\(tenant)/approvals/\(approvalID)/approve", token: second)
+            #expect([200, 204].contains(deleted.status.code), "\(deleted.text)")
+            #expect(try await h.store.route(phoneNumberID: phone) == nil)
+            #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: owner).errorCode == "waba_account_not_found")
+            #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": token2]).status == .notFound)
+            let empty = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
+            #expect((empty["waba_accounts"] as? [Any])?.isEmpty == true)
+            #expect(try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(phone)).status == .created)
+
+            // The audit trail names the actor and never a secret.
+            let events = try await h.store.withTenant(tenantID) { try await $0.tenantEvents(limit: 100) }
+            let actions = events.map(\.action)
+            for action in ["waba.registered", "waba.token_replaced", "waba.deleted"] { #expect(actions.contains(action), "\(action)") }
+            let ownerEvent = try #require(events.first { $0.action == "waba.token_replaced" })
+            #expect(ownerEvent.actor.hasPrefix("usuario:"))
+            let audit = events.map { "\($0.actor) \($0.action) \($0.payloadJSON)" }
+            let eventsText = try await c.call(.get, "/clientes/\(tenant)/events", token: owner).text
+            for secret in [token1, token2, "canary"] {
+                for text in texts + audit + [eventsText] { #expect(!text.contains(secret), "\(secret) in \(text)") }
+                for line in logs.all { #expect(!line.contains(secret), "\(secret) in a log line: \(line)") }
+            }
+            // The database holds ciphertext only.
+            let rows = try await h.test.database.tenantTransaction(tenantID) { c in
+                try await c.query("SELECT access_token_ciphertext, key_version FROM waba_accounts WHERE cliente_id = $1", [.uuid(tenantID)])
+            }
+            #expect(rows.count == 2)
+            for r in rows {
+                let sealed = try #require(try r.bytes("access_token_ciphertext"))
+                #expect(String(decoding: sealed, as: UTF8.self).contains("token-canary") == false)
+                #expect(try r.int("key_version") == 1)
+            }
+        }
+    }
+
+    @Test("input is validated with precise codes", arguments: [TestBackend.sqlite])
+    func validation(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-val", owner: "owner@val.test")
+            let cases: [([String: Any], String)] = [
+                (wabaBody("12ab"), "invalid_phone_number_id"),
+                (wabaBody(""), "invalid_phone_number_id"),
+                (wabaBody(String(repeating: "1", count: 40)), "invalid_phone_number_id"),
+                (wabaBody("123", extra: ["waba_id": "x1"]), "invalid_waba_id"),
+                (wabaBody("123", extra: ["display_phone_number": "call me"]), "invalid_display_phone_number"),
+                (wabaBody("123", token: "short"), "invalid_access_token"),
+                (wabaBody("123", token: "has spaces in the token 123"), "invalid_access_token"),
+                (wabaBody("123", extra: ["app_secret": "tiny"]), "invalid_app_secret"),
+                (wabaBody("123", extra: ["verify_token": "x"]), "invalid_verify_token"),
+                (["phone_number_id": "123"], "invalid_waba_id"),
+            ]
+            for (body, code) in cases {
+                let r = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: body)
+                #expect(r.status == .badRequest, "\(body)")
+                #expect(r.errorCode == code, "\(body): \(r.text)")
+            }
+            let notJSON = try await h.client.execute(uri: "/clientes/\(tenant)/waba", method: .post,
+                                                     headers: [.authorization: "Bearer \(owner)"], body: ByteBuffer(string: "{"))
+            #expect(notJSON.errorCode == "malformed_body")
+            #expect(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(tenant)/waba").status == .unauthorized)
+            let none = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
+            #expect((none["waba_accounts"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("a number belongs to one live account platform-wide (409 without naming the tenant); plan quotas; other tenants get 403",
+          arguments: TestBackend.available)
+    func isolation(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (a, ownerA) = try await c.tenant(admin, slug: "tienda-a", plan: "free", owner: "owner@a.test")
+            let (b, ownerB) = try await c.tenant(admin, slug: "tienda-b", owner: "owner@b.test")
+            let phone = randomPhone()
+            let created = try await c.call(.post, "/clientes/\(a)/waba", token: ownerA, json: wabaBody(phone))
+            #expect(created.status == .created)
+            let id = try #require(AdminClient.object(created)["id"] as? String)
+
+            let taken = try await c.call(.post, "/clientes/\(b)/waba", token: ownerB, json: wabaBody(phone))
+            #expect(taken.status == .conflict)
+            #expect(taken.errorCode == "phone_number_taken")
+            for leak in [a, "tienda-a", "Shop tienda-a", id] { #expect(!taken.text.contains(leak)) }
+
+            // The free plan allows one account.
+            let second = try await c.call(.post, "/clientes/\(a)/waba", token: ownerA, json: wabaBody(randomPhone()))
+            #expect(second.status == .forbidden)
+            #expect(second.errorCode == "quota_exceeded")
+
+            // Tenant B's owner cannot see or touch tenant A's accounts.
+            #expect(try await c.call(.get, "/clientes/\(a)/waba", token: ownerB).status == .forbidden)
+            #expect(try await c.call(.post, "/clientes/\(a)/waba", token: ownerB, json: wabaBody(randomPhone())).status == .forbidden)
+            #expect(try await c.call(.put, "/clientes/\(a)/waba/\(id)/token", token: ownerB, json: ["access_token": token2]).status == .forbidden)
+            #expect(try await c.call(.post, "/clientes/\(a)/waba/\(id)/verify", token: ownerB).status == .forbidden)
+            #expect(try await c.call(.delete, "/clientes/\(a)/waba/\(id)", token: ownerB).status == .forbidden)
+            // Nor through their own tenant's path.
+            #expect(try await c.call(.delete, "/clientes/\(b)/waba/\(id)", token: ownerB).status == .notFound)
+            #expect(try await c.call(.put, "/clientes/\(b)/waba/\(id)/token", token: ownerB, json: ["access_token": token2]).status == .notFound)
+            #expect(try await c.call(.get, "/clientes/\(a)/waba", token: ownerA).text.contains(id))
+            // A platform admin registers for any tenant.
+            #expect(try await c.call(.post, "/clientes/\(b)/waba", token: admin, json: wabaBody(randomPhone())).status == .created)
+        }
+    }
+
+    @Test("a ciphertext copied to another row or tenant does not decrypt", arguments: TestBackend.available)
+    func boundToRow(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (a, ownerA) = try await c.tenant(admin, slug: "tienda-c", owner: "owner@c.test")
+            let (b, ownerB) = try await c.tenant(admin, slug: "tienda-d", owner: "owner@d.test")
+            func register(_ tenant: String, _ owner: String, _ token: String) async throws -> UUID {
+                let r = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone(), token: token))
+                return try #require(UUID(uuidString: AdminClient.object(r)["id"] as? String ?? ""))
+            }
+            let a1 = try await register(a, ownerA, token1)
+            let a2 = try await register(a, ownerA, token2)
+            let b1 = try await register(b, ownerB, token2)
+            let tenantA = try #require(UUID(uuidString: a)), tenantB = try #require(UUID(uuidString: b))
+            let vault = try #require(h.components.vault)
+            let tokens = StoredAccessTokenSource(store: h.store, vault: vault, clock: FixedClock(now: t0))
+            #expect(try await tokens.accessToken(tenantID: tenantA, wabaAccountID: a1)?.value == token1)
+            #expect(try await tokens.accessToken(tenantID: tenantA, wabaAccountID: a2)?.value == token2)
+
+            let db = h.test.database
+            // Within the tenant: a1's ciphertext pasted into a2's row.
+            let sealed = try await db.tenantTransaction(tenantA) { c in
+                try await c.query("SELECT access_token_ciphertext FROM waba_accounts WHERE cliente_id = $1 AND id = $2", [.uuid(tenantA), .uuid(a1)])
+            }.first.flatMap { try $0.bytes("access_token_ciphertext") }
+            let bytes = try #require(sealed)
+            _ = try await db.tenantTransaction(tenantA) { c in
+                try await c.query("UPDATE waba_accounts SET access_token_ciphertext = $1 WHERE cliente_id = $2 AND id = $3",
+                                  [.blob(bytes), .uuid(tenantA), .uuid(a2)])
+            }
+            await #expect(throws: LioraError.self) { try await tokens.accessToken(tenantID: tenantA, wabaAccountID: a2) }
+            // Across tenants: into tenant B's row (same key version 1, another tenant key and binding).
+            _ = try await db.tenantTransaction(tenantB) { c in
+                try await c.query("UPDATE waba_accounts SET access_token_ciphertext = $1 WHERE cliente_id = $2 AND id = $3",
+                                  [.blob(bytes), .uuid(tenantB), .uuid(b1)])
+            }
+            await #expect(throws: LioraError.self) { try await tokens.accessToken(tenantID: tenantB, wabaAccountID: b1) }
+            // The untouched row still opens.
+            #expect(try await tokens.accessToken(tenantID: tenantA, wabaAccountID: a1)?.value == token1)
+            // The verify route reports a storage problem, not a secret.
+            let r = try await c.call(.post, "/clientes/\(a)/waba/\(a2)/verify", token: ownerA)
+            #expect(r.status == .serviceUnavailable)
+            #expect(!r.text.contains(token1))
+        }
+    }
+
+    @Test("an account's own webhook accepts its own signature and verify token, and refuses the platform secret",
+          arguments: TestBackend.available)
+    func perAccountWebhook(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-hook", owner: "owner@hook.test")
+            let phone = randomPhone()
+            let created = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner,
+                                           json: wabaBody(phone, extra: ["app_secret": appSecretA, "verify_token": verifyTokenA]))
+            #expect(created.status == .created, "\(created.text)")
+            let account = AdminClient.object(created)["waba_account"] as? [String: Any] ?? [:]
+            let id = try #require(account["id"] as? String)
+            let path = "/webhook/meta/\(id)"
+            #expect(account["webhook_path"] as? String == path)
+            #expect(account["has_app_secret"] as? Bool == true)
+            #expect(account["has_verify_token"] as? Bool == true)
+            #expect(!created.text.contains(appSecretA) && !created.text.contains(verifyTokenA))
+
+            // Handshake with the account's verify token only.
+            let ok = try await h.client.execute(uri: "\(path)?hub.mode=subscribe&hub.verify_token=\(verifyTokenA)&hub.challenge=4242",
+                                                method: .get)
+            #expect(ok.status == .ok)
+            #expect(ok.text == "4242")
+            let platform = try await h.client.execute(uri: "\(path)?hub.mode=subscribe&hub.verify_token=\(verifyToken)&hub.challenge=1",
+                                                      method: .get)
+            #expect(platform.status == .forbidden)
+
+            // Deliveries signed with the account's secret; the platform secret is refused.
+            let body = WebhookBuilder.text(phoneNumberID: phone, from: "5215500000001", id: "wamid.ACC1", body: "hola")
+            #expect(try await h.post(body, secret: appSecret, path: path).errorCode == "signature_invalid")
+            #expect(try await h.post(body, secret: nil, path: path).errorCode == "signature_missing")
+            let accepted = try await h.post(body, secret: appSecretA, path: path)
+            #expect(accepted.status == .ok, "\(accepted.text)")
+            #expect(accepted.text.contains(#""new":1"#))
+            // …and the account's secret does not open the platform route.
+            #expect(try await h.post(body, secret: appSecretA).status == .unauthorized)
+            // Items about another tenant's number are not taken from this route.
+            let other = try await h.tenant()
+            let foreign = WebhookBuilder.text(phoneNumberID: other.phone, from: "5215500000002", id: "wamid.ACC2", body: "hola")
+            let dropped = try await h.post(foreign, secret: appSecretA, path: path)
+            #expect(dropped.status == .ok)
+            #expect(dropped.text.contains(#""new":0"#))
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.key) == ["m:wamid.ACC1"])
+
+            // Unknown account, an account without its own secret, a deleted account: 404.
+            #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/\(UUID())").status == .notFound)
+            #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/not-a-uuid").status == .notFound)
+            let plain = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone()))
+            let plainID = try #require(AdminClient.object(plain)["id"] as? String)
+            #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/\(plainID)").status == .notFound)
+            #expect(try await h.client.execute(uri: "/webhook/meta/\(plainID)?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1",
+                                               method: .get).status == .notFound)
+            // This tenant's owner turned four-eyes off for account deletion: it happens at once.
+            #expect(try await c.call(.put, "/clientes/\(tenant)/settings/approvals", token: owner,
+                                     json: ["delete_waba_account": false]).status == .ok)
+            #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: owner).status == .noContent)
+            #expect(try await h.post(body, secret: appSecretA, path: path).status == .notFound)
+        }
+    }
+
+    @Test("the sender answers with the account's stored token, and with the new one once it is replaced",
+          arguments: TestBackend.available)
+    func senderUsesStoredToken(backend: TestBackend) async throws {
+        let graph = PhoneCheckingGraph(goodToken: token1)
+        try await Harness.run(backend, conversation: Self.setup(graph), jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-send", owner: "owner@send.test")
+            let phone = randomPhone()
+            let created = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(phone))
+            let id = try #require(AdminClient.object(created)["id"] as? String)
+            let vault = try #require(h.components.vault)
+            let sender = OutboxSender(store: h.store, graph: graph, tokens: StoredAccessTokenSource(store: h.store, vault: vault),
+                                      clock: FixedClock(now: t0), logger: LogRecorder().logger())
+
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215511110001", id: "wamid.S1", body: "hola")).status == .ok)
+            try await h.process()
+            #expect(try await sender.sendDue() >= 1)
+            let first = graph.fake.sent
+            #expect(!first.isEmpty)
+            #expect(first.allSatisfy { $0.accessToken == token1 && $0.phoneNumberID == phone })
+
+            #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": token2]).status == .ok)
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215511110002", id: "wamid.S2", body: "hola")).status == .ok)
+            try await h.process()
+            #expect(try await sender.sendDue() >= 1)
+            let later = graph.fake.sent.dropFirst(first.count)
+            #expect(!later.isEmpty)
+            #expect(later.allSatisfy { $0.accessToken == token2 })
+        }
+    }
+}
