@@ -28,8 +28,8 @@ public struct Configuration: Sendable {
     public var slotIdleTimeout: TimeInterval = 15 * 60
     /// `LIORA_HANDOFF_AFTER`: consecutive messages the bot does not understand before a person is asked to take over.
     public var handOffAfter: Int = 5
-    /// `LIORA_CATALOG_MAX_BYTES`: the largest catalog body accepted (default 20 MB).
-    public var catalogMaxBytes: Int = 20 * 1024 * 1024
+    /// `LIORA_CATALOG_MAX_BYTES`: the largest catalog body accepted (default 32 MB: a 50,000-product catalog with descriptions is about 22 MB).
+    public var catalogMaxBytes: Int = 32 * 1024 * 1024
     /// `LIORA_CATALOG_SECRET_OVERLAP_SECONDS`: how long a rotated-out catalog secret stays valid (default 24 h).
     public var catalogSecretOverlap: TimeInterval = 24 * 3600
 

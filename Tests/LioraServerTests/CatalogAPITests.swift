@@ -193,7 +193,7 @@ struct CatalogAPITests {
     func tooLarge(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
             let (tenant, secret) = try await Self.tenant(h)
-            let huge = [UInt8](repeating: 32, count: 20 * 1024 * 1024 + 1)
+            let huge = [UInt8](repeating: 32, count: 32 * 1024 * 1024 + 1)
             let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: huge, secret: secret)
             #expect(r.status == .contentTooLarge)
             try await h.store.withTenant(tenant) { s throws in

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A product shown as a card: image header (when the product has one), name, price and stock,
 /// and a button that opens the product page through a tracked short link.

@@ -10,7 +10,7 @@ import NIOCore
 /// Limits and timings of the catalog API.
 package struct CatalogAPIOptions: Sendable {
     /// Bodies above this are refused with 413 before their signature is checked.
-    package var maxBodyBytes = 20 * 1024 * 1024
+    package var maxBodyBytes = 32 * 1024 * 1024
     /// How long the previous signing secret is still accepted after a rotation (default).
     package var secretOverlap: TimeInterval = 24 * 3600
     /// The longest overlap a rotation may ask for.
