@@ -24,13 +24,25 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
         baseURL: URL = URL(string: "https://graph.facebook.com")!,
         apiVersion: String = "v23.0",
         timeout: Duration = .seconds(15),
-        session: URLSession = .shared
+        session: URLSession = URLSessionGraphAPIClient.defaultSession
     ) {
         self.baseURL = baseURL
         self.apiVersion = apiVersion
         self.timeout = timeout
         self.session = session
     }
+
+    /// One session for every client: up to 64 connections to the Graph API host (the shared
+    /// session allows 6, which caps a sender at ~60 requests/s against Meta's latency), no cache,
+    /// no cookies (each costs CPU per request and the API needs neither).
+    public static let defaultSession: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        return URLSession(configuration: configuration)
+    }()
 
     public func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
         let prepared: OutboundMessage

@@ -85,6 +85,27 @@ struct OutboxSenderConcurrencyTests {
         }
     }
 
+    @Test("several tenants' replies all go out in one pass, each with its own number", arguments: TestBackend.available)
+    func severalTenants(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            var expected: [String: String] = [:]  // wa_id → the tenant's phone number id
+            for k in 0..<3 {
+                let (tenant, account) = try await makeSenderTenant(t.store)
+                let entries = (0..<5).map { i in
+                    textEntry(tenant, account, to: "3470\(k)0000\(i)", body: "hola \(i)", at: t0.addingTimeInterval(Double(i) / 1000))
+                }
+                for e in entries { expected[e.toWaID] = account.phoneNumberID }
+                try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            }
+            let graph = FakeGraphAPI()
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")),
+                                      clock: ManualClock(t0), concurrency: 4, claimLimit: 2, logger: TestDatabases.logger)
+            #expect(try await sender.sendDue() == 15)
+            #expect(Dictionary(uniqueKeysWithValues: graph.sent.map { ($0.message.to, $0.phoneNumberID) }) == expected)
+            #expect(try await sender.sendDue() == 0)
+        }
+    }
+
     @Test("a reply that will be retried holds back the user's later replies, which then follow it in order; a permanent failure does not",
           arguments: TestBackend.available)
     func retryKeepsOrder(backend: TestBackend) async throws {

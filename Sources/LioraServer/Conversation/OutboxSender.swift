@@ -149,6 +149,9 @@ package final class OutboxSender: Service, Sendable {
         let maxUnwritten: Int
         var tenantsToClaim: [UUID] = []
         var needTenants = true
+        /// Claims since the tenant list was read: it is read again now and then, so a tenant whose
+        /// replies arrive while others keep the sender busy waits a few claims at most.
+        var claimsSinceRefresh = 0
         var noMoreDue = false
         var claiming = false
         var lanes: [UserKey: Lane] = [:]
@@ -194,13 +197,13 @@ package final class OutboxSender: Service, Sendable {
     private func schedule(_ round: inout Round, in group: inout TaskGroup<Event>) {
         let stopping = round.firstError != nil || round.attempted + round.queued >= maxPerRound || Task.isShuttingDownGracefully
         if !round.claiming && !round.noMoreDue && !stopping && round.queued < round.lowWater && round.unwritten < round.maxUnwritten {
-            if let tenantID = round.tenantsToClaim.first {
-                round.claiming = true
-                group.addTask { .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID) }) }
-            } else if round.needTenants {
+            if round.needTenants {
                 round.claiming = true
                 round.needTenants = false
                 group.addTask { .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100) }) }
+            } else if let tenantID = round.tenantsToClaim.first {
+                round.claiming = true
+                group.addTask { .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID) }) }
             }
         }
         while round.running < round.concurrency, let key = round.popReady() {
@@ -232,6 +235,7 @@ package final class OutboxSender: Service, Sendable {
             switch result {
             case .success(let tenants):
                 round.tenantsToClaim = tenants
+                round.claimsSinceRefresh = 0
                 round.noMoreDue = tenants.isEmpty
             case .failure(let error):
                 round.firstError = round.firstError ?? error
@@ -240,15 +244,11 @@ package final class OutboxSender: Service, Sendable {
             round.claiming = false
             switch result {
             case .success(let jobs):
-                if jobs.count < claimLimit {
-                    // This tenant is drained for now; ask again which tenants have replies due when all were claimed.
-                    round.tenantsToClaim.removeAll { $0 == tenantID }
-                    if round.tenantsToClaim.isEmpty { round.needTenants = true }
-                } else {
-                    // Full claim: the next claim goes to the next tenant (round robin).
-                    round.tenantsToClaim.removeAll { $0 == tenantID }
-                    round.tenantsToClaim.append(tenantID)
-                }
+                // Round robin: a tenant with more to claim goes to the back; one drained for now leaves.
+                round.tenantsToClaim.removeAll { $0 == tenantID }
+                if jobs.count == claimLimit { round.tenantsToClaim.append(tenantID) }
+                round.claimsSinceRefresh += 1
+                if round.tenantsToClaim.isEmpty || round.claimsSinceRefresh >= 16 { round.needTenants = true }
                 for job in jobs { enqueue(job, in: &round) }
             case .failure(let error):
                 round.firstError = round.firstError ?? error
