@@ -99,10 +99,11 @@ package func buildApplication(
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
     let gate = SignedRequestGate(store: store, vault: vault)
-    CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions).register(on: router)
+    let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }
+    CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions,
+                  adminGate: adminAuth.map { AdminGate(auth: $0, store: store) }).register(on: router)
     LinkSettingsRoutes(store: store, gate: gate, clock: clock).register(on: router)
-    if let jwtSecret = configuration.jwtSecret {
-        let auth = AdminAuth(secret: jwtSecret, store: store, clock: clock, options: options.adminAuth)
+    if let auth = adminAuth {
         AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock).register(on: router)
         LogsRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
         ApprovalRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)

@@ -183,6 +183,11 @@ struct AdminTenantTests {
             #expect(secret.hasPrefix("whsec_"))
             let published = try await CatalogAPITests.send(h, .post, "/publish", tenant: UUID(uuidString: id)!, body: CatalogAPITests.small, secret: secret)
             #expect(published.status == .created)
+            // With the admin API, the catalog reads also take an access token (platform admin, owner, admin).
+            let snapshots = try await c.call(.get, "/clientes/\(id)/catalog/snapshots", token: admin)
+            #expect(snapshots.status == .ok)
+            #expect((AdminClient.object(snapshots)["snapshots"] as? [Any])?.count == 1)
+            #expect(try await c.call(.get, "/clientes/\(id)/catalog/active", token: "forged").status == .unauthorized)
             // Slugs are unique case-insensitively among live tenants.
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "tienda-uno", "name": "X"]).status == .conflict)
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "Bad Slug!", "name": "X"]).status == .badRequest)
@@ -197,6 +202,7 @@ struct AdminTenantTests {
             #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": ownerToken, "password": "Colibri-Azul-2026!"]).status == .ok)
             let owner = try await c.login("owner@uno.test", "Colibri-Azul-2026!")
             #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(id)/catalog/active", token: owner).status == .ok)
             #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: admin).status == .ok)
             #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status.code == 423)
             #expect(try await c.call(.get, "/clientes/\(id)", token: admin).status == .ok)

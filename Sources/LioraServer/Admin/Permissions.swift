@@ -12,6 +12,8 @@ package enum Permission: String, Sendable, CaseIterable {
     case usersRead = "users.read"
     case usersManage = "users.manage"
     case auditRead = "audit.read"
+    /// Read the tenant's catalog snapshots and publish log with an access token.
+    case catalogRead = "catalog.read"
     /// List the tenant's WhatsApp accounts (last 4 characters of secrets only).
     case wabaRead = "waba.read"
     /// Register, replace tokens, verify and delete WhatsApp accounts.
@@ -34,6 +36,7 @@ package enum Permission: String, Sendable, CaseIterable {
         .usersRead: [.platformAdmin, .owner, .admin],
         .usersManage: [.platformAdmin, .owner, .admin],
         .auditRead: [.platformAdmin, .owner, .admin],
+        .catalogRead: [.platformAdmin, .owner, .admin],
         .wabaRead: [.platformAdmin, .owner, .admin, .agent],
         .wabaManage: [.platformAdmin, .owner, .admin],
         .logsRead: [.owner, .admin, .agent],
