@@ -85,6 +85,8 @@ public protocol TenantSession: Sendable {
     func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
     func outbox(limit: Int) async throws -> [OutboxEntry]
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
+    /// The audit trail newest first, a page of `limit` before the event (time, id) `before`.
+    func tenantEventsPage(limit: Int, before: (createdAt: Date, id: UUID)?) async throws -> [TenantEvent]
     /// Marks inbox items done in the same transaction as the work they caused (exactly once).
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
 

@@ -220,6 +220,23 @@ struct SQLTenantSession: TenantSession {
         }
     }
 
+    func tenantEventsPage(limit: Int, before: (createdAt: Date, id: UUID)?) async throws -> [TenantEvent] {
+        var binds: [SQLValue] = [tenant, .int(Int64(limit))]
+        var cursor = ""
+        if let before {
+            binds += [.date(before.createdAt), .uuid(before.id)]
+            cursor = "AND (created_at < $3 OR (created_at = $3 AND id < $4))"
+        }
+        return try await c.query("""
+            SELECT id, cliente_id, actor, action, payload, created_at FROM tenant_events
+            WHERE cliente_id = $1 \(cursor) ORDER BY created_at DESC, id DESC LIMIT $2
+            """, binds).map { r in
+            TenantEvent(id: try r.required("id", r.uuid), tenantID: try r.required("cliente_id", r.uuid),
+                        actor: try r.required("actor", r.string), action: try r.required("action", r.string),
+                        payloadJSON: try r.required("payload", r.string), createdAt: try r.required("created_at", r.date))
+        }
+    }
+
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws {
         guard !outcomes.isEmpty else { return }
         try await SQLStore.finish(outcomes, now: now, on: c)

@@ -68,4 +68,31 @@ struct CommandLineTests {
         #expect(second.stderr.contains("database is up to date"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora/liora.sqlite").path))
     }
+
+    @Test("create-platform-admin reads the password from standard input, refuses weak ones and duplicate e-mails",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func createPlatformAdmin() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func create(_ password: String) throws -> Int32 {
+            let p = Process()
+            p.executableURL = Self.binary
+            p.arguments = ["admin", "create-platform-admin", "--email", "ops@example.com"]
+            p.environment = ["LIORA_LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"]
+            p.currentDirectoryURL = dir
+            let input = Pipe()
+            p.standardInput = input
+            p.standardOutput = Pipe()
+            p.standardError = Pipe()
+            try p.run()
+            input.fileHandleForWriting.write(Data((password + "\n").utf8))
+            try input.fileHandleForWriting.close()
+            p.waitUntilExit()
+            return p.terminationStatus
+        }
+        #expect(try create("short") == 2)
+        #expect(try create("Una-clave-larga-2026") == 0)
+        #expect(try create("Otra-clave-larga-2026") == 1)  // the e-mail is taken
+    }
 }
+

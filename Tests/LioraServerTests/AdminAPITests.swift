@@ -277,6 +277,16 @@ struct AdminTenantTests {
             let actions = events.compactMap { $0["action"] as? String }
             for action in ["user.invited", "user.role_changed", "user.deactivated", "tenant.created"] { #expect(actions.contains(action), "\(action)") }
             #expect(try await c.call(.get, "/clientes/\(a)/events", token: ownerB).status == .forbidden)
+            // Paged, newest first, without gaps or repeats.
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = AdminClient.object(try await c.call(.get, "/clientes/\(a)/events?limit=2" + (cursor.map { "&before=\($0)" } ?? ""), token: ownerA))
+                seen += (page["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                cursor = page["next_before"] as? String
+            } while cursor != nil && seen.count < 100
+            #expect(seen == events.compactMap { $0["id"] as? String })
+            #expect(try await c.call(.get, "/clientes/\(a)/events?before=nonsense", token: ownerA).errorCode == "invalid_cursor")
         }
     }
 

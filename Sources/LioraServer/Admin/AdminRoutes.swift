@@ -382,13 +382,23 @@ struct AdminRoutes: Sendable {
 
     func events(_ request: Request, _ id: UUID) async throws -> Response {
         _ = try await gate.authorize(request.headers, .auditRead, tenantID: id)
-        let limit = min(max(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50, 1), 500)
-        let rows = try await store.withTenant(id) { try await $0.tenantEvents(limit: 10_000) }
-        // Newest first.
-        let page = rows.reversed().prefix(limit)
+        let q = request.uri.queryParameters
+        let limit = min(max(q["limit"].flatMap { Int(String($0)) } ?? 50, 1), 500)
+        var before: (createdAt: Date, id: UUID)?
+        if let raw = q["before"].map(String.init), !raw.isEmpty {
+            // The cursor is "<microseconds since 1970>_<event id>" from the previous page's next_before.
+            let parts = raw.split(separator: "_")
+            guard parts.count == 2, let us = Int64(parts[0]), let eventID = UUID(uuidString: String(parts[1])) else {
+                throw APIError(.badRequest, "invalid_cursor", "before must be a next_before returned by this endpoint")
+            }
+            before = (Date(timeIntervalSince1970: Double(us) / 1_000_000), eventID)
+        }
+        let page = try await store.withTenant(id) { try await $0.tenantEventsPage(limit: limit, before: before) }
         struct Event: Encodable { var id: String; var actor: String; var action: String; var payload: String; var createdAt: Date }
-        return try CatalogRoutes.json(status: .ok, ["events": page.map {
+        struct Page: Encodable { var events: [Event]; var nextBefore: String? }
+        let next = page.count == limit ? page.last.map { "\(Int64(($0.createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\($0.id.uuidString.lowercased())" } : nil
+        return try CatalogRoutes.json(status: .ok, Page(events: page.map {
             Event(id: $0.id.uuidString.lowercased(), actor: $0.actor, action: $0.action, payload: $0.payloadJSON, createdAt: $0.createdAt)
-        }])
+        }, nextBefore: next))
     }
 }
