@@ -24,11 +24,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let config = loadConfiguration(database.environment())
-            let ring = requireRing(config)
-            let db = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: makeLogger(level: config.logLevel),
-                                                         maximumConnections: 1)
-            do {
+            try await Keys.withOwnerDatabase(database) { db, ring in
                 let counts = try await KeyRotation.versionCounts(db)
                 print("current master key version: \(ring.currentVersion) (configured: \(ring.versions.map(String.init).joined(separator: ", ")))")
                 if counts.isEmpty { print("no tenant keys yet") }
@@ -36,10 +32,6 @@ struct Keys: AsyncParsableCommand {
                     let note = ring.key(version: version) == nil ? "  ← NOT in LIORA_MASTER_KEY: these secrets cannot be opened" : ""
                     print("version \(version): \(n) tenant key(s)\(note)")
                 }
-                await db.close()
-            } catch {
-                await db.close()
-                fail("\(error)")
             }
         }
     }
@@ -50,21 +42,30 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let config = loadConfiguration(database.environment())
-            let ring = requireRing(config)
-            let db = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: makeLogger(level: config.logLevel),
-                                                         maximumConnections: 1)
-            do {
+            try await Keys.withOwnerDatabase(database) { db, ring in
                 let before = try await KeyRotation.versionCounts(db)
                 let pending = before.filter { $0.key != ring.currentVersion }.values.reduce(0, +)
                 say("re-wrapping \(pending) tenant key(s) under master key version \(ring.currentVersion)")
                 let n = try await KeyRotation.rewrapAll(db, ring: ring, now: Date()) { say("… \($0) of \(pending)") }
                 say("done: \(n) re-wrapped; older master versions can be removed from LIORA_MASTER_KEY once every instance runs with the new one")
-                await db.close()
-            } catch {
-                await db.close()
-                fail("\(error)")
             }
+        }
+    }
+
+    /// Runs `body` on the schema owner's database (LIORA_MIGRATION_DATABASE_URL) with the key
+    /// ring; closes it afterwards and stops the process with one line on failure.
+    static func withOwnerDatabase(_ options: DatabaseOptions,
+                                  _ body: (any SQLDatabase, MasterKeyRing) async throws -> Void) async throws {
+        let config = loadConfiguration(options.environment())
+        let ring = requireRing(config)
+        let db = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: makeLogger(level: config.logLevel),
+                                                     maximumConnections: 1)
+        do {
+            try await body(db, ring)
+            await db.close()
+        } catch {
+            await db.close()
+            fail("\(error)")
         }
     }
 

@@ -139,10 +139,7 @@ package final class AdminAuth: Sendable {
             exp: ExpirationClaim(value: now.addingTimeInterval(options.accessTokenLifetime)), iat: IssuedAtClaim(value: now),
             jti: IDClaim(value: UUID().uuidString.lowercased()))
         let access = try await keyCollection().sign(claims, kid: JWKIdentifier(string: kid))
-        var raw = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in raw.indices { raw[i] = UInt8.random(in: 0...255, using: &rng) }
-        let refresh = "lrt_" + Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        let refresh = "lrt_" + Data(Self.randomBytes(32)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         try await store.addRefreshToken(RefreshTokenRecord(
             id: UUID.timeOrdered(at: now), tokenHash: Self.hash(refresh), subjectID: subjectID, tenantID: tenantID, role: role,
@@ -150,8 +147,13 @@ package final class AdminAuth: Sendable {
         return IssuedTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(options.accessTokenLifetime))
     }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    /// SHA-256 hex of a token: how refresh and invitation tokens are stored.
+    static func hash(_ token: String) -> String { SHA256.hex(Array(token.utf8)) }
+
+    /// `count` bytes from the system's cryptographically secure generator.
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }
 
     // MARK: Refresh and logout

@@ -307,10 +307,7 @@ struct AdminRoutes: Sendable {
         let name = input.name.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
         let plan = try await store.plan(id: tenant?.plan ?? "free")
-        var raw = [UInt8](repeating: 0, count: 32)
-        var rng = SystemRandomNumberGenerator()
-        for i in raw.indices { raw[i] = UInt8.random(in: 0...255, using: &rng) }
-        let token = "inv_" + raw.map { String(format: "%02x", $0) }.joined()
+        let token = "inv_" + AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
         let now = clock.now
         let expires = now.addingTimeInterval(auth.options.invitationLifetime)
         let user = AdminUser(id: UUID.timeOrdered(at: now), tenantID: id, email: email, name: name, role: role, status: .invited,
