@@ -47,10 +47,19 @@ let package = Package(
             dependencies: [],
             swiftSettings: strictSettings
         ),
-        // The Graph API client (send messages, mark read) over URLSession / libcurl.
+        // libcurl's multi interface driven from C (Swift cannot call its variadic setters). Links the
+        // libcurl.so.4 that FoundationNetworking uses already: no development package is needed.
+        .target(
+            name: "CLibcurl",
+            linkerSettings: [
+                .linkedLibrary(":libcurl.so.4", .when(platforms: [.linux])),
+                .linkedLibrary("curl", .when(platforms: [.macOS])),
+            ]
+        ),
+        // The Graph API client (send messages, mark read) over libcurl.
         .target(
             name: "WhatsAppGraph",
-            dependencies: ["WhatsApp"],
+            dependencies: ["WhatsApp", "CLibcurl"],
             swiftSettings: strictSettings
         ),
         // SQLite and PostgreSQL stores behind the protocols of LioraCore; migrations runner.

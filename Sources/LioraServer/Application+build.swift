@@ -107,7 +107,7 @@ package func buildApplication(
         AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock).register(on: router)
         LogsRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
         ApprovalRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
-        let wabaGraph = options.conversation?.graph ?? URLSessionGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)
+        let wabaGraph = options.conversation?.graph ?? LibcurlGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)
         WabaRoutes(gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock, graph: wabaGraph).register(on: router)
     } else {
         logger.warning("LIORA_JWT_SECRET is not set: the admin API answers 503")

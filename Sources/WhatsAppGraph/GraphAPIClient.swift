@@ -1,7 +1,7 @@
 public import WhatsApp
 
 /// Meta's Graph API as Liora uses it: send a message, mark one read. The real client is
-/// `URLSessionGraphAPIClient`; tests use `FakeGraphAPI` from LioraTestSupport.
+/// `LibcurlGraphAPIClient`; tests use `FakeGraphAPI` from LioraTestSupport.
 ///
 /// Both calls check the payload first and throw `GraphAPIError.invalidPayload` without sending
 /// anything Meta would refuse for its shape.

@@ -43,7 +43,7 @@ struct Demo: AsyncParsableCommand {
             try await graph.run { graphURL in
                 var conversation = ConversationSetup(
                     engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
-                    graph: URLSessionGraphAPIClient(baseURL: graphURL, apiVersion: config.graphAPIVersion),
+                    graph: LibcurlGraphAPIClient(baseURL: graphURL, apiVersion: config.graphAPIVersion),
                     tokens: FixedAccessTokenSource(Secret("demo-access-token")))
                 conversation.senderIdlePoll = .milliseconds(200)
                 var options = LioraAppOptions(conversation: conversation)

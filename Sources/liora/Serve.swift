@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
                                                              fallback: demo ? FixedAccessTokenSource(Secret("demo-access-token")) : nil)
                         options.conversation = ConversationSetup(
                             engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
-                            graph: URLSessionGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
+                            graph: LibcurlGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
                             tokens: stored)
                     } else {
                         say("LIORA_MASTER_KEY is not set: messages are stored and processed, but the bot does not answer (no access tokens can be read)")

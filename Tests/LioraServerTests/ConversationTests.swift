@@ -207,7 +207,7 @@ func withSimulatedBot(waID: String = "5215550100000",
                       _ body: @Sendable @escaping (Harness, SimulatedGraphAPI, ChatSession) async throws -> Void) async throws {
     let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
     try await graph.run { graphURL in
-        var setup = ConversationSetup(engine: ConversationTests.engine, graph: URLSessionGraphAPIClient(baseURL: graphURL),
+        var setup = ConversationSetup(engine: ConversationTests.engine, graph: LibcurlGraphAPIClient(baseURL: graphURL),
                                       tokens: FixedAccessTokenSource(Secret("t")))
         setup.senderIdlePoll = .milliseconds(50)
         try await Harness.run(.sqlite, runProcessor: true, clock: SystemClock(), conversation: setup) { h in

@@ -62,6 +62,10 @@ enum GraphTestServer {
         case "expired":
             // Echoes the token back, as a careless upstream might: errors must still not show it.
             return (401, error(code: 190, subcode: 463, message: "Error validating access token \(authorization ?? "")"))
+        case "echo":
+            // A message id naming the recipient: tells concurrent answers apart.
+            let to = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["to"] as? String ?? "?"
+            return (200, #"{"messaging_product":"whatsapp","contacts":[{"input":"\#(to)","wa_id":"\#(to)"}],"messages":[{"id":"wamid.\#(to)"}]}"#)
         case "garbage":
             return (200, "<html>not json</html>")
         case "nomessages":

@@ -7,9 +7,6 @@ import NIOCore
 import Testing
 import WhatsApp
 import WhatsAppGraph
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A stand-in for `GET /{version}/{phone_number_id}?fields=…`: the good token reads the number,
 /// any other is Meta's "invalid OAuth access token" (which echoes the token, as a careless
@@ -47,8 +44,8 @@ private enum PhoneNumberServer {
     }
 }
 
-private func client(_ baseURL: URL) -> URLSessionGraphAPIClient {
-    URLSessionGraphAPIClient(baseURL: baseURL, apiVersion: "v23.0", timeout: .seconds(5), session: URLSession(configuration: .ephemeral))
+private func client(_ baseURL: URL) -> LibcurlGraphAPIClient {
+    LibcurlGraphAPIClient(baseURL: baseURL, apiVersion: "v23.0", timeout: .seconds(5))
 }
 
 @Suite("Graph API: reading a phone number (token check)")

@@ -135,7 +135,7 @@ status=0
 
 run_db() {
   local db=$1 port gport url graph pg_env
-  count_cmd=(); pending_cmd=()
+  count_cmd=(); pending_cmd=(); plan_cmd=()
   port=$(free_port); gport=$(free_port)
   url="http://127.0.0.1:$port"; graph="http://127.0.0.1:$gport"
 
@@ -143,6 +143,9 @@ run_db() {
   "$bin" fake-graph --port "$gport" --latency-ms "$graph_latency" >"$tmp/$db-graph.log" 2>&1 &
   graph_pid=$!
 
+  # The demo plan allows 10,000 conversations a month, fewer than a run's distinct users: the
+  # bench tenant is put on the enterprise plan, or users past the quota would go unanswered.
+  local plan_sql="update clientes set plan = 'enterprise' where slug = 'demo'"
   local pending_sql="select (select count(*) from outbox where state = 'pending') + (select count(*) from webhook_events where state = 'pending')"
   local env_args=(LIORA_HOST=127.0.0.1 LIORA_PORT="$port" LIORA_META_APP_SECRET="$secret"
                   LIORA_LOG_LEVEL=warning LIORA_GRAPH_BASE_URL="$graph")
@@ -151,6 +154,7 @@ run_db() {
       env_args+=(LIORA_DATABASE_URL="sqlite:$tmp/bench.sqlite")
       count_cmd=(sqlite3 "$tmp/bench.sqlite" "select state || '=' || count(*) from outbox group by state")
       pending_cmd=(sqlite3 "$tmp/bench.sqlite" "$pending_sql")
+      plan_cmd=(sqlite3 -cmd ".timeout 10000" "$tmp/bench.sqlite" "$plan_sql")
       ;;
     postgres)
       pg_dir="$tmp/pg"
@@ -162,6 +166,7 @@ run_db() {
       count_cmd=(psql "postgres://postgres@127.0.0.1:$LIORA_PG_PORT/liora" -Atc
                  "select state || '=' || count(*) from outbox group by state")
       pending_cmd=(psql "postgres://postgres@127.0.0.1:$LIORA_PG_PORT/liora" -Atc "$pending_sql")
+      plan_cmd=(psql "postgres://postgres@127.0.0.1:$LIORA_PG_PORT/liora" -Atc "$plan_sql")
       ;;
   esac
 
@@ -180,6 +185,7 @@ run_db() {
     tail -n 20 "$tmp/$db-server.log" "$tmp/$db-graph.log" >&2 || true
     rows+=("| $db | failed: server or fake Graph API did not start | | | | | | |"); status=1; stop_all; return 1
   fi
+  "${plan_cmd[@]}" >/dev/null || { log "could not move the demo tenant to the enterprise plan"; status=1; stop_all; return 1; }
 
   local load_args=(--url "$url" --secret "$secret" --connections "$conns" --per-webhook "$per_webhook" --users "$users"
                    --rate "$rate")

@@ -1,48 +1,37 @@
 public import Foundation
 public import WhatsApp
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 
-/// The Graph API over `URLSession` (libcurl on Linux): JSON `POST {baseURL}/{apiVersion}/{phone_number_id}/messages`
+/// The Graph API over libcurl: JSON `POST {baseURL}/{apiVersion}/{phone_number_id}/messages`
 /// with `Authorization: Bearer <token>`.
+///
+/// Every client shares one libcurl multi driver (`CurlDriver`): a thread of its own runs all
+/// transfers over pooled keep-alive connections (up to 64 to the Graph API host; HTTP/2 where the
+/// server offers it), so a request costs the caller one suspension, not a thread.
 ///
 /// Before sending, a message goes through `OutboundMessage.preparedForSending()`: a valid message
 /// is sent as is, one that `fitted()` repairs into a single message is sent repaired, and one that
 /// would need several messages throws `.invalidPayload` without sending (fit it and send the parts
 /// yourself). Every call is bounded by `timeout`, connection included.
 /// [Meta docs](https://developers.facebook.com/documentation/business-messaging/whatsapp/reference/whatsapp-business-phone-number/message-api)
-public struct URLSessionGraphAPIClient: GraphAPIClient {
+public struct LibcurlGraphAPIClient: GraphAPIClient {
     public let baseURL: URL
     /// The Graph API version in the path, e.g. `v23.0`.
     public let apiVersion: String
     /// The most one call may take before it throws `.timeout`.
     public let timeout: Duration
-    private let session: URLSession
 
     public init(
         baseURL: URL = URL(string: "https://graph.facebook.com")!,
         apiVersion: String = "v23.0",
-        timeout: Duration = .seconds(15),
-        session: URLSession = URLSessionGraphAPIClient.defaultSession
+        timeout: Duration = .seconds(15)
     ) {
         self.baseURL = baseURL
         self.apiVersion = apiVersion
         self.timeout = timeout
-        self.session = session
     }
 
-    /// One session for every client: up to 64 connections to the Graph API host (the shared
-    /// session allows 6, which caps a sender at ~60 requests/s against Meta's latency), no cache,
-    /// no cookies (each costs CPU per request and the API needs neither).
-    public static let defaultSession: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = 64
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        return URLSession(configuration: configuration)
-    }()
+    /// The libcurl this process uses (e.g. `libcurl/7.88.1 OpenSSL/3.0.15 …`).
+    public static var libcurlVersion: String { CurlDriver.version }
 
     public func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
         let prepared: OutboundMessage
@@ -74,16 +63,7 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
                                        resolvingAgainstBaseURL: false)
         components?.queryItems = [URLQueryItem(name: "fields", value: "display_phone_number,verified_name")]
         guard let url = components?.url else { throw GraphAPIError.malformedResponse }
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
-        request.timeoutInterval = timeout.timeInterval
-        request.setValue("Bearer \(accessToken)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let (data, response) = try await perform(request, accessToken: accessToken)
-        guard let http = response as? HTTPURLResponse else { throw GraphAPIError.malformedResponse }
-        guard (200..<300).contains(http.statusCode) else {
-            throw Self.rejection(status: http.statusCode, body: data, accessToken: accessToken)
-        }
+        let data = try await perform(url: url, body: nil, accessToken: accessToken)
         guard let info = try? JSONDecoder().decode(PhoneNumberInfo.self, from: data) else { throw GraphAPIError.malformedResponse }
         return info
     }
@@ -99,6 +79,10 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
         if accessToken.allSatisfy(\.isWhitespace) {
             throw .invalidPayload(OutboundLimitError(field: "access_token", problem: .empty))
         }
+        // It goes into a header line: a line break or NUL would end it early or add another header.
+        if accessToken.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw .invalidPayload(OutboundLimitError(field: "access_token", problem: .invalidCharacters))
+        }
     }
 
     /// The URL messages for `phoneNumberID` are posted to.
@@ -109,60 +93,33 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
     /// POSTs `body` as JSON; returns the body of a 2xx answer.
     private func post(_ body: some Encodable, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> Data {
         try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
-        var request = URLRequest(url: messagesURL(phoneNumberID: phoneNumberID))
-        request.httpMethod = "POST"
-        request.timeoutInterval = timeout.timeInterval
-        request.setValue("Bearer \(accessToken)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
+        let json: Data
         do {
-            request.httpBody = try encoder.encode(body)
+            json = try encoder.encode(body)
         } catch {
             throw .malformedResponse
         }
-        let (data, response) = try await perform(request, accessToken: accessToken)
-        guard let http = response as? HTTPURLResponse else { throw .malformedResponse }
-        guard (200..<300).contains(http.statusCode) else {
-            throw Self.rejection(status: http.statusCode, body: data, accessToken: accessToken)
-        }
-        return data
+        return try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: json, accessToken: accessToken)
     }
 
-    /// Runs `request`, racing it against `timeout` (libcurl's own timeout only bounds idle time).
-    private func perform(_ request: URLRequest, accessToken: String) async throws(GraphAPIError) -> (Data, URLResponse) {
-        let session = session
-        let timeout = timeout
-        let outcome: Result<(Data, URLResponse), any Error>
-        do {
-            let answer = try await withThrowingTaskGroup(of: (Data, URLResponse)?.self) { group in
-                group.addTask { try await session.data(for: request) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
-            }
-            guard let answer else { throw GraphAPIError.timeout }
-            outcome = .success(answer)
-        } catch {
-            outcome = .failure(error)
+    /// Runs one request through the shared libcurl driver; returns the body of a 2xx answer.
+    private func perform(url: URL, body: Data?, accessToken: String) async throws(GraphAPIError) -> Data {
+        let driver: CurlDriver
+        switch CurlDriver.shared {
+        case .success(let shared): driver = shared
+        case .failure(let error): throw error
         }
-        switch outcome {
-        case .success(let answer):
-            return answer
-        case .failure(let error as GraphAPIError):
-            throw error
-        case .failure(let error as URLError) where error.code == .timedOut:
+        switch await driver.perform(url: url.absoluteString, authorization: "Bearer \(accessToken)", body: body, timeout: timeout) {
+        case .answered(let status, let data) where (200..<300).contains(status):
+            return data
+        case .answered(let status, let data):
+            throw Self.rejection(status: status, body: data, accessToken: accessToken)
+        case .timedOut:
             throw .timeout
-        case .failure(let error as URLError):
-            throw .transport(Self.scrub("URLError \(error.code.rawValue): \(error.localizedDescription)", accessToken))
-        case .failure(is CancellationError):
-            throw .transport("cancelled")
-        case .failure(let error):
-            throw .transport(Self.scrub(String(describing: type(of: error)), accessToken))
+        case .failed(let code, let reason):
+            throw .transport(Self.scrub("libcurl \(code): \(reason)", accessToken))
         }
     }
 
@@ -219,12 +176,5 @@ public struct URLSessionGraphAPIClient: GraphAPIClient {
                 case details
             }
         }
-    }
-}
-
-extension Duration {
-    /// This duration in seconds, as Foundation wants it.
-    fileprivate var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

@@ -2,15 +2,12 @@ import Foundation
 import Testing
 import WhatsApp
 import WhatsAppGraph
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 private let token = "test-access-token"
 private let user = "16505551234"
 
-private func client(_ baseURL: URL, timeout: Duration = .seconds(5)) -> URLSessionGraphAPIClient {
-    URLSessionGraphAPIClient(baseURL: baseURL, apiVersion: "v23.0", timeout: timeout, session: URLSession(configuration: .ephemeral))
+private func client(_ baseURL: URL, timeout: Duration = .seconds(5)) -> LibcurlGraphAPIClient {
+    LibcurlGraphAPIClient(baseURL: baseURL, apiVersion: "v23.0", timeout: timeout)
 }
 
 /// Runs `body` expecting it to throw a `GraphAPIError`, and returns that error.
@@ -35,8 +32,8 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "HTTP \(status), code \(code.map(String.init) ?? "none") (\(phoneNumberID))" }
 }
 
-@Suite("URLSessionGraphAPIClient against a local Graph API")
-struct URLSessionGraphAPIClientTests {
+@Suite("LibcurlGraphAPIClient against a local Graph API")
+struct LibcurlGraphAPIClientTests {
     @Test func sendPostsTheMessageWithTheBearerTokenAndReturnsTheWamid() async throws {
         try await GraphTestServer.run { baseURL, log in
             let message = OutboundMessage(to: user, kind: .replyButtons(
@@ -158,12 +155,36 @@ struct URLSessionGraphAPIClientTests {
             }
             #expect(noToken == .invalidPayload(.init(field: "access_token", problem: .empty)))
 
+            // The token goes into a header line: a line break would add a header of the caller's choosing.
+            let injected = await graphError {
+                _ = try await api.send(.text("hi", to: user), phoneNumberID: GraphTestServer.okPhoneNumberID,
+                                       accessToken: "abc\r\nX-Injected: 1")
+            }
+            #expect(injected == .invalidPayload(.init(field: "access_token", problem: .invalidCharacters)))
+
             let noMessageID = await graphError {
                 try await api.markRead(MarkRead(messageID: ""), phoneNumberID: GraphTestServer.okPhoneNumberID, accessToken: token)
             }
             #expect(noMessageID == .invalidPayload(.init(field: "message_id", problem: .empty)))
 
             #expect(await log.requests.isEmpty)
+        }
+    }
+
+    @Test func concurrentSendsEachGetTheirOwnAnswer() async throws {
+        try await GraphTestServer.run { baseURL, log in
+            let api = client(baseURL)
+            // More than the 64 pooled connections: the rest wait for one and still get their own answer.
+            let recipients = (0..<300).map { "1650555\(String(format: "%04d", $0))" }
+            let answers = try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for to in recipients {
+                    group.addTask { (to, try await api.send(.text("hola \(to)", to: to), phoneNumberID: "echo", accessToken: token).messageID) }
+                }
+                return try await group.reduce(into: [String: String]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(answers.count == recipients.count)
+            for to in recipients { #expect(answers[to] == "wamid.\(to)") }
+            #expect(await log.requests.count == recipients.count)
         }
     }
 
