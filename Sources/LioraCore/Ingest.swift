@@ -9,9 +9,14 @@ public struct IngestItem: Sendable, Equatable {
     public var field: String
     public var phoneNumberID: String?
     public var wabaID: String
+    /// The item's position among all the body's items, when it differs from its position in the
+    /// delivery (a per-account webhook drops other numbers' items); the processor finds the item
+    /// in the stored body by it.
+    public var index: Int?
 
-    public init(kind: Kind, key: String, field: String, phoneNumberID: String?, wabaID: String) {
+    public init(kind: Kind, key: String, field: String, phoneNumberID: String?, wabaID: String, index: Int? = nil) {
         self.kind = kind; self.key = key; self.field = field; self.phoneNumberID = phoneNumberID; self.wabaID = wabaID
+        self.index = index
     }
 }
 

@@ -79,8 +79,9 @@ public protocol TenantSession: Sendable {
     func enqueueReplies(_ entries: [OutboxEntry]) async throws
     /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease`.
     func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry]
-    /// Marks a reply sent and logs it as an outbound message with Meta's id.
-    func markReplySent(_ entry: OutboxEntry, waMessageID: String, now: Date) async throws
+    /// Marks replies sent and logs each (read receipts excepted) as an outbound message with Meta's
+    /// id, the log rows in one statement.
+    func markRepliesSent(_ sent: [SentReply]) async throws
     /// Records a failed attempt: retried at `retryAt`, or `failed` for good (and logged) when nil.
     func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
     func outbox(limit: Int) async throws -> [OutboxEntry]
@@ -223,5 +224,25 @@ public enum SlugRule {
         let bytes = Array(slug.utf8)
         guard (2...63).contains(bytes.count), bytes[0] != UInt8(ascii: "-") else { return false }
         return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+}
+
+/// A reply Meta accepted: the outbox row, Meta's message id for it, and when.
+public struct SentReply: Sendable {
+    public var entry: OutboxEntry
+    public var waMessageID: String
+    public var at: Date
+
+    public init(entry: OutboxEntry, waMessageID: String, at: Date) {
+        self.entry = entry
+        self.waMessageID = waMessageID
+        self.at = at
+    }
+}
+
+extension TenantSession {
+    /// Marks one reply sent (see `markRepliesSent`).
+    public func markReplySent(_ entry: OutboxEntry, waMessageID: String, now: Date) async throws {
+        try await markRepliesSent([SentReply(entry: entry, waMessageID: waMessageID, at: now)])
     }
 }

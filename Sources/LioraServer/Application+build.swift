@@ -82,8 +82,9 @@ package func buildApplication(
             builtIn: LinkShortener(publicBaseURL: configuration.publicBaseURL), vault: vault, external: c.externalShortener),
             onQueued: { [runSender = c.runSender] in if runSender { sender?.wake() } })
     }
+    let decodedWebhooks = DecodedWebhooks()
     let processor = WebhookProcessor(store: store, clock: clock, metrics: metrics, logger: logger,
-                                     idlePoll: options.processorIdlePoll, responder: responder)
+                                     idlePoll: options.processorIdlePoll, responder: responder, decoded: decodedWebhooks)
     let writer = IngestWriter(
         inbox: store, maxWriters: options.ingestWriters ?? (databaseDialect == .sqlite ? 1 : 4),
         metrics: metrics, logger: logger, onStored: { [options] in if options.runProcessor { processor.wake() } })
@@ -93,7 +94,8 @@ package func buildApplication(
     HealthRoutes(store: store, metrics: metrics).register(on: router)
     ShortLinkRoutes(store: store, clock: clock).register(on: router)
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
-                  verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics)
+                  verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics,
+                  decodedWebhooks: decodedWebhooks)
         .register(on: router)
     var catalogOptions = CatalogAPIOptions()
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
@@ -115,7 +117,8 @@ package func buildApplication(
     }
 
     // Accounts registered with their own Meta app: /webhook/meta/{waba_account_id}, checked with their own secret.
-    WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: nil), verifyToken: nil, writer: writer, clock: clock, metrics: metrics)
+    WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: nil), verifyToken: nil, writer: writer, clock: clock, metrics: metrics,
+                  decodedWebhooks: decodedWebhooks)
         .registerAccountRoutes(on: router, secrets: WabaWebhookSecrets(store: store, vault: vault, clock: clock))
 
     if configuration.metaAppSecret == nil {

@@ -20,11 +20,13 @@ package final class WebhookProcessor: Service, Sendable {
     private let maxAttempts: Int
     private let loop: WakeableLoop
     private let responder: ConversationResponder?
+    private let decoded: DecodedWebhooks?
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
                  batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1),
-                 responder: ConversationResponder? = nil) {
+                 responder: ConversationResponder? = nil, decoded: DecodedWebhooks? = nil) {
         self.responder = responder
+        self.decoded = decoded
         self.store = store
         self.clock = clock
         self.metrics = metrics
@@ -64,7 +66,8 @@ package final class WebhookProcessor: Service, Sendable {
 
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
         for event in events where itemsByPayload[event.payloadID] == nil {
-            itemsByPayload[event.payloadID] = (try? WebhookDecoding.decode(Data(event.body)))?.items ?? []
+            itemsByPayload[event.payloadID] = decoded?.take(event.payloadID)
+                ?? (try? WebhookDecoding.decode(Data(event.body)))?.items ?? []
         }
 
         var routes: [String: PhoneNumberRoute?] = [:]

@@ -19,6 +19,8 @@ struct WebhookRoutes: Sendable {
     let writer: IngestWriter
     let clock: any LioraClock
     let metrics: LioraMetrics
+    /// Where the decoded items go for the processor (nil: it decodes the stored body itself).
+    var decodedWebhooks: DecodedWebhooks? = nil
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/webhook/meta") { request, _ in try handshake(request) }
@@ -80,9 +82,10 @@ struct WebhookRoutes: Sendable {
             metrics.webhookRejectedMalformed.increment()
             throw APIError(.badRequest, "malformed_payload", "the body is not a WhatsApp webhook payload")
         }
-        var items = payload.items.map { i in
+        let decoded = payload.items
+        var items = decoded.enumerated().map { n, i in
             IngestItem(kind: IngestItem.Kind(rawValue: i.kind.rawValue) ?? .error, key: i.key, field: i.field,
-                       phoneNumberID: i.phoneNumberID, wabaID: i.wabaID)
+                       phoneNumberID: i.phoneNumberID, wabaID: i.wabaID, index: n)
         }
         if let account {
             // One tenant's app secret must not speak for another tenant's numbers.
@@ -97,13 +100,17 @@ struct WebhookRoutes: Sendable {
             }
         }
         let delivery = WebhookDelivery(receivedAt: clock.now, wabaAccountID: account?.id, body: body, items: items)
+        // Kept before the commit: the processor may claim the items as soon as it is done.
+        decodedWebhooks?.keep(decoded, for: delivery.id)
         let new: Int
         do {
             new = try await writer.store(delivery)
         } catch {
+            _ = decodedWebhooks?.take(delivery.id)
             metrics.webhookStoreFailed.increment()
             throw APIError(.serviceUnavailable, "storage_unavailable", "the delivery could not be stored; retry later")
         }
+        if new == 0 { _ = decodedWebhooks?.take(delivery.id) }  // all seen before: nothing will claim them
         metrics.webhookAccepted.increment()
         metrics.itemsStored.increment(by: Int64(new))
         metrics.itemsDuplicate.increment(by: Int64(items.count - new))

@@ -403,6 +403,15 @@ CREATE TABLE monthly_usage (
     PRIMARY KEY (cliente_id, month, wa_id)
 );
 """#),
+            Migration(version: 8, name: "hot_path_indexes", file: "0008_hot_path_indexes.sql", sql: #"""
+-- The reply sender claims a tenant's oldest due replies: with this index it reads them in order
+-- and stops at the limit, instead of sorting every pending reply of the backlog.
+CREATE INDEX outbox_claim ON outbox (cliente_id, created_at, id) WHERE state = 'pending';
+
+-- conversation_logs_keyset (cliente_id, created_at, id) serves every query this one served; one
+-- index less to maintain on the busiest insert.
+DROP INDEX conversation_logs_time;
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -977,6 +986,15 @@ ALTER TABLE monthly_usage FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON monthly_usage
     USING (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid)
     WITH CHECK (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid);
+"""#),
+            Migration(version: 8, name: "hot_path_indexes", file: "0008_hot_path_indexes.sql", sql: #"""
+-- The reply sender claims a tenant's oldest due replies: with this index it reads them in order
+-- and stops at the limit, instead of sorting every pending reply of the backlog.
+CREATE INDEX outbox_claim ON outbox (cliente_id, created_at, id) WHERE state = 'pending';
+
+-- conversation_logs_keyset (cliente_id, created_at, id) serves every query this one served; one
+-- index less to maintain on the busiest insert.
+DROP INDEX conversation_logs_time;
 """#),
         ],
     ]

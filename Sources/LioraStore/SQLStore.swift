@@ -40,7 +40,7 @@ package final class SQLStore: LioraStore {
                 try await c.query(sql, binds)
             }
             var rows: [(payload: UUID, index: Int, item: IngestItem, at: Date)] = []
-            for d in deliveries { for (i, item) in d.items.enumerated() { rows.append((d.id, i, item, d.receivedAt)) } }
+            for d in deliveries { for (i, item) in d.items.enumerated() { rows.append((d.id, item.index ?? i, item, d.receivedAt)) } }
             var newPerPayload: [UUID: Int] = [:]
             for chunk in rows.chunked(Self.rowsPerInsert) {
                 var sql = "INSERT INTO webhook_events (payload_id, item_index, event_key, kind, field, phone_number_id, waba_id, received_at) VALUES "

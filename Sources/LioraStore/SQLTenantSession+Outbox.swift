@@ -50,20 +50,24 @@ extension SQLTenantSession {
                 ORDER BY created_at, id LIMIT $4\(lock))
             RETURNING \(Self.outboxColumns)
             """, [.date(now.addingTimeInterval(lease)), .date(now), .uuid(tenantID), .int(Int64(limit))])
-            .map(Self.entry).sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) }
+            .map(Self.entry).sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.orderedBefore($1.id) }
     }
 
-    func markReplySent(_ e: OutboxEntry, waMessageID: String, now: Date) async throws {
-        try await c.query("""
-            UPDATE outbox SET state = 'sent', attempts = attempts + 1, wa_message_id = $1, claimed_until = NULL,
-                last_error = NULL, updated_at = $2
-            WHERE cliente_id = $3 AND id = $4
-            """, [.text(waMessageID), .date(now), .uuid(tenantID), .uuid(e.id)])
-        guard e.kind != "read" else { return }  // a read receipt is not a message of the conversation
-        try await appendLogs([ConversationLogEntry(
-            tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
-            waMessageID: waMessageID, messageType: e.kind, body: e.summary, intent: e.intent, status: "accepted",
-            statusUpdatedAt: now, createdAt: now)])
+    func markRepliesSent(_ sent: [SentReply]) async throws {
+        for r in sent {
+            try await c.query("""
+                UPDATE outbox SET state = 'sent', attempts = attempts + 1, wa_message_id = $1, claimed_until = NULL,
+                    last_error = NULL, updated_at = $2
+                WHERE cliente_id = $3 AND id = $4
+                """, [.text(r.waMessageID), .date(r.at), .uuid(tenantID), .uuid(r.entry.id)])
+        }
+        // A read receipt is not a message of the conversation.
+        try await appendLogs(sent.filter { $0.entry.kind != "read" }.map { r in
+            ConversationLogEntry(
+                tenantID: tenantID, userContextID: r.entry.userContextID, wabaAccountID: r.entry.wabaAccountID, direction: .outbound,
+                waMessageID: r.waMessageID, messageType: r.entry.kind, body: r.entry.summary, intent: r.entry.intent,
+                status: "accepted", statusUpdatedAt: r.at, createdAt: r.at)
+        })
     }
 
     func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws {

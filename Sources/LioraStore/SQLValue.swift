@@ -115,3 +115,70 @@ enum SQLConnectionTransaction {
         }
     }
 }
+
+extension UUID {
+    /// Whether this id sorts before `other` as the stores order ids: by bytes, which is the order
+    /// of their lowercase text on SQLite and of `uuid` on PostgreSQL.
+    package func orderedBefore(_ other: UUID) -> Bool {
+        withUnsafeBytes(of: uuid) { a in
+            withUnsafeBytes(of: other.uuid) { b in a.lexicographicallyPrecedes(b) }
+        }
+    }
+
+    /// The lowercase text form (`8-4-4-4-12` hex digits), as SQLite stores ids; without the
+    /// formatted printing and the second copy `uuidString.lowercased()` costs.
+    package var lowercasedText: String {
+        let hex: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                hex.withUTF8Buffer { digits in
+                    var o = 0
+                    for (i, byte) in bytes.enumerated() {
+                        if i == 4 || i == 6 || i == 8 || i == 10 {
+                            out[o] = UInt8(ascii: "-")
+                            o += 1
+                        }
+                        out[o] = digits[Int(byte >> 4)]
+                        out[o + 1] = digits[Int(byte & 0x0F)]
+                        o += 2
+                    }
+                    return o
+                }
+            }
+        }
+    }
+}
+
+extension UUID {
+    /// Parses the `8-4-4-4-12` hex text form (either case); nil for anything else.
+    package init?(text: String) {
+        var text = text
+        let parsed: uuid_t? = text.withUTF8 { utf8 -> uuid_t? in
+            guard utf8.count == 36 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            var i = 0
+            for b in 0..<16 {
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    guard utf8[i] == UInt8(ascii: "-") else { return nil }
+                    i += 1
+                }
+                guard let hi = Self.nibble(utf8[i]), let lo = Self.nibble(utf8[i + 1]) else { return nil }
+                bytes[b] = hi << 4 | lo
+                i += 2
+            }
+            return (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                    bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15])
+        }
+        guard let parsed else { return nil }
+        self.init(uuid: parsed)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

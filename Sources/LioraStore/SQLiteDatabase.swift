@@ -125,8 +125,7 @@ private final class SQLiteHandle: @unchecked Sendable {
     /// Prepares (or reuses), binds, steps and collects one statement.
     func run(_ sql: String, _ binds: [SQLValue]) throws -> [any SQLRow] {
         guard let db else { throw StoreError.unavailable("the SQLite database is closed") }
-        let text = Self.translate(sql)
-        let stmt = try statement(text, db: db)
+        let stmt = try statement(sql, db: db)
         defer {
             sqlite_nio_sqlite3_reset(stmt)
             sqlite_nio_sqlite3_clear_bindings(stmt)
@@ -140,7 +139,7 @@ private final class SQLiteHandle: @unchecked Sendable {
             case .bool(let b): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, b ? 1 : 0)
             case .date(let d): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, d.microsecondsSince1970)
             case .text(let s), .json(let s): rc = sqlite_nio_sqlite3_bind_text(stmt, index, s, -1, Self.transient)
-            case .uuid(let u): rc = sqlite_nio_sqlite3_bind_text(stmt, index, u.uuidString.lowercased(), -1, Self.transient)
+            case .uuid(let u): rc = sqlite_nio_sqlite3_bind_text(stmt, index, u.lowercasedText, -1, Self.transient)
             case .blob(let b):
                 rc = b.withUnsafeBytes { sqlite_nio_sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), Self.transient) }
             }
@@ -179,6 +178,7 @@ private final class SQLiteHandle: @unchecked Sendable {
         return rows
     }
 
+    /// The prepared statement for `sql` (as written, with `$n` parameters), from the cache when it is there.
     private func statement(_ sql: String, db: OpaquePointer) throws -> OpaquePointer {
         if let s = statements[sql] { return s }
         if statements.count >= 512 {  // bounded: multi-row inserts vary by row count
@@ -186,7 +186,7 @@ private final class SQLiteHandle: @unchecked Sendable {
             statements.removeAll()
         }
         var stmt: OpaquePointer?
-        let rc = sqlite_nio_sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        let rc = sqlite_nio_sqlite3_prepare_v3(db, Self.translate(sql), -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, db: db) }
         statements[sql] = stmt
         return stmt
@@ -244,7 +244,7 @@ private struct SQLiteSQLRow: SQLRow {
     func bool(_ c: String) throws -> Bool? { try int(c).map { $0 != 0 } }
     func uuid(_ c: String) throws -> UUID? {
         guard let s = try string(c) else { return nil }
-        guard let u = UUID(uuidString: s) else { throw StoreError.corrupt("column \(c) is not a UUID") }
+        guard let u = UUID(text: s) else { throw StoreError.corrupt("column \(c) is not a UUID") }
         return u
     }
     func date(_ c: String) throws -> Date? { try int(c).map { Date(microsecondsSince1970: $0) } }

@@ -1,4 +1,5 @@
 public import WhatsApp
+import Foundation
 
 /// Meta's Graph API as Liora uses it: send a message, mark one read. The real client is
 /// `LibcurlGraphAPIClient`; tests use `FakeGraphAPI` from LioraTestSupport.
@@ -11,12 +12,33 @@ public protocol GraphAPIClient: Sendable {
     func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage
     /// Marks an inbound message read (with a typing indicator if `m` asks for one).
     func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError)
+    /// Sends a message already encoded as Meta's JSON: `OutboundMessage`'s own encoding of a
+    /// message that passed `validate()` when it was encoded, as the outbox stores replies. A client
+    /// that talks to Meta posts the bytes as they are (no decoding and re-encoding per send); the
+    /// default decodes them and calls `send(_:…)`.
+    func send(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage
+    /// A read receipt already encoded as Meta's JSON (see `send(encoded:…)`).
+    func markRead(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError)
     /// Reads a business number's display number and verified name (`GET /{phone_number_id}?fields=…`):
     /// whether an access token works for that number.
     func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo
 }
 
 extension GraphAPIClient {
+    public func send(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(json.utf8)) else {
+            throw .invalidPayload(OutboundLimitError(field: "payload", problem: .invalidCharacters))
+        }
+        return try await send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
+    public func markRead(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        guard let receipt = try? JSONDecoder().decode(MarkRead.self, from: Data(json.utf8)) else {
+            throw .invalidPayload(OutboundLimitError(field: "payload", problem: .invalidCharacters))
+        }
+        try await markRead(receipt, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
     /// Clients that do not talk to Meta (fakes) cannot check a number.
     public func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {
         throw GraphAPIError.transport("unsupported: this Graph API client cannot read phone numbers")

@@ -55,6 +55,21 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
     }
 
+    /// Posts `json` as it is: it was checked against Meta's limits when it was encoded.
+    public func send(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
+        let data = try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: Data(json.utf8), accessToken: accessToken)
+        guard let sent = try? JSONDecoder().decode(SentMessage.self, from: data) else { throw .malformedResponse }
+        return sent
+    }
+
+    /// Posts `json` (a read receipt) as it is.
+    public func markRead(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
+        let data = try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: Data(json.utf8), accessToken: accessToken)
+        guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
+    }
+
     /// `GET {baseURL}/{apiVersion}/{phone_number_id}?fields=display_phone_number,verified_name`
     /// with the bearer token: Meta answers only when the token may use that number.
     public func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {

@@ -323,6 +323,24 @@ struct WabaAPITests {
             let events = try await h.store.webhookEvents(limit: 10)
             #expect(events.map(\.key) == ["m:wamid.ACC1"])
 
+            // A body mixing the other tenant's item (first) with this account's (second): only this
+            // account's is kept, and the processor reads that item's content, not its neighbour's.
+            let mine = WebhookBuilder.text(phoneNumberID: phone, from: "5215500000003", id: "wamid.ACC3", body: "el mío")
+            let theirs = WebhookBuilder.text(phoneNumberID: other.phone, from: "5215500000004", id: "wamid.ACC4", body: "el ajeno")
+            var mixed = try #require(try JSONSerialization.jsonObject(with: theirs) as? [String: Any])
+            let mineObject = try #require(try JSONSerialization.jsonObject(with: mine) as? [String: Any])
+            mixed["entry"] = (mixed["entry"] as? [Any] ?? []) + (mineObject["entry"] as? [Any] ?? [])
+            let mixedBody = try JSONSerialization.data(withJSONObject: mixed)
+            let kept = try await h.post(mixedBody, secret: appSecretA, path: path)
+            #expect(kept.text.contains(#""received":1"#) && kept.text.contains(#""new":1"#), "\(kept.text)")
+            _ = try await h.process()
+            let logs = try await h.store.withTenant(try #require(UUID(uuidString: tenant))) { try await $0.conversationLogs(limit: 10) }
+            let inbound = logs.filter { $0.direction == .inbound }
+            #expect(inbound.first { $0.waMessageID == "wamid.ACC3" }?.body == "el mío")
+            #expect(!inbound.contains { $0.waMessageID == "wamid.ACC4" || $0.body == "el ajeno" })
+            let otherLogs = try await h.store.withTenant(other.tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(!otherLogs.contains { $0.waMessageID == "wamid.ACC4" })
+
             // Unknown account, an account without its own secret, a deleted account: 404.
             #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/\(UUID())").status == .notFound)
             #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/not-a-uuid").status == .notFound)

@@ -55,6 +55,33 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("a batch of sent replies: each row sent with its own wamid, one log row per message, none for read receipts",
+          arguments: TestBackend.available)
+    func batchMarkSent(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            var read = reply(tenant, account, 0)
+            read.kind = "read"
+            try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies([read] + (1...3).map { reply(tenant, account, $0) }) }
+            // More than one claim's worth of ids in flight: the claim index returns them oldest first.
+            let claimed = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            #expect(claimed.map(\.kind) == ["read", "text", "text", "text"])
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.markRepliesSent(claimed.enumerated().map { i, e in
+                    SentReply(entry: e, waMessageID: "wamid.OUT\(i)", at: t0.addingTimeInterval(Double(i)))
+                })
+            }
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.state) == [.sent, .sent, .sent, .sent])
+            #expect(rows.map(\.waMessageID) == ["wamid.OUT0", "wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
+            #expect(rows.allSatisfy { $0.attempts == 1 })
+            let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(Set(logs.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
+            #expect(logs.allSatisfy { $0.direction == .outbound && $0.status == "accepted" })
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(60), limit: 10, lease: 30) }.isEmpty)
+        }
+    }
+
     @Test("retry delays grow exponentially, stay within the cap and the jitter, and stop at the last attempt")
     func retryPolicy() {
         var g = SeededGenerator(seed: 42)

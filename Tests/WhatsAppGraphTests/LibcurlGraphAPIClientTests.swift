@@ -171,6 +171,29 @@ struct LibcurlGraphAPIClientTests {
         }
     }
 
+    @Test func encodedPayloadsArePostedByteForByte() async throws {
+        try await GraphTestServer.run { baseURL, log in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let message = OutboundMessage(to: user, kind: .text(body: "Mira https://liora.test/s/abc", previewURL: true))
+            let json = String(decoding: try encoder.encode(message), as: UTF8.self)
+            let sent = try await client(baseURL).send(encoded: json, phoneNumberID: GraphTestServer.okPhoneNumberID, accessToken: token)
+            #expect(sent.messageID == "wamid.gBGGSFcCNEOPAgkO_KJ55r4w_ww")
+            let receipt = String(decoding: try encoder.encode(MarkRead(messageID: "wamid.IN1", showsTypingIndicator: true)), as: UTF8.self)
+            try await client(baseURL).markRead(encoded: receipt, phoneNumberID: GraphTestServer.okPhoneNumberID, accessToken: token)
+            let requests = await log.requests
+            try #require(requests.count == 2)
+            #expect(requests.map(\.body) == [json, receipt])
+            #expect(requests.allSatisfy { $0.authorization == "Bearer \(token)" && $0.contentType == "application/json" })
+            // The path and token checks still apply before anything is sent.
+            let escape = await graphError {
+                _ = try await client(baseURL).send(encoded: json, phoneNumberID: "../me", accessToken: token)
+            }
+            #expect(escape == .invalidPayload(.init(field: "phone_number_id", problem: .invalidCharacters)))
+            #expect(await log.requests.count == 2)
+        }
+    }
+
     @Test func concurrentSendsEachGetTheirOwnAnswer() async throws {
         try await GraphTestServer.run { baseURL, log in
             let api = client(baseURL)

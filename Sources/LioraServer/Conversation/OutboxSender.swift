@@ -320,14 +320,16 @@ package final class OutboxSender: Service, Sendable {
     private func write(_ batch: [UUID: [Record]]) async throws {
         for (tenantID, records) in batch {
             try await store.withTenant(tenantID) { s in
+                var sent: [SentReply] = []
                 for r in records {
                     switch r {
                     case .sent(let entry, let wamid, let at):
-                        try await s.markReplySent(entry, waMessageID: wamid, now: at)
+                        sent.append(SentReply(entry: entry, waMessageID: wamid, at: at))
                     case .failed(let entry, let error, let retryAt, let at):
                         try await s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at)
                     }
                 }
+                if !sent.isEmpty { try await s.markRepliesSent(sent) }
             }
         }
     }
@@ -366,24 +368,13 @@ package final class OutboxSender: Service, Sendable {
         case .missing: return .failed("no access token for the WhatsApp account", retryable: false)
         case .unavailable: return .failed("access token unavailable", retryable: true)
         }
-        if entry.kind == ReplyComposer.readKind {
-            do {
-                try await graph.markRead(try ReplyComposer.decodeReadReceipt(entry), phoneNumberID: phoneNumberID, accessToken: token.value)
+        do {
+            // The stored payload went through `validate()` when it was queued: it is posted as stored.
+            if entry.kind == ReplyComposer.readKind {
+                try await graph.markRead(encoded: entry.payloadJSON, phoneNumberID: phoneNumberID, accessToken: token.value)
                 return .sent(entry.replyTo ?? "")
-            } catch let error as GraphAPIError {
-                return .failed(error.description, retryable: error.isRetryable)
-            } catch {
-                return .failed("stored payload unreadable", retryable: false)
             }
-        }
-        let message: OutboundMessage
-        do {
-            message = try ReplyComposer.decode(entry)
-        } catch {
-            return .failed("stored payload unreadable", retryable: false)
-        }
-        do {
-            let sent = try await graph.send(message, phoneNumberID: phoneNumberID, accessToken: token.value)
+            let sent = try await graph.send(encoded: entry.payloadJSON, phoneNumberID: phoneNumberID, accessToken: token.value)
             return .sent(sent.messageID)
         } catch {
             logger.warning("reply not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",

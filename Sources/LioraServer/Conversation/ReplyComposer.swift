@@ -29,7 +29,13 @@ enum ReplyComposer {
                 to: waID, kind: .ctaURL(body: card.body, displayText: card.buttonTitle, url: card.url, headerImageURL: card.imageURL),
                 replyTo: replyTo)
         }
-        return message.fitted().map { var m = $0; m.callbackData = intent; return m }
+        // Checked here, before it is queued: the sender posts the stored JSON as it is. `fitted()`
+        // only returns valid messages; one that still failed would be dropped, never sent broken.
+        return message.fitted().compactMap { part in
+            var m = part
+            m.callbackData = intent
+            return (try? m.validate()) == nil ? nil : m
+        }
     }
 
     static func outboxEntries(for replies: [BotReply], tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
@@ -56,13 +62,5 @@ enum ReplyComposer {
         return OutboxEntry(tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
                            kind: readKind, payloadJSON: json, replyTo: messageID, nextAttemptAt: now,
                            createdAt: now.addingTimeInterval(Double(sequence) / 1_000_000))
-    }
-
-    static func decodeReadReceipt(_ entry: OutboxEntry) throws -> MarkRead {
-        try JSONDecoder().decode(MarkRead.self, from: Data(entry.payloadJSON.utf8))
-    }
-
-    static func decode(_ entry: OutboxEntry) throws -> OutboundMessage {
-        try JSONDecoder().decode(OutboundMessage.self, from: Data(entry.payloadJSON.utf8))
     }
 }
