@@ -84,7 +84,8 @@ package func buildApplication(
     }
     let decodedWebhooks = DecodedWebhooks()
     let processor = WebhookProcessor(store: store, clock: clock, metrics: metrics, logger: logger,
-                                     idlePoll: options.processorIdlePoll, responder: responder, decoded: decodedWebhooks)
+                                     idlePoll: options.processorIdlePoll, responder: responder, decoded: decodedWebhooks,
+                                     splitTransactions: databaseDialect == .sqlite)
     let writer = IngestWriter(
         inbox: store, maxWriters: options.ingestWriters ?? (databaseDialect == .sqlite ? 1 : 4),
         metrics: metrics, logger: logger, onStored: { [options] in if options.runProcessor { processor.wake() } })

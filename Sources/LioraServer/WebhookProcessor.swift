@@ -21,11 +21,19 @@ package final class WebhookProcessor: Service, Sendable {
     private let loop: WakeableLoop
     private let responder: ConversationResponder?
     private let decoded: DecodedWebhooks?
+    /// Runs the bot between two transactions instead of inside one (see `apply`): only where this
+    /// processor is the only one (SQLite).
+    private let splitTransactions: Bool
+    /// Runs between the two transactions of a split batch (tests stop a batch there, as a crash would).
+    private let betweenTransactions: (@Sendable () async throws -> Void)?
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
                  batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1),
-                 responder: ConversationResponder? = nil, decoded: DecodedWebhooks? = nil) {
+                 responder: ConversationResponder? = nil, decoded: DecodedWebhooks? = nil, splitTransactions: Bool = false,
+                 betweenTransactions: (@Sendable () async throws -> Void)? = nil) {
         self.responder = responder
+        self.betweenTransactions = betweenTransactions
+        self.splitTransactions = splitTransactions
         self.decoded = decoded
         self.store = store
         self.clock = clock
@@ -112,9 +120,7 @@ package final class WebhookProcessor: Service, Sendable {
         for tenantID in tenantOrder {
             let items = work[tenantID] ?? []
             do {
-                let outcomes = try await store.withTenant(tenantID) { session in
-                    try await apply(items, tenantID: tenantID, session: session, now: now)
-                }
+                let outcomes = try await apply(items, tenantID: tenantID, now: now)
                 count(outcomes)
                 responder?.onQueued()
             } catch {
@@ -127,20 +133,65 @@ package final class WebhookProcessor: Service, Sendable {
         return events.count
     }
 
-    /// Applies one tenant's items in its transaction with a fixed number of statements: one upsert
-    /// for the users' contexts, one insert for the log, one update per status, one to mark the
-    /// items done. Returns the outcomes.
-    private func apply(_ items: [(event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)], tenantID: UUID,
-                       session: any TenantSession, now: Date) async throws -> [WebhookEventOutcome] {
-        var outcomes: [WebhookEventOutcome] = []
+    private typealias Item = (event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)
+    private typealias Message = (event: PendingWebhookEvent, message: InboundMessage, route: PhoneNumberRoute)
+
+    /// Applies one tenant's items: the users' contexts, the bot's answers (queued in the outbox with
+    /// the users' new conversation state), the log, delivery statuses, and the items marked done.
+    ///
+    /// In one transaction; or, with `splitTransactions` (SQLite, where one processor is the only
+    /// writer of conversation state), the engine runs between a short transaction that reads what it
+    /// needs and one that writes the results, so the database's single writer is not held while the
+    /// bot thinks. A crash between the two leaves the items claimed: they are processed again after
+    /// their lease, and nothing was queued or logged the first time.
+    private func apply(_ items: [Item], tenantID: UUID, now: Date) async throws -> [WebhookEventOutcome] {
+        var messages: [Message] = []
         var touches: [UserContextTouch] = []
-        var messages: [(event: PendingWebhookEvent, message: InboundMessage, route: PhoneNumberRoute)] = []
         for (event, item, route) in items {
-            switch item.content {
-            case .message(let message, let contact):
+            if case .message(let message, let contact) = item.content {
                 touches.append(UserContextTouch(waID: message.from, profileName: contact?.profile?.name,
                                                 messageAt: message.timestampDate ?? now))
                 messages.append((event, message, route))
+            }
+        }
+        let inbound = messages.map { ($0.message, $0.route.wabaAccountID) }
+        guard let responder, !messages.isEmpty, splitTransactions else {
+            return try await store.withTenant(tenantID) { session in
+                let contexts = messages.isEmpty ? [:] : try await session.touchUserContexts(touches, now: now)
+                var intents: [String: String] = [:]
+                if let responder, !messages.isEmpty {
+                    intents = try await responder.respond(to: inbound, contexts: contexts, tenantID: tenantID, session: session, now: now)
+                }
+                return try await finish(items, messages: messages, contexts: contexts, intents: intents, tenantID: tenantID,
+                                        session: session, now: now)
+            }
+        }
+        // The first transaction makes sure each user has a context without counting the messages
+        // (counted in the second, so a batch processed twice after a crash still counts once).
+        let uncounted = touches.map { var t = $0; t.messages = 0; return t }
+        let (contexts, prepared) = try await store.withTenant(tenantID) { session in
+            let contexts = try await session.touchUserContexts(uncounted, now: now)
+            return (contexts, try await responder.prepare(for: inbound, tenantID: tenantID, session: session, now: now))
+        }
+        let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
+        try await betweenTransactions?()
+        return try await store.withTenant(tenantID) { session in
+            _ = try await session.touchUserContexts(touches, now: now)
+            try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
+            return try await finish(items, messages: messages, contexts: contexts, intents: computed.intents, tenantID: tenantID,
+                                    session: session, now: now)
+        }
+    }
+
+    /// The writes that close a tenant's batch, with a fixed number of statements: one update per
+    /// status, one insert for the log, one to mark the items done. Returns the outcomes.
+    private func finish(_ items: [Item], messages: [Message], contexts: [String: (context: UserContext, created: Bool)],
+                        intents: [String: String], tenantID: UUID, session: any TenantSession, now: Date) async throws -> [WebhookEventOutcome] {
+        var outcomes: [WebhookEventOutcome] = []
+        for (event, item, _) in items {
+            switch item.content {
+            case .message:
+                continue
             case .status(let status):
                 let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
                     waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
@@ -153,12 +204,6 @@ package final class WebhookProcessor: Service, Sendable {
             }
         }
         if !messages.isEmpty {
-            let contexts = try await session.touchUserContexts(touches, now: now)
-            var intents: [String: String] = [:]
-            if let responder {
-                intents = try await responder.respond(to: messages.map { ($0.message, $0.route.wabaAccountID) }, contexts: contexts,
-                                                      tenantID: tenantID, session: session, now: now)
-            }
             try await session.appendLogs(messages.map { m in
                 ConversationLogEntry(
                     tenantID: tenantID, userContextID: contexts[m.message.from]?.context.id, wabaAccountID: m.route.wabaAccountID,

@@ -34,6 +34,39 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("a batch stopped between its two transactions is processed again: answered once, counted once",
+          arguments: TestBackend.available)
+    func crashBetweenSplitTransactions(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "777", id: "wamid.SPLIT1", body: "hola")).status == .ok)
+            let crashes = LockedCounter()
+            let responder = ConversationResponder(engine: ConversationTests.engine)
+            let dying = WebhookProcessor(store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
+                                         responder: responder, splitTransactions: true,
+                                         betweenTransactions: { crashes.increment(); throw CancellationError() })
+            _ = try await dying.processBatch()
+            #expect(crashes.value == 1)
+            try await h.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.outbox(limit: 10).isEmpty)
+                #expect(try await s.conversationLogs(limit: 10).isEmpty)
+                #expect(try await s.userContext(waID: "777")?.messageCount == 0)
+            }
+            // After the retry delay another processor finds the item again and finishes it.
+            let next = WebhookProcessor(store: h.store, clock: FixedClock(now: t0.addingTimeInterval(61)), metrics: LioraMetrics(),
+                                        logger: TestDatabases.logger, responder: responder, splitTransactions: true)
+            #expect(try await next.runUntilIdle() == 1)
+            try await h.store.withTenant(tenant.id) { s throws in
+                let outbox = try await s.outbox(limit: 10)
+                #expect(outbox.map(\.kind) == ["read", "interactive"] || outbox.map(\.kind) == ["read", "text"], "\(outbox.map(\.kind))")
+                #expect(outbox.allSatisfy { $0.replyTo == "wamid.SPLIT1" })
+                #expect(try await s.conversationLogs(limit: 10).map(\.waMessageID) == ["wamid.SPLIT1"])
+                #expect(try await s.userContext(waID: "777")?.messageCount == 1)
+            }
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed"])
+        }
+    }
+
     @Test("many concurrent deliveries are all stored and each answered once", arguments: TestBackend.available)
     func concurrentDeliveries(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
@@ -55,4 +88,12 @@ struct CrashRecoveryTests {
             #expect(users.map(\.messageCount).reduce(0, +) == 64)
         }
     }
+}
+
+/// A counter closures can bump from any task.
+final class LockedCounter: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }

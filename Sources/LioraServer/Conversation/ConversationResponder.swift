@@ -38,62 +38,131 @@ package struct ConversationResponder: Sendable {
     /// Message types the bot does not answer (a reaction to its message, system notices, …).
     private static let silentTypes: Set<String> = ["reaction", "system", "unsupported", "order", "request_welcome"]
 
-    /// Answers each message in order; returns the matched intent per message id.
+    /// What the bot needs from the store before it can answer a tenant's batch.
+    package struct Prepared: Sendable {
+        var enabled: Set<String>
+        /// The users the plan lets the bot answer this month (nil: no plan, no limit).
+        var admitted: Set<String>?
+        var catalog: ActiveCatalogIndex?
+    }
+
+    /// The engine's answers for a batch, not yet queued.
+    package struct Computed: Sendable {
+        /// One per answered message, in order: the read receipt and the replies (product links not shortened yet).
+        var answers: [Answer]
+        var states: [String: (language: Language, state: ConversationState, lastIntent: String?)]
+        /// The matched intent per inbound message id.
+        package var intents: [String: String]
+    }
+
+    struct Answer: Sendable {
+        var message: InboundMessage
+        var contextID: UUID
+        var wabaAccountID: UUID
+        var turn: ConversationEngine.Turn
+        /// The queued rows when they could be composed outside the transaction (no product links to shorten).
+        var composed: [OutboxEntry]?
+    }
+
+    /// Answers each message in order in one transaction; returns the matched intent per message id.
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
                  tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
+        let prepared = try await prepare(for: messages, tenantID: tenantID, session: session, now: now)
+        let computed = try compute(messages, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
+        try await commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
+        return computed.intents
+    }
+
+    /// Reads what answering needs: the enabled skills (as the plan allows), the users admitted
+    /// under the plan's monthly conversations (admitting new ones), the active catalog.
+    func prepare(for messages: [(message: InboundMessage, wabaAccountID: UUID)], tenantID: UUID, session: any TenantSession,
+                 now: Date) async throws -> Prepared {
         var enabled = try await session.enabledSkills(among: allSkills)
         // The plan decides which skills exist for the tenant and how many conversations a month the bot starts.
         let plan = try await session.plan()
         if let skills = plan?.skills { enabled.formIntersection(skills) }
         var admitted: Set<String>?
         if let plan {
-            let answerable = messages.filter { !Self.silentTypes.contains($0.message.type.rawValue) && InboundMessageType.known.contains($0.message.type) }
+            let answerable = messages.filter { Self.answers($0.message) }
             admitted = try await session.admitConversations(answerable.map(\.message.from), month: Self.month(now),
                                                             limit: plan.monthlyConversations, now: now)
         }
         let catalog = enabled.contains("ecommerce") ? try await catalogs.active(in: session) : nil
-        var states: [String: (language: Language, state: ConversationState, lastIntent: String?)] = [:]
-        var intents: [String: String] = [:]
-        var outbox: [OutboxEntry] = []
+        return Prepared(enabled: enabled, admitted: admitted, catalog: catalog)
+    }
+
+    private static func answers(_ message: InboundMessage) -> Bool {
+        !silentTypes.contains(message.type.rawValue) && InboundMessageType.known.contains(message.type)
+    }
+
+    /// Runs the engine over the batch (no store access: this can run outside any transaction) and
+    /// composes the replies that need no short links.
+    func compute(_ messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
+                 prepared: Prepared, tenantID: UUID, now: Date) throws -> Computed {
+        var computed = Computed(answers: [], states: [:], intents: [:])
         for (message, wabaAccountID) in messages {
-            guard let context = contexts[message.from]?.context else { continue }
-            if Self.silentTypes.contains(message.type.rawValue) || !InboundMessageType.known.contains(message.type) { continue }
+            guard let context = contexts[message.from]?.context, Self.answers(message) else { continue }
             // Over the plan's monthly conversations: the message is stored and logged, not answered.
-            if let admitted, !admitted.contains(message.from) { continue }
-            let current = states[message.from] ?? (Language(code: context.language) ?? .default,
-                                                   ConversationState.decode(context.conversationJSON), context.lastIntent)
+            if let admitted = prepared.admitted, !admitted.contains(message.from) { continue }
+            let current = computed.states[message.from] ?? (Language(code: context.language) ?? .default,
+                                                            ConversationState.decode(context.conversationJSON), context.lastIntent)
             let at = message.timestampDate ?? now
             let turn = engine.respond(to: message.textContent ?? "", replyID: message.replyID, language: current.language,
-                                      state: current.state, enabledSkills: enabled, catalog: catalog, now: at)
-            states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
-            if let intent = turn.intentID { intents[message.id] = intent }
-            if !turn.replies.isEmpty {
-                // Mark the message read and show "typing…" while the answer goes out (queued first).
-                outbox.append(try ReplyComposer.readReceipt(for: message.id, tenantID: tenantID, userContextID: context.id,
-                                                            wabaAccountID: wabaAccountID, to: message.from, now: now,
-                                                            sequence: outbox.count))
-            }
-            var replies = turn.replies
-            for (i, reply) in replies.enumerated() {
-                guard case .product(var card) = reply else { continue }
-                if let shortener {
-                    card.url = try await shortener.shorten(card.url, intent: turn.intentID, sku: card.sku, userContextID: context.id,
-                                                           in: session, now: now, logger: logger).absoluteString
-                } else {
+                                      state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
+            computed.states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
+            if let intent = turn.intentID { computed.intents[message.id] = intent }
+            var answer = Answer(message: message, contextID: context.id, wabaAccountID: wabaAccountID, turn: turn)
+            let needsLinks = turn.replies.contains { if case .product = $0 { true } else { false } }
+            if !needsLinks || shortener == nil {
+                answer.composed = try compose(answer, replies: turn.replies.map { reply in
+                    guard case .product(var card) = reply else { return reply }
                     card.url = LinkShortener.withUTM(card.url, campaign: turn.intentID, content: card.sku)
-                }
+                    return .product(card)
+                }, tenantID: tenantID, now: now)
+            }
+            computed.answers.append(answer)
+        }
+        return computed
+    }
+
+    /// Queues the answers (shortening product links first) and saves the users' conversation state.
+    func commit(_ computed: Computed, contexts: [String: (context: UserContext, created: Bool)], tenantID: UUID,
+                session: any TenantSession, now: Date) async throws {
+        var outbox: [OutboxEntry] = []
+        for answer in computed.answers {
+            if let composed = answer.composed {
+                outbox += composed
+                continue
+            }
+            var replies = answer.turn.replies
+            for (i, reply) in replies.enumerated() {
+                guard case .product(var card) = reply, let shortener else { continue }
+                card.url = try await shortener.shorten(card.url, intent: answer.turn.intentID, sku: card.sku,
+                                                       userContextID: answer.contextID, in: session, now: now,
+                                                       logger: logger).absoluteString
                 replies[i] = .product(card)
             }
-            outbox += try ReplyComposer.outboxEntries(
-                for: replies, tenantID: tenantID, userContextID: context.id, wabaAccountID: wabaAccountID, to: message.from,
-                intent: turn.intentID, replyTo: message.id, now: now, sequence: outbox.count)
+            outbox += try compose(answer, replies: replies, tenantID: tenantID, now: now)
         }
+        // Queued order is creation order: the read receipt, then each answer's parts, message by message.
+        for i in outbox.indices { outbox[i].createdAt = now.addingTimeInterval(Double(i) / 1_000_000) }
         try await session.enqueueReplies(outbox)
-        for (waID, s) in states {
+        for (waID, s) in computed.states {
             guard let context = contexts[waID]?.context else { continue }
             try await session.saveConversation(contextID: context.id, language: s.language.rawValue, lastIntent: s.lastIntent,
                                                conversationJSON: s.state.encoded(), now: now)
         }
-        return intents
+    }
+
+    /// The outbox rows of one answer: the read receipt (with "typing…" while the answer goes out), then the replies.
+    private func compose(_ answer: Answer, replies: [BotReply], tenantID: UUID, now: Date) throws -> [OutboxEntry] {
+        guard !replies.isEmpty else { return [] }
+        let message = answer.message
+        var rows = [try ReplyComposer.readReceipt(for: message.id, tenantID: tenantID, userContextID: answer.contextID,
+                                                  wabaAccountID: answer.wabaAccountID, to: message.from, now: now, sequence: 0)]
+        rows += try ReplyComposer.outboxEntries(
+            for: replies, tenantID: tenantID, userContextID: answer.contextID, wabaAccountID: answer.wabaAccountID, to: message.from,
+            intent: answer.turn.intentID, replyTo: message.id, now: now, sequence: 1)
+        return rows
     }
 }
