@@ -19,6 +19,9 @@ public struct OutboxEntry: Sendable, Equatable {
     public var intent: String?
     /// The inbound message this answers (its wamid), if any.
     public var replyTo: String?
+    /// Whether the sender marks `replyTo` read (with the typing indicator) just before sending
+    /// this: set on the first part of each answer, so marking read costs no row of its own.
+    public var marksRead: Bool
     public var state: State
     public var attempts: Int
     public var nextAttemptAt: Date
@@ -28,11 +31,11 @@ public struct OutboxEntry: Sendable, Equatable {
 
     public init(id: UUID = UUID.timeOrdered(), tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID, toWaID: String,
                 kind: String, payloadJSON: String, summary: String? = nil, intent: String? = nil, replyTo: String? = nil,
-                state: State = .pending, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
+                marksRead: Bool = false, state: State = .pending, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
                 waMessageID: String? = nil, createdAt: Date) {
         self.id = id; self.tenantID = tenantID; self.userContextID = userContextID; self.wabaAccountID = wabaAccountID
         self.toWaID = toWaID; self.kind = kind; self.payloadJSON = payloadJSON; self.summary = summary; self.intent = intent
-        self.replyTo = replyTo; self.state = state; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
+        self.replyTo = replyTo; self.marksRead = marksRead; self.state = state; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError; self.waMessageID = waMessageID; self.createdAt = createdAt
     }
 }

@@ -3,7 +3,7 @@ import LioraCore
 
 extension SQLTenantSession {
     private static let outboxColumns = """
-        id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent, reply_to, state,
+        id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent, reply_to, marks_read, state,
         attempts, next_attempt_at, last_error, wa_message_id, created_at
         """
 
@@ -13,7 +13,7 @@ extension SQLTenantSession {
             userContextID: try r.uuid("user_context_id"), wabaAccountID: try r.required("waba_account_id", r.uuid),
             toWaID: try r.required("to_wa_id", r.string), kind: try r.required("kind", r.string),
             payloadJSON: try r.required("payload", r.string), summary: try r.string("summary"), intent: try r.string("intent"),
-            replyTo: try r.string("reply_to"), state: OutboxEntry.State(rawValue: try r.required("state", r.string)) ?? .failed,
+            replyTo: try r.string("reply_to"), marksRead: try r.bool("marks_read") ?? false, state: OutboxEntry.State(rawValue: try r.required("state", r.string)) ?? .failed,
             attempts: Int(try r.required("attempts", r.int)), nextAttemptAt: try r.required("next_attempt_at", r.date),
             lastError: try r.string("last_error"), waMessageID: try r.string("wa_message_id"),
             createdAt: try r.required("created_at", r.date))
@@ -26,15 +26,15 @@ extension SQLTenantSession {
             for e in chunk {
                 precondition(e.tenantID == tenantID, "reply for another tenant")
                 let b = binds.count
-                values.append("($\(b + 1), $1, " + (2...14).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
+                values.append("($\(b + 1), $1, " + (2...15).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
                 binds += [.uuid(e.id), .optional(e.userContextID), .uuid(e.wabaAccountID), .text(e.toWaID), .text(e.kind),
-                          .json(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo),
+                          .json(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo), .bool(e.marksRead),
                           .text(e.state.rawValue), .int(Int64(e.attempts)), .date(e.nextAttemptAt), .date(e.createdAt),
                           .date(e.createdAt)]
             }
             try await c.query("""
                 INSERT INTO outbox (id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent,
-                    reply_to, state, attempts, next_attempt_at, created_at, updated_at)
+                    reply_to, marks_read, state, attempts, next_attempt_at, created_at, updated_at)
                 VALUES \(values.joined(separator: ", "))
                 """, binds)
         }

@@ -53,6 +53,36 @@ struct OutboxSenderConcurrencyTests {
         }
     }
 
+    @Test("a reply that marks its message read sends the receipt just before it; a refused receipt does not hold the answer back",
+          arguments: TestBackend.available)
+    func receiptsRideOnTheFirstPart(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            var entries: [OutboxEntry] = []
+            for user in ["34600000001", "34600000002"] {
+                for part in 1...2 {
+                    var e = textEntry(tenant, account, to: user, body: "\(user) part \(part)", at: t0.addingTimeInterval(Double(entries.count) / 1000))
+                    e.marksRead = part == 1
+                    entries.append(e)
+                }
+            }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let graph = FakeGraphAPI()
+            graph.failNextMarkReads(1, with: .rejected(status: 400, code: 100, subcode: nil, message: "bad receipt"))
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")),
+                                      clock: ManualClock(t0), concurrency: 1, logger: TestDatabases.logger)
+            #expect(try await sender.sendDue() == 4)
+            // One receipt per answer (not per part), each for the message answered.
+            #expect(graph.markReadCalls.map(\.markRead.messageID) == ["wamid.IN.34600000001", "wamid.IN.34600000002"])
+            #expect(graph.markReadCalls.allSatisfy { $0.markRead.showsTypingIndicator })
+            #expect(graph.sent.count == 4)
+            try await t.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.outbox(limit: 10).allSatisfy { $0.state == .sent && $0.attempts == 1 })
+                #expect(try await s.outbox(limit: 10).map(\.marksRead) == [true, false, true, false])
+            }
+        }
+    }
+
     @Test("no more Graph API requests are in flight than the configured concurrency, and it is reached")
     func concurrencyBound() async throws {
         try await TestDatabases.withStore(.sqlite) { t in

@@ -48,7 +48,7 @@ package struct ConversationResponder: Sendable {
 
     /// The engine's answers for a batch, not yet queued.
     package struct Computed: Sendable {
-        /// One per answered message, in order: the read receipt and the replies (product links not shortened yet).
+        /// One per answered message, in order (product links not shortened yet).
         var answers: [Answer]
         var states: [String: (language: Language, state: ConversationState, lastIntent: String?)]
         /// The matched intent per inbound message id.
@@ -144,7 +144,7 @@ package struct ConversationResponder: Sendable {
             }
             outbox += try compose(answer, replies: replies, tenantID: tenantID, now: now)
         }
-        // Queued order is creation order: the read receipt, then each answer's parts, message by message.
+        // Queued order is creation order: each answer's parts, message by message.
         for i in outbox.indices { outbox[i].createdAt = now.addingTimeInterval(Double(i) / 1_000_000) }
         try await session.enqueueReplies(outbox)
         for (waID, s) in computed.states {
@@ -154,15 +154,12 @@ package struct ConversationResponder: Sendable {
         }
     }
 
-    /// The outbox rows of one answer: the read receipt (with "typing…" while the answer goes out), then the replies.
+    /// The outbox rows of one answer, the first marking the message read (with "typing…") just before it goes.
     private func compose(_ answer: Answer, replies: [BotReply], tenantID: UUID, now: Date) throws -> [OutboxEntry] {
-        guard !replies.isEmpty else { return [] }
-        let message = answer.message
-        var rows = [try ReplyComposer.readReceipt(for: message.id, tenantID: tenantID, userContextID: answer.contextID,
-                                                  wabaAccountID: answer.wabaAccountID, to: message.from, now: now, sequence: 0)]
-        rows += try ReplyComposer.outboxEntries(
-            for: replies, tenantID: tenantID, userContextID: answer.contextID, wabaAccountID: answer.wabaAccountID, to: message.from,
-            intent: answer.turn.intentID, replyTo: message.id, now: now, sequence: 1)
+        var rows = try ReplyComposer.outboxEntries(
+            for: replies, tenantID: tenantID, userContextID: answer.contextID, wabaAccountID: answer.wabaAccountID,
+            to: answer.message.from, intent: answer.turn.intentID, replyTo: answer.message.id, now: now)
+        if !rows.isEmpty { rows[0].marksRead = true }
         return rows
     }
 }

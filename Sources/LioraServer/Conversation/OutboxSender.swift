@@ -368,6 +368,17 @@ package final class OutboxSender: Service, Sendable {
         case .missing: return .failed("no access token for the WhatsApp account", retryable: false)
         case .unavailable: return .failed("access token unavailable", retryable: true)
         }
+        if entry.marksRead, let replyTo = entry.replyTo {
+            // Best effort: the answer goes out whether or not Meta took the receipt (a receipt sent
+            // after the answer would be no use, so it is not retried on its own).
+            do {
+                try await graph.markRead(MarkRead(messageID: replyTo, showsTypingIndicator: true), phoneNumberID: phoneNumberID,
+                                         accessToken: token.value)
+            } catch {
+                logger.warning("read receipt not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",
+                                                                       "error": "\(error)"])
+            }
+        }
         do {
             // The stored payload went through `validate()` when it was queued: it is posted as stored.
             if entry.kind == ReplyComposer.readKind {

@@ -53,14 +53,7 @@ enum ReplyComposer {
         return entries
     }
 
-    /// The outbox kind of a read receipt (with the typing indicator).
+    /// The outbox kind of a read receipt queued as a row of its own (rows written before the
+    /// first part of an answer carried it, `OutboxEntry.marksRead`; still sent when found).
     static let readKind = "read"
-
-    static func readReceipt(for messageID: String, tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
-                            now: Date, sequence: Int) throws -> OutboxEntry {
-        let json = String(decoding: try encoder.encode(MarkRead(messageID: messageID, showsTypingIndicator: true)), as: UTF8.self)
-        return OutboxEntry(tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
-                           kind: readKind, payloadJSON: json, replyTo: messageID, nextAttemptAt: now,
-                           createdAt: now.addingTimeInterval(Double(sequence) / 1_000_000))
-    }
 }
