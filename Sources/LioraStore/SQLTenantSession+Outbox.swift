@@ -28,7 +28,7 @@ extension SQLTenantSession {
                 let b = binds.count
                 values.append("($\(b + 1), $1, " + (2...15).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
                 binds += [.uuid(e.id), .optional(e.userContextID), .uuid(e.wabaAccountID), .text(e.toWaID), .text(e.kind),
-                          .json(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo), .bool(e.marksRead),
+                          .text(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo), .bool(e.marksRead),
                           .text(e.state.rawValue), .int(Int64(e.attempts)), .date(e.nextAttemptAt), .date(e.createdAt),
                           .date(e.createdAt)]
             }

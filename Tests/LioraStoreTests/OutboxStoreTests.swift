@@ -66,6 +66,8 @@ struct OutboxStoreTests {
             // More than one claim's worth of ids in flight: the claim index returns them oldest first.
             let claimed = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
             #expect(claimed.map(\.kind) == ["read", "text", "text", "text"])
+            // Payloads come back byte for byte (the sender posts them as stored).
+            #expect(claimed.dropFirst().map(\.payloadJSON) == (1...3).map { reply(tenant, account, $0).payloadJSON })
             try await t.store.withTenant(tenant.id) { s in
                 try await s.markRepliesSent(claimed.enumerated().map { i, e in
                     SentReply(entry: e, waMessageID: "wamid.OUT\(i)", at: t0.addingTimeInterval(Double(i)))

@@ -9,3 +9,7 @@ DROP INDEX conversation_logs_time;
 -- The first part of each answer carries its read receipt (sent just before it) instead of the
 -- receipt being a row of its own: one row, one claim and one write less per answer.
 ALTER TABLE outbox ADD COLUMN marks_read boolean NOT NULL DEFAULT false;
+
+-- The sender posts a reply's payload exactly as it was checked and stored: text keeps the bytes
+-- (jsonb would re-format them).
+ALTER TABLE outbox ALTER COLUMN payload TYPE text USING payload::text;
