@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import Logging
+import ServiceLifecycle
 import WhatsAppGraph
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -50,8 +51,10 @@ struct Demo: AsyncParsableCommand {
                 options.catalogIndexes = indexes
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
                                                 options: options, logger: logger)
+                // Its own service group, so /quit shuts the server down gracefully (no cancellation errors).
+                let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await app.runService() }
+                    group.addTask { try await services.run() }
                     let base = URL(string: "http://\(config.host):\(config.port)")!
                     try await waitForHealth(base)
                     print("""
@@ -62,7 +65,8 @@ struct Demo: AsyncParsableCommand {
                     let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"),
                                               appSecret: config.metaAppSecret ?? Secret(""), phoneNumberID: DemoSeed.phoneNumberID)
                     try await ChatLoop.run(session: session, graph: graph) { print($0) }
-                    group.cancelAll()
+                    await services.triggerGracefulShutdown()
+                    try await group.waitForAll()
                 }
             }
             await store.close()

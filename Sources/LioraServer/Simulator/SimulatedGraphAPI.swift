@@ -45,16 +45,25 @@ package final class SimulatedGraphAPI: Sendable {
                 readyContinuation.yield(p)
             },
             logger: logger)
+        // Its own service group, so it is shut down gracefully when `body` is done (cancelling it logs errors).
+        let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await services.run()
                 return nil
             }
             var port = 0
             for await p in ready { port = p; break }
             guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw LioraSimulatorError("no port") }
-            let result = try await body(url)
-            group.cancelAll()
+            let result: T
+            do {
+                result = try await body(url)
+            } catch {
+                group.cancelAll()
+                continuation.finish()
+                throw error
+            }
+            await services.triggerGracefulShutdown()
             continuation.finish()
             return result
         }
