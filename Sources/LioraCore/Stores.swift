@@ -246,3 +246,16 @@ extension TenantSession {
         try await markRepliesSent([SentReply(entry: entry, waMessageID: waMessageID, at: now)])
     }
 }
+
+/// How durable the commits made in a scope must be.
+///
+/// By default a commit is on disk when it returns. Inside `WriteDurability.$relaxed.withValue(true)`
+/// the stores may return first — SQLite commits without its fsync (`synchronous=NORMAL` in WAL
+/// mode), PostgreSQL with `synchronous_commit = off`: such a commit survives a crash of the
+/// process, and is lost only if the machine loses power (or the database server crashes) before
+/// the next durable commit, at most a few hundred milliseconds later. The processor and the
+/// reply sender's records use it; webhook ingest (a 200 means stored), the sender's claims (nothing
+/// is sent that is not on disk), and everything else do not.
+public enum WriteDurability {
+    @TaskLocal public static var relaxed = false
+}

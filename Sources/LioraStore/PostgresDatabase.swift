@@ -33,8 +33,13 @@ package final class LioraPostgresDatabase: SQLDatabase {
 
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { conn in
-            try await SQLConnectionTransaction.run(on: PostgresSQLConnection(connection: conn, logger: logger), begin: "BEGIN", body)
+        let relaxed = WriteDurability.relaxed
+        return try await client.withConnection { conn in
+            try await SQLConnectionTransaction.run(on: PostgresSQLConnection(connection: conn, logger: logger), begin: "BEGIN") { c in
+                // Transaction-local: this commit may return before its WAL record is flushed.
+                if relaxed { try await c.query("SET LOCAL synchronous_commit TO off") }
+                return try await body(c)
+            }
         }
     }
 

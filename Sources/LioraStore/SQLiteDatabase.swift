@@ -1,4 +1,5 @@
 package import Foundation
+import LioraCore
 package import Logging
 import VaporCSQLite
 
@@ -43,9 +44,11 @@ package final class LioraSQLiteDatabase: SQLDatabase {
 
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
-        try await lock.withLock {
+        let relaxed = WriteDurability.relaxed
+        return try await lock.withLock {
+            try handle.setSynchronous(relaxed ? .normal : .full)
             // IMMEDIATE: take the write lock up front, so a transaction never fails half-way on upgrade.
-            try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
+            return try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
         }
     }
 
@@ -56,7 +59,11 @@ package final class LioraSQLiteDatabase: SQLDatabase {
 
     @discardableResult
     package func withConnection<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
-        try await lock.withLock { try await body(SQLiteSQLConnection(handle: handle)) }
+        let relaxed = WriteDurability.relaxed
+        return try await lock.withLock {
+            try handle.setSynchronous(relaxed ? .normal : .full)
+            return try await body(SQLiteSQLConnection(handle: handle))
+        }
     }
 
     package func close() async {
@@ -99,6 +106,18 @@ private struct SQLiteSQLConnection: SQLConnection {
 /// statement cache) is never touched by two tasks at once.
 private final class SQLiteHandle: @unchecked Sendable {
     private var db: OpaquePointer?
+    /// The connection's `synchronous` setting (FULL when opened): a commit waits for its fsync, or
+    /// (NORMAL, in WAL mode) leaves it to the next FULL commit or checkpoint.
+    enum Synchronous: String { case full = "FULL", normal = "NORMAL" }
+    private var synchronous = Synchronous.full
+
+    /// Sets `synchronous` for the next statements (only between transactions).
+    func setSynchronous(_ wanted: Synchronous) throws {
+        guard wanted != synchronous else { return }
+        _ = try run("PRAGMA synchronous=\(wanted.rawValue)", [])
+        synchronous = wanted
+    }
+
     private var statements: [String: OpaquePointer] = [:]
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

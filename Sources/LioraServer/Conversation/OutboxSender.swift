@@ -316,8 +316,15 @@ package final class OutboxSender: Service, Sendable {
         return claimed.map { Job(entry: $0, phoneNumberID: phoneByAccount[$0.wabaAccountID], token: tokenByAccount[$0.wabaAccountID] ?? .missing) }
     }
 
-    /// Writes a batch of attempts: one transaction per tenant.
+    /// Writes a batch of attempts: one transaction per tenant, `WriteDurability.relaxed` (a record
+    /// lost to a power cut, at most a few hundred milliseconds of them, means those replies are sent
+    /// again: the same at-least-once window as a crash between Meta's answer and the commit, widened).
+    /// Claims stay durable, so nothing is sent that is not on disk.
     private func write(_ batch: [UUID: [Record]]) async throws {
+        try await WriteDurability.$relaxed.withValue(true) { try await writeRecords(batch) }
+    }
+
+    private func writeRecords(_ batch: [UUID: [Record]]) async throws {
         for (tenantID, records) in batch {
             try await store.withTenant(tenantID) { s in
                 var sent: [SentReply] = []
