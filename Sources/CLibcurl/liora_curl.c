@@ -1,10 +1,18 @@
 #define _GNU_SOURCE
+#if defined(__APPLE__)
+#define __STDC_WANT_LIB_EXT1__ 1
+#endif
 #include "liora_curl.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__APPLE__)
+/// macOS has memset_s (C11 Annex K) rather than explicit_bzero: a wipe the compiler keeps.
+static void explicit_bzero(void *p, size_t n) { memset_s(p, n, 0, n); }
+#endif
 
 // The libcurl declarations this file uses, as in curl/curl.h and curl/multi.h (their ABI has been
 // stable since 7.x; the multi poll/wakeup calls need 7.68+). Declared here so that building needs
