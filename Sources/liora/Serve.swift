@@ -71,6 +71,8 @@ struct Serve: AsyncParsableCommand {
                             engine: ConversationEngine(router: IntentRouter(catalog: skillCatalog), configuration: engineConfiguration(config)),
                             graph: LibcurlGraphAPIClient(baseURL: config.graphBaseURL, apiVersion: config.graphAPIVersion),
                             tokens: stored)
+                        logger.info("bot on: replies go to the Graph API", metadata: [
+                            "graph_base_url": "\(config.graphBaseURL.absoluteString)", "libcurl": "\(LibcurlGraphAPIClient.libcurlVersion)"])
                     } else {
                         say("LIORA_MASTER_KEY is not set: messages are stored and processed, but the bot does not answer (no access tokens can be read)")
                     }
