@@ -25,8 +25,9 @@ package struct FixedAccessTokenSource: AccessTokenSource {
 /// throttling), or failed for good (permanent errors, or out of attempts).
 ///
 /// Sends run concurrently, at most `concurrency` Graph API requests in flight, but one user's
-/// replies (same tenant and `wa_id`) go out one after the other in their queued order: the read
-/// receipt, then the answer's parts. When one of them fails and will be retried, the user's later
+/// replies (same tenant and `wa_id`) go out one after the other in their queued order: each
+/// answer's parts, the first preceded by the message's read receipt (`marksRead`; best effort, not
+/// retried on its own). When one of them fails and will be retried, the user's later
 /// replies are not sent either: they are put back for the same time (recorded as an attempt with
 /// `last_error` saying why), so they still follow it. The next claim starts while earlier replies
 /// are in flight (but waits while the writes lag behind the sends); the attempts are written in
