@@ -40,9 +40,7 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         } catch {
             throw .invalidPayload(error)
         }
-        let data = try await post(prepared, phoneNumberID: phoneNumberID, accessToken: accessToken)
-        guard let sent = try? JSONDecoder().decode(SentMessage.self, from: data) else { throw .malformedResponse }
-        return sent
+        return try await sendJSON(try Self.encode(prepared), phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 
     public func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
@@ -51,23 +49,17 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         } catch {
             throw .invalidPayload(error)
         }
-        let data = try await post(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
-        guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
+        try await markReadJSON(try Self.encode(m), phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 
     /// Posts `json` as it is: it was checked against Meta's limits when it was encoded.
     public func send(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
-        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
-        let data = try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: Data(json.utf8), accessToken: accessToken)
-        guard let sent = try? JSONDecoder().decode(SentMessage.self, from: data) else { throw .malformedResponse }
-        return sent
+        try await sendJSON(Data(json.utf8), phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 
     /// Posts `json` (a read receipt) as it is.
     public func markRead(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
-        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
-        let data = try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: Data(json.utf8), accessToken: accessToken)
-        guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
+        try await markReadJSON(Data(json.utf8), phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 
     /// `GET {baseURL}/{apiVersion}/{phone_number_id}?fields=display_phone_number,verified_name`
@@ -105,17 +97,33 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         baseURL.appendingPathComponent(apiVersion).appendingPathComponent(phoneNumberID).appendingPathComponent("messages")
     }
 
-    /// POSTs `body` as JSON; returns the body of a 2xx answer.
-    private func post(_ body: some Encodable, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> Data {
-        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
+    /// Meta's JSON for `body` (slashes unescaped, so links read as written).
+    private static func encode(_ body: some Encodable) throws(GraphAPIError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let json: Data
         do {
-            json = try encoder.encode(body)
+            return try encoder.encode(body)
         } catch {
             throw .malformedResponse
         }
+    }
+
+    /// POSTs a message's JSON; returns Meta's id for it.
+    private func sendJSON(_ json: Data, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        let data = try await post(json, phoneNumberID: phoneNumberID, accessToken: accessToken)
+        guard let sent = try? JSONDecoder().decode(SentMessage.self, from: data) else { throw .malformedResponse }
+        return sent
+    }
+
+    /// POSTs a read receipt's JSON; Meta answers `{"success": true}`.
+    private func markReadJSON(_ json: Data, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        let data = try await post(json, phoneNumberID: phoneNumberID, accessToken: accessToken)
+        guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
+    }
+
+    /// POSTs `json` to the number's messages endpoint; returns the body of a 2xx answer.
+    private func post(_ json: Data, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> Data {
+        try Self.checkPath(phoneNumberID: phoneNumberID, accessToken: accessToken)
         return try await perform(url: messagesURL(phoneNumberID: phoneNumberID), body: json, accessToken: accessToken)
     }
 

@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Nothing acknowledged is lost")
@@ -40,13 +41,13 @@ struct CrashRecoveryTests {
         try await Harness.run(backend) { h in
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "777", id: "wamid.SPLIT1", body: "hola")).status == .ok)
-            let crashes = LockedCounter()
+            let crashes = NIOLockedValueBox(0)
             let responder = ConversationResponder(engine: ConversationTests.engine)
             let dying = WebhookProcessor(store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
                                          responder: responder, splitTransactions: true,
-                                         betweenTransactions: { crashes.increment(); throw CancellationError() })
+                                         betweenTransactions: { crashes.withLockedValue { $0 += 1 }; throw CancellationError() })
             _ = try await dying.processBatch()
-            #expect(crashes.value == 1)
+            #expect(crashes.withLockedValue { $0 } == 1)
             try await h.store.withTenant(tenant.id) { s throws in
                 #expect(try await s.outbox(limit: 10).isEmpty)
                 #expect(try await s.conversationLogs(limit: 10).isEmpty)
@@ -88,12 +89,4 @@ struct CrashRecoveryTests {
             #expect(users.map(\.messageCount).reduce(0, +) == 64)
         }
     }
-}
-
-/// A counter closures can bump from any task.
-final class LockedCounter: @unchecked Sendable {  // guarded by `lock`
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func increment() { lock.withLock { count += 1 } }
 }

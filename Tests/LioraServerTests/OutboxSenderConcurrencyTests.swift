@@ -212,19 +212,6 @@ extension OutboundMessage {
     }
 }
 
-/// A deterministic generator (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Counts requests in flight and their peak.
 private struct InFlight {
     var now = 0
@@ -246,13 +233,13 @@ private final class ShufflingGraphAPI: GraphAPIClient {
     private struct State {
         var calls: [Call] = []
         var inFlight = InFlight()
-        var generator: SplitMix
+        var generator: SeededGenerator
         var nextID = 1
     }
 
     private let state: NIOLockedValueBox<State>
 
-    init(seed: UInt64) { state = NIOLockedValueBox(State(generator: SplitMix(seed: seed))) }
+    init(seed: UInt64) { state = NIOLockedValueBox(State(generator: SeededGenerator(seed: seed))) }
 
     var calls: [Call] { state.withLockedValue { $0.calls } }
     var peakInFlight: Int { state.withLockedValue { $0.inFlight.peak } }

@@ -1,3 +1,4 @@
+import LioraTestSupport
 import Testing
 import WhatsApp
 
@@ -248,7 +249,7 @@ struct OutboundFittingTests {
 
     /// Random adversarial messages: whatever goes in, every part that comes out is valid.
     @Test func fittedOutputAlwaysValidates() {
-        var random = SeededRandom(state: 42)
+        var random = SeededGenerator(seed: 42)
         let pieces = ["a", "word", " ", "\n", "\n\n", ".", "👍🏽", "👨‍👩‍👧‍👦", "e\u{301}", "🇪🇸", "ñ", "日本語。", "\t", "—", "https://liora.test/x"]
         func text(_ maxPieces: Int) -> String {
             (0..<Int.random(in: 0...maxPieces, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()

@@ -72,19 +72,6 @@ enum Fixture {
     static func response(_ name: String) throws -> Data { try data("responses", name) }
 }
 
-/// Deterministic pseudo-random numbers (SplitMix64), so generated inputs are the same on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Every character of `text` that is not whitespace, in order: what splitting must preserve.
 func visible(_ text: String) -> String {
     String(text.filter { !$0.isWhitespace })
