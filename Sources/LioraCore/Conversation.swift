@@ -52,11 +52,13 @@ public struct ConversationLogEntry: Sendable, Equatable {
     public var errorCode: Int?
     public var createdAt: Date
 
-    public init(id: UUID = UUID(), tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID?, direction: MessageDirection,
+    /// `id` defaults to a version-7 UUID of `createdAt`: log rows are written in time order, so
+    /// their primary-key index grows at its end instead of at a random page per row.
+    public init(id: UUID? = nil, tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID?, direction: MessageDirection,
                 waMessageID: String?, messageType: String, body: String?, intent: String? = nil, status: String,
                 statusRank: Int = 0, statusUpdatedAt: Date? = nil, errorCode: Int? = nil, createdAt: Date) {
-        self.id = id; self.tenantID = tenantID; self.userContextID = userContextID; self.wabaAccountID = wabaAccountID
-        self.direction = direction; self.waMessageID = waMessageID; self.messageType = messageType; self.body = body
+        self.id = id ?? UUID.timeOrdered(at: createdAt); self.tenantID = tenantID; self.userContextID = userContextID
+        self.wabaAccountID = wabaAccountID; self.direction = direction; self.waMessageID = waMessageID; self.messageType = messageType; self.body = body
         self.intent = intent; self.status = status; self.statusRank = statusRank; self.statusUpdatedAt = statusUpdatedAt
         self.errorCode = errorCode; self.createdAt = createdAt
     }

@@ -51,6 +51,10 @@ public protocol TenantSession: Sendable {
     /// opens the 24-hour window; an older one never moves it back). One statement for the batch.
     /// Returns each user's context and whether it was created now, by `wa_id`.
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
+    /// Loads each user's context, creating (as `touchUserContexts` would, without counting
+    /// messages) only the missing ones: an existing context is read, not written. Returns each
+    /// user's context and whether it was created now, by `wa_id`.
+    func ensureUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
     func userContext(waID: String) async throws -> UserContext?
     func userContext(id: UUID) async throws -> UserContext?
     /// Stores the engine's state after a message (language, last intent, conversation JSON).

@@ -112,6 +112,25 @@ struct SQLTenantSession: TenantSession {
         return out
     }
 
+    func ensureUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)] {
+        var out: [String: (context: UserContext, created: Bool)] = [:]
+        let merged = UserContextTouch.merged(touches)
+        for chunk in merged.chunked(500) {
+            let list = chunk.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+            let rows = try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 AND wa_id IN (\(list))",
+                                         [tenant] + chunk.map { .text($0.waID) })
+            for r in rows {
+                let ctx = try Self.context(r)
+                out[ctx.waID] = (ctx, false)
+            }
+        }
+        let missing = merged.filter { out[$0.waID] == nil }.map { var t = $0; t.messages = 0; return t }
+        if !missing.isEmpty {
+            for (waID, touched) in try await touchUserContexts(missing, now: now) { out[waID] = touched }
+        }
+        return out
+    }
+
     func userContext(waID: String) async throws -> UserContext? {
         try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 AND wa_id = $2",
                           [tenant, .text(waID)]).first.map(Self.context)

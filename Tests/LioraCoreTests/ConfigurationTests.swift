@@ -1,5 +1,6 @@
 import Foundation
 import LioraCore
+import LioraTestSupport
 import Logging
 import Testing
 
@@ -116,5 +117,22 @@ struct TimeOrderedIDTests {
         #expect(texts.allSatisfy { $0[$0.index($0.startIndex, offsetBy: 14)] == "7" })
         #expect(Set(ids).count == ids.count)
         #expect(texts[0].hasPrefix("01a0c450-6c00-7"))  // 1_790_000_000_000 ms = 0x01a0c4506c00
+        // RFC 4122 variant: the 17th hex digit is 8, 9, a or b.
+        #expect(texts.allSatisfy { "89ab".contains($0[$0.index($0.startIndex, offsetBy: 19)]) })
+        // Seeded draws give the same ids; the random part differs between ids of one millisecond.
+        var s1 = SeededGenerator(seed: 7), s2 = SeededGenerator(seed: 7)
+        #expect(UUID.timeOrdered(at: base, using: &s1) == UUID.timeOrdered(at: base, using: &s2))
+        #expect(UUID.timeOrdered(at: base, using: &s1) != UUID.timeOrdered(at: base, using: &s1))
+    }
+
+    @Test("conversation log entries get ids in the order they were created")
+    func logIDs() {
+        let base = Date(timeIntervalSince1970: 1_790_000_000)
+        let ids = (0..<20).map { i in
+            ConversationLogEntry(tenantID: UUID(), userContextID: nil, wabaAccountID: nil, direction: .inbound, waMessageID: nil,
+                                 messageType: "text", body: nil, status: "received", createdAt: base.addingTimeInterval(Double(i)))
+                .id.uuidString.lowercased()
+        }
+        #expect(ids == ids.sorted())
     }
 }

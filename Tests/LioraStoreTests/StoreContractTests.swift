@@ -92,6 +92,44 @@ struct StoreContractTests {
         }
     }
 
+    @Test("ensuring user contexts creates the missing ones uncounted and leaves existing ones as they were",
+          arguments: TestBackend.available)
+    func ensureUserContexts(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            let known = try await t.store.withTenant(a.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: "Ana", messageAt: t0, now: t0)
+            }.context
+            // The same number in another tenant is not "known" in this one.
+            _ = try await t.store.withTenant(b.id) {
+                try await $0.touchUserContext(waID: "5215550002", profileName: "Bea", messageAt: t0, now: t0)
+            }
+            let later = t0.addingTimeInterval(600)
+            let ensured = try await t.store.withTenant(a.id) {
+                try await $0.ensureUserContexts([
+                    UserContextTouch(waID: "5215550001", profileName: "Ana María", messageAt: later),
+                    UserContextTouch(waID: "5215550002", profileName: "Bea", messageAt: later),
+                    UserContextTouch(waID: "5215550002", profileName: nil, messageAt: later),
+                ], now: later)
+            }
+            #expect(ensured.count == 2)
+            #expect(ensured["5215550001"]?.created == false)
+            #expect(ensured["5215550001"]?.context.id == known.id)
+            #expect(ensured["5215550002"]?.created == true)
+            let stored = try await t.store.withTenant(a.id) { try await $0.userContexts() }
+            let ana = try #require(stored.first { $0.waID == "5215550001" })
+            // Read, not written: no message counted, the name and the window untouched.
+            #expect(ana.messageCount == 1)
+            #expect(ana.profileName == "Ana")
+            #expect(ana.lastMessageAt == t0)
+            let bea = try #require(stored.first { $0.waID == "5215550002" })
+            #expect(bea.messageCount == 0)
+            #expect(bea.profileName == "Bea")
+            #expect(bea.id != known.id)
+        }
+    }
+
     @Test("conversation log: a message is logged once; statuses never move backwards", arguments: TestBackend.available)
     func conversationLog(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
