@@ -416,6 +416,17 @@ DROP INDEX conversation_logs_time;
 -- receipt being a row of its own: one row, one claim and one write less per answer.
 ALTER TABLE outbox ADD COLUMN marks_read INTEGER NOT NULL DEFAULT 0;
 """#),
+            Migration(version: 9, name: "usage_totals", file: "0009_usage_totals.sql", sql: #"""
+-- How many users each tenant has admitted in each month, kept with monthly_usage: admitting a
+-- new user reads and updates one row instead of counting the month's users (which grew with
+-- the tenant's users on every batch). A month without a row is counted once, when first needed.
+CREATE TABLE monthly_usage_totals (
+    cliente_id  TEXT NOT NULL REFERENCES clientes (id),
+    month       TEXT NOT NULL,
+    users       INTEGER NOT NULL,
+    PRIMARY KEY (cliente_id, month)
+);
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -1007,6 +1018,22 @@ ALTER TABLE outbox ADD COLUMN marks_read boolean NOT NULL DEFAULT false;
 -- The sender posts a reply's payload exactly as it was checked and stored: text keeps the bytes
 -- (jsonb would re-format them).
 ALTER TABLE outbox ALTER COLUMN payload TYPE text USING payload::text;
+"""#),
+            Migration(version: 9, name: "usage_totals", file: "0009_usage_totals.sql", sql: #"""
+-- How many users each tenant has admitted in each month, kept with monthly_usage: admitting a
+-- new user reads and updates one row instead of counting the month's users (which grew with
+-- the tenant's users on every batch). A month without a row is counted once, when first needed.
+CREATE TABLE monthly_usage_totals (
+    cliente_id  uuid NOT NULL REFERENCES clientes (id),
+    month       text NOT NULL,
+    users       integer NOT NULL,
+    PRIMARY KEY (cliente_id, month)
+);
+ALTER TABLE monthly_usage_totals ENABLE ROW LEVEL SECURITY;
+ALTER TABLE monthly_usage_totals FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON monthly_usage_totals
+    USING (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid)
+    WITH CHECK (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid);
 """#),
         ],
     ]

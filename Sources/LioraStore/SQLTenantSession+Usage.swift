@@ -23,20 +23,47 @@ extension SQLTenantSession {
             SELECT wa_id FROM monthly_usage WHERE cliente_id = $1 AND month = $2 AND wa_id IN (\(SQLStore.placeholders(unique.count, from: 3)))
             """, [.uuid(tenantID), .text(month)] + unique.map { .text($0) })
         for r in known { allowed.insert(try r.required("wa_id", r.string)) }
-        var count = Int(try await c.query("SELECT count(*) AS n FROM monthly_usage WHERE cliente_id = $1 AND month = $2",
-                                          [.uuid(tenantID), .text(month)]).first.map { try $0.required("n", $0.int) } ?? 0)
-        for waID in unique.sorted() where !allowed.contains(waID) {
+        let newcomers = unique.filter { !allowed.contains($0) }.sorted()
+        guard !newcomers.isEmpty else { return allowed }
+
+        // The month's running total, locked on PostgreSQL so two processors admit in turn.
+        var count = try await admittedUsers(month: month)
+        var added = 0
+        for waID in newcomers {
             guard count < limit else { break }
-            try await c.query("""
-                INSERT INTO monthly_usage (cliente_id, month, wa_id, first_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+            let inserted = try await c.query("""
+                INSERT INTO monthly_usage (cliente_id, month, wa_id, first_at) VALUES ($1, $2, $3, $4)
+                ON CONFLICT DO NOTHING RETURNING wa_id
                 """, [.uuid(tenantID), .text(month), .text(waID), .date(now)])
             allowed.insert(waID)
+            guard !inserted.isEmpty else { continue }  // admitted meanwhile by another processor: counted there
             count += 1
+            added += 1
             if count == limit {
                 try await record(TenantEvent(tenantID: tenantID, actor: "system:quota", action: "quota.monthly_conversations_reached",
                                              payloadJSON: JSONText.object(["month": month, "limit": String(limit)]), createdAt: now))
             }
         }
+        if added > 0 {
+            try await c.query("UPDATE monthly_usage_totals SET users = users + $1 WHERE cliente_id = $2 AND month = $3",
+                              [.int(Int64(added)), .uuid(tenantID), .text(month)])
+        }
         return allowed
+    }
+
+    /// Users admitted in `month` so far, from `monthly_usage_totals`; a month without its row
+    /// (months admitted before the totals existed) is counted once and the row written.
+    private func admittedUsers(month: String) async throws -> Int {
+        let lock = c.dialect == .postgres ? " FOR UPDATE" : ""
+        let read = "SELECT users FROM monthly_usage_totals WHERE cliente_id = $1 AND month = $2\(lock)"
+        let binds: [SQLValue] = [.uuid(tenantID), .text(month)]
+        if let row = try await c.query(read, binds).first { return Int(try row.required("users", row.int)) }
+        try await c.query("""
+            INSERT INTO monthly_usage_totals (cliente_id, month, users)
+            SELECT $1, $2, count(*) FROM monthly_usage WHERE cliente_id = $1 AND month = $2
+            ON CONFLICT DO NOTHING
+            """, binds)
+        guard let row = try await c.query(read, binds).first else { throw StoreError.corrupt("monthly usage total missing") }
+        return Int(try row.required("users", row.int))
     }
 }

@@ -92,6 +92,34 @@ struct StoreContractTests {
         }
     }
 
+    @Test("monthly conversations: users are admitted up to the limit from a running total, counted once for older months",
+          arguments: TestBackend.available)
+    func monthlyAdmission(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            func admit(_ tenant: UUID, _ users: [String], month: String = "2026-11", limit: Int = 3) async throws -> Set<String> {
+                try await t.store.withTenant(tenant) { try await $0.admitConversations(users, month: month, limit: limit, now: t0) }
+            }
+            // Another tenant's users never count against this one's plan.
+            #expect(try await admit(b.id, ["b1", "b2", "b3"]) == ["b1", "b2", "b3"])
+            #expect(try await admit(a.id, ["u1", "u2"]) == ["u1", "u2"])
+            #expect(try await admit(a.id, ["u1"]) == ["u1"])  // already admitted: not counted again
+            #expect(try await admit(a.id, ["u1", "u3", "u4"]) == ["u1", "u3"])  // u3 is the third and last
+            #expect(try await admit(a.id, ["u5", "u2"]) == ["u2"])
+            let reached = try await t.store.withTenant(a.id) { try await $0.tenantEvents(limit: 50) }
+                .filter { $0.action == "quota.monthly_conversations_reached" }
+            #expect(reached.count == 1)
+            // A month admitted before the running totals existed is counted once, then kept.
+            #expect(try await admit(a.id, ["o1", "o2"], month: "2026-10") == ["o1", "o2"])
+            try await t.database.tenantTransaction(a.id) { c in
+                try await c.query("DELETE FROM monthly_usage_totals WHERE cliente_id = $1 AND month = '2026-10'", [.uuid(a.id)])
+            }
+            #expect(try await admit(a.id, ["o3", "o4"], month: "2026-10") == ["o3"])
+            #expect(try await admit(a.id, ["o5"], month: "2026-10") == [])
+        }
+    }
+
     @Test("ensuring user contexts creates the missing ones uncounted and leaves existing ones as they were",
           arguments: TestBackend.available)
     func ensureUserContexts(backend: TestBackend) async throws {
