@@ -79,14 +79,16 @@ public protocol TenantSession: Sendable {
     func recordClick(_ click: LinkClick) async throws
     func linkClicks(limit: Int) async throws -> [LinkClick]
     func record(_ event: TenantEvent) async throws
-    /// Queues replies (in the caller's transaction, with the state change that produced them).
+    /// Queues replies (in the caller's transaction, with the state change that produced them) and
+    /// logs each (read receipts excepted) as an outbound message with status `queued`, under the
+    /// reply's outbox id.
     func enqueueReplies(_ entries: [OutboxEntry]) async throws
     /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease`.
     func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry]
-    /// Marks replies sent and logs each (read receipts excepted) as an outbound message with Meta's
-    /// id, the log rows in one statement.
+    /// Marks replies sent; each one's queued log row (read receipts have none) becomes `accepted`
+    /// with Meta's id. A reply without a queued row (queued by an earlier version) is logged now.
     func markRepliesSent(_ sent: [SentReply]) async throws
-    /// Records a failed attempt: retried at `retryAt`, or `failed` for good (and logged) when nil.
+    /// Records a failed attempt: retried at `retryAt`, or `failed` for good (its log row too) when nil.
     func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
     func outbox(limit: Int) async throws -> [OutboxEntry]
     func tenantEvents(limit: Int) async throws -> [TenantEvent]

@@ -38,6 +38,14 @@ extension SQLTenantSession {
                 VALUES \(values.joined(separator: ", "))
                 """, binds)
         }
+        // Each reply is in the conversation log from the moment it is queued, under its outbox id:
+        // next to the message it answers (one page of the per-user index for both), and the
+        // sender only updates it.
+        try await appendLogs(entries.filter { $0.kind != "read" }.map { e in
+            ConversationLogEntry(
+                id: e.id, tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
+                waMessageID: nil, messageType: e.kind, body: e.summary, intent: e.intent, status: "queued", createdAt: e.createdAt)
+        })
     }
 
     func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry] {
@@ -54,19 +62,26 @@ extension SQLTenantSession {
     }
 
     func markRepliesSent(_ sent: [SentReply]) async throws {
+        var unlogged: [SentReply] = []
         for r in sent {
             try await c.query("""
                 UPDATE outbox SET state = 'sent', attempts = attempts + 1, wa_message_id = $1, claimed_until = NULL,
                     last_error = NULL, updated_at = $2
                 WHERE cliente_id = $3 AND id = $4
                 """, [.text(r.waMessageID), .date(r.at), .uuid(tenantID), .uuid(r.entry.id)])
+            // A read receipt is not a message of the conversation.
+            guard r.entry.kind != "read" else { continue }
+            if try await !updateQueuedLog(id: r.entry.id, status: "accepted", waMessageID: r.waMessageID, at: r.at) {
+                unlogged.append(r)
+            }
         }
-        // A read receipt is not a message of the conversation.
-        try await appendLogs(sent.filter { $0.entry.kind != "read" }.map { r in
+        // Rows queued before replies were logged at queue time have no log row yet (and a reply
+        // sent twice, after its lease ran out mid-send, gets a second row: both went out).
+        try await appendLogs(unlogged.map { r in
             ConversationLogEntry(
-                tenantID: tenantID, userContextID: r.entry.userContextID, wabaAccountID: r.entry.wabaAccountID, direction: .outbound,
-                waMessageID: r.waMessageID, messageType: r.entry.kind, body: r.entry.summary, intent: r.entry.intent,
-                status: "accepted", statusUpdatedAt: r.at, createdAt: r.at)
+                tenantID: tenantID, userContextID: r.entry.userContextID, wabaAccountID: r.entry.wabaAccountID,
+                direction: .outbound, waMessageID: r.waMessageID, messageType: r.entry.kind, body: r.entry.summary,
+                intent: r.entry.intent, status: "accepted", statusUpdatedAt: r.at, createdAt: r.at)
         })
     }
 
@@ -77,13 +92,29 @@ extension SQLTenantSession {
             WHERE cliente_id = $5 AND id = $6
             """, [.text(String(error.prefix(500))), .date(now), .text(retryAt == nil ? "failed" : "pending"),
                   .date(retryAt ?? now), .uuid(tenantID), .uuid(e.id)])
-        if retryAt == nil, e.kind != "read" {
+        if retryAt == nil, e.kind != "read", try await !updateQueuedLog(id: e.id, status: "failed", waMessageID: nil, at: now) {
             // The final state is in the conversation log too; no wamid exists for a reply never accepted.
             try await appendLogs([ConversationLogEntry(
                 tenantID: tenantID, userContextID: e.userContextID, wabaAccountID: e.wabaAccountID, direction: .outbound,
                 waMessageID: nil, messageType: e.kind, body: e.summary, intent: e.intent, status: "failed",
                 statusUpdatedAt: now, createdAt: now)])
         }
+    }
+
+    /// Moves a reply's queued log row to `status` (with Meta's id once accepted); false when the
+    /// reply has no queued row (queued by an earlier version) or Meta's id is already logged.
+    private func updateQueuedLog(id: UUID, status: String, waMessageID: String?, at: Date) async throws -> Bool {
+        let queued = "cliente_id = $3 AND id = $4 AND direction = 'outbound' AND status = 'queued'"
+        guard let waMessageID else {
+            return try await !c.query("UPDATE conversation_logs SET status = $1, status_updated_at = $2 WHERE \(queued) RETURNING id",
+                                      [.text(status), .date(at), .uuid(tenantID), .uuid(id)]).isEmpty
+        }
+        return try await !c.query("""
+            UPDATE conversation_logs SET status = $1, status_updated_at = $2, wa_message_id = $5
+            WHERE \(queued) AND NOT EXISTS (SELECT 1 FROM conversation_logs d
+                WHERE d.cliente_id = $3 AND d.direction = 'outbound' AND d.wa_message_id = $5)
+            RETURNING id
+            """, [.text(status), .date(at), .uuid(tenantID), .uuid(id), .text(waMessageID)]).isEmpty
     }
 
     func outbox(limit: Int) async throws -> [OutboxEntry] {

@@ -61,7 +61,9 @@ struct CrashRecoveryTests {
                 let outbox = try await s.outbox(limit: 10)
                 #expect(outbox.count == 1, "\(outbox.map(\.kind))")
                 #expect(outbox.allSatisfy { $0.replyTo == "wamid.SPLIT1" && $0.marksRead })
-                #expect(try await s.conversationLogs(limit: 10).map(\.waMessageID) == ["wamid.SPLIT1"])
+                let logs = try await s.conversationLogs(limit: 10)
+                #expect(logs.filter { $0.direction == .inbound }.map(\.waMessageID) == ["wamid.SPLIT1"])
+                #expect(logs.filter { $0.direction == .outbound }.map(\.id) == outbox.map(\.id))  // the one queued answer
                 #expect(try await s.userContext(waID: "777")?.messageCount == 1)
             }
             #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed"])

@@ -48,8 +48,11 @@ struct OutboxStoreTests {
             #expect(rows[1].attempts == 2)
             #expect(rows[1].lastError == "code 131026 undeliverable")
             let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
-            #expect(logs.map(\.status) == ["accepted", "failed"])
-            #expect(logs[0].waMessageID == "wamid.OUT1")
+            // Each reply is logged from the moment it is queued, under its outbox id; the log row
+            // follows it to `accepted` (with Meta's id) or `failed`.
+            #expect(logs.map(\.status) == ["accepted", "failed", "queued"])
+            #expect(logs.map(\.id) == rows.map(\.id))
+            #expect(logs.map(\.waMessageID) == ["wamid.OUT1", nil, nil])
             #expect(logs[0].intent == "core.saludo")
             #expect(logs.allSatisfy { $0.direction == .outbound })
         }
@@ -63,6 +66,13 @@ struct OutboxStoreTests {
             var read = reply(tenant, account, 0)
             read.kind = "read"
             try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies([read] + (1...3).map { reply(tenant, account, $0) }) }
+            // Queued replies are logged at once (not the receipt); the third as an earlier version
+            // queued it: without a log row.
+            let queued = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(queued.map(\.status) == ["queued", "queued", "queued"])
+            try await t.database.tenantTransaction(tenant.id) { c in
+                try await c.query("DELETE FROM conversation_logs WHERE cliente_id = $1 AND id = $2", [.uuid(tenant.id), .uuid(queued[2].id)])
+            }
             // More than one claim's worth of ids in flight: the claim index returns them oldest first.
             let claimed = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
             #expect(claimed.map(\.kind) == ["read", "text", "text", "text"])
@@ -78,6 +88,7 @@ struct OutboxStoreTests {
             #expect(rows.map(\.waMessageID) == ["wamid.OUT0", "wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
             #expect(rows.allSatisfy { $0.attempts == 1 })
             let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(logs.count == 3)
             #expect(Set(logs.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
             #expect(logs.allSatisfy { $0.direction == .outbound && $0.status == "accepted" })
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(60), limit: 10, lease: 30) }.isEmpty)
