@@ -116,7 +116,7 @@ struct SQLTenantSession: TenantSession {
         var out: [String: (context: UserContext, created: Bool)] = [:]
         let merged = UserContextTouch.merged(touches)
         for chunk in merged.chunked(500) {
-            let list = chunk.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+            let list = SQLStore.placeholders(chunk.count, from: 2)
             let rows = try await c.query("SELECT \(Self.contextColumns) FROM user_contexts WHERE cliente_id = $1 AND wa_id IN (\(list))",
                                          [tenant] + chunk.map { .text($0.waID) })
             for r in rows {

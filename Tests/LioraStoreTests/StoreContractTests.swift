@@ -155,6 +155,18 @@ struct StoreContractTests {
             #expect(bea.messageCount == 0)
             #expect(bea.profileName == "Bea")
             #expect(bea.id != known.id)
+            // More users than one statement takes (500): every one is read or created.
+            let many = (0..<1_200).map { UserContextTouch(waID: "52155510\(String(format: "%05d", $0))", profileName: nil, messageAt: later) }
+            let first = try await t.store.withTenant(a.id) { try await $0.ensureUserContexts(Array(many.prefix(700)), now: later) }
+            #expect(first.count == 700 && first.values.allSatisfy(\.created))
+            let renamed = many.map { var t = $0; t.profileName = "Nuevo"; return t }
+            let all = try await t.store.withTenant(a.id) { try await $0.ensureUserContexts(renamed, now: later) }
+            #expect(all.count == 1_200)
+            #expect(all.values.filter(\.created).count == 500)
+            #expect(Set(all.values.map(\.context.id)).count == 1_200)
+            // The 700 that existed were read, not written (their name is untouched), in every chunk.
+            #expect(all.values.filter { !$0.created }.allSatisfy { $0.context.profileName == nil })
+            #expect(all.values.filter(\.created).allSatisfy { $0.context.profileName == "Nuevo" })
         }
     }
 
