@@ -256,8 +256,8 @@ extension TenantSession {
 /// How durable the commits made in a scope must be.
 ///
 /// By default a commit is on disk when it returns. Inside `WriteDurability.$relaxed.withValue(true)`
-/// the stores may return first — SQLite commits without its fsync (`synchronous=NORMAL` in WAL
-/// mode), PostgreSQL with `synchronous_commit = off`: such a commit survives a crash of the
+/// the stores may return first — SQLite without waiting for the fsync of its WAL that durable
+/// transactions wait for, PostgreSQL with `synchronous_commit = off`: such a commit survives a crash of the
 /// process, and is lost only if the machine loses power (or the database server crashes) before
 /// the next durable commit, at most a few hundred milliseconds later. The processor and the
 /// reply sender's records use it; webhook ingest (a 200 means stored), the sender's claims (nothing

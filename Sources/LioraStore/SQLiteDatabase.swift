@@ -1,10 +1,22 @@
 package import Foundation
 import LioraCore
 package import Logging
+import NIOConcurrencyHelpers
 import VaporCSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The embedded SQLite database: one connection in WAL mode with `synchronous=FULL` (a commit is
-/// on disk when it returns), transactions serialised by a FIFO lock.
+/// The embedded SQLite database: one connection in WAL mode, transactions serialised by a FIFO
+/// lock. A transaction is on disk when it returns (unless `WriteDurability.relaxed`).
+///
+/// Durable commits do not hold the writer while the disk flushes: every transaction commits with
+/// `synchronous=NORMAL` (its frames, commit frame included, are written to the WAL before COMMIT
+/// returns), the lock is released, and a durable one then waits for an fsync of the WAL that
+/// began after its COMMIT (`WALSyncer`, one fsync for everyone waiting). The next transaction
+/// runs meanwhile, so the single writer never sits idle on an fsync.
 ///
 /// It calls the SQLite library that SQLiteNIO vendors (`VaporCSQLite`) directly and
 /// synchronously while it holds the lock, with a cache of prepared statements. SQLiteNIO's own
@@ -15,11 +27,16 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     private let handle: SQLiteHandle
     private let lock = AsyncLock()
     private let checkpointer: Checkpointer?
+    private let walSyncer: WALSyncer?
 
-    private init(handle: SQLiteHandle, checkpointer: Checkpointer?) {
+    private init(handle: SQLiteHandle, checkpointer: Checkpointer?, walSyncer: WALSyncer?) {
         self.handle = handle
         self.checkpointer = checkpointer
+        self.walSyncer = walSyncer
     }
+
+    /// How many WAL fsyncs durable transactions have waited for (tests).
+    package var walSyncs: Int { walSyncer?.count ?? 0 }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
     package static func open(path: String, logger: Logger) async throws -> LioraSQLiteDatabase {
@@ -33,23 +50,29 @@ package final class LioraSQLiteDatabase: SQLDatabase {
             _ = try handle.run(pragma, [])
         }
         var checkpointer: Checkpointer?
+        var walSyncer: WALSyncer?
         if path != ":memory:" {
             // Commits never stall on a checkpoint: a second connection copies the WAL back into
             // the database in the background (PASSIVE never blocks the writer).
             _ = try handle.run("PRAGMA wal_autocheckpoint=0", [])
             checkpointer = try Checkpointer(handle: SQLiteHandle(path: path))
+            walSyncer = WALSyncer(walPath: path + "-wal")
         }
-        return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer)
+        return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
     }
 
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         let relaxed = WriteDurability.relaxed
-        return try await lock.withLock {
-            try handle.setSynchronous(relaxed ? .normal : .full)
+        let result = try await lock.withLock {
+            try handle.setSynchronous(relaxed || walSyncer != nil ? .normal : .full)
             // IMMEDIATE: take the write lock up front, so a transaction never fails half-way on upgrade.
             return try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
         }
+        // Committed; durable once the WAL is flushed. When that fails the caller hears so (a
+        // webhook gets a 5xx and comes again; its items are deduplicated).
+        if !relaxed, let walSyncer { try await walSyncer.sync() }
+        return result
     }
 
     package func tenantTransaction<T: Sendable>(_ tenant: UUID, _ body: (any SQLConnection) async throws -> T) async throws -> T {
@@ -69,6 +92,79 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     package func close() async {
         checkpointer?.stop()
         _ = try? await lock.withLock { handle.close() }
+    }
+}
+
+/// Flushes the WAL file for durable transactions, on its own thread: callers that committed
+/// queue up, and each fsync answers everyone who queued before it began (so it covers their
+/// commits).
+private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only touched on `queue`
+    private struct State {
+        var waiting: [CheckedContinuation<Void, any Error>] = []
+        var running = false
+        var syncs = 0
+    }
+    private let walPath: String
+    private let queue = DispatchQueue(label: "liora.sqlite.walsync")
+    private let state = NIOLockedValueBox(State())
+    private var flushedFolder = false
+
+    init(walPath: String) {
+        self.walPath = walPath
+    }
+
+    var count: Int { state.withLockedValue(\.syncs) }
+
+    func sync() async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let start = state.withLockedValue { s -> Bool in
+                s.waiting.append(c)
+                guard !s.running else { return false }
+                s.running = true
+                return true
+            }
+            if start { queue.async { self.drain() } }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch = state.withLockedValue { s -> [CheckedContinuation<Void, any Error>] in
+                guard !s.waiting.isEmpty else { s.running = false; return [] }
+                defer { s.waiting = []; s.syncs += 1 }
+                return s.waiting
+            }
+            guard !batch.isEmpty else { return }
+            let result = Result { try flush() }
+            for c in batch { c.resume(with: result) }
+        }
+    }
+
+    private static func openReadOnly(_ path: String) -> Int32 {
+        #if canImport(Glibc)
+        Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        #else
+        Darwin.open(path, O_RDONLY | O_CLOEXEC)
+        #endif
+    }
+
+    private func flush() throws {
+        // A fresh descriptor each time: fsync flushes the file's data whichever descriptor wrote
+        // it, and a WAL that SQLite replaced is never missed through a stale one.
+        let fd = Self.openReadOnly(walPath)
+        guard fd >= 0 else { throw StoreError.unavailable("cannot open the SQLite WAL to flush it (errno \(errno))") }
+        defer { close(fd) }
+        if !flushedFolder {
+            // Once: the WAL's name in its folder is durable too.
+            let folder = (walPath as NSString).deletingLastPathComponent
+            let dir = Self.openReadOnly(folder.isEmpty ? "." : folder)
+            if dir >= 0 {
+                _ = fsync(dir)
+                close(dir)
+            }
+            flushedFolder = true
+        }
+        guard fsync(fd) == 0 else { throw StoreError.unavailable("fsync of the SQLite WAL failed (errno \(errno))") }
     }
 }
 

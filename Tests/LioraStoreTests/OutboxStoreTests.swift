@@ -70,7 +70,7 @@ struct OutboxStoreTests {
             // queued it: without a log row.
             let queued = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
             #expect(queued.map(\.status) == ["queued", "queued", "queued"])
-            try await t.database.tenantTransaction(tenant.id) { c in
+            _ = try await t.database.tenantTransaction(tenant.id) { c in
                 try await c.query("DELETE FROM conversation_logs WHERE cliente_id = $1 AND id = $2", [.uuid(tenant.id), .uuid(queued[2].id)])
             }
             // More than one claim's worth of ids in flight: the claim index returns them oldest first.

@@ -112,7 +112,7 @@ struct StoreContractTests {
             #expect(reached.count == 1)
             // A month admitted before the running totals existed is counted once, then kept.
             #expect(try await admit(a.id, ["o1", "o2"], month: "2026-10") == ["o1", "o2"])
-            try await t.database.tenantTransaction(a.id) { c in
+            _ = try await t.database.tenantTransaction(a.id) { c in
                 try await c.query("DELETE FROM monthly_usage_totals WHERE cliente_id = $1 AND month = '2026-10'", [.uuid(a.id)])
             }
             #expect(try await admit(a.id, ["o3", "o4"], month: "2026-10") == ["o3"])

@@ -6,16 +6,18 @@ import Testing
 
 @Suite("Write durability: relaxed commits only where asked")
 struct WriteDurabilityTests {
-    /// The database's own view of whether this transaction's commit waits for the disk.
-    private func waitsForDisk(_ database: any SQLDatabase) async throws -> Bool {
-        try await database.transaction { c in
-            switch c.dialect {
-            case .sqlite:
-                // 2 = FULL (fsync at each commit), 1 = NORMAL (WAL synced at the next FULL commit or checkpoint).
-                let level = try await c.query("PRAGMA synchronous").first?.int("synchronous")
-                return level == 2
-            case .postgres:
-                return try await c.query("SELECT current_setting('synchronous_commit') AS v").first?.string("v") == "on"
+    /// Whether a transaction's commit waits for the disk: on SQLite, whether it waited for an
+    /// fsync of the WAL after committing; on PostgreSQL, the session's `synchronous_commit`.
+    private func waitsForDisk(_ t: TestStore) async throws -> Bool {
+        switch t.backend {
+        case .sqlite:
+            let db = try #require(t.database as? LioraSQLiteDatabase)
+            let before = db.walSyncs
+            try await db.transaction { c in try await c.query("SELECT 1 AS one") }
+            return db.walSyncs > before
+        case .postgres:
+            return try await t.database.transaction { c in
+                try await c.query("SELECT current_setting('synchronous_commit') AS v").first?.string("v") == "on"
             }
         }
     }
@@ -23,18 +25,49 @@ struct WriteDurabilityTests {
     @Test("commits wait for the disk by default and after a relaxed scope; not inside one", arguments: TestBackend.available)
     func relaxedOnlyInsideTheScope(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
-            #expect(try await waitsForDisk(t.database))
-            let inside = try await WriteDurability.$relaxed.withValue(true) { try await waitsForDisk(t.database) }
+            #expect(try await waitsForDisk(t))
+            let inside = try await WriteDurability.$relaxed.withValue(true) { try await waitsForDisk(t) }
             #expect(!inside)
             // Child tasks inherit the scope; the next transaction outside it is durable again.
             let child = try await WriteDurability.$relaxed.withValue(true) {
                 try await withThrowingTaskGroup(of: Bool.self) { group in
-                    group.addTask { try await waitsForDisk(t.database) }
+                    group.addTask { try await waitsForDisk(t) }
                     return try await group.next() ?? true
                 }
             }
             #expect(!child)
-            #expect(try await waitsForDisk(t.database))
+            #expect(try await waitsForDisk(t))
+        }
+    }
+
+    @Test("SQLite: concurrent durable transactions all land, sharing WAL flushes that run outside the writer")
+    func sharedWALFlushes() async throws {
+        try await TestDatabases.withStore(.sqlite) { t in
+            let db = try #require(t.database as? LioraSQLiteDatabase)
+            let (tenant, _) = try await makeTenant(t.store)
+            let before = db.walSyncs
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        try await t.store.withTenant(tenant.id) { s in
+                            try await s.record(TenantEvent(tenantID: tenant.id, actor: "test", action: "durable.\(i)", createdAt: t0))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let flushes = db.walSyncs - before
+            #expect(flushes >= 1 && flushes <= 40)
+            let events = try await t.store.withTenant(tenant.id) { try await $0.tenantEvents(limit: 100) }
+            #expect(Set(events.map(\.action)).isSuperset(of: (0..<40).map { "durable.\($0)" }))
+            // Relaxed commits do not flush.
+            let relaxedBefore = db.walSyncs
+            try await WriteDurability.$relaxed.withValue(true) {
+                try await t.store.withTenant(tenant.id) { s in
+                    try await s.record(TenantEvent(tenantID: tenant.id, actor: "test", action: "relaxed", createdAt: t0))
+                }
+            }
+            #expect(db.walSyncs == relaxedBefore)
         }
     }
 }
