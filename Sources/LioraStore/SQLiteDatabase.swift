@@ -64,14 +64,17 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     @discardableResult
     package func transaction<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         let relaxed = WriteDurability.relaxed
-        let result = try await lock.withLock {
+        let (result, wrote) = try await lock.withLock {
             try handle.setSynchronous(relaxed || walSyncer != nil ? .normal : .full)
+            _ = handle.takePagesWritten()
             // IMMEDIATE: take the write lock up front, so a transaction never fails half-way on upgrade.
-            return try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
+            let result = try await SQLConnectionTransaction.run(on: SQLiteSQLConnection(handle: handle), begin: "BEGIN IMMEDIATE", body)
+            return (result, handle.takePagesWritten() > 0)
         }
-        // Committed; durable once the WAL is flushed. When that fails the caller hears so (a
-        // webhook gets a 5xx and comes again; its items are deduplicated).
-        if !relaxed, let walSyncer { try await walSyncer.sync() }
+        // Committed; durable once the WAL is flushed (a transaction that wrote nothing has nothing
+        // to flush). When that fails the caller hears so (a webhook gets a 5xx and comes again; its
+        // items are deduplicated).
+        if !relaxed, wrote, let walSyncer { try await walSyncer.sync() }
         return result
     }
 
@@ -235,6 +238,14 @@ private final class SQLiteHandle: @unchecked Sendable {
         statements.removeAll()
         if let db { sqlite_nio_sqlite3_close_v2(db) }
         db = nil
+    }
+
+    /// Database pages this connection wrote to disk (to the WAL) since the last call.
+    func takePagesWritten() -> Int {
+        guard let db else { return 0 }
+        var current: Int32 = 0, highest: Int32 = 0
+        sqlite_nio_sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highest, 1)
+        return Int(current)
     }
 
     /// Prepares (or reuses), binds, steps and collects one statement.

@@ -12,8 +12,9 @@ struct WriteDurabilityTests {
         switch t.backend {
         case .sqlite:
             let db = try #require(t.database as? LioraSQLiteDatabase)
+            try await db.transaction { c in try await c.query("CREATE TABLE IF NOT EXISTS durability_probe (n INTEGER)") }
             let before = db.walSyncs
-            try await db.transaction { c in try await c.query("SELECT 1 AS one") }
+            try await db.transaction { c in try await c.query("INSERT INTO durability_probe (n) VALUES (1)") }
             return db.walSyncs > before
         case .postgres:
             return try await t.database.transaction { c in
@@ -67,6 +68,9 @@ struct WriteDurabilityTests {
                     try await s.record(TenantEvent(tenantID: tenant.id, actor: "test", action: "relaxed", createdAt: t0))
                 }
             }
+            #expect(db.walSyncs == relaxedBefore)
+            // Nor do transactions that wrote nothing.
+            _ = try await t.store.withTenant(tenant.id) { try await $0.tenantEvents(limit: 1) }
             #expect(db.walSyncs == relaxedBefore)
         }
     }
