@@ -206,7 +206,8 @@ private struct SQLiteSQLConnection: SQLConnection {
 private final class SQLiteHandle: @unchecked Sendable {
     private var db: OpaquePointer?
     /// The connection's `synchronous` setting (FULL when opened): a commit waits for its fsync, or
-    /// (NORMAL, in WAL mode) leaves it to the next FULL commit or checkpoint.
+    /// (NORMAL, in WAL mode) leaves the flush to `WALSyncer`, a later FULL commit or a checkpoint.
+    /// Transactions commit with NORMAL on a file database; `withConnection` and `:memory:` keep FULL.
     enum Synchronous: String { case full = "FULL", normal = "NORMAL" }
     private var synchronous = Synchronous.full
 
