@@ -56,6 +56,9 @@ let package = Package(
                 .linkedLibrary("curl", .when(platforms: [.macOS])),
             ]
         ),
+        // SQLite's default page cache behind a wrapper that skips truncations with nothing to drop
+        // (include/liora_pcache.h says why). C: SQLite's configuration call is variadic.
+        .target(name: "CSQLitePageCache"),
         // The Graph API client (send messages, mark read) over libcurl.
         .target(
             name: "WhatsAppGraph",
@@ -67,6 +70,7 @@ let package = Package(
             name: "LioraStore",
             dependencies: [
                 "LioraCore",
+                "CSQLitePageCache",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,4 +1,5 @@
 package import Foundation
+import CSQLitePageCache
 import LioraCore
 package import Logging
 import NIOConcurrencyHelpers
@@ -37,6 +38,14 @@ package final class LioraSQLiteDatabase: SQLDatabase {
 
     /// How many WAL fsyncs durable transactions have waited for (tests).
     package var walSyncs: Int { walSyncer?.count ?? 0 }
+
+    /// The page-cache wrapper (`CSQLitePageCache`): whether this process runs SQLite with it, and
+    /// how many end-of-transaction truncations it skipped (nothing to drop) and passed on, and how
+    /// many pages a b-tree balance parked at the locking page's number (what made them slow).
+    package static var pageCache: (installed: Bool, skipped: UInt64, forwarded: UInt64, parked: UInt64) {
+        (liora_sqlite_page_cache_installed() != 0, liora_sqlite_page_cache_skipped_truncations(),
+         liora_sqlite_page_cache_forwarded_truncations(), liora_sqlite_page_cache_parked_pages())
+    }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
     package static func open(path: String, logger: Logger) async throws -> LioraSQLiteDatabase {
@@ -221,7 +230,12 @@ private final class SQLiteHandle: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Installs the page-cache wrapper (`liora_pcache.h`) once, before the process's first
+    /// connection initialises SQLite. If SQLite was initialised earlier, it keeps its own cache.
+    private static let pageCacheInstalled: Bool = liora_sqlite_install_page_cache() == 0
+
     init(path: String) throws {
+        _ = Self.pageCacheInstalled
         let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI
         var db: OpaquePointer?
         let rc = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
