@@ -56,9 +56,9 @@ let package = Package(
                 .linkedLibrary("curl", .when(platforms: [.macOS])),
             ]
         ),
-        // SQLite's default page cache behind a wrapper that skips truncations with nothing to drop
-        // (include/liora_pcache.h says why). C: SQLite's configuration call is variadic.
-        .target(name: "CSQLitePageCache"),
+        // SQLite settings only C can make (its configuration calls are variadic): the page-cache
+        // wrapper and stable query plans (the headers in include/ say why).
+        .target(name: "CSQLiteTuning"),
         // The Graph API client (send messages, mark read) over libcurl.
         .target(
             name: "WhatsAppGraph",
@@ -70,7 +70,7 @@ let package = Package(
             name: "LioraStore",
             dependencies: [
                 "LioraCore",
-                "CSQLitePageCache",
+                "CSQLiteTuning",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,5 @@
 package import Foundation
-import CSQLitePageCache
+import CSQLiteTuning
 import LioraCore
 package import Logging
 import NIOConcurrencyHelpers
@@ -39,7 +39,7 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     /// How many WAL fsyncs durable transactions have waited for (tests).
     package var walSyncs: Int { walSyncer?.count ?? 0 }
 
-    /// The page-cache wrapper (`CSQLitePageCache`): whether this process runs SQLite with it, and
+    /// The page-cache wrapper (`CSQLiteTuning`): whether this process runs SQLite with it, and
     /// how many end-of-transaction truncations it skipped (nothing to drop) and passed on, and how
     /// many pages a b-tree balance parked at the locking page's number (what made them slow).
     package static var pageCache: (installed: Bool, skipped: UInt64, forwarded: UInt64, parked: UInt64) {
@@ -68,6 +68,17 @@ package final class LioraSQLiteDatabase: SQLDatabase {
             walSyncer = WALSyncer(walPath: path + "-wal")
         }
         return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
+    }
+
+    /// How many times SQLite compiled the statement for `sql` again since the last call (0 for a
+    /// statement this connection has not prepared). Plans are stable, so this stays 0.
+    package func reprepares(of sql: String) async throws -> Int {
+        try await lock.withLock { handle.takeReprepares(sql) }
+    }
+
+    /// Whether the connection plans statements independently of the values bound to them.
+    package func plansAreStable() async throws -> Bool {
+        try await lock.withLock { handle.stablePlans }
     }
 
     @discardableResult
@@ -245,7 +256,22 @@ private final class SQLiteHandle: @unchecked Sendable {
             throw StoreError.unavailable("cannot open SQLite database at \(path): \(message)")
         }
         sqlite_nio_sqlite3_extended_result_codes(db, 1)
+        // One plan per statement whatever is bound (liora_sqlite_config.h): no re-prepare per run.
+        let qpsg = liora_sqlite_enable_stable_plans(UnsafeMutableRawPointer(db))
+        guard qpsg == SQLITE_OK else {
+            sqlite_nio_sqlite3_close_v2(db)
+            throw StoreError.unavailable("cannot configure SQLite database at \(path): code \(qpsg)")
+        }
         self.db = db
+    }
+
+    /// Whether the connection plans statements independently of bound values.
+    var stablePlans: Bool { db.map { liora_sqlite_stable_plans(UnsafeMutableRawPointer($0)) == 1 } ?? false }
+
+    /// How many times the statement for `sql` was compiled again since the last call.
+    func takeReprepares(_ sql: String) -> Int {
+        guard let stmt = statements[sql] else { return 0 }
+        return Int(sqlite_nio_sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 1))
     }
 
     func close() {

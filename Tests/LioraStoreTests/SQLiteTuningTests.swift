@@ -99,3 +99,27 @@ struct SQLitePageCacheTests {
         }
     }
 }
+
+/// SQLite plans a statement once, whatever values are bound to it: without the stability guarantee
+/// a `LIMIT $n` (every claim has one) was compiled again on every run.
+@Suite("SQLite plans: one plan per statement, not one per bound value")
+struct SQLiteStablePlanTests {
+    @Test("a LIMIT bound anew on every run returns the right rows and is never compiled again")
+    func limitRebound() async throws {
+        try await TestDatabases.withDatabase(.sqlite, migrated: false) { db, _ in
+            let sqlite = try #require(db as? LioraSQLiteDatabase)
+            #expect(try await sqlite.plansAreStable())
+            try await db.transaction { c in
+                try await c.query("CREATE TABLE numbers (n INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+                for n in 1...50 { try await c.query("INSERT INTO numbers (n, state) VALUES ($1, $2)", [.int(Int64(n)), .text(n % 2 == 0 ? "even" : "odd")]) }
+            }
+            let sql = "SELECT n FROM numbers WHERE state = $1 AND n > $2 ORDER BY n LIMIT $3"
+            for limit in [3, 1, 0, 7, 2, 25, 1] {
+                let rows = try await db.transaction { c in try await c.query(sql, [.text("even"), .int(10), .int(Int64(limit))]) }
+                let found = try rows.map { try #require(try $0.int("n")) }
+                #expect(found == Array(stride(from: 12, through: 50, by: 2).prefix(limit)).map(Int64.init))
+            }
+            #expect(try await sqlite.reprepares(of: sql) == 0)
+        }
+    }
+}
