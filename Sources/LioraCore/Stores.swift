@@ -51,6 +51,8 @@ public protocol TenantSession: Sendable {
     /// opens the 24-hour window; an older one never moves it back). One statement for the batch.
     /// Returns each user's context and whether it was created now, by `wa_id`.
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)]
+    /// `touchUserContexts` without reading the contexts back: for a caller that already has them.
+    func countUserMessages(_ touches: [UserContextTouch], now: Date) async throws
     /// Loads each user's context, creating (as `touchUserContexts` would, without counting
     /// messages) only the missing ones: an existing context is read, not written. Returns each
     /// user's context and whether it was created now, by `wa_id`.

@@ -184,7 +184,7 @@ package final class WebhookProcessor: Service, Sendable {
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await betweenTransactions?()
         return try await store.withTenant(tenantID) { session in
-            _ = try await session.touchUserContexts(touches, now: now)
+            try await session.countUserMessages(touches, now: now)
             try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
             return try await finish(items, messages: messages, contexts: contexts, intents: computed.intents, tenantID: tenantID,
                                     session: session, now: now)

@@ -19,14 +19,15 @@ extension SQLTenantSession {
             createdAt: try r.required("created_at", r.date))
     }
 
+    /// `outbox` rows: the id, the tenant (`$1`), then the 14 other columns.
+    private static let outboxRows = RowValues(shared: 1, [.own(1), .shared(1)] + (2...15).map { .own($0) })
+
     func enqueueReplies(_ entries: [OutboxEntry]) async throws {
         for chunk in entries.chunked(200) {
-            var values: [String] = []
             var binds: [SQLValue] = [.uuid(tenantID)]
+            binds.reserveCapacity(1 + 15 * chunk.count)
             for e in chunk {
                 precondition(e.tenantID == tenantID, "reply for another tenant")
-                let b = binds.count
-                values.append("($\(b + 1), $1, " + (2...15).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
                 binds += [.uuid(e.id), .optional(e.userContextID), .uuid(e.wabaAccountID), .text(e.toWaID), .text(e.kind),
                           .text(e.payloadJSON), .optional(e.summary), .optional(e.intent), .optional(e.replyTo), .bool(e.marksRead),
                           .text(e.state.rawValue), .int(Int64(e.attempts)), .date(e.nextAttemptAt), .date(e.createdAt),
@@ -35,7 +36,7 @@ extension SQLTenantSession {
             try await c.query("""
                 INSERT INTO outbox (id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent,
                     reply_to, marks_read, state, attempts, next_attempt_at, created_at, updated_at)
-                VALUES \(values.joined(separator: ", "))
+                VALUES \(Self.outboxRows.list(rows: chunk.count))
                 """, binds)
         }
         // Each reply is in the conversation log from the moment it is queued, under its outbox id:

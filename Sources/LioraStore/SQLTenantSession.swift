@@ -75,23 +75,35 @@ struct SQLTenantSession: TenantSession {
     }
 
     func touchUserContexts(_ touches: [UserContextTouch], now: Date) async throws -> [String: (context: UserContext, created: Bool)] {
+        try await touchUserContexts(touches, now: now, returning: true)
+    }
+
+    func countUserMessages(_ touches: [UserContextTouch], now: Date) async throws {
+        _ = try await touchUserContexts(touches, now: now, returning: false)
+    }
+
+    /// `(id, cliente_id, wa_id, profile_name, window_started_at, last_message_at, message_count, created_at, updated_at)`
+    private static let touchRows = RowValues(shared: 2, [.own(1), .shared(1), .own(2), .own(3), .own(4), .own(4), .own(5), .shared(2), .shared(2)])
+    /// `conversation_logs` rows: the id, the tenant (`$1`), then the 12 other columns.
+    static let logRows = RowValues(shared: 1, [.own(1), .shared(1)] + (2...13).map { .own($0) })
+
+    private func touchUserContexts(_ touches: [UserContextTouch], now: Date,
+                                   returning: Bool) async throws -> [String: (context: UserContext, created: Bool)] {
         var out: [String: (context: UserContext, created: Bool)] = [:]
         // One row per user (PostgreSQL refuses to upsert the same key twice in one statement).
         for chunk in UserContextTouch.merged(touches).chunked(500) {
             var newIDs: [String: UUID] = [:]
-            var values: [String] = []
             var binds: [SQLValue] = [tenant, .date(now)]
+            binds.reserveCapacity(2 + 5 * chunk.count)
             for t in chunk {
                 let id = UUID()
-                newIDs[t.waID] = id
-                let b = binds.count
-                values.append("($\(b + 1), $1, $\(b + 2), $\(b + 3), $\(b + 4), $\(b + 4), $\(b + 5), $2, $2)")
+                if returning { newIDs[t.waID] = id }
                 binds += [.uuid(id), .text(t.waID), .optional(t.profileName), .date(t.messageAt), .int(Int64(t.messages))]
             }
             let rows = try await c.query("""
                 INSERT INTO user_contexts (id, cliente_id, wa_id, profile_name, window_started_at, last_message_at,
                     message_count, created_at, updated_at)
-                VALUES \(values.joined(separator: ", "))
+                VALUES \(Self.touchRows.list(rows: chunk.count))
                 ON CONFLICT (cliente_id, wa_id) DO UPDATE SET
                     profile_name = COALESCE(excluded.profile_name, user_contexts.profile_name),
                     window_started_at = CASE WHEN user_contexts.window_started_at IS NULL
@@ -102,7 +114,7 @@ struct SQLTenantSession: TenantSession {
                         THEN excluded.last_message_at ELSE user_contexts.last_message_at END,
                     message_count = user_contexts.message_count + excluded.message_count,
                     updated_at = excluded.updated_at
-                RETURNING \(Self.contextColumns)
+                \(returning ? "RETURNING \(Self.contextColumns)" : "")
                 """, binds)
             for r in rows {
                 let ctx = try Self.context(r)
@@ -174,12 +186,10 @@ struct SQLTenantSession: TenantSession {
     func appendLogs(_ entries: [ConversationLogEntry]) async throws -> Int {
         var inserted = 0
         for chunk in entries.chunked(400) {
-            var values: [String] = []
             var binds: [SQLValue] = [tenant]
+            binds.reserveCapacity(1 + 13 * chunk.count)
             for e in chunk {
                 precondition(e.tenantID == tenantID, "log entry for another tenant")
-                let b = binds.count
-                values.append("($\(b + 1), $1, " + (2...13).map { "$\(b + $0)" }.joined(separator: ", ") + ")")
                 binds += [.uuid(e.id), .optional(e.userContextID), .optional(e.wabaAccountID), .text(e.direction.rawValue),
                           .optional(e.waMessageID), .text(e.messageType), .optional(e.body), .optional(e.intent), .text(e.status),
                           .int(Int64(e.statusRank)), .optional(e.statusUpdatedAt), .optional(e.errorCode), .date(e.createdAt)]
@@ -187,7 +197,7 @@ struct SQLTenantSession: TenantSession {
             inserted += try await c.query("""
                 INSERT INTO conversation_logs (id, cliente_id, user_context_id, waba_account_id, direction, wa_message_id,
                     message_type, body, intent, status, status_rank, status_updated_at, error_code, created_at)
-                VALUES \(values.joined(separator: ", "))
+                VALUES \(Self.logRows.list(rows: chunk.count))
                 ON CONFLICT (cliente_id, direction, wa_message_id) DO NOTHING RETURNING id
                 """, binds).count
         }

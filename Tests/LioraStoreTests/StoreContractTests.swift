@@ -170,6 +170,37 @@ struct StoreContractTests {
         }
     }
 
+    @Test("counting users' messages records them as touching does, across statements, without reading contexts back",
+          arguments: TestBackend.available)
+    func countUserMessages(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            _ = try await t.store.withTenant(b.id) {
+                try await $0.touchUserContext(waID: "5215550001", profileName: "Otra", messageAt: t0, now: t0)
+            }
+            // 600 users (two statements), one of them twice in the batch.
+            let users = (0..<600).map { "52155520\(String(format: "%04d", $0))" }
+            let ensured = try await t.store.withTenant(a.id) {
+                try await $0.ensureUserContexts(users.map { UserContextTouch(waID: $0, profileName: nil, messageAt: t0) }, now: t0)
+            }
+            let later = t0.addingTimeInterval(90)
+            var touches = users.map { UserContextTouch(waID: $0, profileName: "N", messageAt: later) }
+            touches.append(UserContextTouch(waID: users[7], profileName: nil, messageAt: t0))
+            try await t.store.withTenant(a.id) { try await $0.countUserMessages(touches, now: later) }
+            let stored = try await t.store.withTenant(a.id) { try await $0.userContexts() }
+            #expect(stored.count == 600)
+            #expect(Set(stored.map(\.id)) == Set(ensured.values.map(\.context.id)))
+            for c in stored {
+                #expect(c.messageCount == (c.waID == users[7] ? 2 : 1))
+                #expect(c.lastMessageAt == later && c.profileName == "N")
+            }
+            // The other tenant's user of the same number is untouched.
+            let other = try await t.store.withTenant(b.id) { try await $0.userContexts() }
+            #expect(other.map(\.messageCount) == [1])
+        }
+    }
+
     @Test("conversation log: a message is logged once; statuses never move backwards", arguments: TestBackend.available)
     func conversationLog(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in

@@ -51,6 +51,9 @@ package struct ConversationResponder: Sendable {
         /// One per answered message, in order (product links not shortened yet).
         var answers: [Answer]
         var states: [String: (language: Language, state: ConversationState, lastIntent: String?)]
+        /// Each user's state as stored (`ConversationState.encoded()`), encoded here rather than
+        /// inside the transaction that saves it.
+        var encodedStates: [String: String] = [:]
         /// The matched intent per inbound message id.
         package var intents: [String: String]
     }
@@ -122,6 +125,7 @@ package struct ConversationResponder: Sendable {
             }
             computed.answers.append(answer)
         }
+        computed.encodedStates = computed.states.mapValues { $0.state.encoded() }
         return computed
     }
 
@@ -150,7 +154,7 @@ package struct ConversationResponder: Sendable {
         for (waID, s) in computed.states {
             guard let context = contexts[waID]?.context else { continue }
             try await session.saveConversation(contextID: context.id, language: s.language.rawValue, lastIntent: s.lastIntent,
-                                               conversationJSON: s.state.encoded(), now: now)
+                                               conversationJSON: computed.encodedStates[waID] ?? s.state.encoded(), now: now)
         }
     }
 
