@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 
 /// Runs the built `liora` binary as an operator would.
@@ -94,5 +97,60 @@ struct CommandLineTests {
         #expect(try create("Una-clave-larga-2026") == 0)
         #expect(try create("Otra-clave-larga-2026") == 1)  // the e-mail is taken
     }
+
+    @Test("fake-graph answers messages and read receipts as Meta does, counts them and reports arrivals",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func fakeGraph() async throws {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = ["fake-graph", "--port", "0"]
+        p.environment = ["PATH": "/usr/bin:/bin"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        // "liora: fake Graph API on http://127.0.0.1:PORT", within 20 s.
+        let line = DispatchSemaphore(value: 0)
+        let output = LockedText()
+        err.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty || output.append(String(decoding: data, as: UTF8.self)).contains("\n") { line.signal() }
+        }
+        _ = line.wait(timeout: .now() + 20)
+        err.fileHandleForReading.readabilityHandler = nil
+        let said = output.text
+        let base = try #require(said.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(base.hasPrefix("http://127.0.0.1:"))
+        func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
+            var request = URLRequest(url: try #require(URL(string: base + path)), timeoutInterval: 10)
+            request.httpMethod = method
+            if let body { request.httpBody = Data(body.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+            let (data, response) = try await URLSession.shared.data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+        }
+        let read = try await call("POST", "/v23.0/1234/messages",
+                                  #"{"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN1","typing_indicator":{"type":"text"}}"#)
+        #expect(read.0 == 200 && read.1 == #"{"success":true}"#)
+        let sent = try await call("POST", "/v23.0/1234/messages",
+                                  #"{"messaging_product":"whatsapp","to":"34600111222","context":{"message_id":"wamid.IN1"},"type":"text","text":{"body":"hola"}}"#)
+        #expect(sent.0 == 200 && sent.1.contains(#""messages":[{"id":"wamid.FAKE"#))
+        #expect(try await call("POST", "/v23.0/1234/other").0 == 404)
+        #expect(try await call("GET", "/v23.0/1234/messages").0 == 404)
+        let stats = try await call("GET", "/stats")
+        let counts = try #require(try JSONSerialization.jsonObject(with: Data(stats.1.utf8)) as? [String: Any])
+        #expect(counts["requests"] as? Int == 2 && counts["answers"] as? Int == 1 && counts["reads"] as? Int == 1)
+        #expect(counts["answered_inbound"] as? Int == 1)
+        let arrivals = try await call("GET", "/arrivals").1.split(separator: "\n")
+        #expect(arrivals.count == 1 && arrivals.first?.hasPrefix("wamid.IN1\t") == true)
+    }
 }
 
+/// Text appended from another thread.
+private final class LockedText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+    var text: String { lock.withLock { value } }
+    /// Appends and returns everything so far.
+    func append(_ more: String) -> String { lock.withLock { value += more; return value } }
+}
