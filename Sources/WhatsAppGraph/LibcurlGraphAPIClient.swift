@@ -49,7 +49,7 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         } catch {
             throw .invalidPayload(error)
         }
-        try await markReadJSON(try Self.encode(m), phoneNumberID: phoneNumberID, accessToken: accessToken)
+        try await markReadJSON(Data(m.json.utf8), phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 
     /// Posts `json` as it is: it was checked against Meta's limits when it was encoded.
@@ -118,7 +118,10 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
     /// POSTs a read receipt's JSON; Meta answers `{"success": true}`.
     private func markReadJSON(_ json: Data, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
         let data = try await post(json, phoneNumberID: phoneNumberID, accessToken: accessToken)
-        guard (try? JSONDecoder().decode(Success.self, from: data))?.success == true else { throw .malformedResponse }
+        // Meta's answer, byte for byte, is checked without a decoder; anything else is decoded.
+        guard data.elementsEqual(Self.success) || (try? JSONDecoder().decode(Success.self, from: data))?.success == true else {
+            throw .malformedResponse
+        }
     }
 
     /// POSTs `json` to the number's messages endpoint; returns the body of a 2xx answer.
@@ -162,6 +165,8 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
     }
 
     /// `{"success": true}`, Meta's answer to a read receipt.
+    private static let success = Array(#"{"success":true}"#.utf8)
+
     private struct Success: Decodable {
         var success: Bool
 

@@ -66,6 +66,11 @@ enum GraphTestServer {
             // A message id naming the recipient: tells concurrent answers apart.
             let to = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["to"] as? String ?? "?"
             return (200, #"{"messaging_product":"whatsapp","contacts":[{"input":"\#(to)","wa_id":"\#(to)"}],"messages":[{"id":"wamid.\#(to)"}]}"#)
+        case "compact":
+            // Meta's read answer without whitespace (the client checks these bytes without decoding).
+            return (200, #"{"success":true}"#)
+        case "notsuccess":
+            return (200, #"{"success":false}"#)
         case "garbage":
             return (200, "<html>not json</html>")
         case "nomessages":

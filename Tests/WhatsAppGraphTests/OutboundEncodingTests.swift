@@ -85,6 +85,22 @@ struct OutboundEncodingTests {
         #expect(try JSONDecoder().decode(MarkRead.self, from: JSONEncoder().encode(MarkRead(messageID: "wamid.A"))) == MarkRead(messageID: "wamid.A"))
     }
 
+    @Test("a read receipt's hand-written body is the JSON the encoder writes (any message id), and Meta's example")
+    func readReceiptBodyMatchesTheEncoder() throws {
+        var awkward = ""
+        for c in 0..<0x20 { awkward.unicodeScalars.append(Unicode.Scalar(UInt8(c))) }
+        awkward += "\"\\/\u{7f}\u{2028}é😀"
+        for id in ["wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUYzMjEzNDM2RTZGQ0MzMDJBRgA=", "wamid.A/B+C==", awkward, ""] {
+            for typing in [true, false] {
+                let receipt = MarkRead(messageID: id, showsTypingIndicator: typing)
+                #expect(try JSON(Data(receipt.json.utf8)) == JSON(encoding: receipt))
+                #expect(try JSONDecoder().decode(MarkRead.self, from: Data(receipt.json.utf8)) == receipt)
+            }
+        }
+        let example = MarkRead(messageID: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUYzMjEzNDM2RTZGQ0MzMDJBRgA=", showsTypingIndicator: true)
+        #expect(try JSON(Data(example.json.utf8)) == Fixture.request("send-typing-indicator-and-read-receipt"))
+    }
+
     /// The optional parts Meta's examples do not show: text headers on buttons, captions, no header.
     @Test func optionalPartsEncodeWhereMetaDocumentsThem() throws {
         let buttons = OutboundMessage(to: "1", kind: .replyButtons(
