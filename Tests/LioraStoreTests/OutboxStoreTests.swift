@@ -92,6 +92,30 @@ struct OutboxStoreTests {
             #expect(Set(logs.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
             #expect(logs.allSatisfy { $0.direction == .outbound && $0.status == "accepted" })
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(60), limit: 10, lease: 30) }.isEmpty)
+            // A reply sent again (its lease ran out mid-send) gets a second log row: both went out.
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.markRepliesSent([SentReply(entry: claimed[1], waMessageID: "wamid.AGAIN", at: t0.addingTimeInterval(9))])
+            }
+            let again = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(again.count == 4)
+            #expect(Set(again.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3", "wamid.AGAIN"])
+            let resent = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(resent[1].waMessageID == "wamid.AGAIN" && resent[1].attempts == 2)
+            // A few hundred replies in one batch: every one is recorded and logged once.
+            let many = (10..<360).map { reply(tenant, account, $0, at: t0.addingTimeInterval(200)) }
+            try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies(many) }
+            let claimedMany = try await t.store.withTenant(tenant.id) {
+                try await $0.claimDueReplies(now: t0.addingTimeInterval(300), limit: 500, lease: 30)
+            }
+            #expect(claimedMany.count == 350)
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.markRepliesSent(claimedMany.map { SentReply(entry: $0, waMessageID: "wamid.M\($0.summary ?? "")", at: t0.addingTimeInterval(301)) })
+            }
+            let all = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 500) }
+            #expect(all.filter { $0.state == .sent }.count == 354)
+            let logsMany = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 500) }
+            #expect(logsMany.count == 354)
+            #expect(logsMany.filter { $0.waMessageID?.hasPrefix("wamid.M") == true && $0.status == "accepted" }.count == 350)
         }
     }
 
