@@ -26,6 +26,10 @@ package final class WebhookProcessor: Service, Sendable {
     private let splitTransactions: Bool
     /// Runs between the two transactions of a split batch (tests stop a batch there, as a crash would).
     private let betweenTransactions: (@Sendable () async throws -> Void)?
+    /// The next batch's claim, started while this batch's last transaction waits for the writer
+    /// (split transactions only): the processor's steps otherwise queue for the writer one after
+    /// another. Batches are still applied one at a time, in claim order.
+    private let nextClaim = NIOLockedValueBox<Task<[PendingWebhookEvent], any Error>?>(nil)
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
                  batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1),
@@ -77,7 +81,12 @@ package final class WebhookProcessor: Service, Sendable {
 
     private func processClaimedBatch() async throws -> Int {
         let now = clock.now
-        let events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease)
+        var events: [PendingWebhookEvent] = []
+        if let claimed = nextClaim.withLockedValue({ c in defer { c = nil }; return c }) {
+            events = (try? await claimed.value) ?? []
+        }
+        // Nothing claimed ahead (or it found nothing yet): claim now.
+        if events.isEmpty { events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease) }
         guard !events.isEmpty else { return 0 }
 
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
@@ -183,6 +192,7 @@ package final class WebhookProcessor: Service, Sendable {
         }
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await betweenTransactions?()
+        claimNextBatch()
         return try await store.withTenant(tenantID) { session in
             try await session.countUserMessages(touches, now: now)
             try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
@@ -223,6 +233,29 @@ package final class WebhookProcessor: Service, Sendable {
         }
         try await session.finishEvents(outcomes, now: now)
         return outcomes.sorted { $0.eventID < $1.eventID }
+    }
+
+    /// Starts claiming the next batch (once): its wait for the writer overlaps this batch's last
+    /// transaction. The claim is relaxed like the rest of the batch (claims only move leases). A
+    /// claim that fails is retried by the next `processBatch`; one left when the loop stops holds its
+    /// items until their lease ends, as a crash would.
+    private func claimNextBatch() {
+        nextClaim.withLockedValue { next in
+            guard next == nil else { return }
+            let (store, clock, batchSize, lease) = (store, clock, batchSize, lease)
+            next = Task {
+                try await WriteDurability.$relaxed.withValue(true) {
+                    try await store.claimPendingEvents(limit: batchSize, now: clock.now, lease: lease)
+                }
+            }
+        }
+    }
+
+    /// How many items the claim started ahead holds, once it has run (0 when none was started).
+    /// For tests: the claim stays for the next `processBatch`.
+    package func claimedAhead() async -> Int {
+        guard let claim = nextClaim.withLockedValue({ $0 }) else { return 0 }
+        return (try? await claim.value)?.count ?? 0
     }
 
     private func count(_ outcomes: [WebhookEventOutcome]) {

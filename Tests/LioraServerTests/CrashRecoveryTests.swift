@@ -70,6 +70,45 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("messages arriving while a batch is answered are claimed ahead, then answered once, in order",
+          arguments: TestBackend.available)
+    func nextBatchClaimedAhead(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD1", body: "hola")).status == .ok)
+            let arrivals = NIOLockedValueBox(0)
+            let responder = ConversationResponder(engine: ConversationTests.engine)
+            let processor = WebhookProcessor(
+                store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
+                responder: responder, splitTransactions: true,
+                betweenTransactions: {
+                    // While the first batch is between its transactions, two more messages arrive.
+                    guard arrivals.withLockedValue({ n in defer { n += 1 }; return n }) == 0 else { return }
+                    _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD2", body: "gracias"))
+                    _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "889", id: "wamid.AHEAD3", body: "hola"))
+                })
+            #expect(try await processor.processBatch() == 1)
+            // The first batch started claiming the next one before its second transaction: both
+            // new items are leased (one attempt each) but not processed yet.
+            #expect(await processor.claimedAhead() == 2)
+            let between = try await h.store.webhookEvents(limit: 10)
+            #expect(between.map(\.state) == ["processed", "pending", "pending"])
+            #expect(between.map(\.attempts) == [1, 1, 1])
+            #expect(try await processor.processBatch() == 2)
+            #expect(try await processor.processBatch() == 0)
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.attempts) == [1, 1, 1])
+            try await h.store.withTenant(tenant.id) { s throws in
+                let outbox = try await s.outbox(limit: 20)
+                #expect(outbox.compactMap(\.replyTo) == ["wamid.AHEAD1", "wamid.AHEAD2", "wamid.AHEAD3"])
+                let inbound = try await s.conversationLogs(limit: 20).filter { $0.direction == .inbound }
+                #expect(Set(inbound.compactMap(\.waMessageID)) == ["wamid.AHEAD1", "wamid.AHEAD2", "wamid.AHEAD3"])
+                #expect(inbound.count == 3)
+                #expect(try await s.userContext(waID: "888")?.messageCount == 2)
+                #expect(try await s.userContext(waID: "889")?.messageCount == 1)
+            }
+        }
+    }
+
     @Test("many concurrent deliveries are all stored and each answered once", arguments: TestBackend.available)
     func concurrentDeliveries(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
