@@ -80,10 +80,10 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
         if phoneNumberID.isEmpty {
             throw .invalidPayload(OutboundLimitError(field: "phone_number_id", problem: .empty))
         }
-        if !phoneNumberID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+        if !phoneNumberID.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) {
             throw .invalidPayload(OutboundLimitError(field: "phone_number_id", problem: .invalidCharacters))
         }
-        if accessToken.allSatisfy(\.isWhitespace) {
+        if accessToken.isBlank {
             throw .invalidPayload(OutboundLimitError(field: "access_token", problem: .empty))
         }
         // It goes into a header line: a line break or NUL would end it early or add another header.

@@ -15,7 +15,7 @@ enum ReplyComposer {
         let message: OutboundMessage
         switch reply {
         case .text(let text):
-            message = OutboundMessage(to: waID, kind: .text(body: text, previewURL: text.contains("https://")), replyTo: replyTo)
+            message = OutboundMessage(to: waID, kind: .text(body: text, previewURL: text.containsASCII("https://")), replyTo: replyTo)
         case .buttons(let body, let buttons):
             message = OutboundMessage(
                 to: waID, kind: .replyButtons(body: body, buttons: buttons.map { .init(id: $0.id, title: $0.title) }), replyTo: replyTo)

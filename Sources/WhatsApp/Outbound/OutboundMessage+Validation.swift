@@ -120,7 +120,15 @@ private struct LimitCheck {
 
 extension String {
     /// Empty or only whitespace and newlines.
-    var isBlank: Bool { allSatisfy(\.isWhitespace) }
+    package var isBlank: Bool {
+        // Fast path: one ASCII byte that is not whitespace settles it without Unicode lookups.
+        if utf8.contains(where: { $0 < 0x80 && !String.asciiWhitespace.contains($0) }) { return false }
+        return allSatisfy(\.isWhitespace)
+    }
+
+    /// The ASCII characters `Character.isWhitespace` counts: tab, line feed, vertical tab, form
+    /// feed, carriage return and space.
+    package static let asciiWhitespace: Set<UInt8> = [0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]
 
     var hasSurroundingWhitespace: Bool {
         (first?.isWhitespace ?? false) || (last?.isWhitespace ?? false)
