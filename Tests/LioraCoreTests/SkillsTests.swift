@@ -8,7 +8,12 @@ enum SkillsTests {
 
     /// A temporary directory holding `SkillsFixtures.files`: a small core + recycling catalog.
     static let fixtureDirectory: URL = {
-        do { return try directory(SkillsFixtures.files) } catch { fatalError("fixture skills: \(error)") }
+        do {
+            let dir = try directory(SkillsFixtures.files)
+            // Shared by every test of the process: removed when the process exits.
+            atexit { try? FileManager.default.removeItem(at: SkillsTests.fixtureDirectory) }
+            return dir
+        } catch { fatalError("fixture skills: \(error)") }
     }()
 
     static let fixtureCatalog: SkillCatalog = {
@@ -27,7 +32,7 @@ enum SkillsTests {
             && FileManager.default.fileExists(atPath: realSkills.appendingPathComponent("core.yaml").path)
     }
 
-    /// A fresh directory holding `files` (name → YAML text).
+    /// A fresh directory holding `files` (name → YAML text); the caller removes it.
     static func directory(_ files: [String: String]) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-skills-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
