@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LioraCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -207,17 +208,6 @@ extension ByteBuffer {
     }
 
     private static func search(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Int? {
-        guard let first = needle.first, bytes.count >= needle.count else { return nil }
-        var i = 0
-        let last = bytes.count - needle.count
-        while i <= last {
-            if bytes[i] == first {
-                var j = 1
-                while j < needle.count && bytes[i + j] == needle[j] { j += 1 }
-                if j == needle.count { return i }
-            }
-            i += 1
-        }
-        return nil
+        needle.isEmpty ? nil : needle.withUnsafeBytes { ByteSearch.firstIndex(of: $0, in: bytes) }
     }
 }

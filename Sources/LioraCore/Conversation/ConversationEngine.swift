@@ -198,23 +198,7 @@ extension String {
     /// `contains` goes through `NSString` and was ~2 % of the server's CPU on the reply path.
     package func containsASCII(_ needle: StaticString) -> Bool {
         let n = UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        guard let first = n.first else { return true }
-        return utf8.withContiguousStorageIfAvailable { h in Self.search(UnsafeRawBufferPointer(h), n, first) }
+        return utf8.withContiguousStorageIfAvailable { ByteSearch.firstIndex(of: n, in: UnsafeRawBufferPointer($0)) != nil }
             ?? { var copy = self; copy.makeContiguousUTF8(); return copy.containsASCII(needle) }()
-    }
-
-    private static func search(_ h: UnsafeRawBufferPointer, _ n: UnsafeRawBufferPointer, _ first: UInt8) -> Bool {
-        guard h.count >= n.count else { return false }
-        var i = 0
-        let last = h.count - n.count
-        while i <= last {
-            if h[i] == first {
-                var j = 1
-                while j < n.count && h[i + j] == n[j] { j += 1 }
-                if j == n.count { return true }
-            }
-            i += 1
-        }
-        return false
     }
 }
