@@ -85,7 +85,7 @@ struct SQLTenantSession: TenantSession {
     /// `(id, cliente_id, wa_id, profile_name, window_started_at, last_message_at, message_count, created_at, updated_at)`
     private static let touchRows = RowValues(shared: 2, [.own(1), .shared(1), .own(2), .own(3), .own(4), .own(4), .own(5), .shared(2), .shared(2)])
     /// `conversation_logs` rows: the id, the tenant (`$1`), then the 12 other columns.
-    static let logRows = RowValues(shared: 1, [.own(1), .shared(1)] + (2...13).map { .own($0) })
+    private static let logRows = RowValues(shared: 1, [.own(1), .shared(1)] + (2...13).map { .own($0) })
 
     private func touchUserContexts(_ touches: [UserContextTouch], now: Date,
                                    returning: Bool) async throws -> [String: (context: UserContext, created: Bool)] {

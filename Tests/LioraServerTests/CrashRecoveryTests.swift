@@ -10,6 +10,15 @@ import Testing
 
 @Suite("Nothing acknowledged is lost")
 struct CrashRecoveryTests {
+    /// A processor that answers with the test engine between two transactions (as on SQLite),
+    /// running `between` there.
+    private func splitProcessor(_ h: Harness, at now: Date = t0,
+                                between: (@Sendable () async throws -> Void)? = nil) -> WebhookProcessor {
+        WebhookProcessor(store: h.store, clock: FixedClock(now: now), metrics: LioraMetrics(), logger: TestDatabases.logger,
+                         responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
+                         betweenTransactions: between)
+    }
+
     @Test("a webhook acknowledged before a crash is processed after restart, exactly once", arguments: TestBackend.available)
     func crashBetweenAckAndProcessing(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
@@ -42,10 +51,7 @@ struct CrashRecoveryTests {
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "777", id: "wamid.SPLIT1", body: "hola")).status == .ok)
             let crashes = NIOLockedValueBox(0)
-            let responder = ConversationResponder(engine: ConversationTests.engine)
-            let dying = WebhookProcessor(store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
-                                         responder: responder, splitTransactions: true,
-                                         betweenTransactions: { crashes.withLockedValue { $0 += 1 }; throw CancellationError() })
+            let dying = splitProcessor(h) { crashes.withLockedValue { $0 += 1 }; throw CancellationError() }
             _ = try await dying.processBatch()
             #expect(crashes.withLockedValue { $0 } == 1)
             try await h.store.withTenant(tenant.id) { s throws in
@@ -54,8 +60,7 @@ struct CrashRecoveryTests {
                 #expect(try await s.userContext(waID: "777")?.messageCount == 0)
             }
             // After the retry delay another processor finds the item again and finishes it.
-            let next = WebhookProcessor(store: h.store, clock: FixedClock(now: t0.addingTimeInterval(61)), metrics: LioraMetrics(),
-                                        logger: TestDatabases.logger, responder: responder, splitTransactions: true)
+            let next = splitProcessor(h, at: t0.addingTimeInterval(61))
             #expect(try await next.runUntilIdle() == 1)
             try await h.store.withTenant(tenant.id) { s throws in
                 let outbox = try await s.outbox(limit: 10)
@@ -77,16 +82,12 @@ struct CrashRecoveryTests {
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD1", body: "hola")).status == .ok)
             let arrivals = NIOLockedValueBox(0)
-            let responder = ConversationResponder(engine: ConversationTests.engine)
-            let processor = WebhookProcessor(
-                store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
-                responder: responder, splitTransactions: true,
-                betweenTransactions: {
-                    // While the first batch is between its transactions, two more messages arrive.
-                    guard arrivals.withLockedValue({ n in defer { n += 1 }; return n }) == 0 else { return }
-                    _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD2", body: "gracias"))
-                    _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "889", id: "wamid.AHEAD3", body: "hola"))
-                })
+            let processor = splitProcessor(h) {
+                // While the first batch is between its transactions, two more messages arrive.
+                guard arrivals.withLockedValue({ n in defer { n += 1 }; return n }) == 0 else { return }
+                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD2", body: "gracias"))
+                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "889", id: "wamid.AHEAD3", body: "hola"))
+            }
             #expect(try await processor.processBatch() == 1)
             // The first batch started claiming the next one before its second transaction: both
             // new items are leased (one attempt each) but not processed yet.

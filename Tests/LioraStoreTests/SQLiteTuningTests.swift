@@ -11,6 +11,8 @@ import Testing
 struct SQLitePageCacheTests {
     private struct Churned: Error {}
 
+    private static let churnTable = "CREATE TABLE churn (k TEXT PRIMARY KEY, n INTEGER NOT NULL, pad BLOB NOT NULL)"
+
     private func integrity(_ db: any SQLDatabase) async throws -> String? {
         try await db.transaction { c in try await c.query("PRAGMA integrity_check").first?.string("integrity_check") }
     }
@@ -26,7 +28,7 @@ struct SQLitePageCacheTests {
     func churn() async throws {
         try await TestDatabases.withDatabase(.sqlite, migrated: false) { db, _ in
             try await db.transaction { c in
-                try await c.query("CREATE TABLE churn (k TEXT PRIMARY KEY, n INTEGER NOT NULL, pad BLOB NOT NULL)")
+                try await c.query(Self.churnTable)
                 try await c.query("CREATE INDEX churn_n ON churn (n, k)")
             }
             let before = LioraSQLiteDatabase.pageCache
@@ -64,7 +66,7 @@ struct SQLitePageCacheTests {
     func rollbackThatGrewTheFile() async throws {
         try await TestDatabases.withDatabase(.sqlite, migrated: false) { db, _ in
             try await db.transaction { c in
-                try await c.query("CREATE TABLE churn (k TEXT PRIMARY KEY, n INTEGER NOT NULL, pad BLOB NOT NULL)")
+                try await c.query(Self.churnTable)
                 try await c.query("INSERT INTO churn (k, n, pad) VALUES ('kept', 1, x'00')")
             }
             let before = LioraSQLiteDatabase.pageCache
