@@ -168,6 +168,7 @@ let package = Package(
                 "LioraServer", "LioraStore", "LioraCore", "WhatsApp", "LioraTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

@@ -46,11 +46,14 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     public var attempts: Int
     /// The raw webhook body the item came in (shared by the items of one delivery).
     public var body: [UInt8]
+    /// The claim that returned the item (`releaseEvents` gives back only that claim's items).
+    public var claimToken: UUID?
 
     public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
-                phoneNumberID: String?, attempts: Int, body: [UInt8] = []) {
+                phoneNumberID: String?, attempts: Int, body: [UInt8] = [], claimToken: UUID? = nil) {
         self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
         self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts; self.body = body
+        self.claimToken = claimToken
     }
 }
 

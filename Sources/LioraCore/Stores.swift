@@ -14,6 +14,12 @@ public protocol WebhookInbox: Sendable {
     func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]]
     /// Records how items ended when no tenant transaction was involved (unknown number, …).
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
+    /// Gives back claimed items that were never worked on (a processor stopping with a batch
+    /// claimed ahead): claimable again at once, the claim not counted as an attempt. An item whose
+    /// claim has since run out and been taken by someone else is left to them. Returns how many
+    /// items were given back.
+    @discardableResult
+    func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int
     /// Releases items whose processing threw: retried after a back-off, `failed` after `maxAttempts`.
     func failEvents(_ ids: [Int64], error: String, now: Date, maxAttempts: Int) async throws
     /// Stored items, oldest first (for operators and tests).

@@ -18,7 +18,10 @@ struct WakeableLoop: Sendable {
     func wake() { continuation.yield() }
 
     /// Runs until graceful shutdown. `step` returns how much it did; errors are logged, not fatal.
-    func run(logger: Logger, failure: String, _ step: @Sendable () async throws -> Int) async {
+    /// On graceful shutdown the step under way finishes and no other starts (work still stored
+    /// waits for the next start); then `stopped` runs.
+    func run(logger: Logger, failure: String, _ step: @Sendable () async throws -> Int,
+             stopped: @Sendable () async -> Void = {}) async {
         let ticker = Task { [continuation, idlePoll] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: idlePoll)
@@ -29,7 +32,7 @@ struct WakeableLoop: Sendable {
         await withGracefulShutdownHandler {
             for await _ in wakeups {
                 do {
-                    while try await step() > 0 {}
+                    while !Task.isShuttingDownGracefully, try await step() > 0 {}
                 } catch {
                     logger.error("\(failure)", metadata: ["error": "\(String(reflecting: error))"])
                 }
@@ -37,5 +40,6 @@ struct WakeableLoop: Sendable {
         } onGracefulShutdown: { [continuation] in
             continuation.finish()
         }
+        await stopped()
     }
 }

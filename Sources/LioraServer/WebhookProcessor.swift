@@ -56,6 +56,23 @@ package final class WebhookProcessor: Service, Sendable {
     /// passes (which also picks up items whose lease ran out or whose retry is due).
     package func run() async throws {
         await loop.run(logger: logger, failure: "webhook processing failed") { try await self.processBatch() }
+            stopped: { await self.releaseClaimedAhead() }
+    }
+
+    /// Gives back a batch claimed ahead and not processed (the loop is stopping): its items are
+    /// claimable at once by the next processor instead of waiting out their lease. Returns how
+    /// many items it gave back.
+    @discardableResult
+    package func releaseClaimedAhead() async -> Int {
+        guard let claim = nextClaim.withLockedValue({ c in defer { c = nil }; return c }),
+              let events = try? await claim.value, !events.isEmpty else { return 0 }
+        do {
+            return try await store.releaseEvents(events)
+        } catch {
+            logger.warning("could not give back items claimed ahead; they are claimable again when their lease ends",
+                           metadata: ["events": "\(events.count)", "error": "\(String(reflecting: error))"])
+            return 0
+        }
     }
 
     /// Processes until nothing is pending (tests and the demo use this to wait deterministically).
@@ -237,8 +254,8 @@ package final class WebhookProcessor: Service, Sendable {
 
     /// Starts claiming the next batch (once): its wait for the writer overlaps this batch's last
     /// transaction. The claim is relaxed like the rest of the batch (claims only move leases). A
-    /// claim that fails is retried by the next `processBatch`; one left when the loop stops holds its
-    /// items until their lease ends, as a crash would.
+    /// claim that fails is retried by the next `processBatch`; one left when the loop stops is given
+    /// back (`releaseClaimedAhead`).
     private func claimNextBatch() {
         nextClaim.withLockedValue { next in
             guard next == nil else { return }

@@ -427,6 +427,12 @@ CREATE TABLE monthly_usage_totals (
     PRIMARY KEY (cliente_id, month)
 );
 """#),
+            Migration(version: 10, name: "claim_tokens", file: "0010_claim_tokens.sql", sql: #"""
+-- Each claim of webhook items writes its own token next to its lease, so a processor that stops
+-- with items claimed and not worked on can give back exactly those (and never another claim's
+-- that took them after its lease ran out), instead of leaving them leased until the lease ends.
+ALTER TABLE webhook_events ADD COLUMN claim_token TEXT;
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -1034,6 +1040,12 @@ ALTER TABLE monthly_usage_totals FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON monthly_usage_totals
     USING (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid)
     WITH CHECK (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid);
+"""#),
+            Migration(version: 10, name: "claim_tokens", file: "0010_claim_tokens.sql", sql: #"""
+-- Each claim of webhook items writes its own token next to its lease, so a processor that stops
+-- with items claimed and not worked on can give back exactly those (and never another claim's
+-- that took them after its lease ran out), instead of leaving them leased until the lease ends.
+ALTER TABLE webhook_events ADD COLUMN claim_token uuid;
 """#),
         ],
     ]

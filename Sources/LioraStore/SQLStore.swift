@@ -64,14 +64,15 @@ package final class SQLStore: LioraStore {
 
     package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
         let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let token = UUID()
         let (rows, bodies) = try await database.transaction { c in
             let rows = try await c.query("""
-                UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1
+                UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1, claim_token = $4
                 WHERE id IN (SELECT id FROM webhook_events
                              WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
                              ORDER BY id LIMIT $3\(lock))
                 RETURNING id, payload_id, item_index, event_key, kind, field, phone_number_id, attempts
-                """, [.date(now.addingTimeInterval(lease)), .date(now), .int(Int64(limit))])
+                """, [.date(now.addingTimeInterval(lease)), .date(now), .int(Int64(limit)), .uuid(token)])
             let ids = Array(Set(try rows.map { try $0.required("payload_id", $0.uuid) }))
             return (rows, try await Self.bodies(ids, on: c))
         }
@@ -82,8 +83,28 @@ package final class SQLStore: LioraStore {
                 itemIndex: Int(try r.required("item_index", r.int)), key: try r.required("event_key", r.string),
                 kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
                 field: try r.required("field", r.string), phoneNumberID: try r.string("phone_number_id"),
-                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [])
+                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [], claimToken: token)
         }.sorted { $0.id < $1.id }
+    }
+
+    @discardableResult
+    package func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int {
+        let byClaim = Dictionary(grouping: events.filter { $0.claimToken != nil }) { $0.claimToken! }
+        guard !byClaim.isEmpty else { return 0 }
+        return try await database.transaction { c in
+            var released = 0
+            for (token, group) in byClaim {
+                for chunk in group.chunked(Self.rowsPerInsert) {
+                    // Still this claim's (its token, not finished): nobody else has taken it since.
+                    released += try await c.query("""
+                        UPDATE webhook_events SET claimed_until = NULL, claim_token = NULL, attempts = attempts - 1
+                        WHERE state = 'pending' AND claim_token = $1 AND id IN (\(Self.placeholders(chunk.count, from: 2)))
+                        RETURNING id
+                        """, [.uuid(token)] + chunk.map { .int($0.id) }).count
+                }
+            }
+            return released
+        }
     }
 
     package func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]] {

@@ -6,6 +6,7 @@ import LioraServer
 import LioraStore
 import LioraTestSupport
 import NIOConcurrencyHelpers
+import ServiceLifecycleTestKit
 import Testing
 
 @Suite("Nothing acknowledged is lost")
@@ -106,6 +107,64 @@ struct CrashRecoveryTests {
                 #expect(inbound.count == 3)
                 #expect(try await s.userContext(waID: "888")?.messageCount == 2)
                 #expect(try await s.userContext(waID: "889")?.messageCount == 1)
+            }
+        }
+    }
+
+    @Test("a processor stopping with a batch claimed ahead gives it back: the next one answers it at once",
+          arguments: TestBackend.available)
+    func claimedAheadGivenBackOnStop(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "881", id: "wamid.STOP1", body: "hola")).status == .ok)
+            let arrived = NIOLockedValueBox(false)
+            let processor = splitProcessor(h) {
+                guard !arrived.withLockedValue({ a in defer { a = true }; return a }) else { return }
+                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "882", id: "wamid.STOP2", body: "hola"))
+            }
+            #expect(try await processor.processBatch() == 1)
+            #expect(await processor.claimedAhead() == 1)
+            // The processor stops here; what it claimed ahead is given back, not left leased.
+            #expect(await processor.releaseClaimedAhead() == 1)
+            #expect(await processor.releaseClaimedAhead() == 0)
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.state) == ["processed", "pending"])
+            #expect(events.map(\.attempts) == [1, 0])
+            // The next processor, at the same instant (no lease to wait out), answers it once.
+            let next = splitProcessor(h)
+            #expect(try await next.runUntilIdle() == 1)
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.attempts) == [1, 1])
+            try await h.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.outbox(limit: 10).compactMap(\.replyTo) == ["wamid.STOP1", "wamid.STOP2"])
+            }
+        }
+    }
+
+    @Test("on graceful shutdown the processor ends after its current batch, leaving the rest claimable at once",
+          arguments: TestBackend.available)
+    func gracefulShutdownStopsBetweenBatches(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            for i in 0..<12 {
+                let webhook = WebhookBuilder.text(phoneNumberID: phone, from: "86\(i)", id: "wamid.GS\(i)", body: "hola")
+                #expect(try await h.post(webhook).status == .ok)
+            }
+            try await testGracefulShutdown { shutdown in
+                // Shutdown is asked for while the first batch (4 items) is between its transactions.
+                let processor = WebhookProcessor(
+                    store: h.store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
+                    batchSize: 4, responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
+                    betweenTransactions: { shutdown.triggerGracefulShutdown() })
+                processor.wake()
+                try await processor.run()
+            }
+            let events = try await h.store.webhookEvents(limit: 20)
+            #expect(events.map(\.state) == Array(repeating: "processed", count: 4) + Array(repeating: "pending", count: 8))
+            // Nothing is left leased: all eight are claimable now, none charged an attempt.
+            #expect(events.dropFirst(4).allSatisfy { $0.attempts == 0 })
+            #expect(try await h.store.claimPendingEvents(limit: 20, now: t0, lease: 60).count == 8)
+            try await h.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.outbox(limit: 20).count == 4)
             }
         }
     }

@@ -275,4 +275,28 @@ struct StoreContractTests {
             #expect(records[0].outcome == "unknown_phone_number")
         }
     }
+
+    @Test("inbox: claimed items given back are claimable at once, uncounted; another claim's items are not touched",
+          arguments: TestBackend.available)
+    func inboxRelease(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            _ = try await t.store.store([delivery(["m:a", "m:b", "m:c", "m:d"])])
+            let first = try await t.store.claimPendingEvents(limit: 3, now: t0, lease: 60)
+            #expect(first.map(\.key) == ["m:a", "m:b", "m:c"])
+            // m:a is finished meanwhile: it stays finished.
+            try await t.store.finishEvents([.init(eventID: first[0].id, state: .ignored, outcome: "unknown_phone_number")], now: t0)
+            #expect(try await t.store.releaseEvents(first) == 2)
+            // Given back: claimable now, not a minute later, and the unused claim is no attempt.
+            let second = try await t.store.claimPendingEvents(limit: 10, now: t0, lease: 60)
+            #expect(second.map(\.key) == ["m:b", "m:c", "m:d"])
+            #expect(second.allSatisfy { $0.attempts == 1 })
+            // The first claim, given back again (its items now the second claim's, claimed at the
+            // same instant with the same lease), gives back nothing.
+            #expect(try await t.store.releaseEvents(first) == 0)
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(1), lease: 60).isEmpty)
+            let records = try await t.store.webhookEvents(limit: 10)
+            #expect(records.map(\.state) == ["ignored", "pending", "pending", "pending"])
+            #expect(records.map(\.attempts) == [1, 1, 1, 1])
+        }
+    }
 }
