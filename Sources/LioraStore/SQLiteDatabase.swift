@@ -48,7 +48,8 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
-    package static func open(path: String, logger: Logger) async throws -> LioraSQLiteDatabase {
+    /// `walFlushDelay` makes every WAL flush that much slower (tests: a slow disk).
+    package static func open(path: String, logger: Logger, walFlushDelay: Duration = .zero) async throws -> LioraSQLiteDatabase {
         if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -65,7 +66,7 @@ package final class LioraSQLiteDatabase: SQLDatabase {
             // the database in the background (PASSIVE never blocks the writer).
             _ = try handle.run("PRAGMA wal_autocheckpoint=0", [])
             checkpointer = try Checkpointer(handle: SQLiteHandle(path: path))
-            walSyncer = WALSyncer(walPath: path + "-wal")
+            walSyncer = WALSyncer(walPath: path + "-wal", delay: walFlushDelay)
         }
         return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
     }
@@ -112,9 +113,15 @@ package final class LioraSQLiteDatabase: SQLDatabase {
         }
     }
 
+    /// Closes the database once the transactions already queued are done (later ones fail). A
+    /// commit still waiting for its WAL flush is not reported as failed: closing checkpoints the
+    /// WAL into the database file, flushed.
     package func close() async {
         checkpointer?.stop()
-        _ = try? await lock.withLock { handle.close() }
+        _ = try? await lock.withLock {
+            walSyncer?.closing()
+            handle.close()
+        }
     }
 }
 
@@ -131,12 +138,20 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
     private let queue = DispatchQueue(label: "liora.sqlite.walsync")
     private let state = NIOLockedValueBox(State())
     private var flushedFolder = false
+    private let databaseClosed = NIOLockedValueBox(false)
 
-    init(walPath: String) {
+    private let delay: Duration
+
+    init(walPath: String, delay: Duration) {
         self.walPath = walPath
+        self.delay = delay
     }
 
     var count: Int { state.withLockedValue(\.syncs) }
+
+    /// The database is being closed (under its lock, so no commit follows): a flush that finds the
+    /// WAL gone afterwards has nothing left to flush.
+    func closing() { databaseClosed.withLockedValue { $0 = true } }
 
     func sync() async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
@@ -174,8 +189,15 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
     private func flush() throws {
         // A fresh descriptor each time: fsync flushes the file's data whichever descriptor wrote
         // it, and a WAL that SQLite replaced is never missed through a stale one.
+        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.attoseconds) / 1e18 + Double(delay.components.seconds)) }
         let fd = Self.openReadOnly(walPath)
-        guard fd >= 0 else { throw StoreError.unavailable("cannot open the SQLite WAL to flush it (errno \(errno))") }
+        guard fd >= 0 else {
+            let failure = errno
+            // The database was closed after these commits: SQLite removes the WAL only once a
+            // checkpoint has copied all of it into the database file and flushed that file.
+            if failure == ENOENT && databaseClosed.withLockedValue({ $0 }) { return }
+            throw StoreError.unavailable("cannot open the SQLite WAL to flush it (errno \(failure))")
+        }
         defer { close(fd) }
         if !flushedFolder {
             // Once: the WAL's name in its folder is durable too.

@@ -74,4 +74,38 @@ struct WriteDurabilityTests {
             #expect(db.walSyncs == relaxedBefore)
         }
     }
+
+    @Test("SQLite: closing while durable commits wait for their flush never reports a committed write as failed")
+    func closeDuringFlushes() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-close-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("close.sqlite").path
+        // A slow disk: commits are still waiting for their flush when the database is closed.
+        let db = try await LioraSQLiteDatabase.open(path: path, logger: TestDatabases.logger, walFlushDelay: .milliseconds(2))
+        try await db.transaction { c in try await c.query("CREATE TABLE probe (n INTEGER PRIMARY KEY)") }
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<400 {
+                group.addTask {
+                    do {
+                        try await db.transaction { c in try await c.query("INSERT INTO probe (n) VALUES ($1)", [.int(Int64(n))]) }
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+                // Shut down while commits keep arriving and earlier ones wait for the disk.
+                if n == 200 { group.addTask { await db.close(); return (-1, true) } }
+                try? await Task.sleep(for: .microseconds(50))
+            }
+            return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        let reopened = try await LioraSQLiteDatabase.open(path: path, logger: TestDatabases.logger)
+        let stored = Set(try await reopened.transaction { c in try await c.query("SELECT n FROM probe") }.map { try $0.required("n", $0.int) })
+        await reopened.close()
+        let succeeded = Set(results.filter { $0.key >= 0 && $0.value }.map { Int64($0.key) })
+        #expect(succeeded.count >= 100)
+        // Every transaction reported as committed is on disk, and none that is stored was reported failed.
+        #expect(stored.subtracting(succeeded).isEmpty, "stored but reported failed: \(stored.subtracting(succeeded).count)")
+        #expect(succeeded.subtracting(stored).isEmpty, "reported committed but not stored: \(succeeded.subtracting(stored).count)")
+    }
 }
