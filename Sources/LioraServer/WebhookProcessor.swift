@@ -203,10 +203,11 @@ package final class WebhookProcessor: Service, Sendable {
         // The first transaction makes sure each user has a context without counting the messages
         // (counted in the second, so a batch processed twice after a crash still counts once);
         // an existing context is only read.
-        let (contexts, prepared) = try await store.withTenant(tenantID) { session in
+        let (contexts, read) = try await store.withTenant(tenantID) { session in
             let contexts = try await session.ensureUserContexts(touches, now: now)
             return (contexts, try await responder.prepare(for: inbound, tenantID: tenantID, session: session, now: now))
         }
+        let prepared = await responder.buildCatalog(read, tenantID: tenantID)
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await betweenTransactions?()
         claimNextBatch()

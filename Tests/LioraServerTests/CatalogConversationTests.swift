@@ -53,6 +53,47 @@ struct CatalogConversationTests {
         return graph.sent.dropFirst(before).map(\.message)
     }
 
+    @Test("after a restart the catalog index is rebuilt outside the processor's transactions, and answers",
+          arguments: TestBackend.available)
+    func indexRebuiltOutsideTransactions(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await Self.shop(h)
+            // A new process: nothing built yet. While it builds the index, another writer must get
+            // through (on SQLite the writer is one: a build inside a transaction would hold it).
+            let others = NIOLockedValueBox<[Bool]>([])
+            let store = h.store
+            let cache = CatalogIndexCache(beforeBuild: {
+                let done = NIOLockedValueBox(false)
+                Task {
+                    try await store.withTenant(tenant) { s in
+                        try await s.record(TenantEvent(tenantID: tenant, actor: "test", action: "during.build", createdAt: t0))
+                    }
+                    done.withLockedValue { $0 = true }
+                }
+                for _ in 0..<500 where !done.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                others.withLockedValue { $0.append(done.withLockedValue { $0 }) }
+            })
+            let restarted = WebhookProcessor(
+                store: store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
+                responder: ConversationResponder(engine: ConversationTests.engine, catalogs: cache),
+                splitTransactions: backend == .sqlite)
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000009", id: "wamid.R1",
+                                                        body: "busco zapatillas rojas")).status == .ok)
+            #expect(try await restarted.runUntilIdle() == 1)
+            #expect(others.withLockedValue { $0 } == [true])
+            // The rebuilt index answered the search, and stays built for the next message.
+            try await h.store.withTenant(tenant) { s throws in
+                let replies = try await s.outbox(limit: 10).filter { $0.replyTo == "wamid.R1" }
+                #expect(replies.contains { $0.payloadJSON.contains("sku:ZAP-001") }, "\(replies.map(\.payloadJSON))")
+            }
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000009", id: "wamid.R2",
+                                                        body: "busco zapatillas rojas")).status == .ok)
+            #expect(try await restarted.runUntilIdle() == 1)
+            #expect(others.withLockedValue { $0.count } == 1)
+        }
+    }
+
     @Test("a picked product comes as a card whose button is a tracked short link with UTM campaign and sku",
           arguments: TestBackend.available)
     func productCard(backend: TestBackend) async throws {

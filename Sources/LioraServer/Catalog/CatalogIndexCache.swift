@@ -34,19 +34,43 @@ package enum CatalogCheck: Sendable {
     }
 }
 
+/// Runs CPU-heavy synchronous work (validating a catalog, building its index: up to a second or
+/// two for 100,000 products) on a thread of its own. On Swift's cooperative pool, which has one
+/// thread per core, it would stall every other task that long: webhooks, sends, the processor.
+package func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+    }
+}
+
 /// The search index of each tenant's active catalog, built when a snapshot is activated and
-/// swapped in whole, so a message never sees half a catalog. Another instance's activation is
-/// noticed by version: the responder asks for the active version and the index is rebuilt
-/// from the stored snapshot when it differs.
+/// swapped in whole, so a message never sees half a catalog. Another instance's activation (or a
+/// restart) is noticed by version: the responder asks for the active version, and the index is
+/// rebuilt from the stored snapshot when it differs, outside any transaction (`lookup`, then
+/// `build`).
 package final class CatalogIndexCache: Sendable {
     private struct Entry: Sendable {
         var version: Int
         var index: CatalogSearchIndex
     }
 
-    private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+    /// A tenant's active catalog as far as the cache knows it.
+    package enum Lookup: Sendable {
+        /// No active catalog.
+        case none
+        /// Its index, built.
+        case ready(ActiveCatalogIndex)
+        /// Not built in this process yet: the stored snapshot, to `build` outside the transaction.
+        case unbuilt(version: Int, body: [UInt8])
+    }
 
-    package init() {}
+    private let entries = NIOLockedValueBox<[UUID: Entry]>([:])
+    /// Runs before each index built from a stored snapshot (tests).
+    private let beforeBuild: @Sendable () async -> Void
+
+    package init(beforeBuild: @escaping @Sendable () async -> Void = {}) {
+        self.beforeBuild = beforeBuild
+    }
 
     package func install(tenantID: UUID, version: Int, index: CatalogSearchIndex) {
         entries.withLockedValue { $0[tenantID] = Entry(version: version, index: index) }
@@ -59,19 +83,28 @@ package final class CatalogIndexCache: Sendable {
         }
     }
 
-    /// The tenant's active catalog and its index, or nil when it has none (or it cannot be read).
-    package func active(in session: any TenantSession) async throws -> ActiveCatalogIndex? {
+    /// The tenant's active catalog: its index when built, else its stored snapshot (reads only).
+    package func lookup(in session: any TenantSession) async throws -> Lookup {
         guard let active = try await session.activeCatalog() else {
             entries.withLockedValue { _ = $0.removeValue(forKey: session.tenantID) }
-            return nil
+            return .none
         }
         if let index = index(tenantID: session.tenantID, version: active.version) {
-            return ActiveCatalogIndex(index: index, version: active.version)
+            return .ready(ActiveCatalogIndex(index: index, version: active.version))
         }
-        guard let bytes = try await session.catalogSnapshotBody(version: active.version),
-              case .valid(let valid) = CatalogCheck.run(bytes) else { return nil }
-        let index = valid.index()
-        entries.withLockedValue { $0[session.tenantID] = Entry(version: active.version, index: index) }
-        return ActiveCatalogIndex(index: index, version: active.version)
+        guard let body = try await session.catalogSnapshotBody(version: active.version) else { return .none }
+        return .unbuilt(version: active.version, body: body)
+    }
+
+    /// Builds (off the cooperative pool) and installs the index of a snapshot `lookup` found
+    /// unbuilt; nil when the stored snapshot no longer validates.
+    package func build(tenantID: UUID, version: Int, body: [UInt8]) async -> ActiveCatalogIndex? {
+        await beforeBuild()
+        guard let index = await offCooperativePool({ () -> CatalogSearchIndex? in
+            guard case .valid(let valid) = CatalogCheck.run(body) else { return nil }
+            return valid.index()
+        }) else { return nil }
+        install(tenantID: tenantID, version: version, index: index)
+        return ActiveCatalogIndex(index: index, version: version)
     }
 }

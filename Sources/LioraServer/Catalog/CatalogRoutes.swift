@@ -102,7 +102,7 @@ struct CatalogRoutes: Sendable {
         let activate = request.uri.queryParameters["activate"].map { $0 != "false" && $0 != "0" } ?? true
         let hash = SHA256.hex(body)
         // Parse and validate outside any transaction (a large catalog takes a moment).
-        let check = CatalogCheck.run(body)
+        let check = await offCooperativePool { CatalogCheck.run(body) }
         let result = try await store.withTenant(tenantID) { session -> PublishResult in
             func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int, version: Int? = nil, problems: Int = 0) async throws {
                 try await session.recordIngest(IngestLogEntry(
@@ -146,7 +146,7 @@ struct CatalogRoutes: Sendable {
             return try Self.json(status: error.status, ValidationFailure(error: .init(code: error.code, message: error.message, problems: problems)))
         case .created(let info, let active), .unchanged(let info, let active):
             if active, case .valid(let valid) = check {
-                indexes.install(tenantID: tenantID, version: info.version, index: valid.index())
+                indexes.install(tenantID: tenantID, version: info.version, index: await offCooperativePool { valid.index() })
             }
             var created = false
             if case .created = result { created = true }
@@ -185,9 +185,7 @@ struct CatalogRoutes: Sendable {
             return .success((info, bytes))
         }
         let (info, bytes) = try outcome.get()
-        if case .valid(let valid) = CatalogCheck.run(bytes) {
-            indexes.install(tenantID: tenantID, version: version, index: valid.index())
-        }
+        _ = await indexes.build(tenantID: tenantID, version: version, body: bytes)
         logger.info("catalog activated", metadata: ["cliente_id": "\(tenantID)", "version": "\(version)"])
         return try Self.json(status: .ok, SnapshotBody(info, active: true))
     }

@@ -44,6 +44,8 @@ package struct ConversationResponder: Sendable {
         /// The users the plan lets the bot answer this month (nil: no plan, no limit).
         var admitted: Set<String>?
         var catalog: ActiveCatalogIndex?
+        /// The active catalog's snapshot when its index is not built yet (`buildCatalog` builds it).
+        var unbuiltCatalog: (version: Int, body: [UInt8])?
     }
 
     /// The engine's answers for a batch, not yet queued.
@@ -70,14 +72,16 @@ package struct ConversationResponder: Sendable {
     /// Answers each message in order in one transaction; returns the matched intent per message id.
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
                  tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
-        let prepared = try await prepare(for: messages, tenantID: tenantID, session: session, now: now)
+        let prepared = await buildCatalog(try await prepare(for: messages, tenantID: tenantID, session: session, now: now),
+                                          tenantID: tenantID)
         let computed = try compute(messages, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
         return computed.intents
     }
 
     /// Reads what answering needs: the enabled skills (as the plan allows), the users admitted
-    /// under the plan's monthly conversations (admitting new ones), the active catalog.
+    /// under the plan's monthly conversations (admitting new ones), the active catalog (its index,
+    /// or its snapshot when the index is not built in this process yet: see `buildCatalog`).
     func prepare(for messages: [(message: InboundMessage, wabaAccountID: UUID)], tenantID: UUID, session: any TenantSession,
                  now: Date) async throws -> Prepared {
         var enabled = try await session.enabledSkills(among: allSkills)
@@ -90,8 +94,26 @@ package struct ConversationResponder: Sendable {
             admitted = try await session.admitConversations(answerable.map(\.message.from), month: Self.month(now),
                                                             limit: plan.monthlyConversations, now: now)
         }
-        let catalog = enabled.contains("ecommerce") ? try await catalogs.active(in: session) : nil
-        return Prepared(enabled: enabled, admitted: admitted, catalog: catalog)
+        var prepared = Prepared(enabled: enabled, admitted: admitted)
+        if enabled.contains("ecommerce") {
+            switch try await catalogs.lookup(in: session) {
+            case .none: break
+            case .ready(let catalog): prepared.catalog = catalog
+            case .unbuilt(let version, let body): prepared.unbuiltCatalog = (version, body)
+            }
+        }
+        return prepared
+    }
+
+    /// Builds the active catalog's index when `prepare` found it unbuilt (after a restart, or
+    /// another instance's activation): up to a second or two of CPU for a large catalog, so the
+    /// processor calls this between its transactions, never holding the database's writer.
+    func buildCatalog(_ prepared: Prepared, tenantID: UUID) async -> Prepared {
+        guard let unbuilt = prepared.unbuiltCatalog else { return prepared }
+        var built = prepared
+        built.unbuiltCatalog = nil
+        built.catalog = await catalogs.build(tenantID: tenantID, version: unbuilt.version, body: unbuilt.body)
+        return built
     }
 
     private static func answers(_ message: InboundMessage) -> Bool {
