@@ -94,7 +94,10 @@ package final class AdminAuth: Sendable {
         return keys
     }
 
-    package func hashPassword(_ password: String) -> String { Self.hashPassword(password, cost: options.bcryptCost) }
+    package func hashPassword(_ password: String) async -> String {
+        let cost = options.bcryptCost
+        return await offCooperativePool { Self.hashPassword(password, cost: cost) }
+    }
 
     package static func hashPassword(_ password: String, cost: UInt8 = 12) -> String { Bcrypt.hash(password, cost: cost) }
 
@@ -120,7 +123,8 @@ package final class AdminAuth: Sendable {
         }
         let record = try await store.loginLookup(email: account)
         // Always run bcrypt, so a missing account takes as long as a wrong password.
-        let matches = Bcrypt.verify(password, hash: record?.passwordHash ?? dummyHash)
+        let (stored, dummy) = (record?.passwordHash, dummyHash)
+        let matches = await offCooperativePool { Bcrypt.verify(password, hash: stored ?? dummy) }
         guard let record, record.passwordHash != nil, matches, record.active else {
             limiter.recordFailure(account: account, address: address, now: now)
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")

@@ -143,7 +143,7 @@ struct AdminRoutes: Sendable {
         guard input.invitationToken.hasPrefix("inv_"), let (userID, tenantID) = try await store.invitationLookup(tokenHash: hash) else { throw invalid }
         let user = try await store.withTenant(tenantID) { try await $0.adminUser(id: userID) }
         try AdminAuth.checkPasswordStrength(input.password, email: user?.email)
-        let passwordHash = auth.hashPassword(input.password)
+        let passwordHash = await auth.hashPassword(input.password)
         let now = clock.now
         guard try await store.withTenant(tenantID, { try await $0.acceptInvitation(userID: userID, invitationHash: hash, passwordHash: passwordHash, now: now) })
         else { throw invalid }

@@ -34,15 +34,6 @@ package enum CatalogCheck: Sendable {
     }
 }
 
-/// Runs CPU-heavy synchronous work (validating a catalog, building its index: up to a second or
-/// two for 100,000 products) on a thread of its own. On Swift's cooperative pool, which has one
-/// thread per core, it would stall every other task that long: webhooks, sends, the processor.
-package func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
-    }
-}
-
 /// The search index of each tenant's active catalog, built when a snapshot is activated and
 /// swapped in whole, so a message never sees half a catalog. Another instance's activation (or a
 /// restart) is noticed by version: the responder asks for the active version, and the index is
