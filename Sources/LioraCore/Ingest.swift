@@ -48,12 +48,15 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     public var body: [UInt8]
     /// The claim that returned the item (`releaseEvents` gives back only that claim's items).
     public var claimToken: UUID?
+    /// When that claim's lease ends.
+    public var claimedUntil: Date?
 
     public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
-                phoneNumberID: String?, attempts: Int, body: [UInt8] = [], claimToken: UUID? = nil) {
+                phoneNumberID: String?, attempts: Int, body: [UInt8] = [], claimToken: UUID? = nil, claimedUntil: Date? = nil) {
         self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
         self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts; self.body = body
         self.claimToken = claimToken
+        self.claimedUntil = claimedUntil
     }
 }
 

@@ -65,6 +65,7 @@ package final class SQLStore: LioraStore {
     package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
         let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let token = UUID()
+        let claimedUntil = now.addingTimeInterval(lease)
         let (rows, bodies) = try await database.transaction { c in
             let rows = try await c.query("""
                 UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1, claim_token = $4
@@ -72,7 +73,7 @@ package final class SQLStore: LioraStore {
                              WHERE state = 'pending' AND (claimed_until IS NULL OR claimed_until < $2)
                              ORDER BY id LIMIT $3\(lock))
                 RETURNING id, payload_id, item_index, event_key, kind, field, phone_number_id, attempts
-                """, [.date(now.addingTimeInterval(lease)), .date(now), .int(Int64(limit)), .uuid(token)])
+                """, [.date(claimedUntil), .date(now), .int(Int64(limit)), .uuid(token)])
             let ids = Array(Set(try rows.map { try $0.required("payload_id", $0.uuid) }))
             return (rows, try await Self.bodies(ids, on: c))
         }
@@ -83,24 +84,29 @@ package final class SQLStore: LioraStore {
                 itemIndex: Int(try r.required("item_index", r.int)), key: try r.required("event_key", r.string),
                 kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
                 field: try r.required("field", r.string), phoneNumberID: try r.string("phone_number_id"),
-                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [], claimToken: token)
+                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [], claimToken: token,
+                claimedUntil: claimedUntil)
         }.sorted { $0.id < $1.id }
     }
 
     @discardableResult
     package func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int {
-        let byClaim = Dictionary(grouping: events.filter { $0.claimToken != nil }) { $0.claimToken! }
+        let claimed = events.compactMap { e in e.claimToken.flatMap { t in e.claimedUntil.map { (e.id, t, $0) } } }
+        let byClaim = Dictionary(grouping: claimed) { "\($0.1)|\($0.2.microsecondsSince1970)" }
         guard !byClaim.isEmpty else { return 0 }
         return try await database.transaction { c in
             var released = 0
-            for (token, group) in byClaim {
+            for group in byClaim.values {
+                let (token, until) = (group[0].1, group[0].2)
                 for chunk in group.chunked(Self.rowsPerInsert) {
-                    // Still this claim's (its token, not finished): nobody else has taken it since.
+                    // Still this claim's (its token and its lease: a claim by anyone since, an
+                    // older release included, changed the lease), and not finished.
                     released += try await c.query("""
                         UPDATE webhook_events SET claimed_until = NULL, claim_token = NULL, attempts = attempts - 1
-                        WHERE state = 'pending' AND claim_token = $1 AND id IN (\(Self.placeholders(chunk.count, from: 2)))
+                        WHERE state = 'pending' AND claim_token = $1 AND claimed_until = $2
+                            AND id IN (\(Self.placeholders(chunk.count, from: 3)))
                         RETURNING id
-                        """, [.uuid(token)] + chunk.map { .int($0.id) }).count
+                        """, [.uuid(token), .date(until)] + chunk.map { .int($0.0) }).count
                 }
             }
             return released

@@ -297,6 +297,15 @@ struct StoreContractTests {
             let records = try await t.store.webhookEvents(limit: 10)
             #expect(records.map(\.state) == ["ignored", "pending", "pending", "pending"])
             #expect(records.map(\.attempts) == [1, 1, 1, 1])
+            // A binary from before claim tokens takes m:d once the second claim's lease ran out (its
+            // token stays on the row): the second claim's late release gives back only its own two.
+            try await t.database.transaction { c in
+                try await c.query("UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1 WHERE event_key = 'm:d'",
+                                  [.date(t0.addingTimeInterval(121))])
+            }
+            #expect(try await t.store.releaseEvents(second) == 2)
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(62), lease: 60).map(\.key) == ["m:b", "m:c"])
+            #expect(try await t.store.webhookEvents(limit: 10).map(\.attempts) == [1, 1, 1, 2])
         }
     }
 }
