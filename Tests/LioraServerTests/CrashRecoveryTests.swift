@@ -20,6 +20,15 @@ struct CrashRecoveryTests {
                          betweenTransactions: between)
     }
 
+    /// A split processor that receives `webhooks` the first time a batch is between its transactions.
+    private func splitProcessor(_ h: Harness, receivingOnceBetween webhooks: [Data]) -> WebhookProcessor {
+        let arrived = NIOLockedValueBox(false)
+        return splitProcessor(h) {
+            guard !arrived.withLockedValue({ a in defer { a = true }; return a }) else { return }
+            for webhook in webhooks { _ = try await h.post(webhook) }
+        }
+    }
+
     @Test("a webhook acknowledged before a crash is processed after restart, exactly once", arguments: TestBackend.available)
     func crashBetweenAckAndProcessing(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
@@ -82,13 +91,10 @@ struct CrashRecoveryTests {
         try await Harness.run(backend) { h in
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD1", body: "hola")).status == .ok)
-            let arrivals = NIOLockedValueBox(0)
-            let processor = splitProcessor(h) {
-                // While the first batch is between its transactions, two more messages arrive.
-                guard arrivals.withLockedValue({ n in defer { n += 1 }; return n }) == 0 else { return }
-                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD2", body: "gracias"))
-                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "889", id: "wamid.AHEAD3", body: "hola"))
-            }
+            // While the first batch is between its transactions, two more messages arrive.
+            let processor = splitProcessor(h, receivingOnceBetween: [
+                WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.AHEAD2", body: "gracias"),
+                WebhookBuilder.text(phoneNumberID: phone, from: "889", id: "wamid.AHEAD3", body: "hola")])
             #expect(try await processor.processBatch() == 1)
             // The first batch started claiming the next one before its second transaction: both
             // new items are leased (one attempt each) but not processed yet.
@@ -117,11 +123,8 @@ struct CrashRecoveryTests {
         try await Harness.run(backend) { h in
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "881", id: "wamid.STOP1", body: "hola")).status == .ok)
-            let arrived = NIOLockedValueBox(false)
-            let processor = splitProcessor(h) {
-                guard !arrived.withLockedValue({ a in defer { a = true }; return a }) else { return }
-                _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "882", id: "wamid.STOP2", body: "hola"))
-            }
+            let processor = splitProcessor(h, receivingOnceBetween: [
+                WebhookBuilder.text(phoneNumberID: phone, from: "882", id: "wamid.STOP2", body: "hola")])
             #expect(try await processor.processBatch() == 1)
             #expect(await processor.claimedAhead() == 1)
             // The processor stops here; what it claimed ahead is given back, not left leased.
