@@ -20,28 +20,28 @@ package final class LioraMetrics: Sendable {
 
     package init() {
         let registry = self.registry
-        func webhook(_ result: String) -> Counter {
-            registry.makeCounter(name: "liora_webhook_requests_total", labels: [("result", result)],
-                                 help: "Webhook POSTs by result")
+        // `liora_<name>_<unit>`: the names the runbook's alerts and dashboards use.
+        func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "liora", metricName: metric, unitName: unit, helpText: help)
         }
+        let requests = name("webhook_requests", "total", "Webhook POSTs by result")
+        func webhook(_ result: String) -> Counter { registry.makeCounter(descriptor: requests, labels: [("result", result)]) }
         webhookAccepted = webhook("accepted")
         webhookRejectedSignature = webhook("bad_signature")
         webhookRejectedMalformed = webhook("malformed")
         webhookRejectedTooLarge = webhook("too_large")
         webhookStoreFailed = webhook("store_failed")
-        itemsStored = registry.makeCounter(name: "liora_webhook_items_total", labels: [("result", "stored")], help: "Webhook items by result")
-        itemsDuplicate = registry.makeCounter(name: "liora_webhook_items_total", labels: [("result", "duplicate")], help: "Webhook items by result")
-        ingestBatchSize = registry.makeValueHistogram(name: "liora_ingest_batch_size", buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-                                                       help: "Webhook bodies per group commit")
+        let items = name("webhook_items", "total", "Webhook items by result")
+        itemsStored = registry.makeCounter(descriptor: items, labels: [("result", "stored")])
+        itemsDuplicate = registry.makeCounter(descriptor: items, labels: [("result", "duplicate")])
+        ingestBatchSize = registry.makeValueHistogram(descriptor: name("ingest_batch", "size", "Webhook bodies per group commit"),
+                                                       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256])
         ingestCommitSeconds = registry.makeDurationHistogram(
-            name: "liora_ingest_commit_seconds",
+            descriptor: name("ingest_commit", "seconds", "Time to store one group commit"),
             buckets: [.microseconds(250), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-                      .milliseconds(25), .milliseconds(100), .seconds(1)],
-            help: "Time to store one group commit")
-        func processed(_ state: String) -> Counter {
-            registry.makeCounter(name: "liora_webhook_events_processed_total", labels: [("state", state)],
-                                 help: "Stored webhook items by processing result")
-        }
+                      .milliseconds(25), .milliseconds(100), .seconds(1)])
+        let outcomes = name("webhook_events_processed", "total", "Stored webhook items by processing result")
+        func processed(_ state: String) -> Counter { registry.makeCounter(descriptor: outcomes, labels: [("state", state)]) }
         eventsProcessed = processed("processed")
         eventsIgnored = processed("ignored")
         eventsFailed = processed("failed")

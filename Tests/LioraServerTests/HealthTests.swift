@@ -24,6 +24,13 @@ struct HealthTests {
             #expect(metrics.contains(#"liora_webhook_requests_total{result="accepted"} 2"#))
             #expect(metrics.contains(#"liora_webhook_requests_total{result="bad_signature"} 1"#))
             #expect(metrics.contains(#"liora_webhook_items_total{result="duplicate"} 1"#))
+            // The names the runbook's dashboards use, each with its help line.
+            #expect(metrics.contains(#"liora_ingest_batch_size_count 2"#))
+            #expect(metrics.contains(#"liora_ingest_commit_seconds_count 2"#))
+            for name in ["liora_webhook_requests_total", "liora_webhook_items_total", "liora_ingest_batch_size",
+                         "liora_ingest_commit_seconds", "liora_webhook_events_processed_total"] {
+                #expect(metrics.contains("# HELP \(name) "), "no help line for \(name)")
+            }
         }
     }
 
