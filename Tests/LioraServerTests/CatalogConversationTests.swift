@@ -59,15 +59,17 @@ struct CatalogConversationTests {
         let graph = FakeGraphAPI()
         try await Harness.run(backend, conversation: Self.setup(graph)) { h in
             let (tenant, phone, _) = try await Self.shop(h)
-            // A new process: nothing built yet. While it builds the index, another writer must get
-            // through (on SQLite the writer is one: a build inside a transaction would hold it).
+            // A new process: nothing built yet. While it builds the index, another writer of the
+            // same user's context must get through: a build inside the processor's transaction
+            // would hold SQLite's one writer, or on PostgreSQL that row's lock.
             let others = NIOLockedValueBox<[Bool]>([])
             let store = h.store
             let cache = CatalogIndexCache(beforeBuild: {
                 let done = NIOLockedValueBox(false)
                 Task {
                     try await store.withTenant(tenant) { s in
-                        try await s.record(TenantEvent(tenantID: tenant, actor: "test", action: "during.build", createdAt: t0))
+                        _ = try await s.touchUserContexts([UserContextTouch(waID: "5215500000009", profileName: nil, messageAt: t0,
+                                                                            messages: 0)], now: t0)
                     }
                     done.withLockedValue { $0 = true }
                 }

@@ -69,11 +69,24 @@ package struct ConversationResponder: Sendable {
         var composed: [OutboxEntry]?
     }
 
+    /// Thrown by `respond` when the tenant's active catalog has no index in this process yet: the
+    /// caller rolls its transaction back, builds the index outside it (`CatalogIndexCache.build`)
+    /// and runs the transaction again.
+    struct CatalogIndexNotBuilt: Error {
+        var version: Int
+        var body: [UInt8]
+    }
+
     /// Answers each message in order in one transaction; returns the matched intent per message id.
+    /// A catalog index not built yet throws `CatalogIndexNotBuilt`, unless `buildingMissingIndex`
+    /// (a second try, when another activation came between): then it is built here.
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
-                 tenantID: UUID, session: any TenantSession, now: Date) async throws -> [String: String] {
-        let prepared = await buildCatalog(try await prepare(for: messages, tenantID: tenantID, session: session, now: now),
-                                          tenantID: tenantID)
+                 tenantID: UUID, session: any TenantSession, now: Date, buildingMissingIndex: Bool = false) async throws -> [String: String] {
+        let read = try await prepare(for: messages, tenantID: tenantID, session: session, now: now)
+        if let unbuilt = read.unbuiltCatalog, !buildingMissingIndex {
+            throw CatalogIndexNotBuilt(version: unbuilt.version, body: unbuilt.body)
+        }
+        let prepared = await buildCatalog(read, tenantID: tenantID)
         let computed = try compute(messages, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
         return computed.intents
