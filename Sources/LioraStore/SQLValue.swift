@@ -23,8 +23,13 @@ package enum SQLValue: Sendable, Equatable {
 }
 
 extension Date {
-    /// Microseconds since 1970, the SQLite representation of a timestamp.
-    package var microsecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1_000_000).rounded()) }
+    /// Microseconds since 1970, the SQLite representation of a timestamp. Saturates instead of
+    /// trapping for a date no column can hold (beyond about ±292,000 years).
+    package var microsecondsSince1970: Int64 {
+        let us = (timeIntervalSince1970 * 1_000_000).rounded()
+        guard us.isFinite else { return us > 0 ? .max : .min }
+        return Int64(exactly: us) ?? (us > 0 ? .max : .min)
+    }
     package init(microsecondsSince1970 us: Int64) { self.init(timeIntervalSince1970: Double(us) / 1_000_000) }
 }
 

@@ -138,10 +138,8 @@ public struct InboundMessage: Sendable, Codable, Equatable {
 }
 
 extension InboundMessage {
-    /// `timestamp` as a date, or nil when it is not a whole number of seconds.
-    public var timestampDate: Date? {
-        Int64(timestamp).map { Date(timeIntervalSince1970: TimeInterval($0)) }
-    }
+    /// `timestamp` as a date, or nil when it is not a plausible one (`MetaTimestamp`).
+    public var timestampDate: Date? { MetaTimestamp.date(timestamp) }
 
     /// The text the user typed or picked: a text message's body, a template button's text, or the
     /// title of the reply button or list row they chose. Nil for every other kind of message

@@ -18,10 +18,8 @@ public struct MessageStatus: Sendable, Codable, Equatable {
     /// The `biz_opaque_callback_data` the business attached when it sent the message.
     public var bizOpaqueCallbackData: String?
 
-    /// `timestamp` as a date, or nil when it is not a whole number of seconds.
-    public var timestampDate: Date? {
-        Int64(timestamp).map { Date(timeIntervalSince1970: TimeInterval($0)) }
-    }
+    /// `timestamp` as a date, or nil when it is not a plausible one (`MetaTimestamp`).
+    public var timestampDate: Date? { MetaTimestamp.date(timestamp) }
 
     /// The conversation a status belongs to.
     /// [Meta docs](https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status)

@@ -115,6 +115,28 @@ struct ConversationTests {
             for s in graph.sent { #expect(throws: Never.self) { try s.message.validate() } }
         }
     }
+
+    @Test("a signed webhook with a timestamp no column can hold is dated when processed, and answered: no crash",
+          arguments: TestBackend.available)
+    func implausibleTimestamps(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000077", id: "wamid.T1", body: "hola",
+                                                         timestamp: 99_999_999_999_999)).status == .ok)
+            #expect(try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.unknown", status: "delivered",
+                                                           recipient: "5215500000077", timestamp: -99_999_999_999)).status == .ok)
+            try await h.process()
+            #expect(try await h.components.sender!.sendDue() >= 1)
+            #expect(graph.sent.contains { $0.message.to == "5215500000077" })
+            try await h.store.withTenant(tenant.id) { s throws in
+                let ctx = try #require(try await s.userContext(waID: "5215500000077"))
+                #expect(ctx.lastMessageAt == t0)
+                let inbound = try await s.conversationLogs(limit: 20).filter { $0.direction == .inbound }
+                #expect(inbound.map(\.createdAt) == [t0])
+            }
+        }
+    }
 }
 
 @Suite("Simulator over real HTTP")

@@ -216,4 +216,13 @@ struct InboundMessageTests {
         let message = InboundMessage(from: userWaID, id: "wamid.x", timestamp: "soon", type: .text)
         #expect(message.timestampDate == nil)
     }
+
+    @Test("a timestamp no database column could hold, or before 1970, is treated as absent",
+          arguments: ["99999999999999", "9223372036854775807", "-99999999999", "0", "4102444800"])
+    func implausibleTimestamps(timestamp: String) {
+        let message = InboundMessage(from: userWaID, id: "wamid.x", timestamp: timestamp, type: .text)
+        #expect(message.timestampDate == nil)
+        let status = MessageStatus(id: "wamid.x", status: .delivered, timestamp: timestamp)
+        #expect(status.timestampDate == nil)
+    }
 }
