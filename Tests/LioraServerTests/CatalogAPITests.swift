@@ -224,6 +224,28 @@ struct CatalogAPITests {
         }
     }
 
+    @Test("a signed read's headers replayed on a write are refused, and so is a replayed read", arguments: TestBackend.available)
+    func readReplayedAsWrite(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            #expect(try await Self.send(h, .post, "/publish?activate=false", tenant: tenant, body: Self.small, secret: secret).status == .created)
+            // Someone who saw a signed GET (proxy or APM logs) sends its headers again, within the 5 minutes.
+            let id = "msg_seen_in_a_log"
+            #expect(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret, id: id).status == .notFound)
+            for (method, path) in [(HTTPRequest.Method.post, "/secret/rotate"), (.post, "/snapshots/1/activate"), (.get, "/active")] {
+                let r = try await Self.send(h, method, path, tenant: tenant, secret: secret, id: id)
+                #expect(r.status == .unauthorized, "\(method) \(path)")
+                #expect(r.errorCode == "webhook_id_reused")
+            }
+            // Nothing changed: the secret still signs, no version became active, no secret was added.
+            #expect(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret).status == .notFound)
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSecrets(validAt: t0).count == 1)
+                #expect(!(try await s.tenantEvents(limit: 50)).contains { $0.action == "catalog.secret_rotated" })
+            }
+        }
+    }
+
     @Test("a suspended tenant cannot publish (423), after the signature is checked", arguments: [TestBackend.sqlite])
     func suspended(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

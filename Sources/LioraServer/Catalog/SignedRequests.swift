@@ -84,8 +84,17 @@ struct SignedRequestGate: Sendable {
             do {
                 let keys = try await CatalogSecrets.keys(in: session, vault: vault, now: now)
                 try StandardWebhooks.verify(id: h.id, timestamp: h.timestamp, signature: h.signature, body: body, keys: keys, now: now)
-                if operation != nil, let id = h.id, try await session.isRequestIDUsed(id) {
-                    refusal = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+                // The signature covers id, timestamp and body, not the method or path: a read's
+                // headers replayed on a write with an empty body (rotate the secret, activate a
+                // snapshot) would verify. So a read uses up its id here; a write checks it here and
+                // uses it up in the transaction that makes the change.
+                if let id = h.id {
+                    let used = operation == nil
+                        ? !(try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)))
+                        : try await session.isRequestIDUsed(id)
+                    if used {
+                        refusal = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+                    }
                 }
             } catch let failure as StandardWebhooks.Failure {
                 refusal = APIError(.unauthorized, failure.rawValue, failure.message)
