@@ -116,6 +116,34 @@ struct ConversationTests {
         }
     }
 
+    @Test("an answer's parts keep their order in storage and on the wire, at an instant a Date cannot split into microseconds",
+          arguments: TestBackend.available)
+    func partsKeepTheirOrder(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        // Instants where rows 1 µs apart were stored as the same microsecond (SQLite rounds, PostgreSQL
+        // truncates, and a Date near today resolves about 0.24 µs), so they went out in id order,
+        // random within a millisecond. About 5 % of instants are like this on each database.
+        let instant = Date(timeIntervalSinceReferenceDate: backend == .sqlite ? 800_025_685.340_098_4 : 800_099_679.067_982)
+        try await Harness.run(backend, clock: FixedClock(now: instant), conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            let texts = ["hola", "ayuda", "como reciclo pilas", "gracias"]
+            for (i, text) in texts.enumerated() {
+                #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000088", id: "wamid.P\(i)", body: text,
+                                                             timestamp: Int(instant.timeIntervalSince1970))).status == .ok)
+            }
+            try await h.process()
+            let rows = try await h.store.withTenant(tenant.id) { s throws in try await s.outbox(limit: 100) }
+            #expect(rows.count >= texts.count)
+            #expect(Set(rows.map(\.createdAt)).count == rows.count, "\(rows.map { ($0.createdAt.timeIntervalSince1970 * 1e6, $0.replyTo ?? "") })")
+            while try await h.components.sender!.sendDue() > 0 {}
+            // Sent in the order queued: every answer after the one before it, each in one piece.
+            let answered = graph.sent.compactMap(\.message.replyTo)
+            #expect(answered == answered.sorted(), "\(answered)")
+            #expect(Set(answered) == Set(texts.indices.map { "wamid.P\($0)" }))
+            #expect(graph.sent.count == rows.count)
+        }
+    }
+
     @Test("a signed webhook with a timestamp no column can hold is dated when processed, and answered: no crash",
           arguments: TestBackend.available)
     func implausibleTimestamps(backend: TestBackend) async throws {

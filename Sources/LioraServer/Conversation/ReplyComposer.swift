@@ -39,15 +39,15 @@ enum ReplyComposer {
     }
 
     static func outboxEntries(for replies: [BotReply], tenantID: UUID, userContextID: UUID, wabaAccountID: UUID, to waID: String,
-                              intent: String?, replyTo: String?, now: Date, sequence: Int = 0) throws -> [OutboxEntry] {
+                              intent: String?, replyTo: String?, now: Date) throws -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
         for reply in replies {
-            for (i, message) in messages(for: reply, to: waID, replyTo: replyTo, intent: intent).enumerated() {
+            for message in messages(for: reply, to: waID, replyTo: replyTo, intent: intent) {
                 let json = String(decoding: try encoder.encode(message), as: UTF8.self)
                 entries.append(OutboxEntry(
                     tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
                     kind: message.graphType, payloadJSON: json, summary: String(reply.summary.prefix(4096)), intent: intent,
-                    replyTo: replyTo, nextAttemptAt: now, createdAt: now.addingTimeInterval(Double(sequence + entries.count + i) / 1_000_000)))
+                    replyTo: replyTo, nextAttemptAt: now, createdAt: now))  // ordered when queued (`ConversationResponder.queuedAt`)
             }
         }
         return entries
