@@ -51,6 +51,9 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     /// When that claim's lease ends.
     public var claimedUntil: Date?
 
+    /// How many times an item is claimed before it is given up as `failed`.
+    public static let defaultMaxAttempts = 5
+
     public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
                 phoneNumberID: String?, attempts: Int, body: [UInt8] = [], claimToken: UUID? = nil, claimedUntil: Date? = nil) {
         self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
@@ -68,9 +71,18 @@ public struct WebhookEventOutcome: Sendable, Equatable {
     /// A short machine-readable reason (`stored`, `unknown_phone_number`, `tenant_suspended`, …).
     public var outcome: String
     public var tenantID: UUID?
+    /// The claim that handed the item out: it is finished only while still pending under that
+    /// claim (a worker whose lease ran out, and whose items were claimed again elsewhere, must not
+    /// finish them too). Nil: only while still pending.
+    public var claimToken: UUID?
 
-    public init(eventID: Int64, state: State, outcome: String, tenantID: UUID? = nil) {
-        self.eventID = eventID; self.state = state; self.outcome = outcome; self.tenantID = tenantID
+    public init(eventID: Int64, state: State, outcome: String, tenantID: UUID? = nil, claimToken: UUID? = nil) {
+        self.eventID = eventID; self.state = state; self.outcome = outcome; self.tenantID = tenantID; self.claimToken = claimToken
+    }
+
+    /// How `event` ended, under the claim that returned it.
+    public init(_ event: PendingWebhookEvent, state: State, outcome: String, tenantID: UUID? = nil) {
+        self.init(eventID: event.id, state: state, outcome: outcome, tenantID: tenantID, claimToken: event.claimToken)
     }
 }
 

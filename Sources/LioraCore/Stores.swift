@@ -8,11 +8,16 @@ public protocol WebhookInbox: Sendable {
     /// its items were new; an item whose key is already stored (a retry) is not stored again.
     func store(_ deliveries: [WebhookDelivery]) async throws -> [Int]
     /// Claims up to `limit` pending items in id order under a lease until `now + lease` seconds,
-    /// each with its raw body; an item whose lease ran out (a crashed worker) is claimed again.
-    func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent]
+    /// each with its raw body; an item whose lease ran out (a crashed worker) is claimed again,
+    /// unless it has been claimed `maxAttempts` times already: then it is `failed`
+    /// (`attempts_exhausted`) instead, so an item that crashes or stalls its worker every time
+    /// does not come back forever.
+    func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> [PendingWebhookEvent]
     /// The raw bodies with these ids.
     func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]]
     /// Records how items ended when no tenant transaction was involved (unknown number, …).
+    /// Throws `claimLost` (changing nothing) when an item is no longer pending under the claim
+    /// its outcome names.
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws
     /// Gives back claimed items that were never worked on (a processor stopping with a batch
     /// claimed ahead): claimable again at once, the claim not counted as an attempt. An item whose
@@ -21,11 +26,20 @@ public protocol WebhookInbox: Sendable {
     @discardableResult
     func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int
     /// Releases items whose processing threw: retried after a back-off, `failed` after `maxAttempts`.
-    func failEvents(_ ids: [Int64], error: String, now: Date, maxAttempts: Int) async throws
+    /// Only items still pending under the claim that returned them: one claimed again elsewhere
+    /// since (this worker's lease ran out) is left to that claim.
+    func failEvents(_ events: [PendingWebhookEvent], error: String, now: Date, maxAttempts: Int) async throws
     /// Stored items, oldest first (for operators and tests).
     func webhookEvents(limit: Int) async throws -> [WebhookEventRecord]
     /// How many raw bodies are stored.
     func payloadCount() async throws -> Int
+}
+
+extension WebhookInbox {
+    /// Claims with the processor's default number of attempts.
+    public func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
+        try await claimPendingEvents(limit: limit, now: now, lease: lease, maxAttempts: PendingWebhookEvent.defaultMaxAttempts)
+    }
 }
 
 /// Platform-level operations that are not inside one tenant.

@@ -32,7 +32,7 @@ package final class WebhookProcessor: Service, Sendable {
     private let nextClaim = NIOLockedValueBox<Task<[PendingWebhookEvent], any Error>?>(nil)
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
-                 batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = 5, idlePoll: Duration = .seconds(1),
+                 batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = PendingWebhookEvent.defaultMaxAttempts, idlePoll: Duration = .seconds(1),
                  responder: ConversationResponder? = nil, decoded: DecodedWebhooks? = nil, splitTransactions: Bool = false,
                  betweenTransactions: (@Sendable () async throws -> Void)? = nil) {
         self.responder = responder
@@ -103,7 +103,7 @@ package final class WebhookProcessor: Service, Sendable {
             events = (try? await claimed.value) ?? []
         }
         // Nothing claimed ahead (or it found nothing yet): claim now.
-        if events.isEmpty { events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease) }
+        if events.isEmpty { events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease, maxAttempts: maxAttempts) }
         guard !events.isEmpty else { return 0 }
 
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
@@ -119,26 +119,26 @@ package final class WebhookProcessor: Service, Sendable {
 
         for event in events {
             guard let items = itemsByPayload[event.payloadID], event.itemIndex < items.count else {
-                finished.append(.init(eventID: event.id, state: .failed, outcome: "undecodable"))
+                finished.append(.init(event, state: .failed, outcome: "undecodable"))
                 continue
             }
             let item = items[event.itemIndex]
             guard event.field == "messages" else {
-                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unsupported_field"))
+                finished.append(.init(event, state: .ignored, outcome: "unsupported_field"))
                 continue
             }
             guard let phone = event.phoneNumberID else {
-                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unknown_phone_number"))
+                finished.append(.init(event, state: .ignored, outcome: "unknown_phone_number"))
                 continue
             }
             if routes[phone] == nil { routes[phone] = .some(try await store.route(phoneNumberID: phone)) }
             guard let route = routes[phone] ?? nil else {
                 logger.warning("webhook for an unknown phone number id", metadata: ["phone_number_id": "\(phone)", "event_id": "\(event.id)"])
-                finished.append(.init(eventID: event.id, state: .ignored, outcome: "unknown_phone_number"))
+                finished.append(.init(event, state: .ignored, outcome: "unknown_phone_number"))
                 continue
             }
             guard route.tenantStatus == .active else {
-                finished.append(.init(eventID: event.id, state: .ignored, outcome: "tenant_\(route.tenantStatus.rawValue)",
+                finished.append(.init(event, state: .ignored, outcome: "tenant_\(route.tenantStatus.rawValue)",
                                       tenantID: route.tenantID))
                 continue
             }
@@ -160,7 +160,7 @@ package final class WebhookProcessor: Service, Sendable {
             } catch {
                 logger.error("tenant batch failed; will retry", metadata: [
                     "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(String(reflecting: error))"])
-                try await store.failEvents(items.map(\.event.id), error: String(describing: error), now: now, maxAttempts: maxAttempts)
+                try await store.failEvents(items.map(\.event), error: String(describing: error), now: now, maxAttempts: maxAttempts)
                 metrics.eventsFailed.increment(by: Int64(items.count))
             }
         }
@@ -244,11 +244,11 @@ package final class WebhookProcessor: Service, Sendable {
                 let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
                     waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
                     at: status.timestampDate ?? now, errorCode: status.errors?.first?.code))
-                outcomes.append(.init(eventID: event.id, state: .processed, outcome: applied ? "status_applied" : "status_no_change",
+                outcomes.append(.init(event, state: .processed, outcome: applied ? "status_applied" : "status_no_change",
                                       tenantID: tenantID))
             case .error(let error):
                 logger.warning("Meta reported an error", metadata: ["cliente_id": "\(tenantID)", "code": "\(error.code)"])
-                outcomes.append(.init(eventID: event.id, state: .processed, outcome: "error_reported", tenantID: tenantID))
+                outcomes.append(.init(event, state: .processed, outcome: "error_reported", tenantID: tenantID))
             }
         }
         if !messages.isEmpty {
@@ -259,7 +259,7 @@ package final class WebhookProcessor: Service, Sendable {
                     body: m.message.textContent, intent: intents[m.message.id], status: "received",
                     createdAt: m.message.timestampDate ?? now)
             })
-            outcomes += messages.map { .init(eventID: $0.event.id, state: .processed, outcome: "stored", tenantID: tenantID) }
+            outcomes += messages.map { .init($0.event, state: .processed, outcome: "stored", tenantID: tenantID) }
         }
         try await session.finishEvents(outcomes, now: now)
         return outcomes.sorted { $0.eventID < $1.eventID }
@@ -272,10 +272,10 @@ package final class WebhookProcessor: Service, Sendable {
     private func claimNextBatch() {
         nextClaim.withLockedValue { next in
             guard next == nil else { return }
-            let (store, clock, batchSize, lease) = (store, clock, batchSize, lease)
+            let (store, clock, batchSize, lease, maxAttempts) = (store, clock, batchSize, lease, maxAttempts)
             next = Task {
                 try await WriteDurability.$relaxed.withValue(true) {
-                    try await store.claimPendingEvents(limit: batchSize, now: clock.now, lease: lease)
+                    try await store.claimPendingEvents(limit: batchSize, now: clock.now, lease: lease, maxAttempts: maxAttempts)
                 }
             }
         }

@@ -62,7 +62,7 @@ package final class SQLStore: LioraStore {
         }
     }
 
-    package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval) async throws -> [PendingWebhookEvent] {
+    package func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> [PendingWebhookEvent] {
         let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let token = UUID()
         let claimedUntil = now.addingTimeInterval(lease)
@@ -74,8 +74,20 @@ package final class SQLStore: LioraStore {
                              ORDER BY id LIMIT $3\(lock))
                 RETURNING id, payload_id, item_index, event_key, kind, field, phone_number_id, attempts
                 """, [.date(claimedUntil), .date(now), .int(Int64(limit)), .uuid(token)])
-            let ids = Array(Set(try rows.map { try $0.required("payload_id", $0.uuid) }))
-            return (rows, try await Self.bodies(ids, on: c))
+            // Claimed more often than allowed: every earlier claim ran out without finishing (the
+            // item crashed or stalled its worker each time). Given up, not handed out again.
+            var exhausted: Set<Int64> = []
+            for r in rows where try r.required("attempts", r.int) > Int64(maxAttempts) { exhausted.insert(try r.required("id", r.int)) }
+            for chunk in Array(exhausted).chunked(Self.rowsPerInsert) {
+                try await c.query("""
+                    UPDATE webhook_events SET state = 'failed', outcome = 'attempts_exhausted', processed_at = $1,
+                        claimed_until = NULL, last_error = COALESCE(last_error, 'claimed repeatedly, never finished')
+                    WHERE id IN (\(Self.placeholders(chunk.count, from: 2)))
+                    """, [.date(now)] + chunk.map { .int($0) })
+            }
+            let claimed = try rows.filter { !exhausted.contains(try $0.required("id", $0.int)) }
+            let ids = Array(Set(try claimed.map { try $0.required("payload_id", $0.uuid) }))
+            return (claimed, try await Self.bodies(ids, on: c))
         }
         return try rows.map { r in
             let payloadID = try r.required("payload_id", r.uuid)
@@ -132,29 +144,53 @@ package final class SQLStore: LioraStore {
         try await database.transaction { c in try await Self.finish(outcomes, now: now, on: c) }
     }
 
-    /// Marks items done, one UPDATE per distinct (state, outcome, tenant).
+    /// Marks items done, one UPDATE per distinct (state, outcome, tenant, claim). Throws
+    /// `claimLost` when an item is no longer pending under its outcome's claim (the caller's
+    /// transaction then rolls back whatever it did for the item).
     static func finish(_ outcomes: [WebhookEventOutcome], now: Date, on c: any SQLConnection) async throws {
-        let groups = Dictionary(grouping: outcomes) { "\($0.state.rawValue)|\($0.outcome)|\($0.tenantID?.uuidString ?? "")" }
+        let groups = Dictionary(grouping: outcomes) {
+            "\($0.state.rawValue)|\($0.outcome)|\($0.tenantID?.uuidString ?? "")|\($0.claimToken?.uuidString ?? "")"
+        }
         for group in groups.values {
             let first = group[0]
-            try await c.query("""
+            var binds: [SQLValue] = [.text(first.state.rawValue), .text(first.outcome), .optional(first.tenantID), .date(now)]
+            var claim = ""
+            if let token = first.claimToken {
+                binds.append(.uuid(token))
+                claim = " AND claim_token = $5"
+            }
+            let finished = try await c.query("""
                 UPDATE webhook_events SET state = $1, outcome = $2, cliente_id = $3, processed_at = $4, claimed_until = NULL
-                WHERE id IN (\(placeholders(group.count, from: 5)))
-                """, [.text(first.state.rawValue), .text(first.outcome), .optional(first.tenantID), .date(now)]
-                    + group.map { .int($0.eventID) })
+                WHERE state = 'pending'\(claim) AND id IN (\(placeholders(group.count, from: binds.count + 1)))
+                RETURNING id
+                """, binds + group.map { .int($0.eventID) })
+            guard finished.count == Set(group.map(\.eventID)).count else {
+                throw StoreError.claimLost("\(group.count - finished.count) of \(group.count) items were no longer pending under this claim")
+            }
         }
     }
 
-    package func failEvents(_ ids: [Int64], error: String, now: Date, maxAttempts: Int) async throws {
-        guard !ids.isEmpty else { return }
+    package func failEvents(_ events: [PendingWebhookEvent], error: String, now: Date, maxAttempts: Int) async throws {
+        guard !events.isEmpty else { return }
         try await database.transaction { c in
-            // Back off: the item becomes claimable again 5 s × attempts later.
+            // Back off: the item becomes claimable again 5 s later.
             let retryAt = now.addingTimeInterval(5)
-            try await c.query("""
-                UPDATE webhook_events SET last_error = $1, claimed_until = $2,
-                    state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END
-                WHERE id IN (\(Self.placeholders(ids.count, from: 4)))
-                """, [.text(String(error.prefix(500))), .date(retryAt), .int(Int64(maxAttempts))] + ids.map { .int($0) })
+            for (token, group) in Dictionary(grouping: events, by: \.claimToken) {
+                var binds: [SQLValue] = [.text(String(error.prefix(500))), .date(retryAt), .int(Int64(maxAttempts))]
+                var claim = ""
+                if let token {
+                    binds.append(.uuid(token))
+                    claim = " AND claim_token = $4"
+                }
+                for chunk in group.chunked(Self.rowsPerInsert) {
+                    // Only while still this claim's: one claimed again elsewhere is left to that claim.
+                    try await c.query("""
+                        UPDATE webhook_events SET last_error = $1, claimed_until = $2,
+                            state = CASE WHEN attempts >= $3 THEN 'failed' ELSE 'pending' END
+                        WHERE state = 'pending'\(claim) AND id IN (\(Self.placeholders(chunk.count, from: binds.count + 1)))
+                        """, binds + chunk.map { .int($0.id) })
+                }
+            }
         }
     }
 

@@ -88,6 +88,9 @@ package enum StoreError: Error, CustomStringConvertible, CustomDebugStringConver
     case uniqueViolation(String)
     case migration(String)
     case insecureRole(String)
+    /// Webhook items are no longer pending under the claim that handed them out: their lease ran
+    /// out and they were claimed again (the work done under the old claim is rolled back).
+    case claimLost(String)
 
     package var description: String {
         switch self {
@@ -96,12 +99,13 @@ package enum StoreError: Error, CustomStringConvertible, CustomDebugStringConver
         case .uniqueViolation: "a record with the same key already exists"
         case .migration(let m): "migration failed: \(m)"
         case .insecureRole(let m): m
+        case .claimLost: "the items were claimed again after this worker's lease ran out"
         }
     }
 
     package var debugDescription: String {
         switch self {
-        case .corrupt(let d), .unavailable(let d), .uniqueViolation(let d), .migration(let d), .insecureRole(let d): d
+        case .corrupt(let d), .unavailable(let d), .uniqueViolation(let d), .migration(let d), .insecureRole(let d), .claimLost(let d): d
         }
     }
 }

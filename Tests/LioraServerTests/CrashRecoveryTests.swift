@@ -85,6 +85,32 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("a processor that stalls past its lease, while another answers its batch, commits nothing: one answer",
+          arguments: TestBackend.available)
+    func stalledPastLease(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000066", id: "wamid.ST1")).status == .ok)
+            // A's batch stalls between its transactions (a long catalog build, a paused VM) for
+            // longer than its lease; meanwhile B, a minute later, claims the item and answers it.
+            let other = splitProcessor(h, at: t0.addingTimeInterval(61))
+            let stalled = splitProcessor(h) {
+                let answered = try await other.runUntilIdle()
+                #expect(answered == 1)
+            }
+            // A's last transaction finds the item no longer its own and rolls back.
+            #expect(try await stalled.processBatch() == 1)
+            try await h.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.outbox(limit: 10).count == 1)
+                #expect(try await s.conversationLogs(limit: 10).filter { $0.direction == .inbound }.count == 1)
+                #expect(try await s.userContext(waID: "5215500000066")?.messageCount == 1)
+            }
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.state) == ["processed"])
+            #expect(try await other.runUntilIdle() == 0)
+        }
+    }
+
     @Test("messages arriving while a batch is answered are claimed ahead, then answered once, in order",
           arguments: TestBackend.available)
     func nextBatchClaimedAhead(backend: TestBackend) async throws {

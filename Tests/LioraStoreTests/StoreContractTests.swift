@@ -261,18 +261,67 @@ struct StoreContractTests {
             #expect(again.allSatisfy { $0.attempts == 2 })
             #expect(try await t.store.payloadBodies([d.id]) == [d.id: d.body])
 
-            try await t.store.finishEvents([.init(eventID: again[0].id, state: .ignored, outcome: "unknown_phone_number")],
+            try await t.store.finishEvents([.init(again[0], state: .ignored, outcome: "unknown_phone_number")],
                                            now: t0.addingTimeInterval(62))
-            try await t.store.failEvents([again[1].id], error: "boom", now: t0.addingTimeInterval(62), maxAttempts: 3)
+            try await t.store.failEvents([again[1]], error: "boom", now: t0.addingTimeInterval(62), maxAttempts: 3)
             // A failed item waits out its back-off (m:c's lease has run out meanwhile)...
             #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(63), lease: 60).map(\.key) == ["m:c"])
             // ...then is retried, and becomes `failed` at maxAttempts.
             let retry = try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(200), lease: 60)
             #expect(retry.map(\.key) == ["m:b", "m:c"])
-            try await t.store.failEvents([retry[0].id], error: "boom", now: t0.addingTimeInterval(200), maxAttempts: 3)
+            try await t.store.failEvents([retry[0]], error: "boom", now: t0.addingTimeInterval(200), maxAttempts: 3)
             let records = try await t.store.webhookEvents(limit: 10)
             #expect(records.map(\.state) == ["ignored", "failed", "pending"])
             #expect(records[0].outcome == "unknown_phone_number")
+        }
+    }
+
+    @Test("inbox: a worker whose lease ran out and was re-claimed can neither finish nor fail those items",
+          arguments: TestBackend.available)
+    func inboxStaleClaim(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            _ = try await t.store.store([delivery(["m:a", "m:b"])])
+            let stale = try await t.store.claimPendingEvents(limit: 10, now: t0, lease: 60, maxAttempts: 5)
+            // The first worker stalls past its lease; another claims the items and finishes one.
+            let fresh = try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(61), lease: 60, maxAttempts: 5)
+            #expect(fresh.map(\.key) == ["m:a", "m:b"])
+            try await t.store.finishEvents([.init(fresh[0], state: .processed, outcome: "stored")], now: t0.addingTimeInterval(62))
+            // The stale worker's outcomes are refused, for both items, and change nothing.
+            await #expect(throws: (any Error).self) {
+                try await t.store.finishEvents([.init(stale[1], state: .ignored, outcome: "stale")], now: t0.addingTimeInterval(63))
+            }
+            await #expect(throws: (any Error).self) {
+                try await t.store.finishEvents([.init(stale[0], state: .ignored, outcome: "stale")], now: t0.addingTimeInterval(63))
+            }
+            // Its failure does not put the finished item back, nor move the other's lease.
+            try await t.store.failEvents(stale, error: "stale", now: t0.addingTimeInterval(63), maxAttempts: 5)
+            var records = try await t.store.webhookEvents(limit: 10)
+            #expect(records.map(\.state) == ["processed", "pending"])
+            #expect(records.map(\.outcome) == ["stored", nil])
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(64), lease: 60, maxAttempts: 5).isEmpty)
+            // The current claim still finishes its item.
+            try await t.store.finishEvents([.init(fresh[1], state: .processed, outcome: "stored")], now: t0.addingTimeInterval(65))
+            records = try await t.store.webhookEvents(limit: 10)
+            #expect(records.map(\.state) == ["processed", "processed"])
+        }
+    }
+
+    @Test("inbox: an item claimed maxAttempts times without ever finishing is failed, not handed out again",
+          arguments: TestBackend.available)
+    func inboxExhausted(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            _ = try await t.store.store([delivery(["m:poison"])])
+            // Each claim's worker crashes (or stalls) before finishing: the lease runs out.
+            for i in 0..<3 {
+                let claimed = try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(Double(i) * 61), lease: 60,
+                                                                   maxAttempts: 3)
+                #expect(claimed.map(\.attempts) == [i + 1])
+            }
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(183), lease: 60, maxAttempts: 3).isEmpty)
+            let record = try #require(try await t.store.webhookEvents(limit: 10).first)
+            #expect(record.state == "failed")
+            #expect(record.outcome == "attempts_exhausted")
+            #expect(try await t.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(999), lease: 60, maxAttempts: 3).isEmpty)
         }
     }
 
