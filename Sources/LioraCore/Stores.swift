@@ -112,6 +112,9 @@ public protocol TenantSession: Sendable {
     func markRepliesSent(_ sent: [SentReply]) async throws
     /// Records a failed attempt: retried at `retryAt`, or `failed` for good (its log row too) when nil.
     func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
+    /// Puts a claimed reply back, unsent and not counted as an attempt, until `until`: an earlier
+    /// reply to the same user waits for its retry, and this one must not overtake it.
+    func deferReply(_ entry: OutboxEntry, until: Date, now: Date) async throws
     func outbox(limit: Int) async throws -> [OutboxEntry]
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// The audit trail newest first, a page of `limit` before the event (time, id) `before`.

@@ -102,6 +102,13 @@ extension SQLTenantSession {
         }
     }
 
+    func deferReply(_ e: OutboxEntry, until: Date, now: Date) async throws {
+        try await c.query("""
+            UPDATE outbox SET claimed_until = NULL, updated_at = $1, next_attempt_at = $2
+            WHERE cliente_id = $3 AND id = $4 AND state = 'pending'
+            """, [.date(now), .date(until), .uuid(tenantID), .uuid(e.id)])
+    }
+
     /// Moves a reply's queued log row to `status` (with Meta's id once accepted); false when the
     /// reply has no queued row (queued by an earlier version) or Meta's id is already logged.
     private func updateQueuedLog(id: UUID, status: String, waMessageID: String?, at: Date) async throws -> Bool {

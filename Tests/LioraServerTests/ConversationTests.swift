@@ -90,6 +90,34 @@ struct ConversationTests {
         }
     }
 
+    @Test("a reply held back while an earlier one to the same user is retried keeps its own retries",
+          arguments: TestBackend.available)
+    func heldBackKeepsItsRetries(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "333", id: "wamid.H1", body: "gracias"))
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "333", id: "wamid.H2", body: "adios"))
+            try await h.process()
+            let sender = try #require(h.components.sender)
+            // The first answer fails 7 times (Meta is down), then for good; the second, held back
+            // behind it all that time, then meets one 503 of its own.
+            graph.failNextSends(7, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            graph.failNextSends(1, with: .rejected(status: 400, code: 131026, subcode: nil, message: "undeliverable"))
+            graph.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            for _ in 0..<10 {
+                try await sender.sendDue()
+                clock.advance(by: 400)  // past any back-off
+            }
+            // It was retried, not given up: being held back used none of its attempts.
+            #expect(graph.sent.map(\.message.replyTo) == ["wamid.H2"])
+            let rows = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.first { $0.replyTo == "wamid.H1" }.map { [$0.state.rawValue, "\($0.attempts)"] } == ["failed", "8"])
+            #expect(rows.first { $0.replyTo == "wamid.H2" }.map { [$0.state.rawValue, "\($0.attempts)"] } == ["sent", "2"])
+        }
+    }
+
     @Test("images, stickers and locations get a sensible answer or silence; reactions get silence; nothing malformed is sent",
           arguments: TestBackend.available)
     func oddMessages(backend: TestBackend) async throws {

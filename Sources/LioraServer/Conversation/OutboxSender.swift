@@ -123,6 +123,8 @@ package final class OutboxSender: Service, Sendable {
     private enum Record: Sendable {
         case sent(OutboxEntry, waMessageID: String, at: Date)
         case failed(OutboxEntry, error: String, retryAt: Date?, at: Date)
+        /// Not tried: an earlier reply to the same user waits for its retry until then.
+        case deferred(OutboxEntry, until: Date, at: Date)
     }
 
     /// One user's replies in this round.
@@ -294,7 +296,7 @@ package final class OutboxSender: Service, Sendable {
     }
 
     private func deferral(_ job: Job, until: Date) -> Record {
-        .failed(job.entry, error: "waiting for an earlier reply to this user, to be retried first", retryAt: until, at: clock.now)
+        .deferred(job.entry, until: until, at: clock.now)
     }
 
     // MARK: - Store and Graph API
@@ -335,6 +337,8 @@ package final class OutboxSender: Service, Sendable {
                         sent.append(SentReply(entry: entry, waMessageID: wamid, at: at))
                     case .failed(let entry, let error, let retryAt, let at):
                         try await s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at)
+                    case .deferred(let entry, let until, let at):
+                        try await s.deferReply(entry, until: until, now: at)
                     }
                 }
                 if !sent.isEmpty { try await s.markRepliesSent(sent) }
