@@ -111,6 +111,35 @@ struct ApprovalTests {
         }
     }
 
+    @Test("an export of everyone's messages needs approval whatever its filter; one user or 31 days does not",
+          arguments: TestBackend.available)
+    func bulkExportFilters(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "masivo")
+            let c = t.c
+            let entries = try await LogsFixture.seed(h.store, tenant: t.tenantID, count: 60)
+            func export(_ query: String) async throws -> TestResponse {
+                try await c.call(.get, "/clientes/\(t.tenant)/logs?\(query)", token: t.agent, headers: ["Accept": "text/csv"])
+            }
+            let epoch = "from=1970-01-01T00:00:00Z"
+            let long = "from=\(LogsRoutesTime.iso(t0))&to=\(LogsRoutesTime.iso(t0.addingTimeInterval(32 * 86_400)))"
+            for query in [epoch, "direction=inbound", "intent=catalog.search", long] {
+                #expect(try await export(query).status == .accepted, "\(query)")
+            }
+            #expect(try await export("wa_id=\(LogsFixture.users[0])").status == .ok)
+            #expect(try await export("from=\(LogsRoutesTime.iso(t0))&to=\(LogsRoutesTime.iso(t0.addingTimeInterval(31 * 86_400)))").status == .ok)
+            // Approved, the download is the export that was asked for: its filter, not everything.
+            let pending = try await export("direction=inbound")
+            let id = try #require(AdminClient.object(pending)["approval_id"] as? String)
+            #expect(try await c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: t.owner).status == .ok)
+            let download = try await c.call(.get, "/clientes/\(t.tenant)/approvals/\(id)/export", token: t.agent)
+            #expect(download.status == .ok)
+            let inbound = entries.filter { $0.direction == .inbound }.count
+            #expect(inbound > 0 && inbound < entries.count)
+            #expect(LogsFixture.parseCSV(download.text).count == inbound + 1)
+        }
+    }
+
     @Test("an approved export downloads once, by its requester; approval executes exactly once", arguments: TestBackend.available)
     func exportOnce(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in

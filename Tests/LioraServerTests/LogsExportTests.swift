@@ -177,7 +177,8 @@ struct LogsExportTests {
             let (b, _) = try await c.tenant(admin, slug: "csv-b", owner: "owner@csv-b.test")
             let entries = try await LogsFixture.seed(h.store, tenant: UUID(uuidString: a)!, count: 120)
             try await LogsFixture.seed(h.store, tenant: UUID(uuidString: b)!, count: 30, bodyPrefix: "secret-b")
-            let query = "from=\(LogsRoutesTime.iso(t0.addingTimeInterval(-60)))"  // a filter: no approval needed
+            // 31 days: not a bulk export, so no approval is needed.
+            let query = "from=\(LogsRoutesTime.iso(t0.addingTimeInterval(-60)))&to=\(LogsRoutesTime.iso(t0.addingTimeInterval(31 * 86_400 - 60)))"
             let json = try await LogsFixture.pages(c, tenant: a, token: ownerA, query: query, limit: 50).rows
             #expect(json.count == 120)
             let r = try await c.call(.get, "/clientes/\(a)/logs?\(query)", token: ownerA, headers: ["Accept": "text/csv"])
@@ -224,7 +225,8 @@ struct LogsExportTests {
             #expect(sizes.first == 1)
             #expect(sizes.dropFirst().allSatisfy { $0 == 500 })
             // Over HTTP the same export arrives whole and in order.
-            let r = try await c.call(.get, "/clientes/\(a)/logs?direction=inbound", token: ownerA, headers: ["Accept": "text/csv"])
+            let week = "from=\(LogsRoutesTime.iso(t0))&to=\(LogsRoutesTime.iso(t0.addingTimeInterval(7 * 86_400)))"
+            let r = try await c.call(.get, "/clientes/\(a)/logs?direction=inbound&\(week)", token: ownerA, headers: ["Accept": "text/csv"])
             #expect(r.status == .ok)
             let rows = LogsFixture.parseCSV(r.text)
             #expect(rows.count == 1501)

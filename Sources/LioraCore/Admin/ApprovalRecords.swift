@@ -15,8 +15,20 @@ public struct ConversationLogFilter: Sendable, Equatable {
         self.from = from; self.to = to; self.waID = waID; self.direction = direction; self.intent = intent
     }
 
-    /// No filter at all: the whole log (an `export_conversations` when exported).
+    /// No filter at all: the whole log.
     public var isEmpty: Bool { from == nil && to == nil && waID == nil && direction == nil && intent == nil }
+
+    /// The longest time range an export may cover without being a bulk export.
+    public static let boundedExportSpan: TimeInterval = 31 * 86_400
+
+    /// A bulk export (`export_conversations`, which may need approval): one not narrowed to a user
+    /// (`wa_id`) or to at most `boundedExportSpan` between `from` and `to`. A direction or intent,
+    /// or a `from` far in the past, still exports every user's messages.
+    public var isBulk: Bool {
+        if waID != nil { return false }
+        guard let from, let to else { return true }
+        return to.timeIntervalSince(from) > Self.boundedExportSpan
+    }
 }
 
 /// Where a keyset-paged read continues: after the row with this (created_at, id).

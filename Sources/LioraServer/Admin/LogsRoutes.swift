@@ -6,8 +6,9 @@ package import NIOCore
 
 /// `GET /clientes/{cliente_id}/logs`: the tenant's conversation logs, filtered (`from`, `to` ISO
 /// 8601; `wa_id`; `direction`; `intent`) and keyset-paged (`limit` ≤ 500, opaque `cursor`) as
-/// JSON, or streamed as CSV with `Accept: text/csv` (or `?format=csv`). A CSV export with no
-/// filter is `export_conversations`, which may need approval (see `Approvals`).
+/// JSON, or streamed as CSV with `Accept: text/csv` (or `?format=csv`). A bulk CSV export (not
+/// narrowed to one user or to 31 days, `ConversationLogFilter.isBulk`) is `export_conversations`,
+/// which may need approval (see `Approvals`); the approved download uses the requested filter.
 struct LogsRoutes: Sendable {
     let gate: AdminGate
     let store: any LioraStore
@@ -34,8 +35,8 @@ struct LogsRoutes: Sendable {
                 }
                 return Self.csvResponse(store: store, tenantID: id, filter: filter)
             }
-            guard filter.isEmpty else { return try await export() }
-            return try await Approvals(store: store, clock: clock).requestOrRun(action: .exportConversations, params: [:],
+            guard filter.isBulk else { return try await export() }
+            return try await Approvals(store: store, clock: clock).requestOrRun(action: .exportConversations, params: Self.params(filter),
                                                                                principal: principal, tenantID: id, run: export)
         }
         var limit = 100
