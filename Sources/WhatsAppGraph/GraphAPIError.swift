@@ -17,13 +17,13 @@ public enum GraphAPIError: Error, Sendable, Equatable, CustomStringConvertible, 
     /// A 2xx answer whose body is not what Meta documents.
     case malformedResponse
 
-    /// Graph error codes that mean "try again later": throttling (4 app rate limit, 80007 WABA rate
-    /// limit, 130429 throughput, 131048 spam rate limit, 131056 pair rate limit), temporary failures
+    /// Graph error codes that mean "try again later": throttling (4 app rate limit, 17 user rate
+    /// limit, 613 calls per time, 80004 calls to one WABA, 80007 WABA rate limit, 130429 throughput, 131048 spam rate limit, 131056 pair rate limit), temporary failures
     /// (1 unknown API error, 2 service unavailable, 131000 something went wrong, 131016 service
     /// overloaded, 133004 server temporarily unavailable).
-    public static let retryableCodes: Set<Int> = [1, 2, 4, 80007, 130429, 131048, 131056, 131000, 131016, 133004]
+    public static let retryableCodes: Set<Int> = [1, 2, 4, 17, 613, 80004, 80007, 130429, 131048, 131056, 131000, 131016, 133004]
 
-    /// Whether the same request may succeed later: timeouts, transport errors, HTTP 5xx and 429,
+    /// Whether the same request may succeed later: timeouts, transport errors, HTTP 5xx, 429 and 408,
     /// and the codes in `retryableCodes`. Other rejections (100 invalid parameter, 131026
     /// undeliverable, 190 expired token, 131047 re-engagement, 131051 unsupported type…), invalid
     /// payloads and malformed answers will fail the same way again.
@@ -32,7 +32,7 @@ public enum GraphAPIError: Error, Sendable, Equatable, CustomStringConvertible, 
         case .timeout, .transport:
             return true
         case .rejected(let status, let code, _, _):
-            if status >= 500 || status == 429 { return true }
+            if status >= 500 || status == 429 || status == 408 { return true }
             if let code, Self.retryableCodes.contains(code) { return true }
             return false
         case .invalidPayload, .malformedResponse:

@@ -18,6 +18,12 @@ struct GraphAPIErrorTests {
         .rejected(status: 400, code: 131056, subcode: nil, message: nil),
         .rejected(status: 400, code: 1, subcode: nil, message: nil),
         .rejected(status: 400, code: 2, subcode: nil, message: nil),
+        // Graph's rate limits: per user (the spec's `user_rate_limit`, `is_transient: true`), calls
+        // per time (613), calls to one WhatsApp Business account (80004); a request timeout.
+        .rejected(status: 400, code: 17, subcode: 2446079, message: "User request limit reached"),
+        .rejected(status: 400, code: 613, subcode: nil, message: nil),
+        .rejected(status: 400, code: 80004, subcode: nil, message: nil),
+        .rejected(status: 408, code: nil, subcode: nil, message: nil),
     ]
 
     static let final: [GraphAPIError] = [
