@@ -84,12 +84,12 @@ private struct PostgresSQLConnection: SQLConnection {
             switch v {
             case .null: bindings.appendNull()
             case .int(let i): bindings.append(i)
-            case .text(let s): bindings.append(s)
+            case .text(let s): bindings.append(SQLValue.storable(s))
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             case .bool(let b): bindings.append(b)
             case .uuid(let u): bindings.append(u)
             case .date(let d): bindings.append(d)
-            case .json(let s): bindings.append(JSONBText(text: s))
+            case .json(let s): bindings.append(JSONBText(text: SQLValue.storableJSON(s)))
             }
         }
         do {

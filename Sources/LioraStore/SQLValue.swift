@@ -22,6 +22,23 @@ package enum SQLValue: Sendable, Equatable {
     package static func optional(_ i: Int?) -> SQLValue { i.map { .int(Int64($0)) } ?? .null }
 }
 
+extension SQLValue {
+    /// `text` as stored: U+0000 becomes U+FFFD. PostgreSQL refuses NUL in text (and `\u0000` in
+    /// jsonb), which failed a whole group commit or tenant batch, and SQLite's C strings ended at
+    /// it; a signed webhook may carry one. Both databases store the same thing.
+    static func storable(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(text.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) })
+    }
+
+    /// JSON text as stored: a `\u0000` escape becomes `\ufffd` (and a raw NUL U+FFFD).
+    static func storableJSON(_ json: String) -> String {
+        let text = storable(json)
+        guard text.contains("\\u0000") else { return text }
+        return text.replacingOccurrences(of: "\\u0000", with: "\\ufffd")
+    }
+}
+
 extension Date {
     /// Microseconds since 1970, the SQLite representation of a timestamp. Saturates instead of
     /// trapping for a date no column can hold (beyond about ±292,000 years).

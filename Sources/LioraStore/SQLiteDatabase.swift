@@ -327,7 +327,8 @@ private final class SQLiteHandle: @unchecked Sendable {
             case .int(let v): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, v)
             case .bool(let b): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, b ? 1 : 0)
             case .date(let d): rc = sqlite_nio_sqlite3_bind_int64(stmt, index, d.microsecondsSince1970)
-            case .text(let s), .json(let s): rc = sqlite_nio_sqlite3_bind_text(stmt, index, s, -1, Self.transient)
+            case .text(let s): rc = sqlite_nio_sqlite3_bind_text(stmt, index, SQLValue.storable(s), -1, Self.transient)
+            case .json(let s): rc = sqlite_nio_sqlite3_bind_text(stmt, index, SQLValue.storableJSON(s), -1, Self.transient)
             case .uuid(let u): rc = sqlite_nio_sqlite3_bind_text(stmt, index, u.lowercasedText, -1, Self.transient)
             case .blob(let b):
                 rc = b.withUnsafeBytes { sqlite_nio_sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), Self.transient) }

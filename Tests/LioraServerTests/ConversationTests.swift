@@ -172,6 +172,31 @@ struct ConversationTests {
         }
     }
 
+    @Test("a NUL in a message's id or text is stored as U+FFFD on both databases, and the message answered",
+          arguments: TestBackend.available)
+    func nulCharacters(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            // Before: PostgreSQL refused the text (the whole group commit answered 503, then the
+            // tenant's batch failed 5 times); SQLite cut it at the NUL, so two ids could collide.
+            let nul = WebhookBuilder.json(WebhookBuilder.message(phoneNumberID: phone, from: "5215500000055", id: "wamid.N\u{0}1",
+                                                                 type: "text", content: ["text": ["body": "hola\u{0}que tal"]]))
+            let other = WebhookBuilder.text(phoneNumberID: phone, from: "5215500000055", id: "wamid.N\u{0}2", body: "gracias")
+            #expect(try await h.post(nul).status == .ok)
+            #expect(try await h.post(other).status == .ok)
+            #expect(try await h.process() == 2)
+            #expect(try await h.components.sender!.sendDue() == 2)
+            #expect(graph.sent.count == 2)
+            try await h.store.withTenant(tenant.id) { s throws in
+                let inbound = try await s.conversationLogs(limit: 20).filter { $0.direction == .inbound }
+                #expect(Set(inbound.map(\.waMessageID)) == ["wamid.N\u{FFFD}1", "wamid.N\u{FFFD}2"])
+                #expect(inbound.contains { $0.body == "hola\u{FFFD}que tal" })
+            }
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed", "processed"])
+        }
+    }
+
     @Test("a signed webhook with a timestamp no column can hold is dated when processed, and answered: no crash",
           arguments: TestBackend.available)
     func implausibleTimestamps(backend: TestBackend) async throws {
