@@ -243,7 +243,7 @@ package final class WebhookProcessor: Service, Sendable {
             case .status(let status):
                 let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
                     waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
-                    at: status.timestampDate ?? now, errorCode: status.errors?.first?.code))
+                    at: status.timestampDate ?? now, errorCode: (status.errors?.first?.code).flatMap { Int32(exactly: $0).map(Int.init) }))  // the column is 32-bit
                 outcomes.append(.init(event, state: .processed, outcome: applied ? "status_applied" : "status_no_change",
                                       tenantID: tenantID))
             case .error(let error):

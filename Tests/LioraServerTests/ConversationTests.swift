@@ -197,7 +197,7 @@ struct ConversationTests {
         }
     }
 
-    @Test("a signed webhook with a timestamp no column can hold is dated when processed, and answered: no crash",
+    @Test("a signed webhook with a timestamp or error code no column can hold is processed, and answered: no crash",
           arguments: TestBackend.available)
     func implausibleTimestamps(backend: TestBackend) async throws {
         let graph = FakeGraphAPI()
@@ -205,8 +205,9 @@ struct ConversationTests {
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000077", id: "wamid.T1", body: "hola",
                                                          timestamp: 99_999_999_999_999)).status == .ok)
-            #expect(try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.unknown", status: "delivered",
-                                                           recipient: "5215500000077", timestamp: -99_999_999_999)).status == .ok)
+            #expect(try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.unknown", status: "failed",
+                                                           recipient: "5215500000077", timestamp: -99_999_999_999,
+                                                           errorCode: 99_999_999_999)).status == .ok)
             try await h.process()
             #expect(try await h.components.sender!.sendDue() >= 1)
             #expect(graph.sent.contains { $0.message.to == "5215500000077" })
@@ -216,6 +217,7 @@ struct ConversationTests {
                 let inbound = try await s.conversationLogs(limit: 20).filter { $0.direction == .inbound }
                 #expect(inbound.map(\.createdAt) == [t0])
             }
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed", "processed"])
         }
     }
 }
