@@ -90,7 +90,9 @@ public struct UserContextTouch: Sendable, Equatable {
         self.waID = waID; self.profileName = profileName; self.messageAt = messageAt; self.messages = messages
     }
 
-    /// Folds many touches into one per user (latest time and name win, counts add up).
+    /// Folds many touches into one per user (latest time and name win, counts add up), sorted by
+    /// `wa_id`: two transactions writing the same users' rows lock them in the same order, so
+    /// concurrent processors on PostgreSQL cannot deadlock on them.
     public static func merged(_ touches: [UserContextTouch]) -> [UserContextTouch] {
         var order: [String] = []
         var byUser: [String: UserContextTouch] = [:]
@@ -109,6 +111,6 @@ public struct UserContextTouch: Sendable, Equatable {
                 order.append(t.waID)
             }
         }
-        return order.map { byUser[$0]! }
+        return order.sorted().map { byUser[$0]! }
     }
 }

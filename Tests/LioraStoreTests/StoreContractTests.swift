@@ -276,6 +276,33 @@ struct StoreContractTests {
         }
     }
 
+    @Test("concurrent transactions touching the same users in different orders all commit (no deadlock)",
+          arguments: TestBackend.available)
+    func touchesInAnyOrder(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let tenant = try await t.store.createTenant(NewTenant(slug: "orden", name: "Orden"), actor: "test", now: t0)
+            let users = (0..<40).map { "52155000\(1000 + $0)" }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    var random = SeededGenerator(seed: UInt64(worker + 1))
+                    let order = users.shuffled(using: &random)
+                    group.addTask {
+                        for _ in 0..<5 {
+                            try await t.store.withTenant(tenant.id) { s in
+                                _ = try await s.touchUserContexts(order.map { UserContextTouch(waID: $0, profileName: nil, messageAt: t0) },
+                                                                  now: t0)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await t.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.userContext(waID: users[0])?.messageCount == 40)
+            }
+        }
+    }
+
     @Test("inbox: a worker whose lease ran out and was re-claimed can neither finish nor fail those items",
           arguments: TestBackend.available)
     func inboxStaleClaim(backend: TestBackend) async throws {
