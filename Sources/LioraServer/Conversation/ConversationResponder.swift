@@ -183,13 +183,8 @@ package struct ConversationResponder: Sendable {
             }
             outbox += try compose(answer, replies: replies, tenantID: tenantID, now: now)
         }
-        // Queued order is creation order: each user's rows, answer by answer, part by part.
-        var positions: [String: Int] = [:]
-        for i in outbox.indices {
-            let position = positions[outbox[i].toWaID, default: 0]
-            positions[outbox[i].toWaID] = position + 1
-            outbox[i].createdAt = Self.queuedAt(now, position: position)
-        }
+        // Queued order is creation order: each answer's parts, message by message.
+        for i in outbox.indices { outbox[i].createdAt = Self.queuedAt(now, position: i) }
         try await session.enqueueReplies(outbox)
         for (waID, s) in computed.states {
             guard let context = contexts[waID]?.context else { continue }
@@ -198,7 +193,7 @@ package struct ConversationResponder: Sendable {
         }
     }
 
-    /// When a user's row at `position` in a batch counts as queued: 10 µs apart, so the order
+    /// When the row at `position` in a batch counts as queued: 10 µs apart, so the order
     /// survives storage on both databases. Timestamps are stored in whole microseconds, and a
     /// `Date` near today resolves about 0.24 µs, so rows 1 µs apart could round (SQLite) or
     /// truncate (PostgreSQL) to the same value and be sent in either order.
