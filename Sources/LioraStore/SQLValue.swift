@@ -1,4 +1,5 @@
 package import Foundation
+import LioraCore
 
 /// The SQL dialects Liora speaks.
 package enum SQLDialect: String, Sendable { case sqlite, postgres }
@@ -34,7 +35,7 @@ extension SQLValue {
     /// JSON text as stored: a `\u0000` escape becomes `\ufffd` (and a raw NUL U+FFFD).
     static func storableJSON(_ json: String) -> String {
         let text = storable(json)
-        guard text.contains("\\u0000") else { return text }
+        guard text.containsASCII("\\u0000") else { return text }  // every JSON bind: no NSString search
         return text.replacingOccurrences(of: "\\u0000", with: "\\ufffd")
     }
 }
