@@ -28,15 +28,20 @@ public struct OutboxEntry: Sendable, Equatable {
     public var lastError: String?
     public var waMessageID: String?
     public var createdAt: Date
+    /// The lease of the claim that handed this reply out (`claimDueReplies`), nil when not
+    /// claimed. It fences the claim: recording an attempt changes the row only while this claim
+    /// still holds it, so a sender whose lease ran out cannot overwrite what the next claimant did.
+    public var claimedUntil: Date?
 
     public init(id: UUID = UUID.timeOrdered(), tenantID: UUID, userContextID: UUID?, wabaAccountID: UUID, toWaID: String,
                 kind: String, payloadJSON: String, summary: String? = nil, intent: String? = nil, replyTo: String? = nil,
                 marksRead: Bool = false, state: State = .pending, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
-                waMessageID: String? = nil, createdAt: Date) {
+                waMessageID: String? = nil, createdAt: Date, claimedUntil: Date? = nil) {
         self.id = id; self.tenantID = tenantID; self.userContextID = userContextID; self.wabaAccountID = wabaAccountID
         self.toWaID = toWaID; self.kind = kind; self.payloadJSON = payloadJSON; self.summary = summary; self.intent = intent
         self.replyTo = replyTo; self.marksRead = marksRead; self.state = state; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError; self.waMessageID = waMessageID; self.createdAt = createdAt
+        self.claimedUntil = claimedUntil
     }
 }
 

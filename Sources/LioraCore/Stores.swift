@@ -105,16 +105,24 @@ public protocol TenantSession: Sendable {
     /// logs each (read receipts excepted) as an outbound message with status `queued`, under the
     /// reply's outbox id.
     func enqueueReplies(_ entries: [OutboxEntry]) async throws
-    /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease`.
+    /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease` (each
+    /// entry's `claimedUntil`).
     func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry]
     /// Marks replies sent; each one's queued log row (read receipts have none) becomes `accepted`
     /// with Meta's id. A reply without a queued row (queued by an earlier version) is logged now.
-    func markRepliesSent(_ sent: [SentReply]) async throws
-    /// Records a failed attempt: retried at `retryAt`, or `failed` for good (its log row too) when nil.
-    func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws
+    /// The outbox row changes only while the entry's claim (`claimedUntil`) still holds it; the
+    /// send is logged either way (it went out). Returns the ids whose claim was lost.
+    @discardableResult
+    func markRepliesSent(_ sent: [SentReply]) async throws -> [UUID]
+    /// Records a failed attempt: retried at `retryAt`, or `failed` for good (its log row too) when
+    /// nil. False, with nothing changed, when the entry's claim no longer holds the row.
+    @discardableResult
+    func markReplyAttemptFailed(_ entry: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws -> Bool
     /// Puts a claimed reply back, unsent and not counted as an attempt, until `until`: an earlier
-    /// reply to the same user waits for its retry, and this one must not overtake it.
-    func deferReply(_ entry: OutboxEntry, until: Date, now: Date) async throws
+    /// reply to the same user waits for its retry, and this one must not overtake it. False, with
+    /// nothing changed, when the entry's claim no longer holds the row.
+    @discardableResult
+    func deferReply(_ entry: OutboxEntry, until: Date, now: Date) async throws -> Bool
     func outbox(limit: Int) async throws -> [OutboxEntry]
     func tenantEvents(limit: Int) async throws -> [TenantEvent]
     /// The audit trail newest first, a page of `limit` before the event (time, id) `before`.

@@ -51,6 +51,7 @@ extension SQLTenantSession {
 
     func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry] {
         let lock = c.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let claimedUntil = now.addingTimeInterval(lease)
         return try await c.query("""
             UPDATE outbox SET claimed_until = $1, updated_at = $2
             WHERE cliente_id = $3 AND id IN (
@@ -58,18 +59,31 @@ extension SQLTenantSession {
                     AND (claimed_until IS NULL OR claimed_until < $2)
                 ORDER BY created_at, id LIMIT $4\(lock))
             RETURNING \(Self.outboxColumns)
-            """, [.date(now.addingTimeInterval(lease)), .date(now), .uuid(tenantID), .int(Int64(limit))])
-            .map(Self.entry).sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.orderedBefore($1.id) }
+            """, [.date(claimedUntil), .date(now), .uuid(tenantID), .int(Int64(limit))])
+            .map { r in
+                var e = try Self.entry(r)
+                e.claimedUntil = claimedUntil  // the value bound, so the fence compares it exactly
+                return e
+            }
+            .sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.orderedBefore($1.id) }
     }
 
-    func markRepliesSent(_ sent: [SentReply]) async throws {
+    /// `AND` the row is still held by the claim that handed `e` out (`$n` binds `e.claimedUntil`).
+    private func heldByClaim(_ n: Int) -> String {
+        c.dialect == .postgres ? "claimed_until IS NOT DISTINCT FROM $\(n)" : "claimed_until IS $\(n)"
+    }
+
+    func markRepliesSent(_ sent: [SentReply]) async throws -> [UUID] {
         var unlogged: [SentReply] = []
+        var lost: [UUID] = []
         for r in sent {
-            try await c.query("""
+            let updated = try await c.query("""
                 UPDATE outbox SET state = 'sent', attempts = attempts + 1, wa_message_id = $1, claimed_until = NULL,
                     last_error = NULL, updated_at = $2
-                WHERE cliente_id = $3 AND id = $4
-                """, [.text(r.waMessageID), .date(r.at), .uuid(tenantID), .uuid(r.entry.id)])
+                WHERE cliente_id = $3 AND id = $4 AND \(heldByClaim(5))
+                RETURNING id
+                """, [.text(r.waMessageID), .date(r.at), .uuid(tenantID), .uuid(r.entry.id), .optional(r.entry.claimedUntil)])
+            if updated.isEmpty { lost.append(r.entry.id) }
             // A read receipt is not a message of the conversation.
             guard r.entry.kind != "read" else { continue }
             if try await !updateQueuedLog(id: r.entry.id, status: "accepted", waMessageID: r.waMessageID, at: r.at) {
@@ -84,15 +98,18 @@ extension SQLTenantSession {
                 direction: .outbound, waMessageID: r.waMessageID, messageType: r.entry.kind, body: r.entry.summary,
                 intent: r.entry.intent, status: "accepted", statusUpdatedAt: r.at, createdAt: r.at)
         })
+        return lost
     }
 
-    func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws {
-        try await c.query("""
+    func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws -> Bool {
+        let updated = try await c.query("""
             UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, updated_at = $2,
                 state = $3, next_attempt_at = $4
-            WHERE cliente_id = $5 AND id = $6
+            WHERE cliente_id = $5 AND id = $6 AND \(heldByClaim(7))
+            RETURNING id
             """, [.text(String(error.prefix(500))), .date(now), .text(retryAt == nil ? "failed" : "pending"),
-                  .date(retryAt ?? now), .uuid(tenantID), .uuid(e.id)])
+                  .date(retryAt ?? now), .uuid(tenantID), .uuid(e.id), .optional(e.claimedUntil)])
+        guard !updated.isEmpty else { return false }
         if retryAt == nil, e.kind != "read", try await !updateQueuedLog(id: e.id, status: "failed", waMessageID: nil, at: now) {
             // The final state is in the conversation log too; no wamid exists for a reply never accepted.
             try await appendLogs([ConversationLogEntry(
@@ -100,13 +117,15 @@ extension SQLTenantSession {
                 waMessageID: nil, messageType: e.kind, body: e.summary, intent: e.intent, status: "failed",
                 statusUpdatedAt: now, createdAt: now)])
         }
+        return true
     }
 
-    func deferReply(_ e: OutboxEntry, until: Date, now: Date) async throws {
-        try await c.query("""
+    func deferReply(_ e: OutboxEntry, until: Date, now: Date) async throws -> Bool {
+        try await !c.query("""
             UPDATE outbox SET claimed_until = NULL, updated_at = $1, next_attempt_at = $2
-            WHERE cliente_id = $3 AND id = $4 AND state = 'pending'
-            """, [.date(now), .date(until), .uuid(tenantID), .uuid(e.id)])
+            WHERE cliente_id = $3 AND id = $4 AND state = 'pending' AND \(heldByClaim(5))
+            RETURNING id
+            """, [.date(now), .date(until), .uuid(tenantID), .uuid(e.id), .optional(e.claimedUntil)]).isEmpty
     }
 
     /// Moves a reply's queued log row to `status` (with Meta's id once accepted); false when the

@@ -174,6 +174,96 @@ struct OutboxSenderConcurrencyTests {
             #expect(logs.map(\.status).sorted() == ["accepted", "accepted", "failed"])
         }
     }
+
+    @Test("a reply Meta accepted is not sent again when recording it fails: the attempt is kept and written before the next claim",
+          arguments: TestBackend.available)
+    func failedWriteIsNotResent(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let user = "34611112222"
+            let entries = (1...3).map { textEntry(tenant, account, to: user, body: "part \($0)", at: t0.addingTimeInterval(Double($0) / 1000)) }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let graph = FakeGraphAPI()
+            let clock = ManualClock(t0)
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      concurrency: 4, recordRetryDelays: [.milliseconds(10), .milliseconds(10)], logger: TestDatabases.logger)
+
+            // The database refuses to record any reply as sent (every try, retries included).
+            try await refuseSentRecords(t, true)
+            await #expect(throws: (any Error).self) { try await sender.sendDue() }
+            #expect(graph.sent.map(\.message.textBody) == ["part 1", "part 2", "part 3"])
+            #expect(sender.unwrittenAttempts == 3)
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy { $0.state == .pending })
+            // Still refusing: the next round writes nothing, claims nothing, sends nothing.
+            clock.advance(by: 61)  // past the claim's lease
+            await #expect(throws: (any Error).self) { try await sender.sendDue() }
+            #expect(graph.sendCalls.count == 3)
+
+            // The database is back: the kept attempts are written first, and nothing goes out twice.
+            try await refuseSentRecords(t, false)
+            #expect(try await sender.sendDue() == 0)
+            #expect(graph.sendCalls.count == 3)
+            #expect(sender.unwrittenAttempts == 0)
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.state) == [.sent, .sent, .sent])
+            #expect(rows.map(\.waMessageID) == graph.sent.map(\.messageID))
+            #expect(rows.allSatisfy { $0.attempts == 1 })
+            let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(logs.map(\.status) == ["accepted", "accepted", "accepted"])
+        }
+    }
+
+    @Test("a reply whose lease ran short is not started: it and the user's later replies wait for the next claim, in order",
+          arguments: TestBackend.available)
+    func shortLeaseIsNotSent(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let user = "34622223333"
+            let entries = (1...4).map { textEntry(tenant, account, to: user, body: "part \($0)", at: t0.addingTimeInterval(Double($0) / 1000)) }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let clock = ManualClock(t0)
+            // Each send takes 20 s; the lease is 60 s, and no reply starts in its last 30 s.
+            let graph = SlowGraphAPI(clock: clock, step: 20)
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      concurrency: 4, lease: 60, logger: TestDatabases.logger)
+            #expect(try await sender.sendDue() == 2)  // parts 1 and 2, at t0 and t0 + 20 s
+            #expect(graph.fake.sent.map(\.message.textBody) == ["part 1", "part 2"])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.map(\.state) == [.sent, .sent, .pending, .pending])
+            // Still under the first claim: nobody sends them yet.
+            #expect(try await sender.sendDue() == 0)
+            clock.advance(by: 21)  // t0 + 61 s: the claim is over
+            #expect(try await sender.sendDue() == 2)
+            #expect(graph.fake.sent.map(\.message.textBody) == ["part 1", "part 2", "part 3", "part 4"])
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.allSatisfy { $0.state == .sent && $0.attempts == 1 })
+        }
+    }
+
+    @Test("a user's retry that comes due while the same round is still sending goes out in that round, followed by the replies it held back",
+          arguments: TestBackend.available)
+    func retryDueInTheSameRound(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let user = "34633334444"
+            var entries = (1...2).map { textEntry(tenant, account, to: user, body: "part \($0)", at: t0.addingTimeInterval(Double($0) / 1000)) }
+            // Other users' replies, queued after, keep the round claiming (two at a time).
+            entries += (0..<8).map { textEntry(tenant, account, to: "3464444000\($0)", body: "other \($0)", at: t0.addingTimeInterval(1 + Double($0) / 1000)) }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let clock = ManualClock(t0)
+            let graph = SlowGraphAPI(clock: clock, step: 1)  // each send moves the clock 1 s
+            graph.fake.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      policy: RetryPolicy(base: 2, jitter: 0), concurrency: 1, claimLimit: 2, logger: TestDatabases.logger)
+            let sent = try await within(.seconds(20)) { try await sender.sendDue() }
+            #expect(sent == 11)  // part 1 twice, part 2, the 8 others
+            let mine = graph.fake.sendCalls.filter { $0.message.to == user }
+            #expect(mine.map(\.message.textBody) == ["part 1", "part 1", "part 2"])
+            #expect(mine.map { $0.messageID != nil } == [false, true, true])
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 20) }
+            #expect(rows.allSatisfy { $0.state == .sent })
+            #expect(rows[0].attempts == 2 && rows[1].attempts == 1)
+        }
+    }
 }
 
 // MARK: - Helpers
@@ -324,5 +414,80 @@ private final class GatedGraphAPI: GraphAPIClient {
 
     func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
         try await fake.markRead(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+}
+
+/// A Graph API whose every request takes `step` seconds of the test's clock.
+private final class SlowGraphAPI: GraphAPIClient {
+    let fake = FakeGraphAPI()
+    private let clock: ManualClock
+    private let step: TimeInterval
+
+    init(clock: ManualClock, step: TimeInterval) {
+        self.clock = clock
+        self.step = step
+    }
+
+    func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        defer { clock.advance(by: step) }
+        return try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
+    func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        try await fake.markRead(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+}
+
+/// Makes the database refuse (or accept again) every write that marks a reply sent, as a failing
+/// disk or a lost connection would: a real error from the database, not from a stand-in.
+private func refuseSentRecords(_ t: TestStore, _ refuse: Bool) async throws {
+    let statements: [String]
+    switch (t.backend, refuse) {
+    case (.sqlite, true):
+        statements = ["CREATE TRIGGER refuse_sent BEFORE UPDATE ON outbox WHEN NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"]
+    case (.sqlite, false):
+        statements = ["DROP TRIGGER refuse_sent"]
+    case (.postgres, true):
+        statements = ["CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''refused by the test''; END'",
+                      "CREATE TRIGGER refuse_sent BEFORE UPDATE ON outbox FOR EACH ROW WHEN (NEW.state = 'sent') EXECUTE FUNCTION refuse_sent()"]
+    case (.postgres, false):
+        statements = ["DROP TRIGGER refuse_sent ON outbox", "DROP FUNCTION refuse_sent()"]
+    }
+    guard case .postgres(let location) = t.url, let cluster = PostgresTestCluster.fromEnvironment else {
+        try await t.database.transaction { c in
+            for sql in statements { try await c.query(sql, []) }
+        }
+        return
+    }
+    // The service role may not change the schema: the owner does.
+    let owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: location.database), maximumConnections: 1,
+                                      logger: TestDatabases.logger)
+    do {
+        try await owner.transaction { c in
+            for sql in statements { try await c.query(sql, []) }
+        }
+        await owner.close()
+    } catch {
+        await owner.close()
+        throw error
+    }
+}
+
+private struct TookTooLong: Error {}
+
+/// The result of `body`, or a failure when it takes longer than `limit` (a round that never ends).
+private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        guard let first = try await group.next(), let value = first else {
+            group.cancelAll()
+            throw TookTooLong()
+        }
+        group.cancelAll()
+        return value
     }
 }

@@ -39,9 +39,9 @@ struct OutboxStoreTests {
             let retry = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(5), limit: 10, lease: 30) }
             #expect(retry.map(\.summary) == ["hola 2"])
             #expect(retry[0].attempts == 1)
-            try await t.store.withTenant(tenant.id) { s in
+            #expect(try await t.store.withTenant(tenant.id) { s in
                 try await s.markReplyAttemptFailed(retry[0], error: "code 131026 undeliverable", retryAt: nil, now: t0.addingTimeInterval(5))
-            }
+            })
             let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
             #expect(rows.map(\.state) == [.sent, .failed, .pending])
             #expect(rows[0].waMessageID == "wamid.OUT1")
@@ -78,7 +78,7 @@ struct OutboxStoreTests {
             #expect(claimed.map(\.kind) == ["read", "text", "text", "text"])
             // Payloads come back byte for byte (the sender posts them as stored).
             #expect(claimed.dropFirst().map(\.payloadJSON) == (1...3).map { reply(tenant, account, $0).payloadJSON })
-            try await t.store.withTenant(tenant.id) { s in
+            _ = try await t.store.withTenant(tenant.id) { s in
                 try await s.markRepliesSent(claimed.enumerated().map { i, e in
                     SentReply(entry: e, waMessageID: "wamid.OUT\(i)", at: t0.addingTimeInterval(Double(i)))
                 })
@@ -92,15 +92,18 @@ struct OutboxStoreTests {
             #expect(Set(logs.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3"])
             #expect(logs.allSatisfy { $0.direction == .outbound && $0.status == "accepted" })
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(60), limit: 10, lease: 30) }.isEmpty)
-            // A reply sent again (its lease ran out mid-send) gets a second log row: both went out.
-            try await t.store.withTenant(tenant.id) { s in
+            // A reply sent again under a claim that no longer holds it (its lease ran out mid-send,
+            // and another claim sent it): the row keeps the other claim's record, and the log gets
+            // a second row, because both went out.
+            let lost = try await t.store.withTenant(tenant.id) { s in
                 try await s.markRepliesSent([SentReply(entry: claimed[1], waMessageID: "wamid.AGAIN", at: t0.addingTimeInterval(9))])
             }
+            #expect(lost == [claimed[1].id])
             let again = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
             #expect(again.count == 4)
             #expect(Set(again.compactMap(\.waMessageID)) == ["wamid.OUT1", "wamid.OUT2", "wamid.OUT3", "wamid.AGAIN"])
             let resent = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
-            #expect(resent[1].waMessageID == "wamid.AGAIN" && resent[1].attempts == 2)
+            #expect(resent[1].waMessageID == "wamid.OUT1" && resent[1].attempts == 1)
             // A few hundred replies in one batch: every one is recorded and logged once.
             let many = (10..<360).map { reply(tenant, account, $0, at: t0.addingTimeInterval(200)) }
             try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies(many) }
@@ -108,7 +111,7 @@ struct OutboxStoreTests {
                 try await $0.claimDueReplies(now: t0.addingTimeInterval(300), limit: 500, lease: 30)
             }
             #expect(claimedMany.count == 350)
-            try await t.store.withTenant(tenant.id) { s in
+            _ = try await t.store.withTenant(tenant.id) { s in
                 try await s.markRepliesSent(claimedMany.map { SentReply(entry: $0, waMessageID: "wamid.M\($0.summary ?? "")", at: t0.addingTimeInterval(301)) })
             }
             let all = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 500) }
@@ -116,6 +119,43 @@ struct OutboxStoreTests {
             let logsMany = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 500) }
             #expect(logsMany.count == 354)
             #expect(logsMany.filter { $0.waMessageID?.hasPrefix("wamid.M") == true && $0.status == "accepted" }.count == 350)
+        }
+    }
+
+    @Test("an attempt is recorded only while its claim holds the reply: a stale claim changes nothing the next claim did",
+          arguments: TestBackend.available)
+    func claimFencesRecords(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies((1...3).map { reply(tenant, account, $0) }) }
+            let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            #expect(first.allSatisfy { $0.claimedUntil == t0.addingTimeInterval(30) })
+            // The lease runs out; a second claim takes all three.
+            let second = try await t.store.withTenant(tenant.id) {
+                try await $0.claimDueReplies(now: t0.addingTimeInterval(31), limit: 10, lease: 30)
+            }
+            #expect(second.map(\.id) == first.map(\.id))
+            // The first claimant's late records are refused, each one: nothing changes.
+            try await t.store.withTenant(tenant.id) { s throws in
+                #expect(try await !s.markReplyAttemptFailed(first[0], error: "HTTP 503", retryAt: t0.addingTimeInterval(40),
+                                                            now: t0.addingTimeInterval(32)))
+                #expect(try await !s.deferReply(first[1], until: t0.addingTimeInterval(40), now: t0.addingTimeInterval(32)))
+                #expect(try await !s.markReplyAttemptFailed(first[2], error: "code 100", retryAt: nil, now: t0.addingTimeInterval(32)))
+            }
+            var rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.lastError == nil })
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }.map(\.status) == ["queued", "queued", "queued"])
+            // The second claim's records go through.
+            try await t.store.withTenant(tenant.id) { s throws in
+                #expect(try await s.markRepliesSent(second.map { SentReply(entry: $0, waMessageID: "wamid.\($0.summary!)", at: t0.addingTimeInterval(33)) }).isEmpty)
+            }
+            rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.allSatisfy { $0.state == .sent && $0.attempts == 1 && $0.claimedUntil == nil })
+            // …and a stale retry after them does not turn a sent reply back into a pending one.
+            #expect(try await !t.store.withTenant(tenant.id) { s in
+                try await s.markReplyAttemptFailed(first[0], error: "timeout", retryAt: t0.addingTimeInterval(50), now: t0.addingTimeInterval(34))
+            })
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy { $0.state == .sent })
         }
     }
 

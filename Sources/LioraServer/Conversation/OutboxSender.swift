@@ -32,6 +32,12 @@ package struct FixedAccessTokenSource: AccessTokenSource {
 /// `last_error` saying why), so they still follow it. The next claim starts while earlier replies
 /// are in flight (but waits while the writes lag behind the sends); the attempts are written in
 /// batches, one transaction per tenant per batch, a few batches at once.
+///
+/// Exactly once, as far as the sender can: a reply is not started in the last `sendMargin` of its
+/// claim's lease (it is left for the next claim, the user's later replies behind it); each write
+/// of an attempt changes the row only while that claim still holds it; and a write that fails is
+/// tried again (`recordRetryDelays`), then kept in memory and written before anything else is
+/// claimed, so a reply Meta accepted is not sent again because the database blinked.
 package final class OutboxSender: Service, Sendable {
     private let store: any LioraStore
     private let graph: any GraphAPIClient
@@ -53,10 +59,19 @@ package final class OutboxSender: Service, Sendable {
     private let maxWrites = 4
     /// `sendDue` stops claiming after this many sends (and on graceful shutdown), then returns once they are done.
     private let maxPerRound: Int
+    /// A reply is only started while at least this much of its lease is left (the read receipt
+    /// and the reply each take up to the Graph client's timeout).
+    package let sendMargin: TimeInterval
+    /// How long to wait before writing a batch of attempts again after a failed write.
+    private let recordRetryDelays: [Duration]
+    /// Attempts whose write failed for good in an earlier round, by tenant: written before the
+    /// next claim (their replies went out; without the record they would be sent again).
+    private let leftovers = NIOLockedValueBox<[UUID: [Record]]>([:])
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
-                 concurrency: Int = 64, claimLimit: Int? = nil, lease: TimeInterval = 60,
+                 concurrency: Int = 64, claimLimit: Int? = nil, lease: TimeInterval = 60, sendMargin: TimeInterval? = nil,
+                 recordRetryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
                  idlePoll: Duration = .milliseconds(500), logger: Logger) {
         precondition(concurrency > 0, "concurrency must be positive")
         self.store = store
@@ -70,6 +85,8 @@ package final class OutboxSender: Service, Sendable {
         self.concurrency = concurrency
         self.claimLimit = max(1, claimLimit ?? max(4 * concurrency, 50))
         self.lease = lease
+        self.sendMargin = min(lease, max(0, sendMargin ?? lease / 2))
+        self.recordRetryDelays = recordRetryDelays
         self.recordBatch = max(32, concurrency)
         self.maxPerRound = max(20_000, 8 * self.claimLimit)
     }
@@ -78,7 +95,28 @@ package final class OutboxSender: Service, Sendable {
     package func wake() { loop.wake() }
 
     package func run() async throws {
-        await loop.run(logger: logger, failure: "sending replies failed") { try await self.sendDue() }
+        await loop.run(logger: logger, failure: "sending replies failed", { try await self.sendDue() },
+                       stopped: { try? await self.writeLeftovers() })
+    }
+
+    /// How many attempts are waiting in memory for a write that failed (0 normally).
+    package var unwrittenAttempts: Int { leftovers.withLockedValue { $0.values.reduce(0) { $0 + $1.count } } }
+
+    /// Writes the attempts an earlier round could not; throws (keeping them) when it still cannot.
+    private func writeLeftovers() async throws {
+        let batch = leftovers.withLockedValue { l in
+            defer { l = [:] }
+            return l
+        }
+        guard !batch.isEmpty else { return }
+        if case .failure(let failed) = await write(batch) {
+            keep(failed.records)
+            throw failed.error
+        }
+    }
+
+    private func keep(_ records: [UUID: [Record]]) {
+        leftovers.withLockedValue { l in l.merge(records) { $0 + $1 } }
     }
 
     /// Sends what is due: claims due replies tenant by tenant (the next claim while earlier
@@ -87,6 +125,7 @@ package final class OutboxSender: Service, Sendable {
     /// failures end the round once the sends in flight are done, and are thrown then.
     @discardableResult
     package func sendDue() async throws -> Int {
+        try await writeLeftovers()
         var round = Round(concurrency: concurrency, lowWater: max(2 * concurrency, claimLimit / 2), recordBatch: recordBatch,
                           maxUnwritten: 2 * claimLimit + recordBatch)
         await withTaskGroup(of: Event.self) { group in
@@ -119,7 +158,7 @@ package final class OutboxSender: Service, Sendable {
         case found(Secret), missing, unavailable
     }
 
-    /// An attempt to write to the store.
+    /// An attempt to write to the store (fenced by the claim in its entry's `claimedUntil`).
     private enum Record: Sendable {
         case sent(OutboxEntry, waMessageID: String, at: Date)
         case failed(OutboxEntry, error: String, retryAt: Date?, at: Date)
@@ -138,9 +177,17 @@ package final class OutboxSender: Service, Sendable {
     private enum Event: Sendable {
         case tenants(Result<[UUID], any Error>)
         case claimed(tenantID: UUID, Result<[Job], any Error>)
-        /// A lane's sends ended: their records, and, when one failed for a retry, when and the jobs not sent.
-        case laneDone(UserKey, [Record], blockedUntil: Date?, unsent: [Job])
-        case recorded(count: Int, Result<Void, any Error>)
+        /// A lane's sends ended: their records; when one failed for a retry, until when the user
+        /// waits and the jobs not sent (put back until then); or, when the lease of the next job ran
+        /// short, until when those jobs stay claimed (`lapsed`: not sent, not written, claimed again after).
+        case laneDone(UserKey, [Record], blockedUntil: Date?, unsent: [Job], lapsed: Int)
+        case recorded(count: Int, Result<Void, FailedWrite>)
+    }
+
+    /// Attempts a write could not store, and why.
+    private struct FailedWrite: Error {
+        var records: [UUID: [Record]]
+        var error: any Error
     }
 
     /// The state of one `sendDue` call.
@@ -199,6 +246,7 @@ package final class OutboxSender: Service, Sendable {
     /// up with the attempts), lanes up to the concurrency bound, batches of attempts to write.
     private func schedule(_ round: inout Round, in group: inout TaskGroup<Event>) {
         let stopping = round.firstError != nil || round.attempted + round.queued >= maxPerRound || Task.isShuttingDownGracefully
+            || Task.isCancelled
         if !round.claiming && !round.noMoreDue && !stopping && round.queued < round.lowWater && round.unwritten < round.maxUnwritten {
             if round.needTenants {
                 round.claiming = true
@@ -227,7 +275,7 @@ package final class OutboxSender: Service, Sendable {
             round.records = [:]
             round.recordCount = 0
             round.writing += 1
-            group.addTask { .recorded(count: count, await caught { try await self.write(batch) }) }
+            group.addTask { .recorded(count: count, await self.write(batch)) }
         }
     }
 
@@ -256,9 +304,9 @@ package final class OutboxSender: Service, Sendable {
             case .failure(let error):
                 round.firstError = round.firstError ?? error
             }
-        case .laneDone(let key, let records, let blockedUntil, let unsent):
+        case .laneDone(let key, let records, let blockedUntil, let unsent, let lapsed):
             round.running -= 1
-            round.attempted -= unsent.count
+            round.attempted -= unsent.count + lapsed
             for r in records { round.record(r, tenantID: key.tenantID) }
             var lane = round.lanes[key] ?? Lane()
             lane.running = false
@@ -277,7 +325,11 @@ package final class OutboxSender: Service, Sendable {
         case .recorded(let count, let result):
             round.writing -= 1
             round.unwritten -= count
-            if case .failure(let error) = result { round.firstError = round.firstError ?? error }
+            if case .failure(let failed) = result {
+                // Kept for the next round, which writes them before it claims anything.
+                keep(failed.records)
+                round.firstError = round.firstError ?? failed.error
+            }
         }
     }
 
@@ -286,8 +338,12 @@ package final class OutboxSender: Service, Sendable {
         let key = UserKey(tenantID: job.entry.tenantID, waID: job.entry.toWaID)
         var lane = round.lanes[key] ?? Lane()
         if let blockedUntil = lane.blockedUntil {
-            round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID)
-            return
+            guard blockedUntil <= clock.now else {
+                round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID)
+                return
+            }
+            // The retry this user waited for is due (claimed again, in order, in this round).
+            lane.blockedUntil = nil
         }
         lane.pending.append(job)
         round.queued += 1
@@ -322,27 +378,55 @@ package final class OutboxSender: Service, Sendable {
     /// Writes a batch of attempts: one transaction per tenant, `WriteDurability.relaxed` (a record
     /// lost to a power cut, at most a few hundred milliseconds of them, means those replies are sent
     /// again: the same at-least-once window as a crash between Meta's answer and the commit, widened).
-    /// Claims stay durable, so nothing is sent that is not on disk.
-    private func write(_ batch: [UUID: [Record]]) async throws {
-        try await WriteDurability.$relaxed.withValue(true) { try await writeRecords(batch) }
+    /// Claims stay durable, so nothing is sent that is not on disk. A tenant's transaction that
+    /// fails is run again after each of `recordRetryDelays` (it rolled back, so this is safe);
+    /// the records still not written come back in the failure.
+    private func write(_ batch: [UUID: [Record]]) async -> Result<Void, FailedWrite> {
+        var failed: [UUID: [Record]] = [:]
+        var lastError: (any Error)?
+        for (tenantID, records) in batch {
+            var delays = recordRetryDelays[...]
+            while true {
+                do {
+                    try await WriteDurability.$relaxed.withValue(true) { try await writeRecords(records, tenantID: tenantID) }
+                    break
+                } catch {
+                    guard let delay = delays.popFirst(), !Task.isCancelled else {
+                        logger.error("attempts not written; kept to write again before the next claim", metadata: [
+                            "cliente_id": "\(tenantID)", "attempts": "\(records.count)", "error": "\(String(reflecting: error))"])
+                        failed[tenantID] = records
+                        lastError = error
+                        break
+                    }
+                    try? await Task.sleep(for: delay)
+                }
+            }
+        }
+        if let lastError { return .failure(FailedWrite(records: failed, error: lastError)) }
+        return .success(())
     }
 
-    private func writeRecords(_ batch: [UUID: [Record]]) async throws {
-        for (tenantID, records) in batch {
-            try await store.withTenant(tenantID) { s in
-                var sent: [SentReply] = []
-                for r in records {
-                    switch r {
-                    case .sent(let entry, let wamid, let at):
-                        sent.append(SentReply(entry: entry, waMessageID: wamid, at: at))
-                    case .failed(let entry, let error, let retryAt, let at):
-                        try await s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at)
-                    case .deferred(let entry, let until, let at):
-                        try await s.deferReply(entry, until: until, now: at)
-                    }
+    private func writeRecords(_ records: [Record], tenantID: UUID) async throws {
+        let lost = try await store.withTenant(tenantID) { s in
+            var sent: [SentReply] = []
+            var lost = 0
+            for r in records {
+                switch r {
+                case .sent(let entry, let wamid, let at):
+                    sent.append(SentReply(entry: entry, waMessageID: wamid, at: at))
+                case .failed(let entry, let error, let retryAt, let at):
+                    if try await !s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at) { lost += 1 }
+                case .deferred(let entry, let until, let at):
+                    if try await !s.deferReply(entry, until: until, now: at) { lost += 1 }
                 }
-                if !sent.isEmpty { try await s.markRepliesSent(sent) }
             }
+            if !sent.isEmpty { lost += try await s.markRepliesSent(sent).count }
+            return lost
+        }
+        if lost > 0 {
+            // Their lease ran out before the write and another claim took them: that claim's
+            // record stands (a reply sent by both is in the conversation log twice).
+            logger.warning("attempts recorded after their claim was lost", metadata: ["cliente_id": "\(tenantID)", "attempts": "\(lost)"])
         }
     }
 
@@ -351,6 +435,15 @@ package final class OutboxSender: Service, Sendable {
         var records: [Record] = []
         records.reserveCapacity(jobs.count)
         for (i, job) in jobs.enumerated() {
+            if let claimedUntil = job.entry.claimedUntil, clock.now >= claimedUntil.addingTimeInterval(-sendMargin) {
+                // Too little of the lease is left to finish this reply before another claim may
+                // take it: this and the user's later replies wait for that claim, in order.
+                let rest = jobs[i...]
+                logger.warning("replies not started: their lease ran short", metadata: [
+                    "cliente_id": "\(key.tenantID)", "replies": "\(rest.count)"])
+                let until = rest.compactMap(\.entry.claimedUntil).max() ?? claimedUntil
+                return .laneDone(key, records, blockedUntil: until, unsent: [], lapsed: rest.count)
+            }
             let outcome = await send(job)
             let at = clock.now
             switch outcome {
@@ -362,11 +455,11 @@ package final class OutboxSender: Service, Sendable {
                 let retryAt = delay.map { at.addingTimeInterval($0) }
                 records.append(.failed(job.entry, error: reason, retryAt: retryAt, at: at))
                 if let retryAt {
-                    return .laneDone(key, records, blockedUntil: retryAt, unsent: Array(jobs[(i + 1)...]))
+                    return .laneDone(key, records, blockedUntil: retryAt, unsent: Array(jobs[(i + 1)...]), lapsed: 0)
                 }
             }
         }
-        return .laneDone(key, records, blockedUntil: nil, unsent: [])
+        return .laneDone(key, records, blockedUntil: nil, unsent: [], lapsed: 0)
     }
 
     private enum Outcome { case sent(String), failed(String, retryable: Bool) }
