@@ -65,7 +65,12 @@ public struct PendingWebhookEvent: Sendable, Equatable {
 
 /// How processing one stored item ended.
 public struct WebhookEventOutcome: Sendable, Equatable {
-    public enum State: String, Sendable { case processed, ignored, failed }
+    public enum State: String, Sendable {
+        case processed, ignored, failed
+        /// Not done yet: left pending, handed out again at `retryAt` (a delivery status that came
+        /// before its message's id was recorded).
+        case retryLater = "pending"
+    }
     public var eventID: Int64
     public var state: State
     /// A short machine-readable reason (`stored`, `unknown_phone_number`, `tenant_suspended`, …).
@@ -75,14 +80,17 @@ public struct WebhookEventOutcome: Sendable, Equatable {
     /// claim (a worker whose lease ran out, and whose items were claimed again elsewhere, must not
     /// finish them too). Nil: only while still pending.
     public var claimToken: UUID?
+    /// With `retryLater`: when the item is handed out again.
+    public var retryAt: Date?
 
-    public init(eventID: Int64, state: State, outcome: String, tenantID: UUID? = nil, claimToken: UUID? = nil) {
+    public init(eventID: Int64, state: State, outcome: String, tenantID: UUID? = nil, claimToken: UUID? = nil, retryAt: Date? = nil) {
         self.eventID = eventID; self.state = state; self.outcome = outcome; self.tenantID = tenantID; self.claimToken = claimToken
+        self.retryAt = retryAt
     }
 
     /// How `event` ended, under the claim that returned it.
-    public init(_ event: PendingWebhookEvent, state: State, outcome: String, tenantID: UUID? = nil) {
-        self.init(eventID: event.id, state: state, outcome: outcome, tenantID: tenantID, claimToken: event.claimToken)
+    public init(_ event: PendingWebhookEvent, state: State, outcome: String, tenantID: UUID? = nil, retryAt: Date? = nil) {
+        self.init(eventID: event.id, state: state, outcome: outcome, tenantID: tenantID, claimToken: event.claimToken, retryAt: retryAt)
     }
 }
 

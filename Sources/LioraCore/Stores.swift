@@ -93,6 +93,8 @@ public protocol TenantSession: Sendable {
     /// the row already has a later status.
     @discardableResult
     func updateOutboundStatus(_ update: OutboundStatusUpdate) async throws -> Bool
+    /// Whether an outbound message with Meta's id `waMessageID` is in the conversation log.
+    func hasOutboundMessage(waMessageID: String) async throws -> Bool
     func conversationLogs(limit: Int) async throws -> [ConversationLogEntry]
     /// The tenant's short link for `longURL`, created with a code from `makeCode` the first time
     /// (a code already taken anywhere is replaced by a new one).

@@ -244,8 +244,19 @@ package final class WebhookProcessor: Service, Sendable {
                 let applied = try await session.updateOutboundStatus(OutboundStatusUpdate(
                     waMessageID: status.id, status: status.status.rawValue, rank: status.status.rank,
                     at: status.timestampDate ?? now, errorCode: (status.errors?.first?.code).flatMap { Int32(exactly: $0).map(Int.init) }))  // the column is 32-bit
-                outcomes.append(.init(event, state: .processed, outcome: applied ? "status_applied" : "status_no_change",
-                                      tenantID: tenantID))
+                if applied {
+                    outcomes.append(.init(event, state: .processed, outcome: "status_applied", tenantID: tenantID))
+                } else if try await session.hasOutboundMessage(waMessageID: status.id) {
+                    outcomes.append(.init(event, state: .processed, outcome: "status_no_change", tenantID: tenantID))
+                } else if let delay = Self.earlyStatusRetry(afterAttempt: event.attempts, maxAttempts: maxAttempts) {
+                    // Meta can report a message before the sender has recorded Meta's id for it:
+                    // the status is kept and tried again.
+                    outcomes.append(.init(event, state: .retryLater, outcome: "status_before_message", tenantID: tenantID,
+                                          retryAt: now.addingTimeInterval(delay)))
+                } else {
+                    // Not a message this service sent (or its record never came): nothing to update.
+                    outcomes.append(.init(event, state: .processed, outcome: "status_unknown_message", tenantID: tenantID))
+                }
             case .error(let error):
                 logger.warning("Meta reported an error", metadata: ["cliente_id": "\(tenantID)", "code": "\(error.code)"])
                 outcomes.append(.init(event, state: .processed, outcome: "error_reported", tenantID: tenantID))
@@ -288,11 +299,20 @@ package final class WebhookProcessor: Service, Sendable {
         return (try? await claim.value)?.count ?? 0
     }
 
+    /// How long a delivery status for a message not (yet) in the log waits before it is tried
+    /// again, after the `attempt`th try: 2 s, then 10 s; nil once it has been tried three times
+    /// (or the item may not be claimed again).
+    static func earlyStatusRetry(afterAttempt attempt: Int, maxAttempts: Int) -> TimeInterval? {
+        guard attempt < min(3, maxAttempts) else { return nil }
+        return attempt <= 1 ? 2 : 10
+    }
+
     private func count(_ outcomes: [WebhookEventOutcome]) {
         for o in outcomes {
             switch o.state {
             case .processed: metrics.eventsProcessed.increment()
             case .ignored: metrics.eventsIgnored.increment()
+            case .retryLater: break  // counted when it ends
             case .failed: metrics.eventsFailed.increment()
             }
         }

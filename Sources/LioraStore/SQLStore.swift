@@ -149,18 +149,21 @@ package final class SQLStore: LioraStore {
     /// transaction then rolls back whatever it did for the item).
     static func finish(_ outcomes: [WebhookEventOutcome], now: Date, on c: any SQLConnection) async throws {
         let groups = Dictionary(grouping: outcomes) {
-            "\($0.state.rawValue)|\($0.outcome)|\($0.tenantID?.uuidString ?? "")|\($0.claimToken?.uuidString ?? "")"
+            "\($0.state.rawValue)|\($0.outcome)|\($0.tenantID?.uuidString ?? "")|\($0.claimToken?.uuidString ?? "")|\($0.retryAt?.microsecondsSince1970 ?? 0)"
         }
         for group in groups.values {
             let first = group[0]
-            var binds: [SQLValue] = [.text(first.state.rawValue), .text(first.outcome), .optional(first.tenantID), .date(now)]
+            // An item to retry stays pending, not claimable before its time (as after `failEvents`).
+            let later = first.state == .retryLater
+            var binds: [SQLValue] = [.text(first.state.rawValue), .text(first.outcome), .optional(first.tenantID),
+                                     later ? .null : .date(now), later ? .date(first.retryAt ?? now) : .null]
             var claim = ""
             if let token = first.claimToken {
                 binds.append(.uuid(token))
-                claim = " AND claim_token = $5"
+                claim = " AND claim_token = $6"
             }
             let finished = try await c.query("""
-                UPDATE webhook_events SET state = $1, outcome = $2, cliente_id = $3, processed_at = $4, claimed_until = NULL
+                UPDATE webhook_events SET state = $1, outcome = $2, cliente_id = $3, processed_at = $4, claimed_until = $5
                 WHERE state = 'pending'\(claim) AND id IN (\(placeholders(group.count, from: binds.count + 1)))
                 RETURNING id
                 """, binds + group.map { .int($0.eventID) })

@@ -214,6 +214,12 @@ struct SQLTenantSession: TenantSession {
         return !rows.isEmpty
     }
 
+    func hasOutboundMessage(waMessageID: String) async throws -> Bool {
+        try await !c.query("""
+            SELECT 1 FROM conversation_logs WHERE cliente_id = $1 AND direction = 'outbound' AND wa_message_id = $2 LIMIT 1
+            """, [tenant, .text(waMessageID)]).isEmpty
+    }
+
     func conversationLogs(limit: Int) async throws -> [ConversationLogEntry] {
         try await c.query("""
             SELECT id, cliente_id, user_context_id, waba_account_id, direction, wa_message_id, message_type, body, intent,

@@ -190,7 +190,8 @@ struct WebhookIngestTests {
 
     @Test("statuses update the matching outbound message and never move it backwards", arguments: TestBackend.available)
     func statuses(backend: TestBackend) async throws {
-        try await Harness.run(backend) { h in
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
             let (tenant, phone, account) = try await h.tenant()
             try await h.store.withTenant(tenant.id) { s throws in
                 let ctx = try await s.touchUserContext(waID: "777", profileName: nil, messageAt: t0, now: t0).context
@@ -212,15 +213,52 @@ struct WebhookIngestTests {
             let failed = try #require(logs.first { $0.waMessageID == "wamid.O2" })
             #expect(failed.status == "failed")
             #expect(failed.errorCode == 131026)
-            let outcomes = try await h.store.webhookEvents(limit: 10).map(\.outcome)
-            #expect(outcomes == ["status_applied", "status_applied", "status_no_change", "status_applied", "status_no_change"])
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.outcome) == ["status_applied", "status_applied", "status_no_change", "status_applied", "status_before_message"])
+            // A status for a message not logged (yet) waits: 2 s, then 10 s; after a third try it is dropped.
+            #expect(events[4].state == "pending")
+            clock.advance(by: 1)
+            #expect(try await h.process() == 0)
+            clock.advance(by: 1.5)
+            #expect(try await h.process() == 1)
+            #expect(try await h.store.webhookEvents(limit: 10)[4].outcome == "status_before_message")
+            clock.advance(by: 10.5)
+            #expect(try await h.process() == 1)
+            let last = try await h.store.webhookEvents(limit: 10)[4]
+            #expect(last.state == "processed" && last.outcome == "status_unknown_message" && last.attempts == 3)
+        }
+    }
+
+    @Test("a status that arrives before the sender recorded Meta's id for the reply is applied once the id is there",
+          arguments: TestBackend.available)
+    func statusBeforeItsMessage(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let (tenant, phone, account) = try await h.tenant()
+            // Meta reports the reply delivered while the sender's record of it is still on its way.
+            _ = try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.EARLY", status: "delivered", recipient: "777"))
+            try await h.process()
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["pending"])
+            try await h.store.withTenant(tenant.id) { s throws in
+                let ctx = try await s.touchUserContext(waID: "777", profileName: nil, messageAt: t0, now: t0).context
+                try await s.appendLog(ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
+                                                           direction: .outbound, waMessageID: "wamid.EARLY", messageType: "text",
+                                                           body: "hi", status: "accepted", createdAt: t0))
+            }
+            clock.advance(by: 2.5)
+            #expect(try await h.process() == 1)
+            let log = try await h.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(log.map(\.status) == ["delivered"])
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.state) == ["processed"] && events.map(\.outcome) == ["status_applied"])
         }
     }
 
     @Test("every fixture (all message types, statuses, errors, other fields) is accepted and processed",
           arguments: TestBackend.available)
     func allFixtures(backend: TestBackend) async throws {
-        try await Harness.run(backend) { h in
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
             let (_, phone, _) = try await h.tenant()
             for name in WebhookFixtures.allNames {
                 var text = String(decoding: try WebhookFixtures.data(name), as: UTF8.self)
@@ -229,6 +267,11 @@ struct WebhookIngestTests {
                 #expect(r.status == .ok, "\(name): \(r.text)")
             }
             try await h.process()
+            // The fixtures' statuses are for messages this service never sent: tried three times.
+            for wait in [2.5, 10.5] {
+                clock.advance(by: wait)
+                try await h.process()
+            }
             let events = try await h.store.webhookEvents(limit: 1000)
             #expect(!events.isEmpty)
             #expect(events.allSatisfy { $0.state == "processed" || $0.state == "ignored" }, "\(events.filter { $0.state != "processed" && $0.state != "ignored" })")
