@@ -184,6 +184,12 @@ public protocol TenantSession: Sendable {
 
     // MARK: Admin users (table usuarios)
 
+    /// Holds the tenant's row lock until the transaction ends, so that checks-then-writes on the
+    /// tenant's users and accounts (plan quotas, the last active owner) run one at a time: two
+    /// concurrent invitations for the last seat cannot both pass the count. PostgreSQL
+    /// `FOR NO KEY UPDATE` (inserts referencing the tenant are not blocked); on SQLite the single
+    /// writer already serializes transactions.
+    func lockForAdminChange() async throws
     func adminUsers() async throws -> [AdminUser]
     func adminUser(id: UUID) async throws -> AdminUser?
     /// Invites a user: stored `invited` with the SHA-256 of a single-use invitation token.

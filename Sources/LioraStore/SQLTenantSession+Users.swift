@@ -11,6 +11,11 @@ extension SQLTenantSession {
                   createdAt: try r.required("created_at", r.date), lastLoginAt: try r.date("last_login_at"))
     }
 
+    func lockForAdminChange() async throws {
+        guard c.dialect == .postgres else { return }
+        _ = try await c.query("SELECT id FROM clientes WHERE id = $1 FOR NO KEY UPDATE", [.uuid(tenantID)])
+    }
+
     func adminUsers() async throws -> [AdminUser] {
         try await c.query("SELECT \(Self.userColumns) FROM usuarios WHERE cliente_id = $1 ORDER BY created_at, id",
                           [.uuid(tenantID)]).map(Self.user)

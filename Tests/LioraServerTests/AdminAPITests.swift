@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -301,6 +302,57 @@ struct AdminTenantTests {
             let over = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner, json: ["email": "u3@free.test", "name": "U", "role": "agent"])
             #expect(over.status == .forbidden)
             #expect(over.errorCode == "quota_exceeded")
+        }
+    }
+
+    @Test("concurrent invitations for the last seat: exactly one gets it", arguments: TestBackend.available)
+    func lastSeatRace(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (a, owner) = try await c.tenant(admin, slug: "carrera", plan: "free", owner: "owner@race.test")  // free: 3 users
+            _ = try await c.invite(owner, tenant: a, email: "u1@race.test", role: "agent")
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for i in 0..<8 {
+                    group.addTask {
+                        try await c.call(.post, "/clientes/\(a)/usuarios", token: owner,
+                                         json: ["email": "r\(i)@race.test", "name": "R", "role": "agent"]).status
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 1)
+            #expect(statuses.filter { $0 == .forbidden }.count == 7)
+            let users = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.adminUsers() }
+            #expect(users.count == 3)
+        }
+    }
+}
+
+@Suite("Tenant row lock for admin changes")
+struct AdminChangeLockTests {
+    @Test("a second admin change of the same tenant waits for the first one's transaction to end", arguments: TestBackend.available)
+    func secondWaits(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let tenant = try await t.store.createTenant(NewTenant(id: UUID(), slug: "lock-test", name: "Lock"), actor: "test", now: t0)
+            let order = NIOLockedValueBox<[String]>([])
+            let first = Task {
+                try await t.store.withTenant(tenant.id) { s in
+                    try await s.lockForAdminChange()
+                    order.withLockedValue { $0.append("first locked") }
+                    try await Task.sleep(for: .milliseconds(300))
+                    order.withLockedValue { $0.append("first done") }
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while order.withLockedValue({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            try #require(order.withLockedValue { $0 } == ["first locked"])
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.lockForAdminChange()
+                order.withLockedValue { $0.append("second locked") }
+            }
+            try await first.value
+            #expect(order.withLockedValue { $0 } == ["first locked", "first done", "second locked"])
         }
     }
 }

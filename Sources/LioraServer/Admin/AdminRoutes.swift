@@ -313,6 +313,7 @@ struct AdminRoutes: Sendable {
         let user = AdminUser(id: UUID.timeOrdered(at: now), tenantID: id, email: email, name: name, role: role, status: .invited,
                              createdAt: now, lastLoginAt: nil)
         try await store.withTenant(id) { s in
+            try await s.lockForAdminChange()
             let live = try await s.adminUsers().filter { $0.status != .deactivated }.count
             if let plan, live >= plan.maxUsers {
                 throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxUsers) users")
@@ -340,6 +341,7 @@ struct AdminRoutes: Sendable {
         }
         let now = clock.now
         let user = try await store.withTenant(id) { s -> AdminUser? in
+            try await s.lockForAdminChange()
             let users = try await s.adminUsers()
             guard let target = users.first(where: { $0.id == userID }) else { return nil }
             if (role == .owner || target.role == .owner), principal.role != .owner, principal.role != .platformAdmin {
@@ -360,6 +362,7 @@ struct AdminRoutes: Sendable {
         let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
         let now = clock.now
         try await store.withTenant(id) { s in
+            try await s.lockForAdminChange()
             let users = try await s.adminUsers()
             guard let target = users.first(where: { $0.id == userID }), target.status != .deactivated else {
                 throw APIError(.notFound, "user_not_found", "no such user")

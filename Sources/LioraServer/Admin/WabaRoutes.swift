@@ -233,6 +233,7 @@ package struct WabaService: Sendable {
         let id = UUID.timeOrdered(at: now)
         do {
             return try await store.withTenant(tenantID) { s in
+                try await s.lockForAdminChange()
                 if let plan, try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
                     throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxWabaAccounts) WhatsApp accounts")
                 }
