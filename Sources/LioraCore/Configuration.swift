@@ -32,6 +32,9 @@ public struct Configuration: Sendable {
     public var catalogMaxBytes: Int = 32 * 1024 * 1024
     /// `LIORA_CATALOG_SECRET_OVERLAP_SECONDS`: how long a rotated-out catalog secret stays valid (default 24 h).
     public var catalogSecretOverlap: TimeInterval = 24 * 3600
+    /// `LIORA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
+    /// (for per-address limits: logins, short-link clicks). Default: none, the peer is the client.
+    public var trustedProxies: TrustedProxies = .none
 
     /// The master key ring, when `LIORA_MASTER_KEY` is set (validated at start-up).
     public var masterKeyRing: MasterKeyRing? {
@@ -140,6 +143,13 @@ public struct Configuration: Sendable {
         if let n = try integer("LIORA_CATALOG_MAX_BYTES", 1024...(256 * 1024 * 1024), "a size in bytes") { configuration.catalogMaxBytes = n }
         if let n = try integer("LIORA_CATALOG_SECRET_OVERLAP_SECONDS", 0...(30 * 86_400), "a number of seconds") {
             configuration.catalogSecretOverlap = TimeInterval(n)
+        }
+        if let raw = value("LIORA_TRUSTED_PROXIES") {
+            guard let proxies = TrustedProxies(parsing: raw) else {
+                throw Problem(variable: "LIORA_TRUSTED_PROXIES",
+                              reason: "must be comma-separated IP addresses or CIDR blocks (10.0.0.0/8, fd00::/8), got \"\(raw)\"")
+            }
+            configuration.trustedProxies = proxies
         }
         return configuration
     }

@@ -93,7 +93,7 @@ package func buildApplication(
     let router = Router(context: LioraRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(store: store, metrics: metrics).register(on: router)
-    ShortLinkRoutes(store: store, clock: clock).register(on: router)
+    ShortLinkRoutes(store: store, clock: clock, proxies: configuration.trustedProxies, metrics: metrics).register(on: router)
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
                   verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics,
                   decodedWebhooks: decodedWebhooks)
@@ -107,7 +107,8 @@ package func buildApplication(
                   adminGate: adminAuth.map { AdminGate(auth: $0, store: store) }).register(on: router)
     LinkSettingsRoutes(store: store, gate: gate, clock: clock).register(on: router)
     if let auth = adminAuth {
-        AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock).register(on: router)
+        AdminRoutes(auth: auth, gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock,
+                    proxies: configuration.trustedProxies).register(on: router)
         LogsRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
         ApprovalRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
         let wabaGraph = options.conversation?.graph ?? LibcurlGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)

@@ -17,6 +17,9 @@ package final class LioraMetrics: Sendable {
     let eventsProcessed: Counter
     let eventsIgnored: Counter
     let eventsFailed: Counter
+    let clicksRecorded: Counter
+    let clicksRepeated: Counter
+    let clicksOverLimit: Counter
 
     package init() {
         let registry = self.registry
@@ -45,6 +48,10 @@ package final class LioraMetrics: Sendable {
         eventsProcessed = processed("processed")
         eventsIgnored = processed("ignored")
         eventsFailed = processed("failed")
+        let clicks = name("link_clicks", "total", "Short-link redirects by whether the click was recorded")
+        clicksRecorded = registry.makeCounter(descriptor: clicks, labels: [("result", "recorded")])
+        clicksRepeated = registry.makeCounter(descriptor: clicks, labels: [("result", "repeated")])
+        clicksOverLimit = registry.makeCounter(descriptor: clicks, labels: [("result", "over_limit")])
     }
 
     /// The Prometheus text exposition of every metric.

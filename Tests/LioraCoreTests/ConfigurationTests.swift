@@ -31,6 +31,7 @@ struct ConfigurationTests {
             "LIORA_GRAPH_BASE_URL": "http://127.0.0.1:9999", "LIORA_GRAPH_API_VERSION": "v24.0",
             "LIORA_PUBLIC_BASE_URL": "https://liora.example", "LIORA_MASTER_KEY": key,
             "LIORA_JWT_SECRET": String(repeating: "j", count: 32), "LIORA_LOG_LEVEL": "DEBUG",
+            "LIORA_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1",
         ])
         #expect(c.host == "0.0.0.0")
         #expect(c.port == 9090)
@@ -47,6 +48,8 @@ struct ConfigurationTests {
         #expect(c.graphAPIVersion == "v24.0")
         #expect(c.publicBaseURL.absoluteString == "https://liora.example")
         #expect(c.logLevel == .debug)
+        #expect(c.trustedProxies.contains("10.4.5.6") && c.trustedProxies.contains("2001:db8::1"))
+        #expect(!c.trustedProxies.contains("192.0.2.1"))
     }
 
     @Test("a malformed value names its variable and never echoes a secret", arguments: [
@@ -60,6 +63,7 @@ struct ConfigurationTests {
         ("LIORA_MASTER_KEY", "c2hvcnQ="), ("LIORA_MASTER_KEY", "!!not base64!!"),
         ("LIORA_JWT_SECRET", "too-short-secret"),
         ("LIORA_LOG_LEVEL", "loud"),
+        ("LIORA_TRUSTED_PROXIES", "10.0.0.0/40"), ("LIORA_TRUSTED_PROXIES", "load-balancer.internal"),
     ])
     func malformed(variable: String, value: String) {
         do {

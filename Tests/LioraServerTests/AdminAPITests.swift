@@ -139,6 +139,30 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("behind a trusted proxy, login attempts are counted per client named in X-Forwarded-For; from anyone else the header is ignored",
+          arguments: [TestBackend.sqlite])
+    func rateLimitBehindProxy(backend: TestBackend) async throws {
+        for trusted in [true, false] {
+            try await Harness.run(backend, jwtSecret: jwtSecret, trustedProxies: trusted ? TrustedProxies(parsing: "127.0.0.1, ::1")! : .none) { h in
+                let c = AdminClient(h: h)
+                // The client's own claim first, then what the proxy appended.
+                let attempt = { (client: String) async throws -> HTTPResponse.Status in
+                    try await c.call(.post, "/auth/login", json: ["email": "nobody-\(UUID())@x.test", "password": "whatever-1234"],
+                                     headers: ["X-Forwarded-For": "10.9.9.9, \(client)"]).status
+                }
+                for _ in 0..<30 {
+                    let status = try await attempt("203.0.113.7")
+                    #expect(status == .unauthorized)
+                }
+                let blocked = try await attempt("203.0.113.7")
+                #expect(blocked == .tooManyRequests)
+                // Another client behind the same proxy has its own budget, but only when the proxy is trusted.
+                let other = try await attempt("198.51.100.4")
+                #expect(other == (trusted ? .unauthorized : .tooManyRequests))
+            }
+        }
+    }
+
     @Test("without LIORA_JWT_SECRET the admin API answers 503", arguments: [TestBackend.sqlite])
     func notConfigured(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

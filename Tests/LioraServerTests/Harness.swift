@@ -55,13 +55,14 @@ struct Harness {
     static func run(
         _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
         runProcessor: Bool = false, logs: LogRecorder = LogRecorder(), clock: any LioraClock = FixedClock(now: t0),
-        conversation: ConversationSetup? = nil, jwtSecret: String? = nil,
+        conversation: ConversationSetup? = nil, jwtSecret: String? = nil, trustedProxies: TrustedProxies = .none,
         _ body: @Sendable @escaping (Harness) async throws -> Void
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
-            let config = Configuration(host: "127.0.0.1", port: 0, metaAppSecret: appSecret.map(Secret.init),
+            var config = Configuration(host: "127.0.0.1", port: 0, metaAppSecret: appSecret.map(Secret.init),
                                        metaVerifyToken: verifyToken.map(Secret.init), masterKey: Secret(testMasterKey),
                                        jwtSecret: jwtSecret.map(Secret.init))
+            config.trustedProxies = trustedProxies
             var options = LioraAppOptions(runProcessor: runProcessor, conversation: conversation)
             options.adminAuth.bcryptCost = 4  // fast tests; production uses 12 (tested separately)
             options.processorIdlePoll = .milliseconds(50)

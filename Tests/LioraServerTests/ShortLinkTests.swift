@@ -94,4 +94,36 @@ struct ShortLinkTests {
             #expect(r.status == .notFound)
         }
     }
+
+    @Test("repeats by the same client are one click; a client address records at most 60 clicks a minute; every request is redirected",
+          arguments: TestBackend.available)
+    func clicksAreThrottled(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let a = try await h.tenant()
+            let shortener = LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!)
+            let link = try await h.store.withTenant(a.tenant.id) { s in
+                try await shortener.shorten("https://shop.example/p/9", intent: "catalogo.detalle", sku: "P9", userContextID: nil, in: s, now: t0)
+            }
+            let human: HTTPFields = [.userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile"]
+            func clicks() async throws -> Int { try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 500) }.count }
+            // A double tap and a reload within 30 s: three redirects, one click.
+            for _ in 0..<3 { #expect(try await h.client.execute(uri: link.path, method: .get, headers: human).status == .found) }
+            #expect(try await clicks() == 1)
+            clock.advance(by: 31)
+            #expect(try await h.client.execute(uri: link.path, method: .get, headers: human).status == .found)
+            #expect(try await clicks() == 2)
+
+            // A script posing as many users from one address: redirected every time, recorded 60 times a minute.
+            clock.advance(by: 60)
+            for _ in 0..<70 {
+                let r = try await h.client.execute(uri: link.path + "?u=" + UUID().uuidString.lowercased(), method: .get, headers: human)
+                #expect(r.status == .found)
+            }
+            #expect(try await clicks() == 62)
+            let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"liora_link_clicks_total{result="over_limit"} 10"#))
+            #expect(metrics.contains(#"liora_link_clicks_total{result="repeated"} 2"#))
+        }
+    }
 }

@@ -6,8 +6,8 @@ import LioraCore
 import Logging
 import NIOCore
 
-/// The request context of Liora's router: the basics plus the client's address (for login
-/// rate limits).
+/// The request context of Liora's router: the basics plus the peer's address (the client's, or
+/// a trusted proxy's: see `TrustedProxies.clientAddress`), for per-address limits.
 package struct LioraRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     package let remoteAddress: String?
@@ -26,6 +26,8 @@ struct AdminRoutes: Sendable {
     let store: any LioraStore
     let vault: SecretVault?
     let clock: any LioraClock
+    /// Whose `X-Forwarded-For` names the client (login limits count per client address).
+    var proxies: TrustedProxies = .none
 
     func register(on router: Router<LioraRequestContext>) {
         router.post("/auth/login") { request, context in try await login(request, context: context) }
@@ -117,7 +119,8 @@ struct AdminRoutes: Sendable {
 
     func login(_ request: Request, context: LioraRequestContext) async throws -> Response {
         let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…"}"#)
-        let tokens = try await auth.login(email: input.email, password: input.password, address: context.remoteAddress)
+        let address = proxies.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
+        let tokens = try await auth.login(email: input.email, password: input.password, address: address)
         return try CatalogRoutes.json(status: .ok, TokenOutput(tokens))
     }
 
