@@ -52,6 +52,10 @@ public protocol TenantDirectory: Sendable {
     func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID]
     /// Creates a tenant (slug unique case-insensitively among live tenants) and audits it.
     func createTenant(_ tenant: NewTenant, actor: String, now: Date) async throws -> Tenant
+    /// Creates a tenant and runs `setUp` in the same transaction, as that tenant: if `setUp`
+    /// throws, the tenant does not exist either.
+    func createTenant<T: Sendable>(_ tenant: NewTenant, actor: String, now: Date,
+                                   setUp: (any TenantSession) async throws -> T) async throws -> (Tenant, T)
 }
 
 /// Work inside one tenant: everything runs in one transaction that can only see that tenant.

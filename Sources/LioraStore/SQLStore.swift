@@ -260,6 +260,11 @@ package final class SQLStore: LioraStore {
     }
 
     package func createTenant(_ new: NewTenant, actor: String, now: Date) async throws -> Tenant {
+        try await createTenant(new, actor: actor, now: now) { _ in () }.0
+    }
+
+    package func createTenant<T: Sendable>(_ new: NewTenant, actor: String, now: Date,
+                                           setUp: (any TenantSession) async throws -> T) async throws -> (Tenant, T) {
         guard SlugRule.isValid(new.slug) else {
             throw LioraError(.invalidInput, "slug must be 2-63 lowercase letters, digits or hyphens")
         }
@@ -272,7 +277,7 @@ package final class SQLStore: LioraStore {
                 try await s.record(TenantEvent(tenantID: new.id, actor: actor, action: "tenant.created",
                                                payloadJSON: JSONText.object(["slug": new.slug, "plan": new.plan]), createdAt: now))
                 guard let t = try await s.tenant() else { throw StoreError.corrupt("created tenant not readable") }
-                return t
+                return (t, try await setUp(s))
             }
         } catch StoreError.uniqueViolation {
             throw LioraError(.conflict, "a tenant with this slug already exists")

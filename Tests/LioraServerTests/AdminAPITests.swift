@@ -163,6 +163,48 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("a lost catalog secret: the owner (or a platform admin) rotates it with an access token; an admin may not; the old one stops at once",
+          arguments: TestBackend.available)
+    func secretRotatedByOwner(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let platform = try await c.platformAdmin()
+            let created = try await c.call(.post, "/clientes", token: platform, json: ["slug": "perdido", "name": "Perdido", "plan": "starter"])
+            #expect(created.status == .created)
+            let tenant = try #require(AdminClient.object(created)["id"] as? String)
+            let tenantID = try #require(UUID(uuidString: tenant))
+            let original = try #require(AdminClient.object(created)["catalog_signing_secret"] as? String)
+            #expect(try await CatalogAPITests.send(h, .get, "/snapshots", tenant: tenantID, secret: original).status == .ok)
+
+            let ownerInvite = try await c.invite(platform, tenant: tenant, email: "duena@perdido.test", role: "owner")
+            let adminInvite = try await c.invite(platform, tenant: tenant, email: "admin@perdido.test", role: "admin")
+            for token in [ownerInvite, adminInvite] {
+                #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": "Colibri-Azul-2026!"]).status == .ok)
+            }
+            let owner = try await c.login("duena@perdido.test", "Colibri-Azul-2026!")
+            let admin = try await c.login("admin@perdido.test", "Colibri-Azul-2026!")
+            let path = "/clientes/\(tenant)/catalog/secret/rotate"
+
+            let refused = try await c.call(.post, path, token: admin, json: ["overlap_seconds": 0])
+            #expect(refused.status == .forbidden)
+            #expect(try await c.call(.post, path, json: ["overlap_seconds": 0]).status == .unauthorized)  // neither token nor signature
+
+            let rotated = try await c.call(.post, path, token: owner, json: ["overlap_seconds": 0])
+            #expect(rotated.status == .created, "\(rotated.text)")
+            let fresh = try #require(AdminClient.object(rotated)["secret"] as? String)
+            #expect(fresh.hasPrefix("whsec_") && fresh != original)
+            #expect(try await CatalogAPITests.send(h, .get, "/snapshots", tenant: tenantID, secret: original).status == .unauthorized)
+            #expect(try await CatalogAPITests.send(h, .get, "/snapshots", tenant: tenantID, secret: fresh).status == .ok)
+            // A platform admin may too.
+            #expect(try await c.call(.post, path, token: platform, json: ["overlap_seconds": 0]).status == .created)
+            let events = try await h.store.withTenant(tenantID) { try await $0.tenantEvents(limit: 50) }
+            let rotations = events.filter { $0.action == "catalog.secret_rotated" }
+            #expect(rotations.count == 2)
+            #expect(rotations.allSatisfy { $0.actor.hasPrefix("usuario:") || $0.actor.hasPrefix("platform_admin:") })
+            #expect(!events.contains { $0.payloadJSON.contains("whsec") })
+        }
+    }
+
     @Test("without LIORA_JWT_SECRET the admin API answers 503", arguments: [TestBackend.sqlite])
     func notConfigured(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

@@ -385,3 +385,24 @@ struct StoreContractTests {
         }
     }
 }
+
+@Suite("Creating a tenant with its set-up")
+struct TenantCreationTests {
+    @Test("a set-up that fails leaves no tenant behind: the slug is free and nothing was audited", arguments: TestBackend.available)
+    func failedSetUpLeavesNothing(backend: TestBackend) async throws {
+        struct SetUpFailed: Error {}
+        try await TestDatabases.withStore(backend) { t in
+            let id = UUID()
+            await #expect(throws: SetUpFailed.self) {
+                _ = try await t.store.createTenant(NewTenant(id: id, slug: "a-medias", name: "Half"), actor: "test", now: t0) { s in
+                    try await s.record(TenantEvent(tenantID: id, actor: "test", action: "set_up.started", payloadJSON: "{}", createdAt: t0))
+                    throw SetUpFailed()
+                }
+            }
+            #expect(try await t.store.withTenant(id) { try await $0.tenant() } == nil)
+            #expect(try await t.store.withTenant(id) { try await $0.tenantEvents(limit: 10) }.isEmpty)
+            let (tenant, value) = try await t.store.createTenant(NewTenant(slug: "a-medias", name: "Whole"), actor: "test", now: t0) { _ in 42 }
+            #expect(tenant.slug == "a-medias" && value == 42)
+        }
+    }
+}

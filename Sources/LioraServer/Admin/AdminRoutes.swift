@@ -210,11 +210,10 @@ struct AdminRoutes: Sendable {
             throw APIError(.serviceUnavailable, "encryption_not_configured", "LIORA_MASTER_KEY is not set; tenants' secrets cannot be stored")
         }
         let now = clock.now
-        let tenant = try await store.createTenant(NewTenant(slug: input.slug.lowercased(), name: name, plan: plan, status: .active),
-                                                  actor: principal.actor, now: now)
-        let secret = try await store.withTenant(tenant.id) { s in
-            try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: now)
-        }
+        // One transaction: a tenant never exists without its catalog signing secret.
+        let (tenant, secret) = try await store.createTenant(
+            NewTenant(slug: input.slug.lowercased(), name: name, plan: plan, status: .active), actor: principal.actor, now: now
+        ) { s in try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: now) }
         struct Created: Encodable { var id: String; var cliente: TenantOutput; var catalogSigningSecret: String }
         return try CatalogRoutes.json(status: .created, Created(id: tenant.id.uuidString.lowercased(), cliente: TenantOutput(tenant),
                                                                 catalogSigningSecret: secret))

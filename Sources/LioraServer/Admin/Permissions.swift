@@ -14,6 +14,9 @@ package enum Permission: String, Sendable, CaseIterable {
     case auditRead = "audit.read"
     /// Read the tenant's catalog snapshots and publish log with an access token.
     case catalogRead = "catalog.read"
+    /// Rotate the tenant's catalog signing secret with an access token (when the secret is lost
+    /// or leaked, so the tenant cannot sign the rotation itself).
+    case catalogSecretRotate = "catalog.secret.rotate"
     /// List the tenant's WhatsApp accounts (last 4 characters of secrets only).
     case wabaRead = "waba.read"
     /// Register, replace tokens, verify and delete WhatsApp accounts.
@@ -37,6 +40,7 @@ package enum Permission: String, Sendable, CaseIterable {
         .usersManage: [.platformAdmin, .owner, .admin],
         .auditRead: [.platformAdmin, .owner, .admin],
         .catalogRead: [.platformAdmin, .owner, .admin],
+        .catalogSecretRotate: [.platformAdmin, .owner],
         .wabaRead: [.platformAdmin, .owner, .admin, .agent],
         .wabaManage: [.platformAdmin, .owner, .admin],
         .logsRead: [.owner, .admin, .agent],

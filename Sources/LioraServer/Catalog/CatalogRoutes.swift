@@ -250,10 +250,17 @@ struct CatalogRoutes: Sendable {
 
     // MARK: Secret rotation
 
+    /// Signed with the current secret, or (admin API on) with an access token of the tenant's owner
+    /// or a platform admin: the way back when the secret is lost or leaked.
     func rotateSecret(_ request: Request, tenantID: UUID) async throws -> Response {
         let body = try await collect(request, tenantID: tenantID, operation: "rotate_secret", limit: 64 * 1024)
         let now = clock.now
-        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
+        var admin: Principal?
+        if let adminGate, request.headers[.authorization]?.hasPrefix("Bearer ") == true {
+            admin = try await adminGate.authorize(request.headers, .catalogSecretRotate, tenantID: tenantID).0
+        }
+        let webhookID = admin != nil
+            ? nil : try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
         var overlap = options.secretOverlap
         if !body.isEmpty {
             struct Input: Decodable { var overlapSeconds: Int? }
@@ -261,6 +268,10 @@ struct CatalogRoutes: Sendable {
             decoder.keyDecodingStrategy = .convertFromSnakeCase
             guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
                 throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
+            }
+            if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+               let unknown = object.keys.sorted().first(where: { $0 != "overlap_seconds" }) {
+                throw APIError(.badRequest, "unknown_field", "unknown field \(unknown); the body may only hold overlap_seconds")
             }
             if let seconds = input.overlapSeconds {
                 guard seconds >= 0, Double(seconds) <= options.maxSecretOverlap else {
@@ -271,6 +282,13 @@ struct CatalogRoutes: Sendable {
         }
         guard let vault = gate.vault else { throw APIError.internalError }
         let result = try await store.withTenant(tenantID) { session -> String? in
+            if let admin {
+                let secret = try await CatalogSecrets.issue(in: session, vault: vault, overlap: overlap, now: now)
+                try await session.record(TenantEvent(tenantID: tenantID, actor: admin.actor, action: "catalog.secret_rotated",
+                                                     payloadJSON: "{\"overlap_seconds\":\(Int(overlap))}", createdAt: now))
+                return secret
+            }
+            guard let webhookID else { return nil }
             guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
                 try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
                                                               outcome: .rejected, reason: "webhook_id_reused", httpStatus: 401,
