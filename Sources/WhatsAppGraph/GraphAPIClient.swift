@@ -22,9 +22,14 @@ public protocol GraphAPIClient: Sendable {
     /// Reads a business number's display number and verified name (`GET /{phone_number_id}?fields=…`):
     /// whether an access token works for that number.
     func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo
+    /// The most one request may take (nil: unbounded or unknown). The sender starts a reply only
+    /// while its lease leaves room for two of them (the read receipt, then the reply).
+    var requestTimeout: Duration? { get }
 }
 
 extension GraphAPIClient {
+    public var requestTimeout: Duration? { nil }
+
     public func send(encoded json: String, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
         guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(json.utf8)) else {
             throw .invalidPayload(OutboundLimitError(field: "payload", problem: .invalidCharacters))

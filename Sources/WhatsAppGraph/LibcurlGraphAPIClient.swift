@@ -19,6 +19,7 @@ public struct LibcurlGraphAPIClient: GraphAPIClient {
     public let apiVersion: String
     /// The most one call may take before it throws `.timeout`.
     public let timeout: Duration
+    public var requestTimeout: Duration? { timeout }
 
     public init(
         baseURL: URL = URL(string: "https://graph.facebook.com")!,

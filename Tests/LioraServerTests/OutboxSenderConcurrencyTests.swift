@@ -239,6 +239,98 @@ struct OutboxSenderConcurrencyTests {
         }
     }
 
+    @Test("a later reply claimed while the user's failed reply is not back yet waits for it, even once the retry time has passed",
+          arguments: TestBackend.available)
+    func holdLastsUntilTheRetryIsBack(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let (user, other) = ("34655556666", "34655550000")
+            var entries = [textEntry(tenant, account, to: other, body: "held", at: t0),
+                           textEntry(tenant, account, to: user, body: "A", at: t0.addingTimeInterval(0.001))]
+            entries += (0..<10).map { textEntry(tenant, account, to: "3465555100\($0)", body: "filler \($0)", at: t0.addingTimeInterval(0.01 + Double($0) / 1000)) }
+            // B and C come due after A failed (its send moves the clock 5 s, each filler 1 s), and are
+            // claimed once A's retry time has passed but while A's failure is not written yet (the
+            // held reply keeps a send running, so nothing is flushed).
+            for (i, body) in ["B", "C"].enumerated() {
+                var e = textEntry(tenant, account, to: user, body: body, at: t0.addingTimeInterval(1 + Double(i) / 1000))
+                e.nextAttemptAt = t0.addingTimeInterval(3)
+                entries.append(e)
+            }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let clock = ManualClock(t0)
+            let graph = HoldingGraphAPI(clock: clock, held: other, failing: user)
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      policy: RetryPolicy(base: 2, jitter: 0), concurrency: 2, claimLimit: 2,
+                                      recordFlushInterval: .seconds(3600), logger: TestDatabases.logger)
+            let round = Task { try await sender.sendDue() }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while graph.fake.sent.filter({ $0.message.to.hasPrefix("3465555100") }).count < 10 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(for: .milliseconds(300))  // the claim of B and C
+            graph.release()
+            _ = try await within(.seconds(20)) { try await round.value }
+            clock.advance(by: 5)
+            _ = try await within(.seconds(20)) { try await sender.sendDue() }
+            let mine = graph.fake.sendCalls.filter { $0.message.to == user }
+            #expect(mine.map(\.message.textBody) == ["A", "A", "B", "C"])
+            #expect(mine.first?.messageID == nil)
+        }
+    }
+
+    @Test("no reply starts unless its lease leaves room for a read receipt and the reply at the Graph client's timeout")
+    func marginFollowsTheClientTimeout() async throws {
+        struct Timed: GraphAPIClient {
+            let fake = FakeGraphAPI()
+            var requestTimeout: Duration? { .seconds(15) }
+            func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+                try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+            }
+            func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+                try await fake.markRead(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
+            }
+        }
+        try await TestDatabases.withStore(.sqlite) { t in
+            func margin(_ graph: any GraphAPIClient, lease: TimeInterval) -> TimeInterval {
+                OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("t")), clock: ManualClock(t0), lease: lease,
+                             logger: TestDatabases.logger).sendMargin
+            }
+            #expect(margin(Timed(), lease: 60) == 35)  // 2 × 15 s + 5 s
+            #expect(margin(Timed(), lease: 20) == 18)  // never more than 90 % of the lease
+            #expect(margin(FakeGraphAPI(), lease: 60) == 30)  // no timeout known: half the lease
+        }
+    }
+
+    @Test("a sent reply is recorded within the flush interval while another user's slow send is still in flight",
+          arguments: TestBackend.available)
+    func recordsDoNotWaitForSlowSends(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let (slow, quick) = ("34677770000", "34677771111")
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.enqueueReplies([textEntry(tenant, account, to: slow, body: "slow", at: t0),
+                                            textEntry(tenant, account, to: quick, body: "quick", at: t0.addingTimeInterval(0.001))])
+            }
+            let clock = ManualClock(t0)
+            let graph = HoldingGraphAPI(clock: clock, held: slow, failing: "nobody")
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      concurrency: 2, recordFlushInterval: .milliseconds(50), logger: TestDatabases.logger)
+            let round = Task { try await sender.sendDue() }
+            // The quick reply's record reaches the database while the slow send is still held.
+            let deadline = ContinuousClock.now + .seconds(5)
+            var recorded = false
+            while !recorded && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+                recorded = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.contains { $0.toWaID == quick && $0.state == .sent }
+            }
+            #expect(recorded)
+            #expect(graph.fake.sent.map(\.message.to) == [quick])
+            graph.release()
+            #expect(try await within(.seconds(20)) { try await round.value } == 2)
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy { $0.state == .sent })
+        }
+    }
+
     @Test("a user's retry that comes due while the same round is still sending goes out in that round, followed by the replies it held back",
           arguments: TestBackend.available)
     func retryDueInTheSameRound(backend: TestBackend) async throws {
@@ -489,5 +581,54 @@ private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable 
         }
         group.cancelAll()
         return value
+    }
+}
+
+/// A Graph API that holds every request to `held` until `release()`, fails the first request to
+/// `failing` (503), moving the clock 5 s as it does, and moves it 1 s on every other request.
+private final class HoldingGraphAPI: GraphAPIClient {
+    let fake = FakeGraphAPI()
+    private let clock: ManualClock
+    private let held: String
+    private let failing: String
+    private let state = NIOLockedValueBox<(released: Bool, waiting: [CheckedContinuation<Void, Never>], failed: Bool)>((false, [], false))
+
+    init(clock: ManualClock, held: String, failing: String) {
+        self.clock = clock
+        self.held = held
+        self.failing = failing
+    }
+
+    func release() {
+        let waiting = state.withLockedValue { s in
+            s.released = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for c in waiting { c.resume() }
+    }
+
+    func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
+        if message.to == held {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let go = state.withLockedValue { s in
+                    if s.released { return true }
+                    s.waiting.append(c)
+                    return false
+                }
+                if go { c.resume() }
+            }
+        }
+        if message.to == failing, state.withLockedValue({ s in defer { s.failed = true }; return !s.failed }) {
+            fake.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            defer { clock.advance(by: 5) }
+            return try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+        }
+        defer { if message.to != held { clock.advance(by: 1) } }
+        return try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
+    }
+
+    func markRead(_ m: MarkRead, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) {
+        try await fake.markRead(m, phoneNumberID: phoneNumberID, accessToken: accessToken)
     }
 }

@@ -59,9 +59,13 @@ package final class OutboxSender: Service, Sendable {
     private let maxWrites = 4
     /// `sendDue` stops claiming after this many sends (and on graceful shutdown), then returns once they are done.
     private let maxPerRound: Int
-    /// A reply is only started while at least this much of its lease is left (the read receipt
-    /// and the reply each take up to the Graph client's timeout).
+    /// A reply is only started while at least this much of its lease is left: by default twice
+    /// the Graph client's request timeout plus 5 s (the read receipt, then the reply), or half the
+    /// lease when the client names no timeout; never more than 90 % of the lease.
     package let sendMargin: TimeInterval
+    /// A buffered attempt is written once it has waited this long, however few are buffered (so a
+    /// record never waits for slow sends to finish, and delivery statuses find their message).
+    private let recordFlushInterval: Duration
     /// How long to wait before writing a batch of attempts again after a failed write.
     private let recordRetryDelays: [Duration]
     /// Attempts whose write failed for good in an earlier round, by tenant: written before the
@@ -72,7 +76,7 @@ package final class OutboxSender: Service, Sendable {
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
                  concurrency: Int = 64, claimLimit: Int? = nil, lease: TimeInterval = 60, sendMargin: TimeInterval? = nil,
                  recordRetryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
-                 idlePoll: Duration = .milliseconds(500), logger: Logger) {
+                 recordFlushInterval: Duration = .milliseconds(500), idlePoll: Duration = .milliseconds(500), logger: Logger) {
         precondition(concurrency > 0, "concurrency must be positive")
         self.store = store
         self.graph = graph
@@ -85,7 +89,9 @@ package final class OutboxSender: Service, Sendable {
         self.concurrency = concurrency
         self.claimLimit = max(1, claimLimit ?? max(4 * concurrency, 50))
         self.lease = lease
-        self.sendMargin = min(lease, max(0, sendMargin ?? lease / 2))
+        let timeout = graph.requestTimeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        self.sendMargin = min(0.9 * lease, max(0, sendMargin ?? timeout.map { 2 * $0 + 5 } ?? lease / 2))
+        self.recordFlushInterval = recordFlushInterval
         self.recordRetryDelays = recordRetryDelays
         self.recordBatch = max(32, concurrency)
         self.maxPerRound = max(20_000, 8 * self.claimLimit)
@@ -131,6 +137,11 @@ package final class OutboxSender: Service, Sendable {
         await withTaskGroup(of: Event.self) { group in
             while true {
                 schedule(&round, in: &group)
+                // Only the flush timer is left (nothing buffered, running, claimed or written): the
+                // round is over, without waiting for the timer.
+                if round.flushTimer && !round.claiming && round.running == 0 && round.writing == 0 && round.recordCount == 0 {
+                    group.cancelAll()
+                }
                 guard let event = await group.next() else { break }
                 handle(event, in: &round)
             }
@@ -170,8 +181,10 @@ package final class OutboxSender: Service, Sendable {
     private struct Lane {
         var pending: [Job] = []
         var running = false
-        /// Set when a reply failed and will be retried then: the user's later replies wait for it.
+        /// Set when a reply failed and will be retried then (or its lease ran short): the user's
+        /// later replies wait until that reply (`blockedBy`) is claimed again, and at least until then.
         var blockedUntil: Date?
+        var blockedBy: UUID?
     }
 
     private enum Event: Sendable {
@@ -180,8 +193,16 @@ package final class OutboxSender: Service, Sendable {
         /// A lane's sends ended: their records; when one failed for a retry, until when the user
         /// waits and the jobs not sent (put back until then); or, when the lease of the next job ran
         /// short, until when those jobs stay claimed (`lapsed`: not sent, not written, claimed again after).
-        case laneDone(UserKey, [Record], blockedUntil: Date?, unsent: [Job], lapsed: Int)
+        case laneDone(UserKey, [Record], hold: Hold?, unsent: [Job], lapsed: Int)
         case recorded(count: Int, Result<Void, FailedWrite>)
+        /// The flush timer fired: attempts buffered that long are written, however few.
+        case flushDue
+    }
+
+    /// Why a user's later replies wait: until `until`, and until `entryID` is claimed again.
+    private struct Hold: Sendable {
+        var until: Date
+        var entryID: UUID
     }
 
     /// Attempts a write could not store, and why.
@@ -214,6 +235,9 @@ package final class OutboxSender: Service, Sendable {
         /// Attempts made but not committed yet: buffered plus being written.
         var unwritten = 0
         var writing = 0
+        /// When the oldest attempt still buffered was made, and whether a flush timer is running.
+        var oldestBuffered: ContinuousClock.Instant?
+        var flushTimer = false
         var attempted = 0
         var firstError: (any Error)?
 
@@ -236,6 +260,7 @@ package final class OutboxSender: Service, Sendable {
         }
 
         mutating func record(_ r: Record, tenantID: UUID) {
+            if recordCount == 0 { oldestBuffered = .now }
             records[tenantID, default: []].append(r)
             recordCount += 1
             unwritten += 1
@@ -268,14 +293,27 @@ package final class OutboxSender: Service, Sendable {
             round.attempted += jobs.count  // corrected in `handle` for jobs a failure kept back
             group.addTask { await self.sendInOrder(jobs, key: key) }
         }
-        // Write when a batch is full, or when no send is running (nothing more is coming soon).
-        while round.writing < maxWrites && round.recordCount > 0 && (round.recordCount >= round.recordBatch || round.running == 0) {
+        // Write when a batch is full, when no send is running (nothing more is coming soon), or
+        // when the oldest buffered attempt has waited `recordFlushInterval` (a timer makes sure
+        // the check runs: slow sends must not keep records, and the statuses waiting for them, back).
+        let stale = round.oldestBuffered.map { ContinuousClock.now - $0 >= recordFlushInterval } ?? false
+        while round.writing < maxWrites && round.recordCount > 0
+            && (round.recordCount >= round.recordBatch || round.running == 0 || stale) {
             let batch = round.records
             let count = round.recordCount
             round.records = [:]
             round.recordCount = 0
+            round.oldestBuffered = nil
             round.writing += 1
             group.addTask { .recorded(count: count, await self.write(batch)) }
+        }
+        if round.recordCount > 0 && !round.flushTimer {
+            round.flushTimer = true
+            let interval = recordFlushInterval
+            group.addTask {
+                try? await Task.sleep(for: interval)
+                return .flushDue
+            }
         }
     }
 
@@ -304,15 +342,16 @@ package final class OutboxSender: Service, Sendable {
             case .failure(let error):
                 round.firstError = round.firstError ?? error
             }
-        case .laneDone(let key, let records, let blockedUntil, let unsent, let lapsed):
+        case .laneDone(let key, let records, let hold, let unsent, let lapsed):
             round.running -= 1
             round.attempted -= unsent.count + lapsed
             for r in records { round.record(r, tenantID: key.tenantID) }
             var lane = round.lanes[key] ?? Lane()
             lane.running = false
-            if let blockedUntil {
-                lane.blockedUntil = blockedUntil
-                for job in unsent + lane.pending { round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID) }
+            if let hold {
+                lane.blockedUntil = hold.until
+                lane.blockedBy = hold.entryID
+                for job in unsent + lane.pending { round.record(deferral(job, until: hold.until), tenantID: key.tenantID) }
                 round.queued -= lane.pending.count
                 lane.pending = []
             }
@@ -330,6 +369,9 @@ package final class OutboxSender: Service, Sendable {
                 keep(failed.records)
                 round.firstError = round.firstError ?? failed.error
             }
+        case .flushDue:
+            round.flushTimer = false
+
         }
     }
 
@@ -338,12 +380,15 @@ package final class OutboxSender: Service, Sendable {
         let key = UserKey(tenantID: job.entry.tenantID, waID: job.entry.toWaID)
         var lane = round.lanes[key] ?? Lane()
         if let blockedUntil = lane.blockedUntil {
-            guard blockedUntil <= clock.now else {
-                round.record(deferral(job, until: blockedUntil), tenantID: key.tenantID)
+            // Claims come oldest first: the reply the user waits for comes back before any later
+            // one, once its own record is written and it is due. Until it is back, later replies
+            // are put back again (a second from now at the earliest, so this does not spin).
+            guard job.entry.id == lane.blockedBy else {
+                round.record(deferral(job, until: max(blockedUntil, clock.now.addingTimeInterval(1))), tenantID: key.tenantID)
                 return
             }
-            // The retry this user waited for is due (claimed again, in order, in this round).
             lane.blockedUntil = nil
+            lane.blockedBy = nil
         }
         lane.pending.append(job)
         round.queued += 1
@@ -442,7 +487,7 @@ package final class OutboxSender: Service, Sendable {
                 logger.warning("replies not started: their lease ran short", metadata: [
                     "cliente_id": "\(key.tenantID)", "replies": "\(rest.count)"])
                 let until = rest.compactMap(\.entry.claimedUntil).max() ?? claimedUntil
-                return .laneDone(key, records, blockedUntil: until, unsent: [], lapsed: rest.count)
+                return .laneDone(key, records, hold: Hold(until: until, entryID: job.entry.id), unsent: [], lapsed: rest.count)
             }
             let outcome = await send(job)
             let at = clock.now
@@ -455,11 +500,12 @@ package final class OutboxSender: Service, Sendable {
                 let retryAt = delay.map { at.addingTimeInterval($0) }
                 records.append(.failed(job.entry, error: reason, retryAt: retryAt, at: at))
                 if let retryAt {
-                    return .laneDone(key, records, blockedUntil: retryAt, unsent: Array(jobs[(i + 1)...]), lapsed: 0)
+                    return .laneDone(key, records, hold: Hold(until: retryAt, entryID: job.entry.id), unsent: Array(jobs[(i + 1)...]),
+                                     lapsed: 0)
                 }
             }
         }
-        return .laneDone(key, records, blockedUntil: nil, unsent: [], lapsed: 0)
+        return .laneDone(key, records, hold: nil, unsent: [], lapsed: 0)
     }
 
     private enum Outcome { case sent(String), failed(String, retryable: Bool) }
