@@ -75,6 +75,19 @@ public struct TrustedProxies: Sendable, Equatable {
         return client
     }
 
+    /// What per-address limits count for `address`: an IPv4 address itself, an IPv6 address's /64
+    /// (one subscriber or host block: counting each of its 2^64 addresses apart would be no limit),
+    /// anything unparseable as it is.
+    public static func limitKey(_ address: String) -> String {
+        guard let bytes = bytes(address) else { return address }
+        guard bytes.count == 16 else { return bytes.map(String.init).joined(separator: ".") }
+        let hex = bytes[0..<8].map { b -> String in
+            let h = String(b, radix: 16)
+            return h.count == 1 ? "0" + h : h
+        }
+        return stride(from: 0, to: 8, by: 2).map { hex[$0] + hex[$0 + 1] }.joined(separator: ":") + "::/64"
+    }
+
     /// The 4 or 16 bytes of an IPv4 or IPv6 address in text; an IPv4-mapped IPv6 address is its IPv4.
     static func bytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()

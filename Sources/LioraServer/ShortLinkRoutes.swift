@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import HTTPTypes
 import Hummingbird
 import LioraCore
@@ -76,48 +76,56 @@ extension HTTPField.Name {
 }
 
 /// Which short-link requests are written as clicks (in memory, per instance; see `ShortLinkRoutes`).
-final class ClickThrottle: Sendable {
-    enum Verdict: Equatable { case record, repeated, overLimit }
+/// Constant work per request: keys live in two generations of `repeatWindow` each, budgets in the
+/// current minute's map, each replaced whole when its time is over. IPv6 clients are counted per
+/// /64 (one subscriber's block). When a map is full (a flood from many addresses), clicks are
+/// not recorded until it turns over: the redirect still answers.
+package final class ClickThrottle: Sendable {
+    package enum Verdict: Equatable, Sendable { case record, repeated, overLimit }
 
     /// A repeat of a link by the same client within this time is the same click.
     let repeatWindow: TimeInterval
-    /// The most clicks one client address records per minute.
+    /// The most clicks one client address (IPv6: /64) records per minute.
     let perAddressLimit: Int
-    /// The most entries kept (memory bound); beyond it, the oldest are dropped.
+    /// The most keys each map holds.
     private let capacity: Int
 
     private struct State {
-        var lastRecorded: [String: Date] = [:]
-        var perAddress: [String: (minute: Int64, count: Int)] = [:]
+        var window = Int64.min
+        var current: [String: Date] = [:]
+        var previous: [String: Date] = [:]
+        var minute = Int64.min
+        var perAddress: [String: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
-    init(repeatWindow: TimeInterval = 30, perAddressLimit: Int = 60, capacity: Int = 100_000) {
+    package init(repeatWindow: TimeInterval = 30, perAddressLimit: Int = 60, capacity: Int = 100_000) {
         self.repeatWindow = repeatWindow
         self.perAddressLimit = perAddressLimit
         self.capacity = capacity
     }
 
-    func admit(link: UUID, client: String, user: String, now: Date) -> Verdict {
+    package func admit(link: UUID, client: String, user: String, now: Date) -> Verdict {
         let key = "\(link.uuidString)|\(client)|\(user)"
-        let minute = Int64((now.timeIntervalSince1970 / 60).rounded(.down))
+        let block = TrustedProxies.limitKey(client)
+        let seconds = now.timeIntervalSince1970
+        let window = Int64((seconds / repeatWindow).rounded(.down))
+        let minute = Int64((seconds / 60).rounded(.down))
         return state.withLockedValue { s in
-            if let last = s.lastRecorded[key], now.timeIntervalSince(last) < repeatWindow, now >= last { return .repeated }
-            var budget = s.perAddress[client] ?? (minute, 0)
-            if budget.minute != minute { budget = (minute, 0) }
-            guard budget.count < perAddressLimit else { return .overLimit }
-            budget.count += 1
-            s.perAddress[client] = budget
-            s.lastRecorded[key] = now
-            if s.lastRecorded.count > capacity {
-                let since = now.addingTimeInterval(-repeatWindow)
-                s.lastRecorded = s.lastRecorded.filter { $0.value > since }
-                if s.lastRecorded.count > capacity { s.lastRecorded.removeAll() }
+            if window > s.window {
+                s.previous = window == s.window + 1 ? s.current : [:]
+                s.current = [:]
+                s.window = window
             }
-            if s.perAddress.count > capacity {
-                s.perAddress = s.perAddress.filter { $0.value.minute == minute }
-                if s.perAddress.count > capacity { s.perAddress.removeAll() }
+            if minute > s.minute {
+                s.perAddress = [:]
+                s.minute = minute
             }
+            if let last = s.current[key] ?? s.previous[key], now >= last, now.timeIntervalSince(last) < repeatWindow { return .repeated }
+            let count = s.perAddress[block] ?? 0
+            guard count < perAddressLimit, s.current.count < capacity, s.perAddress.count < capacity else { return .overLimit }
+            s.perAddress[block] = count + 1
+            s.current[key] = now
             return .record
         }
     }

@@ -268,19 +268,20 @@ package final class SQLStore: LioraStore {
         guard SlugRule.isValid(new.slug) else {
             throw LioraError(.invalidInput, "slug must be 2-63 lowercase letters, digits or hyphens")
         }
-        do {
-            return try await database.tenantTransaction(new.id) { c in
-                let s = SQLTenantSession(c: c, tenantID: new.id)
+        return try await database.tenantTransaction(new.id) { c in
+            let s = SQLTenantSession(c: c, tenantID: new.id)
+            do {
                 try await c.query("""
                     INSERT INTO clientes (id, slug, name, plan, status, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6)
                     """, [.uuid(new.id), .text(new.slug), .text(new.name), .text(new.plan), .text(new.status.rawValue), .date(now)])
-                try await s.record(TenantEvent(tenantID: new.id, actor: actor, action: "tenant.created",
-                                               payloadJSON: JSONText.object(["slug": new.slug, "plan": new.plan]), createdAt: now))
-                guard let t = try await s.tenant() else { throw StoreError.corrupt("created tenant not readable") }
-                return (t, try await setUp(s))
+            } catch StoreError.uniqueViolation {
+                // Only the slug (or the id) here; a conflict in `setUp` is its own.
+                throw LioraError(.conflict, "a tenant with this slug already exists")
             }
-        } catch StoreError.uniqueViolation {
-            throw LioraError(.conflict, "a tenant with this slug already exists")
+            try await s.record(TenantEvent(tenantID: new.id, actor: actor, action: "tenant.created",
+                                           payloadJSON: JSONText.object(["slug": new.slug, "plan": new.plan]), createdAt: now))
+            guard let t = try await s.tenant() else { throw StoreError.corrupt("created tenant not readable") }
+            return (t, try await setUp(s))
         }
     }
 

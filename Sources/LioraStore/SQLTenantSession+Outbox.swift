@@ -4,7 +4,7 @@ import LioraCore
 extension SQLTenantSession {
     private static let outboxColumns = """
         id, cliente_id, user_context_id, waba_account_id, to_wa_id, kind, payload, summary, intent, reply_to, marks_read, state,
-        attempts, next_attempt_at, last_error, wa_message_id, created_at
+        attempts, next_attempt_at, last_error, wa_message_id, created_at, claimed_until
         """
 
     private static func entry(_ r: any SQLRow) throws -> OutboxEntry {
@@ -16,7 +16,7 @@ extension SQLTenantSession {
             replyTo: try r.string("reply_to"), marksRead: try r.bool("marks_read") ?? false, state: OutboxEntry.State(rawValue: try r.required("state", r.string)) ?? .failed,
             attempts: Int(try r.required("attempts", r.int)), nextAttemptAt: try r.required("next_attempt_at", r.date),
             lastError: try r.string("last_error"), waMessageID: try r.string("wa_message_id"),
-            createdAt: try r.required("created_at", r.date))
+            createdAt: try r.required("created_at", r.date), claimedUntil: try r.date("claimed_until"))
     }
 
     /// `outbox` rows: the id, the tenant (`$1`), then the 14 other columns.

@@ -126,4 +126,31 @@ struct ShortLinkTests {
             #expect(metrics.contains(#"liora_link_clicks_total{result="repeated"} 2"#))
         }
     }
+
+    @Test("the click throttle: repeats fold, budgets per address (IPv6 per /64) reset each minute, a full map records nothing, old keys go")
+    func throttleBounds() {
+        let link = UUID()
+        let throttle = ClickThrottle(repeatWindow: 30, perAddressLimit: 3, capacity: 6)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)  // on a minute boundary
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start) == .record)
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(29)) == .repeated)
+        // Across a window boundary the previous window's keys still count.
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(29.9)) == .repeated)
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u2", now: start.addingTimeInterval(1)) == .record)
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u3", now: start.addingTimeInterval(2)) == .record)
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u4", now: start.addingTimeInterval(3)) == .overLimit)
+        // The addresses of one IPv6 /64 share a budget.
+        for address in ["2001:db8:1:2::1", "2001:db8:1:2::ffff", "2001:db8:1:2:abcd::9"] {
+            #expect(throttle.admit(link: link, client: address, user: "", now: start.addingTimeInterval(4)) == .record)
+        }
+        #expect(throttle.admit(link: link, client: "2001:db8:1:2::77", user: "", now: start.addingTimeInterval(5)) == .overLimit)
+        // The map of this window is full (6 keys): nothing more is recorded, even from a fresh address.
+        #expect(throttle.admit(link: link, client: "198.51.100.1", user: "", now: start.addingTimeInterval(6)) == .overLimit)
+        // A minute later budgets are fresh; two windows later old keys are gone, so a repeat counts again.
+        #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(61)) == .record)
+        #expect(throttle.admit(link: link, client: "198.51.100.1", user: "", now: start.addingTimeInterval(62)) == .record)
+        #expect(TrustedProxies.limitKey("2001:db8:1:2::1") == "2001:0db8:0001:0002::/64")
+        #expect(TrustedProxies.limitKey("192.0.2.1") == "192.0.2.1")
+        #expect(TrustedProxies.limitKey("::ffff:192.0.2.1") == "192.0.2.1")
+    }
 }

@@ -130,6 +130,9 @@ struct OutboxStoreTests {
             try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies((1...3).map { reply(tenant, account, $0) }) }
             let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
             #expect(first.allSatisfy { $0.claimedUntil == t0.addingTimeInterval(30) })
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy {
+                $0.claimedUntil == t0.addingTimeInterval(30)
+            })
             // The lease runs out; a second claim takes all three.
             let second = try await t.store.withTenant(tenant.id) {
                 try await $0.claimDueReplies(now: t0.addingTimeInterval(31), limit: 10, lease: 30)

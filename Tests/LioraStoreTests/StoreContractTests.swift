@@ -403,6 +403,23 @@ struct TenantCreationTests {
             #expect(try await t.store.withTenant(id) { try await $0.tenantEvents(limit: 10) }.isEmpty)
             let (tenant, value) = try await t.store.createTenant(NewTenant(slug: "a-medias", name: "Whole"), actor: "test", now: t0) { _ in 42 }
             #expect(tenant.slug == "a-medias" && value == 42)
+            // A conflict inside the set-up is the set-up's, not a taken slug.
+            do {
+                _ = try await t.store.createTenant(NewTenant(slug: "otro", name: "Other"), actor: "test", now: t0) { _ in
+                    throw StoreError.uniqueViolation("catalog_secrets_pkey")
+                }
+                Issue.record("the set-up's error was swallowed")
+            } catch let error as StoreError {
+                guard case .uniqueViolation(let key) = error else { Issue.record("\(error)"); return }
+                #expect(key == "catalog_secrets_pkey")
+            }
+            // A taken slug is still a conflict that says so.
+            do {
+                _ = try await t.store.createTenant(NewTenant(slug: "a-medias", name: "Again"), actor: "test", now: t0)
+                Issue.record("a second live tenant with the same slug")
+            } catch let error as LioraError {
+                #expect(error.message.contains("slug"))
+            }
         }
     }
 }

@@ -120,6 +120,7 @@ struct AdminRoutes: Sendable {
     func login(_ request: Request, context: LioraRequestContext) async throws -> Response {
         let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…"}"#)
         let address = proxies.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
+            .map(TrustedProxies.limitKey)
         let tokens = try await auth.login(email: input.email, password: input.password, address: address)
         return try CatalogRoutes.json(status: .ok, TokenOutput(tokens))
     }

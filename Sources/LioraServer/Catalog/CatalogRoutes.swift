@@ -261,7 +261,9 @@ struct CatalogRoutes: Sendable {
         }
         let webhookID = admin != nil
             ? nil : try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
-        var overlap = options.secretOverlap
+        // With a token the secret is lost or leaked: the old ones stop at once unless asked otherwise
+        // (a leaked secret kept for a day could be used to rotate the owner's new one away).
+        var overlap = admin != nil ? 0 : options.secretOverlap
         if !body.isEmpty {
             struct Input: Decodable { var overlapSeconds: Int? }
             let decoder = JSONDecoder()
