@@ -40,11 +40,17 @@ struct AdminClient {
         return Self.object(r)["access_token"] as? String ?? ""
     }
 
-    /// A tenant created by the platform admin, with an owner who accepted the invitation.
-    func tenant(_ admin: String, slug: String, plan: String = "starter", owner: String) async throws -> (id: String, owner: String) {
+    /// A tenant created by the platform admin: its id and its catalog signing secret.
+    func createTenant(_ admin: String, slug: String, plan: String = "starter") async throws -> (id: String, secret: String) {
         let created = try await call(.post, "/clientes", token: admin, json: ["slug": slug, "name": "Shop \(slug)", "plan": plan])
         #expect(created.status == .created, "\(created.text)")
-        let id = Self.object(created)["id"] as? String ?? ""
+        let body = Self.object(created)
+        return (body["id"] as? String ?? "", body["catalog_signing_secret"] as? String ?? "")
+    }
+
+    /// A tenant created by the platform admin, with an owner who accepted the invitation.
+    func tenant(_ admin: String, slug: String, plan: String = "starter", owner: String) async throws -> (id: String, owner: String) {
+        let id = try await createTenant(admin, slug: slug, plan: plan).id
         let token = try await invite(admin, tenant: id, email: owner, role: "owner")
         #expect(try await call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": "Colibri-Azul-2026!"]).status == .ok)
         return (id, try await login(owner, "Colibri-Azul-2026!"))
@@ -169,11 +175,8 @@ struct AdminAuthTests {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in
             let c = AdminClient(h: h)
             let platform = try await c.platformAdmin()
-            let created = try await c.call(.post, "/clientes", token: platform, json: ["slug": "perdido", "name": "Perdido", "plan": "starter"])
-            #expect(created.status == .created)
-            let tenant = try #require(AdminClient.object(created)["id"] as? String)
+            let (tenant, original) = try await c.createTenant(platform, slug: "perdido")
             let tenantID = try #require(UUID(uuidString: tenant))
-            let original = try #require(AdminClient.object(created)["catalog_signing_secret"] as? String)
             #expect(try await CatalogAPITests.send(h, .get, "/snapshots", tenant: tenantID, secret: original).status == .ok)
 
             let ownerInvite = try await c.invite(platform, tenant: tenant, email: "duena@perdido.test", role: "owner")

@@ -591,7 +591,8 @@ private final class HoldingGraphAPI: GraphAPIClient {
     private let clock: ManualClock
     private let held: String
     private let failing: String
-    private let state = NIOLockedValueBox<(released: Bool, waiting: [CheckedContinuation<Void, Never>], failed: Bool)>((false, [], false))
+    private let gate = NIOLockedValueBox<(released: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let failed = NIOLockedValueBox(false)
 
     init(clock: ManualClock, held: String, failing: String) {
         self.clock = clock
@@ -600,26 +601,16 @@ private final class HoldingGraphAPI: GraphAPIClient {
     }
 
     func release() {
-        let waiting = state.withLockedValue { s in
-            s.released = true
-            defer { s.waiting = [] }
-            return s.waiting
-        }
-        for c in waiting { c.resume() }
+        for c in gate.withLockedValue({ g in defer { g = (true, []) }; return g.waiting }) { c.resume() }
     }
 
     func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
         if message.to == held {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let go = state.withLockedValue { s in
-                    if s.released { return true }
-                    s.waiting.append(c)
-                    return false
-                }
-                if go { c.resume() }
+                if gate.withLockedValue({ g in g.released ? true : { g.waiting.append(c); return false }() }) { c.resume() }
             }
         }
-        if message.to == failing, state.withLockedValue({ s in defer { s.failed = true }; return !s.failed }) {
+        if message.to == failing, failed.withLockedValue({ f in defer { f = true }; return !f }) {
             fake.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
             defer { clock.advance(by: 5) }
             return try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)

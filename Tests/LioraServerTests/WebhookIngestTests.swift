@@ -193,14 +193,7 @@ struct WebhookIngestTests {
         let clock = ManualClock(t0)
         try await Harness.run(backend, clock: clock) { h in
             let (tenant, phone, account) = try await h.tenant()
-            try await h.store.withTenant(tenant.id) { s throws in
-                let ctx = try await s.touchUserContext(waID: "777", profileName: nil, messageAt: t0, now: t0).context
-                for id in ["wamid.O1", "wamid.O2"] {
-                    try await s.appendLog(ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
-                                                               direction: .outbound, waMessageID: id, messageType: "text",
-                                                               body: "hi", status: "accepted", createdAt: t0))
-                }
-            }
+            try await logOutbound(h, tenant: tenant.id, account: account.id, wamids: ["wamid.O1", "wamid.O2"])
             for (id, status) in [("wamid.O1", "sent"), ("wamid.O1", "read"), ("wamid.O1", "delivered")] {
                 _ = try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: id, status: status, recipient: "777"))
             }
@@ -239,12 +232,7 @@ struct WebhookIngestTests {
             _ = try await h.post(WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.EARLY", status: "delivered", recipient: "777"))
             try await h.process()
             #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["pending"])
-            try await h.store.withTenant(tenant.id) { s throws in
-                let ctx = try await s.touchUserContext(waID: "777", profileName: nil, messageAt: t0, now: t0).context
-                try await s.appendLog(ConversationLogEntry(tenantID: tenant.id, userContextID: ctx.id, wabaAccountID: account.id,
-                                                           direction: .outbound, waMessageID: "wamid.EARLY", messageType: "text",
-                                                           body: "hi", status: "accepted", createdAt: t0))
-            }
+            try await logOutbound(h, tenant: tenant.id, account: account.id, wamids: ["wamid.EARLY"])
             clock.advance(by: 2.5)
             #expect(try await h.process() == 1)
             let log = try await h.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
@@ -312,6 +300,18 @@ struct WebhookIngestTests {
             #expect(!line.contains("5215599887766"), "\(line)")
             #expect(!line.contains("mi secreto"), "\(line)")
             #expect(!line.contains(appSecret), "\(line)")
+        }
+    }
+}
+
+/// Logs outbound messages to user 777 with Meta's ids `wamids`, as the sender does once Meta accepted them.
+private func logOutbound(_ h: Harness, tenant: UUID, account: UUID, wamids: [String]) async throws {
+    try await h.store.withTenant(tenant) { s throws in
+        let ctx = try await s.touchUserContext(waID: "777", profileName: nil, messageAt: t0, now: t0).context
+        for id in wamids {
+            try await s.appendLog(ConversationLogEntry(tenantID: tenant, userContextID: ctx.id, wabaAccountID: account,
+                                                       direction: .outbound, waMessageID: id, messageType: "text",
+                                                       body: "hi", status: "accepted", createdAt: t0))
         }
     }
 }
