@@ -100,6 +100,7 @@ package final class ClickThrottle: Sendable {
     private let state = NIOLockedValueBox(State())
 
     package init(repeatWindow: TimeInterval = 30, perAddressLimit: Int = 60, capacity: Int = 100_000) {
+        precondition(repeatWindow >= 1 && perAddressLimit > 0 && capacity > 0, "the click throttle needs positive bounds")
         self.repeatWindow = repeatWindow
         self.perAddressLimit = perAddressLimit
         self.capacity = capacity
@@ -112,12 +113,13 @@ package final class ClickThrottle: Sendable {
         let window = Int64((seconds / repeatWindow).rounded(.down))
         let minute = Int64((seconds / 60).rounded(.down))
         return state.withLockedValue { s in
-            if window > s.window {
-                s.previous = window == s.window + 1 ? s.current : [:]
+            // Turned over when the window changes either way (a clock stepped back must not freeze the maps).
+            if window != s.window {
+                s.previous = window == s.window &+ 1 ? s.current : [:]
                 s.current = [:]
                 s.window = window
             }
-            if minute > s.minute {
+            if minute != s.minute {
                 s.perAddress = [:]
                 s.minute = minute
             }

@@ -229,7 +229,7 @@ struct OutboxSenderConcurrencyTests {
             #expect(try await sender.sendDue() == 2)  // parts 1 and 2, at t0 and t0 + 20 s
             #expect(graph.fake.sent.map(\.message.textBody) == ["part 1", "part 2"])
             #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.map(\.state) == [.sent, .sent, .pending, .pending])
-            // Still under the first claim: nobody sends them yet.
+            // Put back for a second, in order: not due yet.
             #expect(try await sender.sendDue() == 0)
             clock.advance(by: 21)  // t0 + 61 s: the claim is over
             #expect(try await sender.sendDue() == 2)

@@ -149,6 +149,11 @@ struct ShortLinkTests {
         // A minute later budgets are fresh; two windows later old keys are gone, so a repeat counts again.
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(61)) == .record)
         #expect(throttle.admit(link: link, client: "198.51.100.1", user: "", now: start.addingTimeInterval(62)) == .record)
+        // A clock stepped back an hour does not freeze the maps: budgets and keys start over.
+        let earlier = start.addingTimeInterval(-3600)
+        for user in ["a", "b", "c"] { #expect(throttle.admit(link: link, client: "203.0.113.3", user: user, now: earlier) == .record) }
+        #expect(throttle.admit(link: link, client: "203.0.113.3", user: "d", now: earlier) == .overLimit)
+        #expect(throttle.admit(link: link, client: "203.0.113.4", user: "", now: earlier.addingTimeInterval(60)) == .record)
         #expect(TrustedProxies.limitKey("2001:db8:1:2::1") == "2001:0db8:0001:0002::/64")
         #expect(TrustedProxies.limitKey("192.0.2.1") == "192.0.2.1")
         #expect(TrustedProxies.limitKey("::ffff:192.0.2.1") == "192.0.2.1")

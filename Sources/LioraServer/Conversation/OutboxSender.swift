@@ -181,28 +181,31 @@ package final class OutboxSender: Service, Sendable {
     private struct Lane {
         var pending: [Job] = []
         var running = false
-        /// Set when a reply failed and will be retried then (or its lease ran short): the user's
-        /// later replies wait until that reply (`blockedBy`) is claimed again, and at least until then.
-        var blockedUntil: Date?
-        var blockedBy: UUID?
+        /// Set when a reply failed and will be retried then (or its lease ran short): the replies
+        /// put back for it, and it, by id with their queued time. Each of them goes out only once
+        /// every older one of them is back; any other reply of the user joins them; the hold ends
+        /// when all are back. (The claim itself skips a user's replies behind an older one waiting
+        /// for its time, which keeps the order across rounds; this covers the records not written yet.)
+        var holdUntil: Date?
+        var outstanding: [UUID: Date] = [:]
     }
 
     private enum Event: Sendable {
         case tenants(Result<[UUID], any Error>)
         case claimed(tenantID: UUID, Result<[Job], any Error>)
-        /// A lane's sends ended: their records; when one failed for a retry, until when the user
-        /// waits and the jobs not sent (put back until then); or, when the lease of the next job ran
-        /// short, until when those jobs stay claimed (`lapsed`: not sent, not written, claimed again after).
-        case laneDone(UserKey, [Record], hold: Hold?, unsent: [Job], lapsed: Int)
+        /// A lane's sends ended: their records; when one failed for a retry (or the lease of the next
+        /// one ran short), until when the user waits, the reply that failed (none for a short lease),
+        /// and the jobs not sent (put back until then).
+        case laneDone(UserKey, [Record], hold: Hold?, unsent: [Job])
         case recorded(count: Int, Result<Void, FailedWrite>)
         /// The flush timer fired: attempts buffered that long are written, however few.
         case flushDue
     }
 
-    /// Why a user's later replies wait: until `until`, and until `entryID` is claimed again.
+    /// Why a user's later replies wait: until `until`, and until `failed` (if any) is claimed again.
     private struct Hold: Sendable {
         var until: Date
-        var entryID: UUID
+        var failed: OutboxEntry?
     }
 
     /// Attempts a write could not store, and why.
@@ -296,7 +299,8 @@ package final class OutboxSender: Service, Sendable {
         // Write when a batch is full, when no send is running (nothing more is coming soon), or
         // when the oldest buffered attempt has waited `recordFlushInterval` (a timer makes sure
         // the check runs: slow sends must not keep records, and the statuses waiting for them, back).
-        let stale = round.oldestBuffered.map { ContinuousClock.now - $0 >= recordFlushInterval } ?? false
+        // (Cancelled, the timer cannot wait: everything buffered is written now.)
+        let stale = Task.isCancelled || (round.oldestBuffered.map { ContinuousClock.now - $0 >= recordFlushInterval } ?? false)
         while round.writing < maxWrites && round.recordCount > 0
             && (round.recordCount >= round.recordBatch || round.running == 0 || stale) {
             let batch = round.records
@@ -307,11 +311,12 @@ package final class OutboxSender: Service, Sendable {
             round.writing += 1
             group.addTask { .recorded(count: count, await self.write(batch)) }
         }
-        if round.recordCount > 0 && !round.flushTimer {
+        if round.recordCount > 0 && !round.flushTimer && !Task.isCancelled {
             round.flushTimer = true
-            let interval = recordFlushInterval
+            // Until the oldest buffered attempt is due to be written.
+            let wait = round.oldestBuffered.map { recordFlushInterval - (ContinuousClock.now - $0) } ?? recordFlushInterval
             group.addTask {
-                try? await Task.sleep(for: interval)
+                try? await Task.sleep(for: max(wait, .milliseconds(1)))
                 return .flushDue
             }
         }
@@ -342,21 +347,24 @@ package final class OutboxSender: Service, Sendable {
             case .failure(let error):
                 round.firstError = round.firstError ?? error
             }
-        case .laneDone(let key, let records, let hold, let unsent, let lapsed):
+        case .laneDone(let key, let records, let hold, let unsent):
             round.running -= 1
-            round.attempted -= unsent.count + lapsed
+            round.attempted -= unsent.count
             for r in records { round.record(r, tenantID: key.tenantID) }
             var lane = round.lanes[key] ?? Lane()
             lane.running = false
             if let hold {
-                lane.blockedUntil = hold.until
-                lane.blockedBy = hold.entryID
-                for job in unsent + lane.pending { round.record(deferral(job, until: hold.until), tenantID: key.tenantID) }
+                lane.holdUntil = max(lane.holdUntil ?? hold.until, hold.until)
+                if let failed = hold.failed { lane.outstanding[failed.id] = failed.createdAt }
+                for job in unsent + lane.pending {
+                    lane.outstanding[job.entry.id] = job.entry.createdAt
+                    round.record(deferral(job, until: hold.until), tenantID: key.tenantID)
+                }
                 round.queued -= lane.pending.count
                 lane.pending = []
             }
             if lane.pending.isEmpty {
-                round.lanes[key] = lane.blockedUntil == nil ? nil : lane
+                round.lanes[key] = lane.holdUntil == nil ? nil : lane
             } else {
                 round.lanes[key] = lane
                 round.ready.append(key)
@@ -379,16 +387,23 @@ package final class OutboxSender: Service, Sendable {
     private func enqueue(_ job: Job, in round: inout Round) {
         let key = UserKey(tenantID: job.entry.tenantID, waID: job.entry.toWaID)
         var lane = round.lanes[key] ?? Lane()
-        if let blockedUntil = lane.blockedUntil {
-            // Claims come oldest first: the reply the user waits for comes back before any later
-            // one, once its own record is written and it is due. Until it is back, later replies
-            // are put back again (a second from now at the earliest, so this does not spin).
-            guard job.entry.id == lane.blockedBy else {
-                round.record(deferral(job, until: max(blockedUntil, clock.now.addingTimeInterval(1))), tenantID: key.tenantID)
+        if let holdUntil = lane.holdUntil {
+            // Claims come oldest first among what is due, but a reply put back is only claimable
+            // once its record is written and its time has come: one whose older companions are
+            // not all back yet is put back again (a second from now at the earliest, so this does
+            // not spin), and so is any other reply of the user, which joins them.
+            let at = job.entry.createdAt
+            let olderOut = lane.outstanding.contains { id, created in
+                id != job.entry.id && (created < at || (created == at && id.uuidString < job.entry.id.uuidString))
+            }
+            guard lane.outstanding[job.entry.id] != nil, !olderOut else {
+                lane.outstanding[job.entry.id] = at
+                round.lanes[key] = lane
+                round.record(deferral(job, until: max(holdUntil, clock.now.addingTimeInterval(1))), tenantID: key.tenantID)
                 return
             }
-            lane.blockedUntil = nil
-            lane.blockedBy = nil
+            lane.outstanding[job.entry.id] = nil
+            if lane.outstanding.isEmpty { lane.holdUntil = nil }
         }
         lane.pending.append(job)
         round.queued += 1
@@ -482,12 +497,12 @@ package final class OutboxSender: Service, Sendable {
         for (i, job) in jobs.enumerated() {
             if let claimedUntil = job.entry.claimedUntil, clock.now >= claimedUntil.addingTimeInterval(-sendMargin) {
                 // Too little of the lease is left to finish this reply before another claim may
-                // take it: this and the user's later replies wait for that claim, in order.
-                let rest = jobs[i...]
+                // take it: this and the user's later replies are put back, to go out in order
+                // under a fresh claim.
+                let rest = Array(jobs[i...])
                 logger.warning("replies not started: their lease ran short", metadata: [
                     "cliente_id": "\(key.tenantID)", "replies": "\(rest.count)"])
-                let until = rest.compactMap(\.entry.claimedUntil).max() ?? claimedUntil
-                return .laneDone(key, records, hold: Hold(until: until, entryID: job.entry.id), unsent: [], lapsed: rest.count)
+                return .laneDone(key, records, hold: Hold(until: clock.now.addingTimeInterval(1), failed: nil), unsent: rest)
             }
             let outcome = await send(job)
             let at = clock.now
@@ -500,12 +515,11 @@ package final class OutboxSender: Service, Sendable {
                 let retryAt = delay.map { at.addingTimeInterval($0) }
                 records.append(.failed(job.entry, error: reason, retryAt: retryAt, at: at))
                 if let retryAt {
-                    return .laneDone(key, records, hold: Hold(until: retryAt, entryID: job.entry.id), unsent: Array(jobs[(i + 1)...]),
-                                     lapsed: 0)
+                    return .laneDone(key, records, hold: Hold(until: retryAt, failed: job.entry), unsent: Array(jobs[(i + 1)...]))
                 }
             }
         }
-        return .laneDone(key, records, hold: nil, unsent: [], lapsed: 0)
+        return .laneDone(key, records, hold: nil, unsent: [])
     }
 
     private enum Outcome { case sent(String), failed(String, retryable: Bool) }
