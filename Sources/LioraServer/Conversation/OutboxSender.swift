@@ -184,8 +184,7 @@ package final class OutboxSender: Service, Sendable {
         /// Set when a reply failed and will be retried then (or its lease ran short): the replies
         /// put back for it, and it, by id with their queued time. Each of them goes out only once
         /// every older one of them is back; any other reply of the user joins them; the hold ends
-        /// when all are back. (The claim itself skips a user's replies behind an older one waiting
-        /// for its time, which keeps the order across rounds; this covers the records not written yet.)
+        /// when all are back. (Within this round only: a new round does not know the hold.)
         var holdUntil: Date?
         var outstanding: [UUID: Date] = [:]
     }
