@@ -433,6 +433,15 @@ CREATE TABLE monthly_usage_totals (
 -- that took them after its lease ran out), instead of leaving them leased until the lease ends.
 ALTER TABLE webhook_events ADD COLUMN claim_token TEXT;
 """#),
+            Migration(version: 11, name: "reply_order", file: "0011_reply_order.sql", sql: #"""
+-- A reply waiting for its retry (or put back behind one) holds back its user's later replies
+-- across claims, not only within the sender's round that saw it fail: a claim skips a reply
+-- while an older one of the same user waits, and looks that up by user in this index. A fresh
+-- reply is never in it (its first attempt is due when it is queued), so queueing, claiming and
+-- sending one writes no entry here; only replies that were put back do.
+CREATE INDEX outbox_waiting ON outbox (cliente_id, to_wa_id, created_at)
+    WHERE state = 'pending' AND claimed_until IS NULL AND next_attempt_at > created_at;
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -1046,6 +1055,32 @@ CREATE POLICY tenant_isolation ON monthly_usage_totals
 -- with items claimed and not worked on can give back exactly those (and never another claim's
 -- that took them after its lease ran out), instead of leaving them leased until the lease ends.
 ALTER TABLE webhook_events ADD COLUMN claim_token uuid;
+"""#),
+            Migration(version: 11, name: "reply_order", file: "0011_reply_order.sql", sql: #"""
+-- A reply waiting for its retry (or put back behind one) holds back its user's later replies
+-- across claims, not only within the sender's round that saw it fail: a claim skips a reply
+-- while an older one of the same user waits, and looks that up by user in this index. A fresh
+-- reply is never in it (its first attempt is due when it is queued), so queueing, claiming and
+-- sending one writes no entry here; only replies that were put back do.
+CREATE INDEX outbox_waiting ON outbox (cliente_id, to_wa_id, created_at)
+    WHERE state = 'pending' AND claimed_until IS NULL AND next_attempt_at > created_at;
+
+-- A tenant is due only with a reply the claim would take: one whose user has no older reply
+-- waiting (otherwise the sender would look at that tenant again and again and take nothing).
+CREATE OR REPLACE FUNCTION liora_tenants_with_due_outbox(p_now timestamptz, p_limit integer)
+RETURNS TABLE (cliente_id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+    SELECT DISTINCT o.cliente_id FROM outbox o
+    WHERE o.state = 'pending' AND o.next_attempt_at <= p_now AND (o.claimed_until IS NULL OR o.claimed_until < p_now)
+        AND NOT EXISTS (
+            SELECT 1 FROM outbox w
+            WHERE w.cliente_id = o.cliente_id AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
+                AND w.claimed_until IS NULL AND w.next_attempt_at > w.created_at
+                AND w.next_attempt_at > p_now AND w.created_at < o.created_at AND w.kind <> 'read')
+    LIMIT p_limit
+$$;
+REVOKE ALL ON FUNCTION liora_tenants_with_due_outbox(timestamptz, integer) FROM PUBLIC;
 """#),
         ],
     ]

@@ -252,8 +252,9 @@ package final class SQLStore: LioraStore {
         let sql = database.dialect == .postgres
             ? "SELECT cliente_id FROM liora_tenants_with_due_outbox($1, $2::integer)"
             : """
-              SELECT DISTINCT cliente_id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1
-                  AND (claimed_until IS NULL OR claimed_until < $1) LIMIT $2
+              SELECT DISTINCT o.cliente_id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= $1
+                  AND (o.claimed_until IS NULL OR o.claimed_until < $1)
+                  AND \(SQLTenantSession.noOlderReplyWaits(tenant: "o.cliente_id", now: "$1")) LIMIT $2
               """
         let rows = try await database.transaction { c in try await c.query(sql, [.date(now), .int(Int64(limit))]) }
         return try rows.map { try $0.required("cliente_id", $0.uuid) }

@@ -55,9 +55,9 @@ extension SQLTenantSession {
         return try await c.query("""
             UPDATE outbox SET claimed_until = $1, updated_at = $2
             WHERE cliente_id = $3 AND id IN (
-                SELECT id FROM outbox WHERE cliente_id = $3 AND state = 'pending' AND next_attempt_at <= $2
-                    AND (claimed_until IS NULL OR claimed_until < $2)
-                ORDER BY created_at, id LIMIT $4\(lock))
+                SELECT o.id FROM outbox o WHERE o.cliente_id = $3 AND o.state = 'pending' AND o.next_attempt_at <= $2
+                    AND (o.claimed_until IS NULL OR o.claimed_until < $2) AND \(Self.noOlderReplyWaits(tenant: "$3", now: "$2"))
+                ORDER BY o.created_at, o.id LIMIT $4\(lock))
             RETURNING \(Self.outboxColumns)
             """, [.date(claimedUntil), .date(now), .uuid(tenantID), .int(Int64(limit))])
             .map { r in
@@ -66,6 +66,18 @@ extension SQLTenantSession {
                 return e
             }
             .sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.orderedBefore($1.id) }
+    }
+
+    /// True for an outbox row `o` when no older reply to the same user waits for a later attempt
+    /// (a retry, or put back behind one): a reply is never claimed ahead of such a one, in this
+    /// round or any later. Waiting rows are found in the `outbox_waiting` index, by user. A
+    /// legacy read-receipt row holds nothing back.
+    static func noOlderReplyWaits(tenant: String, now: String) -> String {
+        """
+        NOT EXISTS (SELECT 1 FROM outbox w WHERE w.cliente_id = \(tenant) AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
+            AND w.claimed_until IS NULL AND w.next_attempt_at > w.created_at AND w.next_attempt_at > \(now)
+            AND w.created_at < o.created_at AND w.kind <> 'read')
+        """
     }
 
     /// `AND` the row is still held by the claim that handed `e` out (`$n` binds `e.claimedUntil`).

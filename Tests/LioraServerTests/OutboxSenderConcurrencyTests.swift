@@ -175,6 +175,35 @@ struct OutboxSenderConcurrencyTests {
         }
     }
 
+    @Test("a reply queued after the round that saw the user's reply fail waits for that retry, then follows it",
+          arguments: TestBackend.available)
+    func laterRoundKeepsOrder(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let (user, other) = ("5215533334444", "5215533335555")
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([textEntry(tenant, account, to: user, body: "first", at: t0)]) }
+            let graph = FakeGraphAPI()
+            let clock = ManualClock(t0)
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      policy: RetryPolicy(base: 5, jitter: 0), concurrency: 4, logger: TestDatabases.logger)
+            graph.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
+            #expect(try await sender.sendDue() == 1)
+
+            // The user's next message is answered while the first answer waits for its retry.
+            clock.advance(by: 1)
+            try await t.store.withTenant(tenant.id) { s in
+                try await s.enqueueReplies([textEntry(tenant, account, to: user, body: "second", at: clock.now),
+                                            textEntry(tenant, account, to: other, body: "someone else", at: clock.now)])
+            }
+            #expect(try await sender.sendDue() == 1)
+            #expect(graph.sent.map(\.message.textBody) == ["someone else"])
+            clock.advance(by: 5)
+            #expect(try await sender.sendDue() == 2)
+            #expect(graph.sendCalls.filter { $0.message.to == user }.map(\.message.textBody) == ["first", "first", "second"])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy { $0.state == .sent })
+        }
+    }
+
     @Test("a reply Meta accepted is not sent again when recording it fails: the attempt is kept and written before the next claim",
           arguments: TestBackend.available)
     func failedWriteIsNotResent(backend: TestBackend) async throws {

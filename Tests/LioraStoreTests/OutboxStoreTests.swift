@@ -58,6 +58,37 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("a reply waiting for its retry holds back its user's later replies in every later claim, not other users'; due tenants agree",
+          arguments: TestBackend.available)
+    func waitingReplyHoldsLaterOnes(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry {
+                var e = reply(tenant, account, n, at: at)
+                e.toWaID = waID
+                return e
+            }
+            let (user, other) = ("34600000001", "34600000002")
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 1, at: t0)]) }
+            let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            #expect(try await t.store.withTenant(tenant.id) { s in
+                try await s.markReplyAttemptFailed(first[0], error: "HTTP 503", retryAt: t0.addingTimeInterval(10), now: t0)
+            })
+            // The user writes again, and so does someone else, while the first reply waits.
+            let later = t0.addingTimeInterval(2)
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 2, at: later), to(other, 3, at: later)]) }
+            #expect(try await t.store.tenantsWithDueReplies(now: later, limit: 10) == [tenant.id])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: later, limit: 10, lease: 30) }.map(\.summary) == ["hola 3"])
+            // Only the held reply is left: the tenant is not due (the sender would claim nothing).
+            #expect(try await t.store.tenantsWithDueReplies(now: later, limit: 10).isEmpty)
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: later, limit: 10, lease: 30) }.isEmpty)
+            // Its retry time comes: both go, the older first.
+            let due = t0.addingTimeInterval(10)
+            #expect(try await t.store.tenantsWithDueReplies(now: due, limit: 10) == [tenant.id])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: due, limit: 10, lease: 30) }.map(\.summary) == ["hola 1", "hola 2"])
+        }
+    }
+
     @Test("a batch of sent replies: each row sent with its own wamid, one log row per message, none for read receipts",
           arguments: TestBackend.available)
     func batchMarkSent(backend: TestBackend) async throws {
