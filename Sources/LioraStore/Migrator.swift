@@ -56,7 +56,7 @@ package struct Migrator: Sendable {
             let didApply = try await database.transaction { c -> Bool in
                 if c.dialect == .postgres {
                     // One migrator at a time across processes; released at commit.
-                    try await c.query("SELECT pg_advisory_xact_lock(7261001)")
+                    try await c.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
                 }
                 let done = try await c.query("SELECT 1 AS one FROM schema_migrations WHERE version = $1", [.int(Int64(m.version))])
                 guard done.isEmpty else { return false }  // another migrator got there first
@@ -83,9 +83,16 @@ package struct Migrator: Sendable {
         return migrations.filter { applied[$0.version] == nil }
     }
 
+    /// The advisory lock key migrators take on PostgreSQL (one migrator at a time across processes).
+    private static let lockKey = 7_261_001
+
     private func ensureLedger() async throws {
         let ts = database.dialect == .postgres ? "timestamptz" : "INTEGER"
-        try await database.withConnection { c in
+        try await database.transaction { c in
+            // Under the migrators' lock: PostgreSQL's IF NOT EXISTS is not safe against a
+            // concurrent CREATE (the second fails on the catalog's unique key), and instances
+            // of a new deployment start together.
+            if c.dialect == .postgres { try await c.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))") }
             try await c.query("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at \(ts) NOT NULL)

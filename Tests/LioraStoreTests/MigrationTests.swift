@@ -28,6 +28,22 @@ struct MigrationTests {
         }
     }
 
+    @Test("instances starting at once on a new database all succeed, and each migration is applied once", arguments: TestBackend.available)
+    func concurrentMigrators(backend: TestBackend) async throws {
+        try await TestDatabases.withDatabase(backend, migrated: false) { db, _ in
+            let expected = Migration.embedded[db.dialect] ?? []
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await Migrator(database: db, logger: TestDatabases.logger).migrate().applied.map(\.version) }
+                }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(applied.sorted() == expected.map(\.version))
+            let rows = try await db.transaction { c in try await c.query("SELECT version FROM schema_migrations ORDER BY version") }
+            #expect(try rows.map { Int(try $0.required("version", $0.int)) } == expected.map(\.version))
+        }
+    }
+
     @Test("refuses to run when an applied migration file was edited", arguments: TestBackend.available)
     func refusesEditedFile(backend: TestBackend) async throws {
         try await TestDatabases.withDatabase(backend, migrated: false) { db, _ in
