@@ -297,7 +297,7 @@ struct AdminRoutes: Sendable {
     struct InviteInput: Decodable { var email: String; var name: String; var role: String }
 
     func inviteUser(_ request: Request, _ id: UUID) async throws -> Response {
-        let (principal, tenant) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
         let input = try await Self.decode(InviteInput.self, request, example: #"{"email": "ana@shop.mx", "name": "Ana", "role": "agent"}"#)
         guard let role = Role(rawValue: input.role), Role.tenantRoles.contains(role) else {
             throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
@@ -309,7 +309,6 @@ struct AdminRoutes: Sendable {
         guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
         let name = input.name.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
-        let plan = try await store.plan(id: tenant?.plan ?? "free")
         let token = "inv_" + AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
         let now = clock.now
         let expires = now.addingTimeInterval(auth.options.invitationLifetime)
@@ -318,7 +317,8 @@ struct AdminRoutes: Sendable {
         try await store.withTenant(id) { s in
             try await s.lockForAdminChange()
             let live = try await s.adminUsers().filter { $0.status != .deactivated }.count
-            if let plan, live >= plan.maxUsers {
+            // The plan as it is under the lock: a plan change waits for it, or went first.
+            if let plan = try await s.plan(), live >= plan.maxUsers {
                 throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxUsers) users")
             }
             try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)

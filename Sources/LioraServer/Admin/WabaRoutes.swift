@@ -93,10 +93,10 @@ struct WabaRoutes: Sendable {
     }
 
     func create(_ request: Request, _ tenantID: UUID) async throws -> Response {
-        let (principal, tenant) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
+        let (principal, _) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
         let input = try await AdminRoutes.decode(CreateInput.self, request, example: Self.createExample)
         let registration = try WabaRegistration(input)
-        let account = try await service.register(registration, tenantID: tenantID, plan: tenant?.plan, actor: principal.actor)
+        let account = try await service.register(registration, tenantID: tenantID, actor: principal.actor)
         struct Created: Encodable { var id: String; var wabaAccount: AccountOutput }
         return try CatalogRoutes.json(status: .created, Created(id: account.id.uuidString.lowercased(), wabaAccount: AccountOutput(account)))
     }
@@ -226,15 +226,15 @@ package struct WabaService: Sendable {
         return WabaSealedSecrets(accessToken: token, appSecret: app, verifyToken: verify, keyVersion: version)
     }
 
-    func register(_ r: WabaRegistration, tenantID: UUID, plan planID: String?, actor: String) async throws -> WabaAccountRecord {
+    func register(_ r: WabaRegistration, tenantID: UUID, actor: String) async throws -> WabaAccountRecord {
         let vault = try requireVault()
-        let plan = try await store.plan(id: planID ?? "free")
         let now = clock.now
         let id = UUID.timeOrdered(at: now)
         do {
             return try await store.withTenant(tenantID) { s in
                 try await s.lockForAdminChange()
-                if let plan, try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
+                // The plan as it is under the lock: a plan change waits for it, or went first.
+                if let plan = try await s.plan(), try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
                     throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxWabaAccounts) WhatsApp accounts")
                 }
                 let secrets = try await seal(accessToken: r.accessToken, appSecret: r.appSecret, verifyToken: r.verifyToken, id: id, in: s,
