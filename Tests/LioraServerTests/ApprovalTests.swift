@@ -48,7 +48,8 @@ struct ApprovalTeam {
 
 @Suite("Admin API: four-eyes approvals")
 struct ApprovalTests {
-    @Test("deleting a tenant waits for a different authorised user; the tenant stays active until then", arguments: TestBackend.available)
+    @Test("deleting a tenant waits for another platform admin; the tenant's own users can neither approve nor veto it",
+          arguments: TestBackend.available)
     func deleteTenant(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in
             let t = try await ApprovalTeam.make(h, slug: "borrar")
@@ -75,20 +76,28 @@ struct ApprovalTests {
             // Listed as pending.
             let list = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/approvals?status=pending", token: t.admin))
             #expect((list["approvals"] as? [[String: Any]])?.map { $0["id"] as? String } == [approvalID])
-            // The owner approves: it runs.
-            let approved = try await c.call(.post, "\(base)/approve", token: t.owner)
+            // The tenant's owner and admin may not decide it, either way (a tenant cannot veto its
+            // own deletion, nor approve one its roles could never ask for).
+            for token in [t.owner, t.admin] {
+                for verb in ["approve", "reject"] {
+                    let r = try await c.call(.post, "\(base)/\(verb)", token: token)
+                    #expect(r.status == .forbidden && r.errorCode == "forbidden", "\(verb): \(r.text)")
+                }
+            }
+            // Another platform admin approves: it runs.
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            let ops2 = try await c.login("ops2@liora.test", "Platform-admin-2026!")
+            let approved = try await c.call(.post, "\(base)/approve", token: ops2)
             #expect(approved.status == .ok, "\(approved.text)")
             #expect(AdminClient.object(approved)["status"] as? String == "executed")
             #expect(try await c.call(.get, "/clientes/\(t.tenant)", token: t.platform).status == .notFound)
             let events = try await t.events(h)
             let requested = try #require(events.first { $0.action == "approval.requested" })
             #expect(requested.actor.hasPrefix("platform_admin:"))
-            #expect(events.contains { $0.action == "approval.approved" && $0.actor.hasPrefix("usuario:") })
+            #expect(events.contains { $0.action == "approval.approved" && $0.actor.hasPrefix("platform_admin:") && $0.actor != requested.actor })
             #expect(events.filter { $0.action == "tenant.deleted" }.count == 1)
-            // A second platform admin could not approve it again.
-            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
-                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
-            let ops2 = try await c.login("ops2@liora.test", "Platform-admin-2026!")
+            // It cannot be approved again: the tenant is gone.
             #expect(try await c.call(.post, "\(base)/approve", token: ops2).status == .notFound)
         }
     }

@@ -100,6 +100,11 @@ package struct Approvals: Sendable {
             if principal.role == .platformAdmin, a.action != .deleteTenant {
                 return .failed(APIError(.forbidden, "forbidden", "platform admins decide tenant deletions only"))
             }
+            // The platform deletes tenants: a tenant's own users can neither veto that nor approve
+            // a deletion their roles could never ask for.
+            if a.action == .deleteTenant, principal.role != .platformAdmin {
+                return .failed(APIError(.forbidden, "forbidden", "another platform admin decides a tenant's deletion"))
+            }
             switch a.status {
             case .pending: break
             case .expired: return .failed(APIError(.conflict, "approval_expired", "this request expired; request the action again"))
