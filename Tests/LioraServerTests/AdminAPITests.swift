@@ -426,3 +426,48 @@ struct AdminChangeLockTests {
         }
     }
 }
+
+@Suite("Admin changes: the caller as they are under the lock")
+struct AdminCallerUnderLockTests {
+    @Test("an owner demoted while their request waits for the tenant lock cannot remove another owner once it gets it",
+          arguments: TestBackend.available)
+    func demotedWhileWaiting(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "degradado")
+            let c = t.c
+            for email in ["second@degradado.test", "third@degradado.test"] {
+                let invite = try await c.invite(t.owner, tenant: t.tenant, email: email, role: "owner")
+                #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Maguey-Rojo-7730"]).status == .ok)
+            }
+            let second = try await c.login("second@degradado.test", "Maguey-Rojo-7730")
+            let users = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/usuarios", token: t.owner))["usuarios"] as? [[String: Any]] ?? []
+            func id(_ email: String) throws -> UUID {
+                try #require(users.first { $0["email"] as? String == email }.flatMap { ($0["id"] as? String).flatMap(UUID.init(uuidString:)) })
+            }
+            let (secondID, thirdID) = (try id("second@degradado.test"), try id("third@degradado.test"))
+
+            // Another change holds the tenant lock; meanwhile the second owner asks to remove the
+            // third, passes the gate as an owner, and waits for the lock. The change demotes them.
+            let locked = NIOLockedValueBox(false), release = NIOLockedValueBox(false)
+            let demotion = Task {
+                try await h.store.withTenant(t.tenantID) { s in
+                    try await s.lockForAdminChange()
+                    locked.withLockedValue { $0 = true }
+                    let deadline = ContinuousClock.now + .seconds(10)
+                    while !release.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+                    try await s.setUserRole(secondID, role: .agent, actor: "test", now: t0)
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !locked.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            let removal = Task { try await c.call(.delete, "/clientes/\(t.tenant)/usuarios/\(thirdID)", token: second) }
+            try await Task.sleep(for: .milliseconds(300))
+            release.withLockedValue { $0 = true }
+            try await demotion.value
+            let r = try await removal.value
+            #expect(r.status == .forbidden, "\(r.text)")
+            let after = try await h.store.withTenant(t.tenantID) { try await $0.adminUser(id: thirdID) }
+            #expect(after?.status == .active && after?.role == .owner)
+        }
+    }
+}

@@ -297,14 +297,12 @@ struct AdminRoutes: Sendable {
     struct InviteInput: Decodable { var email: String; var name: String; var role: String }
 
     func inviteUser(_ request: Request, _ id: UUID) async throws -> Response {
-        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let (caller, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
         let input = try await Self.decode(InviteInput.self, request, example: #"{"email": "ana@shop.mx", "name": "Ana", "role": "agent"}"#)
         guard let role = Role(rawValue: input.role), Role.tenantRoles.contains(role) else {
             throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
         }
-        if role == .owner, principal.role != .owner, principal.role != .platformAdmin {
-            throw APIError(.forbidden, "forbidden", "only an owner can make another owner")
-        }
+        try Self.checkOwnerGrant(role, by: caller)
         let email = input.email.trimmingCharacters(in: .whitespaces)
         guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
         let name = input.name.trimmingCharacters(in: .whitespaces)
@@ -316,6 +314,8 @@ struct AdminRoutes: Sendable {
                              createdAt: now, lastLoginAt: nil)
         try await store.withTenant(id) { s in
             try await s.lockForAdminChange()
+            let principal = try await caller.current(.usersManage, in: s)
+            try Self.checkOwnerGrant(role, by: principal)
             let live = try await s.adminUsers().filter { $0.status != .deactivated }.count
             // The plan as it is under the lock: a plan change waits for it, or went first.
             if let plan = try await s.plan(), live >= plan.maxUsers {
@@ -328,6 +328,13 @@ struct AdminRoutes: Sendable {
                                                                 invitationExpiresAt: expires, usuario: UserOutput(user)))
     }
 
+    /// Only an owner (or a platform admin) makes another owner.
+    private static func checkOwnerGrant(_ role: Role, by principal: Principal) throws {
+        if role == .owner, principal.role != .owner, principal.role != .platformAdmin {
+            throw APIError(.forbidden, "forbidden", "only an owner can make another owner")
+        }
+    }
+
     static func isEmail(_ s: String) -> Bool {
         let parts = s.split(separator: "@", omittingEmptySubsequences: false)
         return s.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
@@ -337,7 +344,7 @@ struct AdminRoutes: Sendable {
     struct RoleInput: Decodable { var role: String }
 
     func changeRole(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
-        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let (caller, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
         let input = try await Self.decode(RoleInput.self, request, example: #"{"role": "admin"}"#)
         guard let role = Role(rawValue: input.role), Role.tenantRoles.contains(role) else {
             throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
@@ -345,6 +352,7 @@ struct AdminRoutes: Sendable {
         let now = clock.now
         let user = try await store.withTenant(id) { s -> AdminUser? in
             try await s.lockForAdminChange()
+            let principal = try await caller.current(.usersManage, in: s)
             let users = try await s.adminUsers()
             guard let target = users.first(where: { $0.id == userID }) else { return nil }
             if (role == .owner || target.role == .owner), principal.role != .owner, principal.role != .platformAdmin {
@@ -362,10 +370,11 @@ struct AdminRoutes: Sendable {
     }
 
     func deactivateUser(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
-        let (principal, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        let (caller, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
         let now = clock.now
         try await store.withTenant(id) { s in
             try await s.lockForAdminChange()
+            let principal = try await caller.current(.usersManage, in: s)
             let users = try await s.adminUsers()
             guard let target = users.first(where: { $0.id == userID }), target.status != .deactivated else {
                 throw APIError(.notFound, "user_not_found", "no such user")

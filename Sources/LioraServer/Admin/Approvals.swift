@@ -86,10 +86,13 @@ package struct Approvals: Sendable {
         case failed(APIError)
     }
 
-    private func decide(id: UUID, tenantID: UUID, principal: Principal, approve: Bool) async throws -> ApprovalRecord {
+    private func decide(id: UUID, tenantID: UUID, principal caller: Principal, approve: Bool) async throws -> ApprovalRecord {
         let now = clock.now
         // Refusals are returned, not thrown, so that expiring stale requests still commits.
         let outcome: Outcome = try await store.withTenant(tenantID) { s in
+            // The decider as they are now, one change at a time with role changes and deactivations.
+            try await s.lockForAdminChange()
+            let principal = try await caller.current(.approvalsDecide, in: s)
             try await Self.expireStale(s, now: now)
             guard let a = try await s.approval(id: id) else {
                 return .failed(APIError(.notFound, "approval_not_found", "no such approval request"))

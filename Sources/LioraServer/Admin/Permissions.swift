@@ -91,3 +91,22 @@ struct AdminGate: Sendable {
         return (principal, tenant)
     }
 }
+
+extension Principal {
+    /// The caller as they are now, re-read inside the transaction that makes the change, after its
+    /// tenant lock (`lockForAdminChange`): `AdminGate.authorize` read them in a transaction of its
+    /// own, so a role change or a deactivation that committed in between would not count (an owner
+    /// demoted to agent a moment ago must not remove another owner). Platform admins are returned
+    /// as they are. 401 when the user is no longer active, 403 when their role no longer allows
+    /// `permission`.
+    func current(_ permission: Permission, in s: any TenantSession) async throws -> Principal {
+        guard role != .platformAdmin else { return self }
+        guard let user = try await s.adminUser(id: subjectID), user.status == .active else {
+            throw APIError(.unauthorized, "unauthorized", "a valid access token is required (Authorization: Bearer …)")
+        }
+        guard permission.allows(user.role) else { throw APIError(.forbidden, "forbidden", "your role may not do this") }
+        var now = self
+        now.role = user.role
+        return now
+    }
+}
