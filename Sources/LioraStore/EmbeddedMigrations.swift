@@ -442,6 +442,14 @@ ALTER TABLE webhook_events ADD COLUMN claim_token TEXT;
 CREATE INDEX outbox_waiting ON outbox (cliente_id, to_wa_id, created_at)
     WHERE state = 'pending' AND claimed_until IS NULL AND next_attempt_at > created_at;
 """#),
+            Migration(version: 12, name: "tenant_emails", file: "0012_tenant_emails.sql", sql: #"""
+-- An e-mail is unique within a tenant, not across the platform: a tenant inviting an address must
+-- not learn that another tenant already has it. Logging in finds every account with the
+-- address and keeps the one the password opens (or the one the request names).
+DROP INDEX usuarios_login_email_key;
+CREATE UNIQUE INDEX usuarios_tenant_email_key ON usuarios (cliente_id, lower(email));
+CREATE INDEX usuarios_login_email ON usuarios (lower(email));
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -1081,6 +1089,14 @@ AS $$
     LIMIT p_limit
 $$;
 REVOKE ALL ON FUNCTION liora_tenants_with_due_outbox(timestamptz, integer) FROM PUBLIC;
+"""#),
+            Migration(version: 12, name: "tenant_emails", file: "0012_tenant_emails.sql", sql: #"""
+-- An e-mail is unique within a tenant, not across the platform: a tenant inviting an address must
+-- not learn that another tenant already has it. Logging in finds every account with the
+-- address and keeps the one the password opens (or the one the request names).
+DROP INDEX usuarios_login_email_key;
+CREATE UNIQUE INDEX usuarios_tenant_email_key ON usuarios (cliente_id, lower(email));
+CREATE INDEX usuarios_login_email ON usuarios (lower(email));
 """#),
         ],
     ]

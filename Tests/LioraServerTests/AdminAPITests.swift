@@ -471,3 +471,63 @@ struct AdminCallerUnderLockTests {
         }
     }
 }
+
+@Suite("Admin API: e-mails are unique within a tenant")
+struct TenantEmailTests {
+    private func claims(_ token: String) throws -> [String: Any] {
+        let payload = try #require(token.split(separator: ".").dropFirst().first)
+        return try JSONSerialization.jsonObject(with: AdminAuthTestsSupport.b64(String(payload))) as? [String: Any] ?? [:]
+    }
+
+    @Test("a tenant inviting an address another tenant has learns nothing; login opens the account the password opens, or asks which tenant",
+          arguments: TestBackend.available)
+    func sharedAddress(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let platform = try await c.platformAdmin()
+            var tenants: [(id: String, owner: String)] = []
+            for slug in ["correo-a", "correo-b", "correo-c"] { tenants.append(try await c.tenant(platform, slug: slug, owner: "owner@\(slug).test")) }
+            let (a, b, cc) = (tenants[0], tenants[1], tenants[2])
+            let email = "ana@compartido.test"
+            func join(_ t: (id: String, owner: String), password: String) async throws {
+                let r = try await c.call(.post, "/clientes/\(t.id)/usuarios", token: t.owner, json: ["email": email, "name": "Ana", "role": "admin"])
+                #expect(r.status == .created, "\(r.text)")
+                let token = try #require(AdminClient.object(r)["invitation_token"] as? String)
+                #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": password]).status == .ok)
+            }
+            func login(_ password: String, tenant: String? = nil) async throws -> TestResponse {
+                var body = ["email": "ANA@compartido.test", "password": password]
+                if let tenant { body["cliente_id"] = tenant }
+                return try await c.call(.post, "/auth/login", json: body)
+            }
+            try await join(a, password: "Maguey-Rojo-7730")
+            // Tenant B invites the same address exactly as it would any other: no conflict tells it
+            // that someone else has it.
+            try await join(b, password: "Colibri-Verde-8841")
+            // Within one tenant the address is still taken.
+            let again = try await c.call(.post, "/clientes/\(a.id)/usuarios", token: a.owner, json: ["email": email, "name": "Ana", "role": "agent"])
+            #expect(again.status == .conflict)
+
+            // Each password opens its own tenant's account.
+            let intoA = try await login("Maguey-Rojo-7730")
+            #expect(intoA.status == .ok, "\(intoA.text)")
+            #expect(try claims(AdminClient.object(intoA)["access_token"] as? String ?? "")["cliente_id"] as? String == a.id)
+            let intoB = try await login("Colibri-Verde-8841")
+            #expect(intoB.status == .ok, "\(intoB.text)")
+            #expect(try claims(AdminClient.object(intoB)["access_token"] as? String ?? "")["cliente_id"] as? String == b.id)
+            #expect(try await login("Wrong-password-0000").status == .unauthorized)
+
+            // One password for two tenants: the request must say which.
+            try await join(cc, password: "Maguey-Rojo-7730")
+            let ambiguous = try await login("Maguey-Rojo-7730")
+            #expect(ambiguous.status == .conflict && ambiguous.errorCode == "tenant_required", "\(ambiguous.text)")
+            #expect(ambiguous.text.contains(a.id) && ambiguous.text.contains(cc.id) && !ambiguous.text.contains(b.id))
+            let intoC = try await login("Maguey-Rojo-7730", tenant: cc.id)
+            #expect(intoC.status == .ok, "\(intoC.text)")
+            #expect(try claims(AdminClient.object(intoC)["access_token"] as? String ?? "")["cliente_id"] as? String == cc.id)
+            // Naming a tenant the password does not open is a wrong password, like any other.
+            #expect(try await login("Maguey-Rojo-7730", tenant: b.id).status == .unauthorized)
+            #expect(try await login("Maguey-Rojo-7730", tenant: "not-a-uuid").status == .badRequest)
+        }
+    }
+}

@@ -115,19 +115,39 @@ package final class AdminAuth: Sendable {
 
     // MARK: Login
 
-    package func login(email: String, password: String, address: String?) async throws -> IssuedTokens {
+    /// The most accounts one login checks the password against (an e-mail may have an account in
+    /// several tenants); beyond that the request names its tenant.
+    static let maxAccountsPerLogin = 10
+
+    /// Logs in with an e-mail and password. An e-mail is unique within a tenant only: when the
+    /// password opens accounts in several tenants, the request must name one (`tenantID`), else
+    /// 409 `tenant_required` (told only to whoever knows the password).
+    package func login(email: String, password: String, tenantID: UUID? = nil, address: String?) async throws -> IssuedTokens {
         let now = clock.now
         let account = email.trimmingCharacters(in: .whitespaces).lowercased()
         guard limiter.allow(account: account, address: address, now: now) else {
             throw APIError(.tooManyRequests, "too_many_attempts", "too many login attempts; try again later")
         }
-        let record = try await store.loginLookup(email: account)
+        let records = Array(try await store.loginLookup(email: account)
+            .filter { tenantID == nil || $0.tenantID == tenantID }
+            .filter { $0.passwordHash != nil }
+            .prefix(Self.maxAccountsPerLogin))
         // Always run bcrypt, so a missing account takes as long as a wrong password.
-        let (stored, dummy) = (record?.passwordHash, dummyHash)
-        let matches = await offCooperativePool { Bcrypt.verify(password, hash: stored ?? dummy) }
-        guard let record, record.passwordHash != nil, matches, record.active else {
+        let dummy = dummyHash
+        let opened = await offCooperativePool { () -> [LoginRecord] in
+            guard !records.isEmpty else {
+                _ = Bcrypt.verify(password, hash: dummy)
+                return []
+            }
+            return records.filter { Bcrypt.verify(password, hash: $0.passwordHash ?? dummy) && $0.active }
+        }
+        guard let record = opened.first else {
             limiter.recordFailure(account: account, address: address, now: now)
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")
+        }
+        guard opened.count == 1 else {
+            let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.joined(separator: ", ")
+            throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
         }
         if let tenantID = record.tenantID {
             try await store.withTenant(tenantID) { try await $0.recordLogin(userID: record.subjectID, now: now) }

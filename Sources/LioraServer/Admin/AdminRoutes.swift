@@ -108,7 +108,12 @@ struct AdminRoutes: Sendable {
 
     // MARK: Auth
 
-    struct LoginInput: Decodable { var email: String; var password: String }
+    struct LoginInput: Decodable {
+        var email: String
+        var password: String
+        /// Which tenant, when the e-mail and password open accounts in several.
+        var clienteId: String?
+    }
     struct TokenOutput: Encodable {
         var accessToken: String
         var refreshToken: String
@@ -118,10 +123,15 @@ struct AdminRoutes: Sendable {
     }
 
     func login(_ request: Request, context: LioraRequestContext) async throws -> Response {
-        let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…"}"#)
+        let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…", "cliente_id": "(optional)"}"#)
         let address = proxies.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
             .map(TrustedProxies.limitKey)
-        let tokens = try await auth.login(email: input.email, password: input.password, address: address)
+        var tenantID: UUID?
+        if let raw = input.clienteId {
+            guard let id = UUID(uuidString: raw) else { throw APIError(.badRequest, "invalid_cliente_id", "cliente_id must be a UUID") }
+            tenantID = id
+        }
+        let tokens = try await auth.login(email: input.email, password: input.password, tenantID: tenantID, address: address)
         return try CatalogRoutes.json(status: .ok, TokenOutput(tokens))
     }
 
