@@ -75,8 +75,8 @@ extension SQLTenantSession {
     static func noOlderReplyWaits(tenant: String, now: String) -> String {
         """
         NOT EXISTS (SELECT 1 FROM outbox w WHERE w.cliente_id = \(tenant) AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
-            AND w.claimed_until IS NULL AND w.next_attempt_at > w.created_at AND w.next_attempt_at > \(now)
-            AND w.created_at < o.created_at AND w.kind <> 'read')
+            AND w.next_attempt_at > w.created_at AND w.claimed_until IS NULL AND w.next_attempt_at > \(now)
+            AND (w.created_at < o.created_at OR (w.created_at = o.created_at AND w.id < o.id)) AND w.kind <> 'read')
         """
     }
 

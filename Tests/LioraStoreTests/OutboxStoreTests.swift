@@ -76,7 +76,11 @@ struct OutboxStoreTests {
             })
             // The user writes again, and so does someone else, while the first reply waits.
             let later = t0.addingTimeInterval(2)
-            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 2, at: later), to(other, 3, at: later)]) }
+            // One queued in the very same microsecond as the waiting reply, behind it by id.
+            var tie = to(user, 1, at: t0)
+            tie.id = UUID(uuidString: "ffffffff-ffff-7fff-bfff-ffffffffffff")!
+            tie.summary = "hola 1b"
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([tie, to(user, 2, at: later), to(other, 3, at: later)]) }
             #expect(try await t.store.tenantsWithDueReplies(now: later, limit: 10) == [tenant.id])
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: later, limit: 10, lease: 30) }.map(\.summary) == ["hola 3"])
             // Only the held reply is left: the tenant is not due (the sender would claim nothing).
@@ -85,7 +89,7 @@ struct OutboxStoreTests {
             // Its retry time comes: both go, the older first.
             let due = t0.addingTimeInterval(10)
             #expect(try await t.store.tenantsWithDueReplies(now: due, limit: 10) == [tenant.id])
-            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: due, limit: 10, lease: 30) }.map(\.summary) == ["hola 1", "hola 2"])
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: due, limit: 10, lease: 30) }.map(\.summary) == ["hola 1", "hola 1b", "hola 2"])
         }
     }
 
