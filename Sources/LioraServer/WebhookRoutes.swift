@@ -101,7 +101,7 @@ struct WebhookRoutes: Sendable {
         }
         let delivery = WebhookDelivery(receivedAt: clock.now, wabaAccountID: account?.id, body: body, items: items)
         // Kept before the commit: the processor may claim the items as soon as it is done.
-        decodedWebhooks?.keep(decoded, for: delivery.id)
+        decodedWebhooks?.keep(decoded, for: delivery.id, bytes: body.count)
         let new: Int
         do {
             new = try await writer.store(delivery)

@@ -14,7 +14,7 @@ struct DecodedWebhooksTests {
     func takeOnceAndBounded() throws {
         let cache = DecodedWebhooks(capacity: 3)
         let ids = (0..<5).map { _ in UUID() }
-        for (n, id) in ids.enumerated() { cache.keep(try items("m\(n)"), for: id) }
+        for (n, id) in ids.enumerated() { cache.keep(try items("m\(n)"), for: id, bytes: 100) }
         #expect(cache.count == 3)
         #expect(cache.take(ids[0]) == nil)
         #expect(cache.take(ids[1]) == nil)
@@ -22,7 +22,28 @@ struct DecodedWebhooksTests {
         #expect(cache.take(ids[4]) == nil)
         #expect(cache.count == 2)
         // Many more than the capacity: never more than it is kept.
-        for n in 0..<1_000 { cache.keep(try items("x\(n)"), for: UUID()) }
+        for n in 0..<1_000 { cache.keep(try items("x\(n)"), for: UUID(), bytes: 100) }
         #expect(cache.count == 3)
+        #expect(cache.bytes == 300)
+    }
+
+    @Test("large bodies: the oldest go first once their bytes pass the budget; one larger than the budget is not kept")
+    func boundedByBytes() throws {
+        let cache = DecodedWebhooks(capacity: 100, byteBudget: 1_000)
+        let ids = (0..<4).map { _ in UUID() }
+        for (n, id) in ids.enumerated() { cache.keep(try items("m\(n)"), for: id, bytes: 400) }
+        #expect(cache.count == 2 && cache.bytes == 800)
+        #expect(cache.take(ids[1]) == nil)
+        #expect(cache.take(ids[2]) == (try items("m2")))
+        #expect(cache.bytes == 400)
+        let huge = UUID()
+        cache.keep(try items("huge"), for: huge, bytes: 1_001)
+        #expect(cache.take(huge) == nil)
+        #expect(cache.take(ids[3]) == (try items("m3")))
+        #expect(cache.count == 0 && cache.bytes == 0)
+        // The same body kept twice counts once.
+        cache.keep(try items("again"), for: huge, bytes: 300)
+        cache.keep(try items("again"), for: huge, bytes: 300)
+        #expect(cache.bytes == 300)
     }
 }
