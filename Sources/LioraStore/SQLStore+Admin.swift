@@ -5,16 +5,16 @@ extension SQLStore {
     package func loginLookup(email: String) async throws -> [LoginRecord] {
         let email = email.trimmingCharacters(in: .whitespaces)
         return try await database.transaction { c -> [LoginRecord] in
-            if let r = try await c.query("""
+            let admins = try await c.query("""
                 SELECT id, password_hash, status FROM platform_admins WHERE lower(email) = lower($1)
-                """, [.text(email)]).first {
-                return [LoginRecord(subjectID: try r.required("id", r.uuid), tenantID: nil, role: .platformAdmin,
-                                    passwordHash: try r.string("password_hash"), active: try r.string("status") == "active")]
+                """, [.text(email)]).map { r in
+                LoginRecord(subjectID: try r.required("id", r.uuid), tenantID: nil, role: .platformAdmin,
+                            passwordHash: try r.string("password_hash"), active: try r.string("status") == "active")
             }
             let sql = database.dialect == .postgres
                 ? "SELECT usuario_id, cliente_id, role, password_hash, status FROM liora_login_lookup($1) ORDER BY usuario_id"
                 : "SELECT id AS usuario_id, cliente_id, role, password_hash, status FROM usuarios WHERE lower(email) = lower($1) ORDER BY id"
-            return try await c.query(sql, [.text(email)]).compactMap { r -> LoginRecord? in
+            return try await admins + c.query(sql, [.text(email)]).compactMap { r -> LoginRecord? in
                 guard let role = Role(rawValue: try r.required("role", r.string)) else { return nil }
                 return LoginRecord(subjectID: try r.required("usuario_id", r.uuid), tenantID: try r.required("cliente_id", r.uuid), role: role,
                                    passwordHash: try r.string("password_hash"), active: try r.string("status") == "active")

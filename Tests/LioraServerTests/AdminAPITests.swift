@@ -530,4 +530,43 @@ struct TenantEmailTests {
             #expect(try await login("Maguey-Rojo-7730", tenant: "not-a-uuid").status == .badRequest)
         }
     }
+
+    @Test("one account's successful login does not forgive guesses at another's password; a platform admin's address does not hide a tenant user's",
+          arguments: [TestBackend.sqlite])
+    func sharedAddressLimits(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let platform = try await c.platformAdmin()
+            let a = try await c.tenant(platform, slug: "limite-a", owner: "owner@limite-a.test")
+            let b = try await c.tenant(platform, slug: "limite-b", owner: "owner@limite-b.test")
+            // The same address in both tenants: B's is the victim, A's belongs to whoever guesses.
+            for (t, password) in [(a, "Maguey-Rojo-7730"), (b, "Colibri-Verde-8841")] {
+                let token = try await c.invite(t.owner, tenant: t.id, email: "luis@limite.test", role: "admin")
+                #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": password]).status == .ok)
+            }
+            func login(_ email: String, _ password: String, tenant: String? = nil) async throws -> TestResponse {
+                var body = ["email": email, "password": password]
+                if let tenant { body["cliente_id"] = tenant }
+                return try await c.call(.post, "/auth/login", json: body)
+            }
+            for round in 0..<2 {
+                for _ in 0..<(round == 0 ? 4 : 1) {
+                    #expect(try await login("luis@limite.test", "Guess-\(round)-0000", tenant: b.id).status == .unauthorized)
+                }
+                if round == 0 { #expect(try await login("luis@limite.test", "Maguey-Rojo-7730", tenant: a.id).status == .ok) }
+            }
+            // Five guesses in the window: even the right password waits.
+            #expect(try await login("luis@limite.test", "Colibri-Verde-8841", tenant: b.id).status == .tooManyRequests)
+
+            // A tenant user whose address is also a platform admin's still signs in.
+            let invite = try await c.invite(a.owner, tenant: a.id, email: "ops@liora.test", role: "agent")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Agave-Azul-5521"]).status == .ok)
+            let agent = try await login("ops@liora.test", "Agave-Azul-5521")
+            #expect(agent.status == .ok, "\(agent.text)")
+            let claims = try claims(AdminClient.object(agent)["access_token"] as? String ?? "")
+            #expect(claims["cliente_id"] as? String == a.id && claims["rol"] as? String == "agent")
+            let ops = try await login("ops@liora.test", "Platform-admin-2026!")
+            #expect(try self.claims(AdminClient.object(ops)["access_token"] as? String ?? "")["rol"] as? String == "platform_admin")
+        }
+    }
 }

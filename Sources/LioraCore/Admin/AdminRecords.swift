@@ -84,8 +84,8 @@ public struct AdminUser: Sendable, Equatable {
 /// (a login happens before a tenant is known); on PostgreSQL the cross-tenant reads go through
 /// narrow SECURITY DEFINER functions.
 public protocol AdminDirectory: Sendable {
-    /// The accounts with this e-mail (case-insensitive): the platform admin alone when there is
-    /// one, otherwise every tenant's user with it (an e-mail is unique within a tenant only).
+    /// The accounts with this e-mail (case-insensitive): the platform admin with it, if any, first,
+    /// then every tenant's user with it (an e-mail is unique within a tenant only).
     func loginLookup(email: String) async throws -> [LoginRecord]
     /// The user an invitation (by the SHA-256 of its token) belongs to.
     func invitationLookup(tokenHash: String) async throws -> (userID: UUID, tenantID: UUID)?

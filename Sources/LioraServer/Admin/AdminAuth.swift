@@ -115,9 +115,11 @@ package final class AdminAuth: Sendable {
 
     // MARK: Login
 
-    /// The most accounts one login checks the password against (an e-mail may have an account in
-    /// several tenants); beyond that the request names its tenant.
-    static let maxAccountsPerLogin = 10
+    /// How many password checks every login makes: one per account with the e-mail (an e-mail
+    /// may have an account in several tenants), padded with a dummy hash, so the time taken says
+    /// nothing about how many accounts the address has. An address with accounts in more tenants
+    /// than this signs in naming its tenant.
+    static let passwordChecksPerLogin = 3
 
     /// Logs in with an e-mail and password. An e-mail is unique within a tenant only: when the
     /// password opens accounts in several tenants, the request must name one (`tenantID`), else
@@ -129,30 +131,35 @@ package final class AdminAuth: Sendable {
             throw APIError(.tooManyRequests, "too_many_attempts", "too many login attempts; try again later")
         }
         let records = Array(try await store.loginLookup(email: account)
-            .filter { tenantID == nil || $0.tenantID == tenantID }
-            .filter { $0.passwordHash != nil }
-            .prefix(Self.maxAccountsPerLogin))
-        // Always run bcrypt, so a missing account takes as long as a wrong password.
+            .filter { ($0.tenantID == tenantID || tenantID == nil) && $0.passwordHash != nil && $0.active }
+            .prefix(Self.passwordChecksPerLogin))
+        // Always the same number of bcrypt checks, at once, so a missing account takes as long as
+        // a wrong password, and one account as long as three.
         let dummy = dummyHash
-        let opened = await offCooperativePool { () -> [LoginRecord] in
-            guard !records.isEmpty else {
-                _ = Bcrypt.verify(password, hash: dummy)
-                return []
+        let opened = await withTaskGroup(of: LoginRecord?.self) { group in
+            for i in 0..<Self.passwordChecksPerLogin {
+                let record = i < records.count ? records[i] : nil
+                group.addTask {
+                    await offCooperativePool { Bcrypt.verify(password, hash: record?.passwordHash ?? dummy) ? record : nil }
+                }
             }
-            return records.filter { Bcrypt.verify(password, hash: $0.passwordHash ?? dummy) && $0.active }
+            var opened: [LoginRecord] = []
+            for await r in group { if let r { opened.append(r) } }
+            return opened.sorted { $0.subjectID.uuidString < $1.subjectID.uuidString }
         }
         guard let record = opened.first else {
             limiter.recordFailure(account: account, address: address, now: now)
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")
         }
         guard opened.count == 1 else {
-            let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.joined(separator: ", ")
+            let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.sorted().joined(separator: ", ")
             throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
         }
         if let tenantID = record.tenantID {
             try await store.withTenant(tenantID) { try await $0.recordLogin(userID: record.subjectID, now: now) }
         }
-        limiter.recordSuccess(account: account)
+        // Failures are not forgiven by a success: the address may sign in to several tenants, and
+        // one account's success must not reset the count of guesses at another's password.
         return try await issue(subjectID: record.subjectID, tenantID: record.tenantID, role: record.role, family: UUID(), now: now)
     }
 
@@ -281,7 +288,4 @@ final class LoginRateLimiter: Sendable {
         }
     }
 
-    func recordSuccess(account: String) {
-        state.withLockedValue { _ = $0.failures.removeValue(forKey: account) }
-    }
 }
