@@ -48,7 +48,7 @@ struct ApprovalTeam {
 
 @Suite("Admin API: four-eyes approvals")
 struct ApprovalTests {
-    @Test("deleting a tenant waits for another platform admin; the tenant's own users can neither approve nor veto it",
+    @Test("deleting a tenant waits for another platform admin; the tenant cannot veto it, and only its owner may consent",
           arguments: TestBackend.available)
     func deleteTenant(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in
@@ -76,13 +76,11 @@ struct ApprovalTests {
             // Listed as pending.
             let list = AdminClient.object(try await c.call(.get, "/clientes/\(t.tenant)/approvals?status=pending", token: t.admin))
             #expect((list["approvals"] as? [[String: Any]])?.map { $0["id"] as? String } == [approvalID])
-            // The tenant's owner and admin may not decide it, either way (a tenant cannot veto its
-            // own deletion, nor approve one its roles could never ask for).
-            for token in [t.owner, t.admin] {
-                for verb in ["approve", "reject"] {
-                    let r = try await c.call(.post, "\(base)/\(verb)", token: token)
-                    #expect(r.status == .forbidden && r.errorCode == "forbidden", "\(verb): \(r.text)")
-                }
+            // The tenant cannot veto its deletion, and an admin cannot approve one their role
+            // could never ask for.
+            for (token, verb) in [(t.owner, "reject"), (t.admin, "reject"), (t.admin, "approve")] {
+                let r = try await c.call(.post, "\(base)/\(verb)", token: token)
+                #expect(r.status == .forbidden && r.errorCode == "forbidden", "\(verb): \(r.text)")
             }
             // Another platform admin approves: it runs.
             try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
@@ -99,6 +97,19 @@ struct ApprovalTests {
             #expect(events.filter { $0.action == "tenant.deleted" }.count == 1)
             // It cannot be approved again: the tenant is gone.
             #expect(try await c.call(.post, "\(base)/approve", token: ops2).status == .notFound)
+        }
+    }
+
+    @Test("with one platform admin, a tenant whose owner consents is deleted", arguments: TestBackend.available)
+    func ownerConsents(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "consiente")
+            let requested = AdminClient.object(try await t.c.call(.delete, "/clientes/\(t.tenant)", token: t.platform))
+            let id = try #require(requested["approval_id"] as? String)
+            let approved = try await t.c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: t.owner)
+            #expect(approved.status == .ok, "\(approved.text)")
+            #expect(AdminClient.object(approved)["status"] as? String == "executed")
+            #expect(try await t.c.call(.get, "/clientes/\(t.tenant)", token: t.platform).status == .notFound)
         }
     }
 

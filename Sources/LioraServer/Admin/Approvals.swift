@@ -103,10 +103,12 @@ package struct Approvals: Sendable {
             if principal.role == .platformAdmin, a.action != .deleteTenant {
                 return .failed(APIError(.forbidden, "forbidden", "platform admins decide tenant deletions only"))
             }
-            // The platform deletes tenants: a tenant's own users can neither veto that nor approve
-            // a deletion their roles could never ask for.
-            if a.action == .deleteTenant, principal.role != .platformAdmin {
-                return .failed(APIError(.forbidden, "forbidden", "another platform admin decides a tenant's deletion"))
+            // The platform deletes tenants: another platform admin decides; the tenant's owner may
+            // consent (so one platform admin alone can close a tenant that agrees) but not veto it,
+            // and its other users may not decide it at all.
+            if a.action == .deleteTenant, principal.role != .platformAdmin, !(principal.role == .owner && approve) {
+                return .failed(APIError(.forbidden, "forbidden",
+                                        "a tenant's deletion is decided by another platform admin; the tenant's owner may only approve it"))
             }
             switch a.status {
             case .pending: break
