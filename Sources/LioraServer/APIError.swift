@@ -12,15 +12,18 @@ package struct APIError: HTTPResponseError, Equatable {
     package var status: HTTPResponse.Status
     package var code: String
     package var message: String
+    /// Seconds after which a retry may succeed (`Retry-After`), for 503 and 429.
+    package var retryAfter: Int?
 
-    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    package init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
-        Self.jsonResponse(status: status, code: code, message: message)
+        response()
     }
 
     static func jsonResponse(status: HTTPResponse.Status, code: String, message: String) -> Response {
@@ -68,5 +71,9 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension APIError {
-    func response() -> Response { Self.jsonResponse(status: status, code: code, message: message) }
+    func response() -> Response {
+        var r = Self.jsonResponse(status: status, code: code, message: message)
+        if let retryAfter { r.headers[.retryAfter] = String(retryAfter) }
+        return r
+    }
 }

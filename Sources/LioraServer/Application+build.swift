@@ -54,6 +54,10 @@ package struct LioraAppOptions: Sendable {
     package var catalogIndexes = CatalogIndexCache()
     /// Token lifetimes, bcrypt cost and login limits of the admin API.
     package var adminAuth = AdminAuthOptions()
+    /// Bytes of webhook bodies read at once before their signature is checked.
+    package var webhookBodies = BodyBudget(limit: 64 << 20)
+    /// Bytes of catalog request bodies read at once before their signature is checked.
+    package var catalogBodies = BodyBudget(limit: 128 << 20)
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -96,11 +100,12 @@ package func buildApplication(
     ShortLinkRoutes(store: store, clock: clock, proxies: configuration.trustedProxies, metrics: metrics).register(on: router)
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
                   verifyToken: configuration.metaVerifyToken, writer: writer, clock: clock, metrics: metrics,
-                  decodedWebhooks: decodedWebhooks)
+                  decodedWebhooks: decodedWebhooks, bodies: options.webhookBodies)
         .register(on: router)
     var catalogOptions = CatalogAPIOptions()
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
+    catalogOptions.bodies = options.catalogBodies
     let gate = SignedRequestGate(store: store, vault: vault)
     let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }
     CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions,
@@ -120,7 +125,7 @@ package func buildApplication(
 
     // Accounts registered with their own Meta app: /webhook/meta/{waba_account_id}, checked with their own secret.
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: nil), verifyToken: nil, writer: writer, clock: clock, metrics: metrics,
-                  decodedWebhooks: decodedWebhooks)
+                  decodedWebhooks: decodedWebhooks, bodies: options.webhookBodies)
         .registerAccountRoutes(on: router, secrets: WabaWebhookSecrets(store: store, vault: vault, clock: clock))
 
     if configuration.metaAppSecret == nil {

@@ -9,6 +9,7 @@ package final class LioraMetrics: Sendable {
     let webhookRejectedSignature: Counter
     let webhookRejectedMalformed: Counter
     let webhookRejectedTooLarge: Counter
+    let webhookRejectedBusy: Counter
     let webhookStoreFailed: Counter
     let itemsStored: Counter
     let itemsDuplicate: Counter
@@ -33,6 +34,7 @@ package final class LioraMetrics: Sendable {
         webhookRejectedSignature = webhook("bad_signature")
         webhookRejectedMalformed = webhook("malformed")
         webhookRejectedTooLarge = webhook("too_large")
+        webhookRejectedBusy = webhook("busy")
         webhookStoreFailed = webhook("store_failed")
         let items = name("webhook_items", "total", "Webhook items by result")
         itemsStored = registry.makeCounter(descriptor: items, labels: [("result", "stored")])

@@ -21,6 +21,8 @@ struct WebhookRoutes: Sendable {
     let metrics: LioraMetrics
     /// Where the decoded items go for the processor (nil: it decodes the stored body itself).
     var decodedWebhooks: DecodedWebhooks? = nil
+    /// Bytes of webhook bodies read at once before their signature is checked.
+    var bodies = BodyBudget(limit: 64 << 20)
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/webhook/meta") { request, _ in try handshake(request) }
@@ -54,7 +56,12 @@ struct WebhookRoutes: Sendable {
                  logger: Logger) async throws -> Response {
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+            buffer = try await bodies.withReservation(declared: request.headers[.contentLength], maxBytes: Self.maxBodyBytes) { size in
+                try await request.body.collect(upTo: size)
+            }
+        } catch let e as APIError where e == BodyBudget.busy {
+            metrics.webhookRejectedBusy.increment()
+            throw e
         } catch is NIOTooManyBytesError {
             metrics.webhookRejectedTooLarge.increment()
             throw APIError(.contentTooLarge, "payload_too_large", "webhook bodies are limited to 3 MB")

@@ -56,6 +56,7 @@ struct Harness {
         _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
         runProcessor: Bool = false, logs: LogRecorder = LogRecorder(), clock: any LioraClock = FixedClock(now: t0),
         conversation: ConversationSetup? = nil, jwtSecret: String? = nil, trustedProxies: TrustedProxies = .none,
+        webhookBodies: BodyBudget? = nil,
         _ body: @Sendable @escaping (Harness) async throws -> Void
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
@@ -66,6 +67,7 @@ struct Harness {
             var options = LioraAppOptions(runProcessor: runProcessor, conversation: conversation)
             options.adminAuth.bcryptCost = 4  // fast tests; production uses 12 (tested separately)
             options.processorIdlePoll = .milliseconds(50)
+            if let webhookBodies { options.webhookBodies = webhookBodies }
             let (app, components) = buildApplication(
                 configuration: config, store: test.store, databaseDialect: test.database.dialect,
                 clock: clock, options: options, logger: logs.logger())

@@ -102,6 +102,32 @@ struct WebhookIngestTests {
         }
     }
 
+    @Test("while other bodies being read hold the byte budget, a webhook gets 503 busy with Retry-After and is stored nowhere; then it is accepted")
+    func bodyBudget() async throws {
+        let budget = BodyBudget(limit: 1 << 20)
+        try await Harness.run(.sqlite, webhookBodies: budget) { h in
+            let (_, phone, _) = try await h.tenant()
+            let body = WebhookBuilder.text(phoneNumberID: phone, from: "5215512345678", id: "wamid.BUSY", body: "hola")
+            // Large bodies from others are being read: all but a few bytes of the budget are taken.
+            let held = (1 << 20) - body.count + 1
+            #expect(budget.reserve(held))
+            let refused = try await h.post(body)
+            #expect(refused.status == .serviceUnavailable)
+            #expect(refused.errorCode == "busy")
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(try await h.store.payloadCount() == 0)
+            let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains(#"liora_webhook_requests_total{result="busy"} 1"#))
+            budget.release(held)
+            let accepted = try await h.post(body)
+            #expect(accepted.status == .ok)
+            #expect(try await h.store.payloadCount() == 1)
+            // Each request gives its reservation back once its body is read (refused or not).
+            #expect(try await h.post(Data(repeating: UInt8(ascii: " "), count: 3 * 1024 * 1024 + 1)).status == .contentTooLarge)
+            #expect(budget.inUse == 0)
+        }
+    }
+
     @Test("a batch: every entry × change × message is stored and reaches its own tenant", arguments: TestBackend.available)
     func batch(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

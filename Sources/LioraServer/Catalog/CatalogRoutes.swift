@@ -15,6 +15,8 @@ package struct CatalogAPIOptions: Sendable {
     package var secretOverlap: TimeInterval = 24 * 3600
     /// The longest overlap a rotation may ask for.
     package var maxSecretOverlap: TimeInterval = 30 * 24 * 3600
+    /// Bytes of bodies read at once before their signature is checked (four of the largest).
+    package var bodies = BodyBudget(limit: 128 << 20)
 
     package init() {}
 }
@@ -78,7 +80,9 @@ struct CatalogRoutes: Sendable {
     /// The raw body, or 413 (logged) above the limit.
     private func collect(_ request: Request, tenantID: UUID, operation: String, limit: Int) async throws -> [UInt8] {
         do {
-            return Array(try await request.body.collect(upTo: limit).readableBytesView)
+            return try await options.bodies.withReservation(declared: request.headers[.contentLength], maxBytes: limit) { size in
+                Array(try await request.body.collect(upTo: size).readableBytesView)
+            }
         } catch is NIOTooManyBytesError {
             let error = APIError(.contentTooLarge, "payload_too_large", "the body is larger than \(limit / (1024 * 1024)) MB")
             await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error,

@@ -1,0 +1,51 @@
+import HTTPTypes
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Bytes of request bodies buffered at once before their sender is known. A signature can only be
+/// checked over the whole body, so Meta's webhooks (up to 3 MB) and signed catalog requests (up to
+/// 32 MB) are read into memory first; without a bound, anyone could hold many such bodies open
+/// and exhaust the memory. A request reserves its declared `Content-Length` (or the route's
+/// limit when it declares none) before reading, and gives it back when it is done; when the
+/// budget is spent it is refused with 503 `busy` and `Retry-After` (Meta retries a webhook it
+/// was not given 200 for: nothing accepted is lost).
+package final class BodyBudget: Sendable {
+    private let reserved = NIOLockedValueBox(0)
+    /// The most bytes reserved at once.
+    package let limit: Int
+
+    package init(limit: Int) {
+        self.limit = max(0, limit)
+    }
+
+    /// Reserves `bytes`; false (nothing reserved) when that would pass the limit.
+    package func reserve(_ bytes: Int) -> Bool {
+        reserved.withLockedValue { r in
+            guard bytes >= 0, r + bytes <= limit else { return false }
+            r += bytes
+            return true
+        }
+    }
+
+    package func release(_ bytes: Int) {
+        reserved.withLockedValue { $0 -= bytes }
+    }
+
+    /// Bytes reserved now.
+    package var inUse: Int { reserved.withLockedValue { $0 } }
+
+    /// Runs `read` with the body's bytes reserved: its declared length, or `maxBytes` when it
+    /// declares none. A body declared larger than `maxBytes` is refused before it is read
+    /// (`NIOTooManyBytesError`, as `read` would); 503 `busy` when the budget is spent.
+    func withReservation<T>(declared: String?, maxBytes: Int, _ read: (Int) async throws -> T) async throws -> T {
+        let length = declared.flatMap { Int($0) }
+        if let length, length > maxBytes { throw NIOTooManyBytesError(maxBytes: maxBytes) }
+        let size = length.map { max($0, 0) } ?? maxBytes
+        guard reserve(size) else { throw Self.busy }
+        defer { release(size) }
+        return try await read(size)
+    }
+
+    static let busy = APIError(.serviceUnavailable, "busy", "too many large request bodies are being received; retry in a second",
+                               retryAfter: 1)
+}
