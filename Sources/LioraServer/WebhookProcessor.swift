@@ -221,11 +221,13 @@ package final class WebhookProcessor: Service, Sendable {
         }
         let prepared = await responder.buildCatalog(read, tenantID: tenantID)
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
+        // Bitly is called here, between the transactions, never while one is open.
+        let fetched = try await responder.fetchLinks(computed, tenantID: tenantID, store: store)
         try await betweenTransactions?()
         claimNextBatch()
         return try await store.withTenant(tenantID) { session in
             try await session.countUserMessages(touches, now: now)
-            try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
+            try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now, fetched: fetched)
             return try await finish(items, messages: messages, contexts: contexts, intents: computed.intents, tenantID: tenantID,
                                     session: session, now: now)
         }

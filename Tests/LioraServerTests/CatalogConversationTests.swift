@@ -133,6 +133,57 @@ struct CatalogConversationTests {
         }
     }
 
+    @Test("Bitly is called between the processor's transactions: another writer gets through while Bitly answers (SQLite)")
+    func bitlyOutsideTransactions() async throws {
+        /// A Bitly that, while it answers, has another writer of the same tenant try to get through.
+        final class WatchingBitly: ExternalLinkShortener {
+            let store = NIOLockedValueBox<(SQLStore, UUID)?>(nil)
+            let otherWriterGotThrough = NIOLockedValueBox<[Bool]>([])
+            func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws -> URL {
+                guard let (store, tenant) = store.withLockedValue({ $0 }) else { throw BitlyError.rejected(status: 500, message: "x", description: nil) }
+                let done = NIOLockedValueBox(false)
+                Task {
+                    try await store.withTenant(tenant) { s in
+                        _ = try await s.touchUserContexts([UserContextTouch(waID: "5215500000077", profileName: nil, messageAt: t0,
+                                                                            messages: 0)], now: t0)
+                    }
+                    done.withLockedValue { $0 = true }
+                }
+                for _ in 0..<300 where !done.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+                otherWriterGotThrough.withLockedValue { $0.append(done.withLockedValue { $0 }) }
+                return URL(string: "https://bit.ly/watched")!
+            }
+        }
+        let graph = FakeGraphAPI()
+        let bitly = WatchingBitly()
+        var setup = Self.setup(graph)
+        setup.externalShortener = bitly
+        try await Harness.run(.sqlite, conversation: setup) { h in
+            let (tenant, phone, _) = try await Self.shop(h)
+            try await Self.configureBitly(h, tenant: tenant)
+            bitly.store.withLockedValue { $0 = (h.store, tenant) }
+            let card = try await Self.chat(h, graph, phone: phone, [
+                WebhookBuilder.listReply(phoneNumberID: phone, from: "5215500000005", id: "wamid.W1", replyID: "sku:AUD-001",
+                                         title: "Audífonos", timestamp: Int(t0.timeIntervalSince1970))])
+            guard case .ctaURL(_, _, let url, _, _) = try #require(card.first).kind else { Issue.record("not a card"); return }
+            #expect(url == "https://bit.ly/watched")
+            #expect(bitly.otherWriterGotThrough.withLockedValue { $0 } == [true])
+        }
+    }
+
+    /// Gives the tenant a Bitly account (token `bitly-token-0001`).
+    static func configureBitly(_ h: Harness, tenant: UUID) async throws {
+        let vault = try #require(h.components.vault)
+        try await h.store.withTenant(tenant) { s throws in
+            let sealed = try await vault.seal("bitly-token-0001", binding: EncryptionBinding(
+                tenantID: tenant, table: "link_provider_settings", rowID: tenant.uuidString.lowercased(), column: "token_ciphertext"),
+                in: s, now: t0)
+            try await s.setLinkProviderSettings(LinkProviderSettings(
+                provider: "bitly", tokenCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, tokenLast4: "0001",
+                domain: nil, groupGUID: nil, updatedAt: t0), actor: "test", now: t0)
+        }
+    }
+
     @Test("with a Bitly token the link comes from Bitly once and is reused; when Bitly fails the built-in link is used",
           arguments: [TestBackend.sqlite])
     func bitly(backend: TestBackend) async throws {
@@ -141,15 +192,7 @@ struct CatalogConversationTests {
             let bitly = FakeBitly(failing: failing)
             try await Harness.run(backend, conversation: Self.setup(graph, bitly: bitly)) { h in
                 let (tenant, phone, _) = try await Self.shop(h)
-                let vault = try #require(h.components.vault)
-                try await h.store.withTenant(tenant) { s throws in
-                    let sealed = try await vault.seal("bitly-token-0001", binding: EncryptionBinding(
-                        tenantID: tenant, table: "link_provider_settings", rowID: tenant.uuidString.lowercased(), column: "token_ciphertext"),
-                        in: s, now: t0)
-                    try await s.setLinkProviderSettings(LinkProviderSettings(
-                        provider: "bitly", tokenCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion, tokenLast4: "0001",
-                        domain: nil, groupGUID: nil, updatedAt: t0), actor: "test", now: t0)
-                }
+                try await Self.configureBitly(h, tenant: tenant)
                 let ts = Int(t0.timeIntervalSince1970)
                 var urls: [String] = []
                 for (i, user) in ["5215500000002", "5215500000003"].enumerated() {

@@ -164,9 +164,23 @@ package struct ConversationResponder: Sendable {
         return computed
     }
 
-    /// Queues the answers (shortening product links first) and saves the users' conversation state.
+    /// The Bitly links the answers' product cards need, fetched holding no transaction (the
+    /// processor calls this between its two transactions; see `TenantLinks.fetchExternal`).
+    func fetchLinks(_ computed: Computed, tenantID: UUID, store: any LioraStore) async throws -> TenantLinks.FetchedLinks {
+        guard let shortener else { return [:] }
+        var urls = Set<String>()
+        for answer in computed.answers where answer.composed == nil {
+            for case .product(let card) in answer.turn.replies {
+                urls.insert(TenantLinks.longURL(card.url, intent: answer.turn.intentID, sku: card.sku))
+            }
+        }
+        return try await shortener.fetchExternal(urls, tenantID: tenantID, store: store, logger: logger)
+    }
+
+    /// Queues the answers (shortening product links first; Bitly is called only for links not in
+    /// `fetched`) and saves the users' conversation state.
     func commit(_ computed: Computed, contexts: [String: (context: UserContext, created: Bool)], tenantID: UUID,
-                session: any TenantSession, now: Date) async throws {
+                session: any TenantSession, now: Date, fetched: TenantLinks.FetchedLinks = [:]) async throws {
         var outbox: [OutboxEntry] = []
         for answer in computed.answers {
             if let composed = answer.composed {
@@ -177,7 +191,7 @@ package struct ConversationResponder: Sendable {
             for (i, reply) in replies.enumerated() {
                 guard case .product(var card) = reply, let shortener else { continue }
                 card.url = try await shortener.shorten(card.url, intent: answer.turn.intentID, sku: card.sku,
-                                                       userContextID: answer.contextID, in: session, now: now,
+                                                       userContextID: answer.contextID, in: session, now: now, fetched: fetched,
                                                        logger: logger).absoluteString
                 replies[i] = .product(card)
             }

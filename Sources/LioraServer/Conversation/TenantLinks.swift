@@ -18,29 +18,80 @@ package struct TenantLinks: Sendable {
 
     static let bitlyTable = "link_provider_settings"
 
+    /// The URL a product link is shortened to: the product's, with the UTM parameters.
+    package static func longURL(_ url: String, intent: String?, sku: String?) -> String {
+        LinkShortener.withUTM(url, campaign: intent, content: sku)
+    }
+
     static func tokenBinding(tenantID: UUID) -> EncryptionBinding {
         EncryptionBinding(tenantID: tenantID, table: bitlyTable, rowID: tenantID.uuidString.lowercased(), column: "token_ciphertext")
     }
 
+    /// Bitly's answers for long URLs (with their UTM parameters), fetched holding no transaction:
+    /// a link, or nil where Bitly failed (the built-in shortener makes that one).
+    package typealias FetchedLinks = [String: URL?]
+
+    /// Calls Bitly for those of `longURLs` (with their UTM parameters) the tenant has no Bitly
+    /// link for yet, outside any transaction: the tenant's settings and known links are read in a
+    /// short transaction first. Empty when the tenant has no Bitly account or knows them all. The
+    /// result goes to `shorten(…, fetched:)` in the transaction that queues the replies, so a slow
+    /// Bitly never holds the database's writer (SQLite) or a row's lock.
+    package func fetchExternal(_ longURLs: Set<String>, tenantID: UUID, store: any LioraStore, logger: Logger) async throws -> FetchedLinks {
+        guard let external, let vault, !longURLs.isEmpty else { return [:] }
+        let wanted: (BitlySettings, [String])? = try await store.withTenant(tenantID) { session in
+            guard let settings = try await session.linkProviderSettings(), settings.provider == "bitly",
+                  let token = try await openToken(settings, vault: vault, in: session, logger: logger) else { return nil }
+            var unknown: [String] = []
+            for long in longURLs.sorted() where try await session.externalLink(provider: "bitly", longURL: long) == nil {
+                unknown.append(long)
+            }
+            return (BitlySettings(token: token, domain: settings.domain, groupGUID: settings.groupGUID), unknown)
+        }
+        guard let (bitly, unknown) = wanted else { return [:] }
+        let shortener = FallbackLinkShortener(external: external, logger: logger)
+        var fetched: FetchedLinks = [:]
+        for long in unknown {
+            switch await shortener.bitlyLink(long, bitly: bitly, metadata: ["cliente_id": "\(tenantID)"]) {
+            case .success(let url): fetched[long] = .some(url)
+            case .failure: fetched[long] = .some(nil)
+            }
+        }
+        return fetched
+    }
+
+    private func openToken(_ settings: LinkProviderSettings, vault: SecretVault, in session: any TenantSession,
+                           logger: Logger) async throws -> Secret? {
+        do {
+            return try await vault.open(settings.tokenCiphertext, keyVersion: settings.keyVersion,
+                                        binding: Self.tokenBinding(tenantID: session.tenantID), in: session)
+        } catch {
+            logger.error("the tenant's Bitly token cannot be decrypted; using the built-in shortener",
+                         metadata: ["cliente_id": "\(session.tenantID)"])
+            return nil
+        }
+    }
+
+    /// The short link for a product URL: the tenant's Bitly link when it has Bitly (reused once
+    /// made), else the built-in one. With `fetched` (`fetchExternal`'s answers), Bitly is not
+    /// called here for the URLs it covers.
     package func shorten(_ url: String, intent: String?, sku: String?, userContextID: UUID?, in session: any TenantSession,
-                         now: Date, logger: Logger) async throws -> URL {
+                         now: Date, fetched: FetchedLinks = [:], logger: Logger) async throws -> URL {
         let builtInLink: () async throws -> URL = {
             try await builtIn.shorten(url, intent: intent, sku: sku, userContextID: userContextID, in: session, now: now)
         }
         guard let external, let vault, let settings = try await session.linkProviderSettings(), settings.provider == "bitly" else {
             return try await builtInLink()
         }
-        let long = LinkShortener.withUTM(url, campaign: intent, content: sku)
+        let long = Self.longURL(url, intent: intent, sku: sku)
         if let known = try await session.externalLink(provider: "bitly", longURL: long), let knownURL = URL(string: known) {
             return knownURL
         }
-        let token: Secret
-        do {
-            token = try await vault.open(settings.tokenCiphertext, keyVersion: settings.keyVersion,
-                                         binding: Self.tokenBinding(tenantID: session.tenantID), in: session)
-        } catch {
-            logger.error("the tenant's Bitly token cannot be decrypted; using the built-in shortener",
-                         metadata: ["cliente_id": "\(session.tenantID)"])
+        if let answer = fetched[long] {
+            guard let link = answer else { return try await builtInLink() }
+            try await session.saveExternalLink(provider: "bitly", longURL: long, shortURL: link.absoluteString, now: now)
+            return link
+        }
+        guard let token = try await openToken(settings, vault: vault, in: session, logger: logger) else {
             return try await builtInLink()
         }
         let link = try await FallbackLinkShortener(external: external, logger: logger).shorten(

@@ -56,21 +56,36 @@ package struct FallbackLinkShortener: Sendable {
     package func shorten(_ longURL: String, bitly: BitlySettings?, metadata: Logger.Metadata = [:],
                          builtIn: () async throws -> URL) async throws -> ShortenedLink {
         guard let bitly else { return ShortenedLink(url: try await builtIn(), provider: .builtIn) }
+        switch await bitlyLink(longURL, bitly: bitly, metadata: metadata) {
+        case .success(let url):
+            return ShortenedLink(url: url, provider: .bitly)
+        case .failure(let failure):
+            try Task.checkCancellation()
+            return ShortenedLink(url: try await builtIn(), provider: .builtIn, bitlyFailure: failure.reason)
+        }
+    }
+
+    /// Why Bitly gave no link (safe to log).
+    package struct Failure: Error, Sendable, Equatable {
+        package var reason: String
+    }
+
+    /// Bitly's link for `longURL`, or why there is none (logged as a warning: the caller falls
+    /// back to the built-in shortener).
+    package func bitlyLink(_ longURL: String, bitly: BitlySettings, metadata: Logger.Metadata = [:]) async -> Result<URL, Failure> {
         let failure: String
         do {
-            let url = try await external.shorten(longURL: longURL, token: bitly.token, domain: bitly.domain,
-                                                 groupGUID: bitly.groupGUID)
-            return ShortenedLink(url: url, provider: .bitly)
+            return .success(try await external.shorten(longURL: longURL, token: bitly.token, domain: bitly.domain,
+                                                       groupGUID: bitly.groupGUID))
         } catch let error as BitlyError {
             failure = error.description
         } catch {
             // Another shortener's error may say anything: only its type is safe to show.
             failure = "shortener failed: \(type(of: error))"
         }
-        try Task.checkCancellation()
         var metadata = metadata
         metadata["error"] = "\(failure)"
         logger.warning("Bitly failed; the built-in shortener made the link", metadata: metadata)
-        return ShortenedLink(url: try await builtIn(), provider: .builtIn, bitlyFailure: failure)
+        return .failure(Failure(reason: failure))
     }
 }
