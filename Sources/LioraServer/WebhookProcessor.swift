@@ -302,11 +302,13 @@ package final class WebhookProcessor: Service, Sendable {
     }
 
     /// How long a delivery status for a message not (yet) in the log waits before it is tried
-    /// again, after the `attempt`th try: 2 s, then 10 s; nil once it has been tried three times
-    /// (or the item may not be claimed again).
+    /// again, after the `attempt`th try: 2 s, 10 s, then 60 s (a sender whose records are held
+    /// back by a database blip writes them at its next round); nil once it has been tried four
+    /// times, about 72 s after it came (or the item may not be claimed again).
     static func earlyStatusRetry(afterAttempt attempt: Int, maxAttempts: Int) -> TimeInterval? {
-        guard attempt < min(3, maxAttempts) else { return nil }
-        return attempt <= 1 ? 2 : 10
+        let delays: [TimeInterval] = [2, 10, 60]
+        guard attempt < min(delays.count + 1, maxAttempts) else { return nil }
+        return delays[max(attempt, 1) - 1]
     }
 
     private func count(_ outcomes: [WebhookEventOutcome]) {

@@ -234,7 +234,7 @@ struct WebhookIngestTests {
             #expect(failed.errorCode == 131026)
             let events = try await h.store.webhookEvents(limit: 10)
             #expect(events.map(\.outcome) == ["status_applied", "status_applied", "status_no_change", "status_applied", "status_before_message"])
-            // A status for a message not logged (yet) waits: 2 s, then 10 s; after a third try it is dropped.
+            // A status for a message not logged (yet) waits: 2 s, 10 s, then 60 s; after a fourth try it is dropped.
             #expect(events[4].state == "pending")
             clock.advance(by: 1)
             #expect(try await h.process() == 0)
@@ -243,8 +243,13 @@ struct WebhookIngestTests {
             #expect(try await h.store.webhookEvents(limit: 10)[4].outcome == "status_before_message")
             clock.advance(by: 10.5)
             #expect(try await h.process() == 1)
+            #expect(try await h.store.webhookEvents(limit: 10)[4].state == "pending")
+            clock.advance(by: 59)
+            #expect(try await h.process() == 0)
+            clock.advance(by: 1.5)
+            #expect(try await h.process() == 1)
             let last = try await h.store.webhookEvents(limit: 10)[4]
-            #expect(last.state == "processed" && last.outcome == "status_unknown_message" && last.attempts == 3)
+            #expect(last.state == "processed" && last.outcome == "status_unknown_message" && last.attempts == 4)
         }
     }
 
@@ -281,8 +286,8 @@ struct WebhookIngestTests {
                 #expect(r.status == .ok, "\(name): \(r.text)")
             }
             try await h.process()
-            // The fixtures' statuses are for messages this service never sent: tried three times.
-            for wait in [2.5, 10.5] {
+            // The fixtures' statuses are for messages this service never sent: tried four times.
+            for wait in [2.5, 10.5, 60.5] {
                 clock.advance(by: wait)
                 try await h.process()
             }
