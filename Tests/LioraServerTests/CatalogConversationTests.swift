@@ -65,16 +65,8 @@ struct CatalogConversationTests {
             let others = NIOLockedValueBox<[Bool]>([])
             let store = h.store
             let cache = CatalogIndexCache(beforeBuild: {
-                let done = NIOLockedValueBox(false)
-                Task {
-                    try await store.withTenant(tenant) { s in
-                        _ = try await s.touchUserContexts([UserContextTouch(waID: "5215500000009", profileName: nil, messageAt: t0,
-                                                                            messages: 0)], now: t0)
-                    }
-                    done.withLockedValue { $0 = true }
-                }
-                for _ in 0..<500 where !done.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
-                others.withLockedValue { $0.append(done.withLockedValue { $0 }) }
+                let through = await Self.otherWriterGetsThrough(store, tenant: tenant, waID: "5215500000009", within: .seconds(5))
+                others.withLockedValue { $0.append(through) }
             })
             let restarted = WebhookProcessor(
                 store: store, clock: FixedClock(now: t0), metrics: LioraMetrics(), logger: TestDatabases.logger,
@@ -141,16 +133,9 @@ struct CatalogConversationTests {
             let otherWriterGotThrough = NIOLockedValueBox<[Bool]>([])
             func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws -> URL {
                 guard let (store, tenant) = store.withLockedValue({ $0 }) else { throw BitlyError.rejected(status: 500, message: "x", description: nil) }
-                let done = NIOLockedValueBox(false)
-                Task {
-                    try await store.withTenant(tenant) { s in
-                        _ = try await s.touchUserContexts([UserContextTouch(waID: "5215500000077", profileName: nil, messageAt: t0,
-                                                                            messages: 0)], now: t0)
-                    }
-                    done.withLockedValue { $0 = true }
-                }
-                for _ in 0..<300 where !done.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
-                otherWriterGotThrough.withLockedValue { $0.append(done.withLockedValue { $0 }) }
+                let through = await CatalogConversationTests.otherWriterGetsThrough(store, tenant: tenant, waID: "5215500000077",
+                                                                                    within: .seconds(3))
+                otherWriterGotThrough.withLockedValue { $0.append(through) }
                 return URL(string: "https://bit.ly/watched")!
             }
         }
@@ -169,6 +154,20 @@ struct CatalogConversationTests {
             #expect(url == "https://bit.ly/watched")
             #expect(bitly.otherWriterGotThrough.withLockedValue { $0 } == [true])
         }
+    }
+
+    /// Whether another writer (touching `waID`'s context) commits within `within` while the caller waits.
+    static func otherWriterGetsThrough(_ store: SQLStore, tenant: UUID, waID: String, within: Duration) async -> Bool {
+        let done = NIOLockedValueBox(false)
+        Task {
+            try await store.withTenant(tenant) { s in
+                _ = try await s.touchUserContexts([UserContextTouch(waID: waID, profileName: nil, messageAt: t0, messages: 0)], now: t0)
+            }
+            done.withLockedValue { $0 = true }
+        }
+        let deadline = ContinuousClock.now + within
+        while !done.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return done.withLockedValue { $0 }
     }
 
     /// Gives the tenant a Bitly account (token `bitly-token-0001`).
