@@ -56,8 +56,9 @@ package struct LioraAppOptions: Sendable {
     package var adminAuth = AdminAuthOptions()
     /// Bytes of webhook bodies read at once before their signature is checked.
     package var webhookBodies = BodyBudget(limit: 64 << 20)
-    /// Bytes of catalog request bodies read at once before their signature is checked.
-    package var catalogBodies = BodyBudget(limit: 128 << 20)
+    /// Bytes of catalog request bodies read at once before their signature is checked (nil: four
+    /// of the largest allowed, at least 128 MB).
+    package var catalogBodies: BodyBudget? = nil
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -105,7 +106,7 @@ package func buildApplication(
     var catalogOptions = CatalogAPIOptions()
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
-    catalogOptions.bodies = options.catalogBodies
+    catalogOptions.bodies = options.catalogBodies ?? BodyBudget(limit: max(128 << 20, 4 * configuration.catalogMaxBytes))
     let gate = SignedRequestGate(store: store, vault: vault)
     let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }
     CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions,

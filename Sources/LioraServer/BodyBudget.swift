@@ -41,6 +41,8 @@ package final class BodyBudget: Sendable {
         let length = declared.flatMap { Int($0) }
         if let length, length > maxBytes { throw NIOTooManyBytesError(maxBytes: maxBytes) }
         let size = length.map { max($0, 0) } ?? maxBytes
+        // More than the whole budget could never be read: too large, not busy.
+        guard size <= limit else { throw NIOTooManyBytesError(maxBytes: limit) }
         guard reserve(size) else { throw Self.busy }
         defer { release(size) }
         return try await read(size)

@@ -567,6 +567,14 @@ struct TenantEmailTests {
             #expect(claims["cliente_id"] as? String == a.id && claims["rol"] as? String == "agent")
             let ops = try await login("ops@liora.test", "Platform-admin-2026!")
             #expect(try self.claims(AdminClient.object(ops)["access_token"] as? String ?? "")["rol"] as? String == "platform_admin")
+            // The same address and password as the platform admin: without a tenant named, the admin
+            // signs in; naming the tenant, its account.
+            let twin = try await c.invite(b.owner, tenant: b.id, email: "ops@liora.test", role: "agent")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": twin, "password": "Platform-admin-2026!"]).status == .ok)
+            let admin = try await login("ops@liora.test", "Platform-admin-2026!")
+            #expect(try self.claims(AdminClient.object(admin)["access_token"] as? String ?? "")["rol"] as? String == "platform_admin")
+            let inB = try await login("ops@liora.test", "Platform-admin-2026!", tenant: b.id)
+            #expect(try self.claims(AdminClient.object(inB)["access_token"] as? String ?? "")["cliente_id"] as? String == b.id)
         }
     }
 }

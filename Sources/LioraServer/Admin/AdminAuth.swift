@@ -147,11 +147,13 @@ package final class AdminAuth: Sendable {
             for await r in group { if let r { opened.append(r) } }
             return opened.sorted { $0.subjectID.uuidString < $1.subjectID.uuidString }
         }
-        guard let record = opened.first else {
+        // A platform admin who shares the address and password with a tenant account signs in as
+        // the admin unless the request names the tenant.
+        guard let record = opened.first(where: { $0.role == .platformAdmin }) ?? opened.first else {
             limiter.recordFailure(account: account, address: address, now: now)
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")
         }
-        guard opened.count == 1 else {
+        guard opened.count == 1 || record.role == .platformAdmin else {
             let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.sorted().joined(separator: ", ")
             throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
         }

@@ -180,7 +180,7 @@ package struct ConversationResponder: Sendable {
     /// Queues the answers (shortening product links first; Bitly is called only for links not in
     /// `fetched`) and saves the users' conversation state.
     func commit(_ computed: Computed, contexts: [String: (context: UserContext, created: Bool)], tenantID: UUID,
-                session: any TenantSession, now: Date, fetched: TenantLinks.FetchedLinks = [:]) async throws {
+                session: any TenantSession, now: Date, fetched: TenantLinks.FetchedLinks? = nil) async throws {
         var outbox: [OutboxEntry] = []
         for answer in computed.answers {
             if let composed = answer.composed {

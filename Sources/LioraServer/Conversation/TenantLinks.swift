@@ -42,7 +42,7 @@ package struct TenantLinks: Sendable {
             guard let settings = try await session.linkProviderSettings(), settings.provider == "bitly",
                   let token = try await openToken(settings, vault: vault, in: session, logger: logger) else { return nil }
             var unknown: [String] = []
-            for long in longURLs.sorted() where try await session.externalLink(provider: "bitly", longURL: long) == nil {
+            for long in longURLs.sorted() where try await session.externalLink(provider: "bitly", longURL: long).flatMap(URL.init(string:)) == nil {
                 unknown.append(long)
             }
             return (BitlySettings(token: token, domain: settings.domain, groupGUID: settings.groupGUID), unknown)
@@ -53,7 +53,9 @@ package struct TenantLinks: Sendable {
         for long in unknown {
             switch await shortener.bitlyLink(long, bitly: bitly, metadata: ["cliente_id": "\(tenantID)"]) {
             case .success(let url): fetched[long] = .some(url)
-            case .failure: fetched[long] = .some(nil)
+            case .failure:
+                try Task.checkCancellation()  // shutting down: the batch is abandoned and tried again, with Bitly
+                fetched[long] = .some(nil)
             }
         }
         return fetched
@@ -72,10 +74,11 @@ package struct TenantLinks: Sendable {
     }
 
     /// The short link for a product URL: the tenant's Bitly link when it has Bitly (reused once
-    /// made), else the built-in one. With `fetched` (`fetchExternal`'s answers), Bitly is not
-    /// called here for the URLs it covers.
+    /// made), else the built-in one. With `fetched` (`fetchExternal`'s answers, fetched holding no
+    /// transaction), Bitly is never called here: a URL it does not cover (the settings or the
+    /// known links changed in between) gets the built-in link.
     package func shorten(_ url: String, intent: String?, sku: String?, userContextID: UUID?, in session: any TenantSession,
-                         now: Date, fetched: FetchedLinks = [:], logger: Logger) async throws -> URL {
+                         now: Date, fetched: FetchedLinks? = nil, logger: Logger) async throws -> URL {
         let builtInLink: () async throws -> URL = {
             try await builtIn.shorten(url, intent: intent, sku: sku, userContextID: userContextID, in: session, now: now)
         }
@@ -86,8 +89,8 @@ package struct TenantLinks: Sendable {
         if let known = try await session.externalLink(provider: "bitly", longURL: long), let knownURL = URL(string: known) {
             return knownURL
         }
-        if let answer = fetched[long] {
-            guard let link = answer else { return try await builtInLink() }
+        if let fetched {
+            guard let answer = fetched[long], let link = answer else { return try await builtInLink() }
             try await session.saveExternalLink(provider: "bitly", longURL: long, shortURL: link.absoluteString, now: now)
             return link
         }
