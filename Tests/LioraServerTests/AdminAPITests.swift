@@ -142,6 +142,31 @@ struct AdminAuthTests {
             let blocked = try await c.call(.post, "/auth/login", json: ["email": "ops@liora.test", "password": "Platform-admin-2026!"])
             #expect(blocked.status == .tooManyRequests)
             #expect(try await c.call(.post, "/auth/login", json: ["email": "x"]).status == .badRequest)
+
+            // Guesses sent all at once (say from many addresses) are counted before any is checked:
+            // five are tried, not twelve.
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            var options = AdminAuthOptions()
+            options.bcryptCost = 4
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: FixedClock(now: t0), options: options)
+            let codes = await withTaskGroup(of: String.self) { group in
+                for n in 0..<12 {
+                    group.addTask {
+                        do {
+                            _ = try await auth.login(email: "ops2@liora.test", password: "guess-\(n)-0000", address: nil)
+                            return "ok"
+                        } catch let e as APIError {
+                            return e.code
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                return await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(codes.filter { $0 == "invalid_credentials" }.count == 5, "\(codes)")
+            #expect(codes.filter { $0 == "too_many_attempts" }.count == 7, "\(codes)")
         }
     }
 

@@ -150,9 +150,9 @@ package final class AdminAuth: Sendable {
         // A platform admin who shares the address and password with a tenant account signs in as
         // the admin unless the request names the tenant.
         guard let record = opened.first(where: { $0.role == .platformAdmin }) ?? opened.first else {
-            limiter.recordFailure(account: account, address: address, now: now)
-            throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")
+            throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")  // counted by `allow`
         }
+        limiter.succeeded(account: account, allowedAt: now)
         guard opened.count == 1 || record.role == .platformAdmin else {
             let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.sorted().joined(separator: ", ")
             throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
@@ -267,6 +267,9 @@ final class LoginRateLimiter: Sendable {
 
     init(options: AdminAuthOptions) { self.options = options }
 
+    /// Whether an attempt may go ahead. An allowed attempt counts as a failure of `account` from
+    /// the start (`succeeded` takes it back), so guesses sent in parallel — from many addresses —
+    /// are all counted before any of them is checked.
     func allow(account: String, address: String?, now: Date) -> Bool {
         state.withLockedValue { s in
             let since = now.addingTimeInterval(-options.rateWindow)
@@ -278,15 +281,17 @@ final class LoginRateLimiter: Sendable {
                 recent.append(now)
                 s.attempts[address] = recent
             }
+            s.failures[account, default: []].append(now)
             if s.attempts.count > 100_000 { s.attempts.removeAll() }  // bounded memory
+            if s.failures.count > 100_000 { s.failures.removeAll() }
             return true
         }
     }
 
-    func recordFailure(account: String, address: String?, now: Date) {
+    /// The attempt allowed at `now` opened an account: it is not a failure.
+    func succeeded(account: String, allowedAt now: Date) {
         state.withLockedValue { s in
-            s.failures[account, default: []].append(now)
-            if s.failures.count > 100_000 { s.failures.removeAll() }
+            if let i = s.failures[account]?.lastIndex(of: now) { s.failures[account]?.remove(at: i) }
         }
     }
 
