@@ -93,6 +93,23 @@ struct CatalogValidatorTests {
         #expect(try CatalogValidator.validate(encoded).get() == catalog)
     }
 
+    @Test("names and descriptions written with combining accents are stored composed (NFC), so Meta counts what we count")
+    func composedText() throws {
+        let catalog = try CatalogValidator.validate(Self.json { root in
+            root["categories"] = [["id": "calzado", "name": "Cafe\u{301}s"], ["id": "hogar", "name": "Hogar"]]
+            Self.product(0, &root) {
+                $0["name"] = "Cafe\u{301} de olla molido pilo\u{301}n"
+                $0["description"] = "Ara\u{301}bica 100 %"
+            }
+        }).get()
+        #expect(catalog.products[0].name == "Café de olla molido pilón")
+        #expect(catalog.products[0].name.unicodeScalars.count == catalog.products[0].name.count)
+        #expect(catalog.products[0].description == "Arábica 100 %")
+        #expect(catalog.categories[0].name.unicodeScalars.count == 5)
+        // Already composed, or plain, text comes back as written.
+        #expect(catalog.products[1].name == "Lámpara de escritorio")
+    }
+
     @Test("null and empty strings in optional fields mean absent; texts are trimmed; codes are normalised")
     func lenientOptional() throws {
         let catalog = try CatalogValidator.validate(Self.json { root in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Checks a published catalog's raw JSON and builds the `Catalog`, reporting every problem at
 /// once (up to `CatalogLimits.maxProblems`), each with its JSON path, code and message.
 ///
@@ -154,7 +156,7 @@ private final class Validation {
             let f = fields(members, ["id", "name"], at: path)
             let id = identifier(f[0], path + ".id", maxLength: limits.maxCategoryIDLength, code: .badCategoryID, what: "category id",
                                 allowingInnerSpaces: false)
-            let name = text(f[1], path + ".name", required: true, maxLength: limits.maxCategoryNameLength)
+            let name = text(f[1], path + ".name", required: true, maxLength: limits.maxCategoryNameLength).map(Self.composed)
             if let id {
                 ids.insert(id)
                 let key = id.lowercased()
@@ -229,8 +231,9 @@ private final class Validation {
                 firstBySKU[key] = i
             }
         }
-        let name = text(f[1], path + ".name", required: true, maxLength: limits.maxNameLength)
+        let name = text(f[1], path + ".name", required: true, maxLength: limits.maxNameLength).map(Self.composed)
         let description = text(f[2], path + ".description", required: false, maxLength: limits.maxDescriptionLength, multiline: true)
+            .map(Self.composed)
         let price = self.price(f[3], path + ".price", required: true)
         let salePrice = self.price(f[4], path + ".sale_price", required: false)
         if let price, let salePrice, salePrice.amount > price.amount {
@@ -511,6 +514,14 @@ private final class Validation {
     }
 
     /// A text field, trimmed. Nil after a problem, or (optional fields only) when null or empty.
+    /// Text shown to users in NFC: a letter and its combining accent (text from some systems
+    /// comes decomposed, "e" + "◌́") become one code point ("é"). Meta limits titles and rows by
+    /// characters; counted by code points a decomposed 24-character row title could be 30 long
+    /// and be refused, and the reply with it. Text without combining sequences is left as it is.
+    static func composed(_ s: String) -> String {
+        s.unicodeScalars.count == s.count ? s : s.precomposedStringWithCanonicalMapping
+    }
+
     func text(_ value: CatalogJSON?, _ path: @autoclosure () -> String, required: Bool, maxLength: Int,
                        multiline: Bool = false) -> String? {
         switch value {
