@@ -517,9 +517,21 @@ private final class Validation {
     /// Text shown to users in NFC: a letter and its combining accent (text from some systems
     /// comes decomposed, "e" + "◌́") become one code point ("é"). Meta limits titles and rows by
     /// characters; counted by code points a decomposed 24-character row title could be 30 long
-    /// and be refused, and the reply with it. Text without combining sequences is left as it is.
+    /// and be refused, and the reply with it. Text without combining diacritical marks is left as
+    /// it is (a range check per scalar: no Unicode property look-ups, no grapheme breaking).
     static func composed(_ s: String) -> String {
-        s.unicodeScalars.count == s.count ? s : s.precomposedStringWithCanonicalMapping
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s }
+        guard s.unicodeScalars.contains(where: isCombiningDiacritic) else { return s }
+        return s.precomposedStringWithCanonicalMapping
+    }
+
+    /// The combining diacritical mark blocks (U+0300–036F and its supplements, and the ones for
+    /// symbols and half marks).
+    private static func isCombiningDiacritic(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x0300...0x036F, 0x1AB0...0x1AFF, 0x1DC0...0x1DFF, 0x20D0...0x20FF, 0xFE20...0xFE2F: true
+        default: false
+        }
     }
 
     func text(_ value: CatalogJSON?, _ path: @autoclosure () -> String, required: Bool, maxLength: Int,
