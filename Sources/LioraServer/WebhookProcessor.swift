@@ -221,10 +221,11 @@ package final class WebhookProcessor: Service, Sendable {
         }
         let prepared = await responder.buildCatalog(read, tenantID: tenantID)
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
-        claimNextBatch()
-        // Bitly is called here, between the transactions, never while one is open.
-        let fetched = try await responder.fetchLinks(computed, tenantID: tenantID, store: store)
         try await betweenTransactions?()
+        claimNextBatch()
+        // Bitly is called here, between the transactions, never while one is open (and after the
+        // next batch is claimed, so that claim does not wait for Bitly).
+        let fetched = try await responder.fetchLinks(computed, tenantID: tenantID, store: store)
         return try await store.withTenant(tenantID) { session in
             try await session.countUserMessages(touches, now: now)
             try await responder.commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now, fetched: fetched)
