@@ -55,7 +55,7 @@ package struct LioraAppOptions: Sendable {
     /// Token lifetimes, bcrypt cost and login limits of the admin API.
     package var adminAuth = AdminAuthOptions()
     /// Bytes of webhook bodies read at once before their signature is checked.
-    package var webhookBodies = BodyBudget(limit: 64 << 20)
+    package var webhookBodies = BodyBudget.forWebhooks()
     /// Bytes of catalog request bodies read at once before their signature is checked (nil: four
     /// of the largest allowed, at least 128 MB).
     package var catalogBodies: BodyBudget? = nil
@@ -106,7 +106,7 @@ package func buildApplication(
     var catalogOptions = CatalogAPIOptions()
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
-    catalogOptions.bodies = options.catalogBodies ?? BodyBudget(limit: max(128 << 20, 4 * configuration.catalogMaxBytes))
+    catalogOptions.bodies = options.catalogBodies ?? BodyBudget.forCatalog(maxBodyBytes: configuration.catalogMaxBytes)
     let gate = SignedRequestGate(store: store, vault: vault)
     let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }
     CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions,

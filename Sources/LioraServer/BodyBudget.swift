@@ -48,6 +48,12 @@ package final class BodyBudget: Sendable {
         return try await read(size)
     }
 
+    /// The webhook routes' budget: 64 MB (about twenty of Meta's largest bodies, thousands of usual ones).
+    package static func forWebhooks() -> BodyBudget { BodyBudget(limit: 64 << 20) }
+
+    /// The catalog API's budget: four bodies of the largest allowed size, at least 128 MB.
+    package static func forCatalog(maxBodyBytes: Int) -> BodyBudget { BodyBudget(limit: max(128 << 20, 4 * maxBodyBytes)) }
+
     static let busy = APIError(.serviceUnavailable, "busy", "too many large request bodies are being received; retry in a second",
                                retryAfter: 1)
 }

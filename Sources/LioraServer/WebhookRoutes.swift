@@ -22,7 +22,7 @@ struct WebhookRoutes: Sendable {
     /// Where the decoded items go for the processor (nil: it decodes the stored body itself).
     var decodedWebhooks: DecodedWebhooks? = nil
     /// Bytes of webhook bodies read at once before their signature is checked.
-    var bodies = BodyBudget(limit: 64 << 20)
+    var bodies = BodyBudget.forWebhooks()
 
     func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/webhook/meta") { request, _ in try handshake(request) }

@@ -16,7 +16,7 @@ package struct CatalogAPIOptions: Sendable {
     /// The longest overlap a rotation may ask for.
     package var maxSecretOverlap: TimeInterval = 30 * 24 * 3600
     /// Bytes of bodies read at once before their signature is checked (four of the largest).
-    package var bodies = BodyBudget(limit: 128 << 20)
+    package var bodies = BodyBudget.forCatalog(maxBodyBytes: 32 * 1024 * 1024)
 
     package init() {}
 }
