@@ -48,14 +48,22 @@ public protocol TenantDirectory: Sendable {
     func route(phoneNumberID: String) async throws -> PhoneNumberRoute?
     /// The narrow cross-tenant read behind `GET /s/{code}`: which link and tenant a code is.
     func resolveShortLink(code: String) async throws -> (linkID: UUID, tenantID: UUID)?
-    /// The narrow cross-tenant read behind the sender: tenants with replies due at `now`.
-    func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID]
+    /// The narrow cross-tenant read behind the sender: tenants with replies due at `now` that a
+    /// claim by `claimer` would take (nil: as another sender's claim would).
+    func tenantsWithDueReplies(now: Date, limit: Int, claimer: UUID?) async throws -> [UUID]
     /// Creates a tenant (slug unique case-insensitively among live tenants) and audits it.
     func createTenant(_ tenant: NewTenant, actor: String, now: Date) async throws -> Tenant
     /// Creates a tenant and runs `setUp` in the same transaction, as that tenant: if `setUp`
     /// throws, the tenant does not exist either.
     func createTenant<T: Sendable>(_ tenant: NewTenant, actor: String, now: Date,
                                    setUp: (any TenantSession) async throws -> T) async throws -> (Tenant, T)
+}
+
+extension TenantDirectory {
+    /// Tenants with replies due at `now` for a sender with nothing in flight.
+    public func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID] {
+        try await tenantsWithDueReplies(now: now, limit: limit, claimer: nil)
+    }
 }
 
 /// Work inside one tenant: everything runs in one transaction that can only see that tenant.
@@ -112,8 +120,11 @@ public protocol TenantSession: Sendable {
     /// reply's outbox id.
     func enqueueReplies(_ entries: [OutboxEntry]) async throws
     /// Claims up to `limit` due replies, oldest first, under a lease until `now + lease` (each
-    /// entry's `claimedUntil`).
-    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry]
+    /// entry's `claimedUntil`), for the sender `claimer`. A reply is not claimed while an older
+    /// one to the same user waits for a later attempt, nor (on PostgreSQL, where several
+    /// instances send) while one is in flight under another sender's lease; the claimer's own
+    /// replies in flight it orders itself.
+    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval, claimer: UUID) async throws -> [OutboxEntry]
     /// Marks replies sent; each one's queued log row (read receipts have none) becomes `accepted`
     /// with Meta's id. A reply without a queued row (queued by an earlier version) is logged now.
     /// The outbox row changes only while the entry's claim (`claimedUntil`) still holds it; the
@@ -292,6 +303,12 @@ public struct SentReply: Sendable {
 }
 
 extension TenantSession {
+    /// Claims due replies as a sender of its own that has nothing in flight (see
+    /// `claimDueReplies(now:limit:lease:claimer:)`).
+    public func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry] {
+        try await claimDueReplies(now: now, limit: limit, lease: lease, claimer: UUID())
+    }
+
     /// Marks one reply sent (see `markRepliesSent`).
     public func markReplySent(_ entry: OutboxEntry, waMessageID: String, now: Date) async throws {
         try await markRepliesSent([SentReply(entry: entry, waMessageID: waMessageID, at: now)])

@@ -248,15 +248,17 @@ package final class SQLStore: LioraStore {
         return (try r.required("short_link_id", r.uuid), try r.required("cliente_id", r.uuid))
     }
 
-    package func tenantsWithDueReplies(now: Date, limit: Int) async throws -> [UUID] {
-        let sql = database.dialect == .postgres
-            ? "SELECT cliente_id FROM liora_tenants_with_due_outbox($1, $2::integer)"
+    package func tenantsWithDueReplies(now: Date, limit: Int, claimer: UUID?) async throws -> [UUID] {
+        let postgres = database.dialect == .postgres
+        let sql = postgres
+            ? "SELECT cliente_id FROM liora_tenants_with_due_outbox($1, $2::integer, $3::uuid)"
             : """
               SELECT DISTINCT o.cliente_id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= $1
                   AND (o.claimed_until IS NULL OR o.claimed_until < $1)
                   AND \(SQLTenantSession.noOlderReplyWaits(tenant: "o.cliente_id", now: "$1")) LIMIT $2
               """
-        let rows = try await database.transaction { c in try await c.query(sql, [.date(now), .int(Int64(limit))]) }
+        let binds: [SQLValue] = [.date(now), .int(Int64(limit))] + (postgres ? [.optional(claimer)] : [])
+        let rows = try await database.transaction { c in try await c.query(sql, binds) }
         return try rows.map { try $0.required("cliente_id", $0.uuid) }
     }
 

@@ -49,17 +49,25 @@ extension SQLTenantSession {
         })
     }
 
-    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval) async throws -> [OutboxEntry] {
-        let lock = c.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+    func claimDueReplies(now: Date, limit: Int, lease: TimeInterval, claimer: UUID) async throws -> [OutboxEntry] {
+        let postgres = c.dialect == .postgres
+        if postgres {
+            // Claims of one tenant take turns across instances: this claim's snapshot is taken
+            // after any other claim of the tenant committed, so it sees that claim's replies in
+            // flight (and holds their users' later replies back).
+            try await c.query("SELECT pg_advisory_xact_lock(\(Self.claimLockClass), hashtext($1))", [.text(tenantID.uuidString)])
+        }
         let claimedUntil = now.addingTimeInterval(lease)
+        let ordered = postgres ? Self.noOlderReplyHeld(tenant: "$3", now: "$2", claimer: "$5")
+                               : Self.noOlderReplyWaits(tenant: "$3", now: "$2")
         return try await c.query("""
-            UPDATE outbox SET claimed_until = $1, updated_at = $2
+            UPDATE outbox SET claimed_until = $1, updated_at = $2\(postgres ? ", claimed_by = $5" : "")
             WHERE cliente_id = $3 AND id IN (
                 SELECT o.id FROM outbox o WHERE o.cliente_id = $3 AND o.state = 'pending' AND o.next_attempt_at <= $2
-                    AND (o.claimed_until IS NULL OR o.claimed_until < $2) AND \(Self.noOlderReplyWaits(tenant: "$3", now: "$2"))
-                ORDER BY o.created_at, o.id LIMIT $4\(lock))
+                    AND (o.claimed_until IS NULL OR o.claimed_until < $2) AND \(ordered)
+                ORDER BY o.created_at, o.id LIMIT $4\(postgres ? " FOR UPDATE SKIP LOCKED" : ""))
             RETURNING \(Self.outboxColumns)
-            """, [.date(claimedUntil), .date(now), .uuid(tenantID), .int(Int64(limit))])
+            """, [.date(claimedUntil), .date(now), .uuid(tenantID), .int(Int64(limit))] + (postgres ? [.uuid(claimer)] : []))
             .map { r in
                 var e = try Self.entry(r)
                 e.claimedUntil = claimedUntil  // the value bound, so the fence compares it exactly
@@ -68,7 +76,8 @@ extension SQLTenantSession {
             .sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id.orderedBefore($1.id) }
     }
 
-    /// True for an outbox row `o` when no older reply to the same user waits for a later attempt
+    /// SQLite, one instance (its sender keeps in-flight replies in order itself): true for an
+    /// outbox row `o` when no older reply to the same user waits for a later attempt
     /// (a retry, or put back behind one): a reply is never claimed ahead of such a one, in this
     /// round or any later. Waiting rows are found in the `outbox_waiting` index, by user. A
     /// legacy read-receipt row holds nothing back.
@@ -77,6 +86,26 @@ extension SQLTenantSession {
         NOT EXISTS (SELECT 1 FROM outbox w WHERE w.cliente_id = \(tenant) AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
             AND w.next_attempt_at > w.created_at AND w.claimed_until IS NULL AND w.next_attempt_at > \(now)
             AND (w.created_at < o.created_at OR (w.created_at = o.created_at AND w.id < o.id)) AND w.kind <> 'read')
+        """
+    }
+
+    /// The first key of the transaction advisory lock a PostgreSQL claim takes for its tenant (the
+    /// second is `hashtext` of the tenant id; the migrator's single-key lock is another key space).
+    static let claimLockClass = 7_261_002
+
+    /// PostgreSQL, where several instances send: true for an outbox row `o` when every older
+    /// pending reply to the same user either could be claimed now as well (so, being older, it
+    /// is taken first in the same claim) or is in flight under `claimer`'s own lease (that sender
+    /// keeps its user's replies in order itself) — none waits for a later attempt or is in flight
+    /// at another sender, or at this one's crashed predecessor. Found in the `outbox_user_pending`
+    /// index, by user (migration 0013; `liora_tenants_with_due_outbox` agrees). A legacy
+    /// read-receipt row holds nothing back.
+    static func noOlderReplyHeld(tenant: String, now: String, claimer: String) -> String {
+        """
+        NOT EXISTS (SELECT 1 FROM outbox w WHERE w.cliente_id = \(tenant) AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
+            AND w.kind <> 'read' AND (w.created_at < o.created_at OR (w.created_at = o.created_at AND w.id < o.id))
+            AND NOT (w.next_attempt_at <= \(now) AND (w.claimed_until IS NULL OR w.claimed_until < \(now)))
+            AND NOT (w.claimed_until IS NOT NULL AND w.claimed_until >= \(now) AND w.claimed_by IS NOT DISTINCT FROM \(claimer)))
         """
     }
 

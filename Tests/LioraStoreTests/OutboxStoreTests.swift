@@ -26,8 +26,11 @@ struct OutboxStoreTests {
 
             let claimed = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 2, lease: 30) }
             #expect(claimed.map(\.summary) == ["hola 1", "hola 2"])
-            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }.map(\.summary) == ["hola 3"])
-            // All leased now: nothing due for this tenant until the lease ends.
+            // The third is the same user's: on PostgreSQL (several instances) it waits while the
+            // first two are in flight; SQLite's one sender keeps that order itself.
+            let third = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            #expect(third.map(\.summary) == (backend == .postgres ? [] : ["hola 3"]))
+            // All leased (or held) now: nothing due for this tenant until the lease ends.
             #expect(try await t.store.tenantsWithDueReplies(now: t0.addingTimeInterval(1), limit: 10).isEmpty)
 
             try await t.store.withTenant(tenant.id) { s throws in
@@ -37,7 +40,7 @@ struct OutboxStoreTests {
             // The retried one comes back at its time, not before.
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(3), limit: 10, lease: 30) }.isEmpty)
             let retry = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(5), limit: 10, lease: 30) }
-            #expect(retry.map(\.summary) == ["hola 2"])
+            #expect(retry.map(\.summary) == (backend == .postgres ? ["hola 2", "hola 3"] : ["hola 2"]))
             #expect(retry[0].attempts == 1)
             #expect(try await t.store.withTenant(tenant.id) { s in
                 try await s.markReplyAttemptFailed(retry[0], error: "code 131026 undeliverable", retryAt: nil, now: t0.addingTimeInterval(5))
@@ -90,6 +93,90 @@ struct OutboxStoreTests {
             let due = t0.addingTimeInterval(10)
             #expect(try await t.store.tenantsWithDueReplies(now: due, limit: 10) == [tenant.id])
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: due, limit: 10, lease: 30) }.map(\.summary) == ["hola 1", "hola 1b", "hola 2"])
+        }
+    }
+
+    @Test("PostgreSQL, several instances: a reply in flight under one claim holds back its user's later replies at another, until it is recorded or its lease ends",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func inFlightReplyHoldsLaterOnesAcrossInstances(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry {
+                var e = reply(tenant, account, n, at: at)
+                e.toWaID = waID
+                return e
+            }
+            func claim(_ now: Date, limit: Int = 10) async throws -> [String?] {
+                try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: now, limit: limit, lease: 30) }.map(\.summary)
+            }
+            let (user, other) = ("34600000001", "34600000002")
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 1, at: t0), to(other, 2, at: t0)]) }
+            // Instance A takes the oldest; the user writes again, and so does someone else.
+            let a = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 1, lease: 30) }
+            #expect(a.map(\.summary) == ["hola 1"])
+            let later = t0.addingTimeInterval(1)
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 3, at: later), to(other, 4, at: later)]) }
+            // Instance B: everything but the reply behind the one in flight at A.
+            #expect(try await claim(later) == ["hola 2", "hola 4"])
+            #expect(try await t.store.tenantsWithDueReplies(now: later, limit: 10).isEmpty)
+            #expect(try await claim(later).isEmpty)
+            // A records its send: the held reply goes.
+            try await t.store.withTenant(tenant.id) { try await $0.markReplySent(a[0], waMessageID: "wamid.OUT1", now: later) }
+            #expect(try await t.store.tenantsWithDueReplies(now: later, limit: 10) == [tenant.id])
+            let b = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: later, limit: 10, lease: 30) }
+            #expect(b.map(\.summary) == ["hola 3"])
+            // B stops without a record (it crashed); the user's next reply waits for its lease to
+            // end, then both go, in order.
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 5, at: later.addingTimeInterval(1))]) }
+            #expect(try await claim(later.addingTimeInterval(2)).isEmpty)
+            // (The other user's two, unrecorded as well, come back with them.)
+            #expect(try await claim(later.addingTimeInterval(31)) == ["hola 2", "hola 3", "hola 4", "hola 5"])
+
+            // A sender's own reply in flight does not hold back its own next claim (it keeps its
+            // lanes in order itself), only other senders'.
+            let me = UUID(), third = "34600000003"
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(third, 6, at: t0.addingTimeInterval(40))]) }
+            #expect(try await t.store.withTenant(tenant.id) {
+                try await $0.claimDueReplies(now: t0.addingTimeInterval(40), limit: 10, lease: 30, claimer: me)
+            }.map(\.summary) == ["hola 6"])
+            let next = t0.addingTimeInterval(41)
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(third, 7, at: next)]) }
+            #expect(try await t.store.tenantsWithDueReplies(now: next, limit: 10).isEmpty)
+            #expect(try await t.store.tenantsWithDueReplies(now: next, limit: 10, claimer: me) == [tenant.id])
+            #expect(try await claim(next).isEmpty)
+            #expect(try await t.store.withTenant(tenant.id) {
+                try await $0.claimDueReplies(now: next, limit: 10, lease: 30, claimer: me)
+            }.map(\.summary) == ["hola 7"])
+        }
+    }
+
+    @Test("PostgreSQL: a claim waits for another instance's uncommitted claim of the same tenant, then holds back what that one took in flight",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func concurrentClaimsTakeTurns(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            func to(_ waID: String, _ n: Int) -> OutboxEntry {
+                var e = reply(tenant, account, n, at: t0)
+                e.toWaID = waID
+                return e
+            }
+            let user = "34600000001"
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 1)]) }
+            let (claimed, release) = AsyncStream.makeStream(of: Void.self)
+            async let a: [OutboxEntry] = t.store.withTenant(tenant.id) { s in
+                let got = try await s.claimDueReplies(now: t0, limit: 10, lease: 30)
+                release.yield()
+                // Committed only after B had every chance to claim on a snapshot without A's claim.
+                try await Task.sleep(for: .milliseconds(400))
+                return got
+            }
+            var signals = claimed.makeAsyncIterator()
+            _ = await signals.next()
+            // The user's next reply, queued while A's claim is not committed yet.
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 2)]) }
+            let b = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0.addingTimeInterval(1), limit: 10, lease: 30) }
+            #expect(try await a.map(\.summary) == ["hola 1"])
+            #expect(b.isEmpty, "B claimed \(b.map(\.summary)) while A's reply to the same user was in flight")
         }
     }
 

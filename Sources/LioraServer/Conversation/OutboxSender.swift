@@ -71,6 +71,11 @@ package final class OutboxSender: Service, Sendable {
     /// Attempts whose write failed for good in an earlier round, by tenant: written before the
     /// next claim (their replies went out; without the record they would be sent again).
     private let leftovers = NIOLockedValueBox<[UUID: [Record]]>([:])
+    /// This sender's name on its claims (`outbox.claimed_by` on PostgreSQL): a reply in flight
+    /// under its lease does not hold back the same user's later replies from its own next claim
+    /// (its lanes keep them in order), but does from every other sender's, and from the next
+    /// process's after a crash.
+    private let claimer = UUID()
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -278,7 +283,7 @@ package final class OutboxSender: Service, Sendable {
             if round.needTenants {
                 round.claiming = true
                 round.needTenants = false
-                group.addTask { .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100) }) }
+                group.addTask { .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100, claimer: self.claimer) }) }
             } else if let tenantID = round.tenantsToClaim.first {
                 round.claiming = true
                 group.addTask { .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID) }) }
@@ -420,7 +425,7 @@ package final class OutboxSender: Service, Sendable {
     private func claim(tenantID: UUID) async throws -> [Job] {
         let now = clock.now
         let (claimed, accounts) = try await store.withTenant(tenantID) { s in
-            (try await s.claimDueReplies(now: now, limit: claimLimit, lease: lease), try await s.wabaAccounts())
+            (try await s.claimDueReplies(now: now, limit: claimLimit, lease: lease, claimer: claimer), try await s.wabaAccounts())
         }
         let phoneByAccount = Dictionary(accounts.map { ($0.id, $0.phoneNumberID) }, uniquingKeysWith: { a, _ in a })
         var tokenByAccount: [UUID: TokenLookup] = [:]
