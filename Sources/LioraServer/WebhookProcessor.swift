@@ -191,25 +191,30 @@ package final class WebhookProcessor: Service, Sendable {
         let inbound = messages.map { ($0.message, $0.route.wabaAccountID) }
         guard let responder, !messages.isEmpty, splitTransactions else {
             let (messages, touches) = (messages, touches)
-            @Sendable func oneTransaction(buildingMissingIndex: Bool) async throws -> [WebhookEventOutcome] {
+            @Sendable func oneTransaction(buildingMissingIndex: Bool, fetched: TenantLinks.FetchedLinks?) async throws -> [WebhookEventOutcome] {
                 try await store.withTenant(tenantID) { session in
                     let contexts = messages.isEmpty ? [:] : try await session.touchUserContexts(touches, now: now)
                     var intents: [String: String] = [:]
                     if let responder, !messages.isEmpty {
                         intents = try await responder.respond(to: inbound, contexts: contexts, tenantID: tenantID, session: session,
-                                                              now: now, buildingMissingIndex: buildingMissingIndex)
+                                                              now: now, buildingMissingIndex: buildingMissingIndex, fetched: fetched)
                     }
                     return try await finish(items, messages: messages, contexts: contexts, intents: intents, tenantID: tenantID,
                                             session: session, now: now)
                 }
             }
-            do {
-                return try await oneTransaction(buildingMissingIndex: false)
-            } catch let missing as ConversationResponder.CatalogIndexNotBuilt {
-                // Rolled back: build the index holding no transaction (its rows stay unlocked
-                // meanwhile), then run the batch again.
-                _ = await responder?.catalogs.build(tenantID: tenantID, version: missing.version, body: missing.body)
-                return try await oneTransaction(buildingMissingIndex: true)
+            // Work that must not hold the transaction (its users' rows stay unlocked meanwhile)
+            // rolls it back, is done outside, and the batch runs again: at most once each.
+            var (buildingMissingIndex, fetched): (Bool, TenantLinks.FetchedLinks?) = (false, nil)
+            while true {
+                do {
+                    return try await oneTransaction(buildingMissingIndex: buildingMissingIndex, fetched: fetched)
+                } catch let missing as ConversationResponder.CatalogIndexNotBuilt where !buildingMissingIndex {
+                    _ = await responder?.catalogs.build(tenantID: tenantID, version: missing.version, body: missing.body)
+                    buildingMissingIndex = true
+                } catch let links as ConversationResponder.LinksNotFetched where fetched == nil {
+                    fetched = try await responder?.fetchLinks(links.urls, tenantID: tenantID, store: store) ?? [:]
+                }
             }
         }
         // The first transaction makes sure each user has a context without counting the messages

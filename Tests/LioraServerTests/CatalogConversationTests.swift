@@ -125,15 +125,17 @@ struct CatalogConversationTests {
         }
     }
 
-    @Test("Bitly is called between the processor's transactions: another writer gets through while Bitly answers (SQLite)")
-    func bitlyOutsideTransactions() async throws {
-        /// A Bitly that, while it answers, has another writer of the same tenant try to get through.
+    @Test("Bitly is called holding no transaction: a writer of the same user's context gets through while Bitly answers",
+          arguments: TestBackend.available)
+    func bitlyOutsideTransactions(backend: TestBackend) async throws {
+        /// A Bitly that, while it answers, has another writer of the user's context try to get
+        /// through (held back by SQLite's one writer, or on PostgreSQL by that row's lock).
         final class WatchingBitly: ExternalLinkShortener {
             let store = NIOLockedValueBox<(SQLStore, UUID)?>(nil)
             let otherWriterGotThrough = NIOLockedValueBox<[Bool]>([])
             func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws -> URL {
                 guard let (store, tenant) = store.withLockedValue({ $0 }) else { throw BitlyError.rejected(status: 500, message: "x", description: nil) }
-                let through = await CatalogConversationTests.otherWriterGetsThrough(store, tenant: tenant, waID: "5215500000077",
+                let through = await CatalogConversationTests.otherWriterGetsThrough(store, tenant: tenant, waID: "5215500000005",
                                                                                     within: .seconds(3))
                 otherWriterGotThrough.withLockedValue { $0.append(through) }
                 return URL(string: "https://bit.ly/watched")!
@@ -143,7 +145,7 @@ struct CatalogConversationTests {
         let bitly = WatchingBitly()
         var setup = Self.setup(graph)
         setup.externalShortener = bitly
-        try await Harness.run(.sqlite, conversation: setup) { h in
+        try await Harness.run(backend, conversation: setup) { h in
             let (tenant, phone, _) = try await Self.shop(h)
             try await Self.configureBitly(h, tenant: tenant)
             bitly.store.withLockedValue { $0 = (h.store, tenant) }
@@ -184,7 +186,7 @@ struct CatalogConversationTests {
     }
 
     @Test("with a Bitly token the link comes from Bitly once and is reused; when Bitly fails the built-in link is used",
-          arguments: [TestBackend.sqlite])
+          arguments: TestBackend.available)
     func bitly(backend: TestBackend) async throws {
         for failing in [false, true] {
             let graph = FakeGraphAPI()

@@ -77,18 +77,32 @@ package struct ConversationResponder: Sendable {
         var body: [UInt8]
     }
 
+    /// Thrown by `respond` when the answers need Bitly links the tenant does not have yet: the
+    /// caller rolls its transaction back, fetches them holding none (`TenantLinks.fetchExternal`)
+    /// and runs the transaction again with them.
+    struct LinksNotFetched: Error {
+        var urls: Set<String>
+    }
+
     /// Answers each message in order in one transaction; returns the matched intent per message id.
     /// A catalog index not built yet throws `CatalogIndexNotBuilt`, unless `buildingMissingIndex`
-    /// (a second try, when another activation came between): then it is built here.
+    /// (a second try, when another activation came between): then it is built here. Bitly is never
+    /// called here: without `fetched`, links Bitly would have to make throw `LinksNotFetched`;
+    /// with it, a link it does not cover is built in.
     func respond(to messages: [(message: InboundMessage, wabaAccountID: UUID)], contexts: [String: (context: UserContext, created: Bool)],
-                 tenantID: UUID, session: any TenantSession, now: Date, buildingMissingIndex: Bool = false) async throws -> [String: String] {
+                 tenantID: UUID, session: any TenantSession, now: Date, buildingMissingIndex: Bool = false,
+                 fetched: TenantLinks.FetchedLinks? = nil) async throws -> [String: String] {
         let read = try await prepare(for: messages, tenantID: tenantID, session: session, now: now)
         if let unbuilt = read.unbuiltCatalog, !buildingMissingIndex {
             throw CatalogIndexNotBuilt(version: unbuilt.version, body: unbuilt.body)
         }
         let prepared = await buildCatalog(read, tenantID: tenantID)
         let computed = try compute(messages, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
-        try await commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now)
+        if fetched == nil, let shortener {
+            let missing = try await shortener.unfetched(Self.productURLs(computed), in: session)
+            if !missing.isEmpty { throw LinksNotFetched(urls: missing) }
+        }
+        try await commit(computed, contexts: contexts, tenantID: tenantID, session: session, now: now, fetched: fetched ?? [:])
         return computed.intents
     }
 
@@ -167,14 +181,24 @@ package struct ConversationResponder: Sendable {
     /// The Bitly links the answers' product cards need, fetched holding no transaction (the
     /// processor calls this between its two transactions; see `TenantLinks.fetchExternal`).
     func fetchLinks(_ computed: Computed, tenantID: UUID, store: any LioraStore) async throws -> TenantLinks.FetchedLinks {
+        try await fetchLinks(Self.productURLs(computed), tenantID: tenantID, store: store)
+    }
+
+    /// Bitly's links for `urls` (long, with UTM parameters), fetched holding no transaction.
+    func fetchLinks(_ urls: Set<String>, tenantID: UUID, store: any LioraStore) async throws -> TenantLinks.FetchedLinks {
         guard let shortener else { return [:] }
+        return try await shortener.fetchExternal(urls, tenantID: tenantID, store: store, logger: logger)
+    }
+
+    /// The long URLs (with UTM parameters) of the answers' product cards, still to be shortened.
+    private static func productURLs(_ computed: Computed) -> Set<String> {
         var urls = Set<String>()
         for answer in computed.answers where answer.composed == nil {
             for case .product(let card) in answer.turn.replies {
                 urls.insert(TenantLinks.longURL(card.url, intent: answer.turn.intentID, sku: card.sku))
             }
         }
-        return try await shortener.fetchExternal(urls, tenantID: tenantID, store: store, logger: logger)
+        return urls
     }
 
     /// Queues the answers (shortening product links first; Bitly is called only for links not in

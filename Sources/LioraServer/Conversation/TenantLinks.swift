@@ -61,6 +61,19 @@ package struct TenantLinks: Sendable {
         return fetched
     }
 
+    /// Those of `longURLs` (with their UTM parameters) a shortening in `session` would ask Bitly
+    /// for: the tenant has a Bitly account and no Bitly link for them yet. Read only; Bitly is not
+    /// called (see `fetchExternal`).
+    package func unfetched(_ longURLs: Set<String>, in session: any TenantSession) async throws -> Set<String> {
+        guard external != nil, vault != nil, !longURLs.isEmpty, let settings = try await session.linkProviderSettings(),
+              settings.provider == "bitly" else { return [] }
+        var unknown = Set<String>()
+        for long in longURLs where try await session.externalLink(provider: "bitly", longURL: long).flatMap(URL.init(string:)) == nil {
+            unknown.insert(long)
+        }
+        return unknown
+    }
+
     private func openToken(_ settings: LinkProviderSettings, vault: SecretVault, in session: any TenantSession,
                            logger: Logger) async throws -> Secret? {
         do {
