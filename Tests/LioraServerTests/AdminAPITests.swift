@@ -473,27 +473,38 @@ struct AdminCallerUnderLockTests {
 
             // Another change holds the tenant lock; meanwhile the second owner asks to remove the
             // third, passes the gate as an owner, and waits for the lock. The change demotes them.
-            let locked = NIOLockedValueBox(false), release = NIOLockedValueBox(false)
-            let demotion = Task {
-                try await h.store.withTenant(t.tenantID) { s in
-                    try await s.lockForAdminChange()
-                    locked.withLockedValue { $0 = true }
-                    let deadline = ContinuousClock.now + .seconds(10)
-                    while !release.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-                    try await s.setUserRole(secondID, role: .agent, actor: "test", now: t0)
-                }
+            let r = try await Self.request(h, tenantID: t.tenantID, demoting: secondID) {
+                try await c.call(.delete, "/clientes/\(t.tenant)/usuarios/\(thirdID)", token: second)
             }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !locked.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            let removal = Task { try await c.call(.delete, "/clientes/\(t.tenant)/usuarios/\(thirdID)", token: second) }
-            try await Task.sleep(for: .milliseconds(300))
-            release.withLockedValue { $0 = true }
-            try await demotion.value
-            let r = try await removal.value
             #expect(r.status == .forbidden, "\(r.text)")
             let after = try await h.store.withTenant(t.tenantID) { try await $0.adminUser(id: thirdID) }
             #expect(after?.status == .active && after?.role == .owner)
         }
+    }
+}
+
+extension AdminCallerUnderLockTests {
+    /// Runs `request` while another change holds the tenant lock (so it passes the gate, then
+    /// waits for the lock), and has that change demote `userID` to agent before releasing it.
+    static func request(_ h: Harness, tenantID: UUID, demoting userID: UUID,
+                        _ request: @escaping @Sendable () async throws -> TestResponse) async throws -> TestResponse {
+        let locked = NIOLockedValueBox(false), release = NIOLockedValueBox(false)
+        let demotion = Task {
+            try await h.store.withTenant(tenantID) { s in
+                try await s.lockForAdminChange()
+                locked.withLockedValue { $0 = true }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while !release.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+                try await s.setUserRole(userID, role: .agent, actor: "test", now: t0)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !locked.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        let pending = Task { try await request() }
+        try await Task.sleep(for: .milliseconds(300))
+        release.withLockedValue { $0 = true }
+        try await demotion.value
+        return try await pending.value
     }
 }
 

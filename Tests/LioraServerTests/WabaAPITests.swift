@@ -52,6 +52,40 @@ struct WabaAPITests {
                           runSender: false)
     }
 
+    @Test("an admin demoted to agent while their change waits for the tenant lock gets 403 once it has it, and nothing changes",
+          arguments: TestBackend.available)
+    func demotedWhileWaiting(backend: TestBackend) async throws {
+        try await Harness.run(backend, conversation: Self.setup(PhoneCheckingGraph(goodToken: token1)), jwtSecret: jwtSecret) { h in
+            let slug = "waba-degradado"
+            let t = try await ApprovalTeam.make(h, slug: slug)
+            let (c, tenant) = (t.c, t.tenant)
+            let kept = try await c.call(.post, "/clientes/\(tenant)/waba", token: t.owner, json: wabaBody(randomPhone()))
+            let keptID = try #require(AdminClient.object(kept)["id"] as? String)
+            let users = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/usuarios", token: t.owner))["usuarios"] as? [[String: Any]] ?? []
+            let adminID = try #require(users.first { $0["email"] as? String == "admin@\(slug).test" }.flatMap { ($0["id"] as? String).flatMap(UUID.init(uuidString:)) })
+            let admin = t.admin
+            let registered = try await AdminCallerUnderLockTests.request(h, tenantID: t.tenantID, demoting: adminID) {
+                try await c.call(.post, "/clientes/\(tenant)/waba", token: admin, json: wabaBody(randomPhone()))
+            }
+            #expect(registered.status == .forbidden, "\(registered.text)")
+            // The same for replacing a token and deleting an account (at once: no approval asked
+            // here), each by a freshly promoted admin.
+            let settings = try await c.call(.put, "/clientes/\(tenant)/settings/approvals", token: t.owner, json: ["delete_waba_account": false])
+            #expect(settings.status == .ok, "\(settings.text)")
+            for (method, path) in [(HTTPRequest.Method.put, "/clientes/\(tenant)/waba/\(keptID)/token"), (.delete, "/clientes/\(tenant)/waba/\(keptID)")] {
+                try await h.store.withTenant(t.tenantID) { try await $0.setUserRole(adminID, role: .admin, actor: "test", now: t0) }
+                let r = try await AdminCallerUnderLockTests.request(h, tenantID: t.tenantID, demoting: adminID) {
+                    try await c.call(method, path, token: admin, json: method == .put ? ["access_token": token2] : nil)
+                }
+                #expect(r.status == .forbidden, "\(method) \(r.text)")
+            }
+            let accounts = try await h.store.withTenant(t.tenantID) { try await $0.wabaAccountRecords() }
+            #expect(accounts.map(\.id.uuidString).map { $0.lowercased() } == [keptID])
+            #expect(accounts.first?.accessTokenLast4 == String(token1.suffix(4)))
+            #expect(accounts.first?.status == .active)
+        }
+    }
+
     @Test("register, list, replace the token, verify and delete; secrets never in responses, logs or the audit trail",
           arguments: TestBackend.available)
     func lifecycle(backend: TestBackend) async throws {

@@ -96,7 +96,7 @@ struct WabaRoutes: Sendable {
         let (principal, _) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
         let input = try await AdminRoutes.decode(CreateInput.self, request, example: Self.createExample)
         let registration = try WabaRegistration(input)
-        let account = try await service.register(registration, tenantID: tenantID, actor: principal.actor)
+        let account = try await service.register(registration, tenantID: tenantID, principal: principal)
         struct Created: Encodable { var id: String; var wabaAccount: AccountOutput }
         return try CatalogRoutes.json(status: .created, Created(id: account.id.uuidString.lowercased(), wabaAccount: AccountOutput(account)))
     }
@@ -105,7 +105,7 @@ struct WabaRoutes: Sendable {
         let (principal, _) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
         let input = try await AdminRoutes.decode(TokenInput.self, request, example: #"{"access_token": "…"}"#)
         let token = try WabaRegistration.accessToken(input.accessToken)
-        let account = try await service.replaceToken(tenantID: tenantID, accountID: accountID, token: token, actor: principal.actor)
+        let account = try await service.replaceToken(tenantID: tenantID, accountID: accountID, token: token, principal: principal)
         return try CatalogRoutes.json(status: .ok, AccountOutput(account))
     }
 
@@ -121,7 +121,7 @@ struct WabaRoutes: Sendable {
         return try await Approvals(store: service.store, clock: service.clock).requestOrRun(
             action: .deleteWabaAccount, params: ["waba_account_id": accountID.uuidString.lowercased()],
             principal: principal, tenantID: tenantID) { [service] in
-            try await service.delete(tenantID: tenantID, accountID: accountID, actor: principal.actor)
+            try await service.delete(tenantID: tenantID, accountID: accountID, principal: principal)
             return Response(status: .noContent)
         }
     }
@@ -226,13 +226,17 @@ package struct WabaService: Sendable {
         return WabaSealedSecrets(accessToken: token, appSecret: app, verifyToken: verify, keyVersion: version)
     }
 
-    func register(_ r: WabaRegistration, tenantID: UUID, actor: String) async throws -> WabaAccountRecord {
+    /// Registers an account for `principal`, re-read under the tenant lock (`Principal.current`:
+    /// a role change that committed since the request was authorised counts).
+    func register(_ r: WabaRegistration, tenantID: UUID, principal: Principal) async throws -> WabaAccountRecord {
         let vault = try requireVault()
         let now = clock.now
         let id = UUID.timeOrdered(at: now)
+        let actor = principal.actor
         do {
             return try await store.withTenant(tenantID) { s in
                 try await s.lockForAdminChange()
+                _ = try await principal.current(WabaRoutes.managePermission, in: s)
                 // The plan as it is under the lock: a plan change waits for it, or went first.
                 if let plan = try await s.plan(), try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
                     throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxWabaAccounts) WhatsApp accounts")
@@ -251,11 +255,14 @@ package struct WabaService: Sendable {
     }
 
     /// Replaces the access token; the app secret and verify token are re-sealed with it, so all
-    /// three stay under one data key version.
-    func replaceToken(tenantID: UUID, accountID: UUID, token: Secret, actor: String) async throws -> WabaAccountRecord {
+    /// three stay under one data key version. `principal` is re-read under the tenant lock.
+    func replaceToken(tenantID: UUID, accountID: UUID, token: Secret, principal: Principal) async throws -> WabaAccountRecord {
         let vault = try requireVault()
         let now = clock.now
+        let actor = principal.actor
         return try await store.withTenant(tenantID) { s in
+            try await s.lockForAdminChange()
+            _ = try await principal.current(WabaRoutes.managePermission, in: s)
             guard let account = try await s.wabaAccountRecord(id: accountID) else { throw Self.notFound }
             let old = account.secrets
             func open(_ sealed: [UInt8]?, _ column: String) async throws -> Secret? {
@@ -274,12 +281,16 @@ package struct WabaService: Sendable {
     }
 
     /// Soft-deletes the account (status `deleted`): its number stops routing at once and may be
-    /// registered again. 404 when there is no such live account.
-    package func delete(tenantID: UUID, accountID: UUID, actor: String) async throws {
+    /// registered again. 404 when there is no such live account. `principal` is re-read under the
+    /// tenant lock.
+    package func delete(tenantID: UUID, accountID: UUID, principal: Principal) async throws {
         let now = clock.now
-        guard try await store.withTenant(tenantID, { try await $0.deleteWabaAccount(id: accountID, actor: actor, now: now) }) else {
-            throw Self.notFound
+        let deleted = try await store.withTenant(tenantID) { s in
+            try await s.lockForAdminChange()
+            _ = try await principal.current(WabaRoutes.managePermission, in: s)
+            return try await s.deleteWabaAccount(id: accountID, actor: principal.actor, now: now)
         }
+        guard deleted else { throw Self.notFound }
     }
 
     struct VerifyOutput: Encodable, Sendable {
