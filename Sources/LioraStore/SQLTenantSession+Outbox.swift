@@ -54,8 +54,15 @@ extension SQLTenantSession {
         if postgres {
             // Claims of one tenant take turns across instances: this claim's snapshot is taken
             // after any other claim of the tenant committed, so it sees that claim's replies in
-            // flight (and holds their users' later replies back).
-            try await c.query("SELECT pg_advisory_xact_lock(\(Self.claimLockClass), hashtext($1))", [.text(tenantID.uuidString)])
+            // flight (and holds their users' later replies back). Claims take milliseconds; one
+            // that hangs (a lost connection mid-transaction) delays this tenant's claims
+            // elsewhere by at most `claimLockWait` each, not the senders' other tenants.
+            let deadline = ContinuousClock.now + Self.claimLockWait
+            while try await c.query("SELECT pg_try_advisory_xact_lock(\(Self.claimLockClass), hashtext($1)) AS got",
+                                    [.text(tenantID.uuidString)]).first?.bool("got") != true {
+                guard ContinuousClock.now < deadline else { return [] }
+                try await Task.sleep(for: .milliseconds(5))
+            }
         }
         let claimedUntil = now.addingTimeInterval(lease)
         let ordered = postgres ? Self.noOlderReplyHeld(tenant: "$3", now: "$2", claimer: "$5")
@@ -92,6 +99,9 @@ extension SQLTenantSession {
     /// The first key of the transaction advisory lock a PostgreSQL claim takes for its tenant (the
     /// second is `hashtext` of the tenant id; the migrator's single-key lock is another key space).
     static let claimLockClass = 7_261_002
+    /// How long a PostgreSQL claim waits for its tenant's turn before it claims nothing (the
+    /// sender tries the tenant again later).
+    static let claimLockWait: Duration = .seconds(2)
 
     /// PostgreSQL, where several instances send: true for an outbox row `o` when every older
     /// pending reply to the same user either could be claimed now as well (so, being older, it
@@ -103,10 +113,16 @@ extension SQLTenantSession {
     static func noOlderReplyHeld(tenant: String, now: String, claimer: String) -> String {
         """
         NOT EXISTS (SELECT 1 FROM outbox w WHERE w.cliente_id = \(tenant) AND w.to_wa_id = o.to_wa_id AND w.state = 'pending'
-            AND w.kind <> 'read' AND (w.created_at < o.created_at OR (w.created_at = o.created_at AND w.id < o.id))
+            AND w.kind <> 'read' AND (w.created_at, w.id) < (o.created_at, o.id)
             AND NOT (w.next_attempt_at <= \(now) AND (w.claimed_until IS NULL OR w.claimed_until < \(now)))
-            AND NOT (w.claimed_until IS NOT NULL AND w.claimed_until >= \(now) AND w.claimed_by IS NOT DISTINCT FROM \(claimer)))
+            AND NOT COALESCE(w.claimed_until >= \(now) AND w.claimed_by = \(claimer), false))
         """
+    }
+
+    /// The columns of a claim that gave its reply back (PostgreSQL also forgets the claimer, so
+    /// whoever claims the row next, of any version, is the one it names).
+    private var releasedClaim: String {
+        c.dialect == .postgres ? "claimed_until = NULL, claimed_by = NULL" : "claimed_until = NULL"
     }
 
     /// `AND` the row is still held by the claim that handed `e` out (`$n` binds `e.claimedUntil`).
@@ -144,7 +160,7 @@ extension SQLTenantSession {
 
     func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws -> Bool {
         let updated = try await c.query("""
-            UPDATE outbox SET attempts = attempts + 1, last_error = $1, claimed_until = NULL, updated_at = $2,
+            UPDATE outbox SET attempts = attempts + 1, last_error = $1, \(releasedClaim), updated_at = $2,
                 state = $3, next_attempt_at = $4
             WHERE cliente_id = $5 AND id = $6 AND \(heldByClaim(7))
             RETURNING id
@@ -163,7 +179,7 @@ extension SQLTenantSession {
 
     func deferReply(_ e: OutboxEntry, until: Date, now: Date) async throws -> Bool {
         try await !c.query("""
-            UPDATE outbox SET claimed_until = NULL, updated_at = $1, next_attempt_at = $2
+            UPDATE outbox SET \(releasedClaim), updated_at = $1, next_attempt_at = $2
             WHERE cliente_id = $3 AND id = $4 AND state = 'pending' AND \(heldByClaim(5))
             RETURNING id
             """, [.date(now), .date(until), .uuid(tenantID), .uuid(e.id), .optional(e.claimedUntil)]).isEmpty

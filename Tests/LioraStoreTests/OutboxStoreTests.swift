@@ -180,6 +180,54 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("PostgreSQL, rolling upgrade: a reply claimed by an older instance (no claimer named) holds back its user's later replies at a newer one, also after this one had claimed it before",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func olderInstanceClaimHolds(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            let me = UUID()
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([reply(tenant, account, 1)]) }
+            let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30, claimer: me) }
+            #expect(try await t.store.withTenant(tenant.id) { s in
+                try await s.markReplyAttemptFailed(first[0], error: "HTTP 503", retryAt: t0.addingTimeInterval(2), now: t0)
+            })
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([reply(tenant, account, 2, at: t0.addingTimeInterval(1))]) }
+            // An instance of the previous release claims the retry as it always did.
+            let retryAt = t0.addingTimeInterval(3)
+            _ = try await t.database.tenantTransaction(tenant.id) { c in
+                try await c.query("UPDATE outbox SET claimed_until = $1 WHERE cliente_id = $2 AND id = $3",
+                                  [.date(retryAt.addingTimeInterval(30)), .uuid(tenant.id), .uuid(first[0].id)])
+            }
+            #expect(try await t.store.tenantsWithDueReplies(now: retryAt, limit: 10).isEmpty)
+            #expect(try await t.store.tenantsWithDueReplies(now: retryAt, limit: 10, claimer: me).isEmpty)
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: retryAt, limit: 10, lease: 30, claimer: me) }.isEmpty)
+        }
+    }
+
+    @Test("PostgreSQL: a claim that cannot get its tenant's turn within its wait claims nothing, and the next one does",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func claimTurnIsBounded(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([reply(tenant, account, 1)]) }
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            // A claim that hangs: its transaction holds the tenant's turn for 4 s.
+            async let hung: Void = t.database.tenantTransaction(tenant.id) { c in
+                try await c.query("SELECT pg_advisory_xact_lock(7261002, hashtext($1))", [.text(tenant.id.uuidString)])
+                holding.yield()
+                try await Task.sleep(for: .seconds(4))
+            }
+            var signals = held.makeAsyncIterator()
+            _ = await signals.next()
+            let started = ContinuousClock.now
+            let waited = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            #expect(waited.isEmpty)
+            #expect(ContinuousClock.now - started < .seconds(3.5), "the claim waited for the hung one")
+            try await hung
+            #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }.map(\.summary) == ["hola 1"])
+        }
+    }
+
     @Test("a batch of sent replies: each row sent with its own wamid, one log row per message, none for read receipts",
           arguments: TestBackend.available)
     func batchMarkSent(backend: TestBackend) async throws {

@@ -23,9 +23,9 @@ AS $$
         AND NOT EXISTS (
             SELECT 1 FROM outbox w
             WHERE w.cliente_id = o.cliente_id AND w.to_wa_id = o.to_wa_id AND w.state = 'pending' AND w.kind <> 'read'
-                AND (w.created_at < o.created_at OR (w.created_at = o.created_at AND w.id < o.id))
+                AND (w.created_at, w.id) < (o.created_at, o.id)
                 AND NOT (w.next_attempt_at <= p_now AND (w.claimed_until IS NULL OR w.claimed_until < p_now))
-                AND NOT (w.claimed_until IS NOT NULL AND w.claimed_until >= p_now AND w.claimed_by IS NOT DISTINCT FROM p_claimer))
+                AND NOT COALESCE(w.claimed_until >= p_now AND w.claimed_by = p_claimer, false))
     LIMIT p_limit
 $$;
 REVOKE ALL ON FUNCTION liora_tenants_with_due_outbox(timestamptz, integer, uuid) FROM PUBLIC;

@@ -201,10 +201,10 @@ package struct ConversationResponder: Sendable {
         return urls
     }
 
-    /// Queues the answers (shortening product links first; Bitly is called only for links not in
-    /// `fetched`) and saves the users' conversation state.
+    /// Queues the answers (shortening product links first, with Bitly's links from `fetched`:
+    /// Bitly is never called here) and saves the users' conversation state.
     func commit(_ computed: Computed, contexts: [String: (context: UserContext, created: Bool)], tenantID: UUID,
-                session: any TenantSession, now: Date, fetched: TenantLinks.FetchedLinks? = nil) async throws {
+                session: any TenantSession, now: Date, fetched: TenantLinks.FetchedLinks) async throws {
         var outbox: [OutboxEntry] = []
         for answer in computed.answers {
             if let composed = answer.composed {
@@ -215,8 +215,8 @@ package struct ConversationResponder: Sendable {
             for (i, reply) in replies.enumerated() {
                 guard case .product(var card) = reply, let shortener else { continue }
                 card.url = try await shortener.shorten(card.url, intent: answer.turn.intentID, sku: card.sku,
-                                                       userContextID: answer.contextID, in: session, now: now, fetched: fetched,
-                                                       logger: logger).absoluteString
+                                                       userContextID: answer.contextID, in: session, now: now,
+                                                       fetched: fetched).absoluteString
                 replies[i] = .product(card)
             }
             outbox += try compose(answer, replies: replies, tenantID: tenantID, now: now)

@@ -71,11 +71,6 @@ package final class OutboxSender: Service, Sendable {
     /// Attempts whose write failed for good in an earlier round, by tenant: written before the
     /// next claim (their replies went out; without the record they would be sent again).
     private let leftovers = NIOLockedValueBox<[UUID: [Record]]>([:])
-    /// This sender's name on its claims (`outbox.claimed_by` on PostgreSQL): a reply in flight
-    /// under its lease does not hold back the same user's later replies from its own next claim
-    /// (its lanes keep them in order), but does from every other sender's, and from the next
-    /// process's after a crash.
-    private let claimer = UUID()
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -225,6 +220,13 @@ package final class OutboxSender: Service, Sendable {
         let recordBatch: Int
         /// Claims wait while this many attempts are not written yet (the store sets the pace).
         let maxUnwritten: Int
+        /// This round's name on its claims (`outbox.claimed_by` on PostgreSQL): a reply in flight
+        /// under its lease does not hold back the same user's later replies from the round's next
+        /// claim (its lanes keep them in order), but does from every other sender's, from a later
+        /// round's (every attempt of this one is written, or kept and written first, before a new
+        /// round claims; a claim whose answer was lost is one the lanes never saw), and from the
+        /// next process's after a crash.
+        let claimer = UUID()
         var tenantsToClaim: [UUID] = []
         var needTenants = true
         /// Claims since the tenant list was read: it is read again now and then, so a tenant whose
@@ -283,10 +285,14 @@ package final class OutboxSender: Service, Sendable {
             if round.needTenants {
                 round.claiming = true
                 round.needTenants = false
-                group.addTask { .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100, claimer: self.claimer) }) }
+                group.addTask { [claimer = round.claimer] in
+                    .tenants(await caught { try await self.store.tenantsWithDueReplies(now: self.clock.now, limit: 100, claimer: claimer) })
+                }
             } else if let tenantID = round.tenantsToClaim.first {
                 round.claiming = true
-                group.addTask { .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID) }) }
+                group.addTask { [claimer = round.claimer] in
+                    .claimed(tenantID: tenantID, await caught { try await self.claim(tenantID: tenantID, claimer: claimer) })
+                }
             }
         }
         while round.running < round.concurrency, let key = round.popReady() {
@@ -422,7 +428,7 @@ package final class OutboxSender: Service, Sendable {
     // MARK: - Store and Graph API
 
     /// Claims a tenant's due replies and resolves each account's number and token once.
-    private func claim(tenantID: UUID) async throws -> [Job] {
+    private func claim(tenantID: UUID, claimer: UUID) async throws -> [Job] {
         let now = clock.now
         let (claimed, accounts) = try await store.withTenant(tenantID) { s in
             (try await s.claimDueReplies(now: now, limit: claimLimit, lease: lease, claimer: claimer), try await s.wabaAccounts())

@@ -87,35 +87,24 @@ package struct TenantLinks: Sendable {
     }
 
     /// The short link for a product URL: the tenant's Bitly link when it has Bitly (reused once
-    /// made), else the built-in one. With `fetched` (`fetchExternal`'s answers, fetched holding no
-    /// transaction), Bitly is never called here: a URL it does not cover (the settings or the
-    /// known links changed in between) gets the built-in link.
+    /// made), else the built-in one. Bitly is never called here (this runs inside the transaction
+    /// that queues the replies): its answers come in `fetched` (`fetchExternal`, holding no
+    /// transaction), and a URL they do not cover (Bitly failed, or the settings or the known links
+    /// changed in between) gets the built-in link.
     package func shorten(_ url: String, intent: String?, sku: String?, userContextID: UUID?, in session: any TenantSession,
-                         now: Date, fetched: FetchedLinks? = nil, logger: Logger) async throws -> URL {
+                         now: Date, fetched: FetchedLinks) async throws -> URL {
         let builtInLink: () async throws -> URL = {
             try await builtIn.shorten(url, intent: intent, sku: sku, userContextID: userContextID, in: session, now: now)
         }
-        guard let external, let vault, let settings = try await session.linkProviderSettings(), settings.provider == "bitly" else {
+        guard external != nil, vault != nil, let settings = try await session.linkProviderSettings(), settings.provider == "bitly" else {
             return try await builtInLink()
         }
         let long = Self.longURL(url, intent: intent, sku: sku)
         if let known = try await session.externalLink(provider: "bitly", longURL: long), let knownURL = URL(string: known) {
             return knownURL
         }
-        if let fetched {
-            guard let answer = fetched[long], let link = answer else { return try await builtInLink() }
-            try await session.saveExternalLink(provider: "bitly", longURL: long, shortURL: link.absoluteString, now: now)
-            return link
-        }
-        guard let token = try await openToken(settings, vault: vault, in: session, logger: logger) else {
-            return try await builtInLink()
-        }
-        let link = try await FallbackLinkShortener(external: external, logger: logger).shorten(
-            long, bitly: BitlySettings(token: token, domain: settings.domain, groupGUID: settings.groupGUID),
-            metadata: ["cliente_id": "\(session.tenantID)"], builtIn: builtInLink)
-        if link.provider == .bitly {
-            try await session.saveExternalLink(provider: "bitly", longURL: long, shortURL: link.url.absoluteString, now: now)
-        }
-        return link.url
+        guard let answer = fetched[long], let link = answer else { return try await builtInLink() }
+        try await session.saveExternalLink(provider: "bitly", longURL: long, shortURL: link.absoluteString, now: now)
+        return link
     }
 }
