@@ -13,6 +13,38 @@ package enum DemoSeed {
     /// (documented in the README; never use it for a real tenant).
     package static let defaultCatalogSecret = "whsec_bGlvcmEtZGVtby1jYXRhbG9nLXNpZ25pbmcta2V5ISE="
 
+    /// The demo tenant's owner, who can sign in to the admin API.
+    package static let ownerEmail = "owner@demo.test"
+    /// The owner's password when `LIORA_DEMO_PASSWORD` is not set.
+    package static let defaultOwnerPassword = "demo-password"
+
+    /// Creates the demo owner (`ownerEmail`, active, with `password`) unless the demo tenant has a
+    /// user with that address: the password is set when the owner is created, and a later run
+    /// with another `LIORA_DEMO_PASSWORD` leaves it. Returns whether it was created.
+    @discardableResult
+    package static func ensureOwner(store: any LioraStore, password: String, bcryptCost: UInt8 = 12, now: Date) async throws -> Bool {
+        let exists = try await store.withTenant(tenantID) { s in
+            try await s.adminUsers().contains { $0.email.lowercased() == ownerEmail }
+        }
+        if exists { return false }
+        // Hashed before the transaction: bcrypt takes a quarter of a second at cost 12.
+        let passwordHash = await offCooperativePool { AdminAuth.hashPassword(password, cost: bcryptCost) }
+        let invitation = AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
+        let id = UUID.timeOrdered(at: now)
+        return try await store.withTenant(tenantID) { s in
+            guard try await !s.adminUsers().contains(where: { $0.email.lowercased() == ownerEmail }) else { return false }
+            try await s.inviteUser(AdminUser(id: id, tenantID: tenantID, email: ownerEmail, name: "Demo Owner", role: .owner,
+                                             status: .invited, createdAt: now, lastLoginAt: nil),
+                                   invitationHash: AdminAuth.hash(invitation), expiresAt: now.addingTimeInterval(60), actor: "system:demo",
+                                   now: now)
+            guard try await s.acceptInvitation(userID: id, invitationHash: AdminAuth.hash(invitation), passwordHash: passwordHash,
+                                               now: now) else {
+                throw LioraError(.storage, "the demo owner could not be activated")
+            }
+            return true
+        }
+    }
+
     /// Creates the demo tenant and its WhatsApp number unless they exist. Idempotent.
     package static func ensure(store: any LioraStore, now: Date) async throws {
         let exists = try await store.withTenant(tenantID) { try await $0.tenant() } != nil

@@ -86,6 +86,25 @@ func withDemoMasterKey(_ env: [String: String]) -> [String: String] {
     return env
 }
 
+/// Demo mode only: when LIORA_JWT_SECRET is not set, the admin API signs with a secret made for
+/// this run (its access tokens end with it), so the demo owner can sign in.
+func withDemoJWTSecret(_ env: [String: String]) -> [String: String] {
+    guard env["LIORA_JWT_SECRET"] == nil else { return env }
+    var env = env
+    env["LIORA_JWT_SECRET"] = MasterKeyRing.generateKey()
+    say("LIORA_JWT_SECRET not set: the admin API signs with a secret made for this run (never use it in production)")
+    return env
+}
+
+/// Creates the demo owner (password `LIORA_DEMO_PASSWORD`, default `demo-password`) unless it exists.
+func seedDemoOwner(store: any LioraStore, env: [String: String]) async throws {
+    let password = env["LIORA_DEMO_PASSWORD"] ?? DemoSeed.defaultOwnerPassword
+    if try await DemoSeed.ensureOwner(store: store, password: password, now: Date()) {
+        say("demo owner: \(DemoSeed.ownerEmail), password from LIORA_DEMO_PASSWORD"
+            + (env["LIORA_DEMO_PASSWORD"] == nil ? " (default: \(DemoSeed.defaultOwnerPassword))" : ""))
+    }
+}
+
 /// Seeds the demo tenant's catalog secret and publishes the demo catalog when none is active.
 func seedDemoCatalog(store: any LioraStore, config: Configuration, catalogFile: String, indexes: CatalogIndexCache?) async throws {
     guard let ring = config.masterKeyRing else { return }

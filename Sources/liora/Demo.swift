@@ -29,7 +29,7 @@ struct Demo: AsyncParsableCommand {
         if env["LIORA_META_APP_SECRET"] == nil { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
         if env["LIORA_LOG_LEVEL"] == nil { env["LIORA_LOG_LEVEL"] = "error" }
         if let port { env["LIORA_PORT"] = String(port) }
-        env = withDemoMasterKey(env)
+        env = withDemoJWTSecret(withDemoMasterKey(env))
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
         do {
@@ -38,6 +38,7 @@ struct Demo: AsyncParsableCommand {
             let db = try await StoreFactory.openDatabase(config.databaseURL, logger: logger)
             let store = SQLStore(database: db, logger: logger)
             try await DemoSeed.ensure(store: store, now: Date())
+            try await seedDemoOwner(store: store, env: env)
             let indexes = CatalogIndexCache()
             try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: indexes)
             let graph = SimulatedGraphAPI(logger: logger)

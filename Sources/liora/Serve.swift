@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var env = database.environment(["LIORA_HOST": host, "LIORA_PORT": port.map(String.init)])
-        if demo { env = withDemoMasterKey(env) }
+        if demo { env = withDemoJWTSecret(withDemoMasterKey(env)) }
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
         do {
@@ -56,6 +56,7 @@ struct Serve: AsyncParsableCommand {
                 var options = LioraAppOptions(runProcessor: processor)
                 if demo {
                     try await DemoSeed.ensure(store: store, now: Date())
+                    try await seedDemoOwner(store: store, env: env)
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                     try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: options.catalogIndexes)
                 }
