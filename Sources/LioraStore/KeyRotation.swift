@@ -6,9 +6,32 @@ package import LioraCore
 /// ring still opens the old version). Cross-tenant, so it runs as the schema owner on
 /// PostgreSQL (the only role the `key_rotation` policy lets see every wrapped key).
 package enum KeyRotation {
-    /// How many tenant keys each master version wraps.
+    /// Refuses (on PostgreSQL) a role that would not see every tenant's key: row-level security
+    /// shows the service role none without a tenant, so counting would say "nothing to rotate"
+    /// and an operator would retire a master version still in use.
+    package static func requireEveryKeyVisible(_ database: any SQLDatabase) async throws {
+        guard database.dialect == .postgres else { return }
+        let rows = try await database.withConnection { c in
+            try await c.query("""
+                SELECT current_user::text AS name, (r.rolsuper OR r.rolbypassrls
+                    OR COALESCE(pg_has_role(current_user, t.tableowner, 'MEMBER'), false)) AS sees_all
+                FROM pg_roles r LEFT JOIN pg_tables t ON t.schemaname = 'public' AND t.tablename = 'tenant_keys'
+                WHERE r.rolname = current_user
+                """)
+        }
+        guard let r = rows.first, try r.bool("sees_all") == true else {
+            let name = try rows.first?.string("name") ?? "?"
+            throw LioraError(.invalidConfiguration, """
+                role \(name) does not see every tenant's key (row-level security); run this with \
+                LIORA_MIGRATION_DATABASE_URL naming the schema owner (see docs/runbook.md)
+                """)
+        }
+    }
+
+    /// How many tenant keys each master version wraps (every tenant's: see `requireEveryKeyVisible`).
     package static func versionCounts(_ database: any SQLDatabase) async throws -> [Int: Int] {
-        try await database.transaction { c in
+        try await requireEveryKeyVisible(database)
+        return try await database.transaction { c in
             var counts: [Int: Int] = [:]
             for r in try await c.query("SELECT master_version, count(*) AS n FROM tenant_keys GROUP BY master_version") {
                 counts[Int(try r.required("master_version", r.int))] = Int(try r.required("n", r.int))
@@ -22,6 +45,7 @@ package enum KeyRotation {
     @discardableResult
     package static func rewrapAll(_ database: any SQLDatabase, ring: MasterKeyRing, now: Date, batchSize: Int = 200,
                                   progress: (Int) -> Void = { _ in }) async throws -> Int {
+        try await requireEveryKeyVisible(database)
         var total = 0
         while true {
             let done = try await database.transaction { c -> Int in
