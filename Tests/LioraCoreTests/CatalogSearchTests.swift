@@ -206,3 +206,23 @@ struct CatalogSearchTests {
         #expect(empty.categoryMatches("zapatillas").isEmpty)
     }
 }
+
+@Suite("catalog search: spelling correction is bounded")
+struct SpellingBoundsTests {
+    @Test("a word longer than 24 bytes is neither indexed for spelling nor corrected; shorter ones are, up to two edits")
+    func longWords() {
+        let long = Array(String(repeating: "abcdefghij", count: 20).utf8)  // 200 letters: ~20,000 deletions if indexed
+        let word = Array("zapatillas".utf8)
+        let index = SpellingNeighbourhood(words: [(0, long), (1, word)])
+        // Only the short word's own deletions: itself, 10 one-letter and 45 two-letter ones (fewer where letters repeat).
+        #expect(index.entryCount > 1 && index.entryCount <= 56)
+        #expect(index.candidates(of: Array("zapatilas".utf8), maxDistance: 2) == [1])
+        #expect(SpellingNeighbourhood.maxDistance(forLength: 24) == 2)
+        #expect(SpellingNeighbourhood.maxDistance(forLength: 25) == 0)
+        // A product named with a long word is still found by that word.
+        let catalog = Catalog(currency: "MXN", locale: "es-MX", categories: [CatalogCategory(id: "x", name: "Cosas")],
+                              products: [CatalogSearchTests.product("L1", "supercalifragilisticoespialidosos", "x")])
+        let search = CatalogSearchIndex(catalog: catalog)
+        #expect(!search.search("supercalifragilisticoespialidosos").isEmpty)
+    }
+}

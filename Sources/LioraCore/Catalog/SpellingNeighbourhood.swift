@@ -5,17 +5,19 @@
 /// collisions only add candidates that the confirmation drops.
 ///
 /// Distance is optimal string alignment (insert, delete, substitute, swap two neighbours) over
-/// UTF-8 bytes: 1 edit for words of 4–7 letters, 2 from 8 letters, none below 4.
-struct SpellingNeighbourhood: Sendable {
+/// UTF-8 bytes: 1 edit for words of 4–7 letters, 2 from 8 letters, none below 4 or above
+/// `maxSpelledLength` bytes (a word of n bytes has about n²/2 two-letter deletions: a catalog of
+/// long made-up words, or a long message word, would cost memory or CPU quadratically).
+package struct SpellingNeighbourhood: Sendable {
     /// Deletion hashes, sorted, and the word each came from.
     private let hashes: [UInt64]
     private let wordIDs: [Int32]
 
     /// Indexes `words` (id, UTF-8 bytes).
-    init(words: [(id: Int32, bytes: [UInt8])]) {
+    package init(words: [(id: Int32, bytes: [UInt8])]) {
         var pairs: [(UInt64, Int32)] = []
         pairs.reserveCapacity(words.count * 12)
-        for (id, bytes) in words {
+        for (id, bytes) in words where Self.maxDistance(forLength: bytes.count) > 0 {
             Self.forEachDeletion(of: bytes, upTo: Self.maxDistance(forLength: bytes.count)) { pairs.append(($0, id)) }
         }
         pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
@@ -32,10 +34,18 @@ struct SpellingNeighbourhood: Sendable {
     }
 
     /// How many edits a word of `length` bytes may be away.
-    static func maxDistance(forLength length: Int) -> Int { length >= 8 ? 2 : length >= 4 ? 1 : 0 }
+    package static func maxDistance(forLength length: Int) -> Int {
+        length > maxSpelledLength ? 0 : length >= 8 ? 2 : length >= 4 ? 1 : 0
+    }
+
+    /// The longest word (UTF-8 bytes) indexed or corrected; longer ones match only as written.
+    package static let maxSpelledLength = 24
+
+    /// How many deletion entries the index holds (its memory is 12 bytes each).
+    package var entryCount: Int { hashes.count }
 
     /// Ids of indexed words that may be within `maxDistance` of `word` (unconfirmed, deduplicated).
-    func candidates(of word: [UInt8], maxDistance: Int) -> [Int32] {
+    package func candidates(of word: [UInt8], maxDistance: Int) -> [Int32] {
         var found: [Int32] = []
         Self.forEachDeletion(of: word, upTo: maxDistance) { h in
             var lo = 0
