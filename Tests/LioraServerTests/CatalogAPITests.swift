@@ -108,14 +108,22 @@ struct CatalogAPITests {
             let replay = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret, id: "msg_once")
             #expect(replay.status == .unauthorized)
             #expect(replay.errorCode == "webhook_id_reused")
-            // An unknown tenant looks like a bad signature.
+            // An unknown tenant looks like a bad signature, and a request without headers gets the
+            // same answer for it as for a tenant that exists.
             let unknown = try await Self.send(h, .post, "/publish", tenant: UUID(), body: Self.small, secret: secret)
             #expect(unknown.errorCode == "signature_invalid")
+            let bare = try await Self.send(h, .post, "/publish", tenant: UUID(), body: Self.small, secret: nil)
+            #expect(bare.status == .unauthorized && bare.errorCode == "signature_headers_missing")
+            // More than 8 signatures in one header is malformed (each one would be compared).
+            let many = (0..<9).map { _ in StandardWebhooks.sign(id: "msg_many", timestamp: now, body: Self.small, key: key) }.joined(separator: " ")
+            let crowded = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: nil, id: "msg_many",
+                                              signature: many)
+            #expect(crowded.errorCode == "signature_malformed")
             try await h.store.withTenant(tenant) { s throws in
                 #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).count == 1)
                 let logs = try await s.ingestLogs(limit: 20)
-                #expect(logs.count == 8)
-                #expect(logs.filter { $0.outcome == .rejected }.count == 7)
+                #expect(logs.count == 9)
+                #expect(logs.filter { $0.outcome == .rejected }.count == 8)
                 #expect(Set(logs.compactMap(\.reason)) == ["signature_invalid", "signature_headers_missing", "signature_malformed",
                                                            "timestamp_out_of_range", "webhook_id_reused"])
             }

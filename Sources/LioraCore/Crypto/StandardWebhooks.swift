@@ -60,11 +60,20 @@ public enum StandardWebhooks {
         return content
     }
 
-    /// Checks a request's headers and raw body against each of `keys` (two during a rotation),
-    /// in constant time per comparison, before anything is parsed. Does not check replays: the
-    /// caller records `id` once the signature is good.
-    public static func verify(id: String?, timestamp: String?, signature: String?, body: [UInt8], keys: [[UInt8]],
-                              now: Date) throws(Failure) {
+    /// The most signatures one `webhook-signature` header may carry (each one is compared, so
+    /// the header cannot make the server do unbounded work).
+    public static let maxSignatures = 8
+
+    /// A request's signature headers, checked: well-formed, and a timestamp within `tolerance`.
+    public struct SignedHeaders: Sendable {
+        public let id: String
+        public let timestamp: String
+        let candidates: [Data]
+    }
+
+    /// Checks what needs no key: the headers are there and well-formed (at most `maxSignatures`
+    /// `v1` signatures) and the timestamp is within `tolerance` of `now`.
+    public static func checkHeaders(id: String?, timestamp: String?, signature: String?, now: Date) throws(Failure) -> SignedHeaders {
         guard let id, !id.isEmpty, id.utf8.count <= 200, let timestamp, let signature else { throw .headersMissing }
         guard !timestamp.isEmpty, timestamp.utf8.count <= 12, timestamp.utf8.allSatisfy({ (48...57).contains($0) }),
               let seconds = Int(timestamp) else { throw .timestampInvalid }
@@ -76,17 +85,33 @@ public enum StandardWebhooks {
             guard pieces[0] == "v1" else { continue }  // other schemes (v1a, …) are not ours
             guard let mac = Data(base64Encoded: String(pieces[1])), mac.count == SHA256.byteCount else { throw .signatureMalformed }
             candidates.append(mac)
+            guard candidates.count <= maxSignatures else { throw .signatureMalformed }
         }
         guard !candidates.isEmpty else { throw .signatureMalformed }
-        guard !keys.isEmpty else { throw .noSecret }
-        let content = signedContent(id: id, timestamp: timestamp, body: body)
+        return SignedHeaders(id: id, timestamp: timestamp, candidates: candidates)
+    }
+
+    /// Whether one of the signatures is the HMAC of the raw body under one of `keys` (two during
+    /// a rotation): one HMAC per key, compared with each signature in constant time.
+    public static func matches(_ headers: SignedHeaders, body: [UInt8], keys: [[UInt8]]) -> Bool {
         var matched = false
         for key in keys {
-            let symmetric = SymmetricKey(data: key)
-            for mac in candidates where HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: content, using: symmetric) {
-                matched = true
-            }
+            var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+            hmac.update(data: Array(headers.id.utf8) + [UInt8(ascii: ".")] + Array(headers.timestamp.utf8) + [UInt8(ascii: ".")])
+            hmac.update(data: body)
+            let mac = hmac.finalize()
+            for candidate in headers.candidates where mac == candidate { matched = true }
         }
-        guard matched else { throw .signatureInvalid }
+        return matched
+    }
+
+    /// Checks a request's headers and raw body against each of `keys` (two during a rotation),
+    /// in constant time per comparison, before anything is parsed. Does not check replays: the
+    /// caller records `id` once the signature is good.
+    public static func verify(id: String?, timestamp: String?, signature: String?, body: [UInt8], keys: [[UInt8]],
+                              now: Date) throws(Failure) {
+        let headers = try checkHeaders(id: id, timestamp: timestamp, signature: signature, now: now)
+        guard !keys.isEmpty else { throw .noSecret }
+        guard matches(headers, body: body, keys: keys) else { throw .signatureInvalid }
     }
 }
