@@ -236,7 +236,12 @@ struct CatalogAPITests {
     func readReplayedAsWrite(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
             let (tenant, secret) = try await Self.tenant(h)
-            #expect(try await Self.send(h, .post, "/publish?activate=false", tenant: tenant, body: Self.small, secret: secret).status == .created)
+            // Only a boolean says whether to go live: `False` (as Python sends it) is false, `no` is refused.
+            for value in ["no", "", "yes"] {
+                let r = try await Self.send(h, .post, "/publish?activate=\(value)", tenant: tenant, body: Self.small, secret: secret)
+                #expect(r.status == .badRequest && r.errorCode == "invalid_parameter", "activate=\(value)")
+            }
+            #expect(try await Self.send(h, .post, "/publish?activate=False", tenant: tenant, body: Self.small, secret: secret).status == .created)
             // Someone who saw a signed GET (proxy or APM logs) sends its headers again, within the 5 minutes.
             let id = "msg_seen_in_a_log"
             #expect(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret, id: id).status == .notFound)

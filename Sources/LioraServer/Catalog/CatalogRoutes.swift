@@ -100,10 +100,17 @@ struct CatalogRoutes: Sendable {
     }
 
     func publish(_ request: Request, tenantID: UUID, logger: Logger) async throws -> Response {
+        // Read before the body and the signature: a value that is not a boolean must not publish
+        // straight to live (`False`, `no`), and answers 400 before anything else happens.
+        let activate: Bool
+        switch request.uri.queryParameters["activate"].map({ String($0).lowercased() }) {
+        case nil, "true", "1": activate = true
+        case "false", "0": activate = false
+        default: throw APIError(.badRequest, "invalid_parameter", "activate must be true or false")
+        }
         let body = try await collect(request, tenantID: tenantID, operation: "publish", limit: options.maxBodyBytes)
         let now = clock.now
         let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "publish", now: now)
-        let activate = request.uri.queryParameters["activate"].map { $0 != "false" && $0 != "0" } ?? true
         let hash = SHA256.hex(body)
         // Parse and validate outside any transaction (a large catalog takes a moment).
         let check = await offCooperativePool { CatalogCheck.run(body) }
