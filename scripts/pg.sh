@@ -21,16 +21,26 @@ find_bin() {
   return 1
 }
 
+# As root, PostgreSQL refuses to run: its commands run as the `postgres` user, from a folder that
+# user can enter (initdb fails when its working directory, e.g. a checkout under /root, is not).
 as_pg() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd "$dir" && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 ensure_installed() {
-  if ! find_bin >/dev/null; then
-    echo "scripts/pg.sh: installing PostgreSQL from apt" >&2
+  local missing=()
+  find_bin >/dev/null || missing+=(postgresql-15)
+  command -v psql >/dev/null || missing+=(postgresql-client-15)
+  command -v python3 >/dev/null || missing+=(python3-minimal)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "scripts/pg.sh: ${missing[*]} missing; install them (apt) or run as root" >&2
+      exit 1
+    fi
+    echo "scripts/pg.sh: installing from apt: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq postgresql >&2
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2
   fi
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
