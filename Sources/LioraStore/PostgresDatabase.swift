@@ -73,6 +73,22 @@ private struct JSONBText: PostgresNonThrowingEncodable {
     }
 }
 
+/// A `timestamptz` bound as the nearest microsecond. PostgresNIO's own `Date` encoding truncates,
+/// so a `Date` that went through microseconds and a `Double` (a paging cursor) could bind a
+/// microsecond early and repeat the row a page ended on; SQLite's binding rounds, so both
+/// databases now agree.
+struct RoundedTimestamp: PostgresNonThrowingEncodable {
+    let microsecondsSince2000: Int64
+    init(_ date: Date) {
+        microsecondsSince2000 = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - 946_684_800_000_000
+    }
+    static var psqlType: PostgresDataType { .timestamptz }
+    static var psqlFormat: PostgresFormat { .binary }
+    func encode<E: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<E>) {
+        buffer.writeInteger(microsecondsSince2000)
+    }
+}
+
 private struct PostgresSQLConnection: SQLConnection {
     let connection: PostgresConnection
     let logger: Logger
@@ -88,7 +104,7 @@ private struct PostgresSQLConnection: SQLConnection {
             case .blob(let b): bindings.append(ByteBuffer(bytes: b))
             case .bool(let b): bindings.append(b)
             case .uuid(let u): bindings.append(u)
-            case .date(let d): bindings.append(d)
+            case .date(let d): bindings.append(RoundedTimestamp(d))
             case .json(let s): bindings.append(JSONBText(text: SQLValue.storableJSON(s)))
             }
         }

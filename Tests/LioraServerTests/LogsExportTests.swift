@@ -13,7 +13,7 @@ enum LogsFixture {
     static let users = ["5215550000001", "5215550000002"]
     static let tricky = "=SUM(A1), \"quoted\"\nline two"
 
-    /// `count` log rows in `tenant`: three per second (so keyset paging must break ties by id),
+    /// `count` log rows in `tenant`: three per instant (so keyset paging must break ties by id),
     /// alternating direction, two users, every fifth with intent `catalog.search`.
     @discardableResult
     static func seed(_ store: SQLStore, tenant: UUID, count: Int, bodyPrefix: String = "msg") async throws -> [ConversationLogEntry] {
@@ -27,7 +27,8 @@ enum LogsFixture {
                     tenantID: tenant, userContextID: user.id, wabaAccountID: nil, direction: i % 2 == 0 ? .inbound : .outbound,
                     waMessageID: "wamid.\(tenant.uuidString.prefix(8)).\(i)", messageType: "text", body: body,
                     intent: i % 5 == 0 ? "catalog.search" : "greeting", status: i % 2 == 0 ? "received" : "sent",
-                    createdAt: t0.addingTimeInterval(Double(i / 3) + 0.25)))
+                    // Arbitrary microseconds, as real clocks give (a cursor must come back to the very row).
+                    createdAt: t0.addingTimeInterval(Double(i / 3) * 1.000_007 + 0.123_457)))
             }
             try await s.appendLogs(entries)
             return entries
