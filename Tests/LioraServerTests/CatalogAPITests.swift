@@ -130,6 +130,28 @@ struct CatalogAPITests {
         }
     }
 
+    @Test("concurrent publishes of one tenant all succeed, one after the other: distinct versions, an identical body is unchanged, no 500",
+          arguments: TestBackend.available)
+    func concurrentPublishes(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let bodies = (0..<6).map { i in
+                Array(String(decoding: Self.small, as: UTF8.self).replacingOccurrences(of: "Running Roja", with: "Running \(i)").utf8)
+            } + [Self.small, Self.small]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for body in bodies {
+                    group.addTask { try await Self.send(h, .post, "/publish", tenant: tenant, body: body, secret: secret).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 7, "\(statuses)")
+            #expect(statuses.filter { $0 == .ok }.count == 1, "\(statuses)")
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 20, beforeVersion: nil).map(\.version).sorted() == Array(1...7))
+            }
+        }
+    }
+
     @Test("an invalid catalog gets every problem with its path in one 422, and nothing is stored", arguments: TestBackend.available)
     func validation(backend: TestBackend) async throws {
         let clock = ManualClock(t0)

@@ -115,6 +115,9 @@ struct CatalogRoutes: Sendable {
         // Parse and validate outside any transaction (a large catalog takes a moment).
         let check = await offCooperativePool { CatalogCheck.run(body) }
         let result = try await store.withTenant(tenantID) { session -> PublishResult in
+            // Catalog changes of one tenant take turns (the next version number, the content hash,
+            // the active pointer): two concurrent publishes both succeed, one after the other.
+            try await session.lockForAdminChange()
             func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int, version: Int? = nil, problems: Int = 0) async throws {
                 try await session.recordIngest(IngestLogEntry(
                     tenantID: tenantID, operation: "publish", webhookID: webhookID, outcome: outcome, reason: reason, httpStatus: status,
@@ -174,6 +177,7 @@ struct CatalogRoutes: Sendable {
         let now = clock.now
         let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
         let outcome = try await store.withTenant(tenantID) { session -> Result<(CatalogSnapshotInfo, [UInt8]), APIError> in
+            try await session.lockForAdminChange()
             func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int) async throws {
                 try await session.recordIngest(IngestLogEntry(
                     tenantID: tenantID, operation: "activate", webhookID: webhookID, outcome: outcome, reason: reason,
@@ -295,6 +299,7 @@ struct CatalogRoutes: Sendable {
         }
         guard let vault = gate.vault else { throw APIError.internalError }
         let result = try await store.withTenant(tenantID) { session -> String? in
+            try await session.lockForAdminChange()
             if let admin {
                 let secret = try await CatalogSecrets.issue(in: session, vault: vault, overlap: overlap, now: now)
                 try await session.record(TenantEvent(tenantID: tenantID, actor: admin.actor, action: "catalog.secret_rotated",
