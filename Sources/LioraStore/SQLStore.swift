@@ -242,7 +242,10 @@ package final class SQLStore: LioraStore {
     package func resolveShortLink(code: String) async throws -> (linkID: UUID, tenantID: UUID)? {
         let sql = database.dialect == .postgres
             ? "SELECT short_link_id, cliente_id FROM liora_resolve_short_link($1)"
-            : "SELECT id AS short_link_id, cliente_id FROM short_links WHERE code = $1"
+            : """
+              SELECT l.id AS short_link_id, l.cliente_id FROM short_links l JOIN clientes c ON c.id = l.cliente_id
+              WHERE l.code = $1 AND c.deleted_at IS NULL
+              """
         let rows = try await database.transaction { c in try await c.query(sql, [.text(code)]) }
         guard let r = rows.first else { return nil }
         return (try r.required("short_link_id", r.uuid), try r.required("cliente_id", r.uuid))

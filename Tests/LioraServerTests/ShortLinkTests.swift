@@ -84,6 +84,13 @@ struct ShortLinkTests {
             let bClicks = try await h.store.withTenant(b.tenant.id) { try await $0.linkClicks(limit: 10) }
             #expect(bClicks.count == 1)
             #expect(bClicks[0].userContextID == nil)
+
+            // A deleted tenant's links answer 404 and record nothing; the other tenant's still work.
+            try await h.store.withTenant(a.tenant.id) { try await $0.deleteTenant(actor: "test", now: t0) }
+            let gone = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile"])
+            #expect(gone.status == .notFound)
+            #expect(try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }.count == 2)
+            #expect(try await h.client.execute(uri: other.path, method: .get).status == .found)
         }
     }
 
