@@ -155,7 +155,8 @@ public protocol TenantSession: Sendable {
     func addDataKey(_ key: Envelope.WrappedKey, now: Date) async throws
     /// Catalog signing secrets still accepted at `now`, newest first.
     func catalogSecrets(validAt now: Date) async throws -> [StoredSecret]
-    /// Adds a signing secret; every other secret still valid stops being accepted at `othersExpireAt`.
+    /// Adds a signing secret; the current one (the newest before it) stops being accepted at
+    /// `othersExpireAt`, and any older one still valid at once: at most two are valid.
     func addCatalogSecret(_ secret: StoredSecret, othersExpireAt: Date, now: Date) async throws
     /// Whether a signed request id (`webhook-id`) was already used by this tenant.
     func isRequestIDUsed(_ id: String) async throws -> Bool

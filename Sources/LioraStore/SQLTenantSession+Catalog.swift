@@ -33,10 +33,13 @@ extension SQLTenantSession {
     }
 
     func addCatalogSecret(_ secret: StoredSecret, othersExpireAt: Date, now: Date) async throws {
+        // The current secret (the newest) keeps working until `othersExpireAt`; any older one still
+        // in its overlap stops now, so a rotation never leaves more than two secrets valid.
+        let newest = "(SELECT n.id FROM catalog_secrets n WHERE n.cliente_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT 1)"
         try await c.query("""
-            UPDATE catalog_secrets SET expires_at = $2
-            WHERE cliente_id = $1 AND (expires_at IS NULL OR expires_at > $2)
-            """, [.uuid(tenantID), .date(othersExpireAt)])
+            UPDATE catalog_secrets SET expires_at = CASE WHEN id = \(newest) THEN $2 ELSE $3 END
+            WHERE cliente_id = $1 AND (expires_at IS NULL OR expires_at > CASE WHEN id = \(newest) THEN $2 ELSE $3 END)
+            """, [.uuid(tenantID), .date(othersExpireAt), .date(min(now, othersExpireAt))])
         try await c.query("""
             INSERT INTO catalog_secrets (id, cliente_id, secret_ciphertext, key_version, created_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6)

@@ -103,6 +103,14 @@ struct CatalogStoreTests {
                 #expect(during.map(\.id) == [second, first])
                 #expect(try await vault.open(during[1].ciphertext, keyVersion: 1, binding: b1, in: s).value == "whsec_first")
                 #expect(try await s.catalogSecrets(validAt: t0.addingTimeInterval(101)).map(\.id) == [second])
+                // Another rotation inside the overlap: the first stops at once; two stay valid, never three.
+                let third = UUID()
+                let b3 = EncryptionBinding(tenantID: a.id, table: "catalog_secrets", rowID: third.uuidString, column: "secret_ciphertext")
+                let sealed3 = try await vault.seal("whsec_third", binding: b3, in: s, now: t0)
+                try await s.addCatalogSecret(StoredSecret(id: third, ciphertext: sealed3.ciphertext, keyVersion: 1, createdAt: t0.addingTimeInterval(2)),
+                                             othersExpireAt: t0.addingTimeInterval(200), now: t0.addingTimeInterval(2))
+                #expect(try await s.catalogSecrets(validAt: t0.addingTimeInterval(50)).map(\.id) == [third, second])
+                #expect(try await s.catalogSecrets(validAt: t0.addingTimeInterval(150)).map(\.id) == [third, second])
                 // Copied onto the other row, the ciphertext does not open.
                 await #expect(throws: LioraError.self) { _ = try await vault.open(during[1].ciphertext, keyVersion: 1, binding: b2, in: s) }
             }
@@ -110,7 +118,7 @@ struct CatalogStoreTests {
             let raw = try await t.database.tenantTransaction(a.id) { c in
                 try await c.query("SELECT secret_ciphertext FROM catalog_secrets").map { try $0.bytes("secret_ciphertext") ?? [] }
             }
-            #expect(raw.count == 2)
+            #expect(raw.count == 3)
             #expect(raw.allSatisfy { !String(decoding: $0, as: UTF8.self).contains("whsec") })
         }
     }
