@@ -203,6 +203,15 @@ struct CatalogAPITests {
             #expect(Self.json(active)["version"] as? Int == 2)
             #expect(try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, secret: secret).status == .ok)
             #expect(try await Self.send(h, .post, "/snapshots/7/activate", tenant: tenant, secret: secret).status == .notFound)
+            // A signed body meant for another request (here a rotation refused with 400, so its id
+            // was never used) does not activate anything when replayed; the version itself does.
+            let rotation = Array(#"{"overlap_seconds": -5}"#.utf8)
+            let refused = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: rotation, secret: secret, id: "msg_rot")
+            #expect(refused.status == .badRequest)
+            let replayed = try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, body: rotation, secret: secret, id: "msg_rot")
+            #expect(replayed.status == .badRequest && replayed.errorCode == "malformed_body")
+            #expect(try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, body: Array(#"{"version": 1}"#.utf8), secret: secret).status == .badRequest)
+            #expect(try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, body: Array(#"{"version": 1}"#.utf8), secret: secret).status == .ok)
             let list = try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: secret)
             let rows = Self.json(list)["snapshots"] as? [[String: Any]] ?? []
             #expect(rows.map { $0["version"] as? Int } == [2, 1])

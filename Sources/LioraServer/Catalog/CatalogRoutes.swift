@@ -174,6 +174,17 @@ struct CatalogRoutes: Sendable {
 
     func activate(_ request: Request, tenantID: UUID, version: Int, logger: Logger) async throws -> Response {
         let body = try await collect(request, tenantID: tenantID, operation: "activate", limit: 64 * 1024)
+        // The signature covers the body, not the path: only an empty body, `{}` or this very version
+        // is accepted, so the signed body of another request (a rotation or Bitly settings refused
+        // with 400, whose id was never used up) cannot be replayed here to switch the live catalog.
+        if !body.isEmpty {
+            struct Input: Decodable { var version: Int? }
+            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+            let input = try? JSONDecoder().decode(Input.self, from: Data(body))
+            guard let object, let input, object.keys.allSatisfy({ $0 == "version" }), input.version ?? version == version else {
+                throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
+            }
+        }
         let now = clock.now
         let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
         let outcome = try await store.withTenant(tenantID) { session -> Result<(CatalogSnapshotInfo, [UInt8]), APIError> in
