@@ -32,6 +32,10 @@ struct Demo: AsyncParsableCommand {
         env = withDemoJWTSecret(withDemoMasterKey(env))
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
+        let base = URL(string: "http://\(config.host):\(config.port)")!
+        // Something already answering there (another `liora serve`) would be the server the demo
+        // chats with: refuse instead.
+        if await answers(base) { fail("port \(config.port) on \(config.host) is in use; pick another with --port") }
         do {
             let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
             _ = try await runMigrations(config, statusOnly: false, logger: logger)
@@ -56,7 +60,6 @@ struct Demo: AsyncParsableCommand {
                 let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await services.run() }
-                    let base = URL(string: "http://\(config.host):\(config.port)")!
                     try await waitForHealth(base)
                     print("""
                         Liora demo — tenant "demo", WhatsApp number \(DemoSeed.displayPhoneNumber), database \(config.databaseURL)
@@ -75,6 +78,13 @@ struct Demo: AsyncParsableCommand {
             fail("\(error)")
         }
     }
+}
+
+/// Whether an HTTP server already answers at `base` (any status), within a second.
+func answers(_ base: URL) async -> Bool {
+    var request = URLRequest(url: base.appendingPathComponent("health"))
+    request.timeoutInterval = 1
+    return (try? await URLSession.shared.data(for: request)) != nil
 }
 
 /// Waits (at most 15 s) until `GET /health` answers 200.
