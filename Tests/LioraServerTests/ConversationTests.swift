@@ -333,3 +333,24 @@ func withSimulatedBot(waID: String = "5215550100000",
         }
     }
 }
+
+@Suite("Simulated Graph API")
+struct SimulatedGraphAPIPortTests {
+    @Test("a port already in use ends the run with an error naming it, instead of waiting forever")
+    func portInUse() async throws {
+        let first = SimulatedGraphAPI(logger: TestDatabases.logger)
+        try await first.run { url in
+            let taken = try #require(url.port)
+            let second = SimulatedGraphAPI(port: taken, logger: TestDatabases.logger)
+            let outcome = try await within(.seconds(20)) { () -> String in
+                do {
+                    try await second.run { _ in () }
+                    return "ran"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(outcome.contains("could not listen on 127.0.0.1:\(taken)"), "\(outcome)")
+        }
+    }
+}

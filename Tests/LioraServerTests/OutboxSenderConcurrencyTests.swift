@@ -597,7 +597,7 @@ private func refuseSentRecords(_ t: TestStore, _ refuse: Bool) async throws {
 private struct TookTooLong: Error {}
 
 /// The result of `body`, or a failure when it takes longer than `limit` (a round that never ends).
-private func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func within<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {

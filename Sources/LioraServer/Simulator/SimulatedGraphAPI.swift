@@ -49,12 +49,18 @@ package final class SimulatedGraphAPI: Sendable {
         let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                // Ends the wait for the port below when the server stops (a port in use) before
+                // it was listening, instead of waiting forever.
+                defer { readyContinuation.finish() }
                 try await services.run()
                 return nil
             }
-            var port = 0
+            var port: Int?
             for await p in ready { port = p; break }
-            guard let url = URL(string: "http://127.0.0.1:\(port)") else { throw LioraSimulatorError("no port") }
+            guard let port, let url = URL(string: "http://127.0.0.1:\(port)") else {
+                _ = try? await group.next()
+                throw LioraSimulatorError("the simulated Graph API could not listen on 127.0.0.1:\(self.port) (in use?); pick another with --graph-port")
+            }
             let result: T
             do {
                 result = try await body(url)
