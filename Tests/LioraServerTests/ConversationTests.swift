@@ -354,3 +354,25 @@ struct SimulatedGraphAPIPortTests {
         }
     }
 }
+
+@Suite("Conversation scripts")
+struct ConversationScriptFormatTests {
+    @Test("a misspelt key is an error naming it, not an expectation silently skipped; the shipped scripts load")
+    func unknownKeys() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-script-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (text, key) in [("name: x\nturns:\n  - say: hola\n    expect: {intnet: core.saludo}\n", "intnet"),
+                            ("name: x\nturns:\n  - sey: hola\n", "sey"),
+                            ("name: x\nwaid: '1'\nturns: []\n", "waid")] {
+            let file = dir.appendingPathComponent("\(key).yaml")
+            try Data(text.utf8).write(to: file)
+            #expect(throws: LioraSimulatorError.self) { _ = try ConversationScript.load(file) }
+            do { _ = try ConversationScript.load(file) } catch { #expect("\(error)".contains("unknown key \"\(key)\""), "\(error)") }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("conversations")
+        for file in try FileManager.default.contentsOfDirectory(atPath: root.path) where file.hasSuffix(".yaml") {
+            #expect(throws: Never.self) { _ = try ConversationScript.load(root.appendingPathComponent(file)) }
+        }
+    }
+}

@@ -15,12 +15,25 @@ import Yams
 ///     expect: {intent: core.ayuda, contains: ["Reciclaje"]}
 ///   - location: {latitude: 19.43, longitude: -99.13}
 /// ```
+///
+/// An unknown key is an error, not ignored: a misspelt expectation (`intnet:`) would otherwise
+/// check nothing and always pass.
 package struct ConversationScript: Sendable, Decodable {
     package struct Turn: Sendable, Decodable {
         package var say: String?
         package var pick: Int?
         package var location: Location?
         package var expect: Expectation?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case say, pick, location, expect }
+
+        package init(from decoder: any Decoder) throws {
+            let c = try strictContainer(decoder, CodingKeys.self, in: "a turn")
+            say = try c.decodeIfPresent(String.self, forKey: .say)
+            pick = try c.decodeIfPresent(Int.self, forKey: .pick)
+            location = try c.decodeIfPresent(Location.self, forKey: .location)
+            expect = try c.decodeIfPresent(Expectation.self, forKey: .expect)
+        }
     }
     package struct Location: Sendable, Decodable { package var latitude: Double; package var longitude: Double }
     package struct Expectation: Sendable, Decodable {
@@ -28,13 +41,30 @@ package struct ConversationScript: Sendable, Decodable {
         package var contains: [String]?
         package var buttons: [String]?
         package var silence: Bool?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case intent, contains, buttons, silence }
+
+        package init(from decoder: any Decoder) throws {
+            let c = try strictContainer(decoder, CodingKeys.self, in: "expect")
+            intent = try c.decodeIfPresent(String.self, forKey: .intent)
+            contains = try c.decodeIfPresent([String].self, forKey: .contains)
+            buttons = try c.decodeIfPresent([String].self, forKey: .buttons)
+            silence = try c.decodeIfPresent(Bool.self, forKey: .silence)
+        }
     }
 
     package var name: String
     package var waID: String?
     package var turns: [Turn]
 
-    enum CodingKeys: String, CodingKey { case name, waID = "wa_id", turns }
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, waID = "wa_id", turns }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try strictContainer(decoder, CodingKeys.self, in: "the script")
+        name = try c.decode(String.self, forKey: .name)
+        waID = try c.decodeIfPresent(String.self, forKey: .waID)
+        turns = try c.decode([Turn].self, forKey: .turns)
+    }
 
     package static func load(_ url: URL) throws -> ConversationScript {
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -44,6 +74,25 @@ package struct ConversationScript: Sendable, Decodable {
             throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script (\(error))")
         }
     }
+}
+
+private struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// A keyed container that refuses keys `Keys` does not name.
+private func strictContainer<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: Keys.Type,
+                                                             in what: String) throws -> KeyedDecodingContainer<Keys> {
+    let allowed = Set(Keys.allCases.map(\.stringValue))
+    if let unknown = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+        throw DecodingError.dataCorrupted(.init(
+            codingPath: decoder.codingPath,
+            debugDescription: "unknown key \"\(unknown)\" in \(what) (known: \(allowed.sorted().joined(separator: ", ")))"))
+    }
+    return try decoder.container(keyedBy: Keys.self)
 }
 
 /// Plays a script against a running Liora through a `ChatSession`, reading the replies that reach
