@@ -141,8 +141,12 @@ struct ShortLinkTests {
         let start = Date(timeIntervalSince1970: 1_800_000_000)  // on a minute boundary
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start) == .record)
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(29)) == .repeated)
-        // Across a window boundary the previous window's keys still count.
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u1", now: start.addingTimeInterval(29.9)) == .repeated)
+        // Across a window boundary the previous window's keys still count.
+        let crossing = ClickThrottle(repeatWindow: 30, perAddressLimit: 3, capacity: 6)
+        #expect(crossing.admit(link: link, client: "192.0.2.9", user: "x", now: start.addingTimeInterval(29)) == .record)
+        #expect(crossing.admit(link: link, client: "192.0.2.9", user: "x", now: start.addingTimeInterval(31)) == .repeated)
+        #expect(crossing.admit(link: link, client: "192.0.2.9", user: "x", now: start.addingTimeInterval(60)) == .record)
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u2", now: start.addingTimeInterval(1)) == .record)
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u3", now: start.addingTimeInterval(2)) == .record)
         #expect(throttle.admit(link: link, client: "192.0.2.1", user: "u4", now: start.addingTimeInterval(3)) == .overLimit)
