@@ -21,6 +21,7 @@ package final class LioraMetrics: Sendable {
     let clicksRecorded: Counter
     let clicksRepeated: Counter
     let clicksOverLimit: Counter
+    let clicksNotStored: Counter
 
     package init() {
         let registry = self.registry
@@ -54,6 +55,7 @@ package final class LioraMetrics: Sendable {
         clicksRecorded = registry.makeCounter(descriptor: clicks, labels: [("result", "recorded")])
         clicksRepeated = registry.makeCounter(descriptor: clicks, labels: [("result", "repeated")])
         clicksOverLimit = registry.makeCounter(descriptor: clicks, labels: [("result", "over_limit")])
+        clicksNotStored = registry.makeCounter(descriptor: clicks, labels: [("result", "not_stored")])
     }
 
     /// The Prometheus text exposition of every metric.

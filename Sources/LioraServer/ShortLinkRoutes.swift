@@ -51,19 +51,28 @@ struct ShortLinkRoutes: Sendable {
         let isBot = UserAgentClassifier.isBot(userAgent)
         let verdict = throttle.admit(link: linkID, client: client ?? "", user: (claimedContext?.uuidString ?? "") + (isBot ? "|bot" : ""),
                                      now: now)
-        let target = try await store.withTenant(tenantID) { session -> String? in
-            guard let link = try await session.shortLink(id: linkID) else { return nil }
-            guard verdict == .record else { return link.longURL }
-            var contextID: UUID?
-            if let claimedContext, try await session.userContext(id: claimedContext) != nil { contextID = claimedContext }
-            try await session.recordClick(LinkClick(
-                tenantID: tenantID, shortLinkID: linkID, userContextID: contextID, intent: link.intent,
-                isBot: isBot, userAgent: userAgent, clickedAt: now))
-            return link.longURL
+        var stored = true
+        let target: String?
+        do {
+            target = try await store.withTenant(tenantID) { session -> String? in
+                guard let link = try await session.shortLink(id: linkID) else { return nil }
+                guard verdict == .record else { return link.longURL }
+                var contextID: UUID?
+                if let claimedContext, try await session.userContext(id: claimedContext) != nil { contextID = claimedContext }
+                try await session.recordClick(LinkClick(
+                    tenantID: tenantID, shortLinkID: linkID, userContextID: contextID, intent: link.intent,
+                    isBot: isBot, userAgent: userAgent, clickedAt: now))
+                return link.longURL
+            }
+        } catch where verdict == .record {
+            // The person still gets where the link goes; only the count misses this click
+            // (`liora_link_clicks_total{result="not_stored"}`).
+            stored = false
+            target = try await store.withTenant(tenantID) { try await $0.shortLink(id: linkID)?.longURL }
         }
         guard let target else { throw APIError(.notFound, "link_not_found", "no such link") }
         switch verdict {
-        case .record: metrics.clicksRecorded.increment()
+        case .record: (stored ? metrics.clicksRecorded : metrics.clicksNotStored).increment()
         case .repeated: metrics.clicksRepeated.increment()
         case .overLimit: metrics.clicksOverLimit.increment()
         }

@@ -94,6 +94,26 @@ struct ShortLinkTests {
         }
     }
 
+    @Test("a click the database cannot store still redirects the person (SQLite: a trigger refuses the insert)")
+    func clickNotStoredStillRedirects() async throws {
+        try await Harness.run(.sqlite) { h in
+            let a = try await h.tenant()
+            let link = try await h.store.withTenant(a.tenant.id) { s in
+                try await LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!).shorten(
+                    "https://shop.example/p/9", intent: "catalogo.detalle", sku: "P9", userContextID: nil, in: s, now: t0)
+            }
+            _ = try await h.test.database.transaction { c in
+                try await c.query("CREATE TRIGGER no_clicks BEFORE INSERT ON link_clicks BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+            }
+            let r = try await h.client.execute(uri: link.path, method: .get, headers: [.userAgent: "Mozilla/5.0 (iPhone)"])
+            #expect(r.status == .found)
+            #expect(r.headers[.location]?.hasPrefix("https://shop.example/p/9?") == true)
+            #expect(try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }.isEmpty)
+            let metrics = try await h.client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.text.contains(#"liora_link_clicks_total{result="not_stored"} 1"#), "\(metrics.text.split(separator: "\n").filter { $0.contains("link_clicks") })")
+        }
+    }
+
     @Test("unknown and malformed codes get a JSON 404", arguments: ["/s/NoSuchCode12", "/s/..%2Fetc", "/s/a"])
     func unknown(path: String) async throws {
         try await Harness.run(.sqlite) { h in
