@@ -54,7 +54,7 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             return APIError(e.status, e.status == .notFound ? "not_found" : "http_error", e.status.reasonPhrase).response()
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("request failed", metadata: ["error": "\(loggableDescription(error))"])
             return APIError.internalError.response()
         }
     }

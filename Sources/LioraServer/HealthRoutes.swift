@@ -1,3 +1,4 @@
+import LioraStore
 import Logging
 import Hummingbird
 import LioraCore
@@ -15,7 +16,7 @@ struct HealthRoutes: Sendable {
                 try await store.ping()
                 return Self.json(.ok, #"{"status":"ready"}"#)
             } catch {
-                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
+                context.logger.warning("readiness check failed", metadata: ["error": "\(loggableDescription(error))"])
                 return Self.json(.serviceUnavailable, #"{"status":"unavailable","error":{"code":"database_unavailable","message":"the database is not reachable"}}"#)
             }
         }

@@ -1,3 +1,4 @@
+import LioraStore
 import Prometheus
 package import LioraCore
 package import Logging
@@ -70,7 +71,7 @@ package final class IngestWriter: Sendable {
                 for (waiter, count) in zip(batch, counts) { waiter.continuation.resume(returning: count) }
                 onStored()
             } catch {
-                logger.error("webhook batch not stored", metadata: ["bodies": "\(batch.count)", "error": "\(String(reflecting: error))"])
+                logger.error("webhook batch not stored", metadata: ["bodies": "\(batch.count)", "error": "\(loggableDescription(error))"])
                 for waiter in batch { waiter.continuation.resume(throwing: error) }
             }
         }

@@ -1,3 +1,4 @@
+import LioraStore
 import Logging
 import ServiceLifecycle
 
@@ -34,7 +35,7 @@ struct WakeableLoop: Sendable {
                 do {
                     while !Task.isShuttingDownGracefully, try await step() > 0 {}
                 } catch {
-                    logger.error("\(failure)", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.error("\(failure)", metadata: ["error": "\(loggableDescription(error))"])
                 }
             }
         } onGracefulShutdown: { [continuation] in

@@ -1,3 +1,4 @@
+import LioraStore
 import Prometheus
 package import Foundation
 package import LioraCore
@@ -70,7 +71,7 @@ package final class WebhookProcessor: Service, Sendable {
             return try await store.releaseEvents(events)
         } catch {
             logger.warning("could not give back items claimed ahead; they are claimable again when their lease ends",
-                           metadata: ["events": "\(events.count)", "error": "\(String(reflecting: error))"])
+                           metadata: ["events": "\(events.count)", "error": "\(loggableDescription(error))"])
             return 0
         }
     }
@@ -159,7 +160,7 @@ package final class WebhookProcessor: Service, Sendable {
                 responder?.onQueued()
             } catch {
                 logger.error("tenant batch failed; will retry", metadata: [
-                    "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(String(reflecting: error))"])
+                    "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(loggableDescription(error))"])
                 try await store.failEvents(items.map(\.event), error: String(describing: error), now: now, maxAttempts: maxAttempts)
                 metrics.eventsFailed.increment(by: Int64(items.count))
             }

@@ -423,3 +423,23 @@ struct TenantCreationTests {
         }
     }
 }
+
+@Suite("Errors in logs")
+struct LoggableErrorTests {
+    @Test("a PostgreSQL error is logged by its code and SQLSTATE, without the values its message and query carry",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func postgresErrorsHideValues(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let phone = "5215550009999"
+            do {
+                _ = try await t.database.transaction { c in try await c.query("SELECT $1::integer AS n", [.text("x" + phone)]) }
+                Issue.record("the cast should have failed")
+            } catch {
+                #expect(String(reflecting: error).contains(phone))  // what PostgresNIO's own description would log
+                let logged = loggableDescription(error)
+                #expect(!logged.contains(phone), "\(logged)")
+                #expect(logged.contains("sqlState: 22P02"), "\(logged)")
+            }
+        }
+    }
+}

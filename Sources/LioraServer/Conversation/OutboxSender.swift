@@ -1,4 +1,5 @@
 package import Foundation
+import LioraStore
 import WhatsApp
 package import LioraCore
 package import Logging
@@ -463,7 +464,7 @@ package final class OutboxSender: Service, Sendable {
                 } catch {
                     guard let delay = delays.popFirst(), !Task.isCancelled else {
                         logger.error("attempts not written; kept to write again before the next claim", metadata: [
-                            "cliente_id": "\(tenantID)", "attempts": "\(records.count)", "error": "\(String(reflecting: error))"])
+                            "cliente_id": "\(tenantID)", "attempts": "\(records.count)", "error": "\(loggableDescription(error))"])
                         failed[tenantID] = records
                         lastError = error
                         break
