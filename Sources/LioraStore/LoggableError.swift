@@ -12,3 +12,14 @@ package func loggableDescription(_ error: any Error) -> String {
     if let constraint = e.serverInfo?[.constraintName] { parts.append("constraint: \(constraint)") }
     return "PSQLError(" + parts.joined(separator: ", ") + ")"
 }
+
+/// An error for an operator's terminal (the CLI): a PostgreSQL error with the server's message
+/// ("password authentication failed for user …", "database … does not exist") and its SQLSTATE,
+/// or the connection failure, instead of PostgresNIO's deliberately generic text.
+package func operatorDescription(_ error: any Error) -> String {
+    guard let e = error as? PSQLError else { return "\(error)" }
+    if let message = e.serverInfo?[.message] {
+        return "PostgreSQL: \(message)" + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+    }
+    return "PostgreSQL: \(e.code)" + (e.underlying.map { " (\($0))" } ?? "")
+}

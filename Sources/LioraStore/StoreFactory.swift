@@ -12,9 +12,28 @@ package enum StoreFactory {
             let db = LioraPostgresDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
             // Let the pool's run loop start before the first lease (PostgresClient warns otherwise).
             try await Task.sleep(for: .milliseconds(20))
+            // The pool retries a refused connection (a wrong host, a database that does not exist)
+            // forever: one connection within `connectTimeout`, or a clear error, not a hang.
+            let reachable = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { (try? await db.withConnection { c in try await c.query("SELECT 1 AS one", []) }) != nil }
+                group.addTask {
+                    try? await Task.sleep(for: connectTimeout)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            guard reachable else {
+                await db.close()
+                throw LioraError(.invalidConfiguration, "cannot connect to \(url) within \(connectTimeout) (host, port, database name, role and password?)")
+            }
             return db
         }
     }
+
+    /// How long opening a PostgreSQL database waits for its first connection.
+    package static let connectTimeout: Duration = .seconds(15)
 
     /// Refuses (fail closed) a PostgreSQL role that is superuser, has BYPASSRLS, or owns the
     /// tables: any of these would silently turn tenant isolation off.

@@ -51,7 +51,7 @@ struct AdminCommand: AsyncParsableCommand {
                 await store.close()
                 print("platform admin \(email) created (id \(id.uuidString.lowercased())); log in with POST /auth/login")
             } catch {
-                fail("\(error)")
+                fail(operatorDescription(error))
             }
         }
     }

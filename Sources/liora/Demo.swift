@@ -75,7 +75,7 @@ struct Demo: AsyncParsableCommand {
             }
             await store.close()
         } catch {
-            fail("\(error)")
+            fail(operatorDescription(error))
         }
     }
 }

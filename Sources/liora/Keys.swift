@@ -65,7 +65,7 @@ struct Keys: AsyncParsableCommand {
             await db.close()
         } catch {
             await db.close()
-            fail("\(error)")
+            fail(operatorDescription(error))
         }
     }
 

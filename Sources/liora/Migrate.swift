@@ -23,7 +23,7 @@ struct Migrate: AsyncParsableCommand {
             let applied = try await runMigrations(config, statusOnly: status, logger: logger)
             if !status { say(applied == 0 ? "database is up to date" : "applied \(applied) migration(s)") }
         } catch {
-            fail("\(error)")
+            fail(operatorDescription(error))
         }
     }
 }

@@ -88,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             }
             await store.close()
         } catch {
-            fail("\(error)")
+            fail(operatorDescription(error))
         }
     }
 }
