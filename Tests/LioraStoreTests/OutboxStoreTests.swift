@@ -6,8 +6,8 @@ import Testing
 
 @Suite("Outbox store")
 struct OutboxStoreTests {
-    private func reply(_ tenant: Tenant, _ account: WabaAccount, _ n: Int, at: Date = t0) -> OutboxEntry {
-        OutboxEntry(tenantID: tenant.id, userContextID: nil, wabaAccountID: account.id, toWaID: "34600000000", kind: "text",
+    private func reply(_ tenant: Tenant, _ account: WabaAccount, _ n: Int, at: Date = t0, to waID: String = "34600000000") -> OutboxEntry {
+        OutboxEntry(tenantID: tenant.id, userContextID: nil, wabaAccountID: account.id, toWaID: waID, kind: "text",
                     payloadJSON: #"{"type":"text","text":{"body":"hola \#(n)"}}"#, summary: "hola \(n)", intent: "core.saludo",
                     replyTo: "wamid.IN\(n)", nextAttemptAt: at, createdAt: at.addingTimeInterval(Double(n) / 1000))
     }
@@ -66,11 +66,7 @@ struct OutboxStoreTests {
     func waitingReplyHoldsLaterOnes(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
             let (tenant, account) = try await makeTenant(t.store)
-            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry {
-                var e = reply(tenant, account, n, at: at)
-                e.toWaID = waID
-                return e
-            }
+            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry { reply(tenant, account, n, at: at, to: waID) }
             let (user, other) = ("34600000001", "34600000002")
             try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 1, at: t0)]) }
             let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
@@ -101,11 +97,7 @@ struct OutboxStoreTests {
     func inFlightReplyHoldsLaterOnesAcrossInstances(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
             let (tenant, account) = try await makeTenant(t.store)
-            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry {
-                var e = reply(tenant, account, n, at: at)
-                e.toWaID = waID
-                return e
-            }
+            func to(_ waID: String, _ n: Int, at: Date) -> OutboxEntry { reply(tenant, account, n, at: at, to: waID) }
             func claim(_ now: Date, limit: Int = 10) async throws -> [String?] {
                 try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: now, limit: limit, lease: 30) }.map(\.summary)
             }
@@ -155,11 +147,7 @@ struct OutboxStoreTests {
     func concurrentClaimsTakeTurns(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
             let (tenant, account) = try await makeTenant(t.store)
-            func to(_ waID: String, _ n: Int) -> OutboxEntry {
-                var e = reply(tenant, account, n, at: t0)
-                e.toWaID = waID
-                return e
-            }
+            func to(_ waID: String, _ n: Int) -> OutboxEntry { reply(tenant, account, n, to: waID) }
             let user = "34600000001"
             try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([to(user, 1)]) }
             let (claimed, release) = AsyncStream.makeStream(of: Void.self)
