@@ -13,6 +13,7 @@ set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: scripts/pg.sh start|stop DIR" >&2; exit 2; }
+dir=$(realpath -m "$dir")
 
 find_bin() {
   for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do

@@ -14,7 +14,7 @@ package enum KeyRotation {
         let rows = try await database.withConnection { c in
             try await c.query("""
                 SELECT current_user::text AS name, (r.rolsuper OR r.rolbypassrls
-                    OR COALESCE(pg_has_role(current_user, t.tableowner, 'MEMBER'), false)) AS sees_all
+                    OR COALESCE(pg_has_role(current_user, t.tableowner, 'USAGE'), false)) AS sees_all
                 FROM pg_roles r LEFT JOIN pg_tables t ON t.schemaname = 'public' AND t.tablename = 'tenant_keys'
                 WHERE r.rolname = current_user
                 """)

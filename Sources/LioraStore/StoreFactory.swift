@@ -14,21 +14,32 @@ package enum StoreFactory {
             try await Task.sleep(for: .milliseconds(20))
             // The pool retries a refused connection (a wrong host, a database that does not exist)
             // forever: one connection within `connectTimeout`, or a clear error, not a hang.
-            let reachable = await withTaskGroup(of: Bool.self) { group in
-                group.addTask { (try? await db.withConnection { c in try await c.query("SELECT 1 AS one", []) }) != nil }
+            let probe = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await db.withConnection { c in try await c.query("SELECT 1 AS one", []) }
+                        return .success(())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
                 group.addTask {
                     try? await Task.sleep(for: connectTimeout)
-                    return false
+                    return nil
                 }
-                let first = await group.next() ?? false
+                let first = await group.next() ?? nil
                 group.cancelAll()
                 return first
             }
-            guard reachable else {
+            switch probe {
+            case .success: return db
+            case .failure(let error):
+                await db.close()
+                throw LioraError(.invalidConfiguration, "cannot connect to \(url): \(operatorDescription(error))")
+            case nil:
                 await db.close()
                 throw LioraError(.invalidConfiguration, "cannot connect to \(url) within \(connectTimeout) (host, port, database name, role and password?)")
             }
-            return db
         }
     }
 

@@ -199,18 +199,18 @@ struct OutboxStoreTests {
             let (tenant, account) = try await makeTenant(t.store)
             try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([reply(tenant, account, 1)]) }
             let (held, holding) = AsyncStream.makeStream(of: Void.self)
-            // A claim that hangs: its transaction holds the tenant's turn for 4 s.
+            // A claim that hangs: its transaction holds the tenant's turn for 6 s.
             async let hung: Void = t.database.tenantTransaction(tenant.id) { c in
                 try await c.query("SELECT pg_advisory_xact_lock(7261002, hashtext($1))", [.text(tenant.id.uuidString)])
                 holding.yield()
-                try await Task.sleep(for: .seconds(4))
+                try await Task.sleep(for: .seconds(6))
             }
             var signals = held.makeAsyncIterator()
             _ = await signals.next()
             let started = ContinuousClock.now
             let waited = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
             #expect(waited.isEmpty)
-            #expect(ContinuousClock.now - started < .seconds(3.5), "the claim waited for the hung one")
+            #expect(ContinuousClock.now - started < .seconds(5), "the claim waited for the hung one")
             try await hung
             #expect(try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }.map(\.summary) == ["hola 1"])
         }
