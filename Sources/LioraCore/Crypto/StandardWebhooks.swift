@@ -44,20 +44,15 @@ public enum StandardWebhooks {
 
     /// The `webhook-signature` value for a request (what a client library sends).
     public static func sign(id: String, timestamp: Int, body: [UInt8], key: [UInt8]) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: signedContent(id: id, timestamp: String(timestamp), body: body),
-                                                  using: SymmetricKey(data: key))
-        return "v1," + Data(mac).base64EncodedString()
+        "v1," + Data(mac(id: id, timestamp: String(timestamp), body: body, key: key)).base64EncodedString()
     }
 
-    private static func signedContent(id: String, timestamp: String, body: [UInt8]) -> [UInt8] {
-        var content = [UInt8]()
-        content.reserveCapacity(id.utf8.count + timestamp.utf8.count + body.count + 2)
-        content += id.utf8
-        content.append(UInt8(ascii: "."))
-        content += timestamp.utf8
-        content.append(UInt8(ascii: "."))
-        content += body
-        return content
+    /// HMAC-SHA256 of `id.timestamp.body` under `key`, without copying the body.
+    private static func mac(id: String, timestamp: String, body: [UInt8], key: [UInt8]) -> HMAC<SHA256>.MAC {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        hmac.update(data: Array(id.utf8) + [UInt8(ascii: ".")] + Array(timestamp.utf8) + [UInt8(ascii: ".")])
+        hmac.update(data: body)
+        return hmac.finalize()
     }
 
     /// The most signatures one `webhook-signature` header may carry (each one is compared, so
@@ -96,10 +91,7 @@ public enum StandardWebhooks {
     public static func matches(_ headers: SignedHeaders, body: [UInt8], keys: [[UInt8]]) -> Bool {
         var matched = false
         for key in keys {
-            var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
-            hmac.update(data: Array(headers.id.utf8) + [UInt8(ascii: ".")] + Array(headers.timestamp.utf8) + [UInt8(ascii: ".")])
-            hmac.update(data: body)
-            let mac = hmac.finalize()
+            let mac = mac(id: headers.id, timestamp: headers.timestamp, body: body, key: key)
             for candidate in headers.candidates where mac == candidate { matched = true }
         }
         return matched
