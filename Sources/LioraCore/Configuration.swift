@@ -18,6 +18,8 @@ public struct Configuration: Sendable {
     public var graphAPIVersion: String
     /// Base of public links (short links); defaults to `http://HOST:PORT`.
     public var publicBaseURL: URL
+    /// Whether `publicBaseURL` was given (`LIORA_PUBLIC_BASE_URL`) rather than derived from the bind address.
+    public var publicBaseURLIsSet: Bool
     /// 32-byte master key for envelope encryption (required by features that store secrets);
     /// `VERSION:BASE64,…` (newest first) while keys are rotated. See `MasterKeyRing`.
     public var masterKey: Secret?
@@ -64,10 +66,29 @@ public struct Configuration: Sendable {
         self.metaVerifyToken = metaVerifyToken
         self.graphBaseURL = graphBaseURL
         self.graphAPIVersion = graphAPIVersion
-        self.publicBaseURL = publicBaseURL ?? URL(string: "http://\(host):\(port)")!
+        self.publicBaseURL = publicBaseURL ?? Self.defaultPublicBaseURL(host: host, port: port)
+        self.publicBaseURLIsSet = publicBaseURL != nil
         self.masterKey = masterKey
         self.jwtSecret = jwtSecret
         self.logLevel = logLevel
+    }
+
+    /// `http://HOST:PORT`, with an IPv6 address in brackets.
+    static func defaultPublicBaseURL(host: String, port: Int) -> URL {
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return URL(string: "http://\(bracketed):\(port)") ?? URL(string: "http://127.0.0.1:\(port)")!
+    }
+
+    /// Why the bot's short links would not open on a customer's phone, or nil. Without
+    /// `LIORA_PUBLIC_BASE_URL` they point at the bind address, and a wildcard one (`0.0.0.0`, `::`)
+    /// is not an address anybody can open: every link the bot sent would be broken. `liora serve`
+    /// refuses to start the bot with such a configuration.
+    public var publicLinksProblem: Problem? {
+        guard !publicBaseURLIsSet else { return nil }
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard !bare.isEmpty, bare.allSatisfy({ $0 == "0" || $0 == "." || $0 == ":" }) else { return nil }
+        return Problem(variable: "LIORA_PUBLIC_BASE_URL",
+                       reason: "is required when LIORA_HOST is \(host) (short links would point at \(publicBaseURL.absoluteString), which no phone can open); set it to the public https URL that serves /s/{code}")
     }
 
     /// A configuration problem, named by its variable; `description` is the one line printed at start-up.

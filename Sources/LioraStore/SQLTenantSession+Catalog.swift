@@ -202,14 +202,15 @@ extension SQLTenantSession {
     }
 
     func externalLink(provider: String, longURL: String) async throws -> String? {
-        try await c.query("SELECT short_url FROM external_links WHERE cliente_id = $1 AND provider = $2 AND long_url = $3",
+        try await c.query("SELECT short_url FROM external_links WHERE cliente_id = $1 AND provider = $2 AND \(longURLMatches(3))",
                           [.uuid(tenantID), .text(provider), .text(longURL)]).first.map { try $0.required("short_url", $0.string) }
     }
 
     func saveExternalLink(provider: String, longURL: String, shortURL: String, now: Date) async throws {
         try await c.query("""
             INSERT INTO external_links (cliente_id, provider, long_url, short_url, created_at) VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (cliente_id, provider, long_url) DO UPDATE SET short_url = excluded.short_url
+            ON CONFLICT (cliente_id, provider, \(c.dialect == .postgres ? "liora_url_key(long_url)" : "long_url")) DO UPDATE
+            SET short_url = excluded.short_url
             """, [.uuid(tenantID), .text(provider), .text(longURL), .text(shortURL), .date(now)])
     }
 }

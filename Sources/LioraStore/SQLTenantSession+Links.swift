@@ -10,22 +10,26 @@ extension SQLTenantSession {
                   intent: try r.string("intent"), createdAt: try r.required("created_at", r.date))
     }
 
+    /// The condition that finds `long_url = $n`: on PostgreSQL through the URL's SHA-256 key (the
+    /// unique index holds the hash, not the URL, whose length a btree entry cannot always hold).
+    func longURLMatches(_ n: Int) -> String {
+        c.dialect == .postgres ? "liora_url_key(long_url) = liora_url_key($\(n)) AND long_url = $\(n)" : "long_url = $\(n)"
+    }
+
     func shortLink(longURL: String, intent: String?, makeCode: @Sendable () -> String, now: Date) async throws -> ShortLink {
         for _ in 0..<5 {
-            do {
-                let rows = try await c.query("""
-                    INSERT INTO short_links (id, cliente_id, code, long_url, intent, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-                    ON CONFLICT (cliente_id, long_url) DO NOTHING RETURNING \(Self.linkColumns)
-                    """, [.uuid(UUID.timeOrdered(at: now)), .uuid(tenantID), .text(makeCode()), .text(longURL), .optional(intent), .date(now)])
-                if let r = rows.first { return try Self.link(r) }
-                let existing = try await c.query(
-                    "SELECT \(Self.linkColumns) FROM short_links WHERE cliente_id = $1 AND long_url = $2",
-                    [.uuid(tenantID), .text(longURL)])
-                guard let r = existing.first else { throw StoreError.corrupt("short link vanished") }
-                return try Self.link(r)
-            } catch StoreError.uniqueViolation {
-                continue  // the code is taken (by any tenant): draw another
-            }
+            // Any conflict inserts nothing (a unique violation would abort a PostgreSQL transaction,
+            // and with it the rest of the batch): the URL's row, when it is there, is read back;
+            // when it is not, the code was taken (by any tenant) and another is drawn.
+            let rows = try await c.query("""
+                INSERT INTO short_links (id, cliente_id, code, long_url, intent, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT DO NOTHING RETURNING \(Self.linkColumns)
+                """, [.uuid(UUID.timeOrdered(at: now)), .uuid(tenantID), .text(makeCode()), .text(longURL), .optional(intent), .date(now)])
+            if let r = rows.first { return try Self.link(r) }
+            let existing = try await c.query(
+                "SELECT \(Self.linkColumns) FROM short_links WHERE cliente_id = $1 AND \(longURLMatches(2))",
+                [.uuid(tenantID), .text(longURL)])
+            if let r = existing.first { return try Self.link(r) }
         }
         throw LioraError(.conflict, "could not find a free short code")
     }

@@ -319,4 +319,23 @@ struct CatalogValidatorTests {
     func price(text: String, valid: Bool) {
         #expect((ProductPrice(text) != nil) == valid)
     }
+
+    @Test("a currency shown without decimals takes whole prices only; others keep two decimals", arguments: [
+        ("JPY", "1299.50", false), ("JPY", "1299.00", true), ("JPY", "1299", true), ("clp", "990.5", false),
+        ("KWD", "1.25", true), ("MXN", "1299.50", true),
+    ])
+    func wholeUnitCurrencies(currency: String, price: String, valid: Bool) {
+        let found = Self.problems(Self.json { root in
+            root["currency"] = currency
+            Self.product(2, &root) { $0["price"] = 90 }  // the base catalog's other prices are whole or end in .00
+            Self.product(1, &root) { $0["price"] = price }
+        })
+        if valid {
+            #expect(found.isEmpty, "\(found)")
+        } else {
+            #expect(found.count == 1)
+            #expect(found.first?.code == .badPrice && found.first?.path == "$.products[1].price")
+            #expect(found.first?.message == "\(currency.uppercased()) prices are shown without decimals, so they must be whole numbers; got \(price)")
+        }
+    }
 }

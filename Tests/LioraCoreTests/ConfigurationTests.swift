@@ -52,6 +52,23 @@ struct ConfigurationTests {
         #expect(!c.trustedProxies.contains("192.0.2.1"))
     }
 
+    @Test("links need LIORA_PUBLIC_BASE_URL when the service listens on every address; an IPv6 host is bracketed")
+    func publicLinks() throws {
+        #expect(try Configuration.load(environment: [:]).publicLinksProblem == nil)
+        for wildcard in ["0.0.0.0", "::", "[::]"] {
+            let c = try Configuration.load(environment: ["LIORA_HOST": wildcard])
+            let problem = try #require(c.publicLinksProblem, "\(wildcard)")
+            #expect(problem.variable == "LIORA_PUBLIC_BASE_URL")
+            #expect(problem.description.hasPrefix("LIORA_PUBLIC_BASE_URL: is required when LIORA_HOST is \(wildcard)"))
+            let set = try Configuration.load(environment: ["LIORA_HOST": wildcard, "LIORA_PUBLIC_BASE_URL": "https://liora.example"])
+            #expect(set.publicLinksProblem == nil)
+        }
+        #expect(try Configuration.load(environment: ["LIORA_HOST": "10.0.0.5"]).publicLinksProblem == nil)
+        let v6 = try Configuration.load(environment: ["LIORA_HOST": "::1", "LIORA_PORT": "9000"])
+        #expect(v6.publicBaseURL.absoluteString == "http://[::1]:9000")
+        #expect(v6.publicLinksProblem == nil)
+    }
+
     @Test("a malformed value names its variable and never echoes a secret", arguments: [
         ("LIORA_PORT", "abc"), ("LIORA_PORT", "0"), ("LIORA_PORT", "70000"),
         ("LIORA_DATABASE_URL", "mysql://x/y"), ("LIORA_DATABASE_URL", "postgres://host-without-db"),

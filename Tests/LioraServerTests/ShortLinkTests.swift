@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import Testing
 
 @Suite("Short links")
@@ -91,6 +92,63 @@ struct ShortLinkTests {
             #expect(gone.status == .notFound)
             #expect(try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }.count == 2)
             #expect(try await h.client.execute(uri: other.path, method: .get).status == .found)
+        }
+    }
+
+    @Test("a 2,048-character URL in a non-Latin script is shortened once and reused; Bitly's link for it is kept",
+          arguments: TestBackend.available)
+    func longNonLatinURL(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let a = try await h.tenant()
+            // About 6 KB of UTF-8 that does not compress (more than a PostgreSQL btree entry holds).
+            var seed: UInt32 = 12_345
+            let long = "https://tienda.example/" + String(String.UnicodeScalarView((0..<2_024).map { _ in
+                seed = seed &* 1_103_515_245 &+ 12_345
+                return Unicode.Scalar(0x4E00 + (seed >> 8) % 0x5000)!
+            }))
+            #expect(long.count == 2_047 && long.utf8.count > 6_000)
+            let shortener = LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!)
+            let (first, again) = try await h.store.withTenant(a.tenant.id) { s in
+                (try await shortener.shorten(long, intent: "catalogo.detalle", sku: "P1", userContextID: nil, in: s, now: t0),
+                 try await shortener.shorten(long, intent: "catalogo.detalle", sku: "P1", userContextID: nil, in: s, now: t0))
+            }
+            #expect(first.path == again.path)
+            let r = try await h.client.execute(uri: first.path, method: .get, headers: [.userAgent: "Mozilla/5.0 (iPhone)"])
+            #expect(r.status == .found)
+            let location = try #require(r.headers[.location])
+            #expect(location.hasPrefix("https://tienda.example/") && location.contains("utm_campaign=catalogo.detalle"))
+
+            try await h.store.withTenant(a.tenant.id) { s in
+                try await s.saveExternalLink(provider: "bitly", longURL: long, shortURL: "https://bit.ly/one", now: t0)
+                try await s.saveExternalLink(provider: "bitly", longURL: long, shortURL: "https://bit.ly/two", now: t0)
+                #expect(try await s.externalLink(provider: "bitly", longURL: long) == "https://bit.ly/two")
+                #expect(try await s.externalLink(provider: "bitly", longURL: long + "x") == nil)
+            }
+        }
+    }
+
+    @Test("a code another tenant already holds is drawn again, and the transaction goes on", arguments: TestBackend.available)
+    func codeCollision(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let a = try await h.tenant()
+            let b = try await h.tenant()
+            let taken = LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!, makeCode: { "TakenCode123" })
+            let held = try await h.store.withTenant(b.tenant.id) { s in
+                try await taken.shorten("https://b.example/p", intent: nil, sku: nil, userContextID: nil, in: s, now: t0)
+            }
+            #expect(held.path == "/s/TakenCode123")
+            let draws = NIOLockedValueBox(["TakenCode123", "FreshCode456"])
+            let colliding = LinkShortener(publicBaseURL: URL(string: "https://lio.ra")!,
+                                          makeCode: { draws.withLockedValue { $0.count > 1 ? $0.removeFirst() : $0[0] } })
+            let (link, later) = try await h.store.withTenant(a.tenant.id) { s in
+                let link = try await colliding.shorten("https://a.example/p", intent: nil, sku: nil, userContextID: nil, in: s, now: t0)
+                // The same transaction is still usable (on PostgreSQL a unique violation would have aborted it).
+                return (link, try await s.shortLink(id: UUID()))
+            }
+            #expect(link.path == "/s/FreshCode456")
+            #expect(later == nil)
+            let r = try await h.client.execute(uri: "/s/TakenCode123", method: .get, headers: [.userAgent: "Mozilla/5.0 (iPhone)"])
+            #expect(r.headers[.location]?.hasPrefix("https://b.example/p") == true)
         }
     }
 

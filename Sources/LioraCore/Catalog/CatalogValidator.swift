@@ -12,7 +12,8 @@ import Foundation
 /// - Product: `sku` (1–64 characters, no control characters, no leading or trailing space — inner
 ///   spaces are fine; unique ignoring case), `name` (1–200, one line), `price`
 ///   (a string or number: a positive decimal with at most 10 integer digits and 2 decimals, no
-///   sign, exponent, symbol or separators — `"1299.00"`, `1299.9`), `url` (absolute http/https URL
+///   sign, exponent, symbol or separators — `"1299.00"`, `1299.9`; whole, like `"1299"` or `"1299.00"`,
+///   in a currency shown without decimals: JPY, CLP, COP…), `url` (absolute http/https URL
 ///   with a host, no spaces, no `user:password@`, ≤ 2,048), `category` (an existing category id,
 ///   exactly), `stock` (a whole number 0…1,000,000,000) are required. Optional: `description`
 ///   (≤ 5,000, may span lines), `sale_price` (same rule as price, ≤ price), `image_url` (same rule
@@ -36,6 +37,8 @@ private final class Validation {
     var problems: [CatalogProblem] = []
     /// Problems found, including those past the cap that were not stored.
     var problemCount = 0
+    /// The catalog's currency once read (prices are checked against its decimals).
+    var currency: String?
 
     init(limits: CatalogLimits) {
         self.limits = limits
@@ -73,6 +76,7 @@ private final class Validation {
         }
         let f = fields(members, ["currency", "locale", "categories", "products"], at: "$")
         let currency = self.currency(f[0])
+        self.currency = currency
         let locale = self.locale(f[1])
         let (categories, categoryIDs) = self.categories(f[2])
         let products = self.products(f[3], categoryIDs: categoryIDs)
@@ -275,9 +279,18 @@ private final class Validation {
             report(.wrongType, path(), "must be a decimal string like \"1299.00\" or a number, got \(other.typeName)")
             return nil
         }
-        if let price = ProductPrice(text) { return price }
-        report(.badPrice, path(), Self.priceComplaint(text))
-        return nil
+        guard let price = ProductPrice(text) else {
+            report(.badPrice, path(), Self.priceComplaint(text))
+            return nil
+        }
+        // A currency shown without decimals (JPY, CLP, COP…, see PriceFormatter) would reach shoppers
+        // rounded: "1299.50" as 1,300. Its prices must be whole numbers ("1299.00" is fine).
+        if let currency, ISO4217.fractionDigits(currency) == 0, let point = text.utf8.firstIndex(of: UInt8(ascii: ".")),
+           text.utf8[text.utf8.index(after: point)...].contains(where: { $0 != UInt8(ascii: "0") }) {
+            report(.badPrice, path(), "\(currency) prices are shown without decimals, so they must be whole numbers; got \(text)")
+            return nil
+        }
+        return price
     }
 
     /// Says what is wrong with a price text that `ProductPrice` refused.
