@@ -34,6 +34,9 @@ public struct Configuration: Sendable {
     public var catalogMaxBytes: Int = 32 * 1024 * 1024
     /// `LIORA_CATALOG_SECRET_OVERLAP_SECONDS`: how long a rotated-out catalog secret stays valid (default 24 h).
     public var catalogSecretOverlap: TimeInterval = 24 * 3600
+    /// `LIORA_CATALOG_KEEP_VERSIONS`: catalog snapshots kept per tenant, newest first (the active one
+    /// is always kept besides); older ones are deleted when a new one is published (default 20).
+    public var catalogKeepVersions: Int = 20
     /// `LIORA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
     /// (for per-address limits: logins, short-link clicks). Default: none, the peer is the client.
     public var trustedProxies: TrustedProxies = .none
@@ -165,6 +168,7 @@ public struct Configuration: Sendable {
         if let n = try integer("LIORA_CATALOG_SECRET_OVERLAP_SECONDS", 0...(30 * 86_400), "a number of seconds") {
             configuration.catalogSecretOverlap = TimeInterval(n)
         }
+        if let n = try integer("LIORA_CATALOG_KEEP_VERSIONS", 1...10_000, "a count") { configuration.catalogKeepVersions = n }
         if let raw = value("LIORA_TRUSTED_PROXIES") {
             guard let proxies = TrustedProxies(parsing: raw) else {
                 throw Problem(variable: "LIORA_TRUSTED_PROXIES",

@@ -106,6 +106,7 @@ package func buildApplication(
     var catalogOptions = CatalogAPIOptions()
     catalogOptions.maxBodyBytes = configuration.catalogMaxBytes
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
+    catalogOptions.keepVersions = configuration.catalogKeepVersions
     catalogOptions.bodies = options.catalogBodies ?? BodyBudget.forCatalog(maxBodyBytes: configuration.catalogMaxBytes)
     let gate = SignedRequestGate(store: store, vault: vault)
     let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }

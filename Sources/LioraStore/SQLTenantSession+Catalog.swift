@@ -112,6 +112,21 @@ extension SQLTenantSession {
             """, [.uuid(tenantID), .int(Int64(beforeVersion ?? Int(Int32.max))), .int(Int64(limit))]).map(Self.snapshot)
     }
 
+    func pruneCatalogSnapshots(keepNewest: Int, actor: String, now: Date) async throws -> [Int] {
+        precondition(keepNewest >= 1, "the newest snapshot is always kept")
+        let versions = try await c.query("""
+            DELETE FROM catalog_snapshots WHERE cliente_id = $1
+              AND version <= (SELECT MAX(version) FROM catalog_snapshots WHERE cliente_id = $1) - $2
+              AND id NOT IN (SELECT snapshot_id FROM catalog_active WHERE cliente_id = $1)
+            RETURNING version
+            """, [.uuid(tenantID), .int(Int64(keepNewest))]).map { Int(try $0.required("version", $0.int)) }.sorted()
+        if !versions.isEmpty {
+            try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "catalog.pruned", payloadJSON: JSONText.object([
+                "versions": versions.map(String.init).joined(separator: ","), "kept_newest": String(keepNewest)]), createdAt: now))
+        }
+        return versions
+    }
+
     func activeCatalog() async throws -> ActiveCatalog? {
         try await c.query("SELECT snapshot_id, version, activated_at FROM catalog_active WHERE cliente_id = $1",
                           [.uuid(tenantID)]).first.map { r in

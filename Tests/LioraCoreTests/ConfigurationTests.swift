@@ -18,6 +18,7 @@ struct ConfigurationTests {
         #expect(c.publicBaseURL.absoluteString == "http://127.0.0.1:8080")
         #expect(c.metaAppSecret == nil)
         #expect(c.logLevel == .info)
+        #expect(c.catalogKeepVersions == 20)
     }
 
     @Test("every variable is read")
@@ -31,8 +32,9 @@ struct ConfigurationTests {
             "LIORA_GRAPH_BASE_URL": "http://127.0.0.1:9999", "LIORA_GRAPH_API_VERSION": "v24.0",
             "LIORA_PUBLIC_BASE_URL": "https://liora.example", "LIORA_MASTER_KEY": key,
             "LIORA_JWT_SECRET": String(repeating: "j", count: 32), "LIORA_LOG_LEVEL": "DEBUG",
-            "LIORA_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1",
+            "LIORA_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1", "LIORA_CATALOG_KEEP_VERSIONS": "5",
         ])
+        #expect(c.catalogKeepVersions == 5)
         #expect(c.host == "0.0.0.0")
         #expect(c.port == 9090)
         guard case .postgres(let pg) = c.databaseURL else { Issue.record("not postgres"); return }
@@ -81,6 +83,7 @@ struct ConfigurationTests {
         ("LIORA_JWT_SECRET", "too-short-secret"),
         ("LIORA_LOG_LEVEL", "loud"),
         ("LIORA_TRUSTED_PROXIES", "10.0.0.0/40"), ("LIORA_TRUSTED_PROXIES", "load-balancer.internal"),
+        ("LIORA_CATALOG_KEEP_VERSIONS", "0"), ("LIORA_CATALOG_KEEP_VERSIONS", "all"),
     ])
     func malformed(variable: String, value: String) {
         do {

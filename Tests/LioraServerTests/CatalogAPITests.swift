@@ -228,6 +228,35 @@ struct CatalogAPITests {
         }
     }
 
+    @Test("publishing keeps LIORA_CATALOG_KEEP_VERSIONS snapshots and the active one; a pruned version is gone from every route",
+          arguments: TestBackend.available)
+    func retention(backend: TestBackend) async throws {
+        try await Harness.run(backend, configure: { $0.catalogKeepVersions = 2 }) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            func catalog(_ stock: Int) -> [UInt8] {
+                Array(String(decoding: Self.small, as: UTF8.self).replacingOccurrences(of: "\"stock\": 3", with: "\"stock\": \(stock)").utf8)
+            }
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: catalog(1), secret: secret).status == .created)
+            for stock in 2...4 {
+                let r = try await Self.send(h, .post, "/publish?activate=false", tenant: tenant, body: catalog(stock), secret: secret)
+                #expect((Self.json(r)["snapshot"] as? [String: Any])?["version"] as? Int == stock)
+            }
+            let list = try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: secret)
+            let rows = Self.json(list)["snapshots"] as? [[String: Any]] ?? []
+            #expect(rows.map { $0["version"] as? Int } == [4, 3, 1])
+            #expect(try await Self.send(h, .get, "/snapshots/2/content", tenant: tenant, secret: secret).status == .notFound)
+            #expect(try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, secret: secret).status == .notFound)
+            #expect(Self.json(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret))["version"] as? Int == 1)
+            // Publishing the pruned content again makes it the newest version.
+            let again = try await Self.send(h, .post, "/publish", tenant: tenant, body: catalog(2), secret: secret)
+            #expect(again.status == .created && (Self.json(again)["snapshot"] as? [String: Any])?["version"] as? Int == 5)
+            try await h.store.withTenant(tenant) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [5, 4])
+                #expect(try await s.tenantEvents(limit: 50).filter { $0.action == "catalog.pruned" }.count == 2)
+            }
+        }
+    }
+
     @Test("bodies over the limit get 413 before any parsing", arguments: [TestBackend.sqlite])
     func tooLarge(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

@@ -56,7 +56,7 @@ struct Harness {
         _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
         runProcessor: Bool = false, logs: LogRecorder = LogRecorder(), clock: any LioraClock = FixedClock(now: t0),
         conversation: ConversationSetup? = nil, jwtSecret: String? = nil, trustedProxies: TrustedProxies = .none,
-        webhookBodies: BodyBudget? = nil,
+        webhookBodies: BodyBudget? = nil, configure: @Sendable (inout Configuration) -> Void = { _ in },
         _ body: @Sendable @escaping (Harness) async throws -> Void
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
@@ -64,6 +64,7 @@ struct Harness {
                                        metaVerifyToken: verifyToken.map(Secret.init), masterKey: Secret(testMasterKey),
                                        jwtSecret: jwtSecret.map(Secret.init))
             config.trustedProxies = trustedProxies
+            configure(&config)
             var options = LioraAppOptions(runProcessor: runProcessor, conversation: conversation)
             options.adminAuth.bcryptCost = 4  // fast tests; production uses 12 (tested separately)
             options.processorIdlePoll = .milliseconds(50)

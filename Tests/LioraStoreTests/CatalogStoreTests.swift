@@ -63,6 +63,39 @@ struct CatalogStoreTests {
         }
     }
 
+    @Test("pruning keeps the newest versions and the active one, audits what went, and never reuses a number",
+          arguments: TestBackend.available)
+    func pruning(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            try await t.store.withTenant(b.id) { s throws in _ = try await s.addCatalogSnapshot(snapshot("{\"b\":1}"), now: t0) }
+            try await t.store.withTenant(a.id) { s throws in
+                for n in 1...5 { _ = try await s.addCatalogSnapshot(snapshot("{\"a\":\(n)}"), now: t0) }
+                _ = try await s.activateCatalog(version: 2, actor: "test", now: t0)
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, actor: "catalog-api", now: t0) == [1, 3])
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [5, 4, 2])
+                #expect(try await s.catalogSnapshotBody(version: 2) == Array("{\"a\":2}".utf8))
+                #expect(try await s.catalogSnapshotBody(version: 1) == nil)
+                // Nothing more to prune: no second event.
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, actor: "catalog-api", now: t0) == [])
+                let events = try await s.tenantEvents(limit: 20).filter { $0.action == "catalog.pruned" }
+                #expect(events.count == 1)
+                let payload = try JSONSerialization.jsonObject(with: Data((events.first?.payloadJSON ?? "{}").utf8)) as? [String: String]
+                #expect(payload == ["versions": "1,3", "kept_newest": "2"])
+                #expect(events.first?.actor == "catalog-api")
+                // A pruned body published again is a new version, after the newest.
+                #expect(try await s.addCatalogSnapshot(snapshot("{\"a\":1}"), now: t0).version == 6)
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 1, actor: "catalog-api", now: t0) == [4, 5])
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [6, 2])
+            }
+            // Another tenant's snapshots are not touched.
+            try await t.store.withTenant(b.id) { s throws in
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [1])
+            }
+        }
+    }
+
     @Test("a webhook-id is used once per tenant; old ids are forgotten", arguments: TestBackend.available)
     func requestIDs(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in

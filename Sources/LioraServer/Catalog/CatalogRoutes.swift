@@ -13,6 +13,8 @@ package struct CatalogAPIOptions: Sendable {
     package var maxBodyBytes = 32 * 1024 * 1024
     /// How long the previous signing secret is still accepted after a rotation (default).
     package var secretOverlap: TimeInterval = 24 * 3600
+    /// Snapshots kept per tenant besides the active one, newest first (`LIORA_CATALOG_KEEP_VERSIONS`).
+    package var keepVersions = 20
     /// The longest overlap a rotation may ask for.
     package var maxSecretOverlap: TimeInterval = 30 * 24 * 3600
     /// Bytes of bodies read at once before their signature is checked (four of the largest).
@@ -151,6 +153,9 @@ struct CatalogRoutes: Sendable {
                 id: UUID.timeOrdered(at: now), contentHash: hash, body: body, productCount: catalog.productCount,
                 categoryCount: catalog.categoryCount, currency: catalog.currency, locale: catalog.locale, webhookID: webhookID), now: now)
             if activate { _ = try await session.activateCatalog(version: stored.version, actor: "catalog-api", now: now) }
+            // Old versions go, so a tenant publishing every hour does not keep every body (up to
+            // 32 MB each) forever; the active one stays whatever its age.
+            _ = try await session.pruneCatalogSnapshots(keepNewest: max(1, options.keepVersions), actor: "catalog-api", now: now)
             try await log(.accepted, nil, 201, version: stored.version)
             return .created(stored, active: activate)
         }
