@@ -166,6 +166,24 @@ struct CatalogSearchTests {
         for hit in Self.index.search("zapatillas") { #expect(Self.catalog.products[hit.index] == hit.product) }
     }
 
+    @Test("a SKU written with spaces is found as typed, with one space or more, first in the results")
+    func skuWithSpaces() {
+        let catalog = Catalog(currency: "MXN", locale: "es-MX", categories: [CatalogCategory(id: "calzado", name: "Calzado")], products: [
+            Self.product("ZAP 001", "Zapatillas Running", "calzado"),
+            Self.product("ZAP 002", "Zapatillas Running", "calzado"),
+            Self.product("BOT-8  X", "Botas de Lluvia", "calzado"),
+            Self.product("BOT-7  X", "Botas de Montaña", "calzado"),
+        ])
+        let index = CatalogSearchIndex(catalog: catalog)
+        func top(_ q: String) -> String? { index.search(q, limit: 3).first?.product.sku }
+        // The names cannot tell these apart (and catalog order would pick the other one).
+        #expect(top("quiero las zap 002 por favor") == "ZAP 002")
+        #expect(top("¿tienen ZAP   002?") == "ZAP 002")
+        #expect(top("precio de bot-7 x") == "BOT-7  X")
+        #expect(top("BOT-7  X") == "BOT-7  X")
+        #expect(index.product(sku: "zap 001")?.name == "Zapatillas Running")
+    }
+
     @Test("look-ups by sku and category")
     func lookups() {
         #expect(Self.index.product(sku: "z1")?.name == "Zapatillas Running Aire")

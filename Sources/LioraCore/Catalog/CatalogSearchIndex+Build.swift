@@ -22,6 +22,8 @@ extension CatalogSearchIndex {
         var genderMap: [String: [Int32]] = [:]
         var spelling = SpellingNeighbourhood(words: [])
         var skuIndex: [String: Int32] = [:]
+        /// Words in the longest SKU written with spaces (1 when none is).
+        var skuMaxWords = 1
         var categoryPositions: [String: Int] = [:]
         var productsByCategory: [[Int32]] = []
         var categoryWords: [[String]] = []
@@ -52,6 +54,13 @@ extension CatalogSearchIndex {
                 if let position = categoryPositions[products[i].category] { byCategory[position].append(Int32(i)) }
                 let key = products[i].sku.lowercased()
                 if skuIndex[key] == nil { skuIndex[key] = Int32(i) }
+                // A SKU with inner spaces ("ZAP 001") is also found as its words typed with one space each.
+                if key.contains(where: \.isWhitespace) {
+                    let words = key.split(whereSeparator: \.isWhitespace)
+                    let typed = words.joined(separator: " ")
+                    if skuIndex[typed] == nil { skuIndex[typed] = Int32(i) }
+                    skuMaxWords = max(skuMaxWords, min(words.count, CatalogSearchIndex.maxSKUWords))
+                }
             }
             productsByCategory = byCategory.map { docs in
                 docs.filter { products[Int($0)].stock > 0 } + docs.filter { products[Int($0)].stock <= 0 }

@@ -63,6 +63,10 @@ public final class CatalogSearchIndex: Sendable {
     private let genderMap: [String: [Int32]]
     private let spelling: SpellingNeighbourhood
     private let skuIndex: [String: Int32]
+    /// Words in the longest SKU with spaces that a message is matched against (at most `maxSKUWords`).
+    private let skuMaxWords: Int
+    /// SKUs of more words than this are only found by reply ids, not typed.
+    static let maxSKUWords = 6
     private let categoryPositions: [String: Int]
     /// Per category (catalog order): its products, in stock first, then catalog order.
     private let productsByCategory: [[Int32]]
@@ -87,6 +91,7 @@ public final class CatalogSearchIndex: Sendable {
         genderMap = builder.genderMap
         spelling = builder.spelling
         skuIndex = builder.skuIndex
+        skuMaxWords = builder.skuMaxWords
         categoryPositions = builder.categoryPositions
         productsByCategory = builder.productsByCategory
         categoryWords = builder.categoryWords
@@ -221,9 +226,16 @@ public final class CatalogSearchIndex: Sendable {
     /// Products whose SKU is written as a word of `query` (ignoring case and surrounding punctuation).
     private func skuMatches(_ query: String) -> [Int32] {
         var found: [Int32] = []
-        for raw in query.split(whereSeparator: { $0.isWhitespace }).prefix(32) {
+        let words = Array(query.split(whereSeparator: { $0.isWhitespace }).prefix(32))
+        for (i, raw) in words.enumerated() {
             let word = raw.trimmingPunctuation().lowercased()
             if let doc = skuIndex[word], !found.contains(doc) { found.append(doc) }
+            // Runs of words, for SKUs with spaces (only when the catalog has some).
+            guard skuMaxWords > 1 else { continue }
+            for n in 2...skuMaxWords where i + n <= words.count {
+                let run = words[i..<(i + n)].joined(separator: " ")
+                if let doc = skuIndex[Substring(run).trimmingPunctuation().lowercased()], !found.contains(doc) { found.append(doc) }
+            }
         }
         return found
     }
