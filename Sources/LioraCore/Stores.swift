@@ -174,10 +174,11 @@ public protocol TenantSession: Sendable {
     func catalogSnapshotBody(version: Int) async throws -> [UInt8]?
     /// Snapshots, newest first.
     func catalogSnapshots(limit: Int, beforeVersion: Int?) async throws -> [CatalogSnapshotInfo]
-    /// Deletes the snapshots older than the `keepNewest` newest versions, except the active one, and
-    /// audits it (`catalog.pruned`, with the versions). Returns the versions deleted, oldest first.
-    /// Version numbers are never reused: the newest snapshot is always kept.
-    func pruneCatalogSnapshots(keepNewest: Int, actor: String, now: Date) async throws -> [Int]
+    /// Deletes up to `atMost` of the snapshots older than the `keepNewest` newest versions, oldest
+    /// first, except the active one and the versions in `alsoKeeping`, and audits it
+    /// (`catalog.pruned`, with the versions). Returns the versions deleted, oldest first. Version
+    /// numbers are never reused: the newest snapshot is always kept.
+    func pruneCatalogSnapshots(keepNewest: Int, alsoKeeping: [Int], atMost: Int, actor: String, now: Date) async throws -> [Int]
     func activeCatalog() async throws -> ActiveCatalog?
     /// Makes `version` the active catalog and audits it (`catalog.activated`).
     func activateCatalog(version: Int, actor: String, now: Date) async throws -> ActiveCatalog

@@ -112,14 +112,19 @@ extension SQLTenantSession {
             """, [.uuid(tenantID), .int(Int64(beforeVersion ?? Int(Int32.max))), .int(Int64(limit))]).map(Self.snapshot)
     }
 
-    func pruneCatalogSnapshots(keepNewest: Int, actor: String, now: Date) async throws -> [Int] {
+    func pruneCatalogSnapshots(keepNewest: Int, alsoKeeping: [Int], atMost: Int, actor: String, now: Date) async throws -> [Int] {
         precondition(keepNewest >= 1, "the newest snapshot is always kept")
+        guard atMost > 0 else { return [] }
+        // `alsoKeeping` as a bound array would need a dialect each; version numbers are integers.
+        let kept = alsoKeeping.isEmpty ? "" : " AND version NOT IN (\(alsoKeeping.map(String.init).joined(separator: ", ")))"
         let versions = try await c.query("""
-            DELETE FROM catalog_snapshots WHERE cliente_id = $1
-              AND version <= (SELECT MAX(version) FROM catalog_snapshots WHERE cliente_id = $1) - $2
-              AND id NOT IN (SELECT snapshot_id FROM catalog_active WHERE cliente_id = $1)
+            DELETE FROM catalog_snapshots WHERE cliente_id = $1 AND id IN (
+                SELECT id FROM catalog_snapshots WHERE cliente_id = $1
+                  AND version <= (SELECT MAX(version) FROM catalog_snapshots WHERE cliente_id = $1) - $2
+                  AND id NOT IN (SELECT snapshot_id FROM catalog_active WHERE cliente_id = $1)\(kept)
+                ORDER BY version LIMIT $3)
             RETURNING version
-            """, [.uuid(tenantID), .int(Int64(keepNewest))]).map { Int(try $0.required("version", $0.int)) }.sorted()
+            """, [.uuid(tenantID), .int(Int64(keepNewest)), .int(Int64(atMost))]).map { Int(try $0.required("version", $0.int)) }.sorted()
         if !versions.isEmpty {
             try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "catalog.pruned", payloadJSON: JSONText.object([
                 "versions": versions.map(String.init).joined(separator: ","), "kept_newest": String(keepNewest)]), createdAt: now))

@@ -40,7 +40,8 @@ struct Serve: AsyncParsableCommand {
         var env = database.environment(["LIORA_HOST": host, "LIORA_PORT": port.map(String.init)])
         if demo { env = withDemoJWTSecret(withDemoMasterKey(env)) }
         let config = loadConfiguration(env)
-        if bot, config.masterKeyRing != nil, let problem = config.publicLinksProblem { fail("\(problem)", code: 2) }
+        // Only an instance that answers messages builds links (an ingest-only one does not).
+        if bot, processor, config.masterKeyRing != nil, let problem = config.publicLinksProblem { fail("\(problem)", code: 2) }
         let logger = makeLogger(level: config.logLevel)
         do {
             if migrate {

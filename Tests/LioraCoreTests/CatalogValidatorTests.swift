@@ -320,6 +320,19 @@ struct CatalogValidatorTests {
         #expect((ProductPrice(text) != nil) == valid)
     }
 
+    @Test("a stored snapshot read back is not held to rules added after it was accepted")
+    func storedSnapshotsKeepWorking() throws {
+        let body = Self.json { root in
+            root["currency"] = "JPY"
+            Self.product(1, &root) { $0["price"] = "1299.50" }
+        }
+        #expect(!Self.problems(body).isEmpty)
+        var stored = CatalogLimits()
+        stored.publishRules = false
+        let catalog = try CatalogValidator.validate(body, limits: stored).get()
+        #expect(catalog.products[1].price.text == "1299.50")
+    }
+
     @Test("a currency shown without decimals takes whole prices only; others keep two decimals", arguments: [
         ("JPY", "1299.50", false), ("JPY", "1299.00", true), ("JPY", "1299", true), ("clp", "990.5", false),
         ("KWD", "1.25", true), ("MXN", "1299.50", true),

@@ -247,13 +247,15 @@ struct CatalogAPITests {
             #expect(try await Self.send(h, .get, "/snapshots/2/content", tenant: tenant, secret: secret).status == .notFound)
             #expect(try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, secret: secret).status == .notFound)
             #expect(Self.json(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret))["version"] as? Int == 1)
-            // Publishing the pruned content again makes it the newest version.
+            // Publishing the pruned content again makes it the newest version (and active); the
+            // version it replaced stays, to roll back to.
             let again = try await Self.send(h, .post, "/publish", tenant: tenant, body: catalog(2), secret: secret)
             #expect(again.status == .created && (Self.json(again)["snapshot"] as? [String: Any])?["version"] as? Int == 5)
             try await h.store.withTenant(tenant) { s throws in
-                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [5, 4])
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [5, 4, 1])
                 #expect(try await s.tenantEvents(limit: 50).filter { $0.action == "catalog.pruned" }.count == 2)
             }
+            #expect(try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, secret: secret).status == .ok)
         }
     }
 

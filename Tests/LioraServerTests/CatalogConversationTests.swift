@@ -88,6 +88,19 @@ struct CatalogConversationTests {
         }
     }
 
+    @Test("a live catalog accepted before a newer publish rule still gets its index after a restart; a new publish of it is refused")
+    func storedSnapshotOutlivesNewRules() async throws {
+        let body = Array("""
+            {"currency": "JPY", "locale": "ja-JP", "categories": [{"id": "cha", "name": "Cha"}],
+             "products": [{"sku": "T-1", "name": "Matcha", "price": "1299.50", "url": "https://shop.example/p/t1", "category": "cha", "stock": 2}]}
+            """.utf8)
+        guard case .invalid(let problems) = CatalogCheck.run(body) else { Issue.record("a fractional JPY price was accepted"); return }
+        #expect(problems.map(\.code) == ["bad_price"])
+        let built = await CatalogIndexCache().build(tenantID: UUID(), version: 3, body: body)
+        #expect(built?.version == 3)
+        #expect(built?.index.search("matcha", limit: 1).first?.product.sku == "T-1")
+    }
+
     @Test("a picked product comes as a card whose button is a tracked short link with UTM campaign and sku",
           arguments: TestBackend.available)
     func productCard(backend: TestBackend) async throws {

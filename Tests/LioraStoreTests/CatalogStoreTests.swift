@@ -63,7 +63,7 @@ struct CatalogStoreTests {
         }
     }
 
-    @Test("pruning keeps the newest versions and the active one, audits what went, and never reuses a number",
+    @Test("pruning keeps the newest versions, the active one and those asked for, a few at a time, audits what went, and never reuses a number",
           arguments: TestBackend.available)
     func pruning(backend: TestBackend) async throws {
         try await TestDatabases.withStore(backend) { t in
@@ -71,23 +71,25 @@ struct CatalogStoreTests {
             let (b, _) = try await makeTenant(t.store)
             try await t.store.withTenant(b.id) { s throws in _ = try await s.addCatalogSnapshot(snapshot("{\"b\":1}"), now: t0) }
             try await t.store.withTenant(a.id) { s throws in
-                for n in 1...5 { _ = try await s.addCatalogSnapshot(snapshot("{\"a\":\(n)}"), now: t0) }
+                for n in 1...8 { _ = try await s.addCatalogSnapshot(snapshot("{\"a\":\(n)}"), now: t0) }
                 _ = try await s.activateCatalog(version: 2, actor: "test", now: t0)
-                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, actor: "catalog-api", now: t0) == [1, 3])
-                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [5, 4, 2])
+                // Oldest first, at most 2 this time; 2 is active and 4 asked for.
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, alsoKeeping: [4], atMost: 2, actor: "catalog-api", now: t0) == [1, 3])
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, alsoKeeping: [4], atMost: 5, actor: "catalog-api", now: t0) == [5, 6])
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [8, 7, 4, 2])
                 #expect(try await s.catalogSnapshotBody(version: 2) == Array("{\"a\":2}".utf8))
                 #expect(try await s.catalogSnapshotBody(version: 1) == nil)
-                // Nothing more to prune: no second event.
-                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, actor: "catalog-api", now: t0) == [])
+                // Nothing more to prune: no further event.
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 2, alsoKeeping: [4], atMost: 5, actor: "catalog-api", now: t0) == [])
                 let events = try await s.tenantEvents(limit: 20).filter { $0.action == "catalog.pruned" }
-                #expect(events.count == 1)
-                let payload = try JSONSerialization.jsonObject(with: Data((events.first?.payloadJSON ?? "{}").utf8)) as? [String: String]
-                #expect(payload == ["versions": "1,3", "kept_newest": "2"])
-                #expect(events.first?.actor == "catalog-api")
+                #expect(events.count == 2)
+                let payloads = try events.map { try JSONSerialization.jsonObject(with: Data($0.payloadJSON.utf8)) as? [String: String] }
+                #expect(Set(payloads.compactMap { $0?["versions"] }) == ["1,3", "5,6"])
+                #expect(payloads.allSatisfy { $0?["kept_newest"] == "2" } && events.allSatisfy { $0.actor == "catalog-api" })
                 // A pruned body published again is a new version, after the newest.
-                #expect(try await s.addCatalogSnapshot(snapshot("{\"a\":1}"), now: t0).version == 6)
-                #expect(try await s.pruneCatalogSnapshots(keepNewest: 1, actor: "catalog-api", now: t0) == [4, 5])
-                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [6, 2])
+                #expect(try await s.addCatalogSnapshot(snapshot("{\"a\":1}"), now: t0).version == 9)
+                #expect(try await s.pruneCatalogSnapshots(keepNewest: 1, alsoKeeping: [], atMost: 5, actor: "catalog-api", now: t0) == [4, 7, 8])
+                #expect(try await s.catalogSnapshots(limit: 10, beforeVersion: nil).map(\.version) == [9, 2])
             }
             // Another tenant's snapshots are not touched.
             try await t.store.withTenant(b.id) { s throws in

@@ -107,6 +107,10 @@ public struct CatalogLimits: Sendable, Equatable {
     public var maxProblems = 1_000
     /// How deeply JSON may nest (the catalog itself needs 4 levels; unknown fields may use more).
     public var maxDepth = 64
+    /// Whether rules added after catalogs were first accepted apply (whole prices for currencies
+    /// shown without decimals). On for a publish; off when a stored snapshot is read back, so a
+    /// catalog that is already live is never turned off by a newer rule.
+    public var publishRules = true
 
     public init() {}
 }

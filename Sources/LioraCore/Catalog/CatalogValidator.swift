@@ -285,7 +285,7 @@ private final class Validation {
         }
         // A currency shown without decimals (JPY, CLP, COP…, see PriceFormatter) would reach shoppers
         // rounded: "1299.50" as 1,300. Its prices must be whole numbers ("1299.00" is fine).
-        if let currency, ISO4217.fractionDigits(currency) == 0, let point = text.utf8.firstIndex(of: UInt8(ascii: ".")),
+        if limits.publishRules, let currency, ISO4217.fractionDigits(currency) == 0, let point = text.utf8.firstIndex(of: UInt8(ascii: ".")),
            text.utf8[text.utf8.index(after: point)...].contains(where: { $0 != UInt8(ascii: "0") }) {
             report(.badPrice, path(), "\(currency) prices are shown without decimals, so they must be whole numbers; got \(text)")
             return nil

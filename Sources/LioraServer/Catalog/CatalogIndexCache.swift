@@ -26,10 +26,17 @@ package enum CatalogCheck: Sendable {
     case valid(Valid)
     case invalid([Problem])
 
-    package static func run(_ bytes: [UInt8]) -> CatalogCheck {
-        switch CatalogValidator.validate(bytes) {
-        case .success(let catalog): .valid(Valid(catalog: catalog))
-        case .failure(let failure): .invalid(failure.problems.map { Problem(path: $0.path, code: $0.code.rawValue, message: $0.message) })
+    /// Validates `bytes` as a publish (`stored: false`) or as a snapshot read back (`stored: true`:
+    /// rules added after it was accepted do not apply, and no size limit, see `CatalogLimits.publishRules`).
+    package static func run(_ bytes: [UInt8], stored: Bool = false) -> CatalogCheck {
+        var limits = CatalogLimits()
+        if stored {
+            limits.publishRules = false
+            limits.maxBytes = max(limits.maxBytes, bytes.count)
+        }
+        switch CatalogValidator.validate(bytes, limits: limits) {
+        case .success(let catalog): return .valid(Valid(catalog: catalog))
+        case .failure(let failure): return .invalid(failure.problems.map { Problem(path: $0.path, code: $0.code.rawValue, message: $0.message) })
         }
     }
 }
@@ -92,7 +99,7 @@ package final class CatalogIndexCache: Sendable {
     package func build(tenantID: UUID, version: Int, body: [UInt8]) async -> ActiveCatalogIndex? {
         await beforeBuild()
         guard let index = await offCooperativePool({ () -> CatalogSearchIndex? in
-            guard case .valid(let valid) = CatalogCheck.run(body) else { return nil }
+            guard case .valid(let valid) = CatalogCheck.run(body, stored: true) else { return nil }
             return valid.index()
         }) else { return nil }
         install(tenantID: tenantID, version: version, index: index)

@@ -152,10 +152,14 @@ struct CatalogRoutes: Sendable {
             let stored = try await session.addCatalogSnapshot(NewCatalogSnapshot(
                 id: UUID.timeOrdered(at: now), contentHash: hash, body: body, productCount: catalog.productCount,
                 categoryCount: catalog.categoryCount, currency: catalog.currency, locale: catalog.locale, webhookID: webhookID), now: now)
+            let previous = try await session.activeCatalog()?.version
             if activate { _ = try await session.activateCatalog(version: stored.version, actor: "catalog-api", now: now) }
             // Old versions go, so a tenant publishing every hour does not keep every body (up to
-            // 32 MB each) forever; the active one stays whatever its age.
-            _ = try await session.pruneCatalogSnapshots(keepNewest: max(1, options.keepVersions), actor: "catalog-api", now: now)
+            // 32 MB each) forever. The active one stays whatever its age, and so does the one this
+            // publish replaced (the last known good, to roll back to). A few per publish at most:
+            // the first publish after an upgrade must not hold the tenant's lock deleting hundreds.
+            _ = try await session.pruneCatalogSnapshots(keepNewest: max(1, options.keepVersions), alsoKeeping: previous.map { [$0] } ?? [],
+                                                        atMost: 5, actor: "catalog-api", now: now)
             try await log(.accepted, nil, 201, version: stored.version)
             return .created(stored, active: activate)
         }
