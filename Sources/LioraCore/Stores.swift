@@ -93,6 +93,8 @@ public protocol TenantSession: Sendable {
     func userContext(id: UUID) async throws -> UserContext?
     /// Stores the engine's state after a message (language, last intent, conversation JSON).
     func saveConversation(contextID: UUID, language: String, lastIntent: String?, conversationJSON: String, now: Date) async throws
+    /// `saveConversation` for several users at once (one statement on PostgreSQL).
+    func saveConversations(_ saves: [ConversationSave], now: Date) async throws
     /// The tenant's enabled skills: every skill in `all` unless switched off in `tenant_skills`.
     func enabledSkills(among all: Set<String>) async throws -> Set<String>
     func setSkill(_ skill: String, enabled: Bool, now: Date) async throws
@@ -296,6 +298,21 @@ public enum SlugRule {
 }
 
 /// A reply Meta accepted: the outbox row, Meta's message id for it, and when.
+/// One user's conversation state after a message (see `TenantSession.saveConversations`).
+public struct ConversationSave: Sendable {
+    public var contextID: UUID
+    public var language: String
+    public var lastIntent: String?
+    public var conversationJSON: String
+
+    public init(contextID: UUID, language: String, lastIntent: String?, conversationJSON: String) {
+        self.contextID = contextID
+        self.language = language
+        self.lastIntent = lastIntent
+        self.conversationJSON = conversationJSON
+    }
+}
+
 public struct SentReply: Sendable {
     public var entry: OutboxEntry
     public var waMessageID: String

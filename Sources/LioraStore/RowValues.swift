@@ -5,11 +5,13 @@ import NIOConcurrencyHelpers
 /// while the transaction held the writer.
 ///
 /// Each row is `(` its slots `)`, rows separated by `, `. `.own(k)` is the row's k-th parameter
-/// (1-based; rows take `ownPerRow` parameters each, after the `shared` leading ones); `.shared(n)`
-/// is `$n`, the same for every row.
+/// (1-based; rows take `ownPerRow` parameters each, after the `shared` leading ones); `.typed(k, t)`
+/// is the same cast to `t` (PostgreSQL: a `VALUES` list read as a table needs its column types, a
+/// NULL has none); `.shared(n)` is `$n`, the same for every row.
 struct RowValues: Sendable {
     enum Slot: Sendable {
         case own(Int)
+        case typed(Int, String)
         case shared(Int)
     }
 
@@ -21,7 +23,12 @@ struct RowValues: Sendable {
     init(shared: Int, _ slots: [Slot]) {
         self.shared = shared
         self.slots = slots
-        ownPerRow = slots.reduce(0) { if case .own(let k) = $1 { max($0, k) } else { $0 } }
+        ownPerRow = slots.reduce(0) {
+            switch $1 {
+            case .own(let k), .typed(let k, _): max($0, k)
+            case .shared: $0
+            }
+        }
     }
 
     /// `(…), (…), …` for `rows` rows.
@@ -37,6 +44,7 @@ struct RowValues: Sendable {
                 if i > 0 { out += ", " }
                 switch slot {
                 case .own(let k): out += "$\(base + k)"
+                case .typed(let k, let type): out += "$\(base + k)::\(type)"
                 case .shared(let n): out += "$\(n)"
                 }
             }

@@ -130,7 +130,19 @@ extension SQLTenantSession {
         c.dialect == .postgres ? "claimed_until IS NOT DISTINCT FROM $\(n)" : "claimed_until IS $\(n)"
     }
 
+    /// PostgreSQL: the outbox rows of a batch of sent replies, `(id, wamid, at, claimed_until)`.
+    private static let sentRows = RowValues(shared: 1, [.typed(1, "uuid"), .typed(2, "text"), .typed(3, "timestamptz"), .typed(4, "timestamptz")])
+    /// PostgreSQL: their queued log rows, `(id, wamid, at)`.
+    private static let sentLogRows = RowValues(shared: 1, [.typed(1, "uuid"), .typed(2, "text"), .typed(3, "timestamptz")])
+
     func markRepliesSent(_ sent: [SentReply]) async throws -> [UUID] {
+        // On PostgreSQL every statement is a round trip while the transaction holds its rows: a
+        // batch is two statements, not two per reply. (SQLite runs `UPDATE … FROM` through a
+        // temporary table, slower than its in-process single-row updates: those stay.) Meta's
+        // ids are unique; a batch naming one twice takes the row-by-row path.
+        if c.dialect == .postgres, sent.count > 1, Set(sent.map(\.waMessageID)).count == sent.count {
+            return try await markRepliesSentTogether(sent)
+        }
         var unlogged: [SentReply] = []
         var lost: [UUID] = []
         for r in sent {
@@ -147,15 +159,53 @@ extension SQLTenantSession {
                 unlogged.append(r)
             }
         }
-        // Rows queued before replies were logged at queue time have no log row yet (and a reply
-        // sent twice, after its lease ran out mid-send, gets a second row: both went out).
+        try await logUnlogged(unlogged)
+        return lost
+    }
+
+    private func markRepliesSentTogether(_ sent: [SentReply]) async throws -> [UUID] {
+        var lost: [UUID] = []
+        var unlogged: [SentReply] = []
+        for chunk in sent.chunked(200) {
+            var binds: [SQLValue] = [.uuid(tenantID)]
+            binds.reserveCapacity(1 + 4 * chunk.count)
+            for r in chunk { binds += [.uuid(r.entry.id), .text(r.waMessageID), .date(r.at), .optional(r.entry.claimedUntil)] }
+            let updated = Set(try await c.query("""
+                UPDATE outbox o SET state = 'sent', attempts = o.attempts + 1, wa_message_id = v.wamid, claimed_until = NULL,
+                    last_error = NULL, updated_at = v.at
+                FROM (VALUES \(Self.sentRows.list(rows: chunk.count))) AS v(id, wamid, at, claimed)
+                WHERE o.cliente_id = $1 AND o.id = v.id AND o.claimed_until IS NOT DISTINCT FROM v.claimed
+                RETURNING o.id
+                """, binds).map { try $0.required("id", $0.uuid) })
+            lost += chunk.lazy.map(\.entry.id).filter { !updated.contains($0) }
+            let messages = chunk.filter { $0.entry.kind != "read" }  // a read receipt is not a message of the conversation
+            guard !messages.isEmpty else { continue }
+            var logBinds: [SQLValue] = [.uuid(tenantID)]
+            logBinds.reserveCapacity(1 + 3 * messages.count)
+            for r in messages { logBinds += [.uuid(r.entry.id), .text(r.waMessageID), .date(r.at)] }
+            let logged = Set(try await c.query("""
+                UPDATE conversation_logs l SET status = 'accepted', status_updated_at = v.at, wa_message_id = v.wamid
+                FROM (VALUES \(Self.sentLogRows.list(rows: messages.count))) AS v(id, wamid, at)
+                WHERE l.cliente_id = $1 AND l.id = v.id AND l.direction = 'outbound' AND l.status = 'queued'
+                    AND NOT EXISTS (SELECT 1 FROM conversation_logs d
+                        WHERE d.cliente_id = $1 AND d.direction = 'outbound' AND d.wa_message_id = v.wamid)
+                RETURNING l.id
+                """, logBinds).map { try $0.required("id", $0.uuid) })
+            unlogged += messages.filter { !logged.contains($0.entry.id) }
+        }
+        try await logUnlogged(unlogged)
+        return lost
+    }
+
+    /// Rows queued before replies were logged at queue time have no log row yet (and a reply
+    /// sent twice, after its lease ran out mid-send, gets a second row: both went out).
+    private func logUnlogged(_ unlogged: [SentReply]) async throws {
         try await appendLogs(unlogged.map { r in
             ConversationLogEntry(
                 tenantID: tenantID, userContextID: r.entry.userContextID, wabaAccountID: r.entry.wabaAccountID,
                 direction: .outbound, waMessageID: r.waMessageID, messageType: r.entry.kind, body: r.entry.summary,
                 intent: r.entry.intent, status: "accepted", statusUpdatedAt: r.at, createdAt: r.at)
         })
-        return lost
     }
 
     func markReplyAttemptFailed(_ e: OutboxEntry, error: String, retryAt: Date?, now: Date) async throws -> Bool {

@@ -15,6 +15,9 @@ extension SQLTenantSession {
                     skills: skills == "*" ? nil : Set(skills.split(separator: ",").map(String.init)))
     }
 
+    /// `monthly_usage` rows: the tenant, month and time shared (`$1`–`$3`), then each user's id.
+    private static let usageRows = RowValues(shared: 3, [.shared(1), .shared(2), .own(1), .shared(3)])
+
     func admitConversations(_ waIDs: [String], month: String, limit: Int, now: Date) async throws -> Set<String> {
         let unique = Array(Set(waIDs))
         guard !unique.isEmpty else { return [] }
@@ -29,20 +32,26 @@ extension SQLTenantSession {
         // The month's running total, locked on PostgreSQL so two processors admit in turn.
         var count = try await admittedUsers(month: month)
         var added = 0
-        for waID in newcomers {
-            guard count < limit else { break }
-            let inserted = try await c.query("""
-                INSERT INTO monthly_usage (cliente_id, month, wa_id, first_at) VALUES ($1, $2, $3, $4)
-                ON CONFLICT DO NOTHING RETURNING wa_id
-                """, [.uuid(tenantID), .text(month), .text(waID), .date(now)])
-            allowed.insert(waID)
-            guard !inserted.isEmpty else { continue }  // admitted meanwhile by another processor: counted there
-            count += 1
-            added += 1
-            if count == limit {
-                try await record(TenantEvent(tenantID: tenantID, actor: "system:quota", action: "quota.monthly_conversations_reached",
-                                             payloadJSON: JSONText.object(["month": month, "limit": String(limit)]), createdAt: now))
+        var waiting = newcomers[...]
+        // As many newcomers as the month has room for, in one statement (a round trip on PostgreSQL
+        // per user was most of a first-message batch); one admitted meanwhile by another processor
+        // was counted there, and leaves room for the next one in line.
+        while count < limit, !waiting.isEmpty {
+            let take = waiting.prefix(limit - count)
+            waiting = waiting.dropFirst(take.count)
+            for chunk in Array(take).chunked(300) {
+                let inserted = try await c.query("""
+                    INSERT INTO monthly_usage (cliente_id, month, wa_id, first_at) VALUES \(Self.usageRows.list(rows: chunk.count))
+                    ON CONFLICT DO NOTHING RETURNING wa_id
+                    """, [.uuid(tenantID), .text(month), .date(now)] + chunk.map { .text($0) })
+                allowed.formUnion(chunk)
+                count += inserted.count
+                added += inserted.count
             }
+        }
+        if added > 0, count >= limit {
+            try await record(TenantEvent(tenantID: tenantID, actor: "system:quota", action: "quota.monthly_conversations_reached",
+                                         payloadJSON: JSONText.object(["month": month, "limit": String(limit)]), createdAt: now))
         }
         if added > 0 {
             try await c.query("UPDATE monthly_usage_totals SET users = users + $1 WHERE cliente_id = $2 AND month = $3",

@@ -155,6 +155,32 @@ struct SQLTenantSession: TenantSession {
             """, [.text(language), .optional(lastIntent), .json(conversationJSON), .date(now), tenant, .uuid(contextID)])
     }
 
+    /// `(id, language, last_intent, context)` rows of `saveConversations` on PostgreSQL.
+    private static let conversationRows = RowValues(shared: 2, [.typed(1, "uuid"), .typed(2, "text"), .typed(3, "text"), .typed(4, "jsonb")])
+
+    func saveConversations(_ saves: [ConversationSave], now: Date) async throws {
+        // SQLite: in-process single-row updates are cheaper than its `UPDATE … FROM`; PostgreSQL:
+        // one round trip per chunk instead of one per user (rows in id order: one lock order).
+        guard c.dialect == .postgres, saves.count > 1 else {
+            for s in saves {
+                try await saveConversation(contextID: s.contextID, language: s.language, lastIntent: s.lastIntent,
+                                           conversationJSON: s.conversationJSON, now: now)
+            }
+            return
+        }
+        for chunk in saves.sorted(by: { $0.contextID.orderedBefore($1.contextID) }).chunked(500) {
+            var binds: [SQLValue] = [.date(now), tenant]
+            binds.reserveCapacity(2 + 4 * chunk.count)
+            for s in chunk { binds += [.uuid(s.contextID), .text(s.language), .optional(s.lastIntent), .json(s.conversationJSON)] }
+            try await c.query("""
+                UPDATE user_contexts u SET language = v.language, last_intent = COALESCE(v.last_intent, u.last_intent),
+                    context = v.context, updated_at = $1
+                FROM (VALUES \(Self.conversationRows.list(rows: chunk.count))) AS v(id, language, last_intent, context)
+                WHERE u.cliente_id = $2 AND u.id = v.id
+                """, binds)
+        }
+    }
+
     func enabledSkills(among all: Set<String>) async throws -> Set<String> {
         let rows = try await c.query("SELECT skill, enabled FROM tenant_skills WHERE cliente_id = $1", [tenant])
         var enabled = all

@@ -224,11 +224,10 @@ package struct ConversationResponder: Sendable {
         // Queued order is creation order: each answer's parts, message by message.
         for i in outbox.indices { outbox[i].createdAt = Self.queuedAt(now, position: i) }
         try await session.enqueueReplies(outbox)
-        for (waID, s) in computed.states {
-            guard let context = contexts[waID]?.context else { continue }
-            try await session.saveConversation(contextID: context.id, language: s.language.rawValue, lastIntent: s.lastIntent,
-                                               conversationJSON: computed.encodedStates[waID] ?? s.state.encoded(), now: now)
-        }
+        try await session.saveConversations(computed.states.compactMap { waID, s in
+            contexts[waID].map { ConversationSave(contextID: $0.context.id, language: s.language.rawValue, lastIntent: s.lastIntent,
+                                                  conversationJSON: computed.encodedStates[waID] ?? s.state.encoded()) }
+        }, now: now)
     }
 
     /// When the row at `position` in a batch counts as queued: 10 µs apart, so the order
