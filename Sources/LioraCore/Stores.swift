@@ -297,7 +297,6 @@ public enum SlugRule {
     }
 }
 
-/// A reply Meta accepted: the outbox row, Meta's message id for it, and when.
 /// One user's conversation state after a message (see `TenantSession.saveConversations`).
 public struct ConversationSave: Sendable {
     public var contextID: UUID
@@ -313,6 +312,7 @@ public struct ConversationSave: Sendable {
     }
 }
 
+/// A reply Meta accepted: the outbox row, Meta's message id for it, and when.
 public struct SentReply: Sendable {
     public var entry: OutboxEntry
     public var waMessageID: String

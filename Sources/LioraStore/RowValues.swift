@@ -7,7 +7,7 @@ import NIOConcurrencyHelpers
 /// Each row is `(` its slots `)`, rows separated by `, `. `.own(k)` is the row's k-th parameter
 /// (1-based; rows take `ownPerRow` parameters each, after the `shared` leading ones); `.typed(k, t)`
 /// is the same cast to `t` (PostgreSQL: a `VALUES` list read as a table needs its column types, a
-/// NULL has none); `.shared(n)` is `$n`, the same for every row.
+/// NULL has none; PostgreSQL only, `::` is not SQLite syntax); `.shared(n)` is `$n`, the same for every row.
 struct RowValues: Sendable {
     enum Slot: Sendable {
         case own(Int)

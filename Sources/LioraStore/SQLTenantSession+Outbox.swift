@@ -138,9 +138,12 @@ extension SQLTenantSession {
     func markRepliesSent(_ sent: [SentReply]) async throws -> [UUID] {
         // On PostgreSQL every statement is a round trip while the transaction holds its rows: a
         // batch is two statements, not two per reply. (SQLite runs `UPDATE … FROM` through a
-        // temporary table, slower than its in-process single-row updates: those stay.) Meta's
-        // ids are unique; a batch naming one twice takes the row-by-row path.
-        if c.dialect == .postgres, sent.count > 1, Set(sent.map(\.waMessageID)).count == sent.count {
+        // temporary table, slower than its in-process single-row updates: those stay.) A batch
+        // naming a wamid or a reply twice (a reply sent again under a later claim, both records
+        // written together after a failed write) takes the row-by-row path, whose order decides
+        // which record is the lost one.
+        if c.dialect == .postgres, sent.count > 1, Set(sent.map(\.waMessageID)).count == sent.count,
+           Set(sent.map(\.entry.id)).count == sent.count {
             return try await markRepliesSentTogether(sent)
         }
         var unlogged: [SentReply] = []

@@ -160,7 +160,8 @@ struct SQLTenantSession: TenantSession {
 
     func saveConversations(_ saves: [ConversationSave], now: Date) async throws {
         // SQLite: in-process single-row updates are cheaper than its `UPDATE … FROM`; PostgreSQL:
-        // one round trip per chunk instead of one per user (rows in id order: one lock order).
+        // one round trip per chunk instead of one per user. (The rows are already locked: the
+        // batch's transaction touched these users' contexts first.)
         guard c.dialect == .postgres, saves.count > 1 else {
             for s in saves {
                 try await saveConversation(contextID: s.contextID, language: s.language, lastIntent: s.lastIntent,

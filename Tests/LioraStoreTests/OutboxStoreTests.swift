@@ -282,6 +282,32 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("records of one reply under two claims, written together, count as one write after the other", arguments: TestBackend.available)
+    func sameReplyTwiceInOneWrite(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeTenant(t.store)
+            try await t.store.withTenant(tenant.id) { s in try await s.enqueueReplies((1...2).map { reply(tenant, account, $0) }) }
+            let first = try await t.store.withTenant(tenant.id) { try await $0.claimDueReplies(now: t0, limit: 10, lease: 30) }
+            let second = try await t.store.withTenant(tenant.id) {
+                try await $0.claimDueReplies(now: t0.addingTimeInterval(31), limit: 10, lease: 30)
+            }
+            // The first claim's record of reply 1 waited in memory (a failed write) until the
+            // second claim had sent it again: both are written in one call, oldest first.
+            let lost = try await t.store.withTenant(tenant.id) { s in
+                try await s.markRepliesSent([SentReply(entry: first[0], waMessageID: "wamid.OLD", at: t0.addingTimeInterval(10)),
+                                             SentReply(entry: second[0], waMessageID: "wamid.NEW", at: t0.addingTimeInterval(40)),
+                                             SentReply(entry: second[1], waMessageID: "wamid.TWO", at: t0.addingTimeInterval(40))])
+            }
+            #expect(lost == [first[0].id])
+            let rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.waMessageID) == ["wamid.NEW", "wamid.TWO"])
+            #expect(rows.allSatisfy { $0.state == .sent && $0.attempts == 1 })
+            // Both sends of reply 1 went out: both are in the conversation log.
+            let logs = try await t.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }
+            #expect(Set(logs.compactMap(\.waMessageID)) == ["wamid.OLD", "wamid.NEW", "wamid.TWO"])
+        }
+    }
+
     @Test("an attempt is recorded only while its claim holds the reply: a stale claim changes nothing the next claim did",
           arguments: TestBackend.available)
     func claimFencesRecords(backend: TestBackend) async throws {

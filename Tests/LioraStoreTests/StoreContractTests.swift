@@ -120,6 +120,40 @@ struct StoreContractTests {
         }
     }
 
+    @Test("conversation states of several users are saved at once, each its own; no intent keeps the last one; other tenants untouched",
+          arguments: TestBackend.available)
+    func saveConversations(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (a, _) = try await makeTenant(t.store)
+            let (b, _) = try await makeTenant(t.store)
+            let other = try await t.store.withTenant(b.id) {
+                try await $0.touchUserContext(waID: "5215550009", profileName: nil, messageAt: t0, now: t0)
+            }.context
+            let (ana, bea) = try await t.store.withTenant(a.id) { s in
+                (try await s.touchUserContext(waID: "5215550001", profileName: nil, messageAt: t0, now: t0).context,
+                 try await s.touchUserContext(waID: "5215550002", profileName: nil, messageAt: t0, now: t0).context)
+            }
+            try await t.store.withTenant(a.id) { s in
+                try await s.saveConversations([ConversationSave(contextID: bea.id, language: "es", lastIntent: "core.saludo",
+                                                                conversationJSON: #"{"misses":1}"#)], now: t0)
+                try await s.saveConversations([
+                    ConversationSave(contextID: ana.id, language: "en", lastIntent: "reciclaje.vidrio", conversationJSON: #"{"slot":"material"}"#),
+                    ConversationSave(contextID: bea.id, language: "en", lastIntent: nil, conversationJSON: #"{"misses":2}"#),
+                    ConversationSave(contextID: other.id, language: "en", lastIntent: "x.y", conversationJSON: #"{"foreign":true}"#),
+                ], now: t0.addingTimeInterval(5))
+            }
+            let stored = try await t.store.withTenant(a.id) { try await $0.userContexts() }
+            let savedAna = try #require(stored.first { $0.id == ana.id })
+            let savedBea = try #require(stored.first { $0.id == bea.id })
+            #expect(savedAna.language == "en" && savedAna.lastIntent == "reciclaje.vidrio")
+            #expect(savedAna.conversationJSON?.contains("material") == true)
+            #expect(savedBea.language == "en" && savedBea.lastIntent == "core.saludo")
+            #expect(savedBea.conversationJSON?.contains("2") == true)
+            let untouched = try await t.store.withTenant(b.id) { try await $0.userContexts() }
+            #expect(untouched.count == 1 && untouched[0].lastIntent == nil && untouched[0].conversationJSON?.contains("foreign") != true)
+        }
+    }
+
     @Test("ensuring user contexts creates the missing ones uncounted and leaves existing ones as they were",
           arguments: TestBackend.available)
     func ensureUserContexts(backend: TestBackend) async throws {
