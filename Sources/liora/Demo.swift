@@ -24,11 +24,21 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "The catalog published for the demo tenant when it has none.")
     var catalog = "catalogs/demo-store.json"
 
+    /// Where the demo keeps its data (DESIGN.md: the embedded SQLite default).
+    static let database = "sqlite:.liora/liora.sqlite"
+
     func run() async throws {
         var env = ProcessInfo.processInfo.environment
         if env["LIORA_META_APP_SECRET"] == nil { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
         if env["LIORA_LOG_LEVEL"] == nil { env["LIORA_LOG_LEVEL"] = "error" }
         if let port { env["LIORA_PORT"] = String(port) }
+        // The demo seeds a tenant, an owner and a catalog: never into the database an operator's
+        // environment names (a production PostgreSQL), always into its own SQLite file.
+        if let named = env["LIORA_DATABASE_URL"], named != Self.database {
+            say("the demo uses its own database (\(Self.database)); LIORA_DATABASE_URL is ignored")
+        }
+        env["LIORA_DATABASE_URL"] = Self.database
+        env["LIORA_MIGRATION_DATABASE_URL"] = nil
         env = withDemoJWTSecret(withDemoMasterKey(env))
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)

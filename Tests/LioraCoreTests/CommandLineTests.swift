@@ -23,6 +23,7 @@ struct CommandLineTests {
         let err = Pipe()
         p.standardError = err
         p.standardOutput = Pipe()
+        p.standardInput = FileHandle.nullDevice  // an interactive command (the demo) sees end of input
         try p.run()
         let data = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -48,6 +49,34 @@ struct CommandLineTests {
         #expect(lines.first?.hasPrefix("liora: \(variable): ") == true)
         // Nothing was created: it stopped before touching the database.
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+    }
+
+    @Test("serve will not send links to 0.0.0.0: without LIORA_PUBLIC_BASE_URL it stops, naming the variable",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func wildcardWithoutPublicBase() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        let r = try Self.run(["serve"], env: ["LIORA_HOST": "0.0.0.0", "LIORA_MASTER_KEY": key], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("liora: LIORA_PUBLIC_BASE_URL: is required when LIORA_HOST is 0.0.0.0"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+    }
+
+    @Test("the demo keeps to its own SQLite file whatever LIORA_DATABASE_URL says, and says so",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func demoIgnoresDatabaseURL() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = Self.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let r = try Self.run(["demo", "--port", String(Int.random(in: 20_000...29_999)),
+                              "--skills", root.appendingPathComponent("skills").path,
+                              "--catalog", root.appendingPathComponent("catalogs/demo-store.json").path],
+                             env: ["LIORA_DATABASE_URL": "postgres://prod:secret@127.0.0.1:1/production"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("the demo uses its own database (sqlite:.liora/liora.sqlite); LIORA_DATABASE_URL is ignored"))
+        #expect(!r.stderr.contains("prod:secret"))  // the URL it ignores is not echoed (it may hold a password)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora/liora.sqlite").path))
     }
 
     @Test("migrate applies pending migrations once and reports progress",
