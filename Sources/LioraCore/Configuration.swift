@@ -34,8 +34,8 @@ public struct Configuration: Sendable {
     public var catalogMaxBytes: Int = 32 * 1024 * 1024
     /// `LIORA_CATALOG_SECRET_OVERLAP_SECONDS`: how long a rotated-out catalog secret stays valid (default 24 h).
     public var catalogSecretOverlap: TimeInterval = 24 * 3600
-    /// `LIORA_CATALOG_KEEP_VERSIONS`: catalog snapshots kept per tenant, newest first (the active one
-    /// is always kept besides); older ones are deleted when a new one is published (default 20).
+    /// `LIORA_CATALOG_KEEP_VERSIONS`: catalog snapshots kept per tenant, newest first, besides the
+    /// active one and the one a publish replaced; each new version deletes up to 5 older ones (default 20).
     public var catalogKeepVersions: Int = 20
     /// `LIORA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
     /// (for per-address limits: logins, short-link clicks). Default: none, the peer is the client.

@@ -93,7 +93,7 @@ public protocol TenantSession: Sendable {
     func userContext(id: UUID) async throws -> UserContext?
     /// Stores the engine's state after a message (language, last intent, conversation JSON).
     func saveConversation(contextID: UUID, language: String, lastIntent: String?, conversationJSON: String, now: Date) async throws
-    /// `saveConversation` for several users at once (one statement on PostgreSQL).
+    /// `saveConversation` for several users at once (on PostgreSQL one statement per 500 users).
     func saveConversations(_ saves: [ConversationSave], now: Date) async throws
     /// The tenant's enabled skills: every skill in `all` unless switched off in `tenant_skills`.
     func enabledSkills(among all: Set<String>) async throws -> Set<String>

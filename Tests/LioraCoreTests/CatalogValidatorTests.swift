@@ -320,6 +320,30 @@ struct CatalogValidatorTests {
         #expect((ProductPrice(text) != nil) == valid)
     }
 
+    @Test("catalogs/schema.json states the validator's limits")
+    func schemaAgreesWithValidator() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("catalogs/schema.json"))) as? [String: Any])
+        let product = try #require(((schema["$defs"] as? [String: Any])?["product"] as? [String: Any])?["properties"] as? [String: Any])
+        let limits = CatalogLimits()
+        #expect((product["tags"] as? [String: Any])?["maxItems"] as? Int == limits.maxTags)
+        #expect(((product["tags"] as? [String: Any])?["items"] as? [String: Any])?["maxLength"] as? Int == limits.maxTagLength)
+        #expect((product["attributes"] as? [String: Any])?["maxProperties"] as? Int == limits.maxAttributes)
+        #expect((product["sku"] as? [String: Any])?["maxLength"] as? Int == limits.maxSKULength)
+        #expect((product["name"] as? [String: Any])?["maxLength"] as? Int == limits.maxNameLength)
+        #expect((product["description"] as? [String: Any])?["maxLength"] as? Int == limits.maxDescriptionLength)
+        #expect((product["stock"] as? [String: Any])?["maximum"] as? Int == limits.maxStock)
+        #expect(((product["attributes"] as? [String: Any])?["additionalProperties"] as? [String: Any])?["maxLength"] as? Int
+                == limits.maxAttributeValueLength)
+        let defs = try #require(schema["$defs"] as? [String: Any])
+        #expect((defs["http_url"] as? [String: Any])?["maxLength"] as? Int == limits.maxURLLength)
+        #expect((((defs["category"] as? [String: Any])?["properties"] as? [String: Any])?["name"] as? [String: Any])?["maxLength"] as? Int
+                == limits.maxCategoryNameLength)
+        let top = try #require(schema["properties"] as? [String: Any])
+        #expect((top["products"] as? [String: Any])?["maxItems"] as? Int == limits.maxProducts)
+        #expect((top["categories"] as? [String: Any])?["maxItems"] as? Int == limits.maxCategories)
+    }
+
     @Test("a stored snapshot read back is not held to rules added after it was accepted")
     func storedSnapshotsKeepWorking() throws {
         let body = Self.json { root in

@@ -22,6 +22,9 @@ extension CatalogSearchIndex {
         var genderMap: [String: [Int32]] = [:]
         var spelling = SpellingNeighbourhood(words: [])
         var skuIndex: [String: Int32] = [:]
+        /// SKUs with spaces as typed: lowercased with one space between words (search only; an exact
+        /// SKU keeps its own key, so "ZAP  001" never hides a product whose SKU is "zap 001").
+        var typedSKUIndex: [String: Int32] = [:]
         /// Words in the longest SKU written with spaces (1 when none is).
         var skuMaxWords = 1
         var categoryPositions: [String: Int] = [:]
@@ -57,10 +60,16 @@ extension CatalogSearchIndex {
                 // A SKU with inner spaces ("ZAP 001") is also found as its words typed with one space each.
                 if key.contains(where: \.isWhitespace) {
                     let words = key.split(whereSeparator: \.isWhitespace)
-                    let typed = words.joined(separator: " ")
-                    if skuIndex[typed] == nil { skuIndex[typed] = Int32(i) }
                     skuMaxWords = max(skuMaxWords, min(words.count, CatalogSearchIndex.maxSKUWords))
                 }
+            }
+            // Typed forms: an exact SKU first, then the spaced ones' one-space forms.
+            for (key, doc) in skuIndex where key.contains(" ") { typedSKUIndex[key] = doc }
+            for i in products.indices {
+                let key = products[i].sku.lowercased()
+                guard key.contains(where: \.isWhitespace) else { continue }
+                let typed = key.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                if typedSKUIndex[typed] == nil { typedSKUIndex[typed] = Int32(i) }
             }
             productsByCategory = byCategory.map { docs in
                 docs.filter { products[Int($0)].stock > 0 } + docs.filter { products[Int($0)].stock <= 0 }

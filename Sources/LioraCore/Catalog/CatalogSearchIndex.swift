@@ -17,7 +17,8 @@
 /// (colours, sizes, numbers and adjectives count half a word there).
 /// Products scoring below 20 % of the best are dropped (they match only a minor word); out-of-stock
 /// products score 0.7 of their value, so they follow in-stock ones of comparable relevance. Ties keep
-/// catalog order. A SKU typed as a word of the message puts that product first.
+/// catalog order. A SKU typed as a word of the message (or a run of up to 6 words, for a SKU with
+/// spaces) puts that product first.
 ///
 /// Two rules keep weak matches out: when the query names a product (a word that is not a colour,
 /// size, number or listed adjective), hits must match such a word — "zapatillas rojas" lists
@@ -63,6 +64,8 @@ public final class CatalogSearchIndex: Sendable {
     private let genderMap: [String: [Int32]]
     private let spelling: SpellingNeighbourhood
     private let skuIndex: [String: Int32]
+    /// SKUs with spaces, as typed (see `Builder.typedSKUIndex`).
+    private let typedSKUIndex: [String: Int32]
     /// Words in the longest SKU with spaces that a message is matched against (at most `maxSKUWords`).
     private let skuMaxWords: Int
     /// SKUs of more words than this are only found by reply ids, not typed.
@@ -91,6 +94,7 @@ public final class CatalogSearchIndex: Sendable {
         genderMap = builder.genderMap
         spelling = builder.spelling
         skuIndex = builder.skuIndex
+        typedSKUIndex = builder.typedSKUIndex
         skuMaxWords = builder.skuMaxWords
         categoryPositions = builder.categoryPositions
         productsByCategory = builder.productsByCategory
@@ -223,7 +227,8 @@ public final class CatalogSearchIndex: Sendable {
         return words
     }
 
-    /// Products whose SKU is written as a word of `query` (ignoring case and surrounding punctuation).
+    /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces
+    /// (ignoring case, surrounding punctuation and how many spaces).
     private func skuMatches(_ query: String) -> [Int32] {
         var found: [Int32] = []
         let words = Array(query.split(whereSeparator: { $0.isWhitespace }).prefix(32))
@@ -234,7 +239,7 @@ public final class CatalogSearchIndex: Sendable {
             guard skuMaxWords > 1 else { continue }
             for n in 2...skuMaxWords where i + n <= words.count {
                 let run = words[i..<(i + n)].joined(separator: " ")
-                if let doc = skuIndex[Substring(run).trimmingPunctuation().lowercased()], !found.contains(doc) { found.append(doc) }
+                if let doc = typedSKUIndex[Substring(run).trimmingPunctuation().lowercased()], !found.contains(doc) { found.append(doc) }
             }
         }
         return found

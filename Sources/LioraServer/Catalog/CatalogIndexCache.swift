@@ -27,13 +27,14 @@ package enum CatalogCheck: Sendable {
     case invalid([Problem])
 
     /// Validates `bytes` as a publish (`stored: false`) or as a snapshot read back (`stored: true`:
-    /// rules added after it was accepted do not apply, and no size limit, see `CatalogLimits.publishRules`).
+    /// rules added after it was accepted do not apply, see `CatalogLimits.publishRules`). The
+    /// caller bounds the size.
     package static func run(_ bytes: [UInt8], stored: Bool = false) -> CatalogCheck {
         var limits = CatalogLimits()
-        if stored {
-            limits.publishRules = false
-            limits.maxBytes = max(limits.maxBytes, bytes.count)
-        }
+        // The size was bounded before (a publish by LIORA_CATALOG_MAX_BYTES, up to 256 MB; a stored
+        // snapshot when it was accepted): the validator's own default must not refuse it again.
+        limits.maxBytes = max(limits.maxBytes, bytes.count)
+        if stored { limits.publishRules = false }
         switch CatalogValidator.validate(bytes, limits: limits) {
         case .success(let catalog): return .valid(Valid(catalog: catalog))
         case .failure(let failure): return .invalid(failure.problems.map { Problem(path: $0.path, code: $0.code.rawValue, message: $0.message) })

@@ -13,7 +13,8 @@ package struct CatalogAPIOptions: Sendable {
     package var maxBodyBytes = 32 * 1024 * 1024
     /// How long the previous signing secret is still accepted after a rotation (default).
     package var secretOverlap: TimeInterval = 24 * 3600
-    /// Snapshots kept per tenant besides the active one, newest first (`LIORA_CATALOG_KEEP_VERSIONS`).
+    /// Snapshots kept per tenant, newest first, besides the active one and the one a publish replaced
+    /// (`LIORA_CATALOG_KEEP_VERSIONS`); each new version deletes up to 5 older ones.
     package var keepVersions = 20
     /// The longest overlap a rotation may ask for.
     package var maxSecretOverlap: TimeInterval = 30 * 24 * 3600
