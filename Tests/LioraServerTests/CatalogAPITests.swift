@@ -259,6 +259,37 @@ struct CatalogAPITests {
         }
     }
 
+    @Test("a write signed by a secret that a rotation revokes before the write commits is refused, and logged as such",
+          arguments: TestBackend.available)
+    func revokedBeforeTheWrite(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let gate = SignedRequestGate(store: h.store, vault: h.components.vault)
+            func headers(_ id: String, _ body: [UInt8], _ secret: String) -> HTTPFields {
+                var f: HTTPFields = [:]
+                f[HTTPField.Name("webhook-id")!] = id
+                f[HTTPField.Name("webhook-timestamp")!] = String(Int(t0.timeIntervalSince1970))
+                f[HTTPField.Name("webhook-signature")!] = StandardWebhooks.sign(id: id, timestamp: Int(t0.timeIntervalSince1970), body: body,
+                                                                                 key: StandardWebhooks.key(fromSecret: secret)!)
+                return f
+            }
+            // Checked and still valid under the lock: the write goes on.
+            let fine = try await gate.verifyWrite(tenantID: tenant, headers: headers("msg_fine", Self.small, secret), body: Self.small,
+                                                  operation: "publish", now: t0)
+            #expect(try await h.store.withTenant(tenant) { try await fine.use(in: $0, now: t0) } == nil)
+            // Checked, then the secret is rotated away with no overlap (a leak) before the write's transaction.
+            let late = try await gate.verifyWrite(tenantID: tenant, headers: headers("msg_late", Self.small, secret), body: Self.small,
+                                                  operation: "publish", now: t0)
+            let rotation = Array(#"{"overlap_seconds": 0}"#.utf8)
+            #expect(try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: rotation, secret: secret).status == .created)
+            let refusal = try await h.store.withTenant(tenant) { try await late.use(in: $0, now: t0) }
+            #expect(refusal?.reason == "secret_revoked")
+            #expect(refusal?.error.code == "signature_invalid" && refusal?.error.status == .unauthorized)
+            // The id was not used up by the refused write; the route logs the refusal with that reason.
+            #expect(try await h.store.withTenant(tenant) { try await $0.isRequestIDUsed("msg_late") } == false)
+        }
+    }
+
     @Test("bodies over the limit get 413 before any parsing", arguments: [TestBackend.sqlite])
     func tooLarge(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

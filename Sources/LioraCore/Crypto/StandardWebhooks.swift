@@ -89,10 +89,17 @@ public enum StandardWebhooks {
     /// Whether one of the signatures is the HMAC of the raw body under one of `keys` (two during
     /// a rotation): one HMAC per key, compared with each signature in constant time.
     public static func matches(_ headers: SignedHeaders, body: [UInt8], keys: [[UInt8]]) -> Bool {
-        var matched = false
-        for key in keys {
+        !matchingKeys(headers, body: body, keys: keys).isEmpty
+    }
+
+    /// The positions in `keys` of the keys that signed the request (`matches`, telling which).
+    public static func matchingKeys(_ headers: SignedHeaders, body: [UInt8], keys: [[UInt8]]) -> [Int] {
+        var matched: [Int] = []
+        for (i, key) in keys.enumerated() {
             let mac = mac(id: headers.id, timestamp: headers.timestamp, body: body, key: key)
-            for candidate in headers.candidates where mac == candidate { matched = true }
+            var hit = false
+            for candidate in headers.candidates where mac == candidate { hit = true }
+            if hit { matched.append(i) }
         }
         return matched
     }

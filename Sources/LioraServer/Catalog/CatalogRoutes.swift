@@ -113,7 +113,8 @@ struct CatalogRoutes: Sendable {
         }
         let body = try await collect(request, tenantID: tenantID, operation: "publish", limit: options.maxBodyBytes)
         let now = clock.now
-        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "publish", now: now)
+        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "publish", now: now)
+        let webhookID = signed.id
         let hash = SHA256.hex(body)
         // Parse and validate outside any transaction (a large catalog takes a moment).
         let check = await offCooperativePool { CatalogCheck.run(body) }
@@ -126,10 +127,9 @@ struct CatalogRoutes: Sendable {
                     tenantID: tenantID, operation: "publish", webhookID: webhookID, outcome: outcome, reason: reason, httpStatus: status,
                     snapshotVersion: version, contentHash: hash, sizeBytes: body.count, problemCount: problems, receivedAt: now))
             }
-            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
-                let error = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
-                try await log(.rejected, error.code, 401)
-                return .refused(error, problems: [])
+            if let refusal = try await signed.use(in: session, now: now) {
+                try await log(.rejected, refusal.reason, 401)
+                return .refused(refusal.error, problems: [])
             }
             let catalog: CatalogCheck.Valid
             switch check {
@@ -196,7 +196,8 @@ struct CatalogRoutes: Sendable {
             }
         }
         let now = clock.now
-        let webhookID = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
+        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
+        let webhookID = signed.id
         let outcome = try await store.withTenant(tenantID) { session -> Result<(CatalogSnapshotInfo, [UInt8]), APIError> in
             try await session.lockForAdminChange()
             func log(_ outcome: IngestLogEntry.Outcome, _ reason: String?, _ status: Int) async throws {
@@ -204,9 +205,9 @@ struct CatalogRoutes: Sendable {
                     tenantID: tenantID, operation: "activate", webhookID: webhookID, outcome: outcome, reason: reason,
                     httpStatus: status, snapshotVersion: version, sizeBytes: body.count, receivedAt: now))
             }
-            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
-                try await log(.rejected, "webhook_id_reused", 401)
-                return .failure(APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id"))
+            if let refusal = try await signed.use(in: session, now: now) {
+                try await log(.rejected, refusal.reason, 401)
+                return .failure(refusal.error)
             }
             guard let info = try await session.catalogSnapshot(version: version), let bytes = try await session.catalogSnapshotBody(version: version) else {
                 try await log(.rejected, "snapshot_not_found", 404)
@@ -295,8 +296,9 @@ struct CatalogRoutes: Sendable {
         if let adminGate, request.headers[.authorization]?.hasPrefix("Bearer ") == true {
             admin = try await adminGate.authorize(request.headers, .catalogSecretRotate, tenantID: tenantID).0
         }
-        let webhookID = admin != nil
-            ? nil : try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
+        let signed = admin != nil
+            ? nil : try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "rotate_secret", now: now)
+        let webhookID = signed?.id
         // With a token the secret is lost or leaked: the old ones stop at once unless asked otherwise
         // (a leaked secret kept for a day could be used to rotate the owner's new one away).
         var overlap = admin != nil ? 0 : options.secretOverlap
@@ -319,31 +321,29 @@ struct CatalogRoutes: Sendable {
             }
         }
         guard let vault = gate.vault else { throw APIError.internalError }
-        let result = try await store.withTenant(tenantID) { session -> String? in
+        let result = try await store.withTenant(tenantID) { session -> Result<String, APIError> in
             try await session.lockForAdminChange()
             if let admin {
                 let secret = try await CatalogSecrets.issue(in: session, vault: vault, overlap: overlap, now: now)
                 try await session.record(TenantEvent(tenantID: tenantID, actor: admin.actor, action: "catalog.secret_rotated",
                                                      payloadJSON: "{\"overlap_seconds\":\(Int(overlap))}", createdAt: now))
-                return secret
+                return .success(secret)
             }
-            guard let webhookID else { return nil }
-            guard try await session.useRequestID(webhookID, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+            guard let signed, let webhookID else { throw APIError.internalError }  // neither a token nor a signature: unreachable
+            if let refusal = try await signed.use(in: session, now: now) {
                 try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
-                                                              outcome: .rejected, reason: "webhook_id_reused", httpStatus: 401,
+                                                              outcome: .rejected, reason: refusal.reason, httpStatus: 401,
                                                               sizeBytes: body.count, receivedAt: now))
-                return nil
+                return .failure(refusal.error)  // the refusal's log is kept
             }
             let secret = try await CatalogSecrets.issue(in: session, vault: vault, overlap: overlap, now: now)
             try await session.record(TenantEvent(tenantID: tenantID, actor: "catalog-api", action: "catalog.secret_rotated",
                                                  payloadJSON: "{\"overlap_seconds\":\(Int(overlap))}", createdAt: now))
             try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
                                                           outcome: .accepted, reason: nil, httpStatus: 201, sizeBytes: body.count, receivedAt: now))
-            return secret
+            return .success(secret)
         }
-        guard let secret = result else {
-            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
-        }
+        let secret = try result.get()
         return try Self.json(status: .created, RotatedSecret(secret: secret, previousSecretsExpireAt: now.addingTimeInterval(overlap)))
     }
 

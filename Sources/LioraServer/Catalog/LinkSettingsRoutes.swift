@@ -48,7 +48,7 @@ struct LinkSettingsRoutes: Sendable {
     func set(_ request: Request, tenantID: UUID) async throws -> Response {
         let body = Array(try await request.body.collect(upTo: 16 * 1024).readableBytesView)
         let now = clock.now
-        let id = try await gate.verify(tenantID: tenantID, headers: request.headers, body: body, operation: "set_bitly", now: now)
+        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "set_bitly", now: now)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
@@ -69,36 +69,30 @@ struct LinkSettingsRoutes: Sendable {
             }
         }
         guard let vault = gate.vault else { throw APIError.internalError }
-        let saved = try await store.withTenant(tenantID) { session -> LinkProviderSettings? in
-            guard try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
-                return nil
-            }
+        let saved = try await store.withTenant(tenantID) { session -> Result<LinkProviderSettings, APIError> in
+            // Takes turns with a secret rotation, so a secret revoked meanwhile is seen.
+            try await session.lockForAdminChange()
+            if let refusal = try await signed.use(in: session, now: now) { return .failure(refusal.error) }
             let sealed = try await vault.seal(token, binding: TenantLinks.tokenBinding(tenantID: tenantID), in: session, now: now)
             let settings = LinkProviderSettings(provider: "bitly", tokenCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion,
                                                 tokenLast4: String(token.suffix(4)), domain: input.domain, groupGUID: input.groupGuid,
                                                 updatedAt: now)
             try await session.setLinkProviderSettings(settings, actor: "catalog-api", now: now)
-            return settings
+            return .success(settings)
         }
-        guard let saved else {
-            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
-        }
-        return try CatalogRoutes.json(status: .ok, output(saved))
+        return try CatalogRoutes.json(status: .ok, output(try saved.get()))
     }
 
     func remove(_ request: Request, tenantID: UUID) async throws -> Response {
         let now = clock.now
-        let id = try await gate.verify(tenantID: tenantID, headers: request.headers, body: [], operation: "remove_bitly", now: now)
-        let done = try await store.withTenant(tenantID) { session -> Bool in
-            guard try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
-                return false
-            }
+        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: [], operation: "remove_bitly", now: now)
+        let refusal = try await store.withTenant(tenantID) { session -> APIError? in
+            try await session.lockForAdminChange()
+            if let refusal = try await signed.use(in: session, now: now) { return refusal.error }
             try await session.setLinkProviderSettings(nil, actor: "catalog-api", now: now)
-            return true
+            return nil
         }
-        guard done else {
-            throw APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
-        }
+        if let refusal { throw refusal }
         return Response(status: .noContent)
     }
 }

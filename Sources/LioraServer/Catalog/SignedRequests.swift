@@ -1,6 +1,6 @@
 import Crypto
 package import Foundation
-import HTTPTypes
+package import HTTPTypes
 import Hummingbird
 package import LioraCore
 
@@ -29,15 +29,46 @@ package enum CatalogSecrets {
         return value
     }
 
-    /// The key bytes of every secret accepted at `now` (decrypted in memory only).
-    static func keys(in session: any TenantSession, vault: SecretVault, now: Date) async throws -> [[UInt8]] {
-        var keys: [[UInt8]] = []
+    /// The key bytes of every secret accepted at `now`, with the secret's id (decrypted in memory only).
+    static func keys(in session: any TenantSession, vault: SecretVault, now: Date) async throws -> [(id: UUID, key: [UInt8])] {
+        var keys: [(id: UUID, key: [UInt8])] = []
         for stored in try await session.catalogSecrets(validAt: now) {
             let secret = try await vault.open(stored.ciphertext, keyVersion: stored.keyVersion,
                                               binding: binding(tenantID: session.tenantID, secretID: stored.id), in: session)
-            if let key = StandardWebhooks.key(fromSecret: secret.value) { keys.append(key) }
+            if let key = StandardWebhooks.key(fromSecret: secret.value) { keys.append((stored.id, key)) }
         }
         return keys
+    }
+}
+
+/// A signed request that passed `SignedRequestGate.verifyWrite`: its `webhook-id` and the secrets
+/// that signed it.
+package struct SignedWrite: Sendable {
+    package var id: String
+    package var secretIDs: Set<UUID>
+
+    /// Why a write is refused at the last step, or nil when it may go on.
+    package struct Refusal: Error, Sendable {
+        package var error: APIError
+        /// What the ingest log records (the error's code, or `secret_revoked`).
+        package var reason: String
+    }
+
+    /// The write's last check, in its transaction and under the tenant's lock (which a rotation
+    /// takes too): a secret that signed the request is still valid (a rotation with no overlap
+    /// that committed after the signature was checked refuses the request: `signature_invalid`,
+    /// logged as `secret_revoked`), and the request id is used up (`webhook_id_reused`).
+    package func use(in session: any TenantSession, now: Date) async throws -> Refusal? {
+        let valid = try await session.catalogSecrets(validAt: now)
+        guard valid.contains(where: { secretIDs.contains($0.id) }) else {
+            return Refusal(error: APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
+                                           StandardWebhooks.Failure.signatureInvalid.message), reason: "secret_revoked")
+        }
+        guard try await session.useRequestID(id, now: now, forgetBefore: now.addingTimeInterval(-2 * StandardWebhooks.tolerance)) else {
+            let error = APIError(.unauthorized, "webhook_id_reused", "this webhook-id was already used; sign each request with a new id")
+            return Refusal(error: error, reason: error.code)
+        }
+        return nil
     }
 }
 
@@ -45,9 +76,14 @@ package enum CatalogSecrets {
 /// tenant settings that exist before the admin API): signature and timestamp over the raw
 /// bytes before anything is parsed, then the tenant's status. Refusals of logged operations
 /// are written to `ingest_logs`; nothing else is stored.
-struct SignedRequestGate: Sendable {
+package struct SignedRequestGate: Sendable {
     let store: any LioraStore
     let vault: SecretVault?
+
+    package init(store: any LioraStore, vault: SecretVault?) {
+        self.store = store
+        self.vault = vault
+    }
 
     struct Headers: Sendable {
         var id: String?
@@ -74,6 +110,12 @@ struct SignedRequestGate: Sendable {
     /// transaction, the request id and the tenant's status. An unknown tenant, and a tenant
     /// without a secret, answer `signature_invalid` like a bad signature (the log says which).
     func verify(tenantID: UUID, headers: HTTPFields, body: [UInt8], operation: String?, now: Date) async throws -> String {
+        try await verifyWrite(tenantID: tenantID, headers: headers, body: body, operation: operation, now: now).id
+    }
+
+    /// `verify`, also naming the secrets that signed the request, for a write to check them again
+    /// under the tenant's lock (`SignedWrite.use`).
+    package func verifyWrite(tenantID: UUID, headers: HTTPFields, body: [UInt8], operation: String?, now: Date) async throws -> SignedWrite {
         guard let vault else {
             throw APIError(.serviceUnavailable, "encryption_not_configured",
                            "LIORA_MASTER_KEY is not set, so signing secrets cannot be read; the request was not accepted")
@@ -89,15 +131,16 @@ struct SignedRequestGate: Sendable {
             try await record(refusal, tenantID: tenantID, id: h.id, operation: operation, size: body.count, now: now)
             throw refusal
         }
-        let keys: [[UInt8]]? = try await store.withTenant(tenantID) { session in
+        let keys: [(id: UUID, key: [UInt8])]? = try await store.withTenant(tenantID) { session in
             guard let tenant = try await session.tenant(), tenant.deletedAt == nil else { return nil }
             return try await CatalogSecrets.keys(in: session, vault: vault, now: now)
         }
-        let check: @Sendable () -> Bool = {
-            StandardWebhooks.matches(signed, body: body, keys: keys.flatMap { $0.isEmpty ? nil : $0 } ?? Self.absentKey)
+        let check: @Sendable () -> [Int] = {
+            StandardWebhooks.matchingKeys(signed, body: body, keys: keys.flatMap { $0.isEmpty ? nil : $0.map(\.key) } ?? Self.absentKey)
         }
-        let matched = body.count > 256 * 1024 ? await offCooperativePool(check) : check()
+        let matching = body.count > 256 * 1024 ? await offCooperativePool(check) : check()
         guard let keys else { throw invalid }  // an unknown tenant: nothing to log it under
+        let matched = !matching.isEmpty
         guard matched, !keys.isEmpty else {
             let reason = keys.isEmpty ? StandardWebhooks.Failure.noSecret.rawValue : invalid.code
             try await record(invalid, reason: reason, tenantID: tenantID, id: h.id, operation: operation, size: body.count, now: now)
@@ -130,7 +173,7 @@ struct SignedRequestGate: Sendable {
             return refusal
         }
         if let refusal { throw refusal }
-        return signed.id
+        return SignedWrite(id: signed.id, secretIDs: Set(matching.map { keys[$0].id }))
     }
 
     /// Logs a refusal of a logged operation (`reason`, else the error's code) when the tenant exists.
