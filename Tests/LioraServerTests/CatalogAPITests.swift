@@ -262,7 +262,8 @@ struct CatalogAPITests {
     @Test("a write signed by a secret that a rotation revokes before the write commits is refused, and logged as such",
           arguments: TestBackend.available)
     func revokedBeforeTheWrite(backend: TestBackend) async throws {
-        try await Harness.run(backend) { h in
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
             let (tenant, secret) = try await Self.tenant(h)
             let gate = SignedRequestGate(store: h.store, vault: h.components.vault)
             func headers(_ id: String, _ body: [UInt8], _ secret: String) -> HTTPFields {
@@ -276,13 +277,16 @@ struct CatalogAPITests {
             // Checked and still valid under the lock: the write goes on.
             let fine = try await gate.verifyWrite(tenantID: tenant, headers: headers("msg_fine", Self.small, secret), body: Self.small,
                                                   operation: "publish", now: t0)
-            #expect(try await h.store.withTenant(tenant) { try await fine.use(in: $0, now: t0) } == nil)
+            #expect(try await h.store.withTenant(tenant) { try await fine.use(in: $0, now: t0, clock: clock) } == nil)
             // Checked, then the secret is rotated away with no overlap (a leak) before the write's transaction.
             let late = try await gate.verifyWrite(tenantID: tenant, headers: headers("msg_late", Self.small, secret), body: Self.small,
                                                   operation: "publish", now: t0)
+            // The hashing took a while: the rotation comes 2 s later and ends the old secret then.
+            clock.advance(by: 2)
             let rotation = Array(#"{"overlap_seconds": 0}"#.utf8)
-            #expect(try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: rotation, secret: secret).status == .created)
-            let refusal = try await h.store.withTenant(tenant) { try await late.use(in: $0, now: t0) }
+            #expect(try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: rotation, secret: secret,
+                                        timestamp: Int(t0.timeIntervalSince1970) + 2).status == .created)
+            let refusal = try await h.store.withTenant(tenant) { try await late.use(in: $0, now: t0, clock: clock) }
             #expect(refusal?.reason == "secret_revoked")
             #expect(refusal?.error.code == "signature_invalid" && refusal?.error.status == .unauthorized)
             // The id was not used up by the refused write; the route logs the refusal with that reason.

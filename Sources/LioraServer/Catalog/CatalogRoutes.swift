@@ -127,7 +127,7 @@ struct CatalogRoutes: Sendable {
                     tenantID: tenantID, operation: "publish", webhookID: webhookID, outcome: outcome, reason: reason, httpStatus: status,
                     snapshotVersion: version, contentHash: hash, sizeBytes: body.count, problemCount: problems, receivedAt: now))
             }
-            if let refusal = try await signed.use(in: session, now: now) {
+            if let refusal = try await signed.use(in: session, now: now, clock: clock) {
                 try await log(.rejected, refusal.reason, 401)
                 return .refused(refusal.error, problems: [])
             }
@@ -205,7 +205,7 @@ struct CatalogRoutes: Sendable {
                     tenantID: tenantID, operation: "activate", webhookID: webhookID, outcome: outcome, reason: reason,
                     httpStatus: status, snapshotVersion: version, sizeBytes: body.count, receivedAt: now))
             }
-            if let refusal = try await signed.use(in: session, now: now) {
+            if let refusal = try await signed.use(in: session, now: now, clock: clock) {
                 try await log(.rejected, refusal.reason, 401)
                 return .failure(refusal.error)
             }
@@ -330,7 +330,7 @@ struct CatalogRoutes: Sendable {
                 return .success(secret)
             }
             guard let signed, let webhookID else { throw APIError.internalError }  // neither a token nor a signature: unreachable
-            if let refusal = try await signed.use(in: session, now: now) {
+            if let refusal = try await signed.use(in: session, now: now, clock: clock) {
                 try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
                                                               outcome: .rejected, reason: refusal.reason, httpStatus: 401,
                                                               sizeBytes: body.count, receivedAt: now))

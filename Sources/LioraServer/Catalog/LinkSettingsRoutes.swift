@@ -72,7 +72,7 @@ struct LinkSettingsRoutes: Sendable {
         let saved = try await store.withTenant(tenantID) { session -> Result<LinkProviderSettings, APIError> in
             // Takes turns with a secret rotation, so a secret revoked meanwhile is seen.
             try await session.lockForAdminChange()
-            if let refusal = try await signed.use(in: session, now: now) { return .failure(refusal.error) }
+            if let refusal = try await signed.use(in: session, now: now, clock: clock) { return .failure(refusal.error) }
             let sealed = try await vault.seal(token, binding: TenantLinks.tokenBinding(tenantID: tenantID), in: session, now: now)
             let settings = LinkProviderSettings(provider: "bitly", tokenCiphertext: sealed.ciphertext, keyVersion: sealed.keyVersion,
                                                 tokenLast4: String(token.suffix(4)), domain: input.domain, groupGUID: input.groupGuid,
@@ -88,7 +88,7 @@ struct LinkSettingsRoutes: Sendable {
         let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: [], operation: "remove_bitly", now: now)
         let refusal = try await store.withTenant(tenantID) { session -> APIError? in
             try await session.lockForAdminChange()
-            if let refusal = try await signed.use(in: session, now: now) { return refusal.error }
+            if let refusal = try await signed.use(in: session, now: now, clock: clock) { return refusal.error }
             try await session.setLinkProviderSettings(nil, actor: "catalog-api", now: now)
             return nil
         }

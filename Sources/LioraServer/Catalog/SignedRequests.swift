@@ -55,11 +55,12 @@ package struct SignedWrite: Sendable {
     }
 
     /// The write's last check, in its transaction and under the tenant's lock (which a rotation
-    /// takes too): a secret that signed the request is still valid (a rotation with no overlap
-    /// that committed after the signature was checked refuses the request: `signature_invalid`,
-    /// logged as `secret_revoked`), and the request id is used up (`webhook_id_reused`).
-    package func use(in session: any TenantSession, now: Date) async throws -> Refusal? {
-        let valid = try await session.catalogSecrets(validAt: now)
+    /// takes too): a secret that signed the request is still valid now — read from `clock` after
+    /// the lock, not the request's `now`: a rotation with no overlap that committed meanwhile
+    /// ended the old secret at its own, later, time — (else `signature_invalid`, logged as
+    /// `secret_revoked`), and the request id is used up (`webhook_id_reused`).
+    package func use(in session: any TenantSession, now: Date, clock: any LioraClock) async throws -> Refusal? {
+        let valid = try await session.catalogSecrets(validAt: max(now, clock.now))
         guard valid.contains(where: { secretIDs.contains($0.id) }) else {
             return Refusal(error: APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
                                            StandardWebhooks.Failure.signatureInvalid.message), reason: "secret_revoked")
