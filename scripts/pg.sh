@@ -69,7 +69,7 @@ case "$cmd" in
 listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$dir'
-max_connections = 200
+max_connections = 1000
 shared_buffers = 256MB
 fsync = on
 synchronous_commit = on
