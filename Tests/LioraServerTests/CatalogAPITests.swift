@@ -34,6 +34,13 @@ struct CatalogAPITests {
     static func send(_ h: Harness, _ method: HTTPRequest.Method, _ path: String, tenant: UUID, body: [UInt8] = [], secret: String?,
                      id: String = "msg_" + UUID().uuidString, timestamp: Int = Int(t0.timeIntervalSince1970),
                      signature: String? = nil) async throws -> TestResponse {
+        let headers = signedHeaders(id: id, timestamp: timestamp, body: body, secret: secret, signature: signature)
+        return try await h.client.execute(uri: "/clientes/\(tenant.uuidString.lowercased())/catalog\(path)", method: method,
+                                          headers: headers, body: ByteBuffer(bytes: body))
+    }
+
+    /// Standard Webhooks headers for `body`: signed with `secret`, or carrying `signature` as given.
+    static func signedHeaders(id: String, timestamp: Int, body: [UInt8], secret: String?, signature: String? = nil) -> HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers[HTTPField.Name("webhook-id")!] = id
         headers[HTTPField.Name("webhook-timestamp")!] = String(timestamp)
@@ -42,8 +49,7 @@ struct CatalogAPITests {
         } else if let secret, let key = StandardWebhooks.key(fromSecret: secret) {
             headers[HTTPField.Name("webhook-signature")!] = StandardWebhooks.sign(id: id, timestamp: timestamp, body: body, key: key)
         }
-        return try await h.client.execute(uri: "/clientes/\(tenant.uuidString.lowercased())/catalog\(path)", method: method,
-                                          headers: headers, body: ByteBuffer(bytes: body))
+        return headers
     }
 
     static func json(_ r: TestResponse) -> [String: Any] {
@@ -267,12 +273,7 @@ struct CatalogAPITests {
             let (tenant, secret) = try await Self.tenant(h)
             let gate = SignedRequestGate(store: h.store, vault: h.components.vault)
             func headers(_ id: String, _ body: [UInt8], _ secret: String) -> HTTPFields {
-                var f: HTTPFields = [:]
-                f[HTTPField.Name("webhook-id")!] = id
-                f[HTTPField.Name("webhook-timestamp")!] = String(Int(t0.timeIntervalSince1970))
-                f[HTTPField.Name("webhook-signature")!] = StandardWebhooks.sign(id: id, timestamp: Int(t0.timeIntervalSince1970), body: body,
-                                                                                 key: StandardWebhooks.key(fromSecret: secret)!)
-                return f
+                Self.signedHeaders(id: id, timestamp: Int(t0.timeIntervalSince1970), body: body, secret: secret)
             }
             // Checked and still valid under the lock: the write goes on.
             let fine = try await gate.verifyWrite(tenantID: tenant, headers: headers("msg_fine", Self.small, secret), body: Self.small,
