@@ -205,7 +205,7 @@ struct CrashRecoveryTests {
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for i in 0..<64 {
                     group.addTask {
-                        try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "55\(i % 8)", id: "wamid.CC\(i)")).status
+                        try await h.postOnOwnConnection(WebhookBuilder.text(phoneNumberID: phone, from: "55\(i % 8)", id: "wamid.CC\(i)"))
                     }
                 }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }

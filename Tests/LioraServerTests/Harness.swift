@@ -91,6 +91,19 @@ struct Harness {
         return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: body))
     }
 
+    /// POSTs a signed webhook over a connection of its own. The harness's `client` has one
+    /// connection and pipelines its requests, so the server answers them one after another;
+    /// tests of concurrent deliveries use this instead, one connection per request.
+    func postOnOwnConnection(_ body: Data, path: String = "/webhook/meta") async throws -> HTTPResponse.Status {
+        guard let port = client.port else { throw TestClient.Error.connectionNotOpen }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        headers[HTTPField.Name("X-Hub-Signature-256")!] = WebhookSignatureVerifier.signature(for: body, secret: Secret(appSecret))
+        let request = TestClient.Request(path, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+        return try await TestClient.withClient(host: "localhost", port: port, configuration: .init(timeout: .seconds(60))) { c in
+            try await c.execute(request).status
+        }
+    }
+
     /// Processes everything stored (deterministic stand-in for the background service).
     @discardableResult
     func process() async throws -> Int { try await components.processor.runUntilIdle() }
