@@ -59,6 +59,10 @@ package struct LioraAppOptions: Sendable {
     /// Bytes of catalog request bodies read at once before their signature is checked (nil: four
     /// of the largest allowed, at least 128 MB).
     package var catalogBodies: BodyBudget? = nil
+    /// A connection that sends nothing for this long (between requests, or in the middle of a
+    /// request's head or body) is closed, so idle or stalled clients cannot hold sockets for ever.
+    /// A request being answered is not idle.
+    package var idleTimeout: Duration = .seconds(75)
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -136,6 +140,7 @@ package func buildApplication(
     let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(options.idleTimeout / .nanoseconds(1))))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
         logger: logger)
     if options.runProcessor { app.addServices(processor) }

@@ -10,6 +10,7 @@ package final class LioraMetrics: Sendable {
     let webhookRejectedMalformed: Counter
     let webhookRejectedTooLarge: Counter
     let webhookRejectedBusy: Counter
+    let webhookRejectedTimeout: Counter
     let webhookStoreFailed: Counter
     let itemsStored: Counter
     let itemsDuplicate: Counter
@@ -36,6 +37,7 @@ package final class LioraMetrics: Sendable {
         webhookRejectedMalformed = webhook("malformed")
         webhookRejectedTooLarge = webhook("too_large")
         webhookRejectedBusy = webhook("busy")
+        webhookRejectedTimeout = webhook("body_timeout")
         webhookStoreFailed = webhook("store_failed")
         let items = name("webhook_items", "total", "Webhook items by result")
         itemsStored = registry.makeCounter(descriptor: items, labels: [("result", "stored")])

@@ -62,6 +62,9 @@ struct WebhookRoutes: Sendable {
         } catch let e as APIError where e == BodyBudget.busy {
             metrics.webhookRejectedBusy.increment()
             throw e
+        } catch let e as APIError where e == BodyBudget.timedOut {
+            metrics.webhookRejectedTimeout.increment()
+            throw e
         } catch is NIOTooManyBytesError {
             metrics.webhookRejectedTooLarge.increment()
             throw APIError(.contentTooLarge, "payload_too_large", "webhook bodies are limited to 3 MB")

@@ -56,7 +56,7 @@ struct Harness {
         _ backend: TestBackend, appSecret: String? = appSecret, verifyToken: String? = verifyToken,
         runProcessor: Bool = false, logs: LogRecorder = LogRecorder(), clock: any LioraClock = FixedClock(now: t0),
         conversation: ConversationSetup? = nil, jwtSecret: String? = nil, trustedProxies: TrustedProxies = .none,
-        webhookBodies: BodyBudget? = nil, configure: @Sendable (inout Configuration) -> Void = { _ in },
+        webhookBodies: BodyBudget? = nil, catalogBodies: BodyBudget? = nil, idleTimeout: Duration? = nil, configure: @Sendable (inout Configuration) -> Void = { _ in },
         _ body: @Sendable @escaping (Harness) async throws -> Void
     ) async throws {
         try await TestDatabases.withStore(backend) { test in
@@ -69,6 +69,8 @@ struct Harness {
             options.adminAuth.bcryptCost = 4  // fast tests; production uses 12 (tested separately)
             options.processorIdlePoll = .milliseconds(50)
             if let webhookBodies { options.webhookBodies = webhookBodies }
+            if let idleTimeout { options.idleTimeout = idleTimeout }
+            if let catalogBodies { options.catalogBodies = catalogBodies }
             let (app, components) = buildApplication(
                 configuration: config, store: test.store, databaseDialect: test.database.dialect,
                 clock: clock, options: options, logger: logs.logger())

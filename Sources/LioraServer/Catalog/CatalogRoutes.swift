@@ -91,6 +91,11 @@ struct CatalogRoutes: Sendable {
             await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error,
                                        size: limit + 1, now: clock.now)
             throw error
+        } catch let error as APIError where error == BodyBudget.timedOut {
+            let declared = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+            await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error,
+                                       size: declared, now: clock.now)
+            throw error
         }
     }
 
