@@ -91,7 +91,9 @@ extension SkillsTests {
             let text = String(String(repeating: "hola quiero reciclar unas botellas de vidrio y cajas de carton ", count: 70).prefix(4_096))
             let start = ContinuousClock.now
             _ = router.route(text, enabledSkills: all)
-            #expect(ContinuousClock.now - start < .milliseconds(100))
+            // Not a speed target (bench/ measures those: p99 49 µs); a guard against blow-ups that
+            // take seconds, loose enough for a full test run sharing 2 cores.
+            #expect(ContinuousClock.now - start < .seconds(2))
         }
 
         @Test("the answer language follows the text, else the user's previous language")

@@ -71,6 +71,6 @@ struct FakeGraphAPITests {
         await #expect(throws: FakeGraphAPI.WaitTimedOut.self) {
             try await api.waitForSends(count: 3, timeout: .milliseconds(100))
         }
-        #expect(clock.now - start < .seconds(2))
+        #expect(clock.now - start < .seconds(10))  // ends at its timeout, not at the 30 s above
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOConcurrencyHelpers
 import Testing
 
 /// What the fake Graph API server saw of one request.
@@ -27,8 +28,9 @@ actor RequestLog {
 enum GraphTestServer {
     /// The business number that gets Meta's documented success answers.
     static let okPhoneNumberID = "100000000000001"
-    /// How long the `slow` number takes to answer.
-    static let slowAnswer: Duration = .milliseconds(1500)
+    /// How long the `slow` number takes to answer, unless the test ends first (then at once, so
+    /// the server's shutdown does not wait for it).
+    static let slowAnswer: Duration = .seconds(20)
 
     /// Meta's error body.
     static func error(code: Int, subcode: Int? = nil, message: String) -> String {
@@ -83,6 +85,7 @@ enum GraphTestServer {
     /// Runs the server for the duration of `body`, which gets its base URL and request log.
     static func run(_ body: @Sendable @escaping (URL, RequestLog) async throws -> Void) async throws {
         let log = RequestLog()
+        let finished = NIOLockedValueBox(false)
         let router = Router()
         router.post("/:version/:phone/messages") { request, context -> Response in
             let phone = context.parameters.get("phone") ?? ""
@@ -92,7 +95,10 @@ enum GraphTestServer {
             await log.append(RecordedRequest(
                 method: request.method.rawValue, path: request.uri.path, authorization: authorization,
                 contentType: request.headers[.contentType], body: text))
-            if phone == "slow" { try await Task.sleep(for: slowAnswer) }
+            if phone == "slow" {
+                let until = ContinuousClock.now + slowAnswer
+                while ContinuousClock.now < until, !finished.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+            }
             let (status, json) = try answer(phoneNumberID: phone, body: text, authorization: authorization)
             return Response(status: .init(code: status), headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: json)))
@@ -100,6 +106,7 @@ enum GraphTestServer {
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
+            defer { finished.withLockedValue { $0 = true } }
             try await body(try #require(URL(string: "http://127.0.0.1:\(port)")), log)
         }
     }
