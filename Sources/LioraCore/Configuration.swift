@@ -37,6 +37,12 @@ public struct Configuration: Sendable {
     /// `LIORA_CATALOG_KEEP_VERSIONS`: catalog snapshots kept per tenant, newest first, besides the
     /// active one and the one a publish replaced; each new version deletes up to 5 older ones (default 20).
     public var catalogKeepVersions: Int = 20
+    /// `LIORA_RETENTION_DAYS`: history older than this many days is deleted (webhook bodies and
+    /// items, conversation logs, sent replies, link clicks, catalog ingest logs). 0 (the default)
+    /// keeps everything; otherwise at least 8: the stored copy is what recognises Meta's retries of
+    /// a delivery, which Meta documents as "typically 24 hours, though this may vary" (its older
+    /// documentation said up to 7 days).
+    public var retentionDays: Int = 0
     /// `LIORA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` names the client
     /// (for per-address limits: logins, short-link clicks). Default: none, the peer is the client.
     public var trustedProxies: TrustedProxies = .none
@@ -169,6 +175,13 @@ public struct Configuration: Sendable {
             configuration.catalogSecretOverlap = TimeInterval(n)
         }
         if let n = try integer("LIORA_CATALOG_KEEP_VERSIONS", 1...10_000, "a count") { configuration.catalogKeepVersions = n }
+        if let n = try integer("LIORA_RETENTION_DAYS", 0...36_500, "a number of days") {
+            guard n == 0 || n >= 8 else {
+                throw Problem(variable: "LIORA_RETENTION_DAYS",
+                              reason: "must be 0 (keep everything) or at least 8 days (Meta may retry a delivery for days), got \"\(n)\"")
+            }
+            configuration.retentionDays = n
+        }
         if let raw = value("LIORA_TRUSTED_PROXIES") {
             guard let proxies = TrustedProxies(parsing: raw) else {
                 throw Problem(variable: "LIORA_TRUSTED_PROXIES",

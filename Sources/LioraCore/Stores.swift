@@ -264,6 +264,14 @@ public protocol TenantSession: Sendable {
     /// Puts a live WABA account in `pending_deletion` (true) or back to `active` (false). False when
     /// there is no such live account.
     func setWabaAccountPendingDeletion(id: UUID, _ pending: Bool, now: Date) async throws -> Bool
+
+    // MARK: Retention
+
+    /// Deletes up to `limit` of each of this tenant's history rows older than `before`:
+    /// conversation log rows (with the outbox rows of replies sent or failed; a reply still
+    /// pending keeps both), link clicks and catalog ingest log rows. Contexts, short links,
+    /// catalogs and the audit trail are kept.
+    func forgetHistory(before: Date, limit: Int) async throws -> ForgottenHistory
 }
 
 extension TenantSession {
@@ -281,8 +289,38 @@ extension TenantSession {
     }
 }
 
+/// Deleting history older than the operator's retention period (`LIORA_RETENTION_DAYS`), in
+/// small batches so live traffic gets the database between them. Each batch scans at most `limit`
+/// rows in key order after a cursor and stops at the first row received at or after `before`
+/// (`done`); keys grow with time, so a run never scans what it will keep.
+public protocol RetentionStore: Sendable {
+    /// Deletes the finished webhook items (processed, ignored, failed) received before `before`
+    /// among the next `limit` after `after`. Pending items are never deleted.
+    func forgetFinishedEvents(receivedBefore before: Date, after: Int64, limit: Int) async throws
+        -> (deleted: Int, lastScanned: Int64, done: Bool)
+    /// Deletes the raw webhook bodies received before `before`, among the next `limit` after
+    /// `after`, that no item refers to any more (their items were deleted, or all were retries).
+    func forgetUnusedPayloads(receivedBefore before: Date, after: UUID?, limit: Int) async throws
+        -> (deleted: Int, lastScanned: UUID?, done: Bool)
+    /// Every tenant's id, deleted tenants included.
+    func retentionTenantIDs() async throws -> [UUID]
+}
+
+/// What one batch of `TenantSession.forgetHistory` deleted.
+public struct ForgottenHistory: Sendable, Equatable {
+    /// Conversation log rows (inbound messages and replies).
+    public var logs = 0
+    /// Outbox rows of replies sent or failed (their log rows go with them).
+    public var replies = 0
+    public var clicks = 0
+    public var ingestLogs = 0
+    /// Some table had `limit` rows to delete: there may be more.
+    public var more = false
+    public init() {}
+}
+
 /// Everything the service stores, on SQLite or PostgreSQL.
-public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore, AdminDirectory, WabaDirectory {
+public protocol LioraStore: WebhookInbox, TenantDirectory, TenantScopedStore, AdminDirectory, WabaDirectory, RetentionStore {
     /// Succeeds when the database answers.
     func ping() async throws
     func close() async

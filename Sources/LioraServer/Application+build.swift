@@ -144,6 +144,9 @@ package func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
         logger: logger)
     if options.runProcessor { app.addServices(processor) }
+    if options.runProcessor, configuration.retentionDays > 0 {
+        app.addServices(RetentionService(store: store, clock: clock, days: configuration.retentionDays, metrics: metrics, logger: logger))
+    }
     if let sender, options.conversation?.runSender == true { app.addServices(sender) }
     return (app, LioraComponents(store: store, writer: writer, processor: processor, metrics: metrics, sender: sender,
                                  catalogIndexes: indexes, vault: vault, routes: routes))

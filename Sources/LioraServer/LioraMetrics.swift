@@ -23,6 +23,7 @@ package final class LioraMetrics: Sendable {
     let clicksRepeated: Counter
     let clicksOverLimit: Counter
     let clicksNotStored: Counter
+    private let retentionCounters: [String: Counter]
 
     package init() {
         let registry = self.registry
@@ -58,6 +59,17 @@ package final class LioraMetrics: Sendable {
         clicksRepeated = registry.makeCounter(descriptor: clicks, labels: [("result", "repeated")])
         clicksOverLimit = registry.makeCounter(descriptor: clicks, labels: [("result", "over_limit")])
         clicksNotStored = registry.makeCounter(descriptor: clicks, labels: [("result", "not_stored")])
+        let deleted = name("retention_deleted_rows", "total", "Rows deleted for being older than LIORA_RETENTION_DAYS, by table")
+        retentionCounters = Dictionary(uniqueKeysWithValues: Self.retentionTables.map { table in
+            (table, registry.makeCounter(descriptor: deleted, labels: [("table", table)]))
+        })
+    }
+
+    private static let retentionTables = ["webhook_events", "webhook_payloads", "conversation_logs", "outbox", "link_clicks", "ingest_logs"]
+
+    func retentionDeleted(_ report: RetentionService.Report) {
+        let counts = [report.events, report.payloads, report.logs, report.replies, report.clicks, report.ingestLogs]
+        for (table, n) in zip(Self.retentionTables, counts) where n > 0 { retentionCounters[table]?.increment(by: Int64(n)) }
     }
 
     /// The Prometheus text exposition of every metric.

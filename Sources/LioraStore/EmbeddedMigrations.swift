@@ -452,6 +452,12 @@ DROP INDEX usuarios_login_email_key;
 CREATE UNIQUE INDEX usuarios_tenant_email_key ON usuarios (cliente_id, lower(email));
 CREATE INDEX usuarios_login_email ON usuarios (lower(email));
 """#),
+            Migration(version: 13, name: "retention", file: "0013_retention.sql", sql: #"""
+-- History older than LIORA_RETENTION_DAYS is deleted in small batches (decisions.md, "Retention").
+-- A raw webhook body is deleted once none of its items is left: this index finds an item by its
+-- body. Body ids are time-ordered, so the index grows at its end.
+CREATE INDEX webhook_events_payload ON webhook_events (payload_id);
+"""#),
         ],
         .postgres: [
             Migration(version: 1, name: "foundation", file: "0001_foundation.sql", sql: #"""
@@ -1164,6 +1170,20 @@ CREATE UNIQUE INDEX short_links_url_key ON short_links (cliente_id, liora_url_ke
 
 ALTER TABLE external_links DROP CONSTRAINT external_links_pkey;
 CREATE UNIQUE INDEX external_links_url_key ON external_links (cliente_id, provider, liora_url_key(long_url));
+"""#),
+            Migration(version: 16, name: "retention", file: "0016_retention.sql", sql: #"""
+-- History older than LIORA_RETENTION_DAYS is deleted in small batches (decisions.md, "Retention").
+-- A raw webhook body is deleted once none of its items is left: this index finds an item by its
+-- body (and spares PostgreSQL a scan of webhook_events for each deleted body's foreign key).
+-- Body ids are time-ordered, so the index grows at its end.
+CREATE INDEX webhook_events_payload ON webhook_events (payload_id);
+
+-- Every tenant's id, deleted ones included: the retention job works through them one tenant
+-- transaction at a time (row-level security still scopes each delete to that tenant).
+CREATE FUNCTION liora_retention_tenants() RETURNS TABLE (id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+AS $$ SELECT c.id FROM clientes c ORDER BY c.id $$;
+REVOKE ALL ON FUNCTION liora_retention_tenants() FROM PUBLIC;
 """#),
         ],
     ]

@@ -82,6 +82,9 @@ struct Serve: AsyncParsableCommand {
                 }
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
                                                 options: options, logger: logger)
+                if processor, config.retentionDays > 0 {
+                    say("history older than \(config.retentionDays) days is deleted every hour (LIORA_RETENTION_DAYS)")
+                }
                 say("listening on http://\(config.host):\(config.port) (database \(config.databaseURL))")
                 try await app.runService()
             } catch {

@@ -38,7 +38,8 @@ struct CommandLineTests {
 
     @Test("a malformed variable stops serve before it binds, with one line naming it",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)),
-          arguments: [("LIORA_PORT", "http"), ("LIORA_DATABASE_URL", "mysql://nope"), ("LIORA_LOG_LEVEL", "chatty")])
+          arguments: [("LIORA_PORT", "http"), ("LIORA_DATABASE_URL", "mysql://nope"), ("LIORA_LOG_LEVEL", "chatty"),
+                       ("LIORA_RETENTION_DAYS", "3")])
     func badVariable(variable: String, value: String) throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

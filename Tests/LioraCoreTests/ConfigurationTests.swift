@@ -19,6 +19,7 @@ struct ConfigurationTests {
         #expect(c.metaAppSecret == nil)
         #expect(c.logLevel == .info)
         #expect(c.catalogKeepVersions == 20)
+        #expect(c.retentionDays == 0)
     }
 
     @Test("every variable is read")
@@ -33,8 +34,10 @@ struct ConfigurationTests {
             "LIORA_PUBLIC_BASE_URL": "https://liora.example", "LIORA_MASTER_KEY": key,
             "LIORA_JWT_SECRET": String(repeating: "j", count: 32), "LIORA_LOG_LEVEL": "DEBUG",
             "LIORA_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::1", "LIORA_CATALOG_KEEP_VERSIONS": "5",
+            "LIORA_RETENTION_DAYS": "90",
         ])
         #expect(c.catalogKeepVersions == 5)
+        #expect(c.retentionDays == 90)
         #expect(c.host == "0.0.0.0")
         #expect(c.port == 9090)
         guard case .postgres(let pg) = c.databaseURL else { Issue.record("not postgres"); return }
@@ -84,6 +87,7 @@ struct ConfigurationTests {
         ("LIORA_LOG_LEVEL", "loud"),
         ("LIORA_TRUSTED_PROXIES", "10.0.0.0/40"), ("LIORA_TRUSTED_PROXIES", "load-balancer.internal"),
         ("LIORA_CATALOG_KEEP_VERSIONS", "0"), ("LIORA_CATALOG_KEEP_VERSIONS", "all"),
+        ("LIORA_RETENTION_DAYS", "7"), ("LIORA_RETENTION_DAYS", "-1"), ("LIORA_RETENTION_DAYS", "90d"),
     ])
     func malformed(variable: String, value: String) {
         do {

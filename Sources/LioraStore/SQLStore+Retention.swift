@@ -1,0 +1,113 @@
+package import Foundation
+package import LioraCore
+
+// History older than `LIORA_RETENTION_DAYS`, deleted in small batches (decisions.md, "Retention").
+// Deletes commit without waiting for the disk: one lost in a crash is simply done again.
+
+extension SQLStore {
+    package func forgetFinishedEvents(receivedBefore before: Date, after: Int64, limit: Int) async throws
+        -> (deleted: Int, lastScanned: Int64, done: Bool)
+    {
+        try await WriteDurability.$relaxed.withValue(true) {
+            try await database.transaction { c in
+                let rows = try await c.query("SELECT id, state, received_at FROM webhook_events WHERE id > $1 ORDER BY id LIMIT $2",
+                                             [.int(after), .int(Int64(limit))])
+                var last = after
+                var done = rows.count < limit
+                var finished: [Int64] = []
+                for r in rows {
+                    guard try r.required("received_at", r.date) < before else { done = true; break }
+                    last = try r.required("id", r.int)
+                    if try r.required("state", r.string) != "pending" { finished.append(last) }
+                }
+                var deleted = 0
+                for chunk in finished.chunked(500) {
+                    deleted += try await c.query("DELETE FROM webhook_events WHERE id IN (\(Self.placeholders(chunk.count, from: 1))) RETURNING id",
+                                                 chunk.map { .int($0) }).count
+                }
+                return (deleted, last, done)
+            }
+        }
+    }
+
+    package func forgetUnusedPayloads(receivedBefore before: Date, after: UUID?, limit: Int) async throws
+        -> (deleted: Int, lastScanned: UUID?, done: Bool)
+    {
+        try await WriteDurability.$relaxed.withValue(true) {
+            try await database.transaction { c in
+                let rows = try await c.query(after == nil
+                    ? "SELECT id, received_at FROM webhook_payloads ORDER BY id LIMIT $1"
+                    : "SELECT id, received_at FROM webhook_payloads WHERE id > $2 ORDER BY id LIMIT $1",
+                    after.map { [.int(Int64(limit)), .uuid($0)] } ?? [.int(Int64(limit))])
+                var last = after
+                var done = rows.count < limit
+                var old: [UUID] = []
+                for r in rows {
+                    guard try r.required("received_at", r.date) < before else { done = true; break }
+                    let id = try r.required("id", r.uuid)
+                    last = id
+                    old.append(id)
+                }
+                var deleted = 0
+                for chunk in old.chunked(500) {
+                    deleted += try await c.query("""
+                        DELETE FROM webhook_payloads WHERE id IN (\(Self.placeholders(chunk.count, from: 1)))
+                          AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.payload_id = webhook_payloads.id)
+                        RETURNING id
+                        """, chunk.map { .uuid($0) }).count
+                }
+                return (deleted, last, done)
+            }
+        }
+    }
+
+    package func retentionTenantIDs() async throws -> [UUID] {
+        let sql = database.dialect == .postgres
+            ? "SELECT id FROM liora_retention_tenants()"  // the service role sees one tenant at a time otherwise
+            : "SELECT id FROM clientes ORDER BY id"
+        return try await database.transaction { c in try await c.query(sql) }.map { try $0.required("id", $0.uuid) }
+    }
+}
+
+extension SQLTenantSession {
+    func forgetHistory(before: Date, limit: Int) async throws -> ForgottenHistory {
+        var result = ForgottenHistory()
+        let t: SQLValue = .uuid(tenantID), cut: SQLValue = .date(before), n: SQLValue = .int(Int64(limit))
+        // Oldest log rows first, through the (cliente_id, created_at, id) index. A reply still
+        // waiting in the outbox keeps its log row (the sender updates it when it goes out).
+        let logIDs = try await c.query("""
+            SELECT id FROM conversation_logs WHERE cliente_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3
+            """, [t, cut, n]).map { try $0.required("id", $0.uuid) }
+        result.more = logIDs.count == limit
+        if !logIDs.isEmpty {
+            let list = SQLStore.placeholders(logIDs.count, from: 2)
+            let binds: [SQLValue] = [t] + logIDs.map { .uuid($0) }
+            let waiting = Set(try await c.query("SELECT id FROM outbox WHERE cliente_id = $1 AND state = 'pending' AND id IN (\(list))",
+                                                binds).map { try $0.required("id", $0.uuid) })
+            let gone = logIDs.filter { !waiting.contains($0) }
+            if !gone.isEmpty {
+                let goneList = SQLStore.placeholders(gone.count, from: 2)
+                let goneBinds: [SQLValue] = [t] + gone.map { .uuid($0) }
+                result.replies = try await c.query("DELETE FROM outbox WHERE cliente_id = $1 AND state <> 'pending' AND id IN (\(goneList)) RETURNING id",
+                                                   goneBinds).count
+                result.logs = try await c.query("DELETE FROM conversation_logs WHERE cliente_id = $1 AND id IN (\(goneList)) RETURNING id",
+                                                goneBinds).count
+            }
+            // A full batch of replies that are all still waiting would be read again next time:
+            // nothing more can go now.
+            if gone.isEmpty { result.more = false }
+        }
+        result.clicks = try await c.query("""
+            DELETE FROM link_clicks WHERE id IN (
+                SELECT id FROM link_clicks WHERE cliente_id = $1 AND clicked_at < $2 ORDER BY clicked_at LIMIT $3)
+            RETURNING id
+            """, [t, cut, n]).count
+        result.ingestLogs = try await c.query("""
+            DELETE FROM ingest_logs WHERE id IN (
+                SELECT id FROM ingest_logs WHERE cliente_id = $1 AND received_at < $2 ORDER BY received_at LIMIT $3)
+            RETURNING id
+            """, [t, cut, n]).count
+        result.more = result.more || result.clicks == limit || result.ingestLogs == limit
+        return result
+    }
+}
