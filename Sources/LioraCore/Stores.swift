@@ -268,10 +268,10 @@ public protocol TenantSession: Sendable {
     // MARK: Retention
 
     /// Deletes up to `limit` of each of this tenant's history rows older than `before`:
-    /// conversation log rows (with the outbox rows of replies sent or failed; a reply still
-    /// pending keeps both), link clicks and catalog ingest log rows. Contexts, short links,
-    /// catalogs and the audit trail are kept.
-    func forgetHistory(before: Date, limit: Int) async throws -> ForgottenHistory
+    /// conversation log rows after `after` in (created_at, id) order (with the outbox rows of
+    /// replies sent or failed; a reply still pending keeps both), link clicks and catalog ingest
+    /// log rows. Contexts, short links, catalogs and the audit trail are kept.
+    func forgetHistory(before: Date, after: ConversationLogCursor?, limit: Int) async throws -> ForgottenHistory
 }
 
 extension TenantSession {
@@ -291,15 +291,17 @@ extension TenantSession {
 
 /// Deleting history older than the operator's retention period (`LIORA_RETENTION_DAYS`), in
 /// small batches so live traffic gets the database between them. Each batch scans at most `limit`
-/// rows in key order after a cursor and stops at the first row received at or after `before`
-/// (`done`); keys grow with time, so a run never scans what it will keep.
+/// rows in key order after a cursor; keys grow with time, so a pass is `done` at the first batch
+/// with nothing older than `before` (one row dated in the future by a clock that jumped does not
+/// stop it).
 public protocol RetentionStore: Sendable {
     /// Deletes the finished webhook items (processed, ignored, failed) received before `before`
     /// among the next `limit` after `after`. Pending items are never deleted.
     func forgetFinishedEvents(receivedBefore before: Date, after: Int64, limit: Int) async throws
         -> (deleted: Int, lastScanned: Int64, done: Bool)
     /// Deletes the raw webhook bodies received before `before`, among the next `limit` after
-    /// `after`, that no item refers to any more (their items were deleted, or all were retries).
+    /// `after` (fewer when they hold more than 16 MB), that no item refers to any more (their
+    /// items were deleted, or all were retries).
     func forgetUnusedPayloads(receivedBefore before: Date, after: UUID?, limit: Int) async throws
         -> (deleted: Int, lastScanned: UUID?, done: Bool)
     /// Every tenant's id, deleted tenants included.
@@ -308,6 +310,9 @@ public protocol RetentionStore: Sendable {
 
 /// What one batch of `TenantSession.forgetHistory` deleted.
 public struct ForgottenHistory: Sendable, Equatable {
+    /// The last log row looked at: the next batch starts after it (replies still waiting are
+    /// passed over, not read again).
+    public var lastLog: ConversationLogCursor?
     /// Conversation log rows (inbound messages and replies).
     public var logs = 0
     /// Outbox rows of replies sent or failed (their log rows go with them).

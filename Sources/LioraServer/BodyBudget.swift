@@ -10,9 +10,11 @@ import NIOCore
 /// budget is spent it is refused with 503 `busy` and `Retry-After` (Meta retries a webhook it
 /// was not given 200 for: nothing accepted is lost).
 ///
-/// A reservation is held for at most `readDeadline`: a sender that dribbles its body (or stops
-/// sending it) gets 408 `body_timeout` and its bytes go back to the budget, so a few slow
-/// connections cannot keep everyone else refused with 503.
+/// A reservation is held for at most `readDeadline`: a sender that dribbles its body gets 408
+/// `body_timeout` and its bytes go back to the budget (one that stops sending altogether is cut
+/// off sooner, by the server's idle timeout). Slow clients hold the budget for that long at
+/// most, not for ever; many of them can still keep it spent, which delays webhooks (Meta
+/// retries) but loses nothing.
 package final class BodyBudget: Sendable {
     private let reserved = NIOLockedValueBox(0)
     /// The most bytes reserved at once.
@@ -72,9 +74,9 @@ package final class BodyBudget: Sendable {
     package static func forWebhooks() -> BodyBudget { BodyBudget(limit: 64 << 20, readDeadline: .seconds(30)) }
 
     /// The catalog API's budget: four bodies of the largest allowed size, at least 128 MB, each
-    /// read within 5 minutes (32 MB at about 110 kB/s).
+    /// read within 5 minutes or at 100 kB/s, whichever is longer (32 MB: 5 minutes; 256 MB: 45).
     package static func forCatalog(maxBodyBytes: Int) -> BodyBudget {
-        BodyBudget(limit: max(128 << 20, 4 * maxBodyBytes), readDeadline: .seconds(300))
+        BodyBudget(limit: max(128 << 20, 4 * maxBodyBytes), readDeadline: .seconds(max(300, maxBodyBytes / 100_000)))
     }
 
     static let busy = APIError(.serviceUnavailable, "busy", "too many large request bodies are being received; retry in a second",

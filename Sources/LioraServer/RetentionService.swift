@@ -81,10 +81,12 @@ package final class RetentionService: Service, Sendable {
             if r.done { break }
         }
         for tenant in try await store.retentionTenantIDs() {
+            var afterLog: ConversationLogCursor? = nil
             while try await nextBatch() {
-                let f = try await WriteDurability.$relaxed.withValue(true) {
-                    try await store.withTenant(tenant) { try await $0.forgetHistory(before: cutoff, limit: batchSize) }
+                let f = try await WriteDurability.$relaxed.withValue(true) { [afterLog] in
+                    try await store.withTenant(tenant) { try await $0.forgetHistory(before: cutoff, after: afterLog, limit: batchSize) }
                 }
+                afterLog = f.lastLog ?? afterLog
                 report.logs += f.logs
                 report.replies += f.replies
                 report.clicks += f.clicks

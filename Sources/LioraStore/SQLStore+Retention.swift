@@ -5,6 +5,9 @@ package import LioraCore
 // Deletes commit without waiting for the disk: one lost in a crash is simply done again.
 
 extension SQLStore {
+    /// Raw bodies deleted in one transaction hold at most this many bytes (bodies go up to 3 MB).
+    static let retentionPayloadBytes = 16 << 20
+
     package func forgetFinishedEvents(receivedBefore before: Date, after: Int64, limit: Int) async throws
         -> (deleted: Int, lastScanned: Int64, done: Bool)
     {
@@ -13,19 +16,21 @@ extension SQLStore {
                 let rows = try await c.query("SELECT id, state, received_at FROM webhook_events WHERE id > $1 ORDER BY id LIMIT $2",
                                              [.int(after), .int(Int64(limit))])
                 var last = after
-                var done = rows.count < limit
+                var anyOld = false
                 var finished: [Int64] = []
                 for r in rows {
-                    guard try r.required("received_at", r.date) < before else { done = true; break }
                     last = try r.required("id", r.int)
+                    guard try r.required("received_at", r.date) < before else { continue }
+                    anyOld = true
                     if try r.required("state", r.string) != "pending" { finished.append(last) }
                 }
                 var deleted = 0
                 for chunk in finished.chunked(500) {
-                    deleted += try await c.query("DELETE FROM webhook_events WHERE id IN (\(Self.placeholders(chunk.count, from: 1))) RETURNING id",
-                                                 chunk.map { .int($0) }).count
+                    deleted += try await c.query("""
+                        DELETE FROM webhook_events WHERE id IN (\(Self.placeholders(chunk.count, from: 1))) AND state <> 'pending' RETURNING id
+                        """, chunk.map { .int($0) }).count
                 }
-                return (deleted, last, done)
+                return (deleted, last, rows.count < limit || !anyOld)
             }
         }
     }
@@ -33,20 +38,28 @@ extension SQLStore {
     package func forgetUnusedPayloads(receivedBefore before: Date, after: UUID?, limit: Int) async throws
         -> (deleted: Int, lastScanned: UUID?, done: Bool)
     {
-        try await WriteDurability.$relaxed.withValue(true) {
+        let size = database.dialect == .postgres ? "octet_length(body)" : "length(body)"
+        return try await WriteDurability.$relaxed.withValue(true) {
             try await database.transaction { c in
                 let rows = try await c.query(after == nil
-                    ? "SELECT id, received_at FROM webhook_payloads ORDER BY id LIMIT $1"
-                    : "SELECT id, received_at FROM webhook_payloads WHERE id > $2 ORDER BY id LIMIT $1",
+                    ? "SELECT id, received_at, \(size) AS size FROM webhook_payloads ORDER BY id LIMIT $1"
+                    : "SELECT id, received_at, \(size) AS size FROM webhook_payloads WHERE id > $2 ORDER BY id LIMIT $1",
                     after.map { [.int(Int64(limit)), .uuid($0)] } ?? [.int(Int64(limit))])
                 var last = after
-                var done = rows.count < limit
+                var anyOld = false
+                var full = false
+                var bytes = 0
                 var old: [UUID] = []
                 for r in rows {
-                    guard try r.required("received_at", r.date) < before else { done = true; break }
                     let id = try r.required("id", r.uuid)
+                    if try r.required("received_at", r.date) < before {
+                        bytes += Int(try r.int("size") ?? 0)
+                        // The first body always goes, whatever its size; then no more than the cap.
+                        if !old.isEmpty, bytes > Self.retentionPayloadBytes { full = true; break }
+                        anyOld = true
+                        old.append(id)
+                    }
                     last = id
-                    old.append(id)
                 }
                 var deleted = 0
                 for chunk in old.chunked(500) {
@@ -56,7 +69,7 @@ extension SQLStore {
                         RETURNING id
                         """, chunk.map { .uuid($0) }).count
                 }
-                return (deleted, last, done)
+                return (deleted, last, !full && (rows.count < limit || !anyOld))
             }
         }
     }
@@ -70,14 +83,22 @@ extension SQLStore {
 }
 
 extension SQLTenantSession {
-    func forgetHistory(before: Date, limit: Int) async throws -> ForgottenHistory {
+    func forgetHistory(before: Date, after: ConversationLogCursor?, limit: Int) async throws -> ForgottenHistory {
         var result = ForgottenHistory()
         let t: SQLValue = .uuid(tenantID), cut: SQLValue = .date(before), n: SQLValue = .int(Int64(limit))
-        // Oldest log rows first, through the (cliente_id, created_at, id) index. A reply still
-        // waiting in the outbox keeps its log row (the sender updates it when it goes out).
-        let logIDs = try await c.query("""
-            SELECT id FROM conversation_logs WHERE cliente_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3
-            """, [t, cut, n]).map { try $0.required("id", $0.uuid) }
+        // Oldest log rows first, through the (cliente_id, created_at, id) index, after the cursor:
+        // replies still waiting in the outbox keep their log rows (the sender updates them when
+        // they go out) and are passed over, not read again by every batch.
+        let logs = try await c.query(after == nil
+            ? "SELECT id, created_at FROM conversation_logs WHERE cliente_id = $1 AND created_at < $2 ORDER BY created_at, id LIMIT $3"
+            : """
+              SELECT id, created_at FROM conversation_logs WHERE cliente_id = $1 AND created_at < $2
+                AND (created_at > $4 OR (created_at = $4 AND id > $5))
+              ORDER BY created_at, id LIMIT $3
+              """,
+            [t, cut, n] + (after.map { [.date($0.createdAt), .uuid($0.id)] } ?? []))
+        let logIDs = try logs.map { try $0.required("id", $0.uuid) }
+        if let last = logs.last { result.lastLog = ConversationLogCursor(createdAt: try last.required("created_at", last.date), id: logIDs.last!) }
         result.more = logIDs.count == limit
         if !logIDs.isEmpty {
             let list = SQLStore.placeholders(logIDs.count, from: 2)
@@ -88,14 +109,11 @@ extension SQLTenantSession {
             if !gone.isEmpty {
                 let goneList = SQLStore.placeholders(gone.count, from: 2)
                 let goneBinds: [SQLValue] = [t] + gone.map { .uuid($0) }
-                result.replies = try await c.query("DELETE FROM outbox WHERE cliente_id = $1 AND state <> 'pending' AND id IN (\(goneList)) RETURNING id",
-                                                   goneBinds).count
+                result.replies = try await c.query(
+                    "DELETE FROM outbox WHERE cliente_id = $1 AND state <> 'pending' AND id IN (\(goneList)) RETURNING id", goneBinds).count
                 result.logs = try await c.query("DELETE FROM conversation_logs WHERE cliente_id = $1 AND id IN (\(goneList)) RETURNING id",
                                                 goneBinds).count
             }
-            // A full batch of replies that are all still waiting would be read again next time:
-            // nothing more can go now.
-            if gone.isEmpty { result.more = false }
         }
         result.clicks = try await c.query("""
             DELETE FROM link_clicks WHERE id IN (

@@ -72,6 +72,9 @@ struct ConfigurationTests {
         let v6 = try Configuration.load(environment: ["LIORA_HOST": "::1", "LIORA_PORT": "9000"])
         #expect(v6.publicBaseURL.absoluteString == "http://[::1]:9000")
         #expect(v6.publicLinksProblem == nil)
+        // A link-local address names its interface: the zone id's % is written %25 (RFC 6874).
+        let zoned = try Configuration.load(environment: ["LIORA_HOST": "fe80::1%eth0", "LIORA_PORT": "9000"])
+        #expect(zoned.publicBaseURL.absoluteString == "http://[fe80::1%25eth0]:9000")
     }
 
     @Test("a malformed value names its variable and never echoes a secret", arguments: [
