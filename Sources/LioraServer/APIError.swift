@@ -53,10 +53,18 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIError(Self.status(for: e.code), e.code.rawValue, e.message).response()
         } catch let e as HTTPError {
             return APIError(e.status, e.status == .notFound ? "not_found" : "http_error", e.status.reasonPhrase).response()
+        } catch where isDatabaseUnavailable(error) {
+            context.logger.warning("database unavailable", metadata: ["error": "\(loggableDescription(error))"])
+            return Self.databaseUnavailable.response()
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(loggableDescription(error))"])
             return APIError.internalError.response()
         }
+    }
+
+    /// A database outage: nothing was changed, try again shortly.
+    static var databaseUnavailable: APIError {
+        APIError(.serviceUnavailable, "database_unavailable", "the database is not reachable; retry shortly", retryAfter: 5)
     }
 
     static func status(for code: LioraError.Code) -> HTTPResponse.Status {

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// How an error is written to the logs. A PostgreSQL error is named by its code, SQLSTATE, table
 /// and constraint only: its message and detail, and the query PostgresNIO attaches, can hold the
@@ -22,4 +23,24 @@ package func operatorDescription(_ error: any Error) -> String {
         return "PostgreSQL: \(message)" + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
     }
     return "PostgreSQL: \(e.code)" + (e.underlying.map { " (\($0))" } ?? "")
+}
+
+/// Whether `error` means the database cannot be reached or cannot take the work now (closed,
+/// connection lost, shutting down, out of connections or disk), as opposed to a bad query or
+/// bad data. Such a request is answered 503 `database_unavailable`: worth retrying later.
+package func isDatabaseUnavailable(_ error: any Error) -> Bool {
+    if let e = error as? StoreError, case .unavailable = e { return true }
+    if let e = error as? ConnectionPoolError { return e == .poolShutdown || e == .connectionCreationCircuitBreakerTripped }
+    guard let e = error as? PSQLError else { return false }
+    switch e.code {
+    case .clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+        return true
+    case .server:
+        // 08: connection exception; 53: insufficient resources (disk full, out of memory, too
+        // many connections); 57P01–57P03: the server is shutting down or starting up.
+        guard let state = e.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("53") || ["57P01", "57P02", "57P03"].contains(state)
+    default:
+        return false
+    }
 }
