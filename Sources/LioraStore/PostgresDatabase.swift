@@ -80,7 +80,9 @@ private struct JSONBText: PostgresNonThrowingEncodable {
 struct RoundedTimestamp: PostgresNonThrowingEncodable {
     let microsecondsSince2000: Int64
     init(_ date: Date) {
-        microsecondsSince2000 = Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - 946_684_800_000_000
+        // Saturating: a date no column can hold gets PostgreSQL's "out of range", never a trap.
+        let (value, overflow) = date.microsecondsSince1970.subtractingReportingOverflow(946_684_800_000_000)
+        microsecondsSince2000 = overflow ? .min : value
     }
     static var psqlType: PostgresDataType { .timestamptz }
     static var psqlFormat: PostgresFormat { .binary }

@@ -155,6 +155,11 @@ struct LogsExportTests {
             #expect(try await c.call(.get, "/clientes/\(a)/logs?limit=501", token: ownerA).errorCode == "invalid_limit")
             #expect(try await c.call(.get, "/clientes/\(a)/logs?limit=0", token: ownerA).errorCode == "invalid_limit")
             #expect(try await c.call(.get, "/clientes/\(a)/logs?cursor=bm9wZQ", token: ownerA).errorCode == "invalid_cursor")
+            for us in ["-9223000000000000000", "9223000000000000000"] {
+                let cursor = Data("\(us).\(UUID().uuidString.lowercased())".utf8).base64EncodedString()
+                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                #expect(try await c.call(.get, "/clientes/\(a)/logs?cursor=\(cursor)", token: ownerA).errorCode == "invalid_cursor", "\(us)")
+            }
             #expect(try await c.call(.get, "/clientes/\(a)/logs?direction=sideways", token: ownerA).errorCode == "invalid_direction")
             #expect(try await c.call(.get, "/clientes/\(a)/logs?from=yesterday", token: ownerA).errorCode == "invalid_from")
             #expect(try await c.call(.get, "/clientes/\(a)/logs?from=\(to)&to=\(from)", token: ownerA).errorCode == "invalid_range")

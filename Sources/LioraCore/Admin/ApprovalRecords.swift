@@ -37,6 +37,11 @@ public struct ConversationLogCursor: Sendable, Equatable {
     public var id: UUID
 
     public init(createdAt: Date, id: UUID) { self.createdAt = createdAt; self.id = id }
+
+    /// Microseconds since 1970 that a paging cursor may carry: 1970 to 2200. A cursor is echoed
+    /// back by clients, so anything else (a hand-made value near Int64's ends) is refused as
+    /// invalid before it reaches a database.
+    public static let plausibleMicroseconds: ClosedRange<Int64> = 0...7_258_118_400_000_000
 }
 
 /// A conversation-log row with its end user's `wa_id` (nil when the row has no user context).

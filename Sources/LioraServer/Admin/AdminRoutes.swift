@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 package import Hummingbird
 import LioraCore
+import LioraStore
 import Logging
 import NIOCore
 
@@ -410,7 +411,8 @@ struct AdminRoutes: Sendable {
         if let raw = q["before"].map(String.init), !raw.isEmpty {
             // The cursor is "<microseconds since 1970>_<event id>" from the previous page's next_before.
             let parts = raw.split(separator: "_")
-            guard parts.count == 2, let us = Int64(parts[0]), let eventID = UUID(uuidString: String(parts[1])) else {
+            guard parts.count == 2, let us = Int64(parts[0]), ConversationLogCursor.plausibleMicroseconds.contains(us),
+                  let eventID = UUID(uuidString: String(parts[1])) else {
                 throw APIError(.badRequest, "invalid_cursor", "before must be a next_before returned by this endpoint")
             }
             before = (Date(timeIntervalSince1970: Double(us) / 1_000_000), eventID)
@@ -418,7 +420,7 @@ struct AdminRoutes: Sendable {
         let page = try await store.withTenant(id) { try await $0.tenantEventsPage(limit: limit, before: before) }
         struct Event: Encodable { var id: String; var actor: String; var action: String; var payload: String; var createdAt: Date }
         struct Page: Encodable { var events: [Event]; var nextBefore: String? }
-        let next = page.count == limit ? page.last.map { "\(Int64(($0.createdAt.timeIntervalSince1970 * 1_000_000).rounded()))_\($0.id.uuidString.lowercased())" } : nil
+        let next = page.count == limit ? page.last.map { "\($0.createdAt.microsecondsSince1970)_\($0.id.uuidString.lowercased())" } : nil
         return try CatalogRoutes.json(status: .ok, Page(events: page.map {
             Event(id: $0.id.uuidString.lowercased(), actor: $0.actor, action: $0.action, payload: $0.payloadJSON, createdAt: $0.createdAt)
         }, nextBefore: next))

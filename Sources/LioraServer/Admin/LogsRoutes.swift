@@ -2,6 +2,7 @@ package import Foundation
 import HTTPTypes
 import Hummingbird
 package import LioraCore
+import LioraStore
 package import NIOCore
 
 /// `GET /clientes/{cliente_id}/logs`: the tenant's conversation logs, filtered (`from`, `to` ISO
@@ -128,7 +129,7 @@ struct LogsRoutes: Sendable {
 
     /// base64url of "<microseconds since 1970>.<id>" of the last row read.
     static func encodeCursor(_ c: ConversationLogCursor) -> String {
-        let us = Int64((c.createdAt.timeIntervalSince1970 * 1_000_000).rounded())
+        let us = c.createdAt.microsecondsSince1970
         return Data("\(us).\(c.id.uuidString.lowercased())".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
@@ -136,7 +137,8 @@ struct LogsRoutes: Sendable {
     static func decodeCursor(_ s: String) -> ConversationLogCursor? {
         guard s.utf8.count <= 200, let data = AdminAuth.base64URL(s) else { return nil }
         let parts = String(decoding: data, as: UTF8.self).split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let us = Int64(parts[0]), let id = UUID(uuidString: parts[1]) else { return nil }
+        guard parts.count == 2, let us = Int64(parts[0]), ConversationLogCursor.plausibleMicroseconds.contains(us),
+              let id = UUID(uuidString: parts[1]) else { return nil }
         return ConversationLogCursor(createdAt: Date(timeIntervalSince1970: TimeInterval(us) / 1_000_000), id: id)
     }
 
