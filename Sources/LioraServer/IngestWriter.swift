@@ -39,6 +39,9 @@ package final class IngestWriter: Sendable {
         self.onStored = onStored
     }
 
+    /// Deliveries waiting for the next transaction (tests).
+    package var queued: Int { state.withLockedValue { $0.queue.count } }
+
     /// Stores the delivery durably; returns how many of its items were new. Throws when the
     /// database refused the batch (nothing of it was stored).
     package func store(_ delivery: WebhookDelivery) async throws -> Int {
@@ -70,6 +73,23 @@ package final class IngestWriter: Sendable {
                 metrics.ingestBatchSize.record(Double(batch.count))
                 for (waiter, count) in zip(batch, counts) { waiter.continuation.resume(returning: count) }
                 onStored()
+            } catch where batch.count > 1 && !isDatabaseUnavailable(error) {
+                // The database refused something in the batch, not the batch: one body it cannot
+                // store must not get every delivery committed with it refused. Each goes alone.
+                logger.warning("webhook batch refused; storing its bodies one by one",
+                               metadata: ["bodies": "\(batch.count)", "error": "\(loggableDescription(error))"])
+                var stored = false
+                for waiter in batch {
+                    do {
+                        let count = try await inbox.store([waiter.delivery]).first ?? 0
+                        stored = true
+                        waiter.continuation.resume(returning: count)
+                    } catch {
+                        logger.error("webhook body not stored", metadata: ["error": "\(loggableDescription(error))"])
+                        waiter.continuation.resume(throwing: error)
+                    }
+                }
+                if stored { onStored() }
             } catch {
                 logger.error("webhook batch not stored", metadata: ["bodies": "\(batch.count)", "error": "\(loggableDescription(error))"])
                 for waiter in batch { waiter.continuation.resume(throwing: error) }

@@ -92,6 +92,10 @@ struct WebhookRoutes: Sendable {
             metrics.webhookRejectedMalformed.increment()
             throw APIError(.badRequest, "malformed_payload", "the body is not a WhatsApp webhook payload")
         }
+        if let field = payload.oversizedIdentifier {
+            metrics.webhookRejectedMalformed.increment()
+            throw APIError(.badRequest, "malformed_payload", "\(field) is longer than any WhatsApp id; nothing was stored")
+        }
         let decoded = payload.items
         var items = decoded.enumerated().map { n, i in
             IngestItem(kind: IngestItem.Kind(rawValue: i.kind.rawValue) ?? .error, key: i.key, field: i.field,

@@ -92,6 +92,32 @@ struct WebhookIngestTests {
         }
     }
 
+    @Test("an id longer than any of WhatsApp's gets 400 and nothing of its delivery is stored; deliveries stored with it in one commit are not hurt",
+          arguments: TestBackend.available)
+    func oversizedIDs(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (_, phone, _) = try await h.tenant()
+            let huge = "wamid." + String(repeating: "Ab9", count: 3_400)  // ~10 KB: no PostgreSQL btree entry holds it
+            let bodies = [
+                WebhookBuilder.text(phoneNumberID: phone, from: "5215512345678", id: huge),
+                WebhookBuilder.text(phoneNumberID: phone, from: String(repeating: "5", count: 65), id: "wamid.LONGFROM"),
+                WebhookBuilder.status(phoneNumberID: phone, messageID: huge, status: "delivered", recipient: "5215512345678"),
+            ]
+            for body in bodies {
+                let r = try await h.post(body)
+                #expect(r.status == .badRequest)
+                #expect(r.errorCode == "malformed_payload")
+            }
+            #expect(try await h.store.payloadCount() == 0)
+            // Sent at the same time as a good one (one group commit): the good one is stored.
+            async let bad = h.postOnOwnConnection(bodies[0])
+            async let good = h.postOnOwnConnection(WebhookBuilder.text(phoneNumberID: phone, from: "5215512345678", id: "wamid.GOOD"))
+            #expect(try await bad == .badRequest)
+            #expect(try await good == .ok)
+            #expect(try await h.store.payloadCount() == 1)
+        }
+    }
+
     @Test("bodies over 3 MB get 413 and are stored nowhere")
     func tooLarge() async throws {
         try await Harness.run(.sqlite) { h in
