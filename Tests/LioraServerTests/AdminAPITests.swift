@@ -234,6 +234,19 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("without LIORA_MASTER_KEY, rotating a catalog secret with an access token is 503 encryption_not_configured, not a 500",
+          arguments: [TestBackend.sqlite])
+    func rotationWithoutMasterKey(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret, configure: { $0.masterKey = nil }) { h in
+            let c = AdminClient(h: h)
+            let platform = try await c.platformAdmin()
+            let (tenant, _, _) = try await h.tenant()
+            let r = try await c.call(.post, "/clientes/\(tenant.id.uuidString.lowercased())/catalog/secret/rotate", token: platform)
+            #expect(r.status == .serviceUnavailable, "\(r.text)")
+            #expect(r.errorCode == "encryption_not_configured")
+        }
+    }
+
     @Test("without LIORA_JWT_SECRET the admin API answers 503", arguments: [TestBackend.sqlite])
     func notConfigured(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
@@ -288,6 +301,10 @@ struct AdminTenantTests {
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "tienda-uno", "name": "X"]).status == .conflict)
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "Bad Slug!", "name": "X"]).status == .badRequest)
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "otra", "name": "X", "plan": "gold"]).status == .badRequest)
+            // 150 flags are 150 characters on screen and 300 code points in the database's CHECK: 400, not a 500.
+            let flags = String(repeating: "🇲🇽", count: 150)
+            #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "banderas", "name": flags]).errorCode == "invalid_name")
+            #expect(try await c.call(.patch, "/clientes/\(id)", token: admin, json: ["name": flags]).errorCode == "invalid_name")
             _ = try await c.call(.post, "/clientes", token: admin, json: ["slug": "zapateria", "name": "Zapatería Sol"])
             let search = try await c.call(.get, "/clientes?search=zapat", token: admin)
             #expect((AdminClient.object(search)["clientes"] as? [[String: Any]])?.map { $0["slug"] as? String } == ["zapateria"])

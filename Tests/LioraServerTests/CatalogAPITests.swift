@@ -217,6 +217,9 @@ struct CatalogAPITests {
             let replayed = try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, body: rotation, secret: secret, id: "msg_rot")
             #expect(replayed.status == .badRequest && replayed.errorCode == "malformed_body")
             #expect(try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, body: Array(#"{"version": 1}"#.utf8), secret: secret).status == .badRequest)
+            // Unsigned, a malformed body is not parsed: 401, not 400.
+            let unsigned = try await Self.send(h, .post, "/snapshots/2/activate", tenant: tenant, body: Array("{nope".utf8), secret: nil)
+            #expect(unsigned.status == .unauthorized)
             #expect(try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, body: Array(#"{"version": 1}"#.utf8), secret: secret).status == .ok)
             let list = try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: secret)
             let rows = Self.json(list)["snapshots"] as? [[String: Any]] ?? []

@@ -215,7 +215,7 @@ struct AdminRoutes: Sendable {
         let (principal, _) = try await gate.authorize(request.headers, .tenantsManage)
         let input = try await Self.decode(CreateTenantInput.self, request, example: #"{"slug": "mi-tienda", "name": "Mi Tienda", "plan": "starter"}"#)
         let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        guard (1...200).contains(name.unicodeScalars.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
         let plan = input.plan ?? "free"
         guard try await store.plan(id: plan) != nil else { throw APIError(.badRequest, "unknown_plan", "no plan named \(plan); see GET /plans") }
         guard let vault else {
@@ -241,7 +241,7 @@ struct AdminRoutes: Sendable {
     func updateTenant(_ request: Request, _ id: UUID) async throws -> Response {
         let input = try await Self.decode(UpdateTenantInput.self, request, example: #"{"name": "…", "plan": "pro"}"#)
         let (principal, _) = try await gate.authorize(request.headers, input.plan != nil ? .tenantsManage : .tenantRename, tenantID: id)
-        if let name = input.name, !(1...200).contains(name.trimmingCharacters(in: .whitespaces).count) {
+        if let name = input.name, !(1...200).contains(name.trimmingCharacters(in: .whitespaces).unicodeScalars.count) {
             throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters")
         }
         if let plan = input.plan, try await store.plan(id: plan) == nil {
@@ -317,7 +317,7 @@ struct AdminRoutes: Sendable {
         let email = input.email.trimmingCharacters(in: .whitespaces)
         guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
         let name = input.name.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(name.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        guard (1...200).contains(name.unicodeScalars.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
         let token = "inv_" + AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
         let now = clock.now
         let expires = now.addingTimeInterval(auth.options.invitationLifetime)

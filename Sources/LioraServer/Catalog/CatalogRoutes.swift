@@ -189,6 +189,9 @@ struct CatalogRoutes: Sendable {
 
     func activate(_ request: Request, tenantID: UUID, version: Int, logger: Logger) async throws -> Response {
         let body = try await collect(request, tenantID: tenantID, operation: "activate", limit: 64 * 1024)
+        let now = clock.now
+        // The signature is checked before the body is parsed (an unsigned request learns nothing).
+        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
         // The signature covers the body, not the path: only an empty body, `{}` or this very version
         // is accepted, so the signed body of another request (a rotation or Bitly settings refused
         // with 400, whose id was never used up) cannot be replayed here to switch the live catalog.
@@ -200,8 +203,6 @@ struct CatalogRoutes: Sendable {
                 throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
             }
         }
-        let now = clock.now
-        let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "activate", now: now)
         let webhookID = signed.id
         let outcome = try await store.withTenant(tenantID) { session -> Result<(CatalogSnapshotInfo, [UInt8]), APIError> in
             try await session.lockForAdminChange()
@@ -325,7 +326,7 @@ struct CatalogRoutes: Sendable {
                 overlap = TimeInterval(seconds)
             }
         }
-        guard let vault = gate.vault else { throw APIError.internalError }
+        guard let vault = gate.vault else { throw SignedRequestGate.noVault }
         let result = try await store.withTenant(tenantID) { session -> Result<String, APIError> in
             try await session.lockForAdminChange()
             if let admin {

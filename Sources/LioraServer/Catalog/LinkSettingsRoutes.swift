@@ -68,7 +68,7 @@ struct LinkSettingsRoutes: Sendable {
                 throw APIError(.badRequest, "invalid_group_guid", "group_guid must be a Bitly group id")
             }
         }
-        guard let vault = gate.vault else { throw APIError.internalError }
+        guard let vault = gate.vault else { throw SignedRequestGate.noVault }
         let saved = try await store.withTenant(tenantID) { session -> Result<LinkProviderSettings, APIError> in
             // Takes turns with a secret rotation, so a secret revoked meanwhile is seen.
             try await session.lockForAdminChange()

@@ -116,11 +116,12 @@ package struct SignedRequestGate: Sendable {
 
     /// `verify`, also naming the secrets that signed the request, for a write to check them again
     /// under the tenant's lock (`SignedWrite.use`).
+    /// 503 when `LIORA_MASTER_KEY` is not set: no secret can be read or stored.
+    static let noVault = APIError(.serviceUnavailable, "encryption_not_configured",
+                                  "LIORA_MASTER_KEY is not set, so signing secrets cannot be read; the request was not accepted")
+
     package func verifyWrite(tenantID: UUID, headers: HTTPFields, body: [UInt8], operation: String?, now: Date) async throws -> SignedWrite {
-        guard let vault else {
-            throw APIError(.serviceUnavailable, "encryption_not_configured",
-                           "LIORA_MASTER_KEY is not set, so signing secrets cannot be read; the request was not accepted")
-        }
+        guard let vault else { throw Self.noVault }
         let h = Headers(headers)
         let invalid = APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
                                StandardWebhooks.Failure.signatureInvalid.message)
