@@ -51,14 +51,17 @@ extension SQLStore {
         }.isEmpty
     }
 
-    package func addRefreshToken(_ t: RefreshTokenRecord) async throws {
-        try await database.transaction { c in
+    package func addRefreshToken(_ t: RefreshTokenRecord) async throws -> Bool {
+        let cast = database.dialect == .postgres ? "::uuid" : ""
+        return try await !database.transaction { c in
             try await c.query("""
                 INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $6\(cast) AND revoked_at IS NOT NULL)
+                RETURNING id
                 """, [.uuid(t.id), .text(t.tokenHash), .text(t.role == .platformAdmin ? "platform_admin" : "usuario"), .uuid(t.subjectID),
                       .optional(t.tenantID), .uuid(t.familyID), .date(t.expiresAt), .date(t.createdAt)])
-        }
+        }.isEmpty
     }
 
     package func refreshToken(hash: String) async throws -> RefreshTokenRecord? {

@@ -102,6 +102,17 @@ struct AdminAuthTests {
             let refresh2 = try #require(AdminClient.object(r2)["refresh_token"] as? String)
             #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh1]).status == .unauthorized)
             #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh2]).status == .unauthorized)
+            // A token issued in a family revoked meanwhile (the reuse landed while it was being
+            // issued) is not stored; a new family is.
+            let family = UUID()
+            func token(_ family: UUID) -> RefreshTokenRecord {
+                RefreshTokenRecord(id: UUID(), tokenHash: UUID().uuidString, subjectID: UUID(), tenantID: nil, role: .platformAdmin,
+                                   familyID: family, expiresAt: t0.addingTimeInterval(3600), createdAt: t0)
+            }
+            #expect(try await h.store.addRefreshToken(token(family)))
+            try await h.store.revokeRefreshFamily(family, now: t0)
+            #expect(try await h.store.addRefreshToken(token(family)) == false)
+            #expect(try await h.store.addRefreshToken(token(UUID())))
             // The access token expires.
             clock.advance(by: 901)
             #expect(try await c.call(.get, "/clientes", token: access).status == .unauthorized)

@@ -209,8 +209,14 @@ struct LogsExportTests {
             #expect(row(entries[1])?[body] == "'-1 @home +more")
             // ?format=csv works too, and the export is audited.
             #expect(try await c.call(.get, "/clientes/\(a)/logs?\(query)&format=csv", token: ownerA).text == r.text)
-            let events = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.tenantEvents(limit: 100) }
+            var events = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.tenantEvents(limit: 100) }
             #expect(events.contains { $0.action == "logs.exported" && $0.actor.hasPrefix("usuario:") })
+            // An export about one end user is audited without their number.
+            let waID = try #require(json.compactMap { $0["wa_id"] as? String }.first)
+            #expect(try await c.call(.get, "/clientes/\(a)/logs?\(query)&wa_id=\(waID)&format=csv", token: ownerA).status == .ok)
+            events = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.tenantEvents(limit: 100) }
+            #expect(events.contains { $0.action == "logs.exported" && $0.payloadJSON.contains("one_user") })
+            #expect(!events.contains { $0.payloadJSON.contains(waID) })
         }
     }
 

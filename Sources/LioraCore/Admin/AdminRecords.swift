@@ -92,7 +92,9 @@ public protocol AdminDirectory: Sendable {
     /// Creates a platform admin; an e-mail already used by any account is a conflict.
     func createPlatformAdmin(id: UUID, email: String, name: String, passwordHash: String, now: Date) async throws
     func platformAdminExists(id: UUID) async throws -> Bool
-    func addRefreshToken(_ token: RefreshTokenRecord) async throws
+    /// Stores a refresh token unless its family was revoked meanwhile (a spent token came back
+    /// while this one was being issued): then nothing is stored and the result is false.
+    func addRefreshToken(_ token: RefreshTokenRecord) async throws -> Bool
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Marks a token used; false when it was already used or revoked (a replay).
     func useRefreshToken(id: UUID, now: Date) async throws -> Bool

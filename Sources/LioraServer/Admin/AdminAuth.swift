@@ -174,9 +174,12 @@ package final class AdminAuth: Sendable {
         let access = try await keyCollection().sign(claims, kid: JWKIdentifier(string: kid))
         let refresh = "lrt_" + Data(Self.randomBytes(32)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        try await store.addRefreshToken(RefreshTokenRecord(
+        guard try await store.addRefreshToken(RefreshTokenRecord(
             id: UUID.timeOrdered(at: now), tokenHash: Self.hash(refresh), subjectID: subjectID, tenantID: tenantID, role: role,
-            familyID: family, expiresAt: now.addingTimeInterval(options.refreshTokenLifetime), createdAt: now))
+            familyID: family, expiresAt: now.addingTimeInterval(options.refreshTokenLifetime), createdAt: now)) else {
+            // The session was logged out (a spent refresh token came back) while this one was issued.
+            throw APIError(.unauthorized, "invalid_refresh_token", "the refresh token is not valid; log in again")
+        }
         return IssuedTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(options.accessTokenLifetime))
     }
 

@@ -106,8 +106,12 @@ struct LogsRoutes: Sendable {
         try filter(from: p["from"], to: p["to"], waID: p["wa_id"], direction: p["direction"], intent: p["intent"])
     }
 
+    /// The filter for the audit trail: an end user's number is not kept there (the audit trail
+    /// outlives `LIORA_RETENTION_DAYS`), only that the export was about one user.
     static func paramsJSON(_ f: ConversationLogFilter) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: params(f), options: [.sortedKeys])) ?? Data("{}".utf8)
+        var p = params(f)
+        if p["wa_id"] != nil { p["wa_id"] = "one_user" }
+        let data = (try? JSONSerialization.data(withJSONObject: p, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 
