@@ -25,7 +25,8 @@ package final class RetentionService: Service, Sendable {
     /// - Parameters:
     ///   - days: how long history is kept.
     ///   - batchSize: rows scanned (inbox) or deleted per table (tenants) in one transaction.
-    ///   - pause: between two batches.
+    ///   - pause: the least time between two batches; after a batch that took longer, twice its
+    ///     time, so deleting a large backlog takes at most a third of the database's time.
     ///   - every: between two passes.
     package init(store: any LioraStore, clock: any LioraClock, days: Int, metrics: LioraMetrics, logger: Logger,
                  batchSize: Int = 500, pause: Duration = .milliseconds(20), every: Duration = .seconds(3600)) {
@@ -58,12 +59,15 @@ package final class RetentionService: Service, Sendable {
     package func runOnce() async throws -> Report {
         let cutoff = clock.now.addingTimeInterval(-retention)
         var report = Report()
-        var first = true
+        var started: ContinuousClock.Instant? = nil
         /// False when the pass should stop; pauses between batches.
         func nextBatch() async throws -> Bool {
             if Task.isShuttingDownGracefully { return false }
-            if !first { try await Task.sleep(for: pause) }
-            first = false
+            if let started {
+                let wait = max(pause, (ContinuousClock.now - started) * 2)
+                if wait > .zero { try await Task.sleep(for: wait) }
+            }
+            started = ContinuousClock.now
             return true
         }
         var afterEvent: Int64 = 0
