@@ -62,7 +62,7 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
-    /// A database outage: nothing was changed, try again shortly.
+    /// A database outage: try again shortly (a write may or may not have been committed).
     static var databaseUnavailable: APIError {
         APIError(.serviceUnavailable, "database_unavailable", "the database is not reachable; retry shortly", retryAfter: 5)
     }

@@ -65,7 +65,13 @@ package final class RetentionService: Service, Sendable {
             if Task.isShuttingDownGracefully { return false }
             if let started {
                 let wait = max(pause, (ContinuousClock.now - started) * 2)
-                if wait > .zero { try await Task.sleep(for: wait) }
+                if wait > .zero {
+                    do {
+                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                    } catch where Task.isShuttingDownGracefully {
+                        return false  // stopping: the next start carries on
+                    }
+                }
             }
             started = ContinuousClock.now
             return true

@@ -38,9 +38,26 @@ package func isDatabaseUnavailable(_ error: any Error) -> Bool {
     case .server:
         // 08: connection exception; 53: insufficient resources (disk full, out of memory, too
         // many connections); 57P01–57P03: the server is shutting down or starting up.
-        guard let state = e.serverInfo?[.sqlState] else { return false }
-        return state.hasPrefix("08") || state.hasPrefix("53") || ["57P01", "57P02", "57P03"].contains(state)
+        // 25006: read-only transaction (a failover left us on a standby); 57P04/57P05: dropped or
+        // idle too long. 08P01 (protocol violation) is our bug, not an outage.
+        guard let state = e.serverInfo?[.sqlState], state != "08P01" else { return false }
+        return state.hasPrefix("08") || state.hasPrefix("53")
+            || ["57P01", "57P02", "57P03", "57P04", "57P05", "25006"].contains(state)
     default:
         return false
     }
+}
+
+/// Whether `error` is the database refusing a value (too long for an index, out of range, a
+/// constraint): the data, not the database, so storing the same rows in smaller groups can
+/// isolate the culprit. SQLite reports every failure but a unique violation as `corrupt`.
+package func isRefusedData(_ error: any Error) -> Bool {
+    if let e = error as? StoreError {
+        switch e {
+        case .corrupt, .uniqueViolation: return true
+        default: return false
+        }
+    }
+    guard let e = error as? PSQLError, e.code == .server, let state = e.serverInfo?[.sqlState] else { return false }
+    return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54")
 }

@@ -82,7 +82,8 @@ struct RoundedTimestamp: PostgresNonThrowingEncodable {
     init(_ date: Date) {
         // Saturating: a date no column can hold gets PostgreSQL's "out of range", never a trap.
         let (value, overflow) = date.microsecondsSince1970.subtractingReportingOverflow(946_684_800_000_000)
-        microsecondsSince2000 = overflow ? .min : value
+        // (Int64.min and .max are -infinity and infinity to PostgreSQL: one step inside them.)
+        microsecondsSince2000 = overflow ? .min + 1 : min(max(value, .min + 1), .max - 1)
     }
     static var psqlType: PostgresDataType { .timestamptz }
     static var psqlFormat: PostgresFormat { .binary }

@@ -83,7 +83,9 @@ extension SQLStore {
     package func useRefreshToken(id: UUID, now: Date) async throws -> Bool {
         try await !database.transaction { c in
             try await c.query("""
-                UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL RETURNING id
+                UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id AND f.revoked_at IS NOT NULL)
+                RETURNING id
                 """, [.uuid(id), .date(now)])
         }.isEmpty
     }

@@ -4,8 +4,9 @@ extension WebhookPayload {
     /// (dedup, logs, contexts); one of kilobytes does not fit a PostgreSQL btree entry, and the
     /// group commit that tried to store it would fail for every delivery in it.
     public static let maxIDBytes = 256
-    /// The longest end-user or recipient WhatsApp id (a phone number) accepted, in bytes.
-    public static let maxWaIDBytes = 64
+    /// The longest status name accepted (`sent`, `delivered`, `read`, `failed`, … and any Meta
+    /// adds), in bytes: it is part of the status's dedup key.
+    public static let maxStatusBytes = 64
 
     /// The JSON name of the first id longer than its limit, or nil when every id fits.
     public var oversizedIdentifier: String? {
@@ -15,15 +16,16 @@ extension WebhookPayload {
             for change in entry.changes {
                 let value = change.value
                 if long(value.metadata?.phoneNumberID) { return "metadata.phone_number_id" }
-                for contact in value.contacts ?? [] where long(contact.waID, Self.maxWaIDBytes) { return "contacts.wa_id" }
+                for contact in value.contacts ?? [] where long(contact.waID) { return "contacts.wa_id" }
                 for message in value.messages ?? [] {
                     if long(message.id) { return "messages.id" }
-                    if long(message.from, Self.maxWaIDBytes) { return "messages.from" }
+                    if long(message.from) { return "messages.from" }
                     if long(message.context?.id) { return "messages.context.id" }
                 }
                 for status in value.statuses ?? [] {
                     if long(status.id) { return "statuses.id" }
-                    if long(status.recipientID, Self.maxWaIDBytes) { return "statuses.recipient_id" }
+                    if long(status.recipientID) { return "statuses.recipient_id" }
+                    if long(status.status.rawValue, Self.maxStatusBytes) { return "statuses.status" }
                 }
             }
         }

@@ -20,14 +20,14 @@ private final class PoisonInbox: WebhookInbox, Sendable {
         (gate, open) = AsyncStream.makeStream(of: Void.self)
     }
 
-    struct Refused: Error {}
-
     func store(_ deliveries: [WebhookDelivery]) async throws -> [Int] {
         batches.withLockedValue { $0.append(deliveries.count) }
         if !held.withLockedValue({ let was = $0; $0 = true; return was }) {
             for await _ in gate { break }
         }
-        if deliveries.contains(where: { String(decoding: $0.body, as: UTF8.self) == "POISON" }) { throw Refused() }
+        if deliveries.contains(where: { String(decoding: $0.body, as: UTF8.self) == "POISON" }) {
+            throw StoreError.corrupt("value too long for the index")
+        }
         return try await base.store(deliveries)
     }
     func claimPendingEvents(limit: Int, now: Date, lease: TimeInterval, maxAttempts: Int) async throws -> [PendingWebhookEvent] {
@@ -68,7 +68,7 @@ struct IngestWriterTests {
             inbox.open.yield()
             #expect(try await first == 1)
             #expect(try await good == 1)
-            #expect(await poison == "Refused")
+            #expect(await poison == "StoreError")
             #expect(inbox.batches.withLockedValue { $0 } == [1, 2, 1, 1])  // the pair, then each alone
             #expect(Set(try await t.store.webhookEvents(limit: 10).map(\.key)) == ["m:first", "m:good"])
         }

@@ -100,8 +100,10 @@ struct WebhookIngestTests {
             let huge = "wamid." + String(repeating: "Ab9", count: 3_400)  // ~10 KB: no PostgreSQL btree entry holds it
             let bodies = [
                 WebhookBuilder.text(phoneNumberID: phone, from: "5215512345678", id: huge),
-                WebhookBuilder.text(phoneNumberID: phone, from: String(repeating: "5", count: 65), id: "wamid.LONGFROM"),
+                WebhookBuilder.text(phoneNumberID: phone, from: String(repeating: "5", count: 300), id: "wamid.LONGFROM"),
                 WebhookBuilder.status(phoneNumberID: phone, messageID: huge, status: "delivered", recipient: "5215512345678"),
+                WebhookBuilder.status(phoneNumberID: phone, messageID: "wamid.S", status: String(repeating: "x", count: 3_000),
+                                      recipient: "5215512345678"),
             ]
             for body in bodies {
                 let r = try await h.post(body)
