@@ -46,8 +46,13 @@ struct CatalogCommand: AsyncParsableCommand {
                 request.setValue("application/json", forHTTPHeaderField: "content-type")
                 request.httpBody = Data(body)
             }
-            let (data, response) = try await URLSession.shared.data(for: request)
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+            do {
+                let (data, response) = try await URLSession.shared.data(for: request)
+                return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+            } catch {
+                let reason = (error as? URLError).map { "\($0.localizedDescription) (URLError \($0.code.rawValue))" } ?? "\(error)"
+                fail("cannot reach \(base.absoluteString): \(reason); is Liora running there (`liora demo` or `liora serve`)?")
+            }
         }
     }
 

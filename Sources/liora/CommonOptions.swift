@@ -64,7 +64,7 @@ func engineConfiguration(_ config: Configuration) -> ConversationEngine.Configur
 
 /// Demo mode only: when LIORA_MASTER_KEY is not set, use (or create, mode 0600) `.liora/master.key`.
 func withDemoMasterKey(_ env: [String: String]) -> [String: String] {
-    guard env["LIORA_MASTER_KEY"] == nil else { return env }
+    guard env["LIORA_MASTER_KEY"]?.isEmpty ?? true else { return env }  // empty is unset, as everywhere
     var env = env
     let path = ".liora/master.key"
     if let data = FileManager.default.contents(atPath: path),
@@ -89,7 +89,7 @@ func withDemoMasterKey(_ env: [String: String]) -> [String: String] {
 /// Demo mode only: when LIORA_JWT_SECRET is not set, the admin API signs with a secret made for
 /// this run (its access tokens end with it), so the demo owner can sign in.
 func withDemoJWTSecret(_ env: [String: String]) -> [String: String] {
-    guard env["LIORA_JWT_SECRET"] == nil else { return env }
+    guard env["LIORA_JWT_SECRET"]?.isEmpty ?? true else { return env }
     var env = env
     env["LIORA_JWT_SECRET"] = MasterKeyRing.generateKey()
     say("LIORA_JWT_SECRET not set: the admin API signs with a secret made for this run (never use it in production)")

@@ -29,8 +29,9 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         var env = ProcessInfo.processInfo.environment
-        if env["LIORA_META_APP_SECRET"] == nil { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
-        if env["LIORA_LOG_LEVEL"] == nil { env["LIORA_LOG_LEVEL"] = "error" }
+        // An empty variable counts as unset, as in the configuration.
+        if env["LIORA_META_APP_SECRET"]?.isEmpty ?? true { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
+        if env["LIORA_LOG_LEVEL"]?.isEmpty ?? true { env["LIORA_LOG_LEVEL"] = "error" }
         if let port { env["LIORA_PORT"] = String(port) }
         // The demo seeds a tenant, an owner and a catalog: never into the database an operator's
         // environment names (a production PostgreSQL), always into its own SQLite file.

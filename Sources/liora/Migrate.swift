@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LioraCore
 import LioraStore
 import Logging
@@ -30,6 +31,12 @@ struct Migrate: AsyncParsableCommand {
 
 /// Applies (or lists) pending migrations with progress lines; returns how many were applied.
 func runMigrations(_ config: Configuration, statusOnly: Bool, logger: Logger) async throws -> Int {
+    // Listing changes nothing: a SQLite file that does not exist yet is not created to be read.
+    if statusOnly, case .sqlite(let path) = config.migrationDatabaseURL, path != ":memory:", !FileManager.default.fileExists(atPath: path) {
+        let all = Migration.embedded[.sqlite] ?? []
+        say("no database at \(path) yet: pending: " + all.map(\.file).joined(separator: ", "))
+        return 0
+    }
     let db = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: logger, maximumConnections: 2)
     let migrator = Migrator(database: db, logger: logger)
     do {

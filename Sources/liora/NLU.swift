@@ -42,6 +42,8 @@ struct RouterOptions: ParsableArguments {
         do {
             let catalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills, isDirectory: true))
             let utterances = try LabelledSet.load(URL(fileURLWithPath: file), catalog: catalog)
+            // An empty set scores nothing: "accuracy 0.000 (0/0)" would read like a broken router.
+            guard !utterances.isEmpty else { fail("\(file): no labelled utterances (lines of: utterance, tab, intent id)") }
             if !catalog.warnings.isEmpty {
                 say("\(catalog.warnings.count) skill content warning(s); see `liora nlu eval --warnings`")
             }
@@ -107,7 +109,6 @@ extension NLU {
 
         func run() throws {
             let (router, utterances) = options.load(labelled: file)
-            guard !utterances.isEmpty else { fail("\(file): no utterances") }
             let skills = router.catalog.skillIDs
             let started = ContinuousClock.now
             let trained = IntentRouter(catalog: router.catalog, configuration: router.configuration)

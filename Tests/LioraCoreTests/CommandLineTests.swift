@@ -52,6 +52,43 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
     }
 
+    @Test("migrate --status changes nothing: a database file that does not exist is not created",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func migrateStatusCreatesNothing() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(["migrate", "--status", "--database-url", "sqlite:none/x.sqlite"], env: [:], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("no database at none/x.sqlite yet: pending: 0001_foundation.sql"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none").path))
+    }
+
+    @Test("catalog commands with no server there stop with one line naming the URL, not a raw error",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func catalogWithoutServer() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = "http://127.0.0.1:\(Int.random(in: 20_000...29_999))"
+        let r = try Self.run(["catalog", "list", "--url", url], env: [:], in: dir)
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(lines.first?.hasPrefix("liora: cannot reach \(url)") == true, "\(r.stderr)")
+        #expect(!r.stderr.contains("NSURLErrorDomain"))
+    }
+
+    @Test("nlu eval refuses a labelled file with no utterances instead of scoring 0/0",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func nluEvalEmpty() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = Self.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        try Data("# only a comment\n".utf8).write(to: dir.appendingPathComponent("empty.tsv"))
+        let r = try Self.run(["nlu", "eval", "--skills", root.appendingPathComponent("skills").path, "empty.tsv"], env: [:], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("no labelled utterances"), "\(r.stderr)")
+    }
+
     @Test("serve will not send links to 0.0.0.0: without LIORA_PUBLIC_BASE_URL it stops, naming the variable",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func wildcardWithoutPublicBase() throws {
