@@ -63,6 +63,9 @@ package struct LioraAppOptions: Sendable {
     /// request's head or body) is closed, so idle or stalled clients cannot hold sockets for ever.
     /// A request being answered is not idle.
     package var idleTimeout: Duration = .seconds(75)
+    /// The Graph API the admin API asks whether a token can use a number (nil: the bot's, else
+    /// one to `LIORA_GRAPH_BASE_URL`).
+    package var wabaGraph: (any GraphAPIClient)? = nil
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -122,7 +125,7 @@ package func buildApplication(
                     proxies: configuration.trustedProxies).register(on: router)
         LogsRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
         ApprovalRoutes(gate: AdminGate(auth: auth, store: store), store: store, clock: clock).register(on: router)
-        let wabaGraph = options.conversation?.graph ?? LibcurlGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)
+        let wabaGraph = options.wabaGraph ?? options.conversation?.graph ?? LibcurlGraphAPIClient(baseURL: configuration.graphBaseURL, apiVersion: configuration.graphAPIVersion)
         WabaRoutes(gate: AdminGate(auth: auth, store: store), store: store, vault: vault, clock: clock, graph: wabaGraph).register(on: router)
     } else {
         logger.warning("LIORA_JWT_SECRET is not set: the admin API answers 503")

@@ -71,6 +71,9 @@ struct Harness {
             if let webhookBodies { options.webhookBodies = webhookBodies }
             if let idleTimeout { options.idleTimeout = idleTimeout }
             if let catalogBodies { options.catalogBodies = catalogBodies }
+            // Registering a WhatsApp number asks Meta whether the token can use it; without a bot
+            // (whose Graph API tests script), Meta says yes to any token.
+            if conversation == nil { options.wabaGraph = PhoneCheckingGraph(goodTokens: nil) }
             let (app, components) = buildApplication(
                 configuration: config, store: test.store, databaseDialect: test.database.dialect,
                 clock: clock, options: options, logger: logs.logger())

@@ -5,17 +5,23 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 import WhatsApp
 import WhatsAppGraph
 
-/// A Graph API whose `phoneNumber` knows one good token (and records the tokens it was given);
-/// sends and read receipts go to a `FakeGraphAPI`.
+/// A Graph API whose `phoneNumber` knows which tokens are good (nil: every token) — a token can
+/// stop being good later (`revoke`, as when it expires); sends and read receipts go to a
+/// `FakeGraphAPI`.
 final class PhoneCheckingGraph: GraphAPIClient {
     let fake = FakeGraphAPI()
-    let goodToken: String
-    init(goodToken: String) { self.goodToken = goodToken }
+    private let good: NIOLockedValueBox<Set<String>?>
+    init(goodTokens: Set<String>?) { good = NIOLockedValueBox(goodTokens) }
+    convenience init(goodToken: String) { self.init(goodTokens: [goodToken]) }
+    func revoke(_ token: String) { good.withLockedValue { _ = $0?.remove(token) } }
+    /// While set, every phone-number lookup fails with it (Meta down or slow).
+    let outage = NIOLockedValueBox<GraphAPIError?>(nil)
 
     func send(_ message: OutboundMessage, phoneNumberID: String, accessToken: String) async throws(GraphAPIError) -> SentMessage {
         try await fake.send(message, phoneNumberID: phoneNumberID, accessToken: accessToken)
@@ -26,7 +32,10 @@ final class PhoneCheckingGraph: GraphAPIClient {
     }
 
     func phoneNumber(phoneNumberID: String, accessToken: String) async throws -> PhoneNumberInfo {
-        guard accessToken == goodToken else { throw GraphAPIError.rejected(status: 401, code: 190, subcode: nil, message: "bad token") }
+        if let error = outage.withLockedValue({ $0 }) { throw error }
+        guard good.withLockedValue({ $0?.contains(accessToken) ?? true }) else {
+            throw GraphAPIError.rejected(status: 401, code: 190, subcode: nil, message: "bad token")
+        }
         return PhoneNumberInfo(id: phoneNumberID, displayPhoneNumber: "+1 555-000-2222", verifiedName: "Tienda Uno")
     }
 }
@@ -55,7 +64,7 @@ struct WabaAPITests {
     @Test("an admin demoted to agent while their change waits for the tenant lock gets 403 once it has it, and nothing changes",
           arguments: TestBackend.available)
     func demotedWhileWaiting(backend: TestBackend) async throws {
-        try await Harness.run(backend, conversation: Self.setup(PhoneCheckingGraph(goodToken: token1)), jwtSecret: jwtSecret) { h in
+        try await Harness.run(backend, conversation: Self.setup(PhoneCheckingGraph(goodTokens: [token1, token2])), jwtSecret: jwtSecret) { h in
             let slug = "waba-degradado"
             let t = try await ApprovalTeam.make(h, slug: slug)
             let (c, tenant) = (t.c, t.tenant)
@@ -90,7 +99,7 @@ struct WabaAPITests {
           arguments: TestBackend.available)
     func lifecycle(backend: TestBackend) async throws {
         let logs = LogRecorder()
-        let graph = PhoneCheckingGraph(goodToken: token2)
+        let graph = PhoneCheckingGraph(goodTokens: [token1, token2])
         try await Harness.run(backend, logs: logs, conversation: Self.setup(graph), jwtSecret: jwtSecret) { h in
             let c = AdminClient(h: h)
             let admin = try await c.platformAdmin()
@@ -125,7 +134,29 @@ struct WabaAPITests {
             #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: agent).status == .forbidden)
             #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: agent, json: ["access_token": token2]).status == .forbidden)
 
-            // The first token does not work with Meta; the replaced one does.
+            // Registering asked Meta: the account starts verified.
+            #expect(accounts.first?["verification_status"] as? String == "ok")
+            // A token Meta does not accept is refused with nothing stored: registering a number
+            // needs proof of access to it; so does replacing a token.
+            let unproven = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone(), token: "EAAGtoken-not-for-this-number-9"))
+            #expect(unproven.status == .unprocessableContent, "\(unproven.text)")
+            #expect(unproven.errorCode == "phone_number_not_verified")
+            #expect(unproven.text.contains("token_invalid"))
+            #expect((AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))["waba_accounts"] as? [Any])?.count == 1)
+            let badSwap = try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": "EAAGtoken-not-for-this-number-9"])
+            #expect(badSwap.errorCode == "phone_number_not_verified")
+            // Meta cannot be asked: 503 to retry, nothing stored.
+            for outage in [GraphAPIError.timeout, .rejected(status: 503, code: 2, subcode: nil, message: "down")] {
+                graph.outage.withLockedValue { $0 = outage }
+                let down = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone()))
+                #expect(down.status == .serviceUnavailable && down.errorCode == "graph_unavailable", "\(down.text)")
+                #expect(down.headers[.retryAfter] == "5")
+            }
+            graph.outage.withLockedValue { $0 = nil }
+            #expect((AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))["waba_accounts"] as? [Any])?.count == 1)
+
+            // The first token stops working with Meta (it expired); the replaced one works.
+            graph.revoke(token1)
             let failed = try await c.call(.post, "/clientes/\(tenant)/waba/\(id)/verify", token: owner)
             #expect(failed.status == .ok)
             #expect(AdminClient.object(failed)["ok"] as? Bool == false)
@@ -167,7 +198,7 @@ struct WabaAPITests {
             #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": token2]).status == .notFound)
             let empty = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
             #expect((empty["waba_accounts"] as? [Any])?.isEmpty == true)
-            #expect(try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(phone)).status == .created)
+            #expect(try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(phone, token: token2)).status == .created)
 
             // The audit trail names the actor and never a secret.
             let events = try await h.store.withTenant(tenantID) { try await $0.tenantEvents(limit: 100) }
@@ -394,7 +425,7 @@ struct WabaAPITests {
     @Test("the sender answers with the account's stored token, and with the new one once it is replaced",
           arguments: TestBackend.available)
     func senderUsesStoredToken(backend: TestBackend) async throws {
-        let graph = PhoneCheckingGraph(goodToken: token1)
+        let graph = PhoneCheckingGraph(goodTokens: [token1, token2])
         try await Harness.run(backend, conversation: Self.setup(graph), jwtSecret: jwtSecret) { h in
             let c = AdminClient(h: h)
             let admin = try await c.platformAdmin()

@@ -202,6 +202,26 @@ package struct WabaService: Sendable {
 
     static func last4(_ token: Secret) -> String { String(token.value.suffix(4)) }
 
+    /// Asks Meta whether `token` can use `phoneNumberID` before anything is stored: a number routes
+    /// to the tenant that registers it, so registering one needs proof of access to it (without
+    /// it, a tenant could claim a business's number before the business onboards and receive its
+    /// customers' messages). 422 `phone_number_not_verified` when Meta says no; 503
+    /// `graph_unavailable` when Meta cannot be asked (nothing stored; retry).
+    private func confirmAccess(phoneNumberID: String, token: Secret) async throws {
+        guard let graph else { throw APIError(.serviceUnavailable, "graph_not_configured", "no Graph API client is configured") }
+        do {
+            _ = try await graph.phoneNumber(phoneNumberID: phoneNumberID, accessToken: token.value)
+        } catch {
+            let code = Self.code(error)
+            if code == "graph_unavailable" || code == "graph_timeout" {
+                throw APIError(.serviceUnavailable, "graph_unavailable",
+                               "Meta could not be asked whether this token can use the number; nothing was stored, retry", retryAfter: 5)
+            }
+            throw APIError(.unprocessableContent, "phone_number_not_verified",
+                           "Meta did not confirm that this access token can use phone number id \(phoneNumberID) (\(code)); nothing was stored")
+        }
+    }
+
     package func list(tenantID: UUID) async throws -> [WabaAccountRecord] {
         try await store.withTenant(tenantID) { try await $0.wabaAccountRecords() }
     }
@@ -230,6 +250,7 @@ package struct WabaService: Sendable {
     /// a role change that committed since the request was authorised counts).
     func register(_ r: WabaRegistration, tenantID: UUID, principal: Principal) async throws -> WabaAccountRecord {
         let vault = try requireVault()
+        try await confirmAccess(phoneNumberID: r.phoneNumberID, token: r.accessToken)
         let now = clock.now
         let id = UUID.timeOrdered(at: now)
         let actor = principal.actor
@@ -247,7 +268,8 @@ package struct WabaService: Sendable {
                                                 displayPhoneNumber: r.displayPhoneNumber, secrets: secrets,
                                                 accessTokenLast4: Self.last4(r.accessToken), createdAt: now, updatedAt: now)
                 try await s.registerWabaAccount(account, actor: actor, now: now)
-                return account
+                try await s.recordWabaVerification(id: id, status: "ok", error: nil, now: now)
+                return try await s.wabaAccountRecord(id: id) ?? account
             }
         } catch let e as LioraError where e.code == .conflict {
             throw Self.phoneNumberTaken
@@ -258,6 +280,10 @@ package struct WabaService: Sendable {
     /// three stay under one data key version. `principal` is re-read under the tenant lock.
     func replaceToken(tenantID: UUID, accountID: UUID, token: Secret, principal: Principal) async throws -> WabaAccountRecord {
         let vault = try requireVault()
+        guard let phoneNumberID = try await store.withTenant(tenantID, { try await $0.wabaAccountRecord(id: accountID)?.phoneNumberID }) else {
+            throw Self.notFound
+        }
+        try await confirmAccess(phoneNumberID: phoneNumberID, token: token)
         let now = clock.now
         let actor = principal.actor
         return try await store.withTenant(tenantID) { s in
@@ -274,8 +300,10 @@ package struct WabaService: Sendable {
             let verifyToken = try await open(old.verifyToken, WabaAccountRecord.verifyTokenColumn)
             let secrets = try await seal(accessToken: token, appSecret: appSecret, verifyToken: verifyToken, id: accountID, in: s,
                                          vault: vault, now: now)
-            guard try await s.replaceWabaSecrets(id: accountID, secrets: secrets, accessTokenLast4: Self.last4(token), actor: actor, now: now),
-                  let updated = try await s.wabaAccountRecord(id: accountID) else { throw Self.notFound }
+            guard try await s.replaceWabaSecrets(id: accountID, secrets: secrets, accessTokenLast4: Self.last4(token), actor: actor, now: now)
+            else { throw Self.notFound }
+            try await s.recordWabaVerification(id: accountID, status: "ok", error: nil, now: now)
+            guard let updated = try await s.wabaAccountRecord(id: accountID) else { throw Self.notFound }
             return updated
         }
     }
