@@ -66,45 +66,31 @@ package final class IngestWriter: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            let start = ContinuousClock.now
-            do {
-                let counts = try await inbox.store(batch.map(\.delivery))
-                metrics.ingestCommitSeconds.record(ContinuousClock.now - start)
-                metrics.ingestBatchSize.record(Double(batch.count))
-                for (waiter, count) in zip(batch, counts) { waiter.continuation.resume(returning: count) }
-                onStored()
-            } catch where batch.count > 1 && isRefusedData(error) {
-                // The database refused a value in the batch, not the batch: one body it cannot
-                // store must not get every delivery committed with it refused. Halves are stored
-                // apart until the culprit is alone (about 2·log₂(n) more transactions per bad body).
-                logger.warning("webhook batch refused; storing it in halves",
-                               metadata: ["bodies": "\(batch.count)", "error": "\(loggableDescription(error))"])
-                await storeApart(batch[...])
-            } catch {
-                logger.error("webhook batch not stored", metadata: ["bodies": "\(batch.count)", "error": "\(loggableDescription(error))"])
-                for waiter in batch { waiter.continuation.resume(throwing: error) }
-            }
+            await store(batch[...])
         }
     }
 
-    /// Stores `waiters` in two halves, each split again when the database refuses a value in it;
-    /// every waiter is answered once.
-    private func storeApart(_ waiters: ArraySlice<Waiter>) async {
-        let middle = waiters.startIndex + waiters.count / 2
-        for half in [waiters[..<middle], waiters[middle...]] where !half.isEmpty {
-            let start = ContinuousClock.now
-            do {
-                let counts = try await inbox.store(half.map(\.delivery))
-                metrics.ingestCommitSeconds.record(ContinuousClock.now - start)
-                metrics.ingestBatchSize.record(Double(half.count))
-                for (waiter, count) in zip(half, counts) { waiter.continuation.resume(returning: count) }
-                onStored()
-            } catch where half.count > 1 && isRefusedData(error) {
-                await storeApart(half)
-            } catch {
-                logger.error("webhook body not stored", metadata: ["bodies": "\(half.count)", "error": "\(loggableDescription(error))"])
-                for waiter in half { waiter.continuation.resume(throwing: error) }
-            }
+    /// Stores `waiters` in one transaction and answers each. When the database refuses a value in
+    /// it (not the transaction: one body it cannot store must not get every delivery committed
+    /// with it refused), the halves are stored apart until the culprit is alone, about 2·log₂(n)
+    /// more transactions per bad body. Every waiter is answered once.
+    private func store(_ waiters: ArraySlice<Waiter>) async {
+        let start = ContinuousClock.now
+        do {
+            let counts = try await inbox.store(waiters.map(\.delivery))
+            metrics.ingestCommitSeconds.record(ContinuousClock.now - start)
+            metrics.ingestBatchSize.record(Double(waiters.count))
+            for (waiter, count) in zip(waiters, counts) { waiter.continuation.resume(returning: count) }
+            onStored()
+        } catch where waiters.count > 1 && isRefusedData(error) {
+            logger.warning("webhook batch refused; storing it in halves",
+                           metadata: ["bodies": "\(waiters.count)", "error": "\(loggableDescription(error))"])
+            let middle = waiters.startIndex + waiters.count / 2
+            await store(waiters[..<middle])
+            await store(waiters[middle...])
+        } catch {
+            logger.error("webhook batch not stored", metadata: ["bodies": "\(waiters.count)", "error": "\(loggableDescription(error))"])
+            for waiter in waiters { waiter.continuation.resume(throwing: error) }
         }
     }
 }
