@@ -1,6 +1,4 @@
 import LioraStore
-import NIOConcurrencyHelpers
-import Prometheus
 package import Foundation
 package import LioraCore
 package import Logging
