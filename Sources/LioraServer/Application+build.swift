@@ -115,7 +115,8 @@ package func buildApplication(
     catalogOptions.secretOverlap = configuration.catalogSecretOverlap
     catalogOptions.keepVersions = configuration.catalogKeepVersions
     catalogOptions.bodies = options.catalogBodies ?? BodyBudget.forCatalog(maxBodyBytes: configuration.catalogMaxBytes)
-    let gate = SignedRequestGate(store: store, vault: vault)
+    let gate = SignedRequestGate(store: store, vault: vault,
+                                 refusalLog: RefusalLogBudget(onSkipped: { [metrics] in metrics.ingestLogRefusalSkipped() }))
     let adminAuth = configuration.jwtSecret.map { AdminAuth(secret: $0, store: store, clock: clock, options: options.adminAuth) }
     CatalogRoutes(store: store, gate: gate, indexes: indexes, clock: clock, options: catalogOptions,
                   adminGate: adminAuth.map { AdminGate(auth: $0, store: store) }).register(on: router)

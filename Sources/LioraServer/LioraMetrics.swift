@@ -23,6 +23,7 @@ package final class LioraMetrics: Sendable {
     let clicksRepeated: Counter
     let clicksOverLimit: Counter
     let clicksNotStored: Counter
+    let ingestLogSkipped: Counter
     private let retentionCounters: [String: Counter]
 
     package init() {
@@ -59,6 +60,8 @@ package final class LioraMetrics: Sendable {
         clicksRepeated = registry.makeCounter(descriptor: clicks, labels: [("result", "repeated")])
         clicksOverLimit = registry.makeCounter(descriptor: clicks, labels: [("result", "over_limit")])
         clicksNotStored = registry.makeCounter(descriptor: clicks, labels: [("result", "not_stored")])
+        ingestLogSkipped = registry.makeCounter(descriptor: name(
+            "ingest_log_refusals_skipped", "total", "Refused signed requests not written to ingest_logs: over the tenant's budget"))
         let deleted = name("retention_deleted_rows", "total", "Rows deleted for being older than LIORA_RETENTION_DAYS, by table")
         retentionCounters = Dictionary(uniqueKeysWithValues: Self.retentionTables.map { table in
             (table, registry.makeCounter(descriptor: deleted, labels: [("table", table)]))
@@ -66,6 +69,8 @@ package final class LioraMetrics: Sendable {
     }
 
     private static let retentionTables = ["webhook_events", "webhook_payloads", "conversation_logs", "outbox", "link_clicks", "ingest_logs"]
+
+    func ingestLogRefusalSkipped() { ingestLogSkipped.increment() }
 
     func retentionDeleted(_ report: RetentionService.Report) {
         let counts = [report.events, report.payloads, report.logs, report.replies, report.clicks, report.ingestLogs]

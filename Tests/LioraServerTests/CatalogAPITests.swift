@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -134,6 +135,56 @@ struct CatalogAPITests {
                                                            "timestamp_out_of_range", "webhook_id_reused"])
             }
         }
+    }
+
+    @Test("refusals before a valid signature are logged within a budget per tenant: the flood is still refused, its rows stop",
+          arguments: TestBackend.available)
+    func refusalLogBudget(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock) { h in
+            let (tenant, _) = try await Self.tenant(h)
+            let (quiet, quietSecret) = try await Self.tenant(h)
+            let wrong = StandardWebhooks.generateSecret()
+            func flood(_ n: Int) async throws {
+                for _ in 0..<n {
+                    let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: wrong)
+                    #expect(r.status == .unauthorized && r.errorCode == "signature_invalid")
+                }
+            }
+            func rows(_ id: UUID) async throws -> Int { try await h.store.withTenant(id) { try await $0.ingestLogs(limit: 500).count } }
+            // 70 forged publishes at once: the first 60 (the burst) are logged, all 70 refused.
+            try await flood(70)
+            #expect(try await rows(tenant) == 60)
+            // Another tenant's refusals and its signed writes are not affected by the flood.
+            let other = try await Self.send(h, .post, "/publish", tenant: quiet, body: Self.small, secret: wrong)
+            #expect(other.errorCode == "signature_invalid")
+            #expect(try await Self.send(h, .post, "/publish", tenant: quiet, body: Self.small, secret: quietSecret).status == .created)
+            #expect(try await rows(quiet) == 2)
+            // 10 s later the budget has 5 rows again (30 a minute).
+            clock.advance(by: 10)
+            try await flood(8)
+            #expect(try await rows(tenant) == 65)
+            let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains("liora_ingest_log_refusals_skipped_total 13"))
+        }
+    }
+
+    @Test("the refusal budget refills with time, never from a clock stepping back, and holds at most maxTenants buckets")
+    func refusalBudgetBounds() {
+        let skipped = NIOLockedValueBox(0)
+        let budget = RefusalLogBudget(burst: 2, perMinute: 60, maxTenants: 2, onSkipped: { skipped.withLockedValue { $0 += 1 } })
+        let (a, b, c) = (UUID(), UUID(), UUID())
+        #expect(budget.allow(a, now: t0) && budget.allow(a, now: t0))
+        #expect(!budget.allow(a, now: t0))
+        #expect(!budget.allow(a, now: t0.addingTimeInterval(-30)))  // earlier: nothing refills
+        #expect(budget.allow(a, now: t0.addingTimeInterval(1)))       // one a second
+        #expect(!budget.allow(a, now: t0.addingTimeInterval(1)))
+        #expect(budget.allow(b, now: t0.addingTimeInterval(1)))
+        // Both buckets are in use: a third tenant is not logged (fail closed) …
+        #expect(!budget.allow(c, now: t0.addingTimeInterval(1)))
+        // … until a bucket has refilled completely and can be forgotten.
+        #expect(budget.allow(c, now: t0.addingTimeInterval(10)))
+        #expect(skipped.withLockedValue { $0 } == 4)
     }
 
     @Test("concurrent publishes of one tenant all succeed, one after the other: distinct versions, an identical body is unchanged, no 500",

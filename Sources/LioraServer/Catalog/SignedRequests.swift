@@ -76,14 +76,16 @@ package struct SignedWrite: Sendable {
 /// Checks Standard Webhooks signatures on a tenant's signed API (catalog publishing and the
 /// tenant settings that exist before the admin API): signature and timestamp over the raw
 /// bytes before anything is parsed, then the tenant's status. Refusals of logged operations
-/// are written to `ingest_logs`; nothing else is stored.
+/// are written to `ingest_logs`, within `refusalLog`'s budget per tenant; nothing else is stored.
 package struct SignedRequestGate: Sendable {
     let store: any LioraStore
     let vault: SecretVault?
+    let refusalLog: RefusalLogBudget
 
-    package init(store: any LioraStore, vault: SecretVault?) {
+    package init(store: any LioraStore, vault: SecretVault?, refusalLog: RefusalLogBudget = RefusalLogBudget()) {
         self.store = store
         self.vault = vault
+        self.refusalLog = refusalLog
     }
 
     struct Headers: Sendable {
@@ -167,7 +169,7 @@ package struct SignedRequestGate: Sendable {
                 case .provisioning, .deleting: refusal = APIError(.conflict, "tenant_not_active", "this tenant is not active")
                 }
             }
-            if let refusal, let operation {
+            if let refusal, let operation, refusalLog.allow(tenantID, now: now) {
                 try await session.recordIngest(IngestLogEntry(
                     tenantID: tenantID, operation: operation, webhookID: h.id, outcome: .rejected, reason: refusal.code,
                     httpStatus: Int(refusal.status.code), sizeBytes: body.count, receivedAt: now))
@@ -178,10 +180,11 @@ package struct SignedRequestGate: Sendable {
         return SignedWrite(id: signed.id, secretIDs: Set(matching.map { keys[$0].id }))
     }
 
-    /// Logs a refusal of a logged operation (`reason`, else the error's code) when the tenant exists.
+    /// Logs a refusal of a logged operation (`reason`, else the error's code) when the tenant exists
+    /// and its refusal budget allows.
     private func record(_ refusal: APIError, reason: String? = nil, tenantID: UUID, id: String?, operation: String?, size: Int,
                         now: Date) async throws {
-        guard let operation else { return }
+        guard let operation, refusalLog.allow(tenantID, now: now) else { return }
         try await store.withTenant(tenantID) { session in
             guard let tenant = try await session.tenant(), tenant.deletedAt == nil else { return }
             try await session.recordIngest(IngestLogEntry(
@@ -191,8 +194,9 @@ package struct SignedRequestGate: Sendable {
     }
 
     /// Records a refusal that happened before the signature could be checked (a body over the
-    /// limit), when the tenant exists.
+    /// limit, a body too slow), when the tenant exists and its refusal budget allows.
     func logEarlyRefusal(tenantID: UUID, headers: HTTPFields, operation: String, error: APIError, size: Int, now: Date) async {
+        guard refusalLog.allow(tenantID, now: now) else { return }
         let h = Headers(headers)
         _ = try? await store.withTenant(tenantID) { session in
             guard try await session.tenant() != nil else { return }
