@@ -25,7 +25,13 @@ package final class LioraPostgresDatabase: SQLDatabase {
             password: location.password?.value, database: location.database, tls: tls)
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = min(2, maximumConnections)
-        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        // The pool logs every failed connection attempt at info: one line per retry, ~18 before
+        // a CLI command's 15 s wait ends. Liora reports an unreachable database itself (one line
+        // in the CLI, `database_unavailable` in the server's log), so the pool speaks at info
+        // only when debug logging is asked for.
+        var background = logger
+        if background.logLevel > .debug { background.logLevel = max(background.logLevel, .warning) }
+        let client = PostgresClient(configuration: config, backgroundLogger: background)
         self.client = client
         self.logger = logger
         self.runTask = Task { await client.run() }

@@ -7,7 +7,22 @@ package import Logging
 package enum StoreFactory {
     package static func openDatabase(_ url: DatabaseURL, logger: Logger, maximumConnections: Int = 20) async throws -> any SQLDatabase {
         switch url {
-        case .sqlite(let path): return try await LioraSQLiteDatabase.open(path: path, logger: logger)
+        case .sqlite(let path):
+            // One clear error naming the file (not a directory, a database, writable?), not a bare
+            // "not reachable" or "could not be read" from the first statement.
+            do {
+                let db = try await LioraSQLiteDatabase.open(path: path, logger: logger)
+                do {
+                    _ = try await db.withConnection { c in try await c.query("SELECT count(*) AS n FROM sqlite_master", []) }
+                } catch {
+                    await db.close()
+                    throw error
+                }
+                return db
+            } catch {
+                let detail = (error as? StoreError)?.debugDescription ?? (error as NSError).localizedDescription
+                throw LioraError(.invalidConfiguration, detail.contains(path) ? detail : "cannot open the SQLite database \(url): \(detail)")
+            }
         case .postgres(let location):
             let db = LioraPostgresDatabase(location: location, maximumConnections: maximumConnections, logger: logger)
             // Let the pool's run loop start before the first lease (PostgresClient warns otherwise).

@@ -27,6 +27,12 @@ struct Demo: AsyncParsableCommand {
     /// Where the demo keeps its data (DESIGN.md: the embedded SQLite default).
     static let database = "sqlite:.liora/liora.sqlite"
 
+    func validate() throws {
+        if let port, !(1...65535).contains(port) {
+            throw ValidationError("--port must be a port number from 1 to 65535, got \(port)")
+        }
+    }
+
     func run() async throws {
         var env = ProcessInfo.processInfo.environment
         // An empty variable counts as unset, as in the configuration.

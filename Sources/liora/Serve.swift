@@ -36,6 +36,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The catalog published for the demo tenant when it has none (used with --demo).")
     var catalog = "catalogs/demo-store.json"
 
+    func validate() throws {
+        if let port, !(1...65535).contains(port) {
+            throw ValidationError("--port must be a port number from 1 to 65535, got \(port)")
+        }
+    }
+
     func run() async throws {
         var env = database.environment(["LIORA_HOST": host, "LIORA_PORT": port.map(String.init)])
         if demo { env = withDemoJWTSecret(withDemoMasterKey(env)) }

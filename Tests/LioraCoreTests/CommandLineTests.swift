@@ -63,6 +63,50 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("none").path))
     }
 
+    @Test("a SQLite path that is not a database, or cannot be one, stops migrate with one line naming it",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func sqliteOpenErrorsNameThePath() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data("not a database at all".utf8).write(to: dir.appendingPathComponent("junk.db"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder.db"), withIntermediateDirectories: true)
+        for (path, reason) in [("junk.db", "file is not a database"), ("folder.db", "unable to open database file")] {
+            let r = try Self.run(["migrate", "--database-url", "sqlite:\(path)"], env: [:], in: dir)
+            #expect(r.status != 0)
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1, "\(r.stderr)")
+            #expect(lines.first?.contains(path) == true && lines.first?.contains(reason) == true, "\(r.stderr)")
+        }
+        // The file that is not a database was left as it was.
+        #expect(try String(contentsOf: dir.appendingPathComponent("junk.db"), encoding: .utf8) == "not a database at all")
+    }
+
+    @Test("an unreachable PostgreSQL stops migrate with one line naming it (password masked), not the pool's retries",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func unreachablePostgresIsOneLine() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Port 1 refuses at once; the command waits its 15 s for a first connection, then stops.
+        let r = try Self.run(["migrate", "--database-url", "postgres://liora:hunter2@127.0.0.1:1/liora"], env: [:], in: dir)
+        #expect(r.status != 0)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(lines.first?.contains("postgres://liora:***@127.0.0.1:1/liora") == true)
+        #expect(!r.stderr.contains("hunter2"))
+    }
+
+    @Test("a port flag out of range is refused naming the flag, not LIORA_PORT",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)), arguments: [["demo", "--port", "70000"], ["serve", "--port", "0"]])
+    func portFlagOutOfRange(args: [String]) throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(args, env: [:], in: dir)
+        #expect(r.status == 64)
+        #expect(r.stderr.hasPrefix("Error: --port must be a port number from 1 to 65535, got \(args[2])"), "\(r.stderr)")
+        #expect(!r.stderr.contains("LIORA_PORT"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+    }
+
     @Test("catalog commands with no server there stop with one line naming the URL, not a raw error",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func catalogWithoutServer() throws {
