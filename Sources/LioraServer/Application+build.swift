@@ -144,7 +144,8 @@ package func buildApplication(
     let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(options.idleTimeout / .nanoseconds(1))))),
+        server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterTimeoutHandler()],
+                                            idleTimeout: .nanoseconds(Int64(options.idleTimeout / .nanoseconds(1))))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
         logger: logger)
     if options.runProcessor { app.addServices(processor) }

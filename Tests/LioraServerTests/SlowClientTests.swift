@@ -67,9 +67,12 @@ struct SlowClientTests {
             let port = try #require(h.client.port)
             let head = "POST /webhook/meta HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "X-Hub-Signature-256: sha256=\(String(repeating: "0", count: 64))\r\nContent-Length: 90000\r\n\r\n"
-            let reply = try await RawConnection.exchange(port: port, send: head + "{\"object\":") { $0.contains("body_timeout") }
+            // The server answers and closes the connection at once (not after the 75 s idle timeout).
+            let reply = try await RawConnection.exchange(port: port, send: head + "{\"object\":", within: .seconds(10))
             #expect(reply.text.hasPrefix("HTTP/1.1 408"))
             #expect(reply.text.contains(#""code":"body_timeout""#))
+            #expect(reply.closed)
+            #expect(reply.text.lowercased().contains("connection: close\r\n"))
             #expect(budget.inUse == 0)
             #expect(try await h.store.payloadCount() == 0)
             let body = WebhookBuilder.text(phoneNumberID: phone, from: "5215512345678", id: "wamid.AFTER", body: "hola")
