@@ -99,6 +99,16 @@ extension SkillsTests {
              "bad.yaml: intent #2: missing key 'id'"),
             ("skill: recycling\nintents: [\n", "bad.yaml: invalid YAML at line 3, column 1: did not find expected node content"),
             ("skill: recycling\nname: {es: N, en: N}\ndescription: {es: D, en: D}\nintents: []\n", "bad.yaml: skill recycling has no intents"),
+            (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    regex: {es: ["^hola$"]}"#)]),
+             "bad.yaml: intent reciclaje.a: unknown key 'regex' in an intent (expected one of: buttons, examples, id, keywords, patterns, responses, slot, title)"),
+            (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    keyword: {es: ["hola"]}"#)]),
+             "bad.yaml: intent reciclaje.a: unknown key 'keyword' in an intent (expected one of: buttons, examples, id, keywords, patterns, responses, slot, title)"),
+            ("skill: recycling\nname: {es: N, en: N}\ndescription: {es: D, en: D}\nversion: 2\nintents: []\n",
+             "bad.yaml: unknown key 'version' in the skill (expected one of: description, intents, name, skill)"),
+            (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    patterns: {es: ["(hola"]}"#)]),
+             "bad.yaml: intent reciclaje.a: pattern '(hola' is not a valid regular expression"),
+            (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    patterns: {en: ["(hi)?"]}"#)]),
+             "bad.yaml: intent reciclaje.a: pattern '(hi)?' matches an empty message, so it would match every message"),
         ])
         func validation(yaml: String, expected: String) throws {
             #expect(try loadError(["bad.yaml": yaml]) == expected)

@@ -35,6 +35,22 @@ extension SkillsTests {
             }
         }
 
+        @Test("patterns (regular expressions over the normalised text) decide after keywords, before the classifier")
+        func patterns() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            // Accents, capitals and punctuation do not matter: the pattern sees "quiero hablar con una persona".
+            for text in ["¿Quiero HABLAR con una persona!", "necesito hablar con alguien del equipo", "can I talk to a real person?"] {
+                #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.humano", confidence: 1, via: .rule), "\(text)")
+            }
+            // A keyword found in the same message wins over the pattern.
+            #expect(router.route("quiero hablar con una persona sobre pilas", enabledSkills: all).intentID == "reciclaje.baterias")
+            // A disabled skill's patterns never answer.
+            #expect(router.route("hablar con una persona", enabledSkills: ["recycling"]).intentID != "core.humano")
+            // A pattern is not a keyword: no match without the phrase around it.
+            if case .matched(_, _, let via) = router.route("persona", enabledSkills: all).outcome { #expect(via != .rule) }
+        }
+
         @Test("the longest keyword phrase wins")
         func longestPhrase() {
             // "botellas pet" (plastics, 2 words) vs "vidrio" (glass, 1 word).

@@ -10,7 +10,9 @@ import Foundation
 ///    text is routed as usual.
 /// 2. **Rules.** Keywords of enabled skills that appear whole in the normalised message. The
 ///    longest matching keyword wins; when several intents match with equally long keywords the
-///    classifier picks among them. Confidence 1.
+///    classifier picks among them. Then, when no keyword matched, the intents' regular
+///    expressions (`patterns`) over the normalised text, ties again broken by the classifier.
+///    Confidence 1.
 /// 3. **Classifier**, over the intents of enabled skills. Below `threshold` → `.noMatch`; when
 ///    other intents score within `ambiguityMargin` of the best → `.ambiguous` (best first, at
 ///    most `maximumAlternatives`); otherwise `.matched` with the score as confidence.
@@ -54,6 +56,7 @@ public struct IntentRouter: Sendable {
     private let detector = LanguageDetector()
     private let intents: [Intent]
     private let rules: KeywordRules
+    private let patterns: PatternRules
 
     /// Trains the classifier and indexes the keywords of `catalog` (done once, at start-up).
     public init(catalog: SkillCatalog, configuration: Configuration = .default, normalizer: TextNormalizer = TextNormalizer()) {
@@ -62,6 +65,7 @@ public struct IntentRouter: Sendable {
         self.normalizer = normalizer
         self.intents = catalog.intents
         self.rules = KeywordRules(intents: intents, normalizer: normalizer)
+        self.patterns = PatternRules(intents: intents)
         self.classifier = IntentClassifier(catalog: catalog, configuration: configuration.classifier, normalizer: normalizer)
     }
 
@@ -82,9 +86,12 @@ public struct IntentRouter: Sendable {
         }
         guard !normalized.isEmpty else { return result(.noMatch) }
 
-        let ruleMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }
-        if let first = ruleMatches.first {
-            let tied = ruleMatches.prefix { $0.length == first.length }.map { intents[$0.intent].id }
+        let keywordMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }
+        var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
+        if tied.isEmpty, !patterns.isEmpty {
+            tied = patterns.matches(normalized.text) { enabledSkills.contains(intents[$0].skill) }.map { intents[$0].id }
+        }
+        if !tied.isEmpty {
             var chosen = tied[0]
             if tied.count > 1 {
                 let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: intents.count)

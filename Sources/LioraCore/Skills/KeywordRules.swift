@@ -1,3 +1,5 @@
+import Foundation
+
 /// The exact rules of a catalog: each intent's keywords, normalised, matched as whole words or
 /// whole phrases of a normalised message.
 struct KeywordRules: Sendable {
@@ -37,5 +39,49 @@ struct KeywordRules: Sendable {
         }
         return best.map { (intent: $0.key, length: $0.value) }
             .sorted { $0.length != $1.length ? $0.length > $1.length : $0.intent < $1.intent }
+    }
+}
+
+/// The pattern rules of a catalog: each intent's regular expressions, matched against the
+/// normalised message (`NormalizedText.text`: lowercase, no accents, words of letters and digits
+/// separated by one space). Checked after the keywords; compiled once, at start-up.
+struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built
+    private struct Rule {
+        var regex: NSRegularExpression
+        var intent: Int
+    }
+
+    private let rules: [Rule]
+
+    /// The longest pattern a skill file may hold (patterns are for short, precise rules).
+    static let maximumLength = 200
+
+    /// `intents[i]`'s patterns become rules for intent index `i`; the catalog has validated them.
+    init(intents: [Intent]) {
+        var rules: [Rule] = []
+        for (i, intent) in intents.enumerated() {
+            for source in Set(intent.patterns.all).sorted() {
+                if let regex = try? Self.compile(source) { rules.append(Rule(regex: regex, intent: i)) }
+            }
+        }
+        self.rules = rules
+    }
+
+    var isEmpty: Bool { rules.isEmpty }
+
+    static func compile(_ source: String) throws -> NSRegularExpression {
+        try NSRegularExpression(pattern: source, options: [.caseInsensitive])
+    }
+
+    /// The intents (indexes, in catalog order, once each) with a pattern found in `text`,
+    /// restricted by `allowed`.
+    func matches(_ text: String, allowed: (Int) -> Bool) -> [Int] {
+        guard !text.isEmpty else { return [] }
+        let range = NSRange(text.startIndex..., in: text)
+        var found: [Int] = []
+        for rule in rules where !found.contains(rule.intent) && allowed(rule.intent) {  // rules are in intent order
+            if rule.regex.firstMatch(in: text, options: [], range: range) != nil { found.append(rule.intent) }
+        }
+        return found
     }
 }

@@ -45,6 +45,9 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// Exact rules: words or phrases that select this intent when they appear whole in a
     /// message (compared after `TextNormalizer`).
     public var keywords: LocalizedList
+    /// Exact rules: regular expressions (case-insensitive) that select this intent when found in
+    /// the normalised message (`NormalizedText.text`), checked after the keywords.
+    public var patterns: LocalizedList
     /// Response variants.
     public var responses: LocalizedList
     /// Intent ids offered as reply buttons (at most three).
@@ -53,9 +56,9 @@ public struct Intent: Sendable, Equatable, Identifiable {
     public var slot: SlotDefinition?
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
-                responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil) {
+                patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
-        self.responses = responses; self.buttons = buttons; self.slot = slot
+        self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot
     }
 }
 

@@ -99,6 +99,17 @@ public struct SkillCatalog: Sendable {
                         keywordOwners[tokens] = intent.id
                     }
                 }
+                for pattern in intent.patterns.all {
+                    guard pattern.count <= PatternRules.maximumLength else {
+                        throw fail("pattern '\(pattern.prefix(40))…' is longer than \(PatternRules.maximumLength) characters")
+                    }
+                    let regex: NSRegularExpression
+                    do { regex = try PatternRules.compile(pattern) } catch { throw fail("pattern '\(pattern)' is not a valid regular expression") }
+                    // A pattern that matches nothing at all would match every message.
+                    if regex.firstMatch(in: "", options: [], range: NSRange(location: 0, length: 0)) != nil {
+                        throw fail("pattern '\(pattern)' matches an empty message, so it would match every message")
+                    }
+                }
                 for example in intent.examples.all {
                     let tokens = normalizer.normalize(example).tokens
                     if let owner = exampleOwners[tokens], owner != intent.id {
@@ -164,6 +175,7 @@ public struct SkillCatalog: Sendable {
                 title: try text(i.title, "title", intent: i.id),
                 examples: try list(i.examples, "examples", intent: i.id),
                 keywords: try list(i.keywords, "keywords", intent: i.id),
+                patterns: try list(i.patterns, "patterns", intent: i.id),
                 responses: try list(i.responses, "responses", intent: i.id),
                 buttons: (i.buttons ?? []).map(\.intent),
                 slot: slot))

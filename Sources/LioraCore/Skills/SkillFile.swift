@@ -13,6 +13,7 @@ struct SkillFile: Decodable {
         var title: [String: String]?
         var examples: [String: [String]]?
         var keywords: [String: [String]]?
+        var patterns: [String: [String]]?
         var responses: [String: [String]]?
         var buttons: [Button]?
         var slot: Slot?
@@ -28,16 +29,45 @@ struct SkillFile: Decodable {
         var values: [String: String]?
     }
 
+    /// The keys each level of a skill file may have: anything else is a typo or a feature that
+    /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
+    static let skillKeys: Set<String> = ["skill", "name", "description", "intents"]
+    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot"]
+    static let buttonKeys: Set<String> = ["intent"]
+    static let slotKeys: Set<String> = ["name", "ask", "values"]
+
     /// Decodes `yaml`, turning YAML and decoding errors into one-line `SkillCatalogError`s.
     static func decode(_ yaml: String, file: String) throws(SkillCatalogError) -> SkillFile {
         do {
-            return try YAMLDecoder().decode(SkillFile.self, from: yaml)
+            let decoded = try YAMLDecoder().decode(SkillFile.self, from: yaml)
+            try checkKeys(yaml, file: file)
+            return decoded
+        } catch let error as SkillCatalogError {
+            throw error
         } catch let error as DecodingError {
             throw describe(error, yaml: yaml, file: file)
         } catch let error as YamlError {
             throw SkillCatalogError(file: file, describe(error))
         } catch {
             throw SkillCatalogError(file: file, "not a valid skill file (\(error))")
+        }
+    }
+
+    private static func checkKeys(_ yaml: String, file: String) throws {
+        guard let root = try Yams.compose(yaml: yaml) else { return }
+        func check(_ node: Node?, _ allowed: Set<String>, intent: String?, what: String) throws {
+            guard let mapping = node?.mapping else { return }
+            for key in mapping.keys.compactMap(\.string) where !allowed.contains(key) {
+                throw SkillCatalogError(file: file, intent: intent,
+                                        "unknown key '\(key)' in \(what) (expected one of: \(allowed.sorted().joined(separator: ", ")))")
+            }
+        }
+        try check(root, skillKeys, intent: nil, what: "the skill")
+        for (i, intent) in (root["intents"]?.sequence ?? []).enumerated() {
+            let id = intent["id"]?.string ?? "#\(i + 1)"
+            try check(intent, intentKeys, intent: id, what: "an intent")
+            for button in intent["buttons"]?.sequence ?? [] { try check(button, buttonKeys, intent: id, what: "a button") }
+            try check(intent["slot"], slotKeys, intent: id, what: "the slot")
         }
     }
 
