@@ -38,6 +38,22 @@ struct ConversationCatalogTests {
         #expect(card.intentID == "catalogo.detalle")
     }
 
+    @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
+    func tapKeepsLanguageAndDropsTheQuestion() throws {
+        let search = say("busco zapatillas rojas")
+        let question = say("quiero reciclar", replyID: "intent:reciclaje.menu", state: search.state)
+        #expect(question.state.pendingSlot != nil)
+        // The row's title is a product name ("Zapatillas Running Aire…"): not a sign of English.
+        let card = say("Zapatillas Running Aire Roja", replyID: "sku:ZAP-001", state: question.state)
+        #expect(card.language == .es)
+        guard case .product(let product) = try #require(card.replies.first) else { Issue.record("not a card"); return }
+        #expect(product.buttonTitle == "Ver producto")
+        #expect(card.state.pendingSlot == nil)
+        // So a later product question is a product question, not the answer to "which material?".
+        let later = say("¿tienen bolsas?", state: card.state)
+        #expect(!(later.intentID ?? "").hasPrefix("reciclaje."))
+    }
+
     @Test("\"ver más\" pages through the results, remembered in the conversation state")
     func paging() throws {
         let total = Self.shop.index.productCount(inCategory: "ropa-hombre")

@@ -55,7 +55,8 @@ struct ConversationEngineTests {
         var handedOff = false
         for i in 0..<5 {
             let turn = Self.engine.respond(to: "xqzv \(i) blorf", replyID: nil, language: .es, state: state, enabledSkills: Self.all, now: now)
-            #expect(turn.intentID == nil)
+            // The hand-off is logged under the "talk to a person" intent, so it can be found.
+            #expect(turn.intentID == (i == 4 ? ConversationEngine.handOffIntent : nil))
             replies.append(turn.replies.count)
             handedOff = handedOff || turn.handedOff
             state = turn.state
@@ -72,6 +73,72 @@ struct ConversationEngineTests {
         // The state survives a round trip through its stored JSON.
         #expect(ConversationState.decode(match.state.encoded()) == match.state)
         #expect(ConversationState.decode("not json") == ConversationState())
+    }
+
+    @Test("a hand-off holds while a person answers, then starts over: after a match, or a day later, it can happen again")
+    func handOffAgain() {
+        func nonsense(_ n: Int, from start: ConversationState, at time: Date) -> (ConversationState, [ConversationEngine.Turn]) {
+            var state = start
+            var turns: [ConversationEngine.Turn] = []
+            for i in 0..<n {
+                let turn = Self.engine.respond(to: "xqzv \(i) blorf", replyID: nil, language: .es, state: state, enabledSkills: Self.all,
+                                               now: time.addingTimeInterval(Double(i)))
+                turns.append(turn)
+                state = turn.state
+            }
+            return (state, turns)
+        }
+        var (state, turns) = nonsense(5, from: .init(), at: now)
+        #expect(turns.last?.handedOff == true)
+        // Meanwhile the person answers: what the bot does not understand gets no reply from it.
+        (state, turns) = nonsense(3, from: state, at: now.addingTimeInterval(60))
+        #expect(turns.allSatisfy { $0.replies.isEmpty && !$0.handedOff })
+        // Understood again: the hold ends, and 5 more misunderstandings hand off (and tell the user) again.
+        let thanks = Self.engine.respond(to: "gracias", replyID: nil, language: .es, state: state, enabledSkills: Self.all,
+                                         now: now.addingTimeInterval(120))
+        #expect(thanks.state.handedOffAt == nil)
+        (state, turns) = nonsense(5, from: thanks.state, at: now.addingTimeInterval(180))
+        #expect(turns.map(\.replies.count).first == 1)  // the help menu first, as for anyone
+        #expect(turns.last?.handedOff == true && turns.last?.replies.count == 1)
+        // Nobody came: a day later the bot answers again, starting with the help menu.
+        (_, turns) = nonsense(1, from: state, at: now.addingTimeInterval(180 + 25 * 3600))
+        #expect(turns[0].replies.count == 1 && !turns[0].handedOff)
+        // Asking for a person always hands off, even when it was asked before.
+        let first = Self.engine.respond(to: "quiero hablar con un asesor", replyID: nil, language: .es, state: .init(),
+                                        enabledSkills: Self.all, now: now)
+        let again = Self.engine.respond(to: "quiero hablar con un asesor", replyID: nil, language: .es, state: first.state,
+                                        enabledSkills: Self.all, now: now.addingTimeInterval(30))
+        #expect(first.handedOff && again.handedOff)
+    }
+
+    @Test("the help menu and follow-up buttons offer only the tenant's enabled skills")
+    func menuFollowsEnabledSkills() {
+        let enabled: Set<String> = ["core", "ecommerce"]
+        for (text, state) in [("xqzv blorf", ConversationState()), ("ayuda", ConversationState()), ("hola", ConversationState())] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: state, enabledSkills: enabled, now: now)
+            for reply in turn.replies {
+                #expect(!reply.summary.contains("Reciclaje") && !reply.summary.contains("Vida sana"), "\(text): \(reply.summary)")
+                #expect(!reply.summary.contains("{skills}"))
+            }
+        }
+        let help = Self.engine.respond(to: "ayuda", replyID: nil, language: .es, state: .init(), enabledSkills: enabled, now: now)
+        #expect(help.replies.first?.summary.contains("Catálogo") == true)
+        #expect(help.replies.first?.summary.contains("asesor") == true)
+        // With every skill on, the menu names them all.
+        let full = Self.engine.respond(to: "help", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+        for name in ["Catalogue", "Healthy living", "Recycling", "agent"] { #expect(full.replies.first?.summary.contains(name) == true) }
+    }
+
+    @Test("tapping a button never changes the conversation's language; a lone English-looking word does not either")
+    func languageOnTaps() {
+        let tap = Self.engine.respond(to: "Running", replyID: "intent:vida_sana.actividad", language: .es, state: .init(),
+                                      enabledSkills: Self.all, now: now)
+        #expect(tap.intentID == "vida_sana.actividad" && tap.language == .es)
+        let typed = Self.engine.respond(to: "zapatillas running", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(typed.language == .es)
+        let english = Self.engine.respond(to: "how do I recycle glass", replyID: nil, language: .es, state: .init(),
+                                          enabledSkills: Self.all, now: now)
+        #expect(english.language == .en)
     }
 
     @Test("catalog templates are never sent with unfilled placeholders")

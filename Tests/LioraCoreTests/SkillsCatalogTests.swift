@@ -104,7 +104,7 @@ extension SkillsTests {
             (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    keyword: {es: ["hola"]}"#)]),
              "bad.yaml: intent reciclaje.a: unknown key 'keyword' in an intent (expected one of: buttons, examples, id, keywords, patterns, responses, slot, title)"),
             ("skill: recycling\nname: {es: N, en: N}\ndescription: {es: D, en: D}\nversion: 2\nintents: []\n",
-             "bad.yaml: unknown key 'version' in the skill (expected one of: description, intents, name, skill)"),
+             "bad.yaml: unknown key 'version' in the skill (expected one of: description, intents, menu, name, skill)"),
             (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    patterns: {es: ["(hola"]}"#)]),
              "bad.yaml: intent reciclaje.a: pattern '(hola' is not a valid regular expression"),
             (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    patterns: {en: ["(hi)?"]}"#)]),

@@ -14,6 +14,10 @@ public struct ConversationEngine: Sendable {
         public var fallbackIncrease: Double = 0.25
         /// A pending question expires after this long without an answer.
         public var slotTimeout: TimeInterval = 15 * 60
+        /// A hand-off to a person holds this long: meanwhile messages the bot does not understand
+        /// get no reply (the person answers them); after it, or after any understood message, the
+        /// no-match back-off starts over and can hand off again.
+        public var handOffHold: TimeInterval = 24 * 3600
 
         public init() {}
     }
@@ -24,9 +28,13 @@ public struct ConversationEngine: Sendable {
         public var intentID: String?
         public var language: Language
         public var state: ConversationState
-        /// True when this message made the bot hand the conversation to a person.
+        /// True when this message made the bot hand the conversation to a person; `intentID` is
+        /// then `handOffIntent`, so hand-offs can be found in the conversation log by intent.
         public var handedOff: Bool
     }
+
+    /// The intent logged for a message that handed the conversation to a person.
+    public static let handOffIntent = "core.humano"
 
     public let router: IntentRouter
     public let configuration: Configuration
@@ -48,7 +56,8 @@ public struct ConversationEngine: Sendable {
                 $0.hasPrefix(CatalogReplyID.product) || $0.hasPrefix(CatalogReplyID.category) || $0 == CatalogReplyID.more
             } ?? false
             if isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
-                let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
+                // A tapped row's title is a product name: it never changes the language.
+                let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous).language
                 if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
                                             language: language, state: &state, catalog: shop, now: now) {
                     return catalogAnswer(answer, language: language, state: &state)
@@ -63,19 +72,21 @@ public struct ConversationEngine: Sendable {
                let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
                enabledSkills.contains(intent.skill) {
                 let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
-                return matched(intent, language: language, state: &state, now: now)
+                return matched(intent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
             }
         }
         let route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous)
         switch route.outcome {
         case .matched(let id, _, _):
-            guard let intent = router.catalog.intent(id: id) else { return noMatch(route.language, state: state, now: now) }
+            guard let intent = router.catalog.intent(id: id) else {
+                return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
+            }
             if let shop, intent.skill == "ecommerce",
                let answer = catalogTurn(text: text, replyID: nil, intentID: intent.id, language: route.language, state: &state,
                                         catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state)
             }
-            return matched(intent, language: route.language, state: &state, now: now)
+            return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
         case .ambiguous(let ids) where shop != nil && replyID == nil
             && ids.allSatisfy({ router.catalog.intent(id: $0)?.skill == "ecommerce" }):
             // Two catalog intents are close ("¿cuánto cuestan las zapatillas?"): searching answers both.
@@ -83,7 +94,7 @@ public struct ConversationEngine: Sendable {
                                                   state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state)
             }
-            return noMatch(route.language, state: state, now: now)
+            return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         case .ambiguous(let ids):
             let options = ids.prefix(3).compactMap { router.catalog.intent(id: $0) }
             state.noMatchStreak = 0
@@ -97,19 +108,23 @@ public struct ConversationEngine: Sendable {
                                         state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state)
             }
-            return noMatch(route.language, state: state, now: now)
+            return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         }
     }
 
     private func catalogAnswer(_ answer: (replies: [BotReply], intent: String), language: Language,
                                state: inout ConversationState) -> Turn {
+        state.pendingSlot = nil  // a question asked before is not answered by a later message
+        state.handedOffAt = nil
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
         return Turn(replies: answer.replies, intentID: answer.intent, language: language, state: state, handedOff: false)
     }
 
-    private func matched(_ intent: Intent, language: Language, state: inout ConversationState, now: Date) -> Turn {
+    private func matched(_ intent: Intent, language: Language, state: inout ConversationState, enabledSkills: Set<String>,
+                         now: Date) -> Turn {
+        state.handedOffAt = nil
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
@@ -117,6 +132,7 @@ public struct ConversationEngine: Sendable {
         let responses = intent.responses[language]
         // Rotate variants by time so repeated questions do not always get the same words.
         var text = responses.isEmpty ? intent.title[language] : responses[Int(now.timeIntervalSince1970) % responses.count]
+        text = fillSkillsMenu(text, language: language, enabledSkills: enabledSkills)
         if Self.hasPlaceholder(text) {
             // Catalog templates ({query}, {categories}, {product}, {count}) are filled by the catalog
             // search; with no active catalog the bot says so instead of sending gaps.
@@ -124,7 +140,7 @@ public struct ConversationEngine: Sendable {
                 ? "Todavía no tengo el catálogo de productos de esta tienda. Mientras tanto puedo ayudarte con consejos de vida sana o de reciclaje."
                 : "I don't have this shop's product catalog yet. Meanwhile I can help with healthy-living or recycling tips."
         }
-        let buttons = intent.buttons.compactMap { router.catalog.intent(id: $0) }.prefix(3)
+        let buttons = offered(intent.buttons, enabledSkills: enabledSkills)
         if let slot = intent.slot {
             state.pendingSlot = .init(intentID: intent.id, name: slot.name, askedAt: now)
             replies.append(.text(text))
@@ -138,17 +154,35 @@ public struct ConversationEngine: Sendable {
         } else {
             replies.append(.buttons(body: text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }))
         }
-        var handedOff = false
-        if intent.id == "core.humano", state.handedOffAt == nil {
-            state.handedOffAt = now
-            handedOff = true
-        }
+        // Asking for a person always hands off, even when asked before.
+        let handedOff = intent.id == Self.handOffIntent
+        if handedOff { state.handedOffAt = now }
         return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
     }
 
-    private func noMatch(_ language: Language, state: ConversationState, now: Date) -> Turn {
+    /// The intents of `ids` the tenant has enabled, at most three (WhatsApp's reply buttons): a
+    /// button to a disabled skill would lead nowhere.
+    private func offered(_ ids: [String], enabledSkills: Set<String>) -> ArraySlice<Intent> {
+        ids.compactMap { router.catalog.intent(id: $0) }.filter { enabledSkills.contains($0.skill) }.prefix(3)
+    }
+
+    /// `text` with `{skills}` replaced by the menu lines of the enabled skills, in catalog order
+    /// with `core`'s (talking to a person) last.
+    private func fillSkillsMenu(_ text: String, language: Language, enabledSkills: Set<String>) -> String {
+        guard text.containsASCII("{skills}") else { return text }
+        let enabled = router.catalog.skills.filter { enabledSkills.contains($0.id) }
+        let lines = (enabled.filter { $0.id != "core" } + enabled.filter { $0.id == "core" }).compactMap { $0.menu?[language] }
+        return text.replacingOccurrences(of: "{skills}", with: lines.joined(separator: "\n"))
+    }
+
+    private func noMatch(_ language: Language, state: ConversationState, enabledSkills: Set<String>, now: Date) -> Turn {
         var state = state
         state.noMatchStreak += 1
+        if let at = state.handedOffAt, now.timeIntervalSince(at) > configuration.handOffHold {
+            // The hand-off is old and nobody took it: start over, so it can be asked for again.
+            state.handedOffAt = nil
+            state.noMatchStreak = 1
+        }
         var replies: [BotReply] = []
         var handedOff = false
         if state.noMatchStreak >= configuration.handOffAfter {
@@ -160,7 +194,7 @@ public struct ConversationEngine: Sendable {
                     : "I can't understand you, sorry. I've asked a person from the team to continue this conversation."))
             }
         } else if state.noMatchStreak == 1 {
-            replies.append(helpMenu(language))
+            replies.append(helpMenu(language, enabledSkills: enabledSkills))
             state.fallbackCredit = 0
         } else {
             state.fallbackCredit += state.fallbackWeight
@@ -172,7 +206,8 @@ public struct ConversationEngine: Sendable {
                     : "Sorry, I didn't get that. Type *help* to see what I can do."))
             }
         }
-        return Turn(replies: replies, intentID: nil, language: language, state: state, handedOff: handedOff)
+        return Turn(replies: replies, intentID: handedOff ? Self.handOffIntent : nil, language: language, state: state,
+                    handedOff: handedOff)
     }
 
     static func hasPlaceholder(_ text: String) -> Bool {
@@ -181,10 +216,11 @@ public struct ConversationEngine: Sendable {
     }
 
     /// The help menu (the `core.ayuda` intent when the catalog has it).
-    private func helpMenu(_ language: Language) -> BotReply {
+    private func helpMenu(_ language: Language, enabledSkills: Set<String>) -> BotReply {
         if let help = router.catalog.intent(id: "core.ayuda") {
-            let text = help.responses[language].first ?? help.title[language]
-            let buttons = help.buttons.compactMap { router.catalog.intent(id: $0) }.prefix(3)
+            let text = fillSkillsMenu(help.responses[language].first ?? help.title[language], language: language,
+                                      enabledSkills: enabledSkills)
+            let buttons = offered(help.buttons, enabledSkills: enabledSkills)
             let intro = language == .es ? "No estoy seguro de haberte entendido. " : "I'm not sure I understood. "
             if buttons.isEmpty { return .text(intro + text) }
             return .buttons(body: intro + text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) })

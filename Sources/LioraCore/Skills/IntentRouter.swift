@@ -19,7 +19,7 @@ import Foundation
 ///
 /// A message with no words (empty, only punctuation or emoji) is `.noMatch`. A skill that is not
 /// in `enabledSkills` never answers. The answer language is detected from the text, falling
-/// back to the user's previous language.
+/// back to the user's previous language (always kept for an interactive reply).
 public struct IntentRouter: Sendable {
     /// Thresholds of the classifier step.
     public struct Configuration: Sendable, Equatable {
@@ -78,7 +78,9 @@ public struct IntentRouter: Sendable {
     public func route(_ text: String, replyID: String? = nil, enabledSkills: Set<String>,
                       language: Language = .default) -> RouteResult {
         let normalized = normalizer.normalize(text)
-        let language = detector.detect(text, normalized: normalized, previous: language)
+        // An interactive reply's title is the bot's own text or catalog data (a product named
+        // "Running Aire"), not the user's words: it never changes the conversation's language.
+        let language = replyID != nil ? language : detector.detect(text, normalized: normalized, previous: language)
         func result(_ outcome: RouteResult.Outcome) -> RouteResult { RouteResult(outcome: outcome, language: language) }
 
         if let replyID, let intent = intent(forReplyID: replyID), enabledSkills.contains(intent.skill) {

@@ -3,8 +3,9 @@
 /// Evidence, counted for each language: Spanish-only characters (`¿ ¡ ñ` and accented vowels),
 /// common words that belong to one language only (`que`, `quiero`, `gracias` / `the`, `want`,
 /// `thanks`), and a few word endings (`-cion`, `-mente` / `-ing`, `-tion`). The language with
-/// more evidence wins; with no evidence or a tie the user's previous language is kept, so
-/// `ok`, `menu` or `👍` never switch a conversation's language.
+/// at least one point more evidence wins; otherwise the user's previous language is kept, so
+/// `ok`, `menu` or `👍` never switch a conversation's language, and neither does a lone word
+/// ending (`Zapatillas Running` is a product name, not English).
 public struct LanguageDetector: Sendable {
     public init() {}
 
@@ -16,8 +17,8 @@ public struct LanguageDetector: Sendable {
     /// As `detect(_:previous:)`, reusing text already normalised.
     public func detect(_ text: String, normalized: NormalizedText, previous: Language = .default) -> Language {
         let (es, en) = scores(text, normalized: normalized)
-        if es > en { return .es }
-        if en > es { return .en }
+        if es - en >= 1 { return .es }
+        if en - es >= 1 { return .en }
         return previous
     }
 

@@ -9,14 +9,18 @@ public struct Skill: Sendable, Equatable, Identifiable {
     public var intentPrefix: String
     public var name: LocalizedText
     public var description: LocalizedText
+    /// The skill's line in the help menu (`{skills}` in a response), when it has one.
+    public var menu: LocalizedText?
     /// The intents, in file order (which is also the classifier's tie-break order).
     public var intents: [Intent]
 
-    public init(id: String, intentPrefix: String? = nil, name: LocalizedText, description: LocalizedText, intents: [Intent]) {
+    public init(id: String, intentPrefix: String? = nil, name: LocalizedText, description: LocalizedText,
+                menu: LocalizedText? = nil, intents: [Intent]) {
         self.id = id
         self.intentPrefix = intentPrefix ?? Skill.intentPrefix(forSkill: id)
         self.name = name
         self.description = description
+        self.menu = menu
         self.intents = intents
     }
 

@@ -36,6 +36,11 @@ public struct SkillCatalog: Sendable {
             for language in Language.allCases where skill.name[language].trimmingCharacters(in: .whitespaces).isEmpty {
                 throw SkillCatalogError(file: file, "missing \(language.rawValue) name")
             }
+            if let menu = skill.menu {
+                for language in Language.allCases where menu[language].trimmingCharacters(in: .whitespaces).isEmpty {
+                    throw SkillCatalogError(file: file, "missing \(language.rawValue) menu line")
+                }
+            }
             for (i, intent) in skill.intents.enumerated() {
                 guard intent.id.hasPrefix(skill.intentPrefix + "."), intent.id.count > skill.intentPrefix.count + 1 else {
                     throw SkillCatalogError(file: file, intent: intent.id,
@@ -182,7 +187,7 @@ public struct SkillCatalog: Sendable {
         }
         if intents.isEmpty { throw SkillCatalogError(file: file, "skill \(raw.skill) has no intents") }
         return Skill(id: raw.skill, name: try text(raw.name, "name"), description: try text(raw.description, "description"),
-                     intents: intents)
+                     menu: try raw.menu.map { map throws(SkillCatalogError) in try text(map, "menu") }, intents: intents)
     }
 
     private static func checkLanguages(_ keys: Dictionary<String, some Any>.Keys, _ what: String, file: String,

@@ -6,6 +6,7 @@ struct SkillFile: Decodable {
     var skill: String
     var name: [String: String]?
     var description: [String: String]?
+    var menu: [String: String]?
     var intents: [IntentFile]?
 
     struct IntentFile: Decodable {
@@ -31,7 +32,7 @@ struct SkillFile: Decodable {
 
     /// The keys each level of a skill file may have: anything else is a typo or a feature that
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
-    static let skillKeys: Set<String> = ["skill", "name", "description", "intents"]
+    static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
     static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
