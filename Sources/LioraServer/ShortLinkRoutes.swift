@@ -49,25 +49,30 @@ struct ShortLinkRoutes: Sendable {
         let claimedContext = claimedRaw.flatMap { UUID(uuidString: $0) }
         let now = clock.now
         let isBot = UserAgentClassifier.isBot(userAgent)
-        let verdict = throttle.admit(link: linkID, client: client ?? "", user: (claimedContext?.uuidString ?? "") + (isBot ? "|bot" : ""),
-                                     now: now)
         var stored = true
         let target: String?
+        let verdict: ClickThrottle.Verdict
         do {
-            target = try await store.withTenant(tenantID) { session -> String? in
-                guard let link = try await session.shortLink(id: linkID) else { return nil }
-                guard verdict == .record else { return link.longURL }
+            (target, verdict) = try await store.withTenant(tenantID) { session -> (String?, ClickThrottle.Verdict) in
+                guard let link = try await session.shortLink(id: linkID) else { return (nil, .record) }
+                // Only a conversation of this tenant tells one person from another: a made-up
+                // `?u=` is nobody's, so fresh random ones cannot pass repeats off as new people.
                 var contextID: UUID?
                 if let claimedContext, try await session.userContext(id: claimedContext) != nil { contextID = claimedContext }
+                let verdict = throttle.admit(link: linkID, client: client ?? "",
+                                             user: (contextID?.uuidString ?? "") + (isBot ? "|bot" : ""), now: now)
+                guard verdict == .record else { return (link.longURL, verdict) }
                 try await session.recordClick(LinkClick(
                     tenantID: tenantID, shortLinkID: linkID, userContextID: contextID, intent: link.intent,
                     isBot: isBot, userAgent: userAgent, clickedAt: now))
-                return link.longURL
+                return (link.longURL, .record)
             }
-        } catch where verdict == .record {
+        } catch {
             // The person still gets where the link goes; only the count misses this click
-            // (`liora_link_clicks_total{result="not_stored"}`).
+            // (`liora_link_clicks_total{result="not_stored"}`). A database that cannot even be
+            // read answers 503 from here.
             stored = false
+            verdict = .record
             target = try await store.withTenant(tenantID) { try await $0.shortLink(id: linkID)?.longURL }
         }
         guard let target else { throw APIError(.notFound, "link_not_found", "no such link") }

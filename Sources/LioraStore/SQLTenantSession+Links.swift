@@ -39,13 +39,23 @@ extension SQLTenantSession {
                           [.uuid(tenantID), .uuid(id)]).first.map(Self.link)
     }
 
+    /// At most 512 bytes of a user agent, cut at a character boundary: a count of characters
+    /// would let one character with thousands of combining marks through whole.
+    static func storedUserAgent(_ ua: String) -> String {
+        let bytes = Array(ua.utf8.prefix(513))
+        guard bytes.count > 512 else { return ua }
+        var end = 512
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }  // byte `end` continues a character: cut before it
+        return String(decoding: bytes[..<end], as: UTF8.self)
+    }
+
     func recordClick(_ click: LinkClick) async throws {
         precondition(click.tenantID == tenantID, "click for another tenant")
         try await c.query("""
             INSERT INTO link_clicks (id, cliente_id, short_link_id, user_context_id, intent, is_bot, user_agent, clicked_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             """, [.uuid(click.id), .uuid(tenantID), .uuid(click.shortLinkID), .optional(click.userContextID), .optional(click.intent),
-                  .bool(click.isBot), .optional(click.userAgent.map { String($0.prefix(512)) }), .date(click.clickedAt)])
+                  .bool(click.isBot), .optional(click.userAgent.map(Self.storedUserAgent)), .date(click.clickedAt)])
     }
 
     func linkClicks(limit: Int) async throws -> [LinkClick] {

@@ -269,6 +269,21 @@ struct BitlyClientTests {
         }
     }
 
+    @Test("a tenant's refused request neither resets a run of outages nor keeps an open circuit open after a probe")
+    func refusalsDoNotResetOutages() {
+        let clock = ManualCircuit(threshold: 5, coolDown: .seconds(30))
+        let circuit = clock.circuit
+        // Bitly times out for everyone; one tenant's revoked token gets a fast 403 in between.
+        for _ in 1...4 { circuit.record(success: false) }
+        circuit.recordRefusal()
+        circuit.record(success: false)
+        #expect(!circuit.allowsCall())  // the fifth outage opens it, the 403 notwithstanding
+        clock.advance(by: .seconds(31))
+        #expect(circuit.allowsCall())   // the probe…
+        circuit.recordRefusal()         // …is answered (a 4xx): Bitly is back
+        #expect(circuit.allowsCall() && circuit.allowsCall())
+    }
+
     @Test("a tenant's rejected token never opens the circuit for everyone")
     func rejectionsDoNotOpenTheCircuit() async throws {
         try await withBitly({ _ in (403, bitlyError("FORBIDDEN", "bad token"), nil) }) { baseURL, log in

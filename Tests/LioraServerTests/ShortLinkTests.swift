@@ -20,6 +20,17 @@ struct ShortLinkTests {
         #expect(out.hasPrefix("https://shop.example/p/42?"))
     }
 
+    @Test("the link's own query is kept byte for byte: an encoded plus, a Latin-1 value, a fragment; our values are encoded")
+    func utmKeepsTheQueryAsWritten() {
+        let signed = LinkShortener.withUTM("https://s.example/p?sig=ab%2Bcd&utm_medium=x#top", campaign: "catalogo.detalle", content: "A+B&C")
+        #expect(signed == "https://s.example/p?sig=ab%2Bcd&utm_source=whatsapp&utm_medium=chatbot&utm_campaign=catalogo.detalle&utm_content=A%2BB%26C#top")
+        let latin1 = LinkShortener.withUTM("https://t.mx/buscar?q=caf%E9&UTM_Source=old", campaign: nil, content: nil)
+        #expect(latin1 == "https://t.mx/buscar?q=caf%E9&utm_source=whatsapp&utm_medium=chatbot")
+        #expect(LinkShortener.withUTM("https://t.mx/p", campaign: "core.ayuda", content: nil)
+                == "https://t.mx/p?utm_source=whatsapp&utm_medium=chatbot&utm_campaign=core.ayuda")
+        #expect(LinkShortener.withUTM("not a url", campaign: nil, content: nil) == "not a url")
+    }
+
     @Test("codes are 12 base-62 characters and do not repeat")
     func codes() {
         let codes = (0..<2000).map { _ in LinkShortener.randomCode() }
@@ -36,6 +47,11 @@ struct ShortLinkTests {
         #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"))
         #expect(UserAgentClassifier.isBot(nil))
         #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"))
+        // A phone whose brand contains "bot" is a person; crawlers write "bot" as a product token.
+        #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"))
+        #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"))
+        #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"))
+        #expect(UserAgentClassifier.isBot("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"))
     }
 
     @Test("the same long URL in one tenant reuses its code; another tenant gets its own; a redirect records the click",
@@ -72,11 +88,19 @@ struct ShortLinkTests {
             #expect(location.contains("utm_campaign=catalogo.detalle"))
             #expect(location.contains("utm_content=P1"))
             _ = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "facebookexternalhit/1.1"])
+            // A user agent is stored cut to 512 bytes at a character boundary, however it is built
+            // (one character with 3,000 combining marks is 6 KB).
+            let heavy = "Mozilla/5.0 é" + String(repeating: "\u{301}", count: 3_000)
+            _ = try await h.client.execute(uri: first.path, method: .get, headers: [.userAgent: heavy])  // no ?u=: another visitor
 
             let clicks = try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }
-            #expect(clicks.count == 2)
-            #expect(clicks.allSatisfy { $0.userContextID == ctx.id && $0.intent == "catalogo.detalle" })
-            #expect(clicks.map(\.isBot).sorted { !$0 && $1 } == [false, true])
+            #expect(clicks.count == 3)
+            // (Compared as bytes: as Swift strings, an "é" with 3,000 accents is one character.)
+            let stored = try #require(clicks.compactMap(\.userAgent).first { $0.utf8.count > 100 })
+            #expect(stored.utf8.count <= 512 && stored.utf8.count >= 510 && heavy.utf8.starts(with: stored.utf8))
+            #expect(clicks.allSatisfy { $0.intent == "catalogo.detalle" })
+            #expect(clicks.filter { $0.userAgent != stored }.allSatisfy { $0.userContextID == ctx.id })
+            #expect(clicks.map(\.isBot).sorted { !$0 && $1 } == [false, false, true])
             #expect(try await h.store.withTenant(b.tenant.id) { try await $0.linkClicks(limit: 10) }.isEmpty)
 
             // A user context id from another tenant is not trusted.
@@ -90,7 +114,7 @@ struct ShortLinkTests {
             try await h.store.withTenant(a.tenant.id) { try await $0.deleteTenant(actor: "test", now: t0) }
             let gone = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "Mozilla/5.0 (Linux; Android 14) Mobile"])
             #expect(gone.status == .notFound)
-            #expect(try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }.count == 2)
+            #expect(try await h.store.withTenant(a.tenant.id) { try await $0.linkClicks(limit: 10) }.count == 3)
             #expect(try await h.client.execute(uri: other.path, method: .get).status == .found)
         }
     }
@@ -199,16 +223,29 @@ struct ShortLinkTests {
             #expect(try await h.client.execute(uri: link.path, method: .get, headers: human).status == .found)
             #expect(try await clicks() == 2)
 
-            // A script posing as many users from one address: redirected every time, recorded 60 times a minute.
+            // A script making up a new `?u=` each time is still one client: redirected, counted once.
             clock.advance(by: 60)
-            for _ in 0..<70 {
+            for _ in 0..<10 {
                 let r = try await h.client.execute(uri: link.path + "?u=" + UUID().uuidString.lowercased(), method: .get, headers: human)
                 #expect(r.status == .found)
             }
-            #expect(try await clicks() == 62)
+            #expect(try await clicks() == 3)
+            // Many real users behind one address (or a script that has their links): redirected
+            // every time, recorded 60 times a minute.
+            clock.advance(by: 60)
+            let users = try await h.store.withTenant(a.tenant.id) { s in
+                var ids: [UUID] = []
+                for n in 0..<70 { ids.append(try await s.touchUserContext(waID: "52155000\(10_000 + n)", profileName: nil, messageAt: t0, now: t0).context.id) }
+                return ids
+            }
+            for user in users {
+                let r = try await h.client.execute(uri: link.path + "?u=" + user.uuidString.lowercased(), method: .get, headers: human)
+                #expect(r.status == .found)
+            }
+            #expect(try await clicks() == 63)
             let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"liora_link_clicks_total{result="over_limit"} 10"#))
-            #expect(metrics.contains(#"liora_link_clicks_total{result="repeated"} 2"#))
+            #expect(metrics.contains(#"liora_link_clicks_total{result="repeated"} 11"#))
         }
     }
 

@@ -29,17 +29,27 @@ public struct LinkShortener: Sendable {
     }
 
     /// Adds `utm_source=whatsapp`, `utm_medium=chatbot`, `utm_campaign=<intent>` and
-    /// `utm_content=<sku>`, keeping the URL's own parameters (its own UTM values are replaced).
+    /// `utm_content=<sku>`, keeping the URL's own parameters byte for byte (its own UTM values are
+    /// replaced). The query is edited as written, never decoded and re-encoded: `%2B` stays a
+    /// plus sign for the shop (Foundation writes a decoded `+` back bare, which servers read as a
+    /// space) and a value in another encoding (`q=caf%E9`) is not dropped.
     public static func withUTM(_ url: String, campaign: String?, content: String?) -> String {
         guard var components = URLComponents(string: url), components.scheme != nil else { return url }
-        var items = (components.queryItems ?? []).filter { !$0.name.lowercased().hasPrefix("utm_") }
-        items.append(URLQueryItem(name: "utm_source", value: "whatsapp"))
-        items.append(URLQueryItem(name: "utm_medium", value: "chatbot"))
-        if let campaign, !campaign.isEmpty { items.append(URLQueryItem(name: "utm_campaign", value: campaign)) }
-        if let content, !content.isEmpty { items.append(URLQueryItem(name: "utm_content", value: content)) }
-        components.queryItems = items
+        var pieces = (components.percentEncodedQuery ?? "").split(separator: "&").filter { piece in
+            let name = piece.prefix { $0 != "=" }
+            return !(String(name).removingPercentEncoding ?? String(name)).lowercased().hasPrefix("utm_")
+        }.map(String.init)
+        func value(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: queryValueAllowed) ?? "" }
+        pieces += ["utm_source=whatsapp", "utm_medium=chatbot"]
+        if let campaign, !campaign.isEmpty { pieces.append("utm_campaign=" + value(campaign)) }
+        if let content, !content.isEmpty { pieces.append("utm_content=" + value(content)) }
+        components.percentEncodedQuery = pieces.joined(separator: "&")
         return components.string ?? url
     }
+
+    /// What a query value may hold unescaped: the query's characters except those that end or
+    /// change a value (`&`, `=`, `#`, and `+`, which form-decoding servers read as a space).
+    private static let queryValueAllowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&=#"))
 
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 

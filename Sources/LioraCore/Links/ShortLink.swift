@@ -36,14 +36,30 @@ public struct LinkClick: Sendable, Equatable {
 /// Link previews and crawlers, told apart from people by their user agent.
 public enum UserAgentClassifier {
     private static let markers = [
-        "bot", "crawler", "spider", "slurp", "facebookexternalhit", "facebookcatalog", "whatsapp/", "twitterbot",
-        "slackbot", "linkedinbot", "telegrambot", "discordbot", "embedly", "preview", "curl/", "wget/",
-        "python-requests", "go-http-client", "headlesschrome", "lighthouse",
+        "crawler", "spider", "slurp", "facebookexternalhit", "facebookcatalog", "whatsapp/", "twitterbot", "slackbot",
+        "linkedinbot", "telegrambot", "discordbot", "embedly", "preview", "curl/", "wget/", "python-requests",
+        "go-http-client", "headlesschrome", "lighthouse",
     ]
 
     /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too.
+    /// Beyond the known names, "bot" counts where crawlers write it, as a product token ending in
+    /// `/`, `;`, `)`, `-`, `_` or the end (`Googlebot/2.1`, `bingbot/2.0;`, `AhrefsBot)`), not
+    /// inside a word: `Android 10; CUBOT X30` is a phone.
     public static func isBot(_ userAgent: String?) -> Bool {
         guard let ua = userAgent?.lowercased(), !ua.isEmpty else { return true }
-        return markers.contains { ua.contains($0) }
+        return markers.contains { ua.contains($0) } || hasBotToken(ua)
+    }
+
+    private static func hasBotToken(_ ua: String) -> Bool {
+        let bytes = Array(ua.utf8)
+        var i = 0
+        while i + 3 <= bytes.count {
+            if bytes[i] == 0x62, bytes[i + 1] == 0x6F, bytes[i + 2] == 0x74 {  // "bot"
+                guard i + 3 < bytes.count else { return true }
+                if [0x2F, 0x3B, 0x29, 0x2D, 0x5F].contains(bytes[i + 3]) { return true }  // / ; ) - _
+            }
+            i += 1
+        }
+        return false
     }
 }

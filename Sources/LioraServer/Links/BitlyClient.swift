@@ -51,8 +51,10 @@ package struct BitlyClient: ExternalLinkShortener {
             circuit?.record(success: true)
             return url
         } catch {
-            // Only Bitly's own trouble counts; a tenant's bad token or URL says nothing about Bitly.
-            if error.isOutage { circuit?.record(success: false) } else { circuit?.record(success: true) }
+            // Only Bitly's own trouble counts; a tenant's bad token or URL says nothing about Bitly
+            // either way (it must not reset a run of timeouts: one tenant's revoked token would
+            // keep the circuit closed for everyone while Bitly is down).
+            if error.isOutage { circuit?.record(success: false) } else { circuit?.recordRefusal() }
             throw error
         }
     }
@@ -263,6 +265,14 @@ package final class BitlyCircuit: Sendable {
             guard now >= openUntil else { return false }
             s.openUntil = now.advanced(by: coolDown)  // half-open: this call probes
             return true
+        }
+    }
+
+    /// Records a call Bitly answered with a refusal of the request (a tenant's bad token or URL):
+    /// as a probe after a cool-down it shows Bitly is back; otherwise it changes nothing.
+    package func recordRefusal() {
+        state.withLockedValue { s in
+            if s.openUntil != nil { s = (0, nil) }
         }
     }
 
