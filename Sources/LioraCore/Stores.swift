@@ -270,7 +270,8 @@ public protocol TenantSession: Sendable {
     /// Deletes up to `limit` of each of this tenant's history rows older than `before`:
     /// conversation log rows after `after` in (created_at, id) order (with the outbox rows of
     /// replies sent or failed; a reply still pending keeps both), link clicks and catalog ingest
-    /// log rows. Contexts, short links, catalogs and the audit trail are kept.
+    /// log rows; and the `wa_id` parameter of finished approvals. Contexts, short links, catalogs
+    /// and the audit trail are kept.
     func forgetHistory(before: Date, after: ConversationLogCursor?, limit: Int) async throws -> ForgottenHistory
 }
 
@@ -319,6 +320,8 @@ public struct ForgottenHistory: Sendable, Equatable {
     public var replies = 0
     public var clicks = 0
     public var ingestLogs = 0
+    /// Finished approvals whose `wa_id` parameter (an export filter) was forgotten.
+    public var approvals = 0
     /// Some table had `limit` rows to delete: there may be more.
     public var more = false
     public init() {}

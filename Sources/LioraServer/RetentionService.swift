@@ -49,7 +49,9 @@ package final class RetentionService: Service, Sendable {
     /// What one pass deleted.
     package struct Report: Sendable, Equatable {
         package var events = 0, payloads = 0, logs = 0, replies = 0, clicks = 0, ingestLogs = 0
-        package var total: Int { events + payloads + logs + replies + clicks + ingestLogs }
+        /// Finished approvals whose `wa_id` parameter was forgotten (rows kept).
+        package var approvals = 0
+        package var total: Int { events + payloads + logs + replies + clicks + ingestLogs + approvals }
     }
 
     /// One pass over the inbox and every tenant. Stops between batches on graceful shutdown.
@@ -99,6 +101,7 @@ package final class RetentionService: Service, Sendable {
                 report.replies += f.replies
                 report.clicks += f.clicks
                 report.ingestLogs += f.ingestLogs
+                report.approvals += f.approvals
                 if !f.more { break }
             }
         }
@@ -107,7 +110,7 @@ package final class RetentionService: Service, Sendable {
             logger.info("retention pass deleted old history", metadata: [
                 "before": "\(cutoff.ISO8601Format())", "webhook_events": "\(report.events)", "webhook_payloads": "\(report.payloads)",
                 "conversation_logs": "\(report.logs)", "outbox": "\(report.replies)", "link_clicks": "\(report.clicks)",
-                "ingest_logs": "\(report.ingestLogs)",
+                "ingest_logs": "\(report.ingestLogs)", "approvals_redacted": "\(report.approvals)",
             ])
         }
         return report

@@ -51,6 +51,17 @@ struct RetentionTests {
             try await clickAndIngestLog(h, a.id, at: t0, url: "https://shop.example/old")
             try await clickAndIngestLog(h, b.id, at: t0, url: "https://shop.example/old")
 
+            // Export approvals filtered by an end user's number: one done long ago, one still pending.
+            let (doneExport, pendingExport) = (UUID(), UUID())
+            try await h.store.withTenant(a.id) { s throws in
+                for (id, status) in [(doneExport, ApprovalStatus.executed), (pendingExport, .pending)] {
+                    try await s.addApproval(ApprovalRecord(id: id, tenantID: a.id, action: .exportConversations,
+                                                           params: ["wa_id": "5215512345678", "from": "2026-01-01T00:00:00Z"],
+                                                           requestedBy: "owner@a", status: status, expiresAt: t0.addingTimeInterval(3600),
+                                                           createdAt: t0))
+                }
+            }
+
             let oldReplies = try await h.store.withTenant(a.id) { try await $0.outbox(limit: 100) }.filter { $0.state == .sent }.count
                 + h.store.withTenant(b.id) { try await $0.outbox(limit: 100) }.count
             #expect(oldReplies >= 3)
@@ -100,13 +111,18 @@ struct RetentionTests {
                 #expect(try await s.ingestLogs(limit: 10).map(\.receivedAt) == [clock.now])
                 // User contexts and short links are kept.
                 #expect(try await s.userContext(waID: "111") != nil)
+                // The finished export forgets whose conversations it was about, and keeps the rest
+                // of its record; the pending one keeps its filter (it may still run).
+                #expect(try await s.approval(id: doneExport)?.params == ["from": "2026-01-01T00:00:00Z"])
+                #expect(try await s.approval(id: doneExport)?.status == .executed)
+                #expect(try await s.approval(id: pendingExport)?.params["wa_id"] == "5215512345678")
             }
             try await h.store.withTenant(b.id) { s throws in
                 #expect(!(try await s.conversationLogs(limit: 100)).contains { $0.waMessageID == "wamid.OLDB" })
                 #expect(try await s.conversationLogs(limit: 100).contains { $0.waMessageID == "wamid.NEWB" })
                 #expect(try await s.linkClicks(limit: 10).count == 1)
             }
-            #expect(report.replies == oldReplies)
+            #expect(report.replies == oldReplies && report.approvals == 1)
             let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"liora_retention_deleted_rows_total{table="outbox"} \#(oldReplies)"#))
 
