@@ -284,10 +284,34 @@ struct BitlyClientTests {
         #expect(circuit.allowsCall() && circuit.allowsCall())
     }
 
+    @Test("a refused token is not sent again for a minute: its links go to the built-in shortener at once; other tokens still go")
+    func refusedTokenIsHeld() async throws {
+        try await withBitly({ request in
+            request.authorization?.contains("revoked") == true ? (403, bitlyError("FORBIDDEN", "bad token"), nil) : (201, bitlink(), nil)
+        }) { baseURL, log in
+            let clock = NIOLockedValueBox(ContinuousClock.now)
+            let refusals = BitlyTokenRefusals(hold: .seconds(60), now: { clock.withLockedValue { $0 } })
+            let c = BitlyClient(baseURL: baseURL, circuit: nil, refusals: refusals, session: URLSession(configuration: .ephemeral))
+            func shorten(_ token: String) async -> BitlyError? {
+                await bitlyError { _ = try await c.shorten(longURL: "https://dev.bitly.com", token: Secret(token), domain: nil, groupGUID: nil) }
+            }
+            #expect(await shorten("revoked-token")?.status == 403)
+            for _ in 0..<5 { #expect(await shorten("revoked-token") == .tokenRefused(status: 403)) }
+            #expect(await log.requests.count == 1)
+            // Another account is asked as usual.
+            let good = try await c.shorten(longURL: "https://dev.bitly.com", token: Secret("good-token"), domain: nil, groupGUID: nil)
+            #expect(good == URL(string: "https://bit.ly/3hFqP2x"))
+            clock.withLockedValue { $0 = $0.advanced(by: .seconds(61)) }
+            #expect(await shorten("revoked-token")?.status == 403)  // asked again after the hold
+            #expect(await log.requests.count == 3)
+        }
+    }
+
     @Test("a tenant's rejected token never opens the circuit for everyone")
     func rejectionsDoNotOpenTheCircuit() async throws {
         try await withBitly({ _ in (403, bitlyError("FORBIDDEN", "bad token"), nil) }) { baseURL, log in
-            let c = client(baseURL, circuit: BitlyCircuit(threshold: 2, coolDown: .seconds(30)))
+            let c = BitlyClient(baseURL: baseURL, circuit: BitlyCircuit(threshold: 2, coolDown: .seconds(30)), refusals: nil,
+                                session: URLSession(configuration: .ephemeral))
             for _ in 1...5 {
                 #expect(await bitlyError {
                     _ = try await c.shorten(longURL: "https://dev.bitly.com", token: Secret(token), domain: nil, groupGUID: nil)

@@ -3,6 +3,7 @@ package import Foundation
 package import FoundationNetworking
 #endif
 package import LioraCore
+import Crypto
 import NIOConcurrencyHelpers
 
 /// A link shortener run by someone else (Bitly), used with a tenant's own token.
@@ -29,13 +30,16 @@ package struct BitlyClient: ExternalLinkShortener {
     package let timeout: Duration
     /// Skips Bitly for a while after it failed several times in a row (nil: always call).
     package let circuit: BitlyCircuit?
+    /// Skips one account's token for a while after Bitly refused it (nil: always call).
+    package let refusals: BitlyTokenRefusals?
     private let session: URLSession
 
     package init(baseURL: URL = BitlyClient.defaultBaseURL, timeout: Duration = .seconds(2), circuit: BitlyCircuit? = BitlyCircuit(),
-                 session: URLSession = .shared) {
+                 refusals: BitlyTokenRefusals? = BitlyTokenRefusals(), session: URLSession = .shared) {
         self.baseURL = baseURL
         self.timeout = timeout
         self.circuit = circuit
+        self.refusals = refusals
         self.session = session
     }
 
@@ -45,6 +49,7 @@ package struct BitlyClient: ExternalLinkShortener {
     package func shorten(longURL: String, token: Secret, domain: String?, groupGUID: String?) async throws(BitlyError) -> URL {
         if longURL.allSatisfy(\.isWhitespace) { throw .invalidRequest("the long URL is empty") }
         if token.value.allSatisfy(\.isWhitespace) { throw .invalidRequest("the token is empty") }
+        if let status = refusals?.refused(token) { throw .tokenRefused(status: status) }
         if let circuit, !circuit.allowsCall() { throw .circuitOpen }
         do throws(BitlyError) {
             let url = try await send(longURL: longURL, token: token, domain: domain, groupGUID: groupGUID)
@@ -55,6 +60,7 @@ package struct BitlyClient: ExternalLinkShortener {
             // either way (it must not reset a run of timeouts: one tenant's revoked token would
             // keep the circuit closed for everyone while Bitly is down).
             if error.isOutage { circuit?.record(success: false) } else { circuit?.recordRefusal() }
+            if case .rejected(let status, _, _) = error, BitlyTokenRefusals.holds(status) { refusals?.remember(token, status: status) }
             throw error
         }
     }
@@ -187,6 +193,9 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
     case invalidRequest(String)
     /// Nothing was sent: Bitly failed several times in a row and is skipped for a while.
     case circuitOpen
+    /// Nothing was sent: Bitly refused this token (HTTP `status`: bad or revoked token, account
+    /// over its limits) less than `BitlyTokenRefusals.hold` ago.
+    case tokenRefused(status: Int)
 
     /// The HTTP status Bitly answered with, when it answered with an error.
     package var status: Int? {
@@ -199,7 +208,7 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
     /// 400 `INVALID_ARG_*`, 429 monthly limit, …) will fail the same way again.
     package var isRetryable: Bool {
         switch self {
-        case .timeout, .transport, .circuitOpen:
+        case .timeout, .transport, .circuitOpen, .tokenRefused:
             return true
         case .rejected(let status, let message, _):
             return status >= 500 || (status == 403 && message == "RATE_LIMIT_EXCEEDED")
@@ -213,7 +222,7 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
         switch self {
         case .timeout, .transport: return true
         case .rejected(let status, _, _): return status >= 500
-        case .malformedResponse, .invalidRequest, .circuitOpen: return false
+        case .malformedResponse, .invalidRequest, .circuitOpen, .tokenRefused: return false
         }
     }
 
@@ -231,12 +240,55 @@ package enum BitlyError: Error, Sendable, Equatable, CustomStringConvertible, Cu
             return "not sent to Bitly: \(why)"
         case .circuitOpen:
             return "not sent to Bitly: it failed several times in a row, skipped for a while"
+        case .tokenRefused(let status):
+            return "not sent to Bitly: it refused this account's token (HTTP \(status)) within the last minute"
         }
     }
 
     package var debugDescription: String {
         if case .rejected(_, _, let detail?) = self { return "\(description): \(detail)" }
         return description
+    }
+}
+
+/// The tokens Bitly refused lately (401, 402, 403, 429: a revoked token, an account over its
+/// monthly or hourly limit), by the token's SHA-256: for `hold` after a refusal every
+/// link of that account goes to the built-in shortener at once, instead of each asking Bitly
+/// again (and, on PostgreSQL, each batch with such links being run twice). At most `capacity`
+/// tokens are remembered.
+package final class BitlyTokenRefusals: Sendable {
+    package let hold: Duration
+    package let capacity: Int
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let refused = NIOLockedValueBox<[SHA256Digest: (status: Int, until: ContinuousClock.Instant)]>([:])
+
+    package init(hold: Duration = .seconds(60), capacity: Int = 10_000,
+                 now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.hold = hold
+        self.capacity = max(1, capacity)
+        self.now = now
+    }
+
+    /// Whether a rejection with `status` is about the account rather than the request.
+    static func holds(_ status: Int) -> Bool { [401, 402, 403, 429].contains(status) }
+
+    /// The status Bitly refused `token` with, while that is held.
+    package func refused(_ token: Secret) -> Int? {
+        let key = SHA256.hash(data: Data(token.value.utf8)), now = now()
+        return refused.withLockedValue { map in
+            guard let entry = map[key] else { return nil }
+            if now >= entry.until { map[key] = nil; return nil }
+            return entry.status
+        }
+    }
+
+    package func remember(_ token: Secret, status: Int) {
+        let key = SHA256.hash(data: Data(token.value.utf8)), now = now()
+        refused.withLockedValue { map in
+            if map.count >= capacity { map = map.filter { $0.value.until > now } }
+            guard map.count < capacity else { return }
+            map[key] = (status, now.advanced(by: hold))
+        }
     }
 }
 

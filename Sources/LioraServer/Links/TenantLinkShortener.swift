@@ -74,18 +74,20 @@ package struct FallbackLinkShortener: Sendable {
     /// back to the built-in shortener).
     package func bitlyLink(_ longURL: String, bitly: BitlySettings, metadata: Logger.Metadata = [:]) async -> Result<URL, Failure> {
         let failure: String
+        var level = Logger.Level.warning
         do {
             return .success(try await external.shorten(longURL: longURL, token: bitly.token, domain: bitly.domain,
                                                        groupGUID: bitly.groupGUID))
         } catch let error as BitlyError {
             failure = error.description
+            if case .tokenRefused = error { level = .debug }  // the refusal itself was logged a moment ago
         } catch {
             // Another shortener's error may say anything: only its type is safe to show.
             failure = "shortener failed: \(type(of: error))"
         }
         var metadata = metadata
         metadata["error"] = "\(failure)"
-        logger.warning("Bitly failed; the built-in shortener made the link", metadata: metadata)
+        logger.log(level: level, "Bitly failed; the built-in shortener made the link", metadata: metadata)
         return .failure(Failure(reason: failure))
     }
 }
