@@ -62,13 +62,16 @@ package enum StoreFactory {
     package static let connectTimeout: Duration = .seconds(15)
 
     /// Refuses (fail closed) a PostgreSQL role that is superuser, has BYPASSRLS, or owns the
-    /// tables: any of these would silently turn tenant isolation off.
+    /// tables or is a member of a role that does (`GRANT liora_owner TO liora_app`): any of these
+    /// would silently turn tenant isolation off — policies written for the owner apply to its
+    /// members, and a member may `SET ROLE` to it and switch row-level security off.
     package static func checkServiceRole(_ database: any SQLDatabase) async throws {
         guard database.dialect == .postgres else { return }
         let rows = try await database.withConnection { c in
             try await c.query("""
                 SELECT current_user::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypassrls,
-                    (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'public' AND t.tableowner = current_user) AS owned
+                    (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'public'
+                       AND pg_has_role(current_user, t.tableowner, 'MEMBER')) AS owned
                 FROM pg_roles r WHERE r.rolname = current_user
                 """)
         }
@@ -76,7 +79,7 @@ package enum StoreFactory {
         let name = try r.string("name") ?? "?"
         if try r.bool("superuser") == true || r.bool("bypassrls") == true || (r.int("owned") ?? 0) > 0 {
             throw StoreError.insecureRole(
-                "LIORA_DATABASE_URL: role \(name) is a superuser, has BYPASSRLS or owns the tables, so row-level security would not apply; connect as a plain role and run migrations with LIORA_MIGRATION_DATABASE_URL (see docs/runbook.md)")
+                "LIORA_DATABASE_URL: role \(name) is a superuser, has BYPASSRLS, or owns the tables (or is a member of their owner), so row-level security would not apply; connect as a plain role and run migrations with LIORA_MIGRATION_DATABASE_URL (see docs/runbook.md)")
         }
     }
 

@@ -111,6 +111,20 @@ struct TenantIsolationTests {
                                               logger: TestDatabases.logger)
             await #expect(throws: StoreError.self) { try await StoreFactory.checkServiceRole(owner) }
             await owner.close()
+            // A plain login role made a member of the owner (a common way to "share privileges")
+            // is refused too: the owner's policies would apply to it, and it could SET ROLE.
+            let member = "liora_member_" + UUID().uuidString.prefix(8).lowercased()
+            try await cluster.adminExec(["CREATE ROLE \(member) LOGIN PASSWORD 'm' NOSUPERUSER NOBYPASSRLS",
+                                         "GRANT \(cluster.owner.username) TO \(member)"])
+            var memberLocation = cluster.ownerLocation(database: loc.database)
+            memberLocation.username = member
+            memberLocation.password = Secret("m")
+            let asMember = LioraPostgresDatabase(location: memberLocation, maximumConnections: 1, logger: TestDatabases.logger)
+            let refused: Bool
+            do { try await StoreFactory.checkServiceRole(asMember); refused = false } catch { refused = error is StoreError }
+            await asMember.close()
+            try? await cluster.adminExec(["DROP ROLE \(member)"])
+            #expect(refused)
         }
     }
 }
