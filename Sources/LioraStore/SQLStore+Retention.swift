@@ -125,14 +125,13 @@ extension SQLTenantSession {
                 SELECT id FROM ingest_logs WHERE cliente_id = $1 AND received_at < $2 ORDER BY received_at LIMIT $3)
             RETURNING id
             """, [t, cut, n]).count
-        // A finished approval keeps what was asked and who decided (the audit trail), but not the
-        // end user's number an export was filtered by.
+        // An approval keeps what was asked and who decided (the audit trail), but not an end
+        // user's number past the period (approvals lapse within days; the period is at least 8).
         let hasWaID = c.dialect == .postgres ? "params ? 'wa_id'" : "json_extract(params, '$.wa_id') IS NOT NULL"
         let withoutWaID = c.dialect == .postgres ? "params - 'wa_id'" : "json_remove(params, '$.wa_id')"
         result.approvals = try await c.query("""
             UPDATE approvals SET params = \(withoutWaID) WHERE id IN (
-                SELECT id FROM approvals WHERE cliente_id = $1 AND created_at < $2 AND status IN ('rejected', 'expired', 'executed')
-                  AND \(hasWaID) ORDER BY created_at LIMIT $3)
+                SELECT id FROM approvals WHERE cliente_id = $1 AND created_at < $2 AND \(hasWaID) ORDER BY created_at LIMIT $3)
             RETURNING id
             """, [t, cut, n]).count
         result.more = result.more || result.clicks == limit || result.ingestLogs == limit || result.approvals == limit

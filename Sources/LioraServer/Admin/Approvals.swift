@@ -218,7 +218,9 @@ package struct Approvals: Sendable {
     static func event(_ a: ApprovalRecord, _ action: String, actor: String, now: Date) -> TenantEvent {
         var payload: [String: Any] = ["approval_id": a.id.uuidString.lowercased(), "action": a.action.rawValue,
                                       "requested_by": a.requestedBy]
-        if !a.params.isEmpty { payload["params"] = a.params }
+        var params = a.params
+        if params["wa_id"] != nil { params["wa_id"] = "one_user" }  // the audit trail is kept forever: no end user's number
+        if !params.isEmpty { payload["params"] = params }
         let data = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data("{}".utf8)
         return TenantEvent(tenantID: a.tenantID, actor: actor, action: action, payloadJSON: String(decoding: data, as: UTF8.self),
                            createdAt: now)
