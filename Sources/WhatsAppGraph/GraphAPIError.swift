@@ -23,18 +23,20 @@ public enum GraphAPIError: Error, Sendable, Equatable, CustomStringConvertible, 
     /// overloaded, 133004 server temporarily unavailable).
     public static let retryableCodes: Set<Int> = [1, 2, 4, 17, 613, 80004, 80007, 130429, 131048, 131056, 131000, 131016, 133004]
 
-    /// Whether the same request may succeed later: timeouts, transport errors, HTTP 5xx, 429 and 408,
-    /// and the codes in `retryableCodes`. Other rejections (100 invalid parameter, 131026
-    /// undeliverable, 190 expired token, 131047 re-engagement, 131051 unsupported type…), invalid
-    /// payloads and malformed answers will fail the same way again.
+    /// Whether the same request may succeed later: timeouts, transport errors, HTTP 429 and 408,
+    /// the codes in `retryableCodes`, and a 5xx that names no code. When Meta names a code, the
+    /// code decides, whatever the HTTP status: code 3 (a token without the messaging permission)
+    /// comes back as a 500 and will fail the same way every time. Other rejections (100 invalid
+    /// parameter, 131026 undeliverable, 190 expired token, 131047 re-engagement, 131051
+    /// unsupported type…), invalid payloads and malformed answers will fail the same way again.
     public var isRetryable: Bool {
         switch self {
         case .timeout, .transport:
             return true
         case .rejected(let status, let code, _, _):
-            if status >= 500 || status == 429 || status == 408 { return true }
-            if let code, Self.retryableCodes.contains(code) { return true }
-            return false
+            if status == 429 || status == 408 { return true }
+            if let code { return Self.retryableCodes.contains(code) }
+            return status >= 500
         case .invalidPayload, .malformedResponse:
             return false
         }

@@ -336,6 +336,17 @@ func withSimulatedBot(waID: String = "5215550100000",
 
 @Suite("Simulated Graph API")
 struct SimulatedGraphAPIPortTests {
+    @Test("read receipts are answered as Meta does, not refused as malformed messages")
+    func readReceipts() async throws {
+        let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+        try await graph.run { url in
+            let client = LibcurlGraphAPIClient(baseURL: url)
+            try await client.markRead(MarkRead(messageID: "wamid.X", showsTypingIndicator: true), phoneNumberID: "100", accessToken: "t")
+            let sent = try await client.send(OutboundMessage(to: "5215550100000", kind: .text(body: "hola")), phoneNumberID: "100", accessToken: "t")
+            #expect(sent.messageID == "wamid.SIM1")
+        }
+    }
+
     @Test("a port already in use ends the run with an error naming it, instead of waiting forever")
     func portInUse() async throws {
         let first = SimulatedGraphAPI(logger: TestDatabases.logger)

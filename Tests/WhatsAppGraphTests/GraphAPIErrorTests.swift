@@ -33,6 +33,9 @@ struct GraphAPIErrorTests {
         .rejected(status: 400, code: 131047, subcode: nil, message: nil),
         .rejected(status: 400, code: 131051, subcode: nil, message: nil),
         .rejected(status: 404, code: nil, subcode: nil, message: nil),
+        // Meta's code decides over the HTTP status: a token without the messaging permission
+        // (code 3) comes back as a 500 and fails the same way every time.
+        .rejected(status: 500, code: 3, subcode: nil, message: "Capability or permissions issue"),
         .invalidPayload(.init(field: "text.body", problem: .empty)),
         .malformedResponse,
     ]

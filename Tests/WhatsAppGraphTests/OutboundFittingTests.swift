@@ -58,6 +58,14 @@ struct OutboundFittingTests {
         }
     }
 
+    @Test func aRepairedMessageKeepsItsCallbackData() throws {
+        // A blank reply-to id is dropped by the repair; the intent riding in the callback data is not.
+        let message = OutboundMessage(to: user, kind: .text(body: "hola"), replyTo: " ", callbackData: "core.saludo")
+        #expect(try message.preparedForSending().callbackData == "core.saludo")
+        let long = OutboundMessage(to: user, kind: .text(body: String(repeating: "palabra ", count: 1_000)), callbackData: "x")
+        #expect(long.fitted().count > 1 && long.fitted().allSatisfy { $0.callbackData == "x" })
+    }
+
     @Test func longButtonTitlesAreShortenedOnAWordBoundary() throws {
         let message = OutboundMessage(to: user, kind: .replyButtons(body: "Ready?", buttons: [
             .init(id: "a", title: "Schedule a delivery for tomorrow"),

@@ -76,14 +76,36 @@ package final class SimulatedGraphAPI: Sendable {
     }
 
     private func receive(_ request: Request, phone: String) async throws -> Response {
-        let body = try await request.body.collect(upTo: 1 << 20)
-        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: Data(body.readableBytesView)),
-              (try? message.validate()) != nil else {
-            return Self.json(.badRequest, #"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100}}"#)
+        let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+        let invalid = Self.json(.badRequest, #"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100}}"#)
+        // A read receipt (with the typing indicator) goes to the same path; Meta answers it with
+        // `{"success":true}`.
+        if let receipt = try? JSONDecoder().decode(MarkRead.self, from: body) {
+            guard (try? receipt.validate()) != nil else { return invalid }
+            return Self.json(.ok, #"{"success":true}"#)
+        }
+        guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: body), (try? message.validate()) != nil else {
+            return invalid
         }
         let n = counter.withLockedValue { $0 += 1; return $0 }
         continuation.yield(Delivery(phoneNumberID: phone, message: message))
-        return Self.json(.ok, #"{"messaging_product":"whatsapp","contacts":[{"input":"\#(message.to)","wa_id":"\#(message.to)"}],"messages":[{"id":"wamid.SIM\#(n)"}]}"#)
+        let answer = SendAnswer(contacts: [.init(input: message.to, waID: message.to)], messages: [.init(id: "wamid.SIM\(n)")])
+        return Self.json(.ok, String(decoding: (try? JSONEncoder().encode(answer)) ?? Data("{}".utf8), as: UTF8.self))
+    }
+
+    /// Meta's answer to a sent message (`messaging_product`, `contacts`, `messages`).
+    private struct SendAnswer: Encodable {
+        struct Contact: Encodable {
+            var input: String
+            var waID: String
+            enum CodingKeys: String, CodingKey { case input, waID = "wa_id" }
+        }
+        struct Message: Encodable { var id: String }
+        var messagingProduct = "whatsapp"
+        var contacts: [Contact]
+        var messages: [Message]
+        enum CodingKeys: String, CodingKey { case messagingProduct = "messaging_product", contacts, messages }
+        init(contacts: [Contact], messages: [Message]) { self.contacts = contacts; self.messages = messages }
     }
 
     private static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {

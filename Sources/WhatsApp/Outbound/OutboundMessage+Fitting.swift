@@ -36,7 +36,7 @@ extension OutboundMessage {
         }
         let replyTo = replyTo.flatMap { $0.isBlank ? nil : $0 }
         return kinds.enumerated().map { index, kind in
-            OutboundMessage(to: to, kind: kind, replyTo: index == 0 ? replyTo : nil)
+            OutboundMessage(to: to, kind: kind, replyTo: index == 0 ? replyTo : nil, callbackData: callbackData)
         }
     }
 
