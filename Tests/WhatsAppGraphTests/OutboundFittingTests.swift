@@ -66,6 +66,31 @@ struct OutboundFittingTests {
         #expect(long.fitted().count > 1 && long.fitted().allSatisfy { $0.callbackData == "x" })
     }
 
+    @Test func limitsCountEmojiAsMetaMayAndCutsNeverBreakThem() throws {
+        // 10 characters on screen, 22 code points, 24 UTF-16 units: over the 20 of a button title.
+        let family = "Familia 👨‍👩‍👧‍👦👨‍👩‍👧‍👦"
+        let message = OutboundMessage(to: user, kind: .replyButtons(body: "¿Para quién?", buttons: [
+            .init(id: "a", title: family), .init(id: "b", title: "Taza ❤️❤️ Día de la Madre"),
+        ]))
+        #expect(message.limitErrors().map(\.field).contains("interactive.action.buttons[0].reply.title"))
+        let parts = fit(message)
+        guard case .replyButtons(_, let buttons, _, _) = try #require(parts.first?.kind) else { Issue.record("expected buttons"); return }
+        for button in buttons {
+            #expect(button.title.utf16.count <= 20, "\(button.title)")
+            // Cut between characters: every character kept is one of the original's.
+            let original = button.id == "a" ? family : "Taza ❤️❤️ Día de la Madre"
+            #expect(Array(button.title.dropLast()).allSatisfy { Array(original).contains($0) })
+        }
+        // A long text of emoji splits into parts within 4,096 units, none broken.
+        let text = String(repeating: "🎉 ", count: 3_000)
+        let split = fit(OutboundMessage(to: user, kind: .text(body: text)))
+        #expect(split.count == 3)
+        #expect(split.allSatisfy { part in
+            guard case .text(let body, _) = part.kind else { return false }
+            return body.utf16.count <= 4096 && body.allSatisfy { $0 == "🎉" || $0 == " " }
+        })
+    }
+
     @Test func longButtonTitlesAreShortenedOnAWordBoundary() throws {
         let message = OutboundMessage(to: user, kind: .replyButtons(body: "Ready?", buttons: [
             .init(id: "a", title: "Schedule a delivery for tomorrow"),
@@ -156,7 +181,9 @@ struct OutboundFittingTests {
         let family: Character = "👨‍👩‍👧‍👦"
         let emoji = String(repeating: family, count: 5000)
         let emojiParts = fit(.text(emoji, to: user)).map(\.bodyText)
-        #expect(emojiParts.map(\.count) == [4096, 904])
+        // A family is one character of 11 UTF-16 units: 372 of them fit in 4096.
+        #expect(emojiParts.map(\.count) == Array(repeating: 372, count: 13) + [5000 - 13 * 372])
+        #expect(emojiParts.allSatisfy { $0.utf16.count <= 4096 })
         #expect(emojiParts.allSatisfy { $0.allSatisfy { $0 == family } })
         #expect(emojiParts.joined().unicodeScalars.elementsEqual(emoji.unicodeScalars))
 
@@ -164,7 +191,8 @@ struct OutboundFittingTests {
         let word = String(repeating: "e\u{301}", count: 9)
         let accents = Array(repeating: word, count: 600).joined(separator: " ")
         let accentParts = fit(.text(accents, to: user)).map(\.bodyText)
-        #expect(accentParts.count == 2)
+        #expect(accentParts.count == 3)  // 600 words of 18 units and a space: 11,399 units
+        #expect(accentParts.allSatisfy { $0.utf16.count <= 4096 })
         for part in accentParts {
             #expect(part.unicodeScalars.first == "e")
             #expect(part.unicodeScalars.last == "\u{301}")

@@ -153,19 +153,28 @@ extension ConversationEngine {
     /// price, in the description, so two similar products stay distinguishable.
     func row(_ p: Product, index: CatalogSearchIndex, language: Language) -> BotReply.ListRow {
         let price = priceLine(p, index: index, language: language) + (p.stock == 0 ? (language == .es ? " · agotado" : " · sold out") : "")
-        guard p.name.count > 24 else {
+        // Lengths as Meta's limits count them (UTF-16 units: "❤️" is 2, a flag 4), cut between characters.
+        func head(_ text: String, _ limit: Int) -> String {
+            var kept = ""
+            for c in text {
+                if kept.utf16.count + c.utf16.count > limit { break }
+                kept.append(c)
+            }
+            return kept
+        }
+        guard p.name.utf16.count > 24 else {
             return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: p.name, description: price)
         }
         var title = ""
         for word in p.name.split(separator: " ") {
             let next = title.isEmpty ? String(word) : title + " " + word
-            if next.count > 23 { break }
+            if next.utf16.count > 23 { break }
             title = next
         }
-        if title.isEmpty { title = String(p.name.prefix(23)) }
+        if title.isEmpty { title = head(p.name, 23) }
         title += "…"
-        let room = 72 - price.count - 3
-        let name = p.name.count <= room ? p.name : String(p.name.prefix(max(0, room - 1))) + "…"
+        let room = 72 - price.utf16.count - 3
+        let name = p.name.utf16.count <= room ? p.name : head(p.name, max(0, room - 1)) + "…"
         return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: title, description: name + " · " + price)
     }
 

@@ -158,7 +158,7 @@ private enum Fitting {
         let link = link.trimmingWhitespace()
         guard link.isHTTPURL else { return text(caption ?? "", previewURL: false) }
         guard let caption, !caption.isBlank else { return [.image(link: link, caption: nil)] }
-        if caption.count <= Limits.mediaCaption { return [.image(link: link, caption: caption)] }
+        if caption.metaLength <= Limits.mediaCaption { return [.image(link: link, caption: caption)] }
         // The caption's beginning stays on the image; the rest follows as text.
         let first = TextFitting.split(caption, limit: Limits.mediaCaption)[0]
         let rest = String(caption.trimmingWhitespace().dropFirst(first.count))
@@ -207,7 +207,7 @@ private enum Fitting {
                 } else {
                     self.body = TextFitting.ellipsis
                 }
-            } else if body.count <= bodyLimit {
+            } else if body.metaLength <= bodyLimit {
                 lead = []
                 self.body = body
             } else {

@@ -82,8 +82,8 @@ private struct LimitCheck {
     mutating func text(_ field: String, _ value: String, limit: Int?) {
         if value.isBlank {
             fail(field, .empty)
-        } else if let limit, value.count > limit {
-            fail(field, .tooLong(limit: limit, length: value.count))
+        } else if let limit, value.metaLength > limit {
+            fail(field, .tooLong(limit: limit, length: value.metaLength))
         }
     }
 
