@@ -270,8 +270,9 @@ public protocol TenantSession: Sendable {
     /// Deletes up to `limit` of each of this tenant's history rows older than `before`:
     /// conversation log rows after `after` in (created_at, id) order (with the outbox rows of
     /// replies sent or failed; a reply still pending keeps both), link clicks and catalog ingest
-    /// log rows; and the `wa_id` parameter of finished approvals. Contexts, short links, catalogs
-    /// and the audit trail are kept.
+    /// log rows; the `wa_id` parameter of approvals, the last product search of users quiet
+    /// since, and which users wrote in months before. Contexts, short links, catalogs and the
+    /// audit trail are kept.
     func forgetHistory(before: Date, after: ConversationLogCursor?, limit: Int) async throws -> ForgottenHistory
 }
 
@@ -320,8 +321,12 @@ public struct ForgottenHistory: Sendable, Equatable {
     public var replies = 0
     public var clicks = 0
     public var ingestLogs = 0
-    /// Finished approvals whose `wa_id` parameter (an export filter) was forgotten.
+    /// Approvals whose `wa_id` parameter (an export filter) was forgotten.
     public var approvals = 0
+    /// Conversation states of users quiet for the whole period whose last product search was forgotten.
+    public var searches = 0
+    /// `monthly_usage` rows of months before the period's start (who wrote that month).
+    public var usage = 0
     /// Some table had `limit` rows to delete: there may be more.
     public var more = false
     public init() {}
@@ -395,4 +400,14 @@ extension TenantSession {
 /// is sent that is not on disk), and everything else do not.
 public enum WriteDurability {
     @TaskLocal public static var relaxed = false
+}
+
+/// The quota month of a date: "2026-11" (UTC), as `monthly_usage.month` holds it.
+public enum QuotaMonth {
+    public static func of(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month], from: date)
+        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
+    }
 }

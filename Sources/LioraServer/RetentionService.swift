@@ -49,9 +49,11 @@ package final class RetentionService: Service, Sendable {
     /// What one pass deleted.
     package struct Report: Sendable, Equatable {
         package var events = 0, payloads = 0, logs = 0, replies = 0, clicks = 0, ingestLogs = 0
-        /// Finished approvals whose `wa_id` parameter was forgotten (rows kept).
-        package var approvals = 0
-        package var total: Int { events + payloads + logs + replies + clicks + ingestLogs + approvals }
+        /// Approvals whose `wa_id` parameter was forgotten, and quiet users' last searches (rows kept).
+        package var approvals = 0, searches = 0
+        /// `monthly_usage` rows of past months.
+        package var usage = 0
+        package var total: Int { events + payloads + logs + replies + clicks + ingestLogs + approvals + searches + usage }
     }
 
     /// One pass over the inbox and every tenant. Stops between batches on graceful shutdown.
@@ -102,6 +104,8 @@ package final class RetentionService: Service, Sendable {
                 report.clicks += f.clicks
                 report.ingestLogs += f.ingestLogs
                 report.approvals += f.approvals
+                report.searches += f.searches
+                report.usage += f.usage
                 if !f.more { break }
             }
         }
@@ -111,6 +115,7 @@ package final class RetentionService: Service, Sendable {
                 "before": "\(cutoff.ISO8601Format())", "webhook_events": "\(report.events)", "webhook_payloads": "\(report.payloads)",
                 "conversation_logs": "\(report.logs)", "outbox": "\(report.replies)", "link_clicks": "\(report.clicks)",
                 "ingest_logs": "\(report.ingestLogs)", "approvals_redacted": "\(report.approvals)",
+                "searches_forgotten": "\(report.searches)", "monthly_usage": "\(report.usage)",
             ])
         }
         return report

@@ -134,7 +134,24 @@ extension SQLTenantSession {
                 SELECT id FROM approvals WHERE cliente_id = $1 AND created_at < $2 AND \(hasWaID) ORDER BY created_at LIMIT $3)
             RETURNING id
             """, [t, cut, n]).count
+        // End users quiet for the whole period: their last product search, kept in the
+        // conversation state to page through results, is their own words; it goes.
+        let hasSearch = c.dialect == .postgres ? "context ? 'catalog_browse'" : "json_extract(context, '$.catalog_browse') IS NOT NULL"
+        let withoutSearch = c.dialect == .postgres ? "context - 'catalog_browse'" : "json_remove(context, '$.catalog_browse')"
+        result.searches = try await c.query("""
+            UPDATE user_contexts SET context = \(withoutSearch) WHERE id IN (
+                SELECT id FROM user_contexts WHERE cliente_id = $1 AND last_message_at < $2 AND \(hasSearch) LIMIT $3)
+            RETURNING id
+            """, [t, cut, n]).count
+        // Which end users wrote in a month is only needed during that month (quotas); the counts
+        // stay in monthly_usage_totals.
+        result.usage = try await c.query("""
+            DELETE FROM monthly_usage WHERE cliente_id = $1 AND (month, wa_id) IN (
+                SELECT month, wa_id FROM monthly_usage WHERE cliente_id = $1 AND month < $2 LIMIT $3)
+            RETURNING wa_id
+            """, [t, .text(QuotaMonth.of(before)), n]).count
         result.more = result.more || result.clicks == limit || result.ingestLogs == limit || result.approvals == limit
+            || result.searches == limit || result.usage == limit
         return result
     }
 }

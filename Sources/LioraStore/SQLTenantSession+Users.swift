@@ -99,9 +99,14 @@ extension SQLTenantSession {
             UPDATE clientes SET status = 'deleting', deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING id
             """, [.uuid(tenantID), .date(now)])
         guard !rows.isEmpty else { throw LioraError(.notFound, "tenant not found") }
-        // The tenant's numbers stop routing and its logins stop working.
+        // The tenant's numbers stop routing and its logins stop working; its secrets (WhatsApp
+        // tokens, catalog signing secrets, the Bitly token) are forgotten: nothing reads them
+        // again, and a backup should not keep them.
         try await c.query("UPDATE waba_accounts SET deleted_at = $2, status = 'deleted', updated_at = $2 WHERE cliente_id = $1 AND deleted_at IS NULL",
                           [.uuid(tenantID), .date(now)])
+        try await c.query("UPDATE waba_accounts SET \(Self.forgetSecrets) WHERE cliente_id = $1", [.uuid(tenantID)])
+        try await c.query("DELETE FROM catalog_secrets WHERE cliente_id = $1", [.uuid(tenantID)])
+        try await c.query("DELETE FROM link_provider_settings WHERE cliente_id = $1", [.uuid(tenantID)])
         try await c.query("UPDATE usuarios SET status = 'deactivated', updated_at = $2 WHERE cliente_id = $1", [.uuid(tenantID), .date(now)])
         try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "tenant.deleted", createdAt: now))
     }

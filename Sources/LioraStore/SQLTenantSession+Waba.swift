@@ -77,9 +77,15 @@ extension SQLTenantSession {
             """, [.date(now), .text(status), .optional(error), .uuid(tenantID), .uuid(id)])
     }
 
+    /// A deleted account's secrets go with it: nothing reads a deleted account, and a copy of the
+    /// database (a backup) should not hold a business's token after the business asked us to
+    /// forget the number. The row stays, for the audit trail and so the number cannot be reused
+    /// by mistake.
+    static let forgetSecrets = "access_token_ciphertext = NULL, app_secret_ciphertext = NULL, verify_token_ciphertext = NULL"
+
     func deleteWabaAccount(id: UUID, actor: String, now: Date) async throws -> Bool {
         let rows = try await c.query("""
-            UPDATE waba_accounts SET status = 'deleted', deleted_at = $1, updated_at = $1
+            UPDATE waba_accounts SET status = 'deleted', deleted_at = $1, updated_at = $1, \(Self.forgetSecrets)
             WHERE cliente_id = $2 AND id = $3 AND deleted_at IS NULL RETURNING phone_number_id
             """, [.date(now), .uuid(tenantID), .uuid(id)])
         guard let row = rows.first else { return false }

@@ -451,6 +451,26 @@ struct CatalogAPITests {
             #expect(!String(decoding: raw[0], as: UTF8.self).contains("bitly-secret"))
             #expect(try await send(.delete).status == .noContent)
             #expect(try await send(.get).status == .notFound)
+
+            // Deleting the tenant forgets its secrets: the Bitly token, the catalog signing
+            // secrets and its WhatsApp accounts' tokens (the account rows stay, for the audit trail).
+            #expect(try await send(.put, #"{"token": "bitly-secret-token-4321"}"#).status == .ok)
+            let secretsLeft = { () async throws -> [Int] in
+                try await h.test.database.tenantTransaction(tenant) { c in
+                    try await c.query("""
+                        SELECT (SELECT count(*) FROM link_provider_settings) AS bitly, (SELECT count(*) FROM catalog_secrets) AS signing,
+                               (SELECT count(*) FROM waba_accounts WHERE access_token_ciphertext IS NOT NULL OR app_secret_ciphertext IS NOT NULL
+                                  OR verify_token_ciphertext IS NOT NULL) AS whatsapp,
+                               (SELECT count(*) FROM waba_accounts) AS accounts
+                        """).map { row -> [Int] in try ["bitly", "signing", "whatsapp", "accounts"].map { Int(try row.int($0) ?? -1) } }.first ?? []
+                }
+            }
+            try await h.test.database.tenantTransaction(tenant) { c in
+                try await c.query("UPDATE waba_accounts SET access_token_ciphertext = $1, app_secret_ciphertext = $1", [.blob([1, 2, 3])])
+            }
+            #expect(try await secretsLeft() == [1, 1, 1, 1])
+            try await h.store.withTenant(tenant) { try await $0.deleteTenant(actor: "test", now: t0) }
+            #expect(try await secretsLeft() == [0, 0, 0, 1])
         }
     }
 }

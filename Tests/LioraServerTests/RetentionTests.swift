@@ -79,6 +79,23 @@ struct RetentionTests {
             let waiting = Set(beforeA.filter { $0.state == .pending }.map(\.id))
             #expect(beforeA.contains { $0.replyTo == "wamid.WAIT" && $0.state == .pending })
 
+            // A product search kept in two users' conversation state: one has been quiet since
+            // 40 days ago (222), the other wrote today (111).
+            try await h.store.withTenant(a.id) { s throws in
+                for waID in ["111", "222"] {
+                    let context = try #require(try await s.userContext(waID: waID))
+                    try await s.saveConversation(contextID: context.id, language: "es", lastIntent: "catalogo.buscar",
+                                                 conversationJSON: #"{"no_match_streak":0,"catalog_browse":{"query":"regalo para María","shown":9}}"#,
+                                                 now: clock.now)
+                }
+            }
+            func usageMonths() async throws -> [String] {
+                try await h.test.database.tenantTransaction(a.id) { c in
+                    try await c.query("SELECT DISTINCT month FROM monthly_usage ORDER BY month").map { try $0.required("month", $0.string) }
+                }
+            }
+            #expect(try await usageMonths() == ["2026-09", "2026-10"])
+
             let retention = RetentionService(store: h.store, clock: clock, days: 30, metrics: h.components.metrics,
                                              logger: TestDatabases.logger, batchSize: 1, pause: .zero)
             let report = try await retention.runOnce()
@@ -111,6 +128,11 @@ struct RetentionTests {
                 #expect(try await s.ingestLogs(limit: 10).map(\.receivedAt) == [clock.now])
                 // User contexts and short links are kept.
                 #expect(try await s.userContext(waID: "111") != nil)
+                // The quiet user's last search is forgotten (the rest of the state stays); the
+                // active user's is kept.
+                #expect(try await s.userContext(waID: "222")?.conversationJSON?.contains("catalog_browse") == false)
+                #expect(try await s.userContext(waID: "222")?.conversationJSON?.contains("no_match_streak") == true)
+                #expect(try await s.userContext(waID: "111")?.conversationJSON?.contains("regalo para María") == true)
                 // Old approvals forget whose conversations they were about, and keep the rest of
                 // their record (a request left pending lapsed long ago).
                 #expect(try await s.approval(id: doneExport)?.params == ["from": "2026-01-01T00:00:00Z"])
@@ -122,7 +144,9 @@ struct RetentionTests {
                 #expect(try await s.conversationLogs(limit: 100).contains { $0.waMessageID == "wamid.NEWB" })
                 #expect(try await s.linkClicks(limit: 10).count == 1)
             }
-            #expect(report.replies == oldReplies && report.approvals == 2)
+            #expect(report.replies == oldReplies && report.approvals == 2 && report.searches == 1)
+            // Who wrote in September is forgotten; October's users stay (quotas); the totals stay.
+            #expect(try await usageMonths() == ["2026-10"])
             let metrics = try await h.client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"liora_retention_deleted_rows_total{table="outbox"} \#(oldReplies)"#))
 

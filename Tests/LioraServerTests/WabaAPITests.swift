@@ -194,6 +194,14 @@ struct WabaAPITests {
             let deleted = try await c.call(.post, "/clientes/\(tenant)/approvals/\(approvalID)/approve", token: second)
             #expect([200, 204].contains(deleted.status.code), "\(deleted.text)")
             #expect(try await h.store.route(phoneNumberID: phone) == nil)
+            // The deleted account's tokens are forgotten; its row stays for the audit trail.
+            let left = try await h.test.database.tenantTransaction(tenantID) { c in
+                try await c.query("""
+                    SELECT count(*) AS n FROM waba_accounts WHERE id = $1
+                      AND (access_token_ciphertext IS NOT NULL OR app_secret_ciphertext IS NOT NULL OR verify_token_ciphertext IS NOT NULL)
+                    """, [.uuid(try #require(UUID(uuidString: id)))]).first?.int("n")
+            }
+            #expect(left == 0)
             #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: owner).errorCode == "waba_account_not_found")
             #expect(try await c.call(.put, "/clientes/\(tenant)/waba/\(id)/token", token: owner, json: ["access_token": token2]).status == .notFound)
             let empty = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
@@ -217,11 +225,11 @@ struct WabaAPITests {
                 try await c.query("SELECT access_token_ciphertext, key_version FROM waba_accounts WHERE cliente_id = $1", [.uuid(tenantID)])
             }
             #expect(rows.count == 2)
-            for r in rows {
-                let sealed = try #require(try r.bytes("access_token_ciphertext"))
-                #expect(String(decoding: sealed, as: UTF8.self).contains("token-canary") == false)
-                #expect(try r.int("key_version") == 1)
-            }
+            // (The deleted account's token was forgotten with it.)
+            let sealedTokens = try rows.compactMap { try $0.bytes("access_token_ciphertext") }
+            #expect(sealedTokens.count == 1)
+            for sealed in sealedTokens { #expect(String(decoding: sealed, as: UTF8.self).contains("token-canary") == false) }
+            for r in rows { #expect(try r.int("key_version") == 1) }
         }
     }
 

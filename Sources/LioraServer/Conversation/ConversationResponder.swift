@@ -27,14 +27,6 @@ package struct ConversationResponder: Sendable {
         self.onQueued = onQueued
     }
 
-    /// "2026-11" (UTC), the quota month of `date`.
-    static func month(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month], from: date)
-        return String(format: "%04d-%02d", c.year ?? 1970, c.month ?? 1)
-    }
-
     /// Message types the bot does not answer (a reaction to its message, system notices, …).
     private static let silentTypes: Set<String> = ["reaction", "system", "unsupported", "order", "request_welcome"]
 
@@ -118,7 +110,7 @@ package struct ConversationResponder: Sendable {
         var admitted: Set<String>?
         if let plan {
             let answerable = messages.filter { Self.answers($0.message) }
-            admitted = try await session.admitConversations(answerable.map(\.message.from), month: Self.month(now),
+            admitted = try await session.admitConversations(answerable.map(\.message.from), month: QuotaMonth.of(now),
                                                             limit: plan.monthlyConversations, now: now)
         }
         var prepared = Prepared(enabled: enabled, admitted: admitted)
