@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import LioraTestSupport
+import NIOConcurrencyHelpers
 import Testing
 import WhatsApp
 import WhatsAppGraph
@@ -225,11 +226,111 @@ struct ConversationTests {
 
 @Suite("Simulator over real HTTP")
 struct SimulatorTests {
+    /// A script run against a real Liora whose bot is off (webhooks are accepted, nothing is
+    /// answered); `reply` plays the bot: given the id of the message a turn sent, it may answer.
+    static func runScript(_ yaml: String, reply: @escaping @Sendable (Int, String, AsyncStream<SimulatedGraphAPI.Delivery>.Continuation) -> Void)
+        async throws -> (failures: [String], bodies: [String]) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("script-\(UUID().uuidString).yaml")
+        try Data(yaml.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let script = try ConversationScript.load(url)
+        let result = NIOLockedValueBox<([String], [String])>(([], []))
+        try await Harness.run(.sqlite) { h in
+            let (_, phone, _) = try await h.tenant()
+            let port = try #require(h.client.port)
+            let session = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
+                                      phoneNumberID: phone)
+            let (stream, continuation) = AsyncStream<SimulatedGraphAPI.Delivery>.makeStream()
+            // Watch the session's messages and let the test's "bot" answer them.
+            let watcher = Task {
+                var seen: String?
+                var turn = 0
+                while !Task.isCancelled {
+                    if let id = session.lastMessageID, id != seen { seen = id; turn += 1; reply(turn, id, continuation) }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            var runner = ConversationScriptRunner()
+            runner.firstReplyTimeout = .seconds(3)
+            let failures = try await runner.run(script, session: session, replies: stream)
+            watcher.cancel()
+            let bodies = try await h.test.database.transaction { c in
+                try await c.query("SELECT body FROM webhook_payloads ORDER BY received_at, id").map {
+                    String(decoding: try $0.bytes("body") ?? [], as: UTF8.self)
+                }
+            }
+            result.withLockedValue { $0 = (failures, bodies) }
+        }
+        return result.withLockedValue { $0 }
+    }
+
+    static func delivery(_ kind: OutboundMessage.Kind, answering id: String) -> SimulatedGraphAPI.Delivery {
+        SimulatedGraphAPI.Delivery(phoneNumberID: "1", message: OutboundMessage(to: "5215550100000", kind: kind, replyTo: id))
+    }
+
+    @Test("a turn that expects silence fails when the bot answers it late, during the next turn or after the last")
+    func lateAnswerBreaksSilence() async throws {
+        for lastTurnSilent in [false, true] {
+            let yaml = lastTurnSilent
+                ? "name: late\nturns:\n  - say: gracias\n    expect: {silence: true}\n"
+                : "name: late\nturns:\n  - say: gracias\n    expect: {silence: true}\n  - say: hola\n"
+            let (failures, _) = try await Self.runScript(yaml) { turn, id, bot in
+                guard turn == 1 else { return }
+                Task {  // 1.5 s later: after the silence turn's own wait (1.2 s)
+                    try? await Task.sleep(for: .milliseconds(1500))
+                    bot.yield(Self.delivery(.text(body: "¡De nada!"), answering: id))
+                }
+            }
+            #expect(failures == ["turn 1: expected silence, but a reply came later"], "last turn silent: \(lastTurnSilent)")
+        }
+    }
+
+    @Test("in a script, say: \"2\" is text even after a reply with buttons; a pick the replies did not offer fails the turn")
+    func sayAndPickAreDistinct() async throws {
+        let yaml = """
+            name: picks
+            turns:
+              - say: hola
+              - say: "2"
+              - pick: 3
+            """
+        let (failures, bodies) = try await Self.runScript(yaml) { turn, id, bot in
+            guard turn == 1 else { return }
+            bot.yield(Self.delivery(.replyButtons(body: "¿Qué necesitas?", buttons: [.init(id: "a", title: "Uno"), .init(id: "b", title: "Dos")]),
+                                    answering: id))
+        }
+        #expect(failures == ["turn 3: pick 3: the replies to the last message offered 0 choice(s)"])
+        #expect(bodies.count == 2)
+        #expect(bodies.contains { $0.contains(#""body":"2""#) })
+        #expect(!bodies.contains { $0.contains("interactive") })  // "2" was not taken as a press of button 2
+    }
+
+    @Test("a wrong app secret is explained; an unanswered message gets a hint about the number and the Graph address")
+    func explanations() async throws {
+        try await Harness.run(.sqlite) { h in
+            let (_, phone, _) = try await h.tenant()
+            let port = try #require(h.client.port)
+            let wrong = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret("not-the-secret"),
+                                    phoneNumberID: phone)
+            let refused = try await wrong.say("hola")
+            #expect(refused.status == 401)
+            #expect(wrong.explain(refused).contains("--app-secret") && wrong.explain(refused).contains("signature"))
+        }
+        let (failures, _) = try await Self.runScript("name: none\nturns:\n  - say: hola\n    expect: {intent: core.saludo}\n") { _, _, _ in }
+        #expect(failures.count == 1 && failures[0].hasPrefix("turn 1: no reply (no reply: is ") && failures[0].contains("LIORA_GRAPH_BASE_URL"))
+    }
+
+    @Test("a reply's later lines are indented under the first, as in the README")
+    func rendering() {
+        let session = ChatSession(webhookURL: URL(string: "http://127.0.0.1:1")!, appSecret: Secret("s"), phoneNumberID: "1")
+        #expect(session.render(OutboundMessage(to: "1", kind: .text(body: "🔋 *Pilas*\n\n• Nunca"))) == "bot: 🔋 *Pilas*\n\n     • Nunca")
+    }
+
     @Test("a typed line becomes a signed webhook; the answer comes back through the simulated Graph API; a number picks a button")
     func chat() async throws {
         try await withSimulatedBot { h, graph, chat in
             let replies = Replies(graph.deliveries)
-            #expect(try await chat.say("hola") == 200)
+            #expect(try await chat.say("hola").status == 200)
             let first = try #require(await replies.next())
             #expect(first.phoneNumberID == chat.phoneNumberID)
             #expect(first.message.to == chat.waID)
@@ -238,7 +339,7 @@ struct SimulatorTests {
             #expect(rendered.hasPrefix("bot: "))
             guard rendered.contains("[1]") else { return }
             // Picking button 1 sends an interactive button_reply with that button's id.
-            #expect(try await chat.say("1") == 200)
+            #expect(try await chat.say("1").status == 200)
             let second = try #require(await replies.next())
             #expect(second.message.to == chat.waID)
         }

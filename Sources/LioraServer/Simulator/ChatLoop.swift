@@ -1,22 +1,41 @@
 import Foundation
+import NIOConcurrencyHelpers
 import LioraCore
 import WhatsApp
 
 /// The terminal chat of `liora demo` and `liora simulate`: each line typed becomes a signed
 /// webhook, each reply that reaches the simulated Graph API is printed as it arrives.
 package enum ChatLoop {
-    package static func run(session: ChatSession, graph: SimulatedGraphAPI, output: @escaping @Sendable (String) -> Void) async throws {
+    package static func run(session: ChatSession, graph: SimulatedGraphAPI, output: @escaping @Sendable (String) -> Void,
+                            noReplyWait: Duration = .seconds(5)) async throws {
+        let received = NIOLockedValueBox(0)
         let printer = Task {
-            for await delivery in graph.deliveries { output(session.render(delivery.message)) }
+            for await delivery in graph.deliveries {
+                received.withLockedValue { $0 += 1 }
+                output(session.render(delivery.message))
+            }
         }
         defer { printer.cancel() }
+        var hinted = false
+        var hint: Task<Void, Never>?
+        defer { hint?.cancel() }
         while let line = await readLineAsync() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if text == "/quit" || text == "/exit" { break }
             if text.isEmpty { continue }
             do {
-                let status = try await session.say(text)
-                if status != 200 { output("(liora answered HTTP \(status) to the webhook)") }
+                let posted = try await session.say(text)
+                if posted.status != 200 {
+                    output("(\(session.explain(posted)))")
+                } else if !hinted {
+                    // Accepted but never answered: the number or the Graph address is wrong. Said once.
+                    hinted = true
+                    let before = received.withLockedValue { $0 }
+                    hint = Task {
+                        try? await Task.sleep(for: noReplyWait)
+                        if !Task.isCancelled, received.withLockedValue({ $0 }) == before { output("(\(session.noReplyHint))") }
+                    }
+                }
             } catch {
                 output("(could not reach liora: \(error.localizedDescription))")
             }

@@ -8,15 +8,18 @@ import FoundationNetworking
 /// One simulated WhatsApp user talking to a running Liora: turns what they type into signed
 /// webhooks posted over HTTP, and renders the bot's replies (buttons and list rows numbered, so
 /// typing the number picks them).
-package final class ChatSession: @unchecked Sendable {  // used from one task at a time
+package final class ChatSession: @unchecked Sendable {  // its mutable state is behind `lock`
     package let webhookURL: URL
     package let appSecret: Secret
     package let phoneNumberID: String
     package let waID: String
+    private let lock = NSLock()
     private var sequence = 0
-    /// The id of the last message this user sent (the bot's replies name it as their context).
-    package private(set) var lastMessageID: String?
+    private var lastID: String?
+    /// The buttons and rows of the bot's replies to the user's latest message (the number typed picks one).
     private var picks: [(id: String, title: String, isList: Bool)] = []
+    /// The next reply is the first to the user's latest message: it replaces the choices.
+    private var repliesStartOver = false
     private let session = URLSession(configuration: .ephemeral)
 
     package init(webhookURL: URL, appSecret: Secret, phoneNumberID: String, waID: String = "5215550100000") {
@@ -26,67 +29,132 @@ package final class ChatSession: @unchecked Sendable {  // used from one task at
         self.waID = waID
     }
 
-    /// Posts what the user typed: a number picks the matching button or list row of the last reply.
+    /// What Liora answered to a posted webhook.
+    package struct Posted: Sendable {
+        package var status: Int
+        /// The `error.code` of an error answer (`signature_invalid`…), when it has one.
+        package var errorCode: String?
+    }
+
+    /// The id of the last message this user sent (the bot's replies name it as their context).
+    package var lastMessageID: String? { lock.withLock { lastID } }
+
+    /// How many buttons or rows the replies to the latest message offered (none before a reply came).
+    package var choiceCount: Int { lock.withLock { repliesStartOver ? 0 : picks.count } }
+
+    /// Posts what the user typed in the terminal: a number picks the matching button or list row
+    /// of the replies to their latest message; anything else is text.
     @discardableResult
-    package func say(_ input: String) async throws -> Int {
-        sequence += 1
-        let id = "wamid.SIMIN\(Int(Date().timeIntervalSince1970))\(sequence)"
-        lastMessageID = id
-        let ts = Int(Date().timeIntervalSince1970)
-        let body: Data
-        let trimmed = input.trimmingCharacters(in: .whitespaces)
-        if let n = Int(trimmed), n >= 1, n <= picks.count {
-            let pick = picks[n - 1]
-            body = pick.isList
-                ? WebhookBuilder.listReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: pick.id, title: pick.title, timestamp: ts)
-                : WebhookBuilder.buttonReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: pick.id, title: pick.title, timestamp: ts)
-        } else {
-            body = WebhookBuilder.text(phoneNumberID: phoneNumberID, from: waID, id: id, body: input, timestamp: ts)
+    package func say(_ input: String) async throws -> Posted {
+        if let n = Int(input.trimmingCharacters(in: .whitespaces)), n >= 1, n <= choiceCount { return try await pick(n) }
+        return try await sendText(input)
+    }
+
+    /// Posts `text` as a text message, whatever it looks like ("2" included).
+    @discardableResult
+    package func sendText(_ text: String) async throws -> Posted {
+        let (id, ts) = nextMessage(prefix: "SIMIN")
+        return try await post(WebhookBuilder.text(phoneNumberID: phoneNumberID, from: waID, id: id, body: text, timestamp: ts))
+    }
+
+    /// Presses the `n`th button or list row (from 1) of the replies to the latest message.
+    @discardableResult
+    package func pick(_ n: Int) async throws -> Posted {
+        guard let choice = lock.withLock({ !repliesStartOver && n >= 1 && n <= picks.count ? picks[n - 1] : nil }) else {
+            throw LioraSimulatorError("pick \(n): the replies to the last message offered \(choiceCount) choice(s)")
         }
+        let (id, ts) = nextMessage(prefix: "SIMIN")
+        let body = choice.isList
+            ? WebhookBuilder.listReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: choice.id, title: choice.title, timestamp: ts)
+            : WebhookBuilder.buttonReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: choice.id, title: choice.title, timestamp: ts)
         return try await post(body)
     }
 
     /// Shares a location, as WhatsApp's location message.
     @discardableResult
-    package func shareLocation(latitude: Double, longitude: Double) async throws -> Int {
-        sequence += 1
-        let ts = Int(Date().timeIntervalSince1970)
-        lastMessageID = "wamid.SIMLOC\(ts)\(sequence)"
-        return try await post(WebhookBuilder.location(phoneNumberID: phoneNumberID, from: waID, id: "wamid.SIMLOC\(ts)\(sequence)",
+    package func shareLocation(latitude: Double, longitude: Double) async throws -> Posted {
+        let (id, ts) = nextMessage(prefix: "SIMLOC")
+        return try await post(WebhookBuilder.location(phoneNumberID: phoneNumberID, from: waID, id: id,
                                                       latitude: latitude, longitude: longitude, timestamp: ts))
     }
 
-    /// Posts a raw webhook body, signed like Meta does; returns the HTTP status.
-    package func post(_ body: Data) async throws -> Int {
+    private func nextMessage(prefix: String) -> (id: String, timestamp: Int) {
+        let ts = Int(Date().timeIntervalSince1970)
+        return lock.withLock {
+            sequence += 1
+            let id = "wamid.\(prefix)\(ts)\(sequence)"
+            lastID = id
+            repliesStartOver = true
+            return (id, ts)
+        }
+    }
+
+    /// Posts a raw webhook body, signed like Meta does.
+    package func post(_ body: Data) async throws -> Posted {
         var request = URLRequest(url: webhookURL)
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue(WebhookSignatureVerifier.signature(for: body, secret: appSecret), forHTTPHeaderField: "X-Hub-Signature-256")
-        let (_, response) = try await session.data(for: request)
-        return (response as? HTTPURLResponse)?.statusCode ?? 0
+        let (data, response) = try await session.data(for: request)
+        struct ErrorBody: Decodable { struct Inner: Decodable { var code: String }; var error: Inner }
+        return Posted(status: (response as? HTTPURLResponse)?.statusCode ?? 0,
+                      errorCode: (try? JSONDecoder().decode(ErrorBody.self, from: data))?.error.code)
     }
 
-    /// Renders a reply for the terminal and remembers its buttons/rows for number picks.
+    /// A one-line explanation of a webhook Liora did not accept, for the developer.
+    package func explain(_ posted: Posted) -> String {
+        switch (posted.status, posted.errorCode) {
+        case (401, let code):
+            return "Liora refused the webhook's signature (\(code ?? "HTTP 401")): --app-secret must be the LIORA_META_APP_SECRET it runs with"
+        case (let status, let code?):
+            return "Liora answered HTTP \(status) (\(code)) to the webhook"
+        case (let status, nil):
+            return "Liora answered HTTP \(status) to the webhook"
+        }
+    }
+
+    /// Why no reply may have come, for the developer (said once).
+    package var noReplyHint: String {
+        "no reply: is \(phoneNumberID) the phone_number_id of an active tenant's WhatsApp account, and does Liora send to this "
+            + "simulator (LIORA_GRAPH_BASE_URL set to the simulated Graph API's address)?"
+    }
+
+    /// Renders a reply for the terminal (lines after the first indented under it) and remembers
+    /// its buttons/rows for number picks.
     package func render(_ message: OutboundMessage) -> String {
+        func indented(_ text: String) -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).enumerated()
+                .map { $0.offset == 0 || $0.element.isEmpty ? $0.element : "     " + $0.element }.joined(separator: "\n")
+        }
+        let choices: [(id: String, title: String, isList: Bool)]
+        let text: String
         switch message.kind {
         case .text(let body, _):
-            return "bot: " + body
+            choices = []
+            text = "bot: " + indented(body)
         case .replyButtons(let body, let buttons, _, _):
-            picks = buttons.map { ($0.id, $0.title, false) }
-            return "bot: " + body + "\n" + buttons.enumerated().map { "     [\($0.offset + 1)] \($0.element.title)" }.joined(separator: "\n")
+            choices = buttons.map { ($0.id, $0.title, false) }
+            text = "bot: " + indented(body) + "\n" + buttons.enumerated().map { "     [\($0.offset + 1)] \($0.element.title)" }.joined(separator: "\n")
         case .list(let body, let buttonText, let sections, _, _):
             let rows = sections.flatMap(\.rows)
-            picks = rows.map { ($0.id, $0.title, true) }
-            var lines = ["bot: " + body + "  (\(buttonText))"]
+            choices = rows.map { ($0.id, $0.title, true) }
+            var lines = ["bot: " + indented(body) + "  (\(buttonText))"]
             for (i, row) in rows.enumerated() {
                 lines.append("     [\(i + 1)] \(row.title)" + (row.description.map { " — \($0)" } ?? ""))
             }
-            return lines.joined(separator: "\n")
+            text = lines.joined(separator: "\n")
         case .ctaURL(let body, let displayText, let url, _, _):
-            return "bot: " + body + "\n     → \(displayText): \(url)"
+            choices = []
+            text = "bot: " + indented(body) + "\n     → \(displayText): \(url)"
         case .image(let link, let caption):
-            return "bot: [image \(link)]" + (caption.map { " " + $0 } ?? "")
+            choices = []
+            text = "bot: [image \(link)]" + (caption.map { " " + indented($0) } ?? "")
         }
+        lock.withLock {
+            if repliesStartOver { picks = []; repliesStartOver = false }
+            if !choices.isEmpty { picks = choices }
+        }
+        return text
     }
 }

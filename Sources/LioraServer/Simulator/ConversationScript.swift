@@ -107,31 +107,51 @@ package struct ConversationScriptRunner {
                      progress: (String) -> Void = { _ in }) async throws -> [String] {
         let inbox = ReplyInbox(replies)
         var failures: [String] = []
+        var hinted = false
+        /// The turns that expected silence, by the id of the message they sent.
+        var silentTurns: [String: String] = [:]
+        func checkLateReplies() {
+            for id in inbox.takeLateReplies() {
+                if let label = silentTurns[id] { failures.append("\(label): expected silence, but a reply came later") }
+            }
+        }
         for (index, turn) in script.turns.enumerated() {
             let label = "turn \(index + 1)"
-            let status: Int
-            if let text = turn.say {
-                status = try await session.say(text)
-            } else if let n = turn.pick {
-                status = try await session.say(String(n))
-            } else if let l = turn.location {
-                status = try await session.shareLocation(latitude: l.latitude, longitude: l.longitude)
-            } else {
-                failures.append("\(label): needs say, pick or location")
+            let posted: ChatSession.Posted
+            do {
+                if let text = turn.say {
+                    posted = try await session.sendText(text)
+                } else if let n = turn.pick {
+                    posted = try await session.pick(n)
+                } else if let l = turn.location {
+                    posted = try await session.shareLocation(latitude: l.latitude, longitude: l.longitude)
+                } else {
+                    failures.append("\(label): needs say, pick or location")
+                    continue
+                }
+            } catch let error as LioraSimulatorError {
+                failures.append("\(label): \(error.description)")  // a pick the replies did not offer
                 continue
             }
-            if status != 200 { failures.append("\(label): webhook answered HTTP \(status)") }
+            if posted.status != 200 { failures.append("\(label): \(session.explain(posted))") }
             let expectSilence = turn.expect?.silence == true
-            // Replies name the message they answer: a late reply to an earlier turn is not taken for this one's.
+            if expectSilence, let id = session.lastMessageID { silentTurns[id] = label }
+            // Replies name the message they answer: a late reply to an earlier turn is not taken
+            // for this one's (and one to a turn that expected silence fails that turn).
             let got = await inbox.collect(first: expectSilence ? quietPeriod * 3 : firstReplyTimeout, quiet: quietPeriod,
                                           answering: session.lastMessageID)
+            checkLateReplies()
             for m in got { progress(session.render(m.message)) }
             guard let expect = turn.expect else { continue }
             if expectSilence {
                 if !got.isEmpty { failures.append("\(label): expected silence, got \(got.count) message(s)") }
                 continue
             }
-            if got.isEmpty { failures.append("\(label): no reply"); continue }
+            if got.isEmpty {
+                failures.append("\(label): no reply" + (hinted || posted.status != 200 ? "" : " (\(session.noReplyHint))"))
+                hinted = true
+                continue
+            }
             if let intent = expect.intent, !got.contains(where: { $0.message.callbackData == intent }) {
                 let seen = Set(got.compactMap(\.message.callbackData)).sorted()
                 failures.append("\(label): expected intent \(intent), got \(seen.isEmpty ? "none" : seen.joined(separator: ", "))")
@@ -144,6 +164,11 @@ package struct ConversationScriptRunner {
             for button in expect.buttons ?? [] where !titles.contains(button) {
                 failures.append("\(label): no button or row \"\(button)\" (offered: \(titles.joined(separator: ", ")))")
             }
+        }
+        if !silentTurns.isEmpty {
+            // A turn that expected silence may still be answered after the last turn.
+            _ = await inbox.collect(first: quietPeriod * 3, quiet: quietPeriod, answering: nil)
+            checkLateReplies()
         }
         return failures
     }
@@ -172,6 +197,8 @@ package struct ConversationScriptRunner {
 private final class ReplyInbox: @unchecked Sendable {
     private let lock = NSLock()
     private var buffer: [SimulatedGraphAPI.Delivery] = []
+    /// The message ids that replies dropped as late (answering an earlier message) named.
+    private var late: [String] = []
     private var reader: Task<Void, Never>?
 
     init(_ stream: AsyncStream<SimulatedGraphAPI.Delivery>) {
@@ -192,8 +219,12 @@ private final class ReplyInbox: @unchecked Sendable {
         var lastChange = start
         func current() -> [SimulatedGraphAPI.Delivery] {
             lock.withLock {
-                // Drop replies to earlier messages; keep those to this one (or naming none).
-                buffer.removeAll { d in d.message.replyTo != nil && id != nil && d.message.replyTo != id }
+                // Drop replies to earlier messages (noting which); keep those to this one (or naming none).
+                buffer.removeAll { d in
+                    guard let replyTo = d.message.replyTo, let id, replyTo != id else { return false }
+                    late.append(replyTo)
+                    return true
+                }
                 return buffer
             }
         }
@@ -205,7 +236,15 @@ private final class ReplyInbox: @unchecked Sendable {
             if count > 0 && clock.now - lastChange >= quiet { break }
         }
         let got = current()
-        lock.withLock { buffer.removeAll() }
+        lock.withLock {
+            if id == nil { late += got.compactMap(\.message.replyTo) }  // a drain: every reply is late
+            buffer.removeAll()
+        }
         return got
+    }
+
+    /// The message ids late replies named since the last call.
+    func takeLateReplies() -> [String] {
+        lock.withLock { defer { late.removeAll() }; return late }
     }
 }

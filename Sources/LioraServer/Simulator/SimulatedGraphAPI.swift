@@ -15,6 +15,11 @@ package final class SimulatedGraphAPI: Sendable {
     package struct Delivery: Sendable {
         package var phoneNumberID: String
         package var message: OutboundMessage
+
+        package init(phoneNumberID: String, message: OutboundMessage) {
+            self.phoneNumberID = phoneNumberID
+            self.message = message
+        }
     }
 
     package let deliveries: AsyncStream<Delivery>
