@@ -251,6 +251,64 @@ struct ApprovalTests {
         }
     }
 
+    @Test("an account invited after a request cannot approve it (a requester cannot make a second account on the spot)",
+          arguments: TestBackend.available)
+    func lateAccountsCannotDecide(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "tardio")
+            let account = try await h.store.withTenant(t.tenantID) {
+                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000011", phoneNumberID: "100000000000779",
+                                                           displayPhoneNumber: "15550009997"), actor: "test", now: t0)
+            }
+            clock.advance(by: 60)
+            let requested = try await t.c.call(.delete, "/clientes/\(t.tenant)/waba/\(account.id.uuidString.lowercased())", token: t.admin)
+            #expect(requested.status == .accepted, "\(requested.text)")
+            let id = try #require(AdminClient.object(requested)["approval_id"] as? String)
+            // The requester invites a second admin right away and approves with it.
+            clock.advance(by: 60)
+            let invite = try await t.c.invite(t.admin, tenant: t.tenant, email: "second@tardio.test", role: "admin")
+            #expect(try await t.c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Maguey-Rojo-7730"]).status == .ok)
+            let puppet = try await t.c.login("second@tardio.test", "Maguey-Rojo-7730")
+            let refused = try await t.c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: puppet)
+            #expect(refused.status == .forbidden && refused.errorCode == "self_approval", "\(refused.text)")
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "pending_deletion")
+            // The owner, a member before the request, may approve it.
+            #expect(try await t.c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: t.owner).status == .ok)
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "deleted")
+        }
+    }
+
+    @Test("a request whose requester was demoted or deactivated since cannot be approved: it is withdrawn and undone",
+          arguments: TestBackend.available)
+    func requesterChanged(backend: TestBackend) async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "degradado")
+            let account = try await h.store.withTenant(t.tenantID) {
+                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000010", phoneNumberID: "100000000000778",
+                                                           displayPhoneNumber: "15550009998"), actor: "test", now: t0)
+            }
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock)
+            let admin = try await auth.principal(authorization: "Bearer \(t.admin)")
+            let approvals = Approvals(store: h.store, clock: clock)
+            let requested = try await approvals.requestOrRun(action: .deleteWabaAccount, params: ["waba_account_id": account.id.uuidString.lowercased()],
+                                                             principal: admin, tenantID: t.tenantID) { Response(status: .noContent) }
+            #expect(requested.status == .accepted)
+            let id = try #require(try await approvals.list(tenantID: t.tenantID, status: .pending, limit: 10).first?.id).uuidString.lowercased()
+            // The owner demotes the requester to agent (who may not manage WhatsApp accounts)…
+            let demoted = try await t.c.call(.patch, "/clientes/\(t.tenant)/usuarios/\(admin.subjectID.uuidString.lowercased())", token: t.owner,
+                                             json: ["role": "agent"])
+            #expect(demoted.status == .ok, "\(demoted.text)")
+            // …so approving the request would delete the account on behalf of someone not allowed to ask.
+            let approved = try await t.c.call(.post, "/clientes/\(t.tenant)/approvals/\(id)/approve", token: t.owner)
+            #expect(approved.status == .conflict && approved.errorCode == "requester_not_allowed", "\(approved.text)")
+            #expect(try await Self.wabaStatus(h, t.tenantID, account.id) == "active")
+            #expect(try await approvals.list(tenantID: t.tenantID, status: .expired, limit: 10).map { $0.id.uuidString.lowercased() } == [id])
+            #expect(try await t.events(h).contains { $0.action == "approval.expired" })
+        }
+    }
+
     @Test("requests expire after 24 hours and cannot be approved then", arguments: TestBackend.available)
     func expiry(backend: TestBackend) async throws {
         let clock = ManualClock(t0)

@@ -88,6 +88,15 @@ package struct Approvals: Sendable {
 
     private func decide(id: UUID, tenantID: UUID, principal caller: Principal, approve: Bool) async throws -> ApprovalRecord {
         let now = clock.now
+        // A platform admin who asked for a tenant's deletion must still be one (read outside the
+        // tenant's transaction: it is another table, and SQLite has one writer).
+        let requester = try await store.withTenant(tenantID) { try await $0.approval(id: id)?.requestedBy }
+        let platformRequesterGone: Bool
+        if let requester, let subject = Self.platformAdminID(requester) {
+            platformRequesterGone = !(try await store.platformAdminExists(id: subject))
+        } else {
+            platformRequesterGone = false
+        }
         // Refusals are returned, not thrown, so that expiring stale requests still commits.
         let outcome: Outcome = try await store.withTenant(tenantID) { s in
             // The decider as they are now, one change at a time with role changes and deactivations.
@@ -99,6 +108,13 @@ package struct Approvals: Sendable {
             }
             if a.requestedBy == principal.actor {
                 return .failed(APIError(.forbidden, "self_approval", "a request must be decided by someone other than its requester"))
+            }
+            // An account invited after the request cannot decide it: otherwise the requester could
+            // invite a second account on the spot and approve with it. (One invited beforehand
+            // can: see "Four eyes holds between accounts" in docs/decisions.md.)
+            if principal.role != .platformAdmin, let decider = try await s.adminUser(id: principal.subjectID), decider.createdAt > a.createdAt {
+                return .failed(APIError(.forbidden, "self_approval",
+                                        "an account created after the request cannot decide it; ask someone who was already a member"))
             }
             if principal.role == .platformAdmin, a.action != .deleteTenant {
                 return .failed(APIError(.forbidden, "forbidden", "platform admins decide tenant deletions only"))
@@ -114,6 +130,17 @@ package struct Approvals: Sendable {
             case .pending: break
             case .expired: return .failed(APIError(.conflict, "approval_expired", "this request expired; request the action again"))
             default: return .failed(APIError(.conflict, "approval_not_pending", "this request was already \(a.status.rawValue)"))
+            }
+            // The requester as they are now: a request stands only while its requester may still do
+            // the action (not deactivated, not demoted since), or a second person's approval would
+            // carry out what nobody allowed may ask for any more.
+            let requesterAllowed = try await Self.requesterMayStill(a, in: s)
+            if approve, platformRequesterGone || !requesterAllowed {
+                _ = try await s.transitionApproval(id: id, from: .pending, to: .expired, decidedBy: nil, now: now)
+                try await Self.undoPendingState(a, in: s, now: now)
+                try await s.record(Self.event(a, "approval.expired", actor: "system", now: now))
+                return .failed(APIError(.conflict, "requester_not_allowed",
+                                        "the requester may no longer do this (deactivated or role changed since); the request was withdrawn"))
             }
             let target: ApprovalStatus = !approve ? .rejected : (a.action == .exportConversations ? .approved : .executed)
             guard try await s.transitionApproval(id: id, from: .pending, to: target, decidedBy: principal.actor, now: now) else {
@@ -207,6 +234,25 @@ package struct Approvals: Sendable {
         case .exportConversations:
             break  // runs when the requester downloads it
         }
+    }
+
+    /// The platform admin id of an `actor` string (`platform_admin:<uuid>`), if it names one.
+    static func platformAdminID(_ actor: String) -> UUID? {
+        actor.hasPrefix("platform_admin:") ? UUID(uuidString: String(actor.dropFirst("platform_admin:".count))) : nil
+    }
+
+    /// Whether a tenant user who requested `a` is still active with a role allowed to request it
+    /// (platform admins are checked by the caller).
+    static func requesterMayStill(_ a: ApprovalRecord, in s: any TenantSession) async throws -> Bool {
+        guard a.requestedBy.hasPrefix("usuario:") else { return true }
+        guard let id = UUID(uuidString: String(a.requestedBy.dropFirst("usuario:".count))),
+              let user = try await s.adminUser(id: id), user.status == .active else { return false }
+        let needed: Permission = switch a.action {
+        case .deleteWabaAccount: .wabaManage
+        case .exportConversations: .logsRead
+        case .deleteTenant: .tenantsManage
+        }
+        return needed.allows(user.role)
     }
 
     static func undoPendingState(_ a: ApprovalRecord, in s: any TenantSession, now: Date) async throws {
