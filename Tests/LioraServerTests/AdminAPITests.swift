@@ -190,6 +190,35 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("wrong passwords from one address do not lock the owner out from theirs; guessing spread over many addresses does, except where they signed in before")
+    func loginLockoutIsPerAddress() async throws {
+        try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops3@liora.test", name: "Ops 3",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            var options = AdminAuthOptions()
+            options.bcryptCost = 4
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: FixedClock(now: t0), options: options)
+            func login(_ password: String, from address: String) async -> String {
+                do {
+                    _ = try await auth.login(email: "ops3@liora.test", password: password, address: address)
+                    return "ok"
+                } catch let e as APIError { return e.code } catch { return "\(error)" }
+            }
+            // The owner signs in from home once.
+            #expect(await login("Platform-admin-2026!", from: "192.0.2.10") == "ok")
+            // Someone guesses from one address: that address is held after 5…
+            for n in 0..<5 { #expect(await login("guess-\(n)-xxxx", from: "198.51.100.1") == "invalid_credentials") }
+            #expect(await login("Platform-admin-2026!", from: "198.51.100.1") == "too_many_attempts")
+            // …but the owner still signs in, from anywhere.
+            #expect(await login("Platform-admin-2026!", from: "203.0.113.9") == "ok")
+            // Guessing from 3 more addresses reaches the account's limit (20): new addresses are
+            // held, the one the owner signed in from before is not.
+            for a in 2...4 { for n in 0..<5 { _ = await login("guess-\(a)-\(n)-xxxx", from: "198.51.100.\(a)") } }
+            #expect(await login("Platform-admin-2026!", from: "198.51.100.99") == "too_many_attempts")
+            #expect(await login("Platform-admin-2026!", from: "192.0.2.10") == "ok")
+        }
+    }
+
     @Test("behind a trusted proxy, login attempts are counted per client named in X-Forwarded-For; from anyone else the header is ignored",
           arguments: [TestBackend.sqlite])
     func rateLimitBehindProxy(backend: TestBackend) async throws {

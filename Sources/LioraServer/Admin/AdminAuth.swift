@@ -34,8 +34,12 @@ package struct AdminAuthOptions: Sendable {
     package var refreshTokenLifetime: TimeInterval = 30 * 24 * 3600
     /// bcrypt cost of stored passwords (at least 12 in production; tests may lower it).
     package var bcryptCost: UInt8 = 12
-    /// Failed logins allowed per account and per client address within `rateWindow`.
+    /// Failed logins allowed for one account from one client address within `rateWindow`.
     package var maxFailuresPerAccount = 5
+    /// Failed logins allowed for one account from all addresses together within `rateWindow`
+    /// (guessing spread over many addresses). An address that signed in to the account before
+    /// (on this instance) is not held by it, so nobody can lock an owner out from elsewhere.
+    package var maxFailuresPerAccountEverywhere = 20
     package var maxAttemptsPerAddress = 30
     package var rateWindow: TimeInterval = 15 * 60
     package var invitationLifetime: TimeInterval = 7 * 24 * 3600
@@ -152,7 +156,7 @@ package final class AdminAuth: Sendable {
         guard let record = opened.first(where: { $0.role == .platformAdmin }) ?? opened.first else {
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")  // counted by `allow`
         }
-        limiter.succeeded(account: account, allowedAt: now)
+        limiter.succeeded(account: account, address: address, allowedAt: now)
         guard opened.count == 1 || record.role == .platformAdmin else {
             let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.sorted().joined(separator: ", ")
             throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
@@ -257,27 +261,40 @@ package final class AdminAuth: Sendable {
     }
 }
 
-/// Login attempts per account (failures) and per client address (all attempts) in a sliding
-/// window. In memory, per instance: with N instances behind a balancer an attacker gets at most
-/// N times the budget, which is still bounded.
+/// Login attempts in a sliding window: failures per account and client address (the limit a
+/// guesser meets), failures per account from everywhere (a larger limit, for guessing spread over
+/// many addresses, which an address that signed in to the account before is exempt from), and
+/// all attempts per client address. In memory, per instance: with N instances behind a balancer
+/// an attacker gets at most N times the budget, which is still bounded. Before, failures were
+/// counted per account only, so five wrong passwords from anywhere locked the owner out, and one
+/// address could keep several accounts locked for good.
 final class LoginRateLimiter: Sendable {
     private struct State {
         var failures: [String: [Date]] = [:]
+        var pairFailures: [String: [Date]] = [:]
         var attempts: [String: [Date]] = [:]
+        /// Addresses that signed in to each account (at most 16 per account).
+        var trusted: [String: Set<String>] = [:]
     }
     private let state = NIOLockedValueBox(State())
     private let options: AdminAuthOptions
 
     init(options: AdminAuthOptions) { self.options = options }
 
-    /// Whether an attempt may go ahead. An allowed attempt counts as a failure of `account` from
-    /// the start (`succeeded` takes it back), so guesses sent in parallel — from many addresses —
-    /// are all counted before any of them is checked.
+    private static func pair(_ account: String, _ address: String?) -> String { account + "\u{0}" + (address ?? "") }
+
+    /// Whether an attempt may go ahead. An allowed attempt counts as a failure from the start
+    /// (`succeeded` takes it back), so guesses sent in parallel — from many addresses — are all
+    /// counted before any of them is checked.
     func allow(account: String, address: String?, now: Date) -> Bool {
         state.withLockedValue { s in
             let since = now.addingTimeInterval(-options.rateWindow)
+            let pair = Self.pair(account, address)
             s.failures[account] = s.failures[account]?.filter { $0 > since }
-            if (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
+            s.pairFailures[pair] = s.pairFailures[pair]?.filter { $0 > since }
+            if (s.pairFailures[pair]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
+            let knownAddress = address.map { s.trusted[account]?.contains($0) == true } ?? false
+            if !knownAddress, (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccountEverywhere { return false }
             if let address {
                 var recent = (s.attempts[address] ?? []).filter { $0 > since }
                 if recent.count >= options.maxAttemptsPerAddress { s.attempts[address] = recent; return false }
@@ -285,17 +302,26 @@ final class LoginRateLimiter: Sendable {
                 s.attempts[address] = recent
             }
             s.failures[account, default: []].append(now)
-            if s.attempts.count > 100_000 { s.attempts.removeAll() }  // bounded memory
+            s.pairFailures[pair, default: []].append(now)
+            // Bounded memory.
+            if s.attempts.count > 100_000 { s.attempts.removeAll() }
             if s.failures.count > 100_000 { s.failures.removeAll() }
+            if s.pairFailures.count > 100_000 { s.pairFailures.removeAll() }
             return true
         }
     }
 
-    /// The attempt allowed at `now` opened an account: it is not a failure.
-    func succeeded(account: String, allowedAt now: Date) {
+    /// The attempt allowed at `now` opened an account: it is not a failure, and `address` is
+    /// known to the account from now on.
+    func succeeded(account: String, address: String?, allowedAt now: Date) {
         state.withLockedValue { s in
             if let i = s.failures[account]?.lastIndex(of: now) { s.failures[account]?.remove(at: i) }
+            let pair = Self.pair(account, address)
+            if let i = s.pairFailures[pair]?.lastIndex(of: now) { s.pairFailures[pair]?.remove(at: i) }
+            if let address {
+                if s.trusted.count > 100_000 { s.trusted.removeAll() }
+                if (s.trusted[account]?.count ?? 0) < 16 { s.trusted[account, default: []].insert(address) }
+            }
         }
     }
-
 }
