@@ -25,6 +25,9 @@ public protocol WebhookInbox: Sendable {
     /// items were given back.
     @discardableResult
     func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int
+    /// Moves the lease of items still pending under the claim that returned them to `until` (a
+    /// batch that runs long keeps its items; one claimed again elsewhere is left alone).
+    func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws
     /// Releases items whose processing threw: retried after a back-off, `failed` after `maxAttempts`.
     /// Only items still pending under the claim that returned them: one claimed again elsewhere
     /// since (this worker's lease ran out) is left to that claim.

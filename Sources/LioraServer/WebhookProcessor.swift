@@ -107,6 +107,12 @@ package final class WebhookProcessor: Service, Sendable {
         if events.isEmpty { events = try await store.claimPendingEvents(limit: batchSize, now: now, lease: lease, maxAttempts: maxAttempts) }
         guard !events.isEmpty else { return 0 }
 
+        // A batch claimed ahead waited for the one before it; and any batch may run long (many
+        // tenants, a slow Bitly): its lease is renewed while it works, or the next claim would
+        // take its own unfinished items back and every tenant after would fail (`claimLost`).
+        let lease = LeaseKeeper(events: events, lease: self.lease, clock: clock, store: store)
+        try await lease.keep()
+
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
         for event in events where itemsByPayload[event.payloadID] == nil {
             itemsByPayload[event.payloadID] = decoded?.take(event.payloadID)
@@ -155,7 +161,8 @@ package final class WebhookProcessor: Service, Sendable {
         for tenantID in tenantOrder {
             let items = work[tenantID] ?? []
             do {
-                let outcomes = try await apply(items, tenantID: tenantID, now: now)
+                try await lease.keep()
+                let outcomes = try await apply(items, tenantID: tenantID, now: now, lease: lease)
                 count(outcomes)
                 responder?.onQueued()
             } catch {
@@ -179,7 +186,7 @@ package final class WebhookProcessor: Service, Sendable {
     /// needs and one that writes the results, so the database's single writer is not held while the
     /// bot thinks. A crash between the two leaves the items claimed: they are processed again after
     /// their lease, and nothing was queued or logged the first time.
-    private func apply(_ items: [Item], tenantID: UUID, now: Date) async throws -> [WebhookEventOutcome] {
+    private func apply(_ items: [Item], tenantID: UUID, now: Date, lease: LeaseKeeper) async throws -> [WebhookEventOutcome] {
         var messages: [Message] = []
         var touches: [UserContextTouch] = []
         for (event, item, route) in items {
@@ -228,6 +235,7 @@ package final class WebhookProcessor: Service, Sendable {
         let prepared = await responder.buildCatalog(read, tenantID: tenantID)
         let computed = try responder.compute(inbound, contexts: contexts, prepared: prepared, tenantID: tenantID, now: now)
         try await betweenTransactions?()
+        try await lease.keep()  // before the next claim, which takes whatever lease has run out
         claimNextBatch()
         // Bitly is called here, between the transactions, never while one is open (and after the
         // next batch is claimed, so that claim does not wait for Bitly).
@@ -327,5 +335,31 @@ package final class WebhookProcessor: Service, Sendable {
             case .failed: metrics.eventsFailed.increment()
             }
         }
+    }
+}
+
+/// Renews a batch's lease while it is worked on, once half of it has gone by (so a batch that
+/// ends within half its lease, the usual case, writes nothing for it).
+private final class LeaseKeeper: Sendable {
+    private let events: [PendingWebhookEvent]
+    private let lease: TimeInterval
+    private let clock: any LioraClock
+    private let store: any LioraStore
+    private let until: NIOLockedValueBox<Date>
+
+    init(events: [PendingWebhookEvent], lease: TimeInterval, clock: any LioraClock, store: any LioraStore) {
+        self.events = events
+        self.lease = lease
+        self.clock = clock
+        self.store = store
+        self.until = NIOLockedValueBox(events.compactMap(\.claimedUntil).min() ?? .distantFuture)
+    }
+
+    func keep() async throws {
+        let now = clock.now
+        guard now.addingTimeInterval(lease / 2) >= until.withLockedValue({ $0 }) else { return }
+        let renewed = now.addingTimeInterval(lease)
+        try await WriteDurability.$relaxed.withValue(true) { try await store.renewClaims(events, until: renewed) }
+        until.withLockedValue { $0 = renewed }
     }
 }

@@ -52,7 +52,8 @@ struct WebhookRoutes: Sendable {
 
     /// The ingest path of both routes. With `account` (the per-account route), the body was
     /// signed with that account's app secret, and only items about its tenant's numbers are kept.
-    func receive(_ request: Request, verifier: WebhookSignatureVerifier, account: (id: UUID, secrets: WabaWebhookSecrets.Opened)?,
+    func receive(_ request: Request, verifier: WebhookSignatureVerifier,
+                 account: (id: UUID, secrets: WabaWebhookSecrets.Opened, fresh: @Sendable () async throws -> WabaWebhookSecrets.Opened?)?,
                  logger: Logger) async throws -> Response {
         let buffer: ByteBuffer
         do {
@@ -104,10 +105,15 @@ struct WebhookRoutes: Sendable {
         if let account {
             // One tenant's app secret must not speak for another tenant's numbers.
             let all = items.count
-            items = items.filter { item in
-                if let phone = item.phoneNumberID { return account.secrets.phoneNumberIDs.contains(phone) }
-                return account.secrets.wabaIDs.contains(item.wabaID)
+            func belongs(_ item: IngestItem, to secrets: WabaWebhookSecrets.Opened) -> Bool {
+                if let phone = item.phoneNumberID { return secrets.phoneNumberIDs.contains(phone) }
+                return secrets.wabaIDs.contains(item.wabaID)
             }
+            var known = account.secrets
+            if items.contains(where: { !belongs($0, to: known) }), let fresh = try await account.fresh() {
+                known = fresh  // a number registered since the list was cached is the tenant's too
+            }
+            items = items.filter { belongs($0, to: known) }
             if items.count < all {
                 logger.warning("per-account webhook carried items of other numbers; they were dropped",
                                metadata: ["waba_account_id": "\(account.id)", "dropped": "\(all - items.count)"])
@@ -148,8 +154,8 @@ extension WebhookRoutes {
         router.post("/webhook/meta/{waba_account_id}") { request, context in
             let (id, opened) = try await Self.account(context, secrets: secrets, logger: context.logger)
             guard let appSecret = opened.appSecret else { throw Self.accountNotFound }
-            return try await receive(request, verifier: WebhookSignatureVerifier(appSecret: appSecret), account: (id, opened),
-                                     logger: context.logger)
+            return try await receive(request, verifier: WebhookSignatureVerifier(appSecret: appSecret),
+                                     account: (id, opened, { try await secrets.secrets(accountID: id, fresh: true) }), logger: context.logger)
         }
     }
 

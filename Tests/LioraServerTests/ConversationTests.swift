@@ -281,7 +281,9 @@ struct SimulatorTests {
                     bot.yield(Self.delivery(.text(body: "¡De nada!"), answering: id))
                 }
             }
-            #expect(failures == ["turn 1: expected silence, but a reply came later"], "last turn silent: \(lastTurnSilent)")
+            // (On a loaded machine the reply may land inside the turn's own wait: a failure too.)
+            #expect(failures == ["turn 1: expected silence, but a reply came later"] || failures == ["turn 1: expected silence, got 1 message(s)"],
+                    "last turn silent: \(lastTurnSilent): \(failures)")
         }
     }
 

@@ -54,6 +54,35 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("a batch that runs longer than its lease keeps its items: the next claim does not take them back, and it is answered once",
+          arguments: TestBackend.available)
+    func longBatchKeepsItsLease(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            // One batch with two tenants' messages.
+            let (first, firstPhone, _) = try await h.tenant()
+            let (second, secondPhone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: firstPhone, from: "999", id: "wamid.SLOW1")).status == .ok)
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: secondPhone, from: "998", id: "wamid.SLOW2")).status == .ok)
+            // Each time a tenant's work is between its transactions, 61 s go by (a slow Bitly,
+            // say): more than the 60 s lease. The next batch is claimed meanwhile, and must not
+            // take the second tenant's items, still this batch's, back.
+            let clock = ManualClock(t0)
+            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
+                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
+                                             betweenTransactions: {
+                                                 clock.advance(by: 61)
+                                                 try await Task.sleep(for: .milliseconds(50))  // a claim started before has run
+                                             })
+            for _ in 0..<8 { _ = try await processor.processBatch() }
+            let events = try await h.store.webhookEvents(limit: 10)
+            #expect(events.map(\.state) == ["processed", "processed"], "\(events.map(\.outcome))")
+            #expect(events.allSatisfy { $0.attempts == 1 }, "\(events.map(\.attempts))")
+            for (tenant, id) in [(first.id, "wamid.SLOW1"), (second.id, "wamid.SLOW2")] {
+                #expect(try await h.store.withTenant(tenant) { try await $0.outbox(limit: 10) }.compactMap(\.replyTo) == [id])
+            }
+        }
+    }
+
     @Test("a batch stopped between its two transactions is processed again: answered once, counted once",
           arguments: TestBackend.available)
     func crashBetweenSplitTransactions(backend: TestBackend) async throws {

@@ -417,11 +417,23 @@ struct WabaAPITests {
             // Unknown account, an account without its own secret, a deleted account: 404.
             #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/\(UUID())").status == .notFound)
             #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/not-a-uuid").status == .notFound)
-            let plain = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone()))
+            let plainPhone = randomPhone()
+            let plain = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(plainPhone))
             let plainID = try #require(AdminClient.object(plain)["id"] as? String)
+            // That number is the tenant's too, registered after this route cached the tenant's
+            // numbers: its items are taken at once (not dropped for a minute).
+            let newNumber = WebhookBuilder.text(phoneNumberID: plainPhone, from: "5215500000005", id: "wamid.ACC5", body: "hola")
+            let takenAtOnce = try await h.post(newNumber, secret: appSecretA, path: path)
+            #expect(takenAtOnce.text.contains(#""new":1"#), "\(takenAtOnce.text)")
             #expect(try await h.post(body, secret: appSecretA, path: "/webhook/meta/\(plainID)").status == .notFound)
             #expect(try await h.client.execute(uri: "/webhook/meta/\(plainID)?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1",
                                                method: .get).status == .notFound)
+            // While its deletion waits for a second person, the account still receives (its number
+            // still routes).
+            #expect(try await c.call(.delete, "/clientes/\(tenant)/waba/\(id)", token: owner).status == .accepted)
+            let waiting = WebhookBuilder.text(phoneNumberID: phone, from: "5215500000006", id: "wamid.ACC6", body: "hola")
+            let stillReceived = try await h.post(waiting, secret: appSecretA, path: path)
+            #expect(stillReceived.status == .ok && stillReceived.text.contains(#""new":1"#), "\(stillReceived.text)")
             // This tenant's owner turned four-eyes off for account deletion: it happens at once.
             #expect(try await c.call(.put, "/clientes/\(tenant)/settings/approvals", token: owner,
                                      json: ["delete_waba_account": false]).status == .ok)

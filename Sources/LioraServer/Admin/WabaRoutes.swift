@@ -404,9 +404,13 @@ package final class WabaWebhookSecrets: Sendable {
         self.ttl = min(max(ttl, 0), 60)
     }
 
-    /// The account's opened secrets; nil for an unknown or deleted account, or one whose secrets cannot be opened.
-    package func secrets(accountID: UUID) async throws -> Opened? {
-        guard let vault, let found = try await store.wabaWebhookLookup(accountID: accountID), found.status == "active",
+    /// The account's opened secrets; nil for an unknown or deleted account, or one whose secrets
+    /// cannot be opened. An account waiting for its deletion to be approved still receives (its
+    /// number still routes until the deletion is done). `fresh` reads past the cache (a number
+    /// the cached list does not know may have been registered since).
+    package func secrets(accountID: UUID, fresh: Bool = false) async throws -> Opened? {
+        guard let vault, let found = try await store.wabaWebhookLookup(accountID: accountID),
+              found.status == "active" || found.status == "pending_deletion",
               let version = found.keyVersion, found.appSecret != nil || found.verifyToken != nil else { return nil }
         var hasher = SHA256()
         hasher.update(data: found.appSecret ?? [])
@@ -415,7 +419,7 @@ package final class WabaWebhookSecrets: Sendable {
         hasher.update(data: [UInt8(truncatingIfNeeded: version)])
         let key = Key(account: accountID, digest: Array(hasher.finalize()))
         let now = clock.now
-        if let hit = cache.withLockedValue({ $0[key] }), hit.expires > now { return hit.opened }
+        if !fresh, let hit = cache.withLockedValue({ $0[key] }), hit.expires > now { return hit.opened }
         let tenantID = found.tenantID
         let opened = try await store.withTenant(tenantID) { s -> Opened in
             func open(_ sealed: [UInt8]?, _ column: String) async throws -> Secret? {
