@@ -171,6 +171,14 @@ struct LogsExportTests {
             _ = try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": invite, "password": "Nopal-Verde-4821"])
             let agent = try await c.login("agent@logs-a.test", "Nopal-Verde-4821")
             #expect(try await c.call(.get, "/clientes/\(a)/logs?direction=outbound", token: agent).status == .ok)
+            // Each read is in the audit trail once, at its first page, without the end user's number.
+            let reads = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.tenantEvents(limit: 1000) }.filter { $0.action == "logs.read" }
+            // The 7-page read, 6 filtered reads, the 5-row page and the agent's read; refused
+            // requests and later pages are not reads of their own.
+            #expect(reads.count == 9, "\(reads.count)")
+            #expect(reads.contains { $0.payloadJSON.contains("one_user") })
+            #expect(!reads.contains { $0.payloadJSON.contains(LogsFixture.users[0]) })
+            #expect(reads.contains { $0.actor.hasPrefix("usuario:") && $0.payloadJSON.contains("outbound") })
         }
     }
 

@@ -54,7 +54,17 @@ struct LogsRoutes: Sendable {
             }
             cursor = c
         }
-        let rows = try await store.withTenant(id) { try await $0.conversationLogs(filter: filter, after: cursor, limit: limit + 1) }
+        let now = clock.now
+        let rows = try await store.withTenant(id) { s in
+            // Paging is not the four-eyes export (an agent reads one user's conversation to help
+            // them), but who started reading what is in the audit trail: once per read, at its
+            // first page, with the filter (an end user's number written as `one_user`).
+            if cursor == nil {
+                try await s.record(TenantEvent(tenantID: id, actor: principal.actor, action: "logs.read",
+                                               payloadJSON: Self.paramsJSON(filter), createdAt: now))
+            }
+            return try await s.conversationLogs(filter: filter, after: cursor, limit: limit + 1)
+        }
         struct Page: Encodable { var logs: [LogOutput]; var nextCursor: String? }
         let page = rows.prefix(limit)
         let next = rows.count > limit ? page.last.map { Self.encodeCursor($0.cursor) } : nil
