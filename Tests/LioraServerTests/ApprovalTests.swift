@@ -48,6 +48,13 @@ struct ApprovalTeam {
 
 @Suite("Admin API: four-eyes approvals")
 struct ApprovalTests {
+    /// A WhatsApp account of the team's tenant, added directly in the store.
+    static func addAccount(_ h: Harness, _ t: ApprovalTeam, wabaID: String, phone: String, display: String) async throws -> WabaAccount {
+        try await h.store.withTenant(t.tenantID) {
+            try await $0.addWabaAccount(NewWabaAccount(wabaID: wabaID, phoneNumberID: phone, displayPhoneNumber: display), actor: "test", now: t0)
+        }
+    }
+
     @Test("deleting a tenant waits for another platform admin; the tenant cannot veto it, and only its owner may consent",
           arguments: TestBackend.available)
     func deleteTenant(backend: TestBackend) async throws {
@@ -206,10 +213,7 @@ struct ApprovalTests {
         try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
             let t = try await ApprovalTeam.make(h, slug: "rechazo")
             let c = t.c
-            let account = try await h.store.withTenant(t.tenantID) {
-                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000009", phoneNumberID: "100000000000777",
-                                                           displayPhoneNumber: "15550009999"), actor: "test", now: t0)
-            }
+            let account = try await Self.addAccount(h, t, wabaID: "200000000000009", phone: "100000000000777", display: "15550009999")
             let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock)
             let ownerPrincipal = try await auth.principal(authorization: "Bearer \(t.owner)")
             let approvals = Approvals(store: h.store, clock: clock)
@@ -257,10 +261,7 @@ struct ApprovalTests {
         let clock = ManualClock(t0)
         try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
             let t = try await ApprovalTeam.make(h, slug: "tardio")
-            let account = try await h.store.withTenant(t.tenantID) {
-                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000011", phoneNumberID: "100000000000779",
-                                                           displayPhoneNumber: "15550009997"), actor: "test", now: t0)
-            }
+            let account = try await Self.addAccount(h, t, wabaID: "200000000000011", phone: "100000000000779", display: "15550009997")
             clock.advance(by: 60)
             let requested = try await t.c.call(.delete, "/clientes/\(t.tenant)/waba/\(account.id.uuidString.lowercased())", token: t.admin)
             #expect(requested.status == .accepted, "\(requested.text)")
@@ -285,10 +286,7 @@ struct ApprovalTests {
         let clock = ManualClock(t0)
         try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
             let t = try await ApprovalTeam.make(h, slug: "degradado")
-            let account = try await h.store.withTenant(t.tenantID) {
-                try await $0.addWabaAccount(NewWabaAccount(wabaID: "200000000000010", phoneNumberID: "100000000000778",
-                                                           displayPhoneNumber: "15550009998"), actor: "test", now: t0)
-            }
+            let account = try await Self.addAccount(h, t, wabaID: "200000000000010", phone: "100000000000778", display: "15550009998")
             let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock)
             let admin = try await auth.principal(authorization: "Bearer \(t.admin)")
             let approvals = Approvals(store: h.store, clock: clock)
