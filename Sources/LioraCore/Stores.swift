@@ -25,6 +25,9 @@ public protocol WebhookInbox: Sendable {
     /// items were given back.
     @discardableResult
     func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int
+    /// Gives back claimed items not worked on, claimable again only from `until` (held behind
+    /// earlier items that are waiting for a retry); the claim is not counted as an attempt.
+    func postponeEvents(_ events: [PendingWebhookEvent], until: Date) async throws
     /// Moves the lease of items still pending under the claim that returned them to `until` (a
     /// batch that runs long keeps its items; one claimed again elsewhere is left alone).
     func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws

@@ -31,6 +31,11 @@ package final class WebhookProcessor: Service, Sendable {
     /// (split transactions only): the processor's steps otherwise queue for the writer one after
     /// another. Batches are still applied one at a time, in claim order.
     private let nextClaim = NIOLockedValueBox<Task<[PendingWebhookEvent], any Error>?>(nil)
+    /// Tenants whose batch failed, until its items' retry: their later items wait behind them, so
+    /// a user's next message is not answered before the one that failed.
+    private let heldTenants = NIOLockedValueBox<[UUID: Date]>([:])
+    /// How long a failed tenant batch waits before its retry (`failEvents`' back-off).
+    private static let retryBackOff: TimeInterval = 5
 
     package init(store: any LioraStore, clock: any LioraClock, metrics: LioraMetrics, logger: Logger,
                  batchSize: Int = 256, lease: TimeInterval = 60, maxAttempts: Int = PendingWebhookEvent.defaultMaxAttempts, idlePoll: Duration = .seconds(1),
@@ -160,6 +165,15 @@ package final class WebhookProcessor: Service, Sendable {
 
         for tenantID in tenantOrder {
             let items = work[tenantID] ?? []
+            let heldUntil = heldTenants.withLockedValue { held -> Date? in
+                held = held.filter { $0.value > now }
+                return held[tenantID]
+            }
+            if let heldUntil {
+                // Earlier items of this tenant failed and wait for their retry: these go after them.
+                try await store.postponeEvents(items.map(\.event), until: heldUntil)
+                continue
+            }
             do {
                 try await lease.keep()
                 let outcomes = try await apply(items, tenantID: tenantID, now: now, lease: lease)
@@ -170,6 +184,7 @@ package final class WebhookProcessor: Service, Sendable {
                     "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(loggableDescription(error))"])
                 try await store.failEvents(items.map(\.event), error: String(describing: error), now: now, maxAttempts: maxAttempts)
                 metrics.eventsFailed.increment(by: Int64(items.count))
+                heldTenants.withLockedValue { $0[tenantID] = now.addingTimeInterval(Self.retryBackOff) }
             }
         }
         return events.count

@@ -173,6 +173,21 @@ package final class SQLStore: LioraStore {
         }
     }
 
+    package func postponeEvents(_ events: [PendingWebhookEvent], until: Date) async throws {
+        let claimed = events.filter { $0.claimToken != nil }
+        guard !claimed.isEmpty else { return }
+        try await database.transaction { c in
+            for (token, group) in Dictionary(grouping: claimed, by: \.claimToken) {
+                for chunk in group.chunked(Self.rowsPerInsert) {
+                    try await c.query("""
+                        UPDATE webhook_events SET claimed_until = $1, claim_token = NULL, attempts = attempts - 1
+                        WHERE state = 'pending' AND claim_token = $2 AND id IN (\(Self.placeholders(chunk.count, from: 3)))
+                        """, [.date(until), .uuid(token!)] + chunk.map { .int($0.id) })
+                }
+            }
+        }
+    }
+
     package func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws {
         let claimed = events.filter { $0.claimToken != nil }
         guard !claimed.isEmpty else { return }

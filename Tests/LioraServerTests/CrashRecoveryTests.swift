@@ -83,6 +83,37 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("after a tenant's batch fails, the same user's next message waits for the failed one: answered in order",
+          arguments: TestBackend.available)
+    func failedBatchKeepsOrder(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.ORD1", body: "quiero reciclar")).status == .ok)
+            // The first attempt fails between its transactions (a deadlock, say); it is retried 5 s later.
+            let failures = NIOLockedValueBox(1)
+            let clock = ManualClock(t0)
+            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
+                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
+                                             betweenTransactions: {
+                                                 if failures.withLockedValue({ f in defer { f -= 1 }; return f > 0 }) {
+                                                     throw StoreError.unavailable("deadlock detected")
+                                                 }
+                                             })
+            _ = try await processor.processBatch()
+            // Meanwhile the user writes again: that message is claimed first, but waits.
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.ORD2", body: "pilas")).status == .ok)
+            _ = try await processor.processBatch()
+            #expect(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.isEmpty)
+            clock.advance(by: 6)
+            for _ in 0..<3 { _ = try await processor.processBatch() }
+            let answered = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.compactMap(\.replyTo)
+            #expect(answered.first == "wamid.ORD1" && Set(answered) == ["wamid.ORD1", "wamid.ORD2"], "\(answered)")
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed", "processed"])
+            // The message that waited was not charged an attempt for it.
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.attempts) == [2, 1])
+        }
+    }
+
     @Test("a batch stopped between its two transactions is processed again: answered once, counted once",
           arguments: TestBackend.available)
     func crashBetweenSplitTransactions(backend: TestBackend) async throws {
