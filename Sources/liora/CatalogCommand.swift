@@ -124,13 +124,15 @@ struct CatalogCommand: AsyncParsableCommand {
         }
     }
 
+    /// A refusal, on standard error (where every other failure of the CLI goes).
     static func report(status: Int, json: [String: Any]?) {
         let error = json?["error"] as? [String: Any]
-        print("✗ HTTP \(status): \(error?["code"] as? String ?? "error") — \(error?["message"] as? String ?? "no details")")
+        var lines = ["✗ HTTP \(status): \(error?["code"] as? String ?? "error") — \(error?["message"] as? String ?? "no details")"]
         for p in (error?["problems"] as? [[String: Any]] ?? []).prefix(50) {
-            print("  \(p["path"] as? String ?? "$")  \(p["code"] as? String ?? "")  \(p["message"] as? String ?? "")")
+            lines.append("  \(p["path"] as? String ?? "$")  \(p["code"] as? String ?? "")  \(p["message"] as? String ?? "")")
         }
-        if let n = (error?["problems"] as? [Any])?.count, n > 50 { print("  … and \(n - 50) more") }
+        if let n = (error?["problems"] as? [Any])?.count, n > 50 { lines.append("  … and \(n - 50) more") }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
 

@@ -49,6 +49,34 @@ struct CatalogSearchTests {
 
     func top(_ query: String) -> String? { skus(query, limit: 1).first }
 
+    @Test("a short all-digit SKU counts only alone; 'té' is found though 'te' is a stop word; invisible characters join words")
+    func catalogEdgeCases() throws {
+        let catalog = Catalog(currency: "MXN", locale: "es-MX",
+                              categories: [CatalogCategory(id: "c", name: "Cosas")],
+                              products: [
+                                  Self.product("42", "Licuadora potente", "c"),
+                                  Self.product("Z1", "Zapatillas rojas", "c", attributes: ["talla": "42"]),
+                                  Self.product("T1", "Té verde matcha", "c"),
+                                  Self.product("V1", "Gorra verde", "c"),
+                                  Self.product("S1", "Zapa\u{00AD}tillas de\u{200B}porti\u{200B}vas", "c"),
+                              ])
+        let index = CatalogSearchIndex(catalog: catalog)
+        func skus(_ q: String) -> [String] { index.search(q, limit: 10).map(\.product.sku) }
+        // A size, not the blender whose SKU is "42"; "42" alone is the SKU.
+        #expect(skus("¿tienen zapatillas rojas talla 42?").first == "Z1")
+        #expect(skus("42").first == "42")
+        // Tea is found; "té verde" is tea first, not every green thing.
+        #expect(skus("té") == ["T1"])
+        #expect(skus("¿tienen té verde?").first == "T1")
+        // A soft hyphen or a zero-width space inside a word does not split it.
+        #expect(skus("deportivas").contains("S1"))
+        // A name of nothing but invisible characters is refused.
+        let json = #"{"currency":"MXN","locale":"es-MX","categories":[{"id":"c","name":"C"}],"products":[{"sku":"X1","name":"\u200b","price":"1.00","url":"https://s.example/x","category":"c"}]}"#
+        guard case .failure(let failure) = CatalogValidator.validate(Array(json.utf8)) else { Issue.record("accepted an invisible name"); return }
+        let problems = failure.problems
+        #expect(problems.contains { $0.path.contains("name") }, "\(problems)")
+    }
+
     @Test("accents and case do not matter", arguments: [
         ("lampara", "L1"), ("LÁMPARA", "L1"), ("audifonos inalambricos", "A1"), ("SARTEN", "S1"), ("ReLoJ", "R1"),
     ])

@@ -339,6 +339,13 @@ struct CatalogValidatorTests {
         #expect((defs["http_url"] as? [String: Any])?["maxLength"] as? Int == limits.maxURLLength)
         #expect((((defs["category"] as? [String: Any])?["properties"] as? [String: Any])?["name"] as? [String: Any])?["maxLength"] as? Int
                 == limits.maxCategoryNameLength)
+        // The amount pattern accepts exactly what the server's price parser does.
+        let amount = try #require(defs["amount"] as? [String: Any])
+        let pattern = try NSRegularExpression(pattern: try #require(amount["pattern"] as? String))
+        for sample in ["1299.00", "49.9", "0.50", "9999999999.99", "0099.00", "12345678901", "1.234", "-5", "1,299.00"] {
+            let matches = pattern.firstMatch(in: sample, range: NSRange(sample.startIndex..., in: sample)) != nil
+            #expect(matches == (ProductPrice(sample) != nil), "\(sample)")
+        }
         let top = try #require(schema["properties"] as? [String: Any])
         #expect((top["products"] as? [String: Any])?["maxItems"] as? Int == limits.maxProducts)
         #expect((top["categories"] as? [String: Any])?["maxItems"] as? Int == limits.maxCategories)

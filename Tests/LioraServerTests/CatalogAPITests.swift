@@ -169,6 +169,29 @@ struct CatalogAPITests {
         }
     }
 
+    @Test("every attempt is in the ingest log: a signed activation with a wrong body, a bad activate flag, a bad rotation body",
+          arguments: TestBackend.available)
+    func badRequestsAreLogged(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret).status == .created)
+            let wrongBody = Array(#"{"version": 4}"#.utf8)
+            let activation = try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, body: wrongBody, secret: secret)
+            #expect(activation.status == .badRequest && activation.errorCode == "malformed_body")
+            let flag = try await Self.send(h, .post, "/publish?activate=maybe", tenant: tenant, body: Self.small, secret: secret)
+            #expect(flag.errorCode == "invalid_parameter")
+            let rotation = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: Array(#"{"overlap_seconds": -1}"#.utf8), secret: secret)
+            #expect(rotation.errorCode == "invalid_overlap")
+            try await h.store.withTenant(tenant) { s throws in
+                let logs = try await s.ingestLogs(limit: 10)
+                for (operation, reason) in [("activate", "malformed_body"), ("publish", "invalid_parameter"), ("rotate_secret", "invalid_overlap")] {
+                    #expect(logs.contains { $0.operation == operation && $0.reason == reason && $0.httpStatus == 400 && $0.outcome == .rejected },
+                            "\(operation) \(reason)")
+                }
+            }
+        }
+    }
+
     @Test("the refusal budget refills with time, never from a clock stepping back, and holds at most maxTenants buckets")
     func refusalBudgetBounds() {
         let skipped = NIOLockedValueBox(0)

@@ -207,7 +207,7 @@ extension CatalogSearchIndex {
 
         /// The searchable words of a text (normalised, without stop words).
         private func words(_ text: String) -> [String] {
-            tokenizer.tokens(text).filter { !CatalogWords.stopWords.contains($0) }
+            tokenizer.tokens(text).filter { !CatalogWords.stopWords.contains($0) || CatalogWords.productStopWords.contains($0) }
         }
 
         /// The id of `word`, added to the vocabulary if new.

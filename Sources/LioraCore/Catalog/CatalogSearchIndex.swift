@@ -219,7 +219,7 @@ public final class CatalogSearchIndex: Sendable {
     func queryWords(_ query: String) -> [String] {
         var seen = Set<String>()
         var words: [String] = []
-        for token in tokenizer.tokens(query) where !CatalogWords.stopWords.contains(token) {
+        for token in tokenizer.tokens(query) where !CatalogWords.stopWords.contains(token) || termIDs[token] != nil {
             let word = CatalogWords.onSaleWords.contains(token) ? CatalogWords.onSale : token
             if seen.insert(word).inserted { words.append(word) }
             if words.count == 16 { break }
@@ -228,13 +228,16 @@ public final class CatalogSearchIndex: Sendable {
     }
 
     /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces
-    /// (ignoring case, surrounding punctuation and how many spaces).
+    /// (ignoring case, surrounding punctuation and how many spaces). A short SKU of digits only
+    /// ("42", "2") counts only when it is the whole message: inside a sentence it is far more
+    /// likely a size or a quantity ("zapatillas talla 42", "quiero 2 camisetas").
     private func skuMatches(_ query: String) -> [Int32] {
         var found: [Int32] = []
         let words = Array(query.split(whereSeparator: { $0.isWhitespace }).prefix(32))
         for (i, raw) in words.enumerated() {
             let word = raw.trimmingPunctuation().lowercased()
-            if let doc = skuIndex[word], !found.contains(doc) { found.append(doc) }
+            let plainNumber = word.count < 4 && word.allSatisfy(\.isNumber)
+            if let doc = skuIndex[word], !found.contains(doc), !plainNumber || words.count == 1 { found.append(doc) }
             // Runs of words, for SKUs with spaces (only when the catalog has some).
             guard skuMaxWords > 1 else { continue }
             for n in 2...skuMaxWords where i + n <= words.count {

@@ -637,13 +637,15 @@ private final class Validation {
         return n
     }
 
-    /// `s` without leading and trailing whitespace (including no-break spaces).
+    /// `s` without leading and trailing whitespace (including no-break spaces) and invisible
+    /// format characters (zero-width spaces, soft hyphens): a name of nothing but those is empty.
     static func trimmed(_ s: String) -> String {
         guard let first = s.utf8.first, let last = s.utf8.last else { return s }
         if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return s }
+        func blank(_ u: Unicode.Scalar) -> Bool { u.properties.isWhitespace || u.properties.generalCategory == .format }
         let scalars = s.unicodeScalars
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        guard let start = scalars.firstIndex(where: { !blank($0) }) else { return "" }
+        let end = scalars.lastIndex(where: { !blank($0) })!
         return String(scalars[start...end])
     }
 }

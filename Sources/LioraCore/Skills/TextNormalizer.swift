@@ -72,6 +72,8 @@ public struct TextNormalizer: Sendable {
             switch properties.generalCategory {
             case .nonspacingMark, .spacingMark, .enclosingMark:
                 continue                                                         // a combining accent: drop
+            case .format:
+                continue                                                         // soft hyphen, zero-width space: invisible, joins
             case .decimalNumber:
                 current.append(scalar)
             default:

@@ -107,14 +107,27 @@ struct CatalogRoutes: Sendable {
         case refused(APIError, problems: [CatalogCheck.Problem])
     }
 
+    /// Runs `check`; a refusal it throws is logged for the tenant (within the refusal budget, as
+    /// every attempt is) and thrown.
+    private func logged<T>(_ operation: String, _ request: Request, tenantID: UUID, size: Int, now: Date,
+                           _ check: () throws -> T) async throws -> T {
+        do {
+            return try check()
+        } catch let error as APIError {
+            await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error, size: size, now: now)
+            throw error
+        }
+    }
+
     func publish(_ request: Request, tenantID: UUID, logger: Logger) async throws -> Response {
         // Read before the body and the signature: a value that is not a boolean must not publish
         // straight to live (`False`, `no`), and answers 400 before anything else happens.
-        let activate: Bool
-        switch request.uri.queryParameters["activate"].map({ String($0).lowercased() }) {
-        case nil, "true", "1": activate = true
-        case "false", "0": activate = false
-        default: throw APIError(.badRequest, "invalid_parameter", "activate must be true or false")
+        let activate: Bool = try await logged("publish", request, tenantID: tenantID, size: 0, now: clock.now) {
+            switch request.uri.queryParameters["activate"].map({ String($0).lowercased() }) {
+            case nil, "true", "1": return true
+            case "false", "0": return false
+            default: throw APIError(.badRequest, "invalid_parameter", "activate must be true or false")
+            }
         }
         let body = try await collect(request, tenantID: tenantID, operation: "publish", limit: options.maxBodyBytes)
         let now = clock.now
@@ -196,11 +209,13 @@ struct CatalogRoutes: Sendable {
         // is accepted, so the signed body of another request (a rotation or Bitly settings refused
         // with 400, whose id was never used up) cannot be replayed here to switch the live catalog.
         if !body.isEmpty {
-            struct Input: Decodable { var version: Int? }
-            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-            let input = try? JSONDecoder().decode(Input.self, from: Data(body))
-            guard let object, let input, object.keys.allSatisfy({ $0 == "version" }), input.version ?? version == version else {
-                throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
+            try await logged("activate", request, tenantID: tenantID, size: body.count, now: now) {
+                struct Input: Decodable { var version: Int? }
+                let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+                let input = try? JSONDecoder().decode(Input.self, from: Data(body))
+                guard let object, let input, object.keys.allSatisfy({ $0 == "version" }), input.version ?? version == version else {
+                    throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
+                }
             }
         }
         let webhookID = signed.id
@@ -309,21 +324,22 @@ struct CatalogRoutes: Sendable {
         // (a leaked secret kept for a day could be used to rotate the owner's new one away).
         var overlap = admin != nil ? 0 : options.secretOverlap
         if !body.isEmpty {
-            struct Input: Decodable { var overlapSeconds: Int? }
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
-                throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
-            }
-            if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-               let unknown = object.keys.sorted().first(where: { $0 != "overlap_seconds" }) {
-                throw APIError(.badRequest, "unknown_field", "unknown field \(unknown); the body may only hold overlap_seconds")
-            }
-            if let seconds = input.overlapSeconds {
+            overlap = try await logged("rotate_secret", request, tenantID: tenantID, size: body.count, now: now) { [options, overlap] in
+                struct Input: Decodable { var overlapSeconds: Int? }
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
+                    throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
+                }
+                if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                   let unknown = object.keys.sorted().first(where: { $0 != "overlap_seconds" }) {
+                    throw APIError(.badRequest, "unknown_field", "unknown field \(unknown); the body may only hold overlap_seconds")
+                }
+                guard let seconds = input.overlapSeconds else { return overlap }
                 guard seconds >= 0, Double(seconds) <= options.maxSecretOverlap else {
                     throw APIError(.badRequest, "invalid_overlap", "overlap_seconds must be between 0 and \(Int(options.maxSecretOverlap))")
                 }
-                overlap = TimeInterval(seconds)
+                return TimeInterval(seconds)
             }
         }
         guard let vault = gate.vault else { throw SignedRequestGate.noVault }
