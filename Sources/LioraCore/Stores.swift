@@ -28,9 +28,10 @@ public protocol WebhookInbox: Sendable {
     /// Gives back claimed items not worked on, claimable again only from `until` (held behind
     /// earlier items that are waiting for a retry); the claim is not counted as an attempt.
     func postponeEvents(_ events: [PendingWebhookEvent], until: Date) async throws
-    /// Moves the lease of items still pending under the claim that returned them to `until` (a
-    /// batch that runs long keeps its items; one claimed again elsewhere is left alone).
-    func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws
+    /// Moves the lease of items still pending under the claim that returned them, and still on
+    /// its lease ending at `current`, to `until` (a batch that runs long keeps its items; one
+    /// claimed again elsewhere, or failed and waiting to retry, is left alone).
+    func renewClaims(_ events: [PendingWebhookEvent], from current: Date, until: Date) async throws
     /// Releases items whose processing threw: retried after a back-off, `failed` after `maxAttempts`.
     /// Only items still pending under the claim that returned them: one claimed again elsewhere
     /// since (this worker's lease ran out) is left to that claim.

@@ -182,9 +182,12 @@ package final class WebhookProcessor: Service, Sendable {
             } catch {
                 logger.error("tenant batch failed; will retry", metadata: [
                     "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(loggableDescription(error))"])
-                try await store.failEvents(items.map(\.event), error: String(describing: error), now: now, maxAttempts: maxAttempts)
+                // The back-off, and the hold on the tenant's later items, run from the failure,
+                // not from the batch's start (a long batch would leave a hold already over).
+                let failedAt = clock.now
+                try await store.failEvents(items.map(\.event), error: String(describing: error), now: failedAt, maxAttempts: maxAttempts)
                 metrics.eventsFailed.increment(by: Int64(items.count))
-                heldTenants.withLockedValue { $0[tenantID] = now.addingTimeInterval(Self.retryBackOff) }
+                heldTenants.withLockedValue { $0[tenantID] = failedAt.addingTimeInterval(Self.retryBackOff) }
             }
         }
         return events.count
@@ -372,9 +375,10 @@ private final class LeaseKeeper: Sendable {
 
     func keep() async throws {
         let now = clock.now
-        guard now.addingTimeInterval(lease / 2) >= until.withLockedValue({ $0 }) else { return }
+        let current = until.withLockedValue { $0 }
+        guard now.addingTimeInterval(lease / 2) >= current else { return }
         let renewed = now.addingTimeInterval(lease)
-        try await WriteDurability.$relaxed.withValue(true) { try await store.renewClaims(events, until: renewed) }
+        try await WriteDurability.$relaxed.withValue(true) { try await store.renewClaims(events, from: current, until: renewed) }
         until.withLockedValue { $0 = renewed }
     }
 }

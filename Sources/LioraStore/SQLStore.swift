@@ -188,16 +188,19 @@ package final class SQLStore: LioraStore {
         }
     }
 
-    package func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws {
+    package func renewClaims(_ events: [PendingWebhookEvent], from current: Date, until: Date) async throws {
         let claimed = events.filter { $0.claimToken != nil }
         guard !claimed.isEmpty else { return }
         try await database.transaction { c in
             for (token, group) in Dictionary(grouping: claimed, by: \.claimToken) {
                 for chunk in group.chunked(Self.rowsPerInsert) {
+                    // Only rows still on this lease: one that failed (or waits to retry a status)
+                    // keeps its retry time.
                     try await c.query("""
                         UPDATE webhook_events SET claimed_until = $1
-                        WHERE state = 'pending' AND claim_token = $2 AND id IN (\(Self.placeholders(chunk.count, from: 3)))
-                        """, [.date(until), .uuid(token!)] + chunk.map { .int($0.id) })
+                        WHERE state = 'pending' AND claim_token = $2 AND claimed_until = $3
+                          AND id IN (\(Self.placeholders(chunk.count, from: 4)))
+                        """, [.date(until), .uuid(token!), .date(current)] + chunk.map { .int($0.id) })
                 }
             }
         }

@@ -109,6 +109,10 @@ struct ConversationEngineTests {
         let again = Self.engine.respond(to: "quiero hablar con un asesor", replyID: nil, language: .es, state: first.state,
                                         enabledSkills: Self.all, now: now.addingTimeInterval(30))
         #expect(first.handedOff && again.handedOff)
+        // After asking for a person, what the bot does not understand gets no reply from it.
+        let meanwhile = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .es, state: again.state,
+                                            enabledSkills: Self.all, now: now.addingTimeInterval(60))
+        #expect(meanwhile.replies.isEmpty)
     }
 
     @Test("the help menu and follow-up buttons offer only the tenant's enabled skills")

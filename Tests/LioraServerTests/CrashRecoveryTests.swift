@@ -99,13 +99,14 @@ struct CrashRecoveryTests {
                                              responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
                                              betweenTransactions: {
                                                  if failures.withLockedValue({ f in defer { f -= 1 }; return f > 0 }) {
+                                                     clock.advance(by: 8)  // it fails 8 s into its batch
                                                      throw StoreError.unavailable("deadlock detected")
                                                  }
                                              })
             _ = try await processor.processBatch()
             // Meanwhile the user writes again: that message is claimed first, but waits.
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.ORD2", body: "pilas")).status == .ok)
-            _ = try await processor.processBatch()
+            _ = try await processor.processBatch()  // at t0+8: the hold runs from the failure, to t0+13
             #expect(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.isEmpty)
             clock.advance(by: 6)
             for _ in 0..<3 { _ = try await processor.processBatch() }
@@ -114,6 +115,23 @@ struct CrashRecoveryTests {
             #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed", "processed"])
             // The message that waited was not charged an attempt for it.
             #expect(try await h.store.webhookEvents(limit: 10).map(\.attempts) == [2, 1])
+        }
+    }
+
+    @Test("renewing a batch's lease leaves its failed items on their retry time", arguments: TestBackend.available)
+    func renewalKeepsRetryTimes(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (_, phone, _) = try await h.tenant()
+            for id in ["wamid.R1", "wamid.R2"] {
+                #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "777", id: id)).status == .ok)
+            }
+            let claimed = try await h.store.claimPendingEvents(limit: 10, now: t0, lease: 60)
+            #expect(claimed.count == 2)
+            try await h.store.failEvents([claimed[0]], error: "deadlock", now: t0, maxAttempts: 5)  // retry at t0+5
+            try await h.store.renewClaims(claimed, from: t0.addingTimeInterval(60), until: t0.addingTimeInterval(120))
+            // At t0+6 the failed item is claimable again; the other is still leased.
+            let again = try await h.store.claimPendingEvents(limit: 10, now: t0.addingTimeInterval(6), lease: 60)
+            #expect(again.map(\.key) == ["m:wamid.R1"])
         }
     }
 

@@ -36,7 +36,9 @@ private final class PoisonInbox: WebhookInbox, Sendable {
     func payloadBodies(_ ids: [UUID]) async throws -> [UUID: [UInt8]] { try await base.payloadBodies(ids) }
     func finishEvents(_ outcomes: [WebhookEventOutcome], now: Date) async throws { try await base.finishEvents(outcomes, now: now) }
     func releaseEvents(_ events: [PendingWebhookEvent]) async throws -> Int { try await base.releaseEvents(events) }
-    func renewClaims(_ events: [PendingWebhookEvent], until: Date) async throws { try await base.renewClaims(events, until: until) }
+    func renewClaims(_ events: [PendingWebhookEvent], from current: Date, until: Date) async throws {
+        try await base.renewClaims(events, from: current, until: until)
+    }
     func postponeEvents(_ events: [PendingWebhookEvent], until: Date) async throws { try await base.postponeEvents(events, until: until) }
     func failEvents(_ events: [PendingWebhookEvent], error: String, now: Date, maxAttempts: Int) async throws {
         try await base.failEvents(events, error: error, now: now, maxAttempts: maxAttempts)

@@ -178,10 +178,16 @@ public struct ConversationEngine: Sendable {
     private func noMatch(_ language: Language, state: ConversationState, enabledSkills: Set<String>, now: Date) -> Turn {
         var state = state
         state.noMatchStreak += 1
-        if let at = state.handedOffAt, now.timeIntervalSince(at) > configuration.handOffHold {
-            // The hand-off is old and nobody took it: start over, so it can be asked for again.
-            state.handedOffAt = nil
-            state.noMatchStreak = 1
+        if let at = state.handedOffAt {
+            if now.timeIntervalSince(at) > configuration.handOffHold {
+                // The hand-off is old and nobody took it: start over, so it can be asked for again.
+                state.handedOffAt = nil
+                state.noMatchStreak = 1
+            } else {
+                // A person has the conversation (asked for, or handed over): the bot keeps quiet
+                // on what it does not understand.
+                return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
+            }
         }
         var replies: [BotReply] = []
         var handedOff = false

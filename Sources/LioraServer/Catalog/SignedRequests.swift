@@ -184,9 +184,10 @@ package struct SignedRequestGate: Sendable {
     /// and its refusal budget allows.
     private func record(_ refusal: APIError, reason: String? = nil, tenantID: UUID, id: String?, operation: String?, size: Int,
                         now: Date) async throws {
-        guard let operation, refusalLog.allow(tenantID, now: now) else { return }
+        guard let operation else { return }
         try await store.withTenant(tenantID) { session in
-            guard let tenant = try await session.tenant(), tenant.deletedAt == nil else { return }
+            // The budget is charged only for a tenant that exists: random ids fill no buckets.
+            guard let tenant = try await session.tenant(), tenant.deletedAt == nil, refusalLog.allow(tenantID, now: now) else { return }
             try await session.recordIngest(IngestLogEntry(
                 tenantID: tenantID, operation: operation, webhookID: id, outcome: .rejected, reason: reason ?? refusal.code,
                 httpStatus: Int(refusal.status.code), sizeBytes: size, receivedAt: now))
@@ -196,10 +197,9 @@ package struct SignedRequestGate: Sendable {
     /// Records a refusal that happened before the signature could be checked (a body over the
     /// limit, a body too slow), when the tenant exists and its refusal budget allows.
     func logEarlyRefusal(tenantID: UUID, headers: HTTPFields, operation: String, error: APIError, size: Int, now: Date) async {
-        guard refusalLog.allow(tenantID, now: now) else { return }
         let h = Headers(headers)
         _ = try? await store.withTenant(tenantID) { session in
-            guard try await session.tenant() != nil else { return }
+            guard try await session.tenant() != nil, refusalLog.allow(tenantID, now: now) else { return }
             try await session.recordIngest(IngestLogEntry(
                 tenantID: tenantID, operation: operation, webhookID: h.id, outcome: .rejected, reason: error.code,
                 httpStatus: Int(error.status.code), sizeBytes: size, receivedAt: now))
