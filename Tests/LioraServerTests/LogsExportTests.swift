@@ -145,8 +145,18 @@ struct LogsExportTests {
             // Nor does A's cursor.
             let page1 = AdminClient.object(try await c.call(.get, "/clientes/\(a)/logs?limit=5", token: ownerA))
             let cursorA = try #require(page1["next_cursor"] as? String)
-            let crossed = AdminClient.object(try await c.call(.get, "/clientes/\(b)/logs?limit=500&cursor=\(cursorA)", token: ownerB))
+            let crossedResponse = try await c.call(.get, "/clientes/\(b)/logs?limit=500&cursor=\(cursorA)", token: ownerB)
+            #expect(crossedResponse.errorCode == "invalid_cursor")  // bound to A's owner and filter
+            let crossed = AdminClient.object(crossedResponse)
             #expect((crossed["logs"] as? [[String: Any]] ?? []).allSatisfy { ($0["body"] as? String)?.hasPrefix("msg") != true })
+            // A cursor continues the read it came from: not under another filter, and a hand-made
+            // one (which would skip the read's audit event) is refused.
+            #expect(try await c.call(.get, "/clientes/\(a)/logs?limit=5&cursor=\(cursorA)", token: ownerA).status == .ok)
+            #expect(try await c.call(.get, "/clientes/\(a)/logs?limit=5&direction=inbound&cursor=\(cursorA)", token: ownerA)
+                .errorCode == "invalid_cursor")
+            let handMade = Data("0.\(UUID().uuidString.lowercased())".utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(try await c.call(.get, "/clientes/\(a)/logs?cursor=\(handMade)", token: ownerA).errorCode == "invalid_cursor")
             // The store itself, asked inside B's transaction, knows nothing of A.
             let direct = try await h.store.withTenant(UUID(uuidString: b)!) { try await $0.conversationLogs(filter: .init(), after: nil, limit: 10_000) }
             #expect(direct.count == 40 && direct.allSatisfy { $0.entry.tenantID == UUID(uuidString: b)! })

@@ -254,6 +254,13 @@ package final class AdminAuth: Sendable {
         return Principal(subjectID: subject, tenantID: nil, role: .platformAdmin)
     }
 
+    /// A tag binding `text` to this deployment (HMAC-SHA256 under a key derived from the JWT
+    /// secret, so every instance agrees): 32 hex digits.
+    package func tag(_ text: String) -> String {
+        let key = SymmetricKey(data: SHA256.hash(data: Array("liora-logs-cursor\n\(secret.value)".utf8)))
+        return HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: key).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
     static func base64URL(_ s: String) -> Data? {
         var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while b.count % 4 != 0 { b += "=" }

@@ -47,10 +47,13 @@ struct LogsRoutes: Sendable {
             }
             limit = n
         }
+        // A cursor is bound to the read it continues (the caller and the filter): a forged or
+        // borrowed one would page without the read's audit event, or under another filter.
+        let binding = principal.actor + "\n" + Self.canonical(Self.params(filter))
         var cursor: ConversationLogCursor?
         if let raw = q["cursor"], !raw.isEmpty {
-            guard let c = Self.decodeCursor(String(raw)) else {
-                throw APIError(.badRequest, "invalid_cursor", "cursor must be a next_cursor returned by this endpoint")
+            guard let c = Self.decodeCursor(String(raw), tag: { gate.auth.tag($0 + "\n" + binding) }) else {
+                throw APIError(.badRequest, "invalid_cursor", "cursor must be a next_cursor returned by this endpoint for the same filter")
             }
             cursor = c
         }
@@ -67,7 +70,7 @@ struct LogsRoutes: Sendable {
         }
         struct Page: Encodable { var logs: [LogOutput]; var nextCursor: String? }
         let page = rows.prefix(limit)
-        let next = rows.count > limit ? page.last.map { Self.encodeCursor($0.cursor) } : nil
+        let next = rows.count > limit ? page.last.map { Self.encodeCursor($0.cursor, tag: { gate.auth.tag($0 + "\n" + binding) }) } : nil
         return try CatalogRoutes.json(status: .ok, Page(logs: page.map(LogOutput.init), nextCursor: next))
     }
 
@@ -142,17 +145,25 @@ struct LogsRoutes: Sendable {
     }
 
     /// base64url of "<microseconds since 1970>.<id>" of the last row read.
-    static func encodeCursor(_ c: ConversationLogCursor) -> String {
-        let us = c.createdAt.microsecondsSince1970
-        return Data("\(us).\(c.id.uuidString.lowercased())".utf8).base64EncodedString()
+    /// `params` as one string, keys in order.
+    static func canonical(_ params: [String: String]) -> String {
+        params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+    }
+
+    /// `<µs>.<id>.<tag>` in base64url, the tag binding the position to the read (see `logs`).
+    static func encodeCursor(_ c: ConversationLogCursor, tag: (String) -> String) -> String {
+        let position = "\(c.createdAt.microsecondsSince1970).\(c.id.uuidString.lowercased())"
+        return Data("\(position).\(tag(position))".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    static func decodeCursor(_ s: String) -> ConversationLogCursor? {
-        guard s.utf8.count <= 200, let data = AdminAuth.base64URL(s) else { return nil }
-        let parts = String(decoding: data, as: UTF8.self).split(separator: ".", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let us = Int64(parts[0]), ConversationLogCursor.plausibleMicroseconds.contains(us),
-              let id = UUID(uuidString: parts[1]) else { return nil }
+    /// The position of a cursor made by `encodeCursor` with the same tag; nil for anything else.
+    static func decodeCursor(_ s: String, tag: (String) -> String) -> ConversationLogCursor? {
+        guard s.utf8.count <= 300, let data = AdminAuth.base64URL(s) else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: ".").map(String.init)
+        guard parts.count == 3, let us = Int64(parts[0]), ConversationLogCursor.plausibleMicroseconds.contains(us),
+              let id = UUID(uuidString: parts[1]),
+              ConstantTime.equals(Array(tag(parts[0] + "." + parts[1]).utf8), Array(parts[2].utf8)) else { return nil }
         return ConversationLogCursor(createdAt: Date(timeIntervalSince1970: TimeInterval(us) / 1_000_000), id: id)
     }
 
