@@ -163,13 +163,16 @@ package final class WebhookProcessor: Service, Sendable {
             count(finished)
         }
 
+        // When these items were claimed (a batch claimed ahead was claimed during the one before):
+        // a claim made by the end of a hold cannot hold the failed items it waits for.
+        let claimedAt = events.compactMap(\.claimedUntil).min().map { $0.addingTimeInterval(-lease.duration) } ?? now
         for tenantID in tenantOrder {
             let items = work[tenantID] ?? []
             let heldUntil = heldTenants.withLockedValue { held -> Date? in
-                held = held.filter { $0.value > now }
+                held = held.filter { $0.value >= claimedAt }
                 return held[tenantID]
             }
-            if let heldUntil {
+            if let heldUntil, claimedAt <= heldUntil {
                 // Earlier items of this tenant failed and wait for their retry: these go after them.
                 try await store.postponeEvents(items.map(\.event), until: heldUntil)
                 continue
@@ -361,6 +364,8 @@ package final class WebhookProcessor: Service, Sendable {
 private final class LeaseKeeper: Sendable {
     private let events: [PendingWebhookEvent]
     private let lease: TimeInterval
+    /// How long a claim's lease runs.
+    var duration: TimeInterval { lease }
     private let clock: any LioraClock
     private let store: any LioraStore
     private let until: NIOLockedValueBox<Date>

@@ -57,7 +57,8 @@ struct CatalogSearchTests {
                                   Self.product("42", "Licuadora potente", "c"),
                                   Self.product("Z1", "Zapatillas rojas", "c", attributes: ["talla": "42"]),
                                   Self.product("T1", "Té verde matcha", "c"),
-                                  Self.product("V1", "Gorra verde", "c"),
+                                  Self.product("V1", "Gorra verde", "c", description: "Te encantará su color."),
+                                  Self.product("F1", "Camiseta Escocia 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}", "c"),
                                   Self.product("S1", "Zapa\u{00AD}tillas de\u{200B}porti\u{200B}vas", "c"),
                               ])
         let index = CatalogSearchIndex(catalog: catalog)
@@ -68,8 +69,17 @@ struct CatalogSearchTests {
         // Tea is found; "té verde" is tea first, not every green thing.
         #expect(skus("té") == ["T1"])
         #expect(skus("¿tienen té verde?").first == "T1")
+        // "te" the pronoun is not a product word, even where a description says "te encantará".
+        #expect(!index.searchResults("te quiero mucho", limit: 1).words.contains("te"))
+        #expect(index.searchResults("te busco una gorra", limit: 1).words == ["gorra"])
         // A soft hyphen or a zero-width space inside a word does not split it.
         #expect(skus("deportivas").contains("S1"))
+        // A flag's tag characters stay part of a stored name.
+        let scotland = "Camiseta Escocia 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}"
+        let flagJSON = #"{"currency":"MXN","locale":"es-MX","categories":[{"id":"c","name":"C"}],"products":[{"sku":"F1","name":"\#(scotland)","price":"1.00","url":"https://s.example/f","category":"c","stock":1}]}"#
+        let flagResult = CatalogValidator.validate(Array(flagJSON.utf8))
+        guard case .success(let flagCatalog) = flagResult else { Issue.record("refused a flag: \(flagResult)"); return }
+        #expect(flagCatalog.products.first?.name == scotland)
         // A name of nothing but invisible characters is refused.
         let json = #"{"currency":"MXN","locale":"es-MX","categories":[{"id":"c","name":"C"}],"products":[{"sku":"X1","name":"\u200b","price":"1.00","url":"https://s.example/x","category":"c"}]}"#
         guard case .failure(let failure) = CatalogValidator.validate(Array(json.utf8)) else { Issue.record("accepted an invisible name"); return }

@@ -118,6 +118,37 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("a user's next message claimed ahead before the failure's retry still waits for it, however late it is processed",
+          arguments: TestBackend.available)
+    func claimedAheadWaitsForTheFailure(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (other, otherPhone, _) = try await h.tenant()
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: otherPhone, from: "111", id: "wamid.B1")).status == .ok)
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.A1", body: "quiero reciclar")).status == .ok)
+            let calls = NIOLockedValueBox(0)
+            let clock = ManualClock(t0)
+            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
+                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
+                                             betweenTransactions: {
+                                                 switch calls.withLockedValue({ c in c += 1; return c }) {
+                                                 case 1:  // the other tenant's work: the user writes again, and the next batch is claimed
+                                                     _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.A2", body: "pilas"))
+                                                 case 2:  // this tenant's work fails
+                                                     throw StoreError.unavailable("deadlock detected")
+                                                 default: break
+                                                 }
+                                             })
+            _ = try await processor.processBatch()
+            // The batch claimed ahead (holding A2) is processed only after A1's retry time.
+            clock.advance(by: 6)
+            for _ in 0..<3 { _ = try await processor.processBatch() }
+            let answered = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.compactMap(\.replyTo)
+            #expect(answered.first == "wamid.A1" && Set(answered) == ["wamid.A1", "wamid.A2"], "\(answered)")
+            #expect(try await h.store.withTenant(other.id) { try await $0.outbox(limit: 10) }.count == 1)
+        }
+    }
+
     @Test("renewing a batch's lease leaves its failed items on their retry time", arguments: TestBackend.available)
     func renewalKeepsRetryTimes(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in

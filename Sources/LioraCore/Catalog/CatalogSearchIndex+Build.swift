@@ -10,6 +10,8 @@ extension CatalogSearchIndex {
         private let tokenizer = CatalogTokenizer(maximumCharacters: 20_000)
 
         var termIDs: [String: Int32] = [:]
+        /// Product stop words ("te") that name something in this catalog (a name, tag or category).
+        var namingStopWords: Set<String> = []
         var termBytes: [[UInt8]] = []
         /// Per term: the fields it appears in (bit per field).
         var termFields: [UInt8] = []
@@ -100,10 +102,10 @@ extension CatalogSearchIndex {
                 }
                 // By name, so floating-point sums (and so ties) are the same in every process.
                 for (_, value) in products[i].attributes.sorted(by: { $0.key < $1.key }) {
-                    add(words(value).map { term($0, field: Self.attributes) }, Self.attributes)
+                    add(words(value, naming: false).map { term($0, field: Self.attributes) }, Self.attributes)
                 }
                 if let description = products[i].description {
-                    add(words(description).map { term($0, field: Self.description) }, Self.description)
+                    add(words(description, naming: false).map { term($0, field: Self.description) }, Self.description)
                 }
                 entryStart[i + 1] = entryTerms.count
             }
@@ -205,9 +207,15 @@ extension CatalogSearchIndex {
             spelling = SpellingNeighbourhood(words: spellable)
         }
 
-        /// The searchable words of a text (normalised, without stop words).
-        private func words(_ text: String) -> [String] {
-            tokenizer.tokens(text).filter { !CatalogWords.stopWords.contains($0) || CatalogWords.productStopWords.contains($0) }
+        /// The searchable words of a text (normalised, without stop words; a naming field — name,
+        /// tag, category — keeps the product stop words, a description's "te encantará" does not).
+        private mutating func words(_ text: String, naming: Bool = true) -> [String] {
+            tokenizer.tokens(text).filter { token in
+                guard CatalogWords.stopWords.contains(token) else { return true }
+                guard naming, CatalogWords.productStopWords[token] != nil else { return false }
+                namingStopWords.insert(token)
+                return true
+            }
         }
 
         /// The id of `word`, added to the vocabulary if new.

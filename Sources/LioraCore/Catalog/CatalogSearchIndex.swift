@@ -51,6 +51,8 @@ public final class CatalogSearchIndex: Sendable {
 
     private let tokenizer = CatalogTokenizer()
     private let termIDs: [String: Int32]
+    /// Product stop words that name something in this catalog (see `CatalogWords.productStopWords`).
+    private let namingStopWords: Set<String>
     private let termBytes: [[UInt8]]
     private let idf: [Float]
     private let postingStart: [Int32]
@@ -84,6 +86,7 @@ public final class CatalogSearchIndex: Sendable {
         var builder = Builder(catalog: catalog, configuration: configuration)
         builder.build()
         termIDs = builder.termIDs
+        namingStopWords = builder.namingStopWords
         termBytes = builder.termBytes
         idf = builder.idf
         postingStart = builder.postingStart
@@ -219,7 +222,13 @@ public final class CatalogSearchIndex: Sendable {
     func queryWords(_ query: String) -> [String] {
         var seen = Set<String>()
         var words: [String] = []
-        for token in tokenizer.tokens(query) where !CatalogWords.stopWords.contains(token) || termIDs[token] != nil {
+        let lowered = query.lowercased()
+        func keeps(_ token: String) -> Bool {
+            guard CatalogWords.stopWords.contains(token) else { return true }
+            guard namingStopWords.contains(token), let accented = CatalogWords.productStopWords[token] else { return false }
+            return lowered.contains(accented)  // "té verde" is tea; "te quiero" is not
+        }
+        for token in tokenizer.tokens(query) where keeps(token) {
             let word = CatalogWords.onSaleWords.contains(token) ? CatalogWords.onSale : token
             if seen.insert(word).inserted { words.append(word) }
             if words.count == 16 { break }

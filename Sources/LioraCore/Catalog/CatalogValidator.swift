@@ -637,12 +637,15 @@ private final class Validation {
         return n
     }
 
-    /// `s` without leading and trailing whitespace (including no-break spaces) and invisible
-    /// format characters (zero-width spaces, soft hyphens): a name of nothing but those is empty.
+    /// `s` without leading and trailing whitespace (including no-break spaces) and the invisible
+    /// characters of pasted text (soft hyphen, zero-width space, word joiner, BOM): a name of
+    /// nothing but those is empty.
     static func trimmed(_ s: String) -> String {
         guard let first = s.utf8.first, let last = s.utf8.last else { return s }
         if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return s }
-        func blank(_ u: Unicode.Scalar) -> Bool { u.properties.isWhitespace || u.properties.generalCategory == .format }
+        // Only the invisible characters pasted text carries; other format characters (a flag's
+        // tag characters, bidirectional isolates) are part of the text.
+        func blank(_ u: Unicode.Scalar) -> Bool { u.properties.isWhitespace || [0xAD, 0x200B, 0x2060, 0xFEFF].contains(u.value) }
         let scalars = s.unicodeScalars
         guard let start = scalars.firstIndex(where: { !blank($0) }) else { return "" }
         let end = scalars.lastIndex(where: { !blank($0) })!

@@ -4,9 +4,10 @@ enum CatalogWords {
     /// Chat and function words (Spanish and English) that never narrow a product search: a whole
     /// message like "¿tienen zapatillas rojas talla 42?" searches for `zapatillas rojas 42`.
     /// Size and colour *labels* are here too ("talla", "color"): the values carry the meaning.
-    /// Stop words that are also product names once accents are gone ("té", tea): a product's
-    /// own words keep them, and a query keeps them when the catalog has them as a term.
-    static let productStopWords: Set<String> = ["te"]
+    /// Stop words that are also product names once accents are gone, with the accented form
+    /// that names the product ("te" is a pronoun, "té" is tea): kept when a product's name, tags
+    /// or category has them, and in a query that writes the accented form.
+    static let productStopWords: [String: String] = ["te": "té"]
 
     static let stopWords: Set<String> = [
         // Spanish: articles, pronouns, prepositions, conjunctions
