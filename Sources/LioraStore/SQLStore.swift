@@ -174,33 +174,30 @@ package final class SQLStore: LioraStore {
     }
 
     package func postponeEvents(_ events: [PendingWebhookEvent], until: Date) async throws {
-        let claimed = events.filter { $0.claimToken != nil }
-        guard !claimed.isEmpty else { return }
-        try await database.transaction { c in
-            for (token, group) in Dictionary(grouping: claimed, by: \.claimToken) {
-                for chunk in group.chunked(Self.rowsPerInsert) {
-                    try await c.query("""
-                        UPDATE webhook_events SET claimed_until = $1, claim_token = NULL, attempts = attempts - 1
-                        WHERE state = 'pending' AND claim_token = $2 AND id IN (\(Self.placeholders(chunk.count, from: 3)))
-                        """, [.date(until), .uuid(token!)] + chunk.map { .int($0.id) })
-                }
-            }
-        }
+        try await updateClaimed(events, set: "claimed_until = $1, claim_token = NULL, attempts = attempts - 1", first: .date(until))
     }
 
     package func renewClaims(_ events: [PendingWebhookEvent], from current: Date, until: Date) async throws {
+        // Only rows still on this lease: one that failed (or waits to retry a status) keeps its
+        // retry time.
+        try await updateClaimed(events, set: "claimed_until = $1", condition: " AND claimed_until = $3", first: .date(until),
+                                extra: [.date(current)])
+    }
+
+    /// `UPDATE webhook_events SET <set>` for the `events` still pending under the claim that
+    /// returned them (per claim, in chunks): `$1` is `first`, `$2` the claim's token, `$3…` `extra`.
+    private func updateClaimed(_ events: [PendingWebhookEvent], set: String, condition: String = "", first: SQLValue,
+                               extra: [SQLValue] = []) async throws {
         let claimed = events.filter { $0.claimToken != nil }
         guard !claimed.isEmpty else { return }
         try await database.transaction { c in
             for (token, group) in Dictionary(grouping: claimed, by: \.claimToken) {
                 for chunk in group.chunked(Self.rowsPerInsert) {
-                    // Only rows still on this lease: one that failed (or waits to retry a status)
-                    // keeps its retry time.
                     try await c.query("""
-                        UPDATE webhook_events SET claimed_until = $1
-                        WHERE state = 'pending' AND claim_token = $2 AND claimed_until = $3
-                          AND id IN (\(Self.placeholders(chunk.count, from: 4)))
-                        """, [.date(until), .uuid(token!), .date(current)] + chunk.map { .int($0.id) })
+                        UPDATE webhook_events SET \(set)
+                        WHERE state = 'pending' AND claim_token = $2\(condition)
+                          AND id IN (\(Self.placeholders(chunk.count, from: 3 + extra.count)))
+                        """, [first, .uuid(token!)] + extra + chunk.map { .int($0.id) })
                 }
             }
         }
