@@ -15,7 +15,11 @@ struct CrashRecoveryTests {
     /// running `between` there.
     private func splitProcessor(_ h: Harness, at now: Date = t0,
                                 between: (@Sendable () async throws -> Void)? = nil) -> WebhookProcessor {
-        WebhookProcessor(store: h.store, clock: FixedClock(now: now), metrics: LioraMetrics(), logger: TestDatabases.logger,
+        splitProcessor(h, clock: FixedClock(now: now), between: between)
+    }
+
+    private func splitProcessor(_ h: Harness, clock: any LioraClock, between: (@Sendable () async throws -> Void)? = nil) -> WebhookProcessor {
+        WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
                          responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
                          betweenTransactions: between)
     }
@@ -68,9 +72,7 @@ struct CrashRecoveryTests {
             // take the second tenant's items, still this batch's, back.
             let clock = ManualClock(t0)
             let box = NIOLockedValueBox<WebhookProcessor?>(nil)
-            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
-                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
-                                             betweenTransactions: {
+            let processor = splitProcessor(h, clock: clock, between: {
                                                  // A claim started before has run (at the time before the jump), then time jumps.
                                                  _ = await box.withLockedValue({ $0 })?.claimedAhead()
                                                  clock.advance(by: 61)
@@ -95,9 +97,7 @@ struct CrashRecoveryTests {
             // The first attempt fails between its transactions (a deadlock, say); it is retried 5 s later.
             let failures = NIOLockedValueBox(1)
             let clock = ManualClock(t0)
-            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
-                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
-                                             betweenTransactions: {
+            let processor = splitProcessor(h, clock: clock, between: {
                                                  if failures.withLockedValue({ f in defer { f -= 1 }; return f > 0 }) {
                                                      clock.advance(by: 8)  // it fails 8 s into its batch
                                                      throw StoreError.unavailable("deadlock detected")
@@ -128,9 +128,7 @@ struct CrashRecoveryTests {
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.A1", body: "quiero reciclar")).status == .ok)
             let calls = NIOLockedValueBox(0)
             let clock = ManualClock(t0)
-            let processor = WebhookProcessor(store: h.store, clock: clock, metrics: LioraMetrics(), logger: TestDatabases.logger,
-                                             responder: ConversationResponder(engine: ConversationTests.engine), splitTransactions: true,
-                                             betweenTransactions: {
+            let processor = splitProcessor(h, clock: clock, between: {
                                                  switch calls.withLockedValue({ c in c += 1; return c }) {
                                                  case 1:  // the other tenant's work: the user writes again, and the next batch is claimed
                                                      _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.A2", body: "pilas"))
