@@ -488,7 +488,7 @@ struct CatalogAPITests {
                         """).map { row -> [Int] in try ["bitly", "signing", "whatsapp", "accounts"].map { Int(try row.int($0) ?? -1) } }.first ?? []
                 }
             }
-            try await h.test.database.tenantTransaction(tenant) { c in
+            _ = try await h.test.database.tenantTransaction(tenant) { c in
                 try await c.query("UPDATE waba_accounts SET access_token_ciphertext = $1, app_secret_ciphertext = $1", [.blob([1, 2, 3])])
             }
             #expect(try await secretsLeft() == [1, 1, 1, 1])
