@@ -52,25 +52,40 @@ extension SQLStore {
     }
 
     package func addRefreshToken(_ t: RefreshTokenRecord) async throws -> Bool {
-        let cast = database.dialect == .postgres ? "::uuid" : ""
-        return try await !database.transaction { c in
+        let binds: [SQLValue] = [.uuid(t.id), .text(t.tokenHash), .text(t.role == .platformAdmin ? "platform_admin" : "usuario"),
+                                 .uuid(t.subjectID), .optional(t.tenantID), .uuid(t.familyID), .date(t.expiresAt), .date(t.createdAt)]
+        // On PostgreSQL the table is under row-level security; the service reaches it outside a
+        // tenant transaction only through the functions of migration 0017, one token at a time.
+        guard database.dialect == .postgres else {
+            return try await !database.transaction { c in
+                try await c.query("""
+                    INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
+                    SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                    WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $6 AND revoked_at IS NOT NULL)
+                    RETURNING id
+                    """, binds)
+            }.isEmpty
+        }
+        let rows = try await database.transaction { c in
             try await c.query("""
-                INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
-                SELECT $1, $2, $3, $4, $5, $6, $7, $8
-                WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $6\(cast) AND revoked_at IS NOT NULL)
-                RETURNING id
-                """, [.uuid(t.id), .text(t.tokenHash), .text(t.role == .platformAdmin ? "platform_admin" : "usuario"), .uuid(t.subjectID),
-                      .optional(t.tenantID), .uuid(t.familyID), .date(t.expiresAt), .date(t.createdAt)])
-        }.isEmpty
+                SELECT liora_refresh_token_add($1::uuid, $2::text, $3::text, $4::uuid, $5::uuid, $6::uuid, $7::timestamptz,
+                                               $8::timestamptz) AS added
+                """, binds)
+        }
+        return try rows.first?.bool("added") == true
     }
 
     package func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
-        let rows = try await database.transaction { c in
-            try await c.query("""
-                SELECT id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, used_at, revoked_at, created_at
-                FROM refresh_tokens WHERE token_hash = $1
-                """, [.text(hash)])
-        }
+        let sql = database.dialect == .postgres
+            ? """
+              SELECT id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, used_at, revoked_at, created_at
+              FROM liora_refresh_token_lookup($1::text)
+              """
+            : """
+              SELECT id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, used_at, revoked_at, created_at
+              FROM refresh_tokens WHERE token_hash = $1
+              """
+        let rows = try await database.transaction { c in try await c.query(sql, [.text(hash)]) }
         guard let r = rows.first else { return nil }
         let kind = try r.required("subject_kind", r.string)
         return RefreshTokenRecord(
@@ -81,20 +96,26 @@ extension SQLStore {
     }
 
     package func useRefreshToken(id: UUID, now: Date) async throws -> Bool {
-        try await !database.transaction { c in
-            try await c.query("""
-                UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id AND f.revoked_at IS NOT NULL)
-                RETURNING id
-                """, [.uuid(id), .date(now)])
-        }.isEmpty
+        guard database.dialect == .postgres else {
+            return try await !database.transaction { c in
+                try await c.query("""
+                    UPDATE refresh_tokens SET used_at = $2 WHERE id = $1 AND used_at IS NULL AND revoked_at IS NULL
+                      AND NOT EXISTS (SELECT 1 FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id AND f.revoked_at IS NOT NULL)
+                    RETURNING id
+                    """, [.uuid(id), .date(now)])
+            }.isEmpty
+        }
+        let rows = try await database.transaction { c in
+            try await c.query("SELECT liora_refresh_token_use($1::uuid, $2::timestamptz) AS used", [.uuid(id), .date(now)])
+        }
+        return try rows.first?.bool("used") == true
     }
 
     package func revokeRefreshFamily(_ familyID: UUID, now: Date) async throws {
-        try await database.transaction { c in
-            try await c.query("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
-                              [.uuid(familyID), .date(now)])
-        }
+        let sql = database.dialect == .postgres
+            ? "SELECT liora_refresh_family_revoke($1::uuid, $2::timestamptz)"
+            : "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL"
+        try await database.transaction { c in try await c.query(sql, [.uuid(familyID), .date(now)]) }
     }
 
     package func listTenants(search: String?, after: String?, limit: Int) async throws -> [Tenant] {

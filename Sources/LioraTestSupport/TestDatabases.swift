@@ -27,6 +27,25 @@ package struct TestStore: Sendable {
     package let database: any SQLDatabase
     /// The service-role URL of this database (what `LIORA_DATABASE_URL` would be).
     package let url: DatabaseURL
+
+    /// Runs `body` in a transaction as the schema owner: on PostgreSQL a connection of the
+    /// migration role, past row-level security and free to change the schema; on SQLite the
+    /// store's own database.
+    package func asOwner<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
+        guard case .postgres(let location) = url, let cluster = PostgresTestCluster.fromEnvironment else {
+            return try await database.transaction(body)
+        }
+        let owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: location.database), maximumConnections: 1,
+                                          logger: TestDatabases.logger)
+        do {
+            let result = try await owner.transaction(body)
+            await owner.close()
+            return result
+        } catch {
+            await owner.close()
+            throw error
+        }
+    }
 }
 
 package enum TestDatabases {

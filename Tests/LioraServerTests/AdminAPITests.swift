@@ -114,7 +114,7 @@ struct AdminAuthTests {
             #expect(try await h.store.addRefreshToken(token(family)) == false)
             // One that got in anyway (its INSERT raced the revocation on PostgreSQL) cannot be used.
             let raced = token(family)
-            try await h.test.database.transaction { c in
+            try await h.test.asOwner { c in
                 try await c.query("""
                     INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, family_id, expires_at, created_at)
                     VALUES ($1, $2, 'platform_admin', $3, $4, $5, $6)

@@ -574,23 +574,9 @@ private func refuseSentRecords(_ t: TestStore, _ refuse: Bool) async throws {
     case (.postgres, false):
         statements = ["DROP TRIGGER refuse_sent ON outbox", "DROP FUNCTION refuse_sent()"]
     }
-    guard case .postgres(let location) = t.url, let cluster = PostgresTestCluster.fromEnvironment else {
-        try await t.database.transaction { c in
-            for sql in statements { try await c.query(sql, []) }
-        }
-        return
-    }
     // The service role may not change the schema: the owner does.
-    let owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: location.database), maximumConnections: 1,
-                                      logger: TestDatabases.logger)
-    do {
-        try await owner.transaction { c in
-            for sql in statements { try await c.query(sql, []) }
-        }
-        await owner.close()
-    } catch {
-        await owner.close()
-        throw error
+    try await t.asOwner { c in
+        for sql in statements { try await c.query(sql, []) }
     }
 }
 

@@ -27,6 +27,9 @@ struct TenantIsolationTests {
                 try await s.addDataKey(Envelope.WrappedKey(tenantID: tenant.id, version: 1, masterVersion: 1, sealed: [1, 2, 3]), now: t0)
                 try await s.saveExternalLink(provider: "bitly", longURL: "https://x/\(wa)", shortURL: "https://bit.ly/\(wa)", now: t0)
             }
+            #expect(try await store.addRefreshToken(RefreshTokenRecord(
+                id: UUID(), tokenHash: "rt-\(wa)", subjectID: UUID(), tenantID: tenant.id, role: .agent, familyID: UUID(),
+                expiresAt: t0.addingTimeInterval(3600), createdAt: t0)))
         }
         return (a, b)
     }
@@ -68,11 +71,17 @@ struct TenantIsolationTests {
                 try await c.query("SELECT id FROM clientes").map { try $0.uuid("id") }
             }
             #expect(tenants == [a.id])
+            let sessions = try await t.database.tenantTransaction(a.id) { c in
+                try await c.query("SELECT token_hash FROM refresh_tokens").map { try $0.string("token_hash") }
+            }
+            #expect(sessions == ["rt-111"])
+            // Refreshing a session finds its token by hash before any tenant is known.
+            #expect(try await t.store.refreshToken(hash: "rt-222")?.tenantID == b.id)
             // With no tenant set, nothing tenant-owned is visible.
             for table in ["clientes", "usuarios", "user_contexts", "waba_accounts", "convo_states", "conversation_logs", "tenant_events",
                           "tenant_skills", "outbox", "short_links", "link_clicks", "tenant_keys", "catalog_secrets",
                           "signed_request_ids", "catalog_snapshots", "catalog_active", "ingest_logs", "link_provider_settings",
-                          "external_links"] {
+                          "external_links", "refresh_tokens"] {
                 let n = try await t.database.transaction { c in try await c.query("SELECT count(*) AS n FROM \(table)") }
                 #expect(try n.first?.int("n") == 0, "\(table) visible without a tenant")
             }
