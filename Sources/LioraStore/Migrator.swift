@@ -84,7 +84,7 @@ package struct Migrator: Sendable {
     }
 
     /// The advisory lock key migrators take on PostgreSQL (one migrator at a time across processes).
-    private static let lockKey = 7_261_001
+    package static let lockKey = 7_261_001
 
     private func ensureLedger() async throws {
         let ts = database.dialect == .postgres ? "timestamptz" : "INTEGER"

@@ -83,11 +83,14 @@ package enum StoreFactory {
         }
     }
 
-    /// Grants the service role what it needs on the schema the migration role owns.
+    /// Grants the service role what it needs on the schema the migration role owns. Under the
+    /// migrators' lock: instances starting together would otherwise update the same catalog rows
+    /// at once, and PostgreSQL refuses one of them ("tuple concurrently updated").
     package static func grantServiceRole(_ migrationDatabase: any SQLDatabase, serviceRole: String) async throws {
         guard migrationDatabase.dialect == .postgres else { return }
         let role = "\"" + serviceRole.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        try await migrationDatabase.withConnection { c in
+        try await migrationDatabase.transaction { c in
+            try await c.query("SELECT pg_advisory_xact_lock(\(Migrator.lockKey))")
             try await c.query("GRANT USAGE ON SCHEMA public TO \(role)")
             try await c.query("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role)")
             try await c.query("REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM \(role)")

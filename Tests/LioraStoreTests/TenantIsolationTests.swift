@@ -106,6 +106,35 @@ struct TenantIsolationTests {
         }
     }
 
+    @Test("PostgreSQL: instances starting together grant the service role without tripping over each other",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func concurrentGrants(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            guard case .postgres(let loc) = t.url, let cluster = PostgresTestCluster.fromEnvironment else {
+                Issue.record("not a PostgreSQL store"); return
+            }
+            // What every `liora serve` does after migrating, four at once, a few times over: without
+            // the migrators' lock PostgreSQL refuses some ("tuple concurrently updated").
+            let owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: loc.database), maximumConnections: 4,
+                                              logger: TestDatabases.logger)
+            do {
+                for _ in 0..<5 {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask { try await StoreFactory.grantServiceRole(owner, serviceRole: loc.username) }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+                await owner.close()
+            } catch {
+                await owner.close()
+                throw error
+            }
+            try await StoreFactory.checkServiceRole(t.database)
+        }
+    }
+
     @Test("PostgreSQL: the service role is accepted, the schema owner is refused",
           arguments: TestBackend.available.filter { $0 == .postgres })
     func serviceRoleCheck(backend: TestBackend) async throws {
