@@ -167,6 +167,9 @@ extension WebhookRoutes {
         let opened: WabaWebhookSecrets.Opened?
         do {
             opened = try await secrets.secrets(accountID: id)
+        } catch is WabaWebhookSecrets.NoMasterKey {
+            // `liora serve` said so at start-up; one line per delivery would flood the log.
+            throw APIError(.serviceUnavailable, "webhook_unavailable", "the delivery was not accepted; retry later")
         } catch {
             // Fail closed: a secret that cannot be read refuses the delivery (Meta retries).
             logger.error("a WhatsApp account's webhook secrets could not be read", metadata: ["waba_account_id": "\(id)"])

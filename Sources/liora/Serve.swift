@@ -86,6 +86,9 @@ struct Serve: AsyncParsableCommand {
                         say("LIORA_MASTER_KEY is not set: messages are stored and processed, but the bot does not answer (no access tokens can be read)")
                     }
                 }
+                if config.masterKeyRing == nil {
+                    say("LIORA_MASTER_KEY is not set: per-account webhooks (/webhook/meta/{id}) answer 503 until it is (their secrets are sealed with it)")
+                }
                 let (app, _) = buildApplication(configuration: config, store: store, databaseDialect: db.dialect,
                                                 options: options, logger: logger)
                 if processor, config.retentionDays > 0 {

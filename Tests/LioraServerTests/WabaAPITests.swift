@@ -377,6 +377,13 @@ struct WabaAPITests {
             let platform = try await h.client.execute(uri: "\(path)?hub.mode=subscribe&hub.verify_token=\(verifyToken)&hub.challenge=1",
                                                       method: .get)
             #expect(platform.status == .forbidden)
+            // A server started without LIORA_MASTER_KEY cannot open the account's secrets: it
+            // refuses deliveries for now (503, Meta retries) rather than calling the account unknown.
+            let keyless = WabaWebhookSecrets(store: h.store, vault: nil, clock: FixedClock(now: t0))
+            await #expect(throws: WabaWebhookSecrets.NoMasterKey.self) {
+                _ = try await keyless.secrets(accountID: try #require(UUID(uuidString: id)))
+            }
+            #expect(try await keyless.secrets(accountID: UUID()) == nil)
 
             // Deliveries signed with the account's secret; the platform secret is refused.
             let body = WebhookBuilder.text(phoneNumberID: phone, from: "5215500000001", id: "wamid.ACC1", body: "hola")

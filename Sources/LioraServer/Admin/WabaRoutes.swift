@@ -388,6 +388,9 @@ package final class WabaWebhookSecrets: Sendable {
         package var wabaIDs: Set<String>
     }
 
+    /// The server runs without `LIORA_MASTER_KEY`, so no account's secrets can be opened.
+    package struct NoMasterKey: Error {}
+
     private struct Key: Hashable { var account: UUID; var digest: [UInt8] }
     private struct Entry { var opened: Opened; var expires: Date }
 
@@ -408,10 +411,13 @@ package final class WabaWebhookSecrets: Sendable {
     /// cannot be opened. An account waiting for its deletion to be approved still receives (its
     /// number still routes until the deletion is done). `fresh` reads past the cache (a number
     /// the cached list does not know may have been registered since).
+    /// Throws `NoMasterKey` for a live account with secrets when the server has no master key
+    /// (they exist but cannot be opened: the delivery is refused for now, not unknown).
     package func secrets(accountID: UUID, fresh: Bool = false) async throws -> Opened? {
-        guard let vault, let found = try await store.wabaWebhookLookup(accountID: accountID),
+        guard let found = try await store.wabaWebhookLookup(accountID: accountID),
               found.status == "active" || found.status == "pending_deletion",
               let version = found.keyVersion, found.appSecret != nil || found.verifyToken != nil else { return nil }
+        guard let vault else { throw NoMasterKey() }
         var hasher = SHA256()
         hasher.update(data: found.appSecret ?? [])
         hasher.update(data: [0])
