@@ -49,6 +49,11 @@ struct ShortLinkTests {
         #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"))
         // A phone whose brand contains "bot" is a person; crawlers write "bot" as a product token.
         #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"))
+        #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (Linux; Android 10; CUBOT_X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"))
+        #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (Linux; Android 9; CUBOT-NOTE Build/PPR1) AppleWebKit/537.36 Chrome/119.0 Mobile Safari/537.36"))
+        #expect(!UserAgentClassifier.isBot("Mozilla/5.0 (Linux; Android 11; CUBOT) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36"))
+        #expect(UserAgentClassifier.isBot("ExampleBot"))
+        #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; SemrushBot; +http://www.semrush.com/bot.html)"))
         #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"))
         #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"))
         #expect(UserAgentClassifier.isBot("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"))

@@ -42,9 +42,10 @@ public enum UserAgentClassifier {
     ]
 
     /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too.
-    /// Beyond the known names, "bot" counts where crawlers write it, as a product token ending in
-    /// `/`, `;`, `)`, `-`, `_` or the end (`Googlebot/2.1`, `bingbot/2.0;`, `AhrefsBot)`), not
-    /// inside a word: `Android 10; CUBOT X30` is a phone.
+    /// Beyond the known names, "bot" counts where crawlers write it: as a product token with a
+    /// version (`Googlebot/2.1`), or ending a name inside a `compatible;` comment (`bingbot/2.0;`,
+    /// `AhrefsBot)`), or ending a user agent that is not a browser's (`ExampleBot`). Phones
+    /// whose model contains it are people: `Android 10; CUBOT X30`, `CUBOT_X30`, `CUBOT-NOTE`.
     public static func isBot(_ userAgent: String?) -> Bool {
         guard let ua = userAgent?.lowercased(), !ua.isEmpty else { return true }
         return markers.contains { ua.contains($0) } || hasBotToken(ua)
@@ -52,11 +53,17 @@ public enum UserAgentClassifier {
 
     private static func hasBotToken(_ ua: String) -> Bool {
         let bytes = Array(ua.utf8)
+        let crawlerComment = ua.contains("compatible;")
+        let browser = ua.hasPrefix("mozilla/")
         var i = 0
         while i + 3 <= bytes.count {
             if bytes[i] == 0x62, bytes[i + 1] == 0x6F, bytes[i + 2] == 0x74 {  // "bot"
-                guard i + 3 < bytes.count else { return true }
-                if [0x2F, 0x3B, 0x29, 0x2D, 0x5F].contains(bytes[i + 3]) { return true }  // / ; ) - _
+                guard i + 3 < bytes.count else { return crawlerComment || !browser }
+                switch bytes[i + 3] {
+                case 0x2F: return true  // "/": a product token with its version
+                case 0x3B, 0x29: if crawlerComment { return true }  // ";" ")" in a crawler's comment
+                default: break
+                }
             }
             i += 1
         }
