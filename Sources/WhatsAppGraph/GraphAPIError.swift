@@ -19,9 +19,10 @@ public enum GraphAPIError: Error, Sendable, Equatable, CustomStringConvertible, 
 
     /// Graph error codes that mean "try again later": throttling (4 app rate limit, 17 user rate
     /// limit, 613 calls per time, 80004 calls to one WABA, 80007 WABA rate limit, 130429 throughput, 131048 spam rate limit, 131056 pair rate limit), temporary failures
-    /// (1 unknown API error, 2 service unavailable, 131000 something went wrong, 131016 service
+    /// (131057 the number in maintenance for up to a minute while Meta raises its throughput,
+    /// 1 unknown API error, 2 service unavailable, 131000 something went wrong, 131016 service
     /// overloaded, 133004 server temporarily unavailable).
-    public static let retryableCodes: Set<Int> = [1, 2, 4, 17, 613, 80004, 80007, 130429, 131048, 131056, 131000, 131016, 133004]
+    public static let retryableCodes: Set<Int> = [1, 2, 4, 17, 613, 80004, 80007, 130429, 131048, 131056, 131057, 131000, 131016, 133004]
 
     /// Whether the same request may succeed later: timeouts, transport errors, HTTP 429 and 408,
     /// the codes in `retryableCodes`, and a 5xx that names no code. When Meta names a code, the

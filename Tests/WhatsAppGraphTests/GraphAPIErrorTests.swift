@@ -16,6 +16,8 @@ struct GraphAPIErrorTests {
         .rejected(status: 400, code: 130429, subcode: nil, message: nil),
         .rejected(status: 400, code: 131048, subcode: nil, message: nil),
         .rejected(status: 400, code: 131056, subcode: nil, message: nil),
+        // The number is unusable for up to a minute while Meta upgrades its throughput.
+        .rejected(status: 400, code: 131057, subcode: nil, message: "(#131057) Account in maintenance mode"),
         .rejected(status: 400, code: 1, subcode: nil, message: nil),
         .rejected(status: 400, code: 2, subcode: nil, message: nil),
         // Graph's rate limits: per user (the spec's `user_rate_limit`, `is_transient: true`), calls
