@@ -5,7 +5,9 @@
 #                                free 127.0.0.1 port, create the `liora` database, the schema owner role
 #                                `liora_owner` and the service login role `liora_app`; prints
 #                                shell `export` lines (LIORA_PG_PORT, LIORA_TEST_POSTGRES_URL,
-#                                LIORA_TEST_POSTGRES_ADMIN_URL) to eval.
+#                                LIORA_TEST_POSTGRES_ADMIN_URL) to eval. With openssl at hand the
+#                                server also speaks TLS with a self-signed certificate for
+#                                localhost and 127.0.0.1 (LIORA_TEST_POSTGRES_SSL_ROOT names it).
 #   scripts/pg.sh stop DIR    -> fast shutdown; safe to call twice.
 #
 # PostgreSQL is installed from apt when its binaries are missing.
@@ -74,6 +76,16 @@ shared_buffers = 256MB
 fsync = on
 synchronous_commit = on
 CONF
+    ssl_root=
+    if command -v openssl >/dev/null \
+      && as_pg openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+           -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+           -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >"$dir/openssl.log" 2>&1; then
+      as_pg chmod 600 "$dir/data/server.key"
+      echo "ssl = on" >>"$dir/data/postgresql.conf"
+      cp "$dir/data/server.crt" "$dir/root.crt" && chmod 644 "$dir/root.crt"
+      ssl_root="$dir/root.crt"
+    fi
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     psql_admin=(psql -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -q)
@@ -87,6 +99,7 @@ SQL
     echo "export LIORA_TEST_POSTGRES_ADMIN_URL=postgres://postgres@127.0.0.1:$port/postgres"
     echo "export LIORA_TEST_POSTGRES_OWNER_URL=postgres://liora_owner:owner@127.0.0.1:$port/liora"
     echo "export LIORA_TEST_POSTGRES_URL=postgres://liora_app:app@127.0.0.1:$port/liora"
+    if [ -n "$ssl_root" ]; then echo "export LIORA_TEST_POSTGRES_SSL_ROOT=$ssl_root"; fi
     ;;
   stop)
     bin=$(find_bin) || exit 0

@@ -2,7 +2,10 @@
 public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// `sqlite:PATH` (a file, created with its folder when missing) or `sqlite::memory:`.
     case sqlite(path: String)
-    /// `postgres://user:pass@host:port/db[?sslmode=disable|prefer|require]`.
+    /// `postgres://user:pass@host:port/db[?sslmode=…][&sslrootcert=PATH]`, with libpq's meanings:
+    /// `disable` plain; `prefer` (the default) and `allow` encrypt when the server offers it,
+    /// `require` always, neither checking the certificate; `verify-ca` checks the chain against
+    /// `sslrootcert` (or the system's roots), `verify-full` the chain and the host name too.
     case postgres(PostgresLocation)
 
     /// A PostgreSQL server address and credentials.
@@ -13,8 +16,15 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         public var password: Secret?
         public var database: String
         public var tls: TLSMode
+        /// `sslrootcert`: a PEM file of the certificate authorities `verify-ca`/`verify-full`
+        /// trust instead of the system's (a managed database's own CA).
+        public var rootCertificatePath: String? = nil
 
-        public enum TLSMode: String, Sendable, Equatable { case disable, prefer, require }
+        public enum TLSMode: String, Sendable, Equatable {
+            case disable, prefer, require
+            case verifyCA = "verify-ca"
+            case verifyFull = "verify-full"
+        }
     }
 
     /// Parses the `LIORA_DATABASE_URL` forms. Returns nil when the text is not one of them.
@@ -28,17 +38,22 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = ["postgres://", "postgresql://"].first(where: { text.hasPrefix($0) }) else { return nil }
         var rest = Substring(text.dropFirst(scheme.count))
         var tls = PostgresLocation.TLSMode.prefer
+        var rootCertificate: String?
         if let q = rest.firstIndex(of: "?") {
             for pair in rest[rest.index(after: q)...].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { return nil }
-                if kv[0] == "sslmode" {
-                    switch kv[1] {
-                    case "disable": tls = .disable
-                    case "prefer", "allow": tls = .prefer
-                    case "require", "verify-ca", "verify-full": tls = .require
-                    default: return nil
-                    }
+                switch kv[0] {
+                case "sslmode":
+                    if kv[1] == "allow" { tls = .prefer; continue }
+                    guard let mode = PostgresLocation.TLSMode(rawValue: kv[1]) else { return nil }
+                    tls = mode
+                case "sslrootcert":
+                    let path = Self.percentDecoded(kv[1])
+                    guard !path.isEmpty else { return nil }
+                    rootCertificate = path
+                default:
+                    break
                 }
             }
             rest = rest[..<q]
@@ -63,7 +78,8 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             host = String(authority[..<colon])
         }
         guard !host.isEmpty, !database.isEmpty, !username.isEmpty else { return nil }
-        self = .postgres(.init(host: host, port: port, username: username, password: password, database: database, tls: tls))
+        self = .postgres(.init(host: host, port: port, username: username, password: password, database: database, tls: tls,
+                               rootCertificatePath: rootCertificate))
     }
 
     /// The URL with the password hidden, safe to log.

@@ -2,6 +2,7 @@ package import Foundation
 package import LioraCore
 package import Logging
 import NIOCore
+import NIOSSL
 package import PostgresNIO
 
 /// PostgreSQL through a PostgresNIO connection pool. Call ``run()`` in a long-running task
@@ -14,15 +15,9 @@ package final class LioraPostgresDatabase: SQLDatabase {
 
     /// Creates the pool and starts it in a task owned by this object; ``close()`` stops it.
     package init(location: DatabaseURL.PostgresLocation, maximumConnections: Int = 20, logger: Logger) {
-        let tls: PostgresClient.Configuration.TLS
-        switch location.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(.makeClientConfiguration())
-        case .require: tls = .require(.makeClientConfiguration())
-        }
         var config = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username,
-            password: location.password?.value, database: location.database, tls: tls)
+            password: location.password?.value, database: location.database, tls: Self.tls(location))
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = min(2, maximumConnections)
         // The pool logs every failed connection attempt at info: one line per retry, ~18 before
@@ -35,6 +30,23 @@ package final class LioraPostgresDatabase: SQLDatabase {
         self.client = client
         self.logger = logger
         self.runTask = Task { await client.run() }
+    }
+
+    /// `sslmode` as libpq reads it: `prefer` and `require` encrypt without checking the server's
+    /// certificate (a self-signed one, as Debian's packaged server has, is accepted); `verify-ca`
+    /// checks its chain, `verify-full` its chain and host name, against `sslrootcert` when given.
+    package static func tls(_ location: DatabaseURL.PostgresLocation) -> PostgresClient.Configuration.TLS {
+        var c = TLSConfiguration.makeClientConfiguration()
+        switch location.tls {
+        case .disable: return .disable
+        case .prefer, .require: c.certificateVerification = .none
+        case .verifyCA: c.certificateVerification = .noHostnameVerification
+        case .verifyFull: c.certificateVerification = .fullVerification
+        }
+        if let roots = location.rootCertificatePath, location.tls == .verifyCA || location.tls == .verifyFull {
+            c.trustRoots = .file(roots)
+        }
+        return location.tls == .prefer ? .prefer(c) : .require(c)
     }
 
     @discardableResult

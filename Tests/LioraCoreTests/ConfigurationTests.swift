@@ -47,6 +47,11 @@ struct ConfigurationTests {
         #expect(pg.password?.value == "p@ss")
         #expect(pg.database == "liora")
         #expect(pg.tls == .require)
+        #expect(pg.rootCertificatePath == nil)
+        guard case .postgres(let verified)? = DatabaseURL(parsing: "postgres://app@db/liora?sslmode=verify-full&sslrootcert=/etc/ssl/rds%20ca.pem")
+        else { Issue.record("verify-full not parsed"); return }
+        #expect(verified.tls == .verifyFull)
+        #expect(verified.rootCertificatePath == "/etc/ssl/rds ca.pem")
         guard case .postgres(let owner) = c.migrationDatabaseURL else { Issue.record("not postgres"); return }
         #expect(owner.port == 5432)
         #expect(c.metaAppSecret?.value == "s")
@@ -81,6 +86,7 @@ struct ConfigurationTests {
         ("LIORA_PORT", "abc"), ("LIORA_PORT", "0"), ("LIORA_PORT", "70000"),
         ("LIORA_DATABASE_URL", "mysql://x/y"), ("LIORA_DATABASE_URL", "postgres://host-without-db"),
         ("LIORA_DATABASE_URL", "postgres://u@h:99999/db"), ("LIORA_DATABASE_URL", "sqlite:"),
+        ("LIORA_DATABASE_URL", "postgres://u@h/db?sslmode=verify"), ("LIORA_DATABASE_URL", "postgres://u@h/db?sslrootcert="),
         ("LIORA_MIGRATION_DATABASE_URL", "nope"),
         ("LIORA_GRAPH_BASE_URL", "ftp://graph"), ("LIORA_GRAPH_BASE_URL", "not a url"),
         ("LIORA_GRAPH_API_VERSION", "23"), ("LIORA_GRAPH_API_VERSION", "v23"),

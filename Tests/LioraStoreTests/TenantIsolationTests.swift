@@ -166,3 +166,52 @@ struct TenantIsolationTests {
         }
     }
 }
+
+@Suite("PostgreSQL over TLS")
+struct PostgresTLSTests {
+    /// Whether a connection with this `sslmode` query opens within a few seconds, and if so
+    /// whether it is encrypted (nil: it did not open).
+    private func encrypted(_ query: String, host: String = "127.0.0.1", port: String) async -> Bool? {
+        guard case .postgres(let location)? = DatabaseURL(parsing: "postgres://liora_app:app@\(host):\(port)/liora\(query)") else {
+            return nil
+        }
+        let db = LioraPostgresDatabase(location: location, maximumConnections: 1, logger: TestDatabases.logger)
+        let result = await withTaskGroup(of: Bool??.self) { group in
+            group.addTask {
+                let rows = try? await db.withConnection { c in
+                    try await c.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", [])
+                }
+                return .some(rows.flatMap { try? $0.first?.bool("ssl") })
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(3))
+                return .some(nil)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? nil
+        }
+        await db.close()
+        return result
+    }
+
+    @Test("sslmode as libpq reads it: prefer and require take a self-signed certificate, verify-* check it",
+          arguments: TestBackend.available.filter { $0 == .postgres })
+    func sslModes(backend: TestBackend) async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let root = env["LIORA_TEST_POSTGRES_SSL_ROOT"], let port = env["LIORA_PG_PORT"] else {
+            Issue.record("the test cluster speaks no TLS (scripts/pg.sh found no openssl)"); return
+        }
+        #expect(await encrypted("?sslmode=disable", port: port) == false)
+        // Debian's packaged server, like this one, has a self-signed certificate: the default
+        // (prefer) and require encrypt without checking it, as libpq does.
+        #expect(await encrypted("", port: port) == true)
+        #expect(await encrypted("?sslmode=require", port: port) == true)
+        // verify-* check the certificate: not signed by any system root, so refused…
+        #expect(await encrypted("?sslmode=verify-full", host: "localhost", port: port) == nil)
+        #expect(await encrypted("?sslmode=verify-ca", port: port) == nil)
+        // …and accepted against the CA named by sslrootcert (the host name too for verify-full).
+        #expect(await encrypted("?sslmode=verify-ca&sslrootcert=\(root)", port: port) == true)
+        #expect(await encrypted("?sslmode=verify-full&sslrootcert=\(root)", host: "localhost", port: port) == true)
+    }
+}
