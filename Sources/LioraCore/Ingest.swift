@@ -44,8 +44,6 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     public var field: String
     public var phoneNumberID: String?
     public var attempts: Int
-    /// The raw webhook body the item came in (shared by the items of one delivery).
-    public var body: [UInt8]
     /// The claim that returned the item (`releaseEvents` gives back only that claim's items).
     public var claimToken: UUID?
     /// When that claim's lease ends.
@@ -55,9 +53,9 @@ public struct PendingWebhookEvent: Sendable, Equatable {
     public static let defaultMaxAttempts = 5
 
     public init(id: Int64, payloadID: UUID, itemIndex: Int, key: String, kind: IngestItem.Kind, field: String,
-                phoneNumberID: String?, attempts: Int, body: [UInt8] = [], claimToken: UUID? = nil, claimedUntil: Date? = nil) {
+                phoneNumberID: String?, attempts: Int, claimToken: UUID? = nil, claimedUntil: Date? = nil) {
         self.id = id; self.payloadID = payloadID; self.itemIndex = itemIndex; self.key = key; self.kind = kind
-        self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts; self.body = body
+        self.field = field; self.phoneNumberID = phoneNumberID; self.attempts = attempts
         self.claimToken = claimToken
         self.claimedUntil = claimedUntil
     }

@@ -34,6 +34,12 @@ package final class WebhookProcessor: Service, Sendable {
     /// Tenants whose batch failed, until its items' retry: their later items wait behind them, so
     /// a user's next message is not answered before the one that failed.
     private let heldTenants = NIOLockedValueBox<[UUID: Date]>([:])
+    /// Until when every item claimed before then waits, after a batch failed before its items were
+    /// told apart by tenant (a routing lookup or a batch-wide write failed): those items retry
+    /// then, and no later message of their users may be answered first.
+    private let heldAll = NIOLockedValueBox<Date?>(nil)
+    /// Raw bodies read at once when the decoded items are not at hand (up to 3 MB each).
+    private static let bodiesPerRead = 8
     /// How long a failed tenant batch waits before its retry (`failEvents`' back-off).
     private static let retryBackOff: TimeInterval = 5
 
@@ -118,10 +124,57 @@ package final class WebhookProcessor: Service, Sendable {
         let lease = LeaseKeeper(events: events, lease: self.lease, clock: clock, store: store)
         try await lease.keep()
 
+        // When these items were claimed (a batch claimed ahead was claimed during the one before):
+        // a claim made by the end of a hold cannot hold the failed items it waits for.
+        let claimedAt = events.compactMap(\.claimedUntil).min().map { $0.addingTimeInterval(-lease.duration) } ?? now
+        if let until = heldAll.withLockedValue({ h -> Date? in
+            if let until = h, claimedAt > until { h = nil }
+            return h
+        }) {
+            try await store.postponeEvents(events, until: until)
+            return events.count
+        }
+        var settled = Set<Int64>()
+        do {
+            try await processClaimed(events, now: now, claimedAt: claimedAt, lease: lease, settled: &settled)
+        } catch {
+            // A failure outside any one tenant's work: whatever the batch had not settled retries
+            // after the usual back-off, and everything claimed meanwhile waits for it.
+            let unsettled = events.filter { !settled.contains($0.id) }
+            logger.error("webhook batch failed; its unfinished items will retry", metadata: [
+                "events": "\(unsettled.count)", "error": "\(loggableDescription(error))"])
+            let failedAt = clock.now
+            heldAll.withLockedValue { h in h = max(h ?? failedAt, failedAt.addingTimeInterval(Self.retryBackOff)) }
+            if !unsettled.isEmpty {
+                try await store.failEvents(unsettled, error: String(describing: error), now: failedAt, maxAttempts: maxAttempts)
+                metrics.eventsFailed.increment(by: Int64(unsettled.count))
+            }
+        }
+        return events.count
+    }
+
+    private func processClaimed(_ events: [PendingWebhookEvent], now: Date, claimedAt: Date, lease: LeaseKeeper,
+                                settled: inout Set<Int64>) async throws {
+
         var itemsByPayload: [UUID: [WebhookItem]] = [:]
+        var missing: [UUID] = []
         for event in events where itemsByPayload[event.payloadID] == nil {
-            itemsByPayload[event.payloadID] = decoded?.take(event.payloadID)
-                ?? (try? WebhookDecoding.decode(Data(event.body)))?.items ?? []
+            if let items = decoded?.take(event.payloadID) {
+                itemsByPayload[event.payloadID] = items
+            } else {
+                itemsByPayload[event.payloadID] = []
+                missing.append(event.payloadID)
+            }
+        }
+        // Bodies this process did not decode on receipt (another instance took them, or a restart
+        // came between): read and decoded a few at a time, so a batch of large bodies never sits
+        // in memory all at once.
+        for start in stride(from: 0, to: missing.count, by: Self.bodiesPerRead) {
+            let group = Array(missing[start..<min(start + Self.bodiesPerRead, missing.count)])
+            let bodies = try await store.payloadBodies(group)
+            for id in group {
+                itemsByPayload[id] = bodies[id].flatMap { try? WebhookDecoding.decode(Data($0)) }?.items ?? []
+            }
         }
 
         var routes: [String: PhoneNumberRoute?] = [:]
@@ -161,11 +214,9 @@ package final class WebhookProcessor: Service, Sendable {
         if !finished.isEmpty {
             try await store.finishEvents(finished, now: now)
             count(finished)
+            settled.formUnion(finished.map(\.eventID))
         }
 
-        // When these items were claimed (a batch claimed ahead was claimed during the one before):
-        // a claim made by the end of a hold cannot hold the failed items it waits for.
-        let claimedAt = events.compactMap(\.claimedUntil).min().map { $0.addingTimeInterval(-lease.duration) } ?? now
         for tenantID in tenantOrder {
             let items = work[tenantID] ?? []
             let heldUntil = heldTenants.withLockedValue { held -> Date? in
@@ -175,11 +226,13 @@ package final class WebhookProcessor: Service, Sendable {
             if let heldUntil, claimedAt <= heldUntil {
                 // Earlier items of this tenant failed and wait for their retry: these go after them.
                 try await store.postponeEvents(items.map(\.event), until: heldUntil)
+                settled.formUnion(items.map(\.event.id))
                 continue
             }
             do {
                 try await lease.keep()
                 let outcomes = try await apply(items, tenantID: tenantID, now: now, lease: lease)
+                settled.formUnion(items.map(\.event.id))
                 count(outcomes)
                 responder?.onQueued()
             } catch {
@@ -190,10 +243,10 @@ package final class WebhookProcessor: Service, Sendable {
                 let failedAt = clock.now
                 try await store.failEvents(items.map(\.event), error: String(describing: error), now: failedAt, maxAttempts: maxAttempts)
                 metrics.eventsFailed.increment(by: Int64(items.count))
+                settled.formUnion(items.map(\.event.id))
                 heldTenants.withLockedValue { $0[tenantID] = failedAt.addingTimeInterval(Self.retryBackOff) }
             }
         }
-        return events.count
     }
 
     private typealias Item = (event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)
@@ -290,7 +343,7 @@ package final class WebhookProcessor: Service, Sendable {
                     // Meta can report a message before the sender has recorded Meta's id for it:
                     // the status is kept and tried again.
                     outcomes.append(.init(event, state: .retryLater, outcome: "status_before_message", tenantID: tenantID,
-                                          retryAt: now.addingTimeInterval(delay)))
+                                          retryAt: clock.now.addingTimeInterval(delay)))
                 } else {
                     // Not a message this service sent (or its record never came): nothing to update.
                     outcomes.append(.init(event, state: .processed, outcome: "status_unknown_message", tenantID: tenantID))

@@ -66,7 +66,7 @@ package final class SQLStore: LioraStore {
         let lock = database.dialect == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let token = UUID()
         let claimedUntil = now.addingTimeInterval(lease)
-        let (rows, bodies) = try await database.transaction { c in
+        let rows = try await database.transaction { c in
             let rows = try await c.query("""
                 UPDATE webhook_events SET claimed_until = $1, attempts = attempts + 1, claim_token = $4
                 WHERE id IN (SELECT id FROM webhook_events
@@ -85,9 +85,9 @@ package final class SQLStore: LioraStore {
                     WHERE id IN (\(Self.placeholders(chunk.count, from: 2)))
                     """, [.date(now)] + chunk.map { .int($0) })
             }
-            let claimed = try rows.filter { !exhausted.contains(try $0.required("id", $0.int)) }
-            let ids = Array(Set(try claimed.map { try $0.required("payload_id", $0.uuid) }))
-            return (claimed, try await Self.bodies(ids, on: c))
+            // Bodies are not read here: the processor usually has the items decoded already, and
+            // reads the others outside this transaction, a few at a time.
+            return try rows.filter { !exhausted.contains(try $0.required("id", $0.int)) }
         }
         return try rows.map { r in
             let payloadID = try r.required("payload_id", r.uuid)
@@ -96,7 +96,7 @@ package final class SQLStore: LioraStore {
                 itemIndex: Int(try r.required("item_index", r.int)), key: try r.required("event_key", r.string),
                 kind: IngestItem.Kind(rawValue: try r.required("kind", r.string)) ?? .error,
                 field: try r.required("field", r.string), phoneNumberID: try r.string("phone_number_id"),
-                attempts: Int(try r.required("attempts", r.int)), body: bodies[payloadID] ?? [], claimToken: token,
+                attempts: Int(try r.required("attempts", r.int)), claimToken: token,
                 claimedUntil: claimedUntil)
         }.sorted { $0.id < $1.id }
     }

@@ -31,6 +31,7 @@ package struct TestStore: Sendable {
     /// Runs `body` in a transaction as the schema owner: on PostgreSQL a connection of the
     /// migration role, past row-level security and free to change the schema; on SQLite the
     /// store's own database.
+    @discardableResult
     package func asOwner<T: Sendable>(_ body: (any SQLConnection) async throws -> T) async throws -> T {
         guard case .postgres(let location) = url, let cluster = PostgresTestCluster.fromEnvironment else {
             return try await database.transaction(body)

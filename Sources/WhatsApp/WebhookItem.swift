@@ -68,10 +68,11 @@ extension WebhookPayload {
                     result.count + (value.messages?.count ?? 0) + (value.statuses?.count ?? 0)
                         + (value.errors?.count ?? 0)
                 )
+                let senders = value.senders()
                 for message in value.messages ?? [] {
                     result.append(WebhookItem(
                         key: "m:" + message.id, phoneNumberID: phoneNumberID, wabaID: entry.id, field: change.field,
-                        content: .message(message, contact: value.sender(of: message))
+                        content: .message(message, contact: senders.sender(of: message))
                     ))
                 }
                 for status in value.statuses ?? [] {
@@ -98,8 +99,36 @@ extension WebhookChangeValue {
     /// The `contacts` entry of a message's sender: the one whose `wa_id` is the message's `from`, or
     /// the only contact when there is exactly one (Meta sends one per sender).
     public func sender(of message: InboundMessage) -> WebhookContact? {
-        guard let contacts else { return nil }
-        if let match = contacts.first(where: { $0.waID == message.from }) { return match }
+        senders().sender(of: message)
+    }
+
+    /// The senders of this change's messages, looked up in constant time: a signed body with
+    /// thousands of messages and contacts costs one pass over each, not their product.
+    func senders() -> SenderIndex { SenderIndex(contacts ?? []) }
+}
+
+/// A change's `contacts` by `wa_id` (the first entry of a repeated one wins, as a scan would find).
+struct SenderIndex {
+    private let contacts: [WebhookContact]
+    private let byWaID: [String: Int]
+
+    init(_ contacts: [WebhookContact]) {
+        self.contacts = contacts
+        var byWaID: [String: Int] = [:]
+        // Meta sends one contact per sender; an index is only worth building for more.
+        if contacts.count > 8 {
+            byWaID.reserveCapacity(contacts.count)
+            for (i, c) in contacts.enumerated() { if let id = c.waID, byWaID[id] == nil { byWaID[id] = i } }
+        }
+        self.byWaID = byWaID
+    }
+
+    func sender(of message: InboundMessage) -> WebhookContact? {
+        if contacts.count > 8 {
+            if let i = byWaID[message.from] { return contacts[i] }
+        } else if let match = contacts.first(where: { $0.waID == message.from }) {
+            return match
+        }
         return contacts.count == 1 ? contacts[0] : nil
     }
 }

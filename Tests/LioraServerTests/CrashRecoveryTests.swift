@@ -118,6 +118,51 @@ struct CrashRecoveryTests {
         }
     }
 
+    @Test("a processor that did not receive the webhooks itself reads their bodies a few at a time and answers each",
+          arguments: TestBackend.available)
+    func bodiesReadInGroups(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            let ids = (0..<21).map { "wamid.G\($0)" }
+            for (i, id) in ids.enumerated() {
+                #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "77\(i)", id: id, body: "hola")).status == .ok)
+            }
+            // Another instance, or this one after a restart: nothing decoded at hand.
+            let other = splitProcessor(h)
+            #expect(try await other.runUntilIdle() == ids.count)
+            let answered = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 100) }.compactMap(\.replyTo)
+            #expect(Set(answered) == Set(ids))
+        }
+    }
+
+    @Test("a batch that fails before its items are told apart by tenant retries them after the back-off; the user's next message waits",
+          arguments: TestBackend.available)
+    func batchWideFailureKeepsOrder(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.BW1", body: "quiero reciclar")).status == .ok)
+            let clock = ManualClock(t0)
+            let processor = splitProcessor(h, clock: clock)
+            // The routing lookup fails (a failover, a reset connection): a real error from the database.
+            try await h.test.asOwner { c in try await c.query("ALTER TABLE waba_accounts RENAME TO waba_accounts_off", []) }
+            _ = try await processor.processBatch()
+            try await h.test.asOwner { c in try await c.query("ALTER TABLE waba_accounts_off RENAME TO waba_accounts", []) }
+            let failed = try await h.store.webhookEvents(limit: 10)
+            #expect(failed.map(\.state) == ["pending"] && failed.map(\.attempts) == [1], "\(failed)")
+            // The user writes again before the retry: that message is claimed, but waits.
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.BW2", body: "pilas")).status == .ok)
+            _ = try await processor.processBatch()
+            #expect(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.isEmpty)
+            clock.advance(by: 6)
+            for _ in 0..<3 { _ = try await processor.processBatch() }
+            let answered = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.compactMap(\.replyTo)
+            #expect(answered.first == "wamid.BW1" && Set(answered) == ["wamid.BW1", "wamid.BW2"], "\(answered)")
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.state) == ["processed", "processed"])
+            // The message that waited was not charged an attempt for it.
+            #expect(try await h.store.webhookEvents(limit: 10).map(\.attempts) == [2, 1])
+        }
+    }
+
     @Test("a user's next message claimed ahead before the failure's retry still waits for it, however late it is processed",
           arguments: TestBackend.available)
     func claimedAheadWaitsForTheFailure(backend: TestBackend) async throws {

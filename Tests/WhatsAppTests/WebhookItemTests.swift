@@ -95,6 +95,18 @@ struct WebhookItemTests {
         #expect(single.sender(of: fromStranger)?.profile?.name == "Ana")
     }
 
+    @Test("with many contacts, each message still finds its own sender (the first of a repeated wa_id)")
+    func senderAmongMany() {
+        var contacts = (0..<40).map { WebhookContact(profile: .init(name: "n\($0)"), waID: "\(1000 + $0)") }
+        contacts.append(WebhookContact(profile: .init(name: "later"), waID: "1005"))
+        let value = WebhookChangeValue(contacts: contacts)
+        for i in [0, 5, 39] {
+            let m = InboundMessage(from: "\(1000 + i)", id: "wamid.\(i)", timestamp: "1", type: .text)
+            #expect(value.sender(of: m)?.profile?.name == "n\(i)")
+        }
+        #expect(value.sender(of: InboundMessage(from: "999", id: "wamid.x", timestamp: "1", type: .text)) == nil)
+    }
+
     @Test func failedStatus() throws {
         let status = try onlyStatus("status_failed")
         let items = try payload("status_failed").items
