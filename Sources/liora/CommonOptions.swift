@@ -97,11 +97,14 @@ func withDemoJWTSecret(_ env: [String: String]) -> [String: String] {
 }
 
 /// Creates the demo owner (password `LIORA_DEMO_PASSWORD`, default `demo-password`) unless it exists.
+/// An empty value counts as unset (`LIORA_DEMO_PASSWORD=${UNSET}` in a compose file must not make
+/// the owner's password empty).
 func seedDemoOwner(store: any LioraStore, env: [String: String]) async throws {
-    let password = env["LIORA_DEMO_PASSWORD"] ?? DemoSeed.defaultOwnerPassword
-    if try await DemoSeed.ensureOwner(store: store, password: password, now: Date()) {
+    let given = env["LIORA_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+    if let given, given.count < 8 { throw ValidationError("LIORA_DEMO_PASSWORD must be at least 8 characters") }
+    if try await DemoSeed.ensureOwner(store: store, password: given ?? DemoSeed.defaultOwnerPassword, now: Date()) {
         say("demo owner: \(DemoSeed.ownerEmail), password from LIORA_DEMO_PASSWORD"
-            + (env["LIORA_DEMO_PASSWORD"] == nil ? " (default: \(DemoSeed.defaultOwnerPassword))" : ""))
+            + (given == nil ? " (default: \(DemoSeed.defaultOwnerPassword))" : ""))
     }
 }
 
@@ -110,7 +113,10 @@ func seedDemoCatalog(store: any LioraStore, config: Configuration, catalogFile: 
     guard let ring = config.masterKeyRing else { return }
     let body = FileManager.default.contents(atPath: catalogFile).map(Array.init)
     if body == nil { say("no demo catalog at \(catalogFile); the demo tenant starts without one") }
-    let secret = ProcessInfo.processInfo.environment["LIORA_DEMO_CATALOG_SECRET"]
+    let secret = ProcessInfo.processInfo.environment["LIORA_DEMO_CATALOG_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+    if let secret, StandardWebhooks.key(fromSecret: secret) == nil {
+        throw ValidationError("LIORA_DEMO_CATALOG_SECRET must be whsec_ followed by base64 of at least 16 bytes")
+    }
     let version = try await DemoSeed.ensureCatalog(store: store, vault: SecretVault(ring: ring), secret: secret, catalogBody: body,
                                                    indexes: indexes, now: Date())
     if let version {

@@ -379,8 +379,14 @@ struct CatalogAPITests {
             let huge = [UInt8](repeating: 32, count: 32 * 1024 * 1024 + 1)
             let r = try await Self.send(h, .post, "/publish", tenant: tenant, body: huge, secret: secret)
             #expect(r.status == .contentTooLarge)
+            #expect(r.text.contains("larger than 32 MB"), "\(r.text)")
+            // A secret rotation takes at most 64 KB: the message says so (it said "0 MB").
+            let activation = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: [UInt8](repeating: 32, count: 64 * 1024 + 1),
+                                                 secret: secret)
+            #expect(activation.status == .contentTooLarge)
+            #expect(activation.text.contains("larger than 64 KB"), "\(activation.text)")
             try await h.store.withTenant(tenant) { s throws in
-                #expect(try await s.ingestLogs(limit: 10).map(\.reason) == ["payload_too_large"])
+                #expect(try await s.ingestLogs(limit: 10).map(\.reason) == ["payload_too_large", "payload_too_large"])
             }
         }
     }

@@ -81,13 +81,23 @@ struct CatalogRoutes: Sendable {
     }
 
     /// The raw body, or 413 (logged) above the limit.
+    /// A byte limit as people write it: `64 KB`, `16 MB`, `1.5 MB`, `1000 bytes`.
+    static func size(_ bytes: Int) -> String {
+        let (kb, mb) = (1024, 1024 * 1024)
+        if bytes >= mb {
+            return bytes % mb == 0 ? "\(bytes / mb) MB" : String(format: "%.1f MB", Double(bytes) / Double(mb))
+        }
+        if bytes >= kb, bytes % kb == 0 { return "\(bytes / kb) KB" }
+        return "\(bytes) bytes"
+    }
+
     private func collect(_ request: Request, tenantID: UUID, operation: String, limit: Int) async throws -> [UInt8] {
         do {
             return try await options.bodies.withReservation(declared: request.headers[.contentLength], maxBytes: limit) { size in
                 Array(try await request.body.collect(upTo: size).readableBytesView)
             }
         } catch is NIOTooManyBytesError {
-            let error = APIError(.contentTooLarge, "payload_too_large", "the body is larger than \(limit / (1024 * 1024)) MB")
+            let error = APIError(.contentTooLarge, "payload_too_large", "the body is larger than \(Self.size(limit))")
             await gate.logEarlyRefusal(tenantID: tenantID, headers: request.headers, operation: operation, error: error,
                                        size: limit + 1, now: clock.now)
             throw error
