@@ -31,7 +31,9 @@ extension SQLStore {
         return (try r.required("usuario_id", r.uuid), try r.required("cliente_id", r.uuid))
     }
 
+    /// The e-mail is stored lowercased (as login compares it).
     package func createPlatformAdmin(id: UUID, email: String, name: String, passwordHash: String, now: Date) async throws {
+        let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         guard try await loginLookup(email: email).isEmpty else { throw LioraError(.conflict, "an account with this e-mail already exists") }
         do {
             try await database.transaction { c in

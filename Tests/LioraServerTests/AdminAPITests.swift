@@ -636,6 +636,21 @@ struct TenantEmailTests {
             // Naming a tenant the password does not open is a wrong password, like any other.
             #expect(try await login("Maguey-Rojo-7730", tenant: b.id).status == .unauthorized)
             #expect(try await login("Maguey-Rojo-7730", tenant: "not-a-uuid").status == .badRequest)
+
+            // An address with a capital beyond ASCII signs in however it is typed (SQLite's
+            // lower() folds ASCII only), and is one address within its tenant.
+            let invited = try await c.call(.post, "/clientes/\(a.id)/usuarios", token: a.owner,
+                                           json: ["email": "Álvaro@Tienda.mx", "name": "Álvaro", "role": "agent"])
+            #expect(invited.status == .created, "\(invited.text)")
+            let token = try #require(AdminClient.object(invited)["invitation_token"] as? String)
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": token, "password": "Ocelote-Gris-5512"]).status == .ok)
+            for typed in ["Álvaro@Tienda.mx", "álvaro@tienda.mx", "ÁLVARO@TIENDA.MX"] {
+                let r = try await c.call(.post, "/auth/login", json: ["email": typed, "password": "Ocelote-Gris-5512"])
+                #expect(r.status == .ok, "\(typed): \(r.text)")
+            }
+            let twice = try await c.call(.post, "/clientes/\(a.id)/usuarios", token: a.owner,
+                                         json: ["email": "álvaro@tienda.mx", "name": "Otro", "role": "agent"])
+            #expect(twice.status == .conflict, "\(twice.text)")
         }
     }
 

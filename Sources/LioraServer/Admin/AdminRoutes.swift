@@ -314,7 +314,10 @@ struct AdminRoutes: Sendable {
             throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
         }
         try Self.checkOwnerGrant(role, by: caller)
-        let email = input.email.trimmingCharacters(in: .whitespaces)
+        // Stored as it is compared at login: lowercased by Swift's full Unicode rules (SQLite's
+        // lower() folds ASCII only, so `Álvaro@…` could never sign in, and two spellings of
+        // one address could join one tenant).
+        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
         guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
         let name = input.name.trimmingCharacters(in: .whitespaces)
         guard (1...200).contains(name.unicodeScalars.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
