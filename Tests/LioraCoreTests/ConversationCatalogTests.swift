@@ -115,6 +115,47 @@ struct ConversationCatalogTests {
         #expect(summary.replies.first?.summary.contains("\(Self.shop.index.catalog.products.count) productos") == true)
     }
 
+    /// The SKUs of a list or card answer.
+    private func skus(_ turn: ConversationEngine.Turn) -> [String] {
+        turn.replies.flatMap { reply -> [String] in
+            switch reply {
+            case .list(_, _, let rows): return rows.map(\.id).filter { $0.hasPrefix("sku:") }
+            case .product(let p): return ["sku:" + p.sku]
+            default: return []
+            }
+        }
+    }
+
+    @Test("asking the shop for a product it sells shows the product, though a skill has a keyword for it")
+    func productBeforeSkillKeywords() throws {
+        let battery = say("¿tienen batería portátil?")
+        #expect(battery.intentID?.hasPrefix("catalogo.") == true, "\(battery.replies.map(\.summary))")
+        #expect(try skus(battery).contains { id in
+            Self.shop.index.product(sku: String(id.dropFirst(4)))?.name.contains("Batería Portátil") == true
+        })
+        // Without a buying cue it is still a recycling question.
+        #expect(say("¿dónde tiro las pilas?").intentID == "reciclaje.baterias")
+    }
+
+    @Test("a greeting with a request answers the request; \"¿venden sandalias?\" shows sandals")
+    func requestAfterGreetingAndNamedProduct() {
+        let greeted = say("buenas, tienen mochilas?")
+        #expect(skus(greeted).contains { Self.shop.index.product(sku: String($0.dropFirst(4)))?.name.contains("Mochila") == true },
+                "\(greeted.replies.map(\.summary))")
+        let sandals = say("¿venden sandalias?")
+        #expect(skus(sandals).contains { Self.shop.index.product(sku: String($0.dropFirst(4)))?.name.contains("Sandalias") == true },
+                "\(sandals.replies.map(\.summary))")
+        #expect(say("hola").intentID == "core.saludo")
+    }
+
+    @Test("a \"did you mean\" button for a search offers the categories instead of searching its own title")
+    func searchButtonOffersCategories() throws {
+        let tapped = say("Buscar productos", replyID: "intent:catalogo.buscar")
+        guard case .list(_, _, let rows) = try #require(tapped.replies.first) else { Issue.record("not a list"); return }
+        #expect(rows.allSatisfy { $0.id.hasPrefix("cat:") } && !rows.isEmpty, "\(rows.map(\.id))")
+        #expect(!tapped.replies.contains { $0.summary.contains("Buscar productos") })
+    }
+
     @Test("without the ecommerce skill or a catalog, no product is ever shown")
     func switchedOff() {
         let off = say("busco zapatillas rojas", skills: Self.all.subtracting(["ecommerce"]))

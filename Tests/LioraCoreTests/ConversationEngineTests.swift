@@ -40,6 +40,34 @@ struct ConversationEngineTests {
         #expect(late.state.pendingSlot == nil)
     }
 
+    @Test("an answer to \"which material?\" naming two materials, or about something else, is routed as usual")
+    func slotAnswerIsNotForced() throws {
+        let menu = Self.engine.respond(to: "quiero reciclar algo", replyID: "intent:reciclaje.menu", language: .es, state: .init(),
+                                       enabledSkills: Self.all, now: now)
+        #expect(menu.state.pendingSlot?.name == "material")
+        func answer(_ text: String) -> String? {
+            Self.engine.respond(to: text, replyID: nil, language: .es, state: menu.state, enabledSkills: Self.all,
+                                now: now.addingTimeInterval(30)).intentID
+        }
+        // Both "envases" (plastics) and "vidrio" (glass) are answers: the words decide, not the alphabet.
+        #expect(answer("envases de vidrio") == "reciclaje.vidrio")
+        #expect(answer("frascos de plástico") == "reciclaje.plasticos")
+        // Another skill's question is that skill's, though it names a material ("comida", "aceite").
+        #expect(answer("¿qué comida es sana?")?.hasPrefix("vida_sana.") == true)
+        #expect(answer("pilas") == "reciclaje.baterias")
+        #expect(answer("latas") == "reciclaje.plasticos")
+    }
+
+    @Test("function words alone are not understood as anything: \"no quiero\" never hands the chat to a person")
+    func functionWordsAlone() {
+        for text in ["no", "no quiero", "no, no quiero", "ya no quiero", "no sé", "ya", "eso", "I don't want it"] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID == nil && !turn.handedOff, "\(text): \(turn.intentID ?? "-")")
+        }
+        let ok = Self.engine.respond(to: "ok", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(ok.intentID == "core.ok")
+    }
+
     @Test("a disabled skill never answers")
     func disabledSkill() {
         let turn = Self.engine.respond(to: "¿cómo reciclo las pilas?", replyID: "intent:reciclaje.baterias", language: .es,

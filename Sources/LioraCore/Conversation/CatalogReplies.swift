@@ -79,6 +79,11 @@ extension ConversationEngine {
         case "catalogo.categorias":
             return ([categoriesReply(index, language: language)], "catalogo.categorias")
         case "catalogo.resumen":
+            // "¿venden sandalias?" reads like "what do you sell?" but names a product: show it.
+            if index.isConfidentMatch(text), !index.search(text, limit: 1).isEmpty {
+                state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+                return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+            }
             return ([summaryReply(index, language: language)], "catalogo.resumen")
         case "catalogo.detalle":
             // One clear best match gets its card; several close ones are listed to pick from.
@@ -207,8 +212,10 @@ extension ConversationEngine {
     }
 
     func categoriesReply(_ index: CatalogSearchIndex, language: Language) -> BotReply {
-        let categories = index.catalog.categories
-        let rows = categories.prefix(10).map { c in
+        // Every category with products, up to three lists' worth (the composer sends a list of
+        // more than 10 rows as several messages).
+        let categories = index.catalog.categories.filter { index.productCount(inCategory: $0.id) > 0 }
+        let rows = categories.prefix(30).map { c in
             BotReply.ListRow(id: CatalogReplyID.category + c.id, title: c.name,
                              description: language == .es ? "\(index.productCount(inCategory: c.id)) productos"
                                                           : "\(index.productCount(inCategory: c.id)) products")

@@ -64,27 +64,61 @@ public struct ConversationEngine: Sendable {
                 }
             }
         }
-        // An answer to the question we asked ("which material?" → "pilas").
+        // An answer to the question we asked ("which material?" → "pilas"), unless the message is
+        // plainly about something else: another skill's question ("is olive oil healthy?" is not
+        // about used oil) or a product of the shop ("mochila para laptop").
         if let pending = state.pendingSlot {
             state.pendingSlot = nil
             if now.timeIntervalSince(pending.askedAt) <= configuration.slotTimeout, replyID == nil,
                let slot = router.catalog.intent(id: pending.intentID)?.slot,
                let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
                enabledSkills.contains(intent.skill) {
-                let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
-                return matched(intent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
+                let route = router.route(text, enabledSkills: enabledSkills, language: previous)
+                let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }.map { $0.skill != intent.skill } ?? false
+                let product = intent.skill != "ecommerce" && shop?.index.isConfidentMatch(text) == true
+                    && Self.hasBuyingCue(text, normalizer: normalizer)
+                if !elsewhere && !product {
+                    return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
+                }
             }
         }
-        let route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous)
+        // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
+        // batteries (skill keywords would otherwise win over the catalog).
+        if let shop, replyID == nil, Self.hasBuyingCue(text, normalizer: normalizer), shop.index.isConfidentMatch(text) {
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
+            if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
+                                        catalog: shop, now: now) {
+                return catalogAnswer(answer, language: language, state: &state)
+            }
+        }
+        var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous)
+        var routedText = text
+        // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
+        if replyID == nil, let id = route.intentID, ["core.saludo", "core.gracias", "core.ok"].contains(id),
+           let rest = Self.withoutPleasantries(text, normalizer: normalizer) {
+            let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language)
+            if let innerID = inner.intentID, router.catalog.intent(id: innerID)?.skill != "core" {
+                (route, routedText) = (RouteResult(outcome: inner.outcome, language: route.language), rest)
+            } else if let shop, shop.index.isConfidentMatch(rest),
+                      let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
+                                               state: &state, catalog: shop, now: now) {
+                return catalogAnswer(answer, language: route.language, state: &state)
+            }
+        }
         switch route.outcome {
-        case .matched(let id, _, _):
+        case .matched(let id, _, let via):
             guard let intent = router.catalog.intent(id: id) else {
                 return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
             }
-            if let shop, intent.skill == "ecommerce",
-               let answer = catalogTurn(text: text, replyID: nil, intentID: intent.id, language: route.language, state: &state,
-                                        catalog: shop, now: now) {
-                return catalogAnswer(answer, language: route.language, state: &state)
+            if let shop, intent.skill == "ecommerce" {
+                // A "did you mean" button for a search carries its own title, not a query: offer
+                // the categories (and ask what to look for) instead of searching "Buscar productos".
+                let asked = via == .reply && (intent.id == "catalogo.buscar" || intent.id == "catalogo.detalle")
+                    ? "catalogo.categorias" : intent.id
+                if let answer = catalogTurn(text: routedText, replyID: nil, intentID: asked, language: route.language, state: &state,
+                                            catalog: shop, now: now) {
+                    return catalogAnswer(answer, language: route.language, state: &state)
+                }
             }
             return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
         case .ambiguous(let ids) where shop != nil && replyID == nil
@@ -110,6 +144,34 @@ public struct ConversationEngine: Sendable {
             }
             return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         }
+    }
+
+    private var normalizer: TextNormalizer { TextNormalizer() }
+
+    /// Words that ask for something to buy: "¿tienen…?", "¿venden…?", "precio de…", "do you sell…".
+    private static let buyingCues: Set<String> = [
+        "tienen", "tienes", "tiene", "venden", "vendes", "vende", "precio", "precios", "cuanto", "cuesta", "cuestan", "comprar",
+        "compro", "busco", "buscando", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "looking", "available",
+    ]
+
+    static func hasBuyingCue(_ text: String, normalizer: TextNormalizer) -> Bool {
+        normalizer.normalize(text).tokens.contains { buyingCues.contains($0) }
+    }
+
+    /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
+    /// them is the request.
+    private static let pleasantries: Set<String> = [
+        "hola", "holi", "holis", "buenas", "buenos", "buen", "dia", "dias", "tardes", "noches", "saludos", "que", "tal", "hey",
+        "hi", "hello", "good", "morning", "afternoon", "evening", "gracias", "muchas", "thanks", "thank", "you", "ok", "okey",
+        "okay", "vale", "bueno", "perfecto",
+    ]
+
+    /// The message without its leading greeting or thanks, when something is left.
+    static func withoutPleasantries(_ text: String, normalizer: TextNormalizer) -> String? {
+        let tokens = normalizer.normalize(text).tokens
+        let rest = tokens.drop { pleasantries.contains($0) }
+        guard rest.count < tokens.count, !rest.isEmpty else { return nil }
+        return rest.joined(separator: " ")
     }
 
     private func catalogAnswer(_ answer: (replies: [BotReply], intent: String), language: Language,

@@ -102,6 +102,10 @@ public struct IntentRouter: Sendable {
             return result(.matched(intentID: chosen, confidence: 1, via: .rule))
         }
 
+        // Only function words ("no", "ya", "eso", "no quiero", "I don't want it"): nothing to
+        // classify. One shared word would otherwise pick an intent at random ("no" → sleep tips,
+        // "no quiero" → hand-off to a person).
+        if normalized.tokens.allSatisfy(Self.functionWords.contains) { return result(.noMatch) }
         let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: configuration.maximumAlternatives)
         guard let best = ranked.first, best.score >= configuration.threshold else { return result(.noMatch) }
         let close = ranked.prefix { best.score - $0.score < configuration.ambiguityMargin }
@@ -110,6 +114,20 @@ public struct IntentRouter: Sendable {
         }
         return result(.matched(intentID: best.intentID, confidence: best.score, via: .classifier))
     }
+
+    /// Words that carry no request on their own (normalised: lowercase, no accents), Spanish and
+    /// English. A message made only of them is not classified.
+    static let functionWords: Set<String> = [
+        // Spanish
+        "no", "si", "ya", "eso", "esto", "esa", "ese", "aso", "que", "quiero", "quieres", "nada", "algo", "pues", "ahora", "por",
+        "para", "el", "la", "los", "las", "lo", "le", "un", "una", "de", "del", "al", "a", "y", "o", "e", "me", "mi", "te", "tu",
+        "se", "es", "son", "esta", "estoy", "yo", "mas", "muy", "tambien", "pero", "con", "sin", "en", "aqui", "ahi", "asi",
+        "todavia", "aun", "nunca", "mmm", "mm", "ah", "eh", "oh", "aja", "bueno", "pues", "entonces", "tampoco", "se",
+        // English
+        "yes", "yeah", "yep", "nope", "nah", "i", "it", "that", "this", "the", "an", "to", "want", "dont", "do", "not", "nothing",
+        "something", "what", "so", "well", "just", "now", "for", "and", "or", "my", "you", "is", "am", "are", "be", "of", "in",
+        "on", "with", "hmm", "maybe", "right", "im", "its", "thats", "really", "still", "yet",
+    ]
 
     /// The intent a reply id names (`catalogo.ver` or `intent:catalogo.ver`), if any.
     public func intent(forReplyID replyID: String) -> Intent? {

@@ -80,18 +80,22 @@ public struct SlotDefinition: Sendable, Equatable {
     }
 
     /// The intent id the answer `text` selects: a value that appears whole in the normalised
-    /// answer (the longest one wins; ties go to the alphabetically first value); `nil` if none.
+    /// answer (the longest one wins); `nil` if none, or if the longest values found name different
+    /// intents ("envases de vidrio": plastics or glass?), which the router then decides.
     public func resolve(_ text: String, normalizer: TextNormalizer = TextNormalizer()) -> String? {
         let answer = normalizer.normalize(text).tokens
-        var best: (length: Int, key: String, intent: String)?
+        var best: (length: Int, intents: Set<String>)?
         for (key, intent) in values {
             let phrase = normalizer.normalize(key).tokens
             guard !phrase.isEmpty, answer.containsPhrase(phrase) else { continue }
-            if best == nil || phrase.count > best!.length || (phrase.count == best!.length && key < best!.key) {
-                best = (phrase.count, key, intent)
+            if best == nil || phrase.count > best!.length {
+                best = (phrase.count, [intent])
+            } else if phrase.count == best!.length {
+                best!.intents.insert(intent)
             }
         }
-        return best?.intent
+        guard let best, best.intents.count == 1 else { return nil }
+        return best.intents.first
     }
 }
 
