@@ -242,6 +242,37 @@ struct OutboxSenderConcurrencyTests {
         }
     }
 
+    @Test("when Meta throttles the business number, its other users' replies wait too, uncharged, instead of each hitting the limit",
+          arguments: TestBackend.available)
+    func numberThrottleHoldsEveryone(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let (tenant, account) = try await makeSenderTenant(t.store)
+            let users = ["34600000001", "34600000002", "34600000003"]
+            let entries = users.enumerated().map { i, user in
+                textEntry(tenant, account, to: user, body: "hola \(i)", at: t0.addingTimeInterval(Double(i) / 1000))
+            }
+            try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
+            let clock = ManualClock(t0)
+            let graph = FakeGraphAPI()
+            graph.failNextSends(1, with: .rejected(status: 400, code: 130429, subcode: nil, message: "(#130429) Rate limit hit"))
+            let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
+                                      concurrency: 1, logger: TestDatabases.logger)
+            _ = try await sender.sendDue()
+            // One request met the limit; the others were not sent into it.
+            #expect(graph.sendCalls.count == 1)
+            var rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.map(\.attempts).sorted() == [0, 0, 1], "\(rows.map(\.attempts))")
+            #expect(rows.allSatisfy { $0.state == .pending })
+            // After the back-off (1 s ± 20 %) every reply goes, each user's once.
+            clock.advance(by: 5)
+            for _ in 0..<3 { _ = try await sender.sendDue() }
+            #expect(Set(graph.sent.map(\.message.to)) == Set(users))
+            rows = try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            #expect(rows.allSatisfy { $0.state == .sent })
+            #expect(rows.map(\.attempts).sorted() == [1, 1, 2])
+        }
+    }
+
     @Test("a reply whose lease ran short is not started: it and the user's later replies wait for the next claim, in order",
           arguments: TestBackend.available)
     func shortLeaseIsNotSent(backend: TestBackend) async throws {

@@ -72,6 +72,13 @@ package final class OutboxSender: Service, Sendable {
     /// Attempts whose write failed for good in an earlier round, by tenant: written before the
     /// next claim (their replies went out; without the record they would be sent again).
     private let leftovers = NIOLockedValueBox<[UUID: [Record]]>([:])
+    /// Business numbers Meta throttled (130429 throughput, 80007/80004 account limits, 4/613 app
+    /// limits: the number, account or app as a whole, not one user), and until when nothing more
+    /// is sent from them: their other replies are put back unsent (no attempt charged) instead of
+    /// each spending its own attempts against the same limit.
+    private let pausedNumbers = NIOLockedValueBox<[String: Date]>([:])
+    /// Graph codes that throttle a whole number, account or app.
+    static let numberWideThrottles: Set<Int> = [4, 613, 80004, 80007, 130429]
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -506,6 +513,10 @@ package final class OutboxSender: Service, Sendable {
         var records: [Record] = []
         records.reserveCapacity(jobs.count)
         for (i, job) in jobs.enumerated() {
+            if let phone = job.phoneNumberID, let until = pausedNumbers.withLockedValue({ $0[phone] }), clock.now < until {
+                // Meta throttled this number: this user's replies wait for it, in order, uncharged.
+                return .laneDone(key, records, hold: Hold(until: until, failed: nil), unsent: Array(jobs[i...]))
+            }
             if let claimedUntil = job.entry.claimedUntil, clock.now >= claimedUntil.addingTimeInterval(-sendMargin) {
                 // Too little of the lease is left to finish this reply before another claim may
                 // take it: this and the user's later replies are put back, to go out in order
@@ -520,11 +531,19 @@ package final class OutboxSender: Service, Sendable {
             switch outcome {
             case .sent(let wamid):
                 records.append(.sent(job.entry, waMessageID: wamid, at: at))
-            case .failed(let reason, let retryable):
+            case .failed(let reason, let retryable, let throttled):
                 let attempt = job.entry.attempts + 1
                 let delay = retryable ? random.withLockedValue { g in policy.delay(afterAttempt: attempt, using: &g) } : nil
                 let retryAt = delay.map { at.addingTimeInterval($0) }
                 records.append(.failed(job.entry, error: reason, retryAt: retryAt, at: at))
+                if throttled, let retryAt, let phone = job.phoneNumberID {
+                    pausedNumbers.withLockedValue { paused in
+                        paused = paused.filter { $0.value > at }
+                        paused[phone] = max(paused[phone] ?? retryAt, retryAt)
+                    }
+                    logger.warning("Meta throttled a business number; its replies wait", metadata: [
+                        "cliente_id": "\(key.tenantID)", "phone_number_id": "\(phone)", "until": "\(retryAt)"])
+                }
                 if let retryAt {
                     return .laneDone(key, records, hold: Hold(until: retryAt, failed: job.entry), unsent: Array(jobs[(i + 1)...]))
                 }
@@ -533,7 +552,11 @@ package final class OutboxSender: Service, Sendable {
         return .laneDone(key, records, hold: nil, unsent: [])
     }
 
-    private enum Outcome { case sent(String), failed(String, retryable: Bool) }
+    private enum Outcome {
+        case sent(String)
+        /// `throttled`: Meta refused it for the number's (or account's, or app's) rate, not this reply.
+        case failed(String, retryable: Bool, throttled: Bool = false)
+    }
 
     private func send(_ job: Job) async -> Outcome {
         let entry = job.entry
@@ -566,7 +589,9 @@ package final class OutboxSender: Service, Sendable {
         } catch {
             logger.warning("reply not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",
                                                             "error": "\(error)", "retryable": "\(error.isRetryable)"])
-            return .failed(error.description, retryable: error.isRetryable)
+            var throttled = false
+            if case .rejected(_, let code?, _, _) = error { throttled = Self.numberWideThrottles.contains(code) }
+            return .failed(error.description, retryable: error.isRetryable, throttled: throttled)
         }
     }
 }
