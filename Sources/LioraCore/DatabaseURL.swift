@@ -4,8 +4,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     case sqlite(path: String)
     /// `postgres://user:pass@host:port/db[?sslmode=…][&sslrootcert=PATH]`, with libpq's meanings:
     /// `disable` plain; `prefer` (the default) and `allow` encrypt when the server offers it,
-    /// `require` always, neither checking the certificate; `verify-ca` checks the chain against
-    /// `sslrootcert` (or the system's roots), `verify-full` the chain and the host name too.
+    /// `require` always, neither checking the certificate (`require` with `sslrootcert` checks
+    /// the chain); `verify-ca` checks the chain against `sslrootcert` (or the system's roots),
+    /// `verify-full` the chain and the host name too.
     case postgres(PostgresLocation)
 
     /// A PostgreSQL server address and credentials.

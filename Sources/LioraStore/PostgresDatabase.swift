@@ -33,17 +33,20 @@ package final class LioraPostgresDatabase: SQLDatabase {
     }
 
     /// `sslmode` as libpq reads it: `prefer` and `require` encrypt without checking the server's
-    /// certificate (a self-signed one, as Debian's packaged server has, is accepted); `verify-ca`
-    /// checks its chain, `verify-full` its chain and host name, against `sslrootcert` when given.
+    /// certificate (a self-signed one, as Debian's packaged server has, is accepted), except that
+    /// `require` with `sslrootcert` checks the chain; `verify-ca` checks its chain, `verify-full`
+    /// its chain and host name, against `sslrootcert` when given (else the system's roots).
     package static func tls(_ location: DatabaseURL.PostgresLocation) -> PostgresClient.Configuration.TLS {
         var c = TLSConfiguration.makeClientConfiguration()
         switch location.tls {
         case .disable: return .disable
+        // With a root certificate named, libpq's require checks the chain as verify-ca does.
+        case .require where location.rootCertificatePath != nil: c.certificateVerification = .noHostnameVerification
         case .prefer, .require: c.certificateVerification = .none
         case .verifyCA: c.certificateVerification = .noHostnameVerification
         case .verifyFull: c.certificateVerification = .fullVerification
         }
-        if let roots = location.rootCertificatePath, location.tls == .verifyCA || location.tls == .verifyFull {
+        if let roots = location.rootCertificatePath, location.tls != .prefer {
             c.trustRoots = .file(roots)
         }
         return location.tls == .prefer ? .prefer(c) : .require(c)

@@ -133,8 +133,10 @@ struct ConversationCatalogTests {
         #expect(try skus(battery).contains { id in
             Self.shop.index.product(sku: String(id.dropFirst(4)))?.name.contains("Batería Portátil") == true
         })
-        // Without a buying cue it is still a recycling question.
+        // Without a buying cue it is still a recycling question; "how much" asks about health.
         #expect(say("¿dónde tiro las pilas?").intentID == "reciclaje.baterias")
+        #expect(say("how much water should I drink a day?").intentID == "vida_sana.hidratacion")
+        #expect(say("¿cuánto ejercicio debo hacer a la semana?").intentID == "vida_sana.actividad")
     }
 
     @Test("a greeting with a request answers the request; \"¿venden sandalias?\" shows sandals")

@@ -56,6 +56,9 @@ struct ConversationEngineTests {
         #expect(answer("¿qué comida es sana?")?.hasPrefix("vida_sana.") == true)
         #expect(answer("pilas") == "reciclaje.baterias")
         #expect(answer("latas") == "reciclaje.plasticos")
+        // Thanks after the answer is not a new subject.
+        #expect(answer("cristal, muchas gracias") == "reciclaje.vidrio")
+        #expect(answer("pilas, gracias") == "reciclaje.baterias")
     }
 
     @Test("function words alone are not understood as anything: \"no quiero\" never hands the chat to a person")
@@ -66,6 +69,12 @@ struct ConversationEngineTests {
         }
         let ok = Self.engine.respond(to: "ok", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
         #expect(ok.intentID == "core.ok")
+        // A skill's own example written in function words is still understood.
+        let goodbye = Self.engine.respond(to: "nada más por ahora", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
+                                          now: now)
+        #expect(goodbye.intentID == "core.despedida")
+        let help = Self.engine.respond(to: "what do you do?", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(help.intentID == "core.ayuda")
     }
 
     @Test("a disabled skill never answers")

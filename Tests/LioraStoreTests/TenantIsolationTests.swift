@@ -213,6 +213,9 @@ struct PostgresTLSTests {
             // verify-* check the certificate: not signed by any system root, so refused…
             ("?sslmode=verify-full", "localhost", nil),
             ("?sslmode=verify-ca", "127.0.0.1", nil),
+            // require with a root certificate checks the chain, as libpq does: a wrong CA is refused.
+            ("?sslmode=require&sslrootcert=/etc/ssl/certs/ca-certificates.crt", "127.0.0.1", nil),
+            ("?sslmode=require&sslrootcert=\(root)", "127.0.0.1", true),
             // …and accepted against the CA named by sslrootcert (the host name too for verify-full).
             ("?sslmode=verify-ca&sslrootcert=\(root)", "127.0.0.1", true),
             ("?sslmode=verify-full&sslrootcert=\(root)", "localhost", true),

@@ -74,7 +74,9 @@ public struct ConversationEngine: Sendable {
                let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
                enabledSkills.contains(intent.skill) {
                 let route = router.route(text, enabledSkills: enabledSkills, language: previous)
-                let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }.map { $0.skill != intent.skill } ?? false
+                // "cristal, gracias" still answers the question: the thanks is not a new subject.
+                let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }
+                    .map { $0.skill != intent.skill && $0.skill != "core" } ?? false
                 let product = intent.skill != "ecommerce" && shop?.index.isConfidentMatch(text) == true
                     && Self.hasBuyingCue(text, normalizer: normalizer)
                 if !elsewhere && !product {
@@ -150,8 +152,10 @@ public struct ConversationEngine: Sendable {
 
     /// Words that ask for something to buy: "¿tienen…?", "¿venden…?", "precio de…", "do you sell…".
     private static let buyingCues: Set<String> = [
-        "tienen", "tienes", "tiene", "venden", "vendes", "vende", "precio", "precios", "cuanto", "cuesta", "cuestan", "comprar",
-        "compro", "busco", "buscando", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "looking", "available",
+        "tienen", "venden", "vendes", "vende", "precio", "precios", "cuesta", "cuestan", "comprar", "compro",
+        "sell", "buy", "price", "prices", "cost", "costs",
+        // Not "cuánto"/"much", "tienes", "busco": "¿cuánto ejercicio…?", "how much water…?",
+        // "¿tienes consejos…?", "busco consejos…" ask the bot, not the shop.
     ]
 
     static func hasBuyingCue(_ text: String, normalizer: TextNormalizer) -> Bool {

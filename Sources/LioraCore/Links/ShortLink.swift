@@ -42,30 +42,36 @@ public enum UserAgentClassifier {
     ]
 
     /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too.
-    /// Beyond the known names, "bot" counts where crawlers write it: as a product token with a
-    /// version (`Googlebot/2.1`), or ending a name inside a `compatible;` comment (`bingbot/2.0;`,
-    /// `AhrefsBot)`), or ending a user agent that is not a browser's (`ExampleBot`). Phones
-    /// whose model contains it are people: `Android 10; CUBOT X30`, `CUBOT_X30`, `CUBOT-NOTE`.
+    /// Beyond the known names, a product token containing "bot" counts where crawlers write it:
+    /// with a version (`Googlebot/2.1`, `Googlebot-Image/1.0`, `DuckDuckBot-Https/1.1`), in a
+    /// `compatible;` comment (`bingbot/2.0;`, `AhrefsBot)`), or anywhere in a user agent that is not
+    /// a browser's (`AdsBot-Google (+http://…)`). Phones whose model contains it are people:
+    /// `Android 10; CUBOT X30`, `CUBOT_X30`, `CUBOT-NOTE Build/PPR1`.
     public static func isBot(_ userAgent: String?) -> Bool {
         guard let ua = userAgent?.lowercased(), !ua.isEmpty else { return true }
         return markers.contains { ua.contains($0) } || hasBotToken(ua)
     }
 
     private static func hasBotToken(_ ua: String) -> Bool {
-        let bytes = Array(ua.utf8)
         let crawlerComment = ua.contains("compatible;")
         let browser = ua.hasPrefix("mozilla/")
-        var i = 0
-        while i + 3 <= bytes.count {
-            if bytes[i] == 0x62, bytes[i + 1] == 0x6F, bytes[i + 2] == 0x74 {  // "bot"
-                guard i + 3 < bytes.count else { return crawlerComment || !browser }
-                switch bytes[i + 3] {
-                case 0x2F: return true  // "/": a product token with its version
-                case 0x3B, 0x29: if crawlerComment { return true }  // ";" ")" in a crawler's comment
-                default: break
-                }
+        // Product tokens and comment words: split at spaces, `;`, `(` and `)`.
+        for token in ua.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x3B || $0 == 0x28 || $0 == 0x29 }) {
+            guard token.count >= 3, containsBot(token) else { continue }
+            if token.contains(0x2F) || crawlerComment || !browser { return true }  // "/": a versioned product token
+        }
+        return false
+    }
+
+    private static func containsBot(_ token: Substring.UTF8View.SubSequence) -> Bool {
+        var i = token.startIndex
+        while i != token.endIndex {
+            let j = token.index(after: i)
+            if token[i] == 0x62, j != token.endIndex, token[j] == 0x6F {
+                let k = token.index(after: j)
+                if k != token.endIndex, token[k] == 0x74 { return true }  // "bot"
             }
-            i += 1
+            i = j
         }
         return false
     }

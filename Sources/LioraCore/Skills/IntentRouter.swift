@@ -53,6 +53,9 @@ public struct IntentRouter: Sendable {
     public let configuration: Configuration
     public let classifier: IntentClassifier
     private let normalizer: TextNormalizer
+    /// Examples written only in function words ("what do you do?", "nada más por ahora"): the
+    /// skills' authors meant them, so they are classified.
+    private let functionWordExamples: Set<String>
     private let detector = LanguageDetector()
     private let intents: [Intent]
     private let rules: KeywordRules
@@ -67,6 +70,14 @@ public struct IntentRouter: Sendable {
         self.rules = KeywordRules(intents: intents, normalizer: normalizer)
         self.patterns = PatternRules(intents: intents)
         self.classifier = IntentClassifier(catalog: catalog, configuration: configuration.classifier, normalizer: normalizer)
+        var functionWordExamples: Set<String> = []
+        for intent in intents {
+            for example in intent.examples.all {
+                let tokens = normalizer.normalize(example).tokens
+                if !tokens.isEmpty, tokens.allSatisfy(Self.functionWords.contains) { functionWordExamples.insert(tokens.joined(separator: " ")) }
+            }
+        }
+        self.functionWordExamples = functionWordExamples
     }
 
     /// Routes one message.
@@ -105,7 +116,10 @@ public struct IntentRouter: Sendable {
         // Only function words ("no", "ya", "eso", "no quiero", "I don't want it"): nothing to
         // classify. One shared word would otherwise pick an intent at random ("no" → sleep tips,
         // "no quiero" → hand-off to a person).
-        if normalized.tokens.allSatisfy(Self.functionWords.contains) { return result(.noMatch) }
+        if normalized.tokens.allSatisfy(Self.functionWords.contains),
+           !functionWordExamples.contains(normalized.tokens.joined(separator: " ")) {
+            return result(.noMatch)
+        }
         let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: configuration.maximumAlternatives)
         guard let best = ranked.first, best.score >= configuration.threshold else { return result(.noMatch) }
         let close = ranked.prefix { best.score - $0.score < configuration.ambiguityMargin }
