@@ -6,7 +6,8 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// `disable` plain; `prefer` (the default) and `allow` encrypt when the server offers it,
     /// `require` always, neither checking the certificate (`require` with `sslrootcert` checks
     /// the chain); `verify-ca` checks the chain against `sslrootcert` (or the system's roots),
-    /// `verify-full` the chain and the host name too.
+    /// `verify-full` the chain and the host name too; `sslrootcert=system` means the system's roots
+    /// and verify-full.
     case postgres(PostgresLocation)
 
     /// A PostgreSQL server address and credentials.
@@ -39,26 +40,33 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         guard let scheme = ["postgres://", "postgresql://"].first(where: { text.hasPrefix($0) }) else { return nil }
         var rest = Substring(text.dropFirst(scheme.count))
         var tls = PostgresLocation.TLSMode.prefer
+        var mode: PostgresLocation.TLSMode?
         var rootCertificate: String?
+        var systemRoots = false
         if let q = rest.firstIndex(of: "?") {
             for pair in rest[rest.index(after: q)...].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else { return nil }
                 switch kv[0] {
                 case "sslmode":
-                    if kv[1] == "allow" { tls = .prefer; continue }
-                    guard let mode = PostgresLocation.TLSMode(rawValue: kv[1]) else { return nil }
-                    tls = mode
+                    guard let given = kv[1] == "allow" ? .prefer : PostgresLocation.TLSMode(rawValue: kv[1]) else { return nil }
+                    mode = given
                 case "sslrootcert":
                     let path = Self.percentDecoded(kv[1])
                     guard !path.isEmpty else { return nil }
-                    rootCertificate = path
+                    if path == "system" { systemRoots = true } else { rootCertificate = path }
                 default:
                     break
                 }
             }
             rest = rest[..<q]
         }
+        // `sslrootcert=system` (libpq 16): the system's roots, with verify-full, the only mode it allows.
+        if systemRoots {
+            guard mode == nil || mode == .verifyFull else { return nil }
+            mode = .verifyFull
+        }
+        tls = mode ?? tls
         guard let slash = rest.firstIndex(of: "/") else { return nil }
         let database = String(rest[rest.index(after: slash)...])
         var authority = rest[..<slash]

@@ -52,6 +52,9 @@ struct ConfigurationTests {
         else { Issue.record("verify-full not parsed"); return }
         #expect(verified.tls == .verifyFull)
         #expect(verified.rootCertificatePath == "/etc/ssl/rds ca.pem")
+        guard case .postgres(let system)? = DatabaseURL(parsing: "postgres://app@db/liora?sslrootcert=system")
+        else { Issue.record("sslrootcert=system not parsed"); return }
+        #expect(system.tls == .verifyFull && system.rootCertificatePath == nil)
         guard case .postgres(let owner) = c.migrationDatabaseURL else { Issue.record("not postgres"); return }
         #expect(owner.port == 5432)
         #expect(c.metaAppSecret?.value == "s")
@@ -87,6 +90,7 @@ struct ConfigurationTests {
         ("LIORA_DATABASE_URL", "mysql://x/y"), ("LIORA_DATABASE_URL", "postgres://host-without-db"),
         ("LIORA_DATABASE_URL", "postgres://u@h:99999/db"), ("LIORA_DATABASE_URL", "sqlite:"),
         ("LIORA_DATABASE_URL", "postgres://u@h/db?sslmode=verify"), ("LIORA_DATABASE_URL", "postgres://u@h/db?sslrootcert="),
+        ("LIORA_DATABASE_URL", "postgres://u@h/db?sslmode=require&sslrootcert=system"),
         ("LIORA_MIGRATION_DATABASE_URL", "nope"),
         ("LIORA_GRAPH_BASE_URL", "ftp://graph"), ("LIORA_GRAPH_BASE_URL", "not a url"),
         ("LIORA_GRAPH_API_VERSION", "23"), ("LIORA_GRAPH_API_VERSION", "v23"),

@@ -133,6 +133,9 @@ struct ConversationCatalogTests {
         #expect(try skus(battery).contains { id in
             Self.shop.index.product(sku: String(id.dropFirst(4)))?.name.contains("Batería Portátil") == true
         })
+        for asked in ["¿tienes batería portátil?", "busco una batería de cocina", "¿cuánto cuesta la batería portátil?"] {
+            #expect(say(asked).intentID?.hasPrefix("catalogo.") == true, "\(asked)")
+        }
         // Without a buying cue it is still a recycling question; "how much" asks about health.
         #expect(say("¿dónde tiro las pilas?").intentID == "reciclaje.baterias")
         #expect(say("how much water should I drink a day?").intentID == "vida_sana.hidratacion")

@@ -56,9 +56,10 @@ struct ConversationEngineTests {
         #expect(answer("¿qué comida es sana?")?.hasPrefix("vida_sana.") == true)
         #expect(answer("pilas") == "reciclaje.baterias")
         #expect(answer("latas") == "reciclaje.plasticos")
-        // Thanks after the answer is not a new subject.
+        // Thanks after the answer is not a new subject; asking for a person is.
         #expect(answer("cristal, muchas gracias") == "reciclaje.vidrio")
         #expect(answer("pilas, gracias") == "reciclaje.baterias")
+        #expect(answer("aceite, pero quiero hablar con una persona") == "core.humano")
     }
 
     @Test("function words alone are not understood as anything: \"no quiero\" never hands the chat to a person")
@@ -69,6 +70,13 @@ struct ConversationEngineTests {
         }
         let ok = Self.engine.respond(to: "ok", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
         #expect(ok.intentID == "core.ok")
+        // An acknowledgement or thanks beside a request does not swallow it.
+        for (text, intent) in [("no estoy de acuerdo, quiero hablar con un humano", "core.humano"),
+                               ("gracias, pero quiero hablar con una persona", "core.humano"),
+                               ("de acuerdo, ¿y las pilas dónde van?", "reciclaje.baterias")] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID == intent, "\(text): \(turn.intentID ?? "-")")
+        }
         // A skill's own example written in function words is still understood.
         let goodbye = Self.engine.respond(to: "nada más por ahora", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
                                           now: now)

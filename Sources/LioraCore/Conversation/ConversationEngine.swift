@@ -74,9 +74,10 @@ public struct ConversationEngine: Sendable {
                let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
                enabledSkills.contains(intent.skill) {
                 let route = router.route(text, enabledSkills: enabledSkills, language: previous)
-                // "cristal, gracias" still answers the question: the thanks is not a new subject.
+                // "cristal, gracias" still answers the question: the thanks is not a new subject
+                // (asking for a person is).
                 let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }
-                    .map { $0.skill != intent.skill && $0.skill != "core" } ?? false
+                    .map { $0.skill != intent.skill && !Self.pleasantryIntents.contains($0.id) } ?? false
                 let product = intent.skill != "ecommerce" && shop?.index.isConfidentMatch(text) == true
                     && Self.hasBuyingCue(text, normalizer: normalizer)
                 if !elsewhere && !product {
@@ -96,10 +97,10 @@ public struct ConversationEngine: Sendable {
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous)
         var routedText = text
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
-        if replyID == nil, let id = route.intentID, ["core.saludo", "core.gracias", "core.ok"].contains(id),
+        if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
            let rest = Self.withoutPleasantries(text, normalizer: normalizer) {
             let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language)
-            if let innerID = inner.intentID, router.catalog.intent(id: innerID)?.skill != "core" {
+            if let innerID = inner.intentID, !Self.pleasantryIntents.contains(innerID) {
                 (route, routedText) = (RouteResult(outcome: inner.outcome, language: route.language), rest)
             } else if let shop, shop.index.isConfidentMatch(rest),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
@@ -150,12 +151,16 @@ public struct ConversationEngine: Sendable {
 
     private var normalizer: TextNormalizer { TextNormalizer() }
 
+    /// Intents that carry no request of their own: a request beside them is the subject.
+    private static let pleasantryIntents: Set<String> = ["core.saludo", "core.gracias", "core.ok", "core.despedida"]
+
     /// Words that ask for something to buy: "¿tienen…?", "¿venden…?", "precio de…", "do you sell…".
     private static let buyingCues: Set<String> = [
-        "tienen", "venden", "vendes", "vende", "precio", "precios", "cuesta", "cuestan", "comprar", "compro",
-        "sell", "buy", "price", "prices", "cost", "costs",
-        // Not "cuánto"/"much", "tienes", "busco": "¿cuánto ejercicio…?", "how much water…?",
-        // "¿tienes consejos…?", "busco consejos…" ask the bot, not the shop.
+        "tienen", "tienes", "tiene", "venden", "vendes", "vende", "precio", "precios", "cuanto", "cuesta", "cuestan", "comprar",
+        "compro", "busco", "buscando", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "have", "looking",
+        "available",
+        // Weak alone ("¿cuánto ejercicio…?", "how much water…?"): the rule also needs most of the
+        // message's other words to be the catalog's, which those questions' are not.
     ]
 
     static func hasBuyingCue(_ text: String, normalizer: TextNormalizer) -> Bool {

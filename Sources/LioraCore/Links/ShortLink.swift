@@ -38,7 +38,9 @@ public enum UserAgentClassifier {
     private static let markers = [
         "crawler", "spider", "slurp", "facebookexternalhit", "facebookcatalog", "whatsapp/", "twitterbot", "slackbot",
         "linkedinbot", "telegrambot", "discordbot", "embedly", "preview", "curl/", "wget/", "python-requests",
-        "go-http-client", "headlesschrome", "lighthouse",
+        "go-http-client", "headlesschrome", "lighthouse", "google-inspectiontool", "googleother", "mediapartners-google",
+        "feedfetcher", "apis-google", "google-read-aloud", "externalagent", "-user/", "python-urllib", "okhttp/", "axios/",
+        "scrapy/", "java/", "libwww-perl", "httpclient",
     ]
 
     /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too.
@@ -54,7 +56,7 @@ public enum UserAgentClassifier {
 
     private static func hasBotToken(_ ua: String) -> Bool {
         let crawlerComment = ua.contains("compatible;")
-        let browser = ua.hasPrefix("mozilla/")
+        let browser = ua.hasPrefix("mozilla/") || ua.hasPrefix("ucweb/") || ua.hasPrefix("opera/")
         // Product tokens and comment words: split at spaces, `;`, `(` and `)`.
         for token in ua.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x3B || $0 == 0x28 || $0 == 0x29 }) {
             guard token.count >= 3, containsBot(token) else { continue }
