@@ -54,7 +54,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                 case "sslrootcert":
                     let path = Self.percentDecoded(kv[1])
                     guard !path.isEmpty else { return nil }
-                    if path == "system" { systemRoots = true } else { rootCertificate = path }
+                    // The last one given wins, as in libpq.
+                    systemRoots = path == "system"
+                    rootCertificate = systemRoots ? nil : path
                 default:
                     break
                 }

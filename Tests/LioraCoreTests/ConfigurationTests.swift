@@ -55,6 +55,10 @@ struct ConfigurationTests {
         guard case .postgres(let system)? = DatabaseURL(parsing: "postgres://app@db/liora?sslrootcert=system")
         else { Issue.record("sslrootcert=system not parsed"); return }
         #expect(system.tls == .verifyFull && system.rootCertificatePath == nil)
+        // The last sslrootcert wins, as in libpq.
+        guard case .postgres(let twice)? = DatabaseURL(parsing: "postgres://app@db/liora?sslrootcert=/ca.pem&sslrootcert=system")
+        else { Issue.record("repeated sslrootcert not parsed"); return }
+        #expect(twice.tls == .verifyFull && twice.rootCertificatePath == nil)
         guard case .postgres(let owner) = c.migrationDatabaseURL else { Issue.record("not postgres"); return }
         #expect(owner.port == 5432)
         #expect(c.metaAppSecret?.value == "s")

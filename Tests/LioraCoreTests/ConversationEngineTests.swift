@@ -73,10 +73,17 @@ struct ConversationEngineTests {
         // An acknowledgement or thanks beside a request does not swallow it.
         for (text, intent) in [("no estoy de acuerdo, quiero hablar con un humano", "core.humano"),
                                ("gracias, pero quiero hablar con una persona", "core.humano"),
-                               ("de acuerdo, ¿y las pilas dónde van?", "reciclaje.baterias")] {
+                               ("de acuerdo, ¿y las pilas dónde van?", "reciclaje.baterias"),
+                               ("¿dónde tiro las pilas? muchas gracias", "reciclaje.baterias"),
+                               // …but what the thanks is for, or a good night, is still thanks.
+                               ("gracias por la ayuda", "core.gracias"),
+                               ("muchas gracias por lo del plástico", "core.gracias")] {
             let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
             #expect(turn.intentID == intent, "\(text): \(turn.intentID ?? "-")")
         }
+        let night = Self.engine.respond(to: "thank you, good night", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all,
+                                        now: now)
+        #expect(night.intentID?.hasPrefix("vida_sana.") == false, "\(night.intentID ?? "-")")
         // A skill's own example written in function words is still understood.
         let goodbye = Self.engine.respond(to: "nada más por ahora", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
                                           now: now)

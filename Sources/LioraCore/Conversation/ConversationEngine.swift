@@ -100,7 +100,9 @@ public struct ConversationEngine: Sendable {
         if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
            let rest = Self.withoutPleasantries(text, normalizer: normalizer) {
             let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language)
-            if let innerID = inner.intentID, !Self.pleasantryIntents.contains(innerID) {
+            // Only a rule (a keyword or pattern) beside the pleasantry: one or two words left over
+            // are too little for the classifier ("thank you, good night" is not about sleep).
+            if case .matched(let innerID, _, .rule) = inner.outcome, !Self.pleasantryIntents.contains(innerID) {
                 (route, routedText) = (RouteResult(outcome: inner.outcome, language: route.language), rest)
             } else if let shop, shop.index.isConfidentMatch(rest),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
@@ -175,11 +177,12 @@ public struct ConversationEngine: Sendable {
         "okay", "vale", "bueno", "perfecto",
     ]
 
-    /// The message without its leading greeting or thanks, when something is left.
+    /// The message without the greeting or thanks that opens or closes it, when something is
+    /// left; nil when what is left says what the thanks is for ("gracias por la ayuda").
     static func withoutPleasantries(_ text: String, normalizer: TextNormalizer) -> String? {
         let tokens = normalizer.normalize(text).tokens
-        let rest = tokens.drop { pleasantries.contains($0) }
-        guard rest.count < tokens.count, !rest.isEmpty else { return nil }
+        let rest = tokens.drop { pleasantries.contains($0) }.reversed().drop { pleasantries.contains($0) }.reversed()
+        guard rest.count < tokens.count, let first = rest.first, first != "por", first != "for" else { return nil }
         return rest.joined(separator: " ")
     }
 
