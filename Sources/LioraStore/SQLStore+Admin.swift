@@ -57,10 +57,13 @@ extension SQLStore {
         let binds: [SQLValue] = [.uuid(t.id), .text(t.tokenHash), .text(t.role == .platformAdmin ? "platform_admin" : "usuario"),
                                  .uuid(t.subjectID), .optional(t.tenantID), .uuid(t.familyID), .date(t.expiresAt), .date(t.createdAt)]
         // On PostgreSQL the table is under row-level security; the service reaches it outside a
-        // tenant transaction only through the functions of migration 0017, one token at a time.
+        // tenant transaction only through the functions of migrations 0017 and 0018, one token
+        // (or one subject's expired tokens) at a time.
         guard database.dialect == .postgres else {
             return try await !database.transaction { c in
-                try await c.query("""
+                // The subject's expired tokens go (refused anyway; they grew without end).
+                try await c.query("DELETE FROM refresh_tokens WHERE subject_id = $1 AND expires_at < $2", [.uuid(t.subjectID), .date(t.createdAt)])
+                return try await c.query("""
                     INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
                     SELECT $1, $2, $3, $4, $5, $6, $7, $8
                     WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $6 AND revoked_at IS NOT NULL)

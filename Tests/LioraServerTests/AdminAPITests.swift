@@ -122,6 +122,20 @@ struct AdminAuthTests {
             }
             #expect(try await h.store.useRefreshToken(id: raced.id, now: t0) == false)
             #expect(try await h.store.addRefreshToken(token(UUID())))
+            // A subject's expired tokens go when it signs in again; its live ones stay.
+            let subject = UUID()
+            func session(expires: Date, created: Date) -> RefreshTokenRecord {
+                RefreshTokenRecord(id: UUID(), tokenHash: UUID().uuidString, subjectID: subject, tenantID: nil, role: .platformAdmin,
+                                   familyID: UUID(), expiresAt: expires, createdAt: created)
+            }
+            let expired = session(expires: t0.addingTimeInterval(-1), created: t0.addingTimeInterval(-7200))
+            let live = session(expires: t0.addingTimeInterval(3600), created: t0.addingTimeInterval(-60))
+            #expect(try await h.store.addRefreshToken(expired))
+            #expect(try await h.store.addRefreshToken(live))
+            #expect(try await h.store.refreshToken(hash: expired.tokenHash) != nil)
+            #expect(try await h.store.addRefreshToken(session(expires: t0.addingTimeInterval(3600), created: t0)))
+            #expect(try await h.store.refreshToken(hash: expired.tokenHash) == nil)
+            #expect(try await h.store.refreshToken(hash: live.tokenHash) != nil)
             // The access token expires.
             clock.advance(by: 901)
             #expect(try await c.call(.get, "/clientes", token: access).status == .unauthorized)
