@@ -100,8 +100,16 @@ struct AdminAuthTests {
             let r2 = try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh1])
             #expect(r2.status == .ok)
             let refresh2 = try #require(AdminClient.object(r2)["refresh_token"] as? String)
+            // The same token again at once (two tabs refreshing, a retried request): refused, but
+            // the session stays.
             #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh1]).status == .unauthorized)
+            let r3 = try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh2])
+            #expect(r3.status == .ok)
+            let refresh3 = try #require(AdminClient.object(r3)["refresh_token"] as? String)
+            // Later, a spent token means someone has a copy: the whole session is logged out.
+            clock.advance(by: 11)
             #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh2]).status == .unauthorized)
+            #expect(try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh3]).status == .unauthorized)
             // A token issued in a family revoked meanwhile (the reuse landed while it was being
             // issued) is not stored; a new family is.
             let family = UUID()

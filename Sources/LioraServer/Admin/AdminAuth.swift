@@ -198,13 +198,23 @@ package final class AdminAuth: Sendable {
 
     // MARK: Refresh and logout
 
+    /// A refresh token spent this recently may come back from the same client without logging
+    /// the session out (it is still refused).
+    static let concurrentRefreshGrace: TimeInterval = 10
+
     package func refresh(_ token: String) async throws -> IssuedTokens {
         let now = clock.now
         let invalid = APIError(.unauthorized, "invalid_refresh_token", "the refresh token is not valid; log in again")
         guard token.hasPrefix("lrt_"), token.utf8.count < 100, let record = try await store.refreshToken(hash: Self.hash(token)) else { throw invalid }
         guard record.revokedAt == nil, record.expiresAt > now else { throw invalid }
         guard try await store.useRefreshToken(id: record.id, now: now) else {
-            // A spent token came back: someone has a copy. Log the whole session out.
+            // Spent within the last seconds: two refreshes at once from one client (two tabs, a
+            // retried request whose answer was lost). Refused, without logging the session out.
+            if let again = try await store.refreshToken(hash: Self.hash(token)), again.revokedAt == nil,
+               let used = again.usedAt, now.timeIntervalSince(used) < Self.concurrentRefreshGrace {
+                throw invalid
+            }
+            // A spent token came back later: someone has a copy. Log the whole session out.
             try await store.revokeRefreshFamily(record.familyID, now: now)
             throw invalid
         }
