@@ -223,8 +223,12 @@ public protocol TenantSession: Sendable {
     func adminUsers() async throws -> [AdminUser]
     func adminUser(id: UUID) async throws -> AdminUser?
     /// Invites a user: stored `invited` with the SHA-256 of a single-use invitation token.
-    /// An e-mail already used by any account on the platform is a conflict.
-    func inviteUser(_ user: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws
+    /// Inviting again an address whose invitation expired renews that invitation (new token,
+    /// expiry, name and role) and returns its existing id; any other account of the tenant with the
+    /// address is a conflict. Returns the invited user's id.
+    func inviteUser(_ user: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws -> UUID
+    /// Users who hold a seat of the plan: everyone not deactivated, except invitations that expired.
+    func seatedUserCount(now: Date) async throws -> Int
     /// Sets the password of an invited user whose invitation matches and has not expired; the
     /// invitation is spent. False when it does not match or expired.
     func acceptInvitation(userID: UUID, invitationHash: String, passwordHash: String, now: Date) async throws -> Bool

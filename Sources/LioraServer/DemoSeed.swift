@@ -33,7 +33,7 @@ package enum DemoSeed {
         let id = UUID.timeOrdered(at: now)
         return try await store.withTenant(tenantID) { s in
             guard try await !s.adminUsers().contains(where: { $0.email.lowercased() == ownerEmail }) else { return false }
-            try await s.inviteUser(AdminUser(id: id, tenantID: tenantID, email: ownerEmail, name: "Demo Owner", role: .owner,
+            _ = try await s.inviteUser(AdminUser(id: id, tenantID: tenantID, email: ownerEmail, name: "Demo Owner", role: .owner,
                                              status: .invited, createdAt: now, lastLoginAt: nil),
                                    invitationHash: AdminAuth.hash(invitation), expiresAt: now.addingTimeInterval(60), actor: "system:demo",
                                    now: now)

@@ -26,8 +26,24 @@ extension SQLTenantSession {
                           [.uuid(tenantID), .uuid(id)]).first.map(Self.user)
     }
 
-    func inviteUser(_ u: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws {
+    func inviteUser(_ u: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws -> UUID {
         precondition(u.tenantID == tenantID, "user for another tenant")
+        // An invitation that expired unaccepted (a lost e-mail, a week gone) is renewed, not a conflict.
+        let renewed = try await c.query("""
+            UPDATE usuarios SET name = $3, role = $4, invitation_hash = $5, invitation_expires_at = $6, updated_at = $7
+            WHERE cliente_id = $1 AND lower(email) = lower($2) AND status = 'invited'
+              AND (invitation_expires_at IS NULL OR invitation_expires_at <= $7)
+            RETURNING id
+            """, [.uuid(tenantID), .text(u.email), .text(u.name), .text(u.role.rawValue), .text(invitationHash), .date(expiresAt),
+                  .date(now)])
+        if let row = renewed.first {
+            let id = try row.required("id", row.uuid)
+            try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "user.invited",
+                                         payloadJSON: JSONText.object(["usuario_id": id.uuidString.lowercased(), "role": u.role.rawValue,
+                                                                       "renewed": "true"]),
+                                         createdAt: now))
+            return id
+        }
         do {
             try await c.query("""
                 INSERT INTO usuarios (id, cliente_id, email, name, role, status, invitation_hash, invitation_expires_at, created_at, updated_at)
@@ -40,6 +56,16 @@ extension SQLTenantSession {
         try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "user.invited",
                                      payloadJSON: JSONText.object(["usuario_id": u.id.uuidString.lowercased(), "role": u.role.rawValue]),
                                      createdAt: now))
+        return u.id
+    }
+
+    func seatedUserCount(now: Date) async throws -> Int {
+        let rows = try await c.query("""
+            SELECT count(*) AS n FROM usuarios
+            WHERE cliente_id = $1 AND status <> 'deactivated'
+              AND NOT (status = 'invited' AND invitation_expires_at IS NOT NULL AND invitation_expires_at <= $2)
+            """, [.uuid(tenantID), .date(now)])
+        return Int(try rows.first?.int("n") ?? 0)
     }
 
     func acceptInvitation(userID: UUID, invitationHash: String, passwordHash: String, now: Date) async throws -> Bool {

@@ -480,17 +480,37 @@ struct AdminTenantTests {
         }
     }
 
-    @Test("the plan's user quota is enforced with a clear code", arguments: [TestBackend.sqlite])
+    @Test("the plan's user quota is enforced with a clear code; an expired invitation holds no seat and is renewed by inviting again",
+          arguments: TestBackend.available)
     func quota(backend: TestBackend) async throws {
-        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
             let c = AdminClient(h: h)
             let admin = try await c.platformAdmin()
             let (a, owner) = try await c.tenant(admin, slug: "gratis", plan: "free", owner: "owner@free.test")  // free: 3 users
             _ = try await c.invite(owner, tenant: a, email: "u1@free.test", role: "agent")
-            _ = try await c.invite(owner, tenant: a, email: "u2@free.test", role: "agent")
+            let first = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner, json: ["email": "u2@free.test", "name": "U", "role": "agent"])
+            let firstID = try #require(AdminClient.object(first)["id"] as? String)
+            let lost = try #require(AdminClient.object(first)["invitation_token"] as? String)
             let over = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner, json: ["email": "u3@free.test", "name": "U", "role": "agent"])
             #expect(over.status == .forbidden)
             #expect(over.errorCode == "quota_exceeded")
+            // A week later both invitations expired unaccepted (a lost e-mail): they hold no seat…
+            clock.advance(by: 8 * 24 * 3600)
+            let owner2 = try await c.login("owner@free.test", "Colibri-Azul-2026!")
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": lost, "password": "Ocelote-Gris-5512"]).status
+                    == .badRequest)
+            // …and inviting the address again renews its invitation (same account, a new token).
+            let again = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner2,
+                                         json: ["email": "U2@free.test", "name": "Ursula", "role": "admin"])
+            #expect(again.status == .created, "\(again.text)")
+            #expect(AdminClient.object(again)["id"] as? String == firstID)
+            let renewed = try #require(AdminClient.object(again)["invitation_token"] as? String)
+            #expect(renewed != lost)
+            #expect(try await c.call(.post, "/auth/accept-invite", json: ["invitation_token": renewed, "password": "Ocelote-Gris-5512"]).status
+                    == .ok)
+            let u3 = try await c.call(.post, "/clientes/\(a)/usuarios", token: owner2, json: ["email": "u3@free.test", "name": "U", "role": "agent"])
+            #expect(u3.status == .created, "\(u3.text)")
         }
     }
 

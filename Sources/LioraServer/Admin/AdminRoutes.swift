@@ -324,18 +324,19 @@ struct AdminRoutes: Sendable {
         let token = "inv_" + AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
         let now = clock.now
         let expires = now.addingTimeInterval(auth.options.invitationLifetime)
-        let user = AdminUser(id: UUID.timeOrdered(at: now), tenantID: id, email: email, name: name, role: role, status: .invited,
+        var user = AdminUser(id: UUID.timeOrdered(at: now), tenantID: id, email: email, name: name, role: role, status: .invited,
                              createdAt: now, lastLoginAt: nil)
-        try await store.withTenant(id) { s in
+        user.id = try await store.withTenant(id) { s in
             try await s.lockForAdminChange()
             let principal = try await caller.current(.usersManage, in: s)
             try Self.checkOwnerGrant(role, by: principal)
-            let live = try await s.adminUsers().filter { $0.status != .deactivated }.count
+            // Expired invitations hold no seat (renewing one takes its seat back).
+            let seated = try await s.seatedUserCount(now: now)
             // The plan as it is under the lock: a plan change waits for it, or went first.
-            if let plan = try await s.plan(), live >= plan.maxUsers {
+            if let plan = try await s.plan(), seated >= plan.maxUsers {
                 throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxUsers) users")
             }
-            try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)
+            return try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)
         }
         struct Invited: Encodable { var id: String; var invitationToken: String; var invitationExpiresAt: Date; var usuario: UserOutput }
         return try CatalogRoutes.json(status: .created, Invited(id: user.id.uuidString.lowercased(), invitationToken: token,
