@@ -272,6 +272,19 @@ struct CatalogSearchTests {
 
 @Suite("catalog search: spelling correction is bounded")
 struct SpellingBoundsTests {
+    @Test("the spelling index stays within its budget: later words get one typo, then none")
+    func budget() {
+        let words: [(id: Int32, bytes: [UInt8])] = [(0, Array("zapatillas".utf8)), (1, Array("sandalias".utf8)), (2, Array("mochilas".utf8))]
+        // Room for the first word with two typos, the second with one, and no more.
+        let index = SpellingNeighbourhood(words: words, budget: 70)
+        #expect(index.entryCount <= 70)
+        #expect(index.candidates(of: Array("zapatilas".utf8), maxDistance: 2) == [0])  // two typos still found for the first
+        #expect(index.candidates(of: Array("sandalas".utf8), maxDistance: 2) == [1])   // one typo for the second
+        #expect(index.candidates(of: Array("snadalas".utf8), maxDistance: 2).isEmpty)  // but not two
+        #expect(index.candidates(of: Array("mochila".utf8), maxDistance: 2).isEmpty)   // the third: exact only
+        #expect(SpellingNeighbourhood.maxEntries >= 1_000_000)
+    }
+
     @Test("a word longer than 24 bytes is neither indexed for spelling nor corrected; shorter ones are, up to two edits")
     func longWords() {
         let long = Array(String(repeating: "abcdefghij", count: 20).utf8)  // 200 letters: ~20,000 deletions if indexed

@@ -402,6 +402,12 @@ struct CatalogAPITests {
             #expect(new.hasPrefix("whsec_") && new != old)
             #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: old).status == .ok)
             #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: new).status == .ok)
+            // The old secret, in its overlap, may not rotate again (a leaked one would end the
+            // new secret and take one that never expires).
+            let takeover = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: Array(#"{"overlap_seconds": 0}"#.utf8),
+                                               secret: old)
+            #expect(takeover.status == .unauthorized && takeover.errorCode == "signature_invalid", "\(takeover.text)")
+            #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: new).status == .ok)
             clock.advance(by: 601)
             let later = Int(clock.now.timeIntervalSince1970)
             #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: old, timestamp: later).status == .unauthorized)

@@ -13,12 +13,23 @@ package struct SpellingNeighbourhood: Sendable {
     private let hashes: [UInt64]
     private let wordIDs: [Int32]
 
-    /// Indexes `words` (id, UTF-8 bytes).
-    package init(words: [(id: Int32, bytes: [UInt8])]) {
+    /// At most this many deletions are indexed (about 100 MB while building): a real catalog of
+    /// 10,000 products needs a few million; one made of a million long made-up words would need
+    /// hundreds of millions (gigabytes, minutes of sorting), and would take the server down again
+    /// each time the index is rebuilt after a restart.
+    package static let maxEntries = 6_000_000
+
+    /// Indexes `words` (id, UTF-8 bytes), in order, within `budget` deletions: past half of it the
+    /// words are tolerant of one typo instead of two, and past all of it they are matched exactly
+    /// (found only as typed, or by their singular and gender forms).
+    package init(words: [(id: Int32, bytes: [UInt8])], budget: Int = SpellingNeighbourhood.maxEntries) {
         var pairs: [(UInt64, Int32)] = []
-        pairs.reserveCapacity(words.count * 12)
+        pairs.reserveCapacity(min(words.count * 12, budget))
         for (id, bytes) in words where Self.maxDistance(forLength: bytes.count) > 0 {
-            Self.forEachDeletion(of: bytes, upTo: Self.maxDistance(forLength: bytes.count)) { pairs.append(($0, id)) }
+            var distance = Self.maxDistance(forLength: bytes.count)
+            if pairs.count >= budget / 2 { distance = 1 }
+            if pairs.count + bytes.count + 1 > budget { break }
+            Self.forEachDeletion(of: bytes, upTo: distance) { pairs.append(($0, id)) }
         }
         pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         var hashes: [UInt64] = []

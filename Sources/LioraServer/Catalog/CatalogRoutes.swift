@@ -143,9 +143,9 @@ struct CatalogRoutes: Sendable {
         let now = clock.now
         let signed = try await gate.verifyWrite(tenantID: tenantID, headers: request.headers, body: body, operation: "publish", now: now)
         let webhookID = signed.id
-        let hash = SHA256.hex(body)
-        // Parse and validate outside any transaction (a large catalog takes a moment).
-        let check = await offCooperativePool { CatalogCheck.run(body) }
+        // Hash, parse and validate outside any transaction and off the cooperative pool (a large
+        // catalog takes a moment).
+        let (hash, check) = await offCooperativePool { (SHA256.hex(body), CatalogCheck.run(body)) }
         let result = try await store.withTenant(tenantID) { session -> PublishResult in
             // Catalog changes of one tenant take turns (the next version number, the content hash,
             // the active pointer): two concurrent publishes both succeed, one after the other.
@@ -362,7 +362,7 @@ struct CatalogRoutes: Sendable {
                 return .success(secret)
             }
             guard let signed, let webhookID else { throw APIError.internalError }  // neither a token nor a signature: unreachable
-            if let refusal = try await signed.use(in: session, now: now, clock: clock) {
+            if let refusal = try await signed.use(in: session, now: now, clock: clock, currentOnly: true) {
                 try await session.recordIngest(IngestLogEntry(tenantID: tenantID, operation: "rotate_secret", webhookID: webhookID,
                                                               outcome: .rejected, reason: refusal.reason, httpStatus: 401,
                                                               sizeBytes: body.count, receivedAt: now))

@@ -59,8 +59,13 @@ package struct SignedWrite: Sendable {
     /// the lock, not the request's `now`: a rotation with no overlap that committed meanwhile
     /// ended the old secret at its own, later, time — (else `signature_invalid`, logged as
     /// `secret_revoked`), and the request id is used up (`webhook_id_reused`).
-    package func use(in session: any TenantSession, now: Date, clock: any LioraClock) async throws -> Refusal? {
-        let valid = try await session.catalogSecrets(validAt: max(now, clock.now))
+    ///
+    /// `currentOnly` (rotating the secret): only the current secret may sign, not one in its
+    /// overlap after a rotation. Else a leaked old secret could rotate again, end the current one
+    /// and take a new one that never expires, and keep doing so after every rotation.
+    package func use(in session: any TenantSession, now: Date, clock: any LioraClock, currentOnly: Bool = false) async throws -> Refusal? {
+        var valid = try await session.catalogSecrets(validAt: max(now, clock.now))
+        if currentOnly { valid = valid.filter { $0.expiresAt == nil } }
         guard valid.contains(where: { secretIDs.contains($0.id) }) else {
             return Refusal(error: APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
                                            StandardWebhooks.Failure.signatureInvalid.message), reason: "secret_revoked")
