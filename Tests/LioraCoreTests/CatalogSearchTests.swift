@@ -87,6 +87,30 @@ struct CatalogSearchTests {
         #expect(problems.contains { $0.path.contains("name") }, "\(problems)")
     }
 
+    @Test("stop words that name products in this catalog are searchable: colores, Modelo, sobre, ante")
+    func productWordsAmongStopWords() {
+        let catalog = Catalog(currency: "MXN", locale: "es-MX",
+                              categories: [CatalogCategory(id: "c", name: "Cosas")],
+                              products: [
+                                  Self.product("P1", "Caja de colores Prismacolor 24 piezas", "c"),
+                                  Self.product("B1", "Cerveza Corona 355 ml", "c"),
+                                  Self.product("B2", "Cerveza Modelo Especial 355 ml", "c"),
+                                  Self.product("S1", "Sobre manila tamaño carta", "c"),
+                                  Self.product("Z1", "Botines de ante café", "c"),
+                                  Self.product("Z2", "Botines de piel negros", "c"),
+                              ])
+        let index = CatalogSearchIndex(catalog: catalog)
+        func skus(_ q: String) -> [String] { index.search(q, limit: 10).map(\.product.sku) }
+        #expect(skus("colores") == ["P1"])
+        #expect(skus("cerveza modelo").first == "B2")
+        #expect(skus("sobres").first == "S1")
+        #expect(skus("botines de ante").first == "Z1")
+        // In a catalog that does not name them, they are still chat words.
+        let plain = CatalogSearchIndex(catalog: Catalog(currency: "MXN", locale: "es-MX", categories: [CatalogCategory(id: "c", name: "Cosas")],
+                                                        products: [Self.product("Z2", "Botines de piel negros", "c")]))
+        #expect(plain.searchResults("info sobre botines de otro modelo", limit: 1).words == ["info", "botines"])
+    }
+
     @Test("accents and case do not matter", arguments: [
         ("lampara", "L1"), ("LÁMPARA", "L1"), ("audifonos inalambricos", "A1"), ("SARTEN", "S1"), ("ReLoJ", "R1"),
     ])

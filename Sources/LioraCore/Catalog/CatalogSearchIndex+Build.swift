@@ -212,7 +212,8 @@ extension CatalogSearchIndex {
         private mutating func words(_ text: String, naming: Bool = true) -> [String] {
             tokenizer.tokens(text).filter { token in
                 guard CatalogWords.stopWords.contains(token) else { return true }
-                guard naming, CatalogWords.productStopWords[token] != nil else { return false }
+                guard naming, CatalogWords.productStopWords[token] != nil || CatalogWords.productWordsAmongStopWords.contains(token)
+                else { return false }
                 namingStopWords.insert(token)
                 return true
             }

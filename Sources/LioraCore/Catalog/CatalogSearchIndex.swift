@@ -51,7 +51,8 @@ public final class CatalogSearchIndex: Sendable {
 
     private let tokenizer = CatalogTokenizer()
     private let termIDs: [String: Int32]
-    /// Product stop words that name something in this catalog (see `CatalogWords.productStopWords`).
+    /// Product stop words that name something in this catalog (see `CatalogWords.productStopWords`
+    /// and `productWordsAmongStopWords`).
     private let namingStopWords: Set<String>
     private let termBytes: [[UInt8]]
     private let idf: [Float]
@@ -225,7 +226,8 @@ public final class CatalogSearchIndex: Sendable {
         let lowered = query.lowercased()
         func keeps(_ token: String) -> Bool {
             guard CatalogWords.stopWords.contains(token) else { return true }
-            guard namingStopWords.contains(token), let accented = CatalogWords.productStopWords[token] else { return false }
+            guard namingStopWords.contains(token) else { return false }
+            guard let accented = CatalogWords.productStopWords[token] else { return true }  // "cerveza modelo"
             return lowered.contains(accented)  // "té verde" is tea; "te quiero" is not
         }
         for token in tokenizer.tokens(query) where keeps(token) {

@@ -8,6 +8,10 @@ enum CatalogWords {
     /// that names the product ("te" is a pronoun, "té" is tea): kept when a product's name, tags
     /// or category has them, and in a query that writes the accented form.
     static let productStopWords: [String: String] = ["te": "té"]
+    /// Stop words that are product words too, accents or not ("Caja de colores", "Cerveza
+    /// Modelo", "Sobre manila", "Botines de ante"): kept when a product's name, tags or category
+    /// has them, and then kept in every query.
+    static let productWordsAmongStopWords: Set<String> = ["ante", "sobre", "sobres", "modelo", "modelos", "colores", "marca"]
 
     static let stopWords: Set<String> = [
         // Spanish: articles, pronouns, prepositions, conjunctions
