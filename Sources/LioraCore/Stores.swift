@@ -266,6 +266,8 @@ public protocol TenantSession: Sendable {
     func addApproval(_ approval: ApprovalRecord) async throws
     func approval(id: UUID) async throws -> ApprovalRecord?
     /// Approvals, newest first; only those in `status` when given.
+    /// The tenant's pending requests for one action, however many other requests are pending.
+    func pendingApprovals(action: ApprovalAction) async throws -> [ApprovalRecord]
     func approvals(status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord]
     /// Moves an approval from `from` to `to` only if it is still in `from` (exactly once), recording
     /// the decider (when given) and, for `executed`, when. False when it was not in `from`.

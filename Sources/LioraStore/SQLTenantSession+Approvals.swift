@@ -58,6 +58,13 @@ extension SQLTenantSession {
                           [.uuid(tenantID), .uuid(id)]).first.map(Self.approval)
     }
 
+    func pendingApprovals(action: ApprovalAction) async throws -> [ApprovalRecord] {
+        try await c.query("""
+            SELECT \(Self.approvalColumns) FROM approvals WHERE cliente_id = $1 AND status = 'pending' AND action = $2
+            ORDER BY created_at DESC, id DESC
+            """, [.uuid(tenantID), .text(action.rawValue)]).map(Self.approval)
+    }
+
     func approvals(status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord] {
         // No `$n IS NULL` test: PostgreSQL cannot type an untyped NULL parameter there.
         try await c.query("""

@@ -167,6 +167,26 @@ struct ApprovalTests {
         }
     }
 
+    @Test("one person's pending exports are capped; they never hide a pending deletion from the duplicate check",
+          arguments: TestBackend.available)
+    func pendingExportsCapped(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "muchas")
+            let c = t.c
+            // A platform admin asks for the tenant's deletion: it waits for a second person.
+            #expect(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform).status == .accepted)
+            for i in 0..<10 {
+                let r = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
+                #expect(r.status == .accepted, "export \(i): \(r.text)")
+            }
+            let eleventh = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
+            #expect(eleventh.status == .tooManyRequests && eleventh.errorCode == "too_many_pending_requests", "\(eleventh.text)")
+            // Someone else may still ask; and the deletion is still found waiting.
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.admin, headers: ["Accept": "text/csv"]).status == .accepted)
+            #expect(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform).errorCode == "approval_pending")
+        }
+    }
+
     @Test("an approved export downloads once, by its requester; approval executes exactly once", arguments: TestBackend.available)
     func exportOnce(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in

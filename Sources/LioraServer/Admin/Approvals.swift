@@ -31,6 +31,9 @@ package struct Approvals: Sendable {
     /// until the request is decided or expires; 404 `waba_account_not_found` when it is not live),
     /// `export_conversations` takes the log filter (none = everything). A second pending request
     /// for the same deletion is 409 `approval_pending`.
+    /// Export requests one person may have waiting at once.
+    static let maxPendingExportsPerRequester = 10
+
     package func requestOrRun(action: ApprovalAction, params: [String: String] = [:], principal: Principal, tenantID: UUID,
                               run: @Sendable () async throws -> Response) async throws -> Response {
         let now = clock.now
@@ -38,9 +41,16 @@ package struct Approvals: Sendable {
         let requested: ApprovalRecord? = try await store.withTenant(tenantID) { s in
             guard try await s.approvalSettings().requires(action) else { return nil }
             try await Self.expireStale(s, now: now)
-            if action != .exportConversations,
-               try await s.approvals(status: .pending, limit: 1000).contains(where: { $0.action == action && $0.params == params }) {
+            let pending = try await s.pendingApprovals(action: action)
+            if action != .exportConversations, pending.contains(where: { $0.params == params }) {
                 throw APIError(.conflict, "approval_pending", "this action is already waiting for approval")
+            }
+            // Exports are not deduplicated (each has its own filter), but one person's are capped:
+            // thousands of them would bury the requests that matter in the approvers' list.
+            if action == .exportConversations,
+               pending.filter({ $0.requestedBy == principal.actor }).count >= Self.maxPendingExportsPerRequester {
+                throw APIError(.tooManyRequests, "too_many_pending_requests",
+                               "you have \(Self.maxPendingExportsPerRequester) exports waiting for approval; wait until they are decided or expire")
             }
             if action == .deleteWabaAccount {
                 guard let id = params["waba_account_id"].flatMap(UUID.init(uuidString:)),
