@@ -67,6 +67,8 @@ public struct ConversationEngine: Sendable {
         // An answer to the question we asked ("which material?" → "pilas"), unless the message is
         // plainly about something else: another skill's question ("is olive oil healthy?" is not
         // about used oil) or a product of the shop ("mochila para laptop").
+        // Whether the message asks the shop for something (normalised once per message).
+        let asksToBuy = shop != nil && replyID == nil && Self.hasBuyingCue(text)
         if let pending = state.pendingSlot {
             state.pendingSlot = nil
             if now.timeIntervalSince(pending.askedAt) <= configuration.slotTimeout, replyID == nil,
@@ -78,8 +80,7 @@ public struct ConversationEngine: Sendable {
                 // (asking for a person is).
                 let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }
                     .map { $0.skill != intent.skill && !Self.pleasantryIntents.contains($0.id) } ?? false
-                let product = intent.skill != "ecommerce" && shop?.index.isConfidentMatch(text) == true
-                    && Self.hasBuyingCue(text, normalizer: normalizer)
+                let product = intent.skill != "ecommerce" && asksToBuy && shop?.index.isConfidentMatch(text) == true
                 if !elsewhere && !product {
                     return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
                 }
@@ -87,7 +88,7 @@ public struct ConversationEngine: Sendable {
         }
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog).
-        if let shop, replyID == nil, Self.hasBuyingCue(text, normalizer: normalizer), shop.index.isConfidentMatch(text) {
+        if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
             let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
@@ -98,7 +99,7 @@ public struct ConversationEngine: Sendable {
         var routedText = text
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
         if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
-           let rest = Self.withoutPleasantries(text, normalizer: normalizer) {
+           let rest = Self.withoutPleasantries(text) {
             let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language)
             // Only a rule (a keyword or pattern) beside the pleasantry: one or two words left over
             // are too little for the classifier ("thank you, good night" is not about sleep).
@@ -151,7 +152,7 @@ public struct ConversationEngine: Sendable {
         }
     }
 
-    private var normalizer: TextNormalizer { TextNormalizer() }
+    private static let normalizer = TextNormalizer()
 
     /// Intents that carry no request of their own: a request beside them is the subject.
     private static let pleasantryIntents: Set<String> = ["core.saludo", "core.gracias", "core.ok", "core.despedida"]
@@ -165,7 +166,7 @@ public struct ConversationEngine: Sendable {
         // message's other words to be the catalog's, which those questions' are not.
     ]
 
-    static func hasBuyingCue(_ text: String, normalizer: TextNormalizer) -> Bool {
+    static func hasBuyingCue(_ text: String) -> Bool {
         normalizer.normalize(text).tokens.contains { buyingCues.contains($0) }
     }
 
@@ -179,7 +180,7 @@ public struct ConversationEngine: Sendable {
 
     /// The message without the greeting or thanks that opens or closes it, when something is
     /// left; nil when what is left says what the thanks is for ("gracias por la ayuda").
-    static func withoutPleasantries(_ text: String, normalizer: TextNormalizer) -> String? {
+    static func withoutPleasantries(_ text: String) -> String? {
         let tokens = normalizer.normalize(text).tokens
         let rest = tokens.drop { pleasantries.contains($0) }.reversed().drop { pleasantries.contains($0) }.reversed()
         guard rest.count < tokens.count, let first = rest.first, first != "por", first != "for" else { return nil }
