@@ -1204,14 +1204,19 @@ CREATE POLICY tenant_isolation ON refresh_tokens
     WITH CHECK (cliente_id = NULLIF(current_setting('app.cliente_id', true), '')::uuid);
 CREATE POLICY platform_sessions ON refresh_tokens TO CURRENT_USER USING (true) WITH CHECK (true);
 
+-- A subject's tokens, to delete its expired ones when it signs in again (they grew without end).
+CREATE INDEX refresh_tokens_subject ON refresh_tokens (subject_id, expires_at);
+
 -- Adds a token unless its family was revoked (a reused token revoked it while this one was being
--- issued); true when added.
+-- issued); true when added. The subject's expired tokens go (refused anyway, reused or not).
 CREATE FUNCTION liora_refresh_token_add(p_id uuid, p_hash text, p_kind text, p_subject uuid, p_cliente uuid,
                                         p_family uuid, p_expires timestamptz, p_created timestamptz)
 RETURNS boolean
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
-    WITH added AS (
+    WITH pruned AS (
+        DELETE FROM refresh_tokens WHERE subject_id = p_subject AND expires_at < p_created
+    ), added AS (
         INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
         SELECT p_id, p_hash, p_kind, p_subject, p_cliente, p_family, p_expires, p_created
         WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = p_family AND revoked_at IS NOT NULL)
@@ -1254,29 +1259,6 @@ AS $$
     UPDATE refresh_tokens SET revoked_at = p_now WHERE family_id = p_family AND revoked_at IS NULL
 $$;
 REVOKE ALL ON FUNCTION liora_refresh_family_revoke(uuid, timestamptz) FROM PUBLIC;
-"""#),
-            Migration(version: 18, name: "refresh_token_pruning", file: "0018_refresh_token_pruning.sql", sql: #"""
--- Expired refresh tokens are deleted when their subject signs in again (they grew without end):
--- this index finds a subject's tokens, and adding a token now also deletes the subject's
--- expired ones (an expired token is refused anyway, reused or not).
-CREATE INDEX refresh_tokens_subject ON refresh_tokens (subject_id, expires_at);
-
-CREATE OR REPLACE FUNCTION liora_refresh_token_add(p_id uuid, p_hash text, p_kind text, p_subject uuid, p_cliente uuid,
-                                                   p_family uuid, p_expires timestamptz, p_created timestamptz)
-RETURNS boolean
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
-AS $$
-    WITH pruned AS (
-        DELETE FROM refresh_tokens WHERE subject_id = p_subject AND expires_at < p_created
-    ), added AS (
-        INSERT INTO refresh_tokens (id, token_hash, subject_kind, subject_id, cliente_id, family_id, expires_at, created_at)
-        SELECT p_id, p_hash, p_kind, p_subject, p_cliente, p_family, p_expires, p_created
-        WHERE NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = p_family AND revoked_at IS NOT NULL)
-        RETURNING id
-    )
-    SELECT EXISTS (SELECT 1 FROM added)
-$$;
-REVOKE ALL ON FUNCTION liora_refresh_token_add(uuid, text, text, uuid, uuid, uuid, timestamptz, timestamptz) FROM PUBLIC;
 """#),
         ],
     ]

@@ -57,8 +57,8 @@ extension SQLStore {
         let binds: [SQLValue] = [.uuid(t.id), .text(t.tokenHash), .text(t.role == .platformAdmin ? "platform_admin" : "usuario"),
                                  .uuid(t.subjectID), .optional(t.tenantID), .uuid(t.familyID), .date(t.expiresAt), .date(t.createdAt)]
         // On PostgreSQL the table is under row-level security; the service reaches it outside a
-        // tenant transaction only through the functions of migrations 0017 and 0018, one token
-        // (or one subject's expired tokens) at a time.
+        // tenant transaction only through the functions of migration 0017, one token (or one
+        // subject's expired tokens) at a time.
         guard database.dialect == .postgres else {
             return try await !database.transaction { c in
                 // The subject's expired tokens go (refused anyway; they grew without end).
