@@ -241,6 +241,86 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("a device token from an earlier login keeps the owner in from a new address while guessing holds the account, on any instance; a forged, foreign, expired or much-failed one does not")
+    func deviceTokenExemptsFromAccountWideLimit() async throws {
+        try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops5@liora.test", name: "Ops 5",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            try await h.store.createPlatformAdmin(id: UUID(), email: "other5@liora.test", name: "Other 5",
+                                                  passwordHash: Bcrypt4.hash("Platform-other-2026!"), now: t0)
+            var options = AdminAuthOptions()
+            options.bcryptCost = 4
+            let clock = ManualClock(t0)
+            let first = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock, options: options)
+            func login(_ auth: AdminAuth, _ password: String, from address: String, device: String? = nil,
+                       email: String = "ops5@liora.test") async -> (code: String, device: String?) {
+                do {
+                    let t = try await auth.login(email: email, password: password, address: address, deviceToken: device)
+                    return ("ok", t.deviceToken)
+                } catch let e as APIError { return (e.code, nil) } catch { return ("\(error)", nil) }
+            }
+            // The owner signs in from home on one instance and keeps the device token.
+            let home = await login(first, "Platform-admin-2026!", from: "192.0.2.10")
+            let device = try #require(home.device)
+            #expect(device.hasPrefix("ldt_"))
+            let foreign = try #require(await login(first, "Platform-other-2026!", from: "192.0.2.11", email: "other5@liora.test").device)
+            // Another instance (or this one after a restart): nothing in memory, same secret.
+            let second = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock, options: options)
+            for a in 1...4 { for n in 0..<5 { _ = await login(second, "guess-\(a)-\(n)-xxxx", from: "198.51.100.\(a)") } }
+            // The account-wide limit holds a new address, and the address the owner used on the
+            // first instance (this one never saw it)…
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.7").code == "too_many_attempts")
+            #expect(await login(second, "Platform-admin-2026!", from: "192.0.2.10").code == "too_many_attempts")
+            // …but not the owner's device, from a new address; the login gives a fresh token.
+            let travelling = await login(second, "Platform-admin-2026!", from: "203.0.113.8", device: device)
+            #expect(travelling.code == "ok")
+            #expect(travelling.device != nil && travelling.device != device)
+            // A token altered by one character, one issued for another e-mail, one signed with
+            // another JWT secret: ignored, the limit holds.
+            var altered = Array(device)
+            altered[10] = altered[10] == "A" ? "B" : "A"
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.9", device: String(altered)).code == "too_many_attempts")
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.10", device: foreign).code == "too_many_attempts")
+            let elsewhere = AdminAuth(secret: Secret(jwtSecret + "-other"), store: h.store, clock: clock, options: options)
+            let otherSecret = try #require(await login(elsewhere, "Platform-admin-2026!", from: "192.0.2.12").device)
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.11", device: otherSecret).code == "too_many_attempts")
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.12", device: "ldt_garbage").code == "too_many_attempts")
+            // A stolen token is worth 5 guesses in the window (from any addresses), then nothing.
+            for n in 0..<5 {
+                #expect(await login(second, "thief-\(n)-xxxx", from: "198.18.0.\(n)", device: device).code == "invalid_credentials")
+            }
+            #expect(await login(second, "Platform-admin-2026!", from: "198.18.0.9", device: device).code == "too_many_attempts")
+            // The fresh token still works; after its lifetime no token does.
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.13", device: travelling.device).code == "ok")
+            clock.advance(by: options.deviceTokenLifetime + 1)
+            for a in 1...4 { for n in 0..<5 { _ = await login(second, "later-\(a)-\(n)-xxxx", from: "198.51.100.\(a)") } }
+            #expect(await login(second, "Platform-admin-2026!", from: "203.0.113.14", device: travelling.device).code == "too_many_attempts")
+        }
+    }
+
+    @Test("login over HTTP returns a device token, accepts it back, and ignores a malformed one", arguments: [TestBackend.sqlite])
+    func deviceTokenOverHTTP(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops6@liora.test", name: "Ops 6",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            let r = try await c.call(.post, "/auth/login", json: ["email": "ops6@liora.test", "password": "Platform-admin-2026!"])
+            #expect(r.status == .ok)
+            let device = try #require(AdminClient.object(r)["device_token"] as? String)
+            #expect(device.hasPrefix("ldt_"))
+            for token in [device, "ldt_not-a-token", ""] {
+                let again = try await c.call(.post, "/auth/login", json: ["email": "ops6@liora.test", "password": "Platform-admin-2026!",
+                                                                         "device_token": token])
+                #expect(again.status == .ok, "\(token)")
+            }
+            // A refresh issues no device token.
+            let refresh = try #require(AdminClient.object(r)["refresh_token"] as? String)
+            let refreshed = try await c.call(.post, "/auth/refresh", json: ["refresh_token": refresh])
+            #expect(refreshed.status == .ok)
+            #expect(AdminClient.object(refreshed)["device_token"] == nil)
+        }
+    }
+
     @Test("behind a trusted proxy, login attempts are counted per client named in X-Forwarded-For; from anyone else the header is ignored",
           arguments: [TestBackend.sqlite])
     func rateLimitBehindProxy(backend: TestBackend) async throws {

@@ -24,6 +24,9 @@ package struct IssuedTokens: Sendable, Equatable {
     package var accessToken: String
     package var refreshToken: String
     package var expiresIn: Int
+    /// Issued by a login only: the device token (see `AdminAuth.deviceToken`), which the client
+    /// keeps and sends with its next logins to the same e-mail.
+    package var deviceToken: String?
 }
 
 /// Settings of the admin API's authentication.
@@ -37,11 +40,16 @@ package struct AdminAuthOptions: Sendable {
     /// Failed logins allowed for one account from one client address within `rateWindow`.
     package var maxFailuresPerAccount = 5
     /// Failed logins allowed for one account from all addresses together within `rateWindow`
-    /// (guessing spread over many addresses). An address that signed in to the account before
-    /// (on this instance) is not held by it, so nobody can lock an owner out from elsewhere.
+    /// (guessing spread over many addresses). A client with a valid device token from an earlier
+    /// login to the e-mail (any instance), or an address that signed in to it before (this
+    /// instance), is not held by it, so nobody can lock an owner out from elsewhere.
     package var maxFailuresPerAccountEverywhere = 20
     package var maxAttemptsPerAddress = 30
     package var rateWindow: TimeInterval = 15 * 60
+    /// How long a device token (issued at each login) exempts its holder from the account-wide
+    /// limit. Failed logins sent with one are counted against it: after `maxFailuresPerAccount`
+    /// within `rateWindow` it exempts nobody until they age out.
+    package var deviceTokenLifetime: TimeInterval = 180 * 24 * 3600
     package var invitationLifetime: TimeInterval = 7 * 24 * 3600
 
     package init() {}
@@ -128,10 +136,17 @@ package final class AdminAuth: Sendable {
     /// Logs in with an e-mail and password. An e-mail is unique within a tenant only: when the
     /// password opens accounts in several tenants, the request must name one (`tenantID`), else
     /// 409 `tenant_required` (told only to whoever knows the password).
-    package func login(email: String, password: String, tenantID: UUID? = nil, address: String?) async throws -> IssuedTokens {
+    ///
+    /// `deviceToken` is the one an earlier login to this e-mail returned: a client sending a valid
+    /// one is not held by the limit on failures from all addresses, on any instance (the token is
+    /// signed, nothing about it is stored). One that is malformed, expired, signed under another
+    /// JWT secret or for another e-mail is ignored.
+    package func login(email: String, password: String, tenantID: UUID? = nil, address: String?,
+                       deviceToken: String? = nil) async throws -> IssuedTokens {
         let now = clock.now
         let account = email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard limiter.allow(account: account, address: address, now: now) else {
+        let device = deviceToken.flatMap { verifyDeviceToken($0, account: account, now: now) }
+        guard limiter.allow(account: account, address: address, device: device, now: now) else {
             throw APIError(.tooManyRequests, "too_many_attempts", "too many login attempts; try again later")
         }
         let records = Array(try await store.loginLookup(email: account)
@@ -156,7 +171,7 @@ package final class AdminAuth: Sendable {
         guard let record = opened.first(where: { $0.role == .platformAdmin }) ?? opened.first else {
             throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")  // counted by `allow`
         }
-        limiter.succeeded(account: account, address: address, allowedAt: now)
+        limiter.succeeded(account: account, address: address, device: device, allowedAt: now)
         guard opened.count == 1 || record.role == .platformAdmin else {
             let ids = opened.compactMap { $0.tenantID?.uuidString.lowercased() }.sorted().joined(separator: ", ")
             throw APIError(.conflict, "tenant_required", "this e-mail and password sign in to several tenants; send cliente_id, one of: \(ids)")
@@ -166,7 +181,48 @@ package final class AdminAuth: Sendable {
         }
         // Failures are not forgiven by a success: the address may sign in to several tenants, and
         // one account's success must not reset the count of guesses at another's password.
-        return try await issue(subjectID: record.subjectID, tenantID: record.tenantID, role: record.role, family: UUID(), now: now)
+        var tokens = try await issue(subjectID: record.subjectID, tenantID: record.tenantID, role: record.role, family: UUID(), now: now)
+        tokens.deviceToken = issueDeviceToken(account: account, now: now)
+        return tokens
+    }
+
+    // MARK: Device tokens
+
+    /// The key device tokens are signed with, derived from the JWT secret (every instance agrees;
+    /// a new secret ends every device token, which only brings the account-wide limit back).
+    private var deviceKey: SymmetricKey {
+        SymmetricKey(data: SHA256.hash(data: Array("liora-device-token\n\(secret.value)".utf8)))
+    }
+
+    /// The signed part of a device token: the e-mail it was issued for, its nonce and issue time.
+    private static func deviceMessage(account: String, nonce: some Collection<UInt8>, issuedAt: some Collection<UInt8>) -> [UInt8] {
+        Array("liora-device-v1\n\(account)\n".utf8) + Array(nonce) + Array(issuedAt)
+    }
+
+    /// A device token for `account` (a lowercased e-mail): `ldt_` and base64url of a random
+    /// 16-byte nonce, the issue time (8 bytes, seconds, big-endian) and an HMAC-SHA256 of both with
+    /// the e-mail. Holding one proves a password of that e-mail was given from this device.
+    func issueDeviceToken(account: String, now: Date) -> String {
+        let nonce = Self.randomBytes(16)
+        let issuedAt = withUnsafeBytes(of: Int64(now.timeIntervalSince1970.rounded(.down)).bigEndian, Array.init)
+        let mac = HMAC<SHA256>.authenticationCode(for: Self.deviceMessage(account: account, nonce: nonce, issuedAt: issuedAt), using: deviceKey)
+        return "ldt_" + (Data(nonce + issuedAt) + Data(mac)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The nonce (hex) of a valid device token for `account`, or nil: malformed, signed for
+    /// another e-mail or with another secret (compared in constant time), issued in the future or
+    /// more than `deviceTokenLifetime` ago.
+    func verifyDeviceToken(_ token: String, account: String, now: Date) -> String? {
+        guard token.hasPrefix("ldt_"), token.utf8.count <= 100, let raw = Self.base64URL(String(token.dropFirst(4))), raw.count == 56 else { return nil }
+        let bytes = [UInt8](raw)
+        let nonce = bytes[0..<16], issuedAt = bytes[16..<24], mac = bytes[24..<56]
+        guard HMAC<SHA256>.isValidAuthenticationCode(Array(mac), authenticating: Self.deviceMessage(account: account, nonce: nonce, issuedAt: issuedAt),
+                                                     using: deviceKey) else { return nil }
+        let seconds = issuedAt.reduce(Int64(0)) { $0 << 8 | Int64($1) }
+        let issued = Date(timeIntervalSince1970: TimeInterval(seconds))
+        guard issued <= now.addingTimeInterval(60), now.timeIntervalSince(issued) <= options.deviceTokenLifetime else { return nil }
+        return nonce.map { String(format: "%02x", $0) }.joined()
     }
 
     private func issue(subjectID: UUID, tenantID: UUID?, role: Role, family: UUID, now: Date) async throws -> IssuedTokens {
@@ -280,9 +336,11 @@ package final class AdminAuth: Sendable {
 
 /// Login attempts in a sliding window: failures per account and client address (the limit a
 /// guesser meets), failures per account from everywhere (a larger limit, for guessing spread over
-/// many addresses, which an address that signed in to the account before is exempt from), and
-/// all attempts per client address. In memory, per instance: with N instances behind a balancer
-/// an attacker gets at most N times the budget, which is still bounded. Before, failures were
+/// many addresses, which a client with a valid device token, or an address that signed in to the
+/// account before on this instance, is exempt from), and all attempts per client address. In
+/// memory, per instance: with N instances behind a balancer an attacker gets at most N times the
+/// budget, which is still bounded; the device token is what keeps the owner in across instances
+/// and restarts. Before, failures were
 /// counted per account only, so five wrong passwords from anywhere locked the owner out, and one
 /// address could keep several accounts locked for good.
 final class LoginRateLimiter: Sendable {
@@ -290,6 +348,8 @@ final class LoginRateLimiter: Sendable {
         var failures: [String: [Date]] = [:]
         var pairFailures: [String: [Date]] = [:]
         var attempts: [String: [Date]] = [:]
+        /// Failures sent with each device token (by nonce): a stolen one stops exempting.
+        var deviceFailures: [String: [Date]] = [:]
         /// Addresses that signed in to each account (at most 16 per account).
         var trusted: [String: Set<String>] = [:]
     }
@@ -303,15 +363,19 @@ final class LoginRateLimiter: Sendable {
     /// Whether an attempt may go ahead. An allowed attempt counts as a failure from the start
     /// (`succeeded` takes it back), so guesses sent in parallel — from many addresses — are all
     /// counted before any of them is checked.
-    func allow(account: String, address: String?, now: Date) -> Bool {
+    ///
+    /// `device` is the nonce of a valid device token for the account (`AdminAuth.verifyDeviceToken`).
+    func allow(account: String, address: String?, device: String? = nil, now: Date) -> Bool {
         state.withLockedValue { s in
             let since = now.addingTimeInterval(-options.rateWindow)
             let pair = Self.pair(account, address)
             s.failures[account] = s.failures[account]?.filter { $0 > since }
             s.pairFailures[pair] = s.pairFailures[pair]?.filter { $0 > since }
             if (s.pairFailures[pair]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
+            if let device { s.deviceFailures[device] = s.deviceFailures[device]?.filter { $0 > since } }
+            let knownDevice = device.map { (s.deviceFailures[$0]?.count ?? 0) < options.maxFailuresPerAccount } ?? false
             let knownAddress = address.map { s.trusted[account]?.contains($0) == true } ?? false
-            if !knownAddress, (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccountEverywhere { return false }
+            if !knownAddress, !knownDevice, (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccountEverywhere { return false }
             if let address {
                 var recent = (s.attempts[address] ?? []).filter { $0 > since }
                 if recent.count >= options.maxAttemptsPerAddress { s.attempts[address] = recent; return false }
@@ -320,7 +384,9 @@ final class LoginRateLimiter: Sendable {
             }
             s.failures[account, default: []].append(now)
             s.pairFailures[pair, default: []].append(now)
+            if let device { s.deviceFailures[device, default: []].append(now) }
             // Bounded memory.
+            if s.deviceFailures.count > 100_000 { s.deviceFailures.removeAll() }
             if s.attempts.count > 100_000 { s.attempts.removeAll() }
             if s.failures.count > 100_000 { s.failures.removeAll() }
             if s.pairFailures.count > 100_000 { s.pairFailures.removeAll() }
@@ -330,11 +396,12 @@ final class LoginRateLimiter: Sendable {
 
     /// The attempt allowed at `now` opened an account: it is not a failure, and `address` is
     /// known to the account from now on.
-    func succeeded(account: String, address: String?, allowedAt now: Date) {
+    func succeeded(account: String, address: String?, device: String? = nil, allowedAt now: Date) {
         state.withLockedValue { s in
             if let i = s.failures[account]?.lastIndex(of: now) { s.failures[account]?.remove(at: i) }
             let pair = Self.pair(account, address)
             if let i = s.pairFailures[pair]?.lastIndex(of: now) { s.pairFailures[pair]?.remove(at: i) }
+            if let device, let i = s.deviceFailures[device]?.lastIndex(of: now) { s.deviceFailures[device]?.remove(at: i) }
             if let address {
                 if s.trusted.count > 100_000 { s.trusted.removeAll() }
                 if (s.trusted[account]?.count ?? 0) < 16 { s.trusted[account, default: []].insert(address) }

@@ -114,17 +114,24 @@ struct AdminRoutes: Sendable {
         var password: String
         /// Which tenant, when the e-mail and password open accounts in several.
         var clienteId: String?
+        /// The device token an earlier login returned (exempts from the account-wide limit).
+        var deviceToken: String?
     }
     struct TokenOutput: Encodable {
         var accessToken: String
         var refreshToken: String
         var tokenType = "Bearer"
         var expiresIn: Int
-        init(_ t: IssuedTokens) { accessToken = t.accessToken; refreshToken = t.refreshToken; expiresIn = t.expiresIn }
+        /// Login only.
+        var deviceToken: String?
+        init(_ t: IssuedTokens) {
+            accessToken = t.accessToken; refreshToken = t.refreshToken; expiresIn = t.expiresIn; deviceToken = t.deviceToken
+        }
     }
 
     func login(_ request: Request, context: LioraRequestContext) async throws -> Response {
-        let input = try await Self.decode(LoginInput.self, request, example: #"{"email": "…", "password": "…", "cliente_id": "(optional)"}"#)
+        let input = try await Self.decode(LoginInput.self, request,
+                                          example: #"{"email": "…", "password": "…", "cliente_id": "(optional)", "device_token": "(optional)"}"#)
         let address = proxies.clientAddress(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor])
             .map(TrustedProxies.limitKey)
         var tenantID: UUID?
@@ -132,7 +139,8 @@ struct AdminRoutes: Sendable {
             guard let id = UUID(uuidString: raw) else { throw APIError(.badRequest, "invalid_cliente_id", "cliente_id must be a UUID") }
             tenantID = id
         }
-        let tokens = try await auth.login(email: input.email, password: input.password, tenantID: tenantID, address: address)
+        let tokens = try await auth.login(email: input.email, password: input.password, tenantID: tenantID, address: address,
+                                          deviceToken: input.deviceToken)
         return try CatalogRoutes.json(status: .ok, TokenOutput(tokens))
     }
 
