@@ -268,7 +268,8 @@ public protocol TenantSession: Sendable {
     /// Approvals, newest first; only those in `status` when given.
     /// The tenant's pending requests for one action, however many other requests are pending.
     func pendingApprovals(action: ApprovalAction) async throws -> [ApprovalRecord]
-    func approvals(status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord]
+    /// Newest first; with `before`, only those after that position in the order (a page's last).
+    func approvals(status: ApprovalStatus?, before: ConversationLogCursor?, limit: Int) async throws -> [ApprovalRecord]
     /// Moves an approval from `from` to `to` only if it is still in `from` (exactly once), recording
     /// the decider (when given) and, for `executed`, when. False when it was not in `from`.
     func transitionApproval(id: UUID, from: ApprovalStatus, to: ApprovalStatus, decidedBy: String?, now: Date) async throws -> Bool

@@ -65,12 +65,23 @@ extension SQLTenantSession {
             """, [.uuid(tenantID), .text(action.rawValue)]).map(Self.approval)
     }
 
-    func approvals(status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord] {
+    func approvals(status: ApprovalStatus?, before: ConversationLogCursor?, limit: Int) async throws -> [ApprovalRecord] {
         // No `$n IS NULL` test: PostgreSQL cannot type an untyped NULL parameter there.
-        try await c.query("""
-            SELECT \(Self.approvalColumns) FROM approvals WHERE cliente_id = $1 \(status == nil ? "" : "AND status = $3")
+        var binds: [SQLValue] = [.uuid(tenantID), .int(Int64(max(0, limit)))]
+        var conditions = ["cliente_id = $1"]
+        if let status {
+            binds.append(.text(status.rawValue))
+            conditions.append("status = $\(binds.count)")
+        }
+        if let before {
+            binds += [.date(before.createdAt), .uuid(before.id)]
+            let (at, id) = ("$\(binds.count - 1)", "$\(binds.count)")
+            conditions.append("(created_at < \(at) OR (created_at = \(at) AND id < \(id)))")
+        }
+        return try await c.query("""
+            SELECT \(Self.approvalColumns) FROM approvals WHERE \(conditions.joined(separator: " AND "))
             ORDER BY created_at DESC, id DESC LIMIT $2
-            """, [.uuid(tenantID), .int(Int64(limit))] + (status.map { [.text($0.rawValue)] } ?? [])).map(Self.approval)
+            """, binds).map(Self.approval)
     }
 
     func transitionApproval(id: UUID, from: ApprovalStatus, to: ApprovalStatus, decidedBy: String?, now: Date) async throws -> Bool {

@@ -349,6 +349,59 @@ struct ApprovalTests {
         }
     }
 
+    @Test("the approvals list pages past 200 with a cursor bound to its tenant and status, newest first, none twice", arguments: TestBackend.available)
+    func listPages(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let t = try await ApprovalTeam.make(h, slug: "paginas")
+            let (otherTenant, otherOwner) = try await t.c.tenant(t.platform, slug: "paginas-otro", owner: "owner@paginas-otro.test")
+            let other = ApprovalTeam(c: t.c, platform: t.platform, tenant: otherTenant, owner: otherOwner, admin: otherOwner, agent: otherOwner)
+            // 230 executed exports, some sharing a time (the id breaks the tie), and 3 pending.
+            var ids: [(Date, UUID, ApprovalStatus)] = []
+            try await h.store.withTenant(t.tenantID) { s in
+                for i in 0..<233 {
+                    let at = t0.addingTimeInterval(Double(i / 2))
+                    let a = ApprovalRecord(id: UUID(), tenantID: t.tenantID, action: .exportConversations, params: [:], requestedBy: "usuario:x",
+                                           status: i < 230 ? .executed : .pending, expiresAt: t0.addingTimeInterval(30 * 24 * 3600), createdAt: at)
+                    try await s.addApproval(a)
+                    ids.append((at, a.id, a.status))
+                }
+            }
+            let newestFirst = ids.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.uuidString.lowercased() > $1.1.uuidString.lowercased() }
+            func page(_ query: String, team: ApprovalTeam? = nil) async throws -> (ids: [String], next: String?, status: HTTPResponse.Status, code: String?) {
+                let team = team ?? t
+                let r = try await team.c.call(.get, "/clientes/\(team.tenant)/approvals?\(query)", token: team.owner)
+                let o = AdminClient.object(r)
+                return (((o["approvals"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }, o["next_cursor"] as? String, r.status, r.errorCode)
+            }
+            var seen: [String] = []
+            var query = "limit=200"
+            var pages = 0
+            while true {
+                let p = try await page(query)
+                #expect(p.status == .ok)
+                seen += p.ids
+                pages += 1
+                guard let next = p.next, pages < 5 else { break }
+                query = "limit=200&cursor=\(next)"
+            }
+            #expect(pages == 2)
+            #expect(seen == newestFirst.map { $0.1.uuidString.lowercased() })
+            // With a status, only those; the last page has no cursor.
+            let executed = try await page("status=executed&limit=100")
+            #expect(executed.ids.count == 100)
+            let cursor = try #require(executed.next)
+            let rest = try await page("status=executed&limit=200&cursor=\(cursor)")
+            #expect(rest.ids.count == 130 && rest.next == nil)
+            #expect(Set(executed.ids + rest.ids).count == 230)
+            // A cursor made for another status, another tenant, or by hand: 400, nothing listed.
+            for (query, team) in [("status=pending&cursor=\(cursor)", t), ("cursor=\(cursor)", t), ("status=executed&cursor=\(cursor)", other),
+                                  ("cursor=bm90LWEtY3Vyc29y", t)] {
+                let refused = try await page(query, team: team)
+                #expect(refused.status == .badRequest && refused.code == "invalid_cursor" && refused.ids.isEmpty, "\(query)")
+            }
+        }
+    }
+
     @Test("with approvals switched off (owners only) the actions run at once", arguments: TestBackend.available)
     func settingsOff(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in

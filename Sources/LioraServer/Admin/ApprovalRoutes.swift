@@ -54,8 +54,27 @@ struct ApprovalRoutes: Sendable {
             status = s
         }
         let limit = min(max(q["limit"].flatMap { Int(String($0)) } ?? 50, 1), 200)
-        let rows = try await approvals.list(tenantID: id, status: status, limit: limit)
-        return try CatalogRoutes.json(status: .ok, ["approvals": rows.map { ApprovalOutput($0, lifetime: lifetime) }])
+        // A cursor is bound to the tenant and the filter it pages (`tag`): one made for another
+        // status or tenant, or by hand, is refused.
+        let binding = "approvals\n\(id.uuidString.lowercased())\n\(status?.rawValue ?? "")"
+        let tag = { (position: String) in gate.auth.tag(position + "\n" + binding) }
+        var before: ConversationLogCursor?
+        if let raw = q["cursor"], !raw.isEmpty {
+            guard let c = LogsRoutes.decodeCursor(String(raw), tag: tag) else {
+                throw APIError(.badRequest, "invalid_cursor", "cursor must be a next_cursor returned by this endpoint for the same status")
+            }
+            before = c
+        }
+        let rows = try await approvals.list(tenantID: id, status: status, before: before, limit: limit + 1)
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { LogsRoutes.encodeCursor(ConversationLogCursor(createdAt: $0.createdAt, id: $0.id), tag: tag) } : nil
+        return try CatalogRoutes.json(status: .ok, ApprovalPage(approvals: page.map { ApprovalOutput($0, lifetime: lifetime) }, nextCursor: next))
+    }
+
+    struct ApprovalPage: Encodable {
+        var approvals: [ApprovalOutput]
+        /// Absent on the last page.
+        var nextCursor: String?
     }
 
     func get(_ request: Request, _ id: UUID, _ approvalID: UUID) async throws -> Response {

@@ -205,11 +205,11 @@ package struct Approvals: Sendable {
     }
 
     /// The tenant's requests, newest first (stale pending ones are expired first).
-    package func list(tenantID: UUID, status: ApprovalStatus?, limit: Int) async throws -> [ApprovalRecord] {
+    package func list(tenantID: UUID, status: ApprovalStatus?, before: ConversationLogCursor? = nil, limit: Int) async throws -> [ApprovalRecord] {
         let now = clock.now
         return try await store.withTenant(tenantID) { s in
             try await Self.expireStale(s, now: now)
-            return try await s.approvals(status: status, limit: limit)
+            return try await s.approvals(status: status, before: before, limit: limit)
         }
     }
 
