@@ -62,6 +62,58 @@ struct ConversationEngineTests {
         #expect(answer("aceite, pero quiero hablar con una persona") == "core.humano")
     }
 
+    @Test("someone at risk gets where to find help now and is handed to a person, before any pending question, keyword or shop; a person asked for beside another subject is handed off")
+    func urgentFirst() throws {
+        let menu = Self.engine.respond(to: "quiero reciclar algo", replyID: "intent:reciclaje.menu", language: .es, state: .init(),
+                                       enabledSkills: Self.all, now: now)
+        #expect(menu.state.pendingSlot?.name == "material")
+        for (text, language) in [("me quiero suicidar", Language.es), ("ya no quiero vivir, las pilas no importan", .es),
+                                 ("I want to kill myself", .en), ("thinking about ending my life", .en)] {
+            // Also while a question waits ("pilas" would answer it) and in a shop.
+            for state in [ConversationState(), menu.state] {
+                let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: state, enabledSkills: Self.all,
+                                               catalog: ConversationCatalogTests.shop, now: now.addingTimeInterval(30))
+                #expect(turn.intentID == "core.crisis", "\(text)")
+                #expect(turn.handedOff, "\(text)")
+                #expect(turn.state.handedOffAt != nil && turn.state.pendingSlot == nil)
+                #expect(turn.language == language)
+                let body = turn.replies.map { reply -> String in if case .text(let t) = reply { t } else { "" } }.joined()
+                #expect(body.contains("988") && body.contains("024") && body.contains("800 911 2000"), "\(text)")
+            }
+        }
+        // Not every sad or idiomatic message is a crisis.
+        for text in ["quiero cuidarme más", "estoy muy cansado", "me muero de hambre"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID != "core.crisis", "\(text)")
+        }
+        // A person asked for, with a keyword of another subject beside it (battery → recycling).
+        let human = Self.engine.respond(to: "quiero hablar con una persona, la batería que compré no funciona", replyID: nil, language: .es,
+                                        state: .init(), enabledSkills: Self.all, now: now)
+        #expect(human.intentID == "core.humano" && human.handedOff)
+        // Without the skill that has it, an urgent intent does not answer (a disabled skill never does).
+        let withoutCore = Self.all.subtracting(["core"])
+        #expect(Self.engine.respond(to: "me quiero suicidar", replyID: nil, language: .es, state: .init(), enabledSkills: withoutCore,
+                                    now: now).intentID != "core.crisis")
+    }
+
+    @Test("with no catalog yet, the bot offers only the skills the tenant has enabled")
+    func noCatalogOffersEnabledSkills() {
+        func text(_ enabled: Set<String>) -> String {
+            let turn = Self.engine.respond(to: "quiero ver las categorías", replyID: "intent:catalogo.categorias", language: .es, state: .init(),
+                                           enabledSkills: enabled, now: now)
+            return turn.replies.map { reply -> String in
+                switch reply {
+                case .text(let t): t
+                case .buttons(let body, _): body
+                default: ""
+                }
+            }.joined()
+        }
+        let all = text(Self.all)
+        #expect(all.contains("catálogo") && all.contains("Reciclaje") && all.contains("Vida sana"), "\(all)")
+        let shopOnly = text(["core", "ecommerce"])
+        #expect(shopOnly.contains("catálogo") && !shopOnly.contains("Reciclaje") && !shopOnly.contains("reciclaje") && !shopOnly.contains("ida sana"), "\(shopOnly)")
+    }
+
     @Test("function words alone are not understood as anything: \"no quiero\" never hands the chat to a person")
     func functionWordsAlone() {
         for text in ["no", "no quiero", "no, no quiero", "ya no quiero", "no sé", "ya", "eso", "I don't want it"] {

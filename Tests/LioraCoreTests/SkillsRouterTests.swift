@@ -43,8 +43,10 @@ extension SkillsTests {
             for text in ["¿Quiero HABLAR con una persona!", "necesito hablar con alguien del equipo", "can I talk to a real person?"] {
                 #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.humano", confidence: 1, via: .rule), "\(text)")
             }
-            // A keyword found in the same message wins over the pattern.
-            #expect(router.route("quiero hablar con una persona sobre pilas", enabledSkills: all).intentID == "reciclaje.baterias")
+            // An urgent intent's pattern (asking for a person) wins over another intent's keyword in
+            // the same message; without the urgent intent's skill, the keyword decides.
+            #expect(router.route("quiero hablar con una persona sobre pilas", enabledSkills: all).intentID == "core.humano")
+            #expect(router.route("quiero hablar con una persona sobre pilas", enabledSkills: ["recycling"]).intentID == "reciclaje.baterias")
             // A disabled skill's patterns never answer.
             #expect(router.route("hablar con una persona", enabledSkills: ["recycling"]).intentID != "core.humano")
             // A pattern is not a keyword: no match without the phrase around it.

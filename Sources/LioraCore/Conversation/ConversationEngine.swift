@@ -29,7 +29,8 @@ public struct ConversationEngine: Sendable {
         public var language: Language
         public var state: ConversationState
         /// True when this message made the bot hand the conversation to a person; `intentID` is
-        /// then `handOffIntent`, so hand-offs can be found in the conversation log by intent.
+        /// then `handOffIntent` or an urgent intent (`Intent.urgent`, e.g. `core.crisis`), so
+        /// hand-offs can be found in the conversation log by intent.
         public var handedOff: Bool
     }
 
@@ -49,6 +50,12 @@ public struct ConversationEngine: Sendable {
     public func respond(to text: String, replyID: String?, language previous: Language, state: ConversationState,
                         enabledSkills: Set<String>, catalog: ActiveCatalogIndex? = nil, now: Date) -> Turn {
         var state = state
+        // Someone at risk, or asking for a person: before any pending question, list or product.
+        if replyID == nil, let urgent = router.urgentIntent(in: text, enabledSkills: enabledSkills) {
+            state.pendingSlot = nil
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous).language
+            return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
+        }
         let shop = enabledSkills.contains("ecommerce") ? catalog : nil
         if let shop {
             // Rows and buttons of catalog replies, and "ver más" after a list.
@@ -211,9 +218,13 @@ public struct ConversationEngine: Sendable {
         if Self.hasPlaceholder(text) {
             // Catalog templates ({query}, {categories}, {product}, {count}) are filled by the catalog
             // search; with no active catalog the bot says so instead of sending gaps.
+            // The other things the bot can do here: only the skills the tenant has enabled.
+            let others = router.catalog.skills.filter { enabledSkills.contains($0.id) && $0.id != "ecommerce" && $0.id != "core" }
+                .compactMap { $0.menu?[language] }
             text = language == .es
-                ? "Todavía no tengo el catálogo de productos de esta tienda. Mientras tanto puedo ayudarte con consejos de vida sana o de reciclaje."
-                : "I don't have this shop's product catalog yet. Meanwhile I can help with healthy-living or recycling tips."
+                ? "Todavía no tengo el catálogo de productos de esta tienda." + (others.isEmpty ? "" : " Mientras tanto puedo ayudarte con:\n")
+                : "I don't have this shop's product catalog yet." + (others.isEmpty ? "" : " Meanwhile I can help with:\n")
+            text += others.joined(separator: "\n")
         }
         let buttons = offered(intent.buttons, enabledSkills: enabledSkills)
         if let slot = intent.slot {
@@ -229,8 +240,9 @@ public struct ConversationEngine: Sendable {
         } else {
             replies.append(.buttons(body: text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }))
         }
-        // Asking for a person always hands off, even when asked before.
-        let handedOff = intent.id == Self.handOffIntent
+        // Asking for a person always hands off, even when asked before; so does an urgent intent
+        // (someone at risk).
+        let handedOff = intent.id == Self.handOffIntent || intent.urgent
         if handedOff { state.handedOffAt = now }
         return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
     }

@@ -60,6 +60,7 @@ public struct IntentRouter: Sendable {
     private let intents: [Intent]
     private let rules: KeywordRules
     private let patterns: PatternRules
+    private let hasUrgent: Bool
 
     /// Trains the classifier and indexes the keywords of `catalog` (done once, at start-up).
     public init(catalog: SkillCatalog, configuration: Configuration = .default, normalizer: TextNormalizer = TextNormalizer()) {
@@ -78,6 +79,7 @@ public struct IntentRouter: Sendable {
             }
         }
         self.functionWordExamples = functionWordExamples
+        self.hasUrgent = intents.contains(where: \.urgent)
     }
 
     /// Routes one message.
@@ -99,6 +101,11 @@ public struct IntentRouter: Sendable {
         }
         guard !normalized.isEmpty else { return result(.noMatch) }
 
+        // Urgent intents' rules first: "quiero hablar con una persona, la batería no funciona" asks
+        // for a person, whatever the other keywords.
+        if hasUrgent, let urgent = urgentMatch(normalized, enabledSkills: enabledSkills) {
+            return result(.matched(intentID: urgent, confidence: 1, via: .rule))
+        }
         let keywordMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }
         var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
         if tied.isEmpty, !patterns.isEmpty {
@@ -127,6 +134,22 @@ public struct IntentRouter: Sendable {
             return result(.ambiguous(close.map(\.intentID)))
         }
         return result(.matched(intentID: best.intentID, confidence: best.score, via: .classifier))
+    }
+
+    /// The urgent intent (`Intent.urgent`) whose keyword or pattern is in the message, if any:
+    /// the longest keyword first, then patterns, in catalog order.
+    private func urgentMatch(_ normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
+        let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) }
+        if let keyword = rules.matches(normalized.tokens, allowed: allowed).first { return intents[keyword.intent].id }
+        return patterns.matches(normalized.text, allowed: allowed).first.map { intents[$0].id }
+    }
+
+    /// The urgent intent named by `text`'s keywords or patterns, if any (see `Intent.urgent`).
+    public func urgentIntent(in text: String, enabledSkills: Set<String>) -> Intent? {
+        guard hasUrgent else { return nil }
+        let normalized = normalizer.normalize(text)
+        guard !normalized.isEmpty else { return nil }
+        return urgentMatch(normalized, enabledSkills: enabledSkills).flatMap { catalog.intent(id: $0) }
     }
 
     /// Words that carry no request on their own (normalised: lowercase, no accents), Spanish and

@@ -58,11 +58,16 @@ public struct Intent: Sendable, Equatable, Identifiable {
     public var buttons: [String]
     /// An optional follow-up question.
     public var slot: SlotDefinition?
+    /// Someone may be at risk, or asks for a person: the intent's keywords and patterns are
+    /// checked before anything else in a message (other rules, a pending question, the catalog),
+    /// and answering it hands the conversation to a person.
+    public var urgent: Bool
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
-                patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil) {
+                patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
+                urgent: Bool = false) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
-        self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot
+        self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
     }
 }
 

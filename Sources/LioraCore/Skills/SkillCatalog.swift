@@ -183,7 +183,7 @@ public struct SkillCatalog: Sendable {
                 patterns: try list(i.patterns, "patterns", intent: i.id),
                 responses: try list(i.responses, "responses", intent: i.id),
                 buttons: (i.buttons ?? []).map(\.intent),
-                slot: slot))
+                slot: slot, urgent: i.urgent ?? false))
         }
         if intents.isEmpty { throw SkillCatalogError(file: file, "skill \(raw.skill) has no intents") }
         return Skill(id: raw.skill, name: try text(raw.name, "name"), description: try text(raw.description, "description"),

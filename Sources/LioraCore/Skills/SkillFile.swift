@@ -18,6 +18,7 @@ struct SkillFile: Decodable {
         var responses: [String: [String]]?
         var buttons: [Button]?
         var slot: Slot?
+        var urgent: Bool?
     }
 
     struct Button: Decodable {
@@ -33,7 +34,7 @@ struct SkillFile: Decodable {
     /// The keys each level of a skill file may have: anything else is a typo or a feature that
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
     static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
-    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot"]
+    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
 
