@@ -95,6 +95,33 @@ struct ConversationEngineTests {
                                     now: now).intentID != "core.crisis")
     }
 
+    @Test("motor oil is hazardous waste, not cooking oil; \"which material?\" understands organic and electronic trash; \"how much is\" is not a price question by itself")
+    func contentFixes() throws {
+        for text in ["¿dónde tiro el aceite de motor?", "aceite del carro usado", "where do I put motor oil"] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID == "reciclaje.aceite", "\(text)")
+            let body = turn.replies.map { reply -> String in
+                switch reply {
+                case .text(let t): t
+                case .buttons(let body, _): body
+                default: ""
+                }
+            }.joined()
+            #expect(body.contains(turn.language == .es ? "aceite de motor" : "Motor oil") && body.contains(turn.language == .es ? "peligroso" : "hazardous"), "\(text)")
+        }
+        let menu = Self.engine.respond(to: "quiero reciclar algo", replyID: "intent:reciclaje.menu", language: .es, state: .init(),
+                                       enabledSkills: Self.all, now: now)
+        for (answer, intent) in [("basura orgánica", "reciclaje.organicos"), ("electronic trash", "reciclaje.electronicos"),
+                                 ("cáscaras orgánicas", "reciclaje.organicos"), ("basura", "reciclaje.no_reciclable")] {
+            #expect(Self.engine.respond(to: answer, replyID: nil, language: .es, state: menu.state, enabledSkills: Self.all,
+                                        now: now.addingTimeInterval(30)).intentID == intent, "\(answer)")
+        }
+        for text in ["how much is too much sugar?", "how much is enough sleep"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+                .intentID?.hasPrefix("catalogo.") != true, "\(text)")
+        }
+    }
+
     @Test("with no catalog yet, the bot offers only the skills the tenant has enabled")
     func noCatalogOffersEnabledSkills() {
         func text(_ enabled: Set<String>) -> String {

@@ -64,13 +64,20 @@ extension SkillsTests {
             ("mañana", .es, .en),
             ("donde tiro las pilas", .es, .en),
             ("where do I recycle glass", .en, .es),
-            ("thanks", .en, .es),
+            ("thank you", .en, .es),
             ("hello", .en, .es),
             ("I want to talk to a person", .en, .es),
             ("how much is shipping?", .en, .es),
         ])
         func detects(text: String, expected: Language, previous: Language) {
             #expect(detector.detect(text, previous: previous) == expected)
+        }
+
+        @Test("English words Spanish speakers use alone (bye, thanks, help, please) keep the previous language",
+              arguments: ["bye", "ok bye", "thanks", "ok thanks", "help", "please", "thanks!!"])
+        func loanwords(text: String) {
+            #expect(detector.detect(text, previous: .es) == .es)
+            #expect(detector.detect(text, previous: .en) == .en)
         }
 
         @Test("with no clear sign the previous language is kept", arguments: ["ok", "👍", "", "menu", "123", "pet", "no"])

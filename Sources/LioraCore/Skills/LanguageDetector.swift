@@ -38,7 +38,7 @@ public struct LanguageDetector: Sendable {
         es += Double(min(accents, 3))
         for token in normalized.tokens {
             if Self.spanishWords.contains(token) { es += 1 }
-            else if Self.englishWords.contains(token) { en += 1 }
+            else if Self.englishWords.contains(token) { en += Self.loanwords.contains(token) ? 0.5 : 1 }
             else if token.count > 5 {
                 if token.hasSuffix("cion") || token.hasSuffix("mente") || token.hasSuffix("ciones") { es += 0.5 }
                 else if token.hasSuffix("ing") || token.hasSuffix("tion") || token.hasSuffix("tions") { en += 0.5 }
@@ -61,6 +61,10 @@ public struct LanguageDetector: Sendable {
         "todo", "todos", "cosa", "cosas", "vez", "ser", "estar", "ir", "voy", "va", "van", "dame",
         "dime", "hablar", "persona", "comida", "reciclar", "basura", "envio", "horario", "ubicacion",
     ]
+
+    /// English words Spanish speakers write too ("ok bye", "help", "thanks!"): half the weight of
+    /// another English word, so alone they never switch a Spanish conversation to English.
+    static let loanwords: Set<String> = ["bye", "thanks", "please", "help"]
 
     /// Frequent English words that are not also Spanish words.
     static let englishWords: Set<String> = [
