@@ -84,7 +84,7 @@ public struct Configuration: Sendable {
 
     /// `http://HOST:PORT`, with an IPv6 address in brackets and its zone id's `%` written `%25`
     /// (RFC 6874: `[fe80::1%25eth0]`).
-    static func defaultPublicBaseURL(host: String, port: Int) -> URL {
+    package static func defaultPublicBaseURL(host: String, port: Int) -> URL {
         let bracketed = host.contains(":") && !host.hasPrefix("[")
             ? "[\(host.replacingOccurrences(of: "%", with: "%25"))]" : host
         return URL(string: "http://\(bracketed):\(port)") ?? URL(string: "http://127.0.0.1:\(port)")!

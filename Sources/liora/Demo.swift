@@ -26,6 +26,10 @@ struct Demo: AsyncParsableCommand {
 
     /// Where the demo keeps its data (DESIGN.md: the embedded SQLite default).
     static let database = "sqlite:.liora/liora.sqlite"
+    /// Said once when the first message gets no reply: the demo's Graph API and number are its
+    /// own, so the usual hint (check LIORA_GRAPH_BASE_URL and the phone number id) would mislead.
+    static let noReplyHint = "no reply yet: the demo tenant may be suspended, over its monthly conversations, or handed to "
+        + "a person (the bot then stays quiet on what it does not understand); its log is in the server output above"
 
     func validate() throws {
         if let port, !(1...65535).contains(port) {
@@ -49,7 +53,10 @@ struct Demo: AsyncParsableCommand {
         env = withDemoJWTSecret(withDemoMasterKey(env))
         let config = loadConfiguration(env)
         let logger = makeLogger(level: config.logLevel)
-        let base = URL(string: "http://\(config.host):\(config.port)")!
+        // The address to reach the server at: a wildcard host ("0.0.0.0", "::") is reached on loopback;
+        // an IPv6 address goes in brackets.
+        let reachAt = config.host == "0.0.0.0" ? "127.0.0.1" : config.host == "::" ? "::1" : config.host
+        let base = Configuration.defaultPublicBaseURL(host: reachAt, port: config.port)
         // Something already answering there (another `liora serve`) would be the server the demo
         // chats with: refuse instead.
         if await answers(base) { fail("port \(config.port) on \(config.host) is in use; pick another with --port") }
@@ -85,7 +92,7 @@ struct Demo: AsyncParsableCommand {
                         """)
                     let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"),
                                               appSecret: config.metaAppSecret ?? Secret(""), phoneNumberID: DemoSeed.phoneNumberID)
-                    try await ChatLoop.run(session: session, graph: graph) { print($0) }
+                    try await ChatLoop.run(session: session, graph: graph, noReplyHint: Self.noReplyHint) { print($0) }
                     await services.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }

@@ -7,6 +7,7 @@ import LioraStore
 import LioraTestSupport
 import NIOConcurrencyHelpers
 import Testing
+import Yams
 import WhatsApp
 import WhatsAppGraph
 
@@ -241,12 +242,18 @@ struct SimulatorTests {
             let session = ChatSession(webhookURL: URL(string: "http://127.0.0.1:\(port)/webhook/meta")!, appSecret: Secret(appSecret),
                                       phoneNumberID: phone)
             let (stream, continuation) = AsyncStream<SimulatedGraphAPI.Delivery>.makeStream()
+            // The test's "bot" answers from the tenant's number (the runner ignores other numbers' replies).
+            let (answers, bot) = AsyncStream<SimulatedGraphAPI.Delivery>.makeStream()
+            let forwarder = Task {
+                for await d in answers { continuation.yield(.init(phoneNumberID: phone, message: d.message)) }
+            }
+            defer { forwarder.cancel() }
             // Watch the session's messages and let the test's "bot" answer them.
             let watcher = Task {
                 var seen: String?
                 var turn = 0
                 while !Task.isCancelled {
-                    if let id = session.lastMessageID, id != seen { seen = id; turn += 1; reply(turn, id, continuation) }
+                    if let id = session.lastMessageID, id != seen { seen = id; turn += 1; reply(turn, id, bot) }
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }
@@ -345,6 +352,74 @@ struct SimulatorTests {
             let second = try #require(await replies.next())
             #expect(second.message.to == chat.waID)
         }
+    }
+}
+
+@Suite("Simulator rendering and scripts")
+struct SimulatorRenderingTests {
+    @Test("the replies to one message are numbered on across messages (a list split in two), and a number picks that row; another user's replies are not this user's")
+    func numbersAcrossMessages() throws {
+        let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:9/webhook/meta")!, appSecret: Secret("s"), phoneNumberID: "PN1")
+        func list(_ range: ClosedRange<Int>) -> OutboundMessage {
+            OutboundMessage(to: chat.waID, kind: .list(body: "Categorías", buttonText: "Ver", sections: [
+                .init(rows: range.map { .init(id: "cat:\($0)", title: "Categoría \($0)") })]), replyTo: nil)
+        }
+        let first = chat.render(list(1...10))
+        let second = chat.render(list(11...14))
+        #expect(first.contains("[1] Categoría 1") && first.contains("[10] Categoría 10"))
+        #expect(second.contains("[11] Categoría 11") && second.contains("[14] Categoría 14") && !second.contains("[1] "))
+        #expect(chat.choiceCount == 14)
+        #expect(chat.choice(1)?.id == "cat:1")
+        #expect(chat.choice(11)?.id == "cat:11" && chat.choice(11)?.isList == true)
+        #expect(chat.choice(15) == nil)
+        let buttons = OutboundMessage(to: chat.waID, kind: .replyButtons(body: "¿Algo más?", buttons: [.init(id: "intent:core.ayuda", title: "Ayuda")]))
+        #expect(chat.render(buttons).contains("[15] Ayuda"))
+        #expect(chat.choice(15)?.id == "intent:core.ayuda" && chat.choice(15)?.isList == false)
+        // Deliveries to someone else, or from another number, are not this user's.
+        #expect(chat.isForThisUser(.init(phoneNumberID: "PN1", message: buttons)))
+        #expect(!chat.isForThisUser(.init(phoneNumberID: "PN2", message: buttons)))
+        #expect(!chat.isForThisUser(.init(phoneNumberID: "PN1", message: OutboundMessage.text("hola", to: "5215550199999"))))
+    }
+
+    @Test("a script whose expectations would pass whatever the bot says is refused when loaded, naming the turn")
+    func vacuousExpectations() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-vacuous-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (i, (turn, words)) in [
+            ("  - say: hola\n    expect: {silence: true, intent: core.saludo}\n", "silence cannot be checked together"),
+            ("  - say: hola\n    expect: {contains: [\"\"]}\n", "empty string in contains"),
+            ("  - say: hola\n    expect: {buttons: []}\n", "empty buttons list"),
+            ("  - say: hola\n    expect: {}\n", "names nothing to check"),
+            ("  - say: hola\n    expect: {silence: false}\n", "silence: true"),
+            ("  - say: hola\n    pick: 1\n", "exactly one of say, pick or location"),
+        ].enumerated() {
+            let file = dir.appendingPathComponent("s\(i).yaml")
+            try Data("name: x\nturns:\n  - say: buenas\n\(turn)".utf8).write(to: file)
+            do {
+                _ = try ConversationScript.load(file)
+                Issue.record("loaded: \(turn)")
+            } catch {
+                #expect("\(error)".contains("turn 2") && "\(error)".contains(words), "\(error)")
+            }
+        }
+        // A file that is not there: a clear error naming it.
+        do {
+            _ = try ConversationScript.load(dir.appendingPathComponent("missing.yaml"))
+            Issue.record("loaded a missing file")
+        } catch {
+            #expect("\(error)".contains("missing.yaml") && "\(error)".contains("cannot read"), "\(error)")
+        }
+    }
+
+    @Test("a script against an address where no Liora runs fails its first turn saying so, and stops")
+    func nobodyThere() async throws {
+        let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:9/webhook/meta")!, appSecret: Secret("s"), phoneNumberID: "PN1")
+        let script = try YAMLDecoder().decode(ConversationScript.self, from: "name: x\nturns:\n  - say: hola\n  - say: adiós\n")
+        let (stream, _) = AsyncStream<SimulatedGraphAPI.Delivery>.makeStream()
+        let failures = try await ConversationScriptRunner().run(script, session: chat, replies: stream)
+        #expect(failures.count == 1)
+        #expect(failures.first?.hasPrefix("turn 1: could not post the webhook to http://127.0.0.1:9/webhook/meta") == true, "\(failures)")
     }
 }
 

@@ -10,7 +10,7 @@ import Testing
 
 @Suite("Short links")
 struct ShortLinkTests {
-    @Test("UTM parameters are added and the link's own kept; old UTM values replaced")
+    @Test("UTM parameters are added and the link's own kept; old values of the UTM parameters Liora sets replaced, other UTM parameters kept")
     func utm() throws {
         let out = LinkShortener.withUTM("https://shop.example/p/42?color=red&utm_source=old", campaign: "catalogo.buscar", content: "SKU-42")
         let items = try #require(URLComponents(string: out)?.queryItems)
@@ -18,6 +18,12 @@ struct ShortLinkTests {
         #expect(dict == ["color": "red", "utm_source": "whatsapp", "utm_medium": "chatbot",
                          "utm_campaign": "catalogo.buscar", "utm_content": "SKU-42"])
         #expect(out.hasPrefix("https://shop.example/p/42?"))
+        // The shop's other UTM parameters stay, and so do a campaign and content Liora has none for.
+        let kept = LinkShortener.withUTM("https://shop.mx/p?utm_term=verano&utm_id=42&utm_campaign=rebajas&utm_content=banner&utm_source=ig",
+                                         campaign: nil, content: nil)
+        #expect(kept == "https://shop.mx/p?utm_term=verano&utm_id=42&utm_campaign=rebajas&utm_content=banner&utm_source=whatsapp&utm_medium=chatbot")
+        let replaced = LinkShortener.withUTM("https://shop.mx/p?utm_term=verano&utm_campaign=rebajas", campaign: "catalogo.buscar", content: nil)
+        #expect(replaced == "https://shop.mx/p?utm_term=verano&utm_source=whatsapp&utm_medium=chatbot&utm_campaign=catalogo.buscar")
     }
 
     @Test("the link's own query is kept byte for byte: an encoded plus, a Latin-1 value, a fragment; our values are encoded")

@@ -29,15 +29,20 @@ public struct LinkShortener: Sendable {
     }
 
     /// Adds `utm_source=whatsapp`, `utm_medium=chatbot`, `utm_campaign=<intent>` and
-    /// `utm_content=<sku>`, keeping the URL's own parameters byte for byte (its own UTM values are
-    /// replaced). The query is edited as written, never decoded and re-encoded: `%2B` stays a
+    /// `utm_content=<sku>`, keeping the URL's own parameters byte for byte: those four replace the
+    /// URL's own values of the same names; its other UTM parameters (`utm_term`, `utm_id`, a
+    /// campaign or content Liora has none for) stay. The query is edited as written, never
+    /// decoded and re-encoded: `%2B` stays a
     /// plus sign for the shop (Foundation writes a decoded `+` back bare, which servers read as a
     /// space) and a value in another encoding (`q=caf%E9`) is not dropped.
     public static func withUTM(_ url: String, campaign: String?, content: String?) -> String {
         guard var components = URLComponents(string: url), components.scheme != nil else { return url }
+        var replaced: Set<String> = ["utm_source", "utm_medium"]
+        if let campaign, !campaign.isEmpty { replaced.insert("utm_campaign") }
+        if let content, !content.isEmpty { replaced.insert("utm_content") }
         var pieces = (components.percentEncodedQuery ?? "").split(separator: "&").filter { piece in
             let name = piece.prefix { $0 != "=" }
-            return !(String(name).removingPercentEncoding ?? String(name)).lowercased().hasPrefix("utm_")
+            return !replaced.contains((String(name).removingPercentEncoding ?? String(name)).lowercased())
         }.map(String.init)
         func value(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: queryValueAllowed) ?? "" }
         pieces += ["utm_source=whatsapp", "utm_medium=chatbot"]

@@ -6,11 +6,14 @@ import WhatsApp
 /// The terminal chat of `liora demo` and `liora simulate`: each line typed becomes a signed
 /// webhook, each reply that reaches the simulated Graph API is printed as it arrives.
 package enum ChatLoop {
-    package static func run(session: ChatSession, graph: SimulatedGraphAPI, output: @escaping @Sendable (String) -> Void,
-                            noReplyWait: Duration = .seconds(5)) async throws {
+    /// - Parameter noReplyHint: said once when the first message gets no reply within
+    ///   `noReplyWait` (the demo has its own: its Graph API and number cannot be wrong).
+    package static func run(session: ChatSession, graph: SimulatedGraphAPI, noReplyWait: Duration = .seconds(5),
+                            noReplyHint: String? = nil, output: @escaping @Sendable (String) -> Void) async throws {
         let received = NIOLockedValueBox(0)
+        let hintText = noReplyHint ?? session.noReplyHint
         let printer = Task {
-            for await delivery in graph.deliveries {
+            for await delivery in graph.deliveries where session.isForThisUser(delivery) {
                 received.withLockedValue { $0 += 1 }
                 output(session.render(delivery.message))
             }
@@ -33,7 +36,7 @@ package enum ChatLoop {
                     let before = received.withLockedValue { $0 }
                     hint = Task {
                         try? await Task.sleep(for: noReplyWait)
-                        if !Task.isCancelled, received.withLockedValue({ $0 }) == before { output("(\(session.noReplyHint))") }
+                        if !Task.isCancelled, received.withLockedValue({ $0 }) == before { output("(\(hintText))") }
                     }
                 }
             } catch {

@@ -60,7 +60,7 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
     /// Presses the `n`th button or list row (from 1) of the replies to the latest message.
     @discardableResult
     package func pick(_ n: Int) async throws -> Posted {
-        guard let choice = lock.withLock({ !repliesStartOver && n >= 1 && n <= picks.count ? picks[n - 1] : nil }) else {
+        guard let choice = choice(n) else {
             throw LioraSimulatorError("pick \(n): the replies to the last message offered \(choiceCount) choice(s)")
         }
         let (id, ts) = nextMessage(prefix: "SIMIN")
@@ -68,6 +68,12 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
             ? WebhookBuilder.listReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: choice.id, title: choice.title, timestamp: ts)
             : WebhookBuilder.buttonReply(phoneNumberID: phoneNumberID, from: waID, id: id, replyID: choice.id, title: choice.title, timestamp: ts)
         return try await post(body)
+    }
+
+    /// The `n`th button or list row (from 1) the replies to the latest message offered, as numbered
+    /// by `render`: its reply id, title and whether it is a list row.
+    package func choice(_ n: Int) -> (id: String, title: String, isList: Bool)? {
+        lock.withLock { !repliesStartOver && n >= 1 && n <= picks.count ? picks[n - 1] : nil }
     }
 
     /// Shares a location, as WhatsApp's location message.
@@ -120,9 +126,21 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
             + "simulator (LIORA_GRAPH_BASE_URL set to the simulated Graph API's address)?"
     }
 
+    /// Whether a reply that reached the simulated Graph API is for this user (sent from this
+    /// number to this `wa_id`): another user's or tenant's replies are not shown nor picked.
+    package func isForThisUser(_ delivery: SimulatedGraphAPI.Delivery) -> Bool {
+        delivery.message.to == waID && delivery.phoneNumberID == phoneNumberID
+    }
+
     /// Renders a reply for the terminal (lines after the first indented under it) and remembers
-    /// its buttons/rows for number picks.
+    /// its buttons/rows for number picks. The replies to one message are numbered on from one
+    /// another: a list split into two messages shows rows [1]–[10] and [11]–[20], and typing 11
+    /// picks the second message's first row.
     package func render(_ message: OutboundMessage) -> String {
+        let offset = lock.withLock { () -> Int in
+            if repliesStartOver { picks = []; repliesStartOver = false }
+            return picks.count
+        }
         func indented(_ text: String) -> String {
             text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).enumerated()
                 .map { $0.offset == 0 || $0.element.isEmpty ? $0.element : "     " + $0.element }.joined(separator: "\n")
@@ -135,13 +153,13 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
             text = "bot: " + indented(body)
         case .replyButtons(let body, let buttons, _, _):
             choices = buttons.map { ($0.id, $0.title, false) }
-            text = "bot: " + indented(body) + "\n" + buttons.enumerated().map { "     [\($0.offset + 1)] \($0.element.title)" }.joined(separator: "\n")
+            text = "bot: " + indented(body) + "\n" + buttons.enumerated().map { "     [\(offset + $0.offset + 1)] \($0.element.title)" }.joined(separator: "\n")
         case .list(let body, let buttonText, let sections, _, _):
             let rows = sections.flatMap(\.rows)
             choices = rows.map { ($0.id, $0.title, true) }
             var lines = ["bot: " + indented(body) + "  (\(buttonText))"]
             for (i, row) in rows.enumerated() {
-                lines.append("     [\(i + 1)] \(row.title)" + (row.description.map { " — \($0)" } ?? ""))
+                lines.append("     [\(offset + i + 1)] \(row.title)" + (row.description.map { " — \($0)" } ?? ""))
             }
             text = lines.joined(separator: "\n")
         case .ctaURL(let body, let displayText, let url, _, _):
@@ -151,10 +169,7 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
             choices = []
             text = "bot: [image \(link)]" + (caption.map { " " + indented($0) } ?? "")
         }
-        lock.withLock {
-            if repliesStartOver { picks = []; repliesStartOver = false }
-            if !choices.isEmpty { picks = choices }
-        }
+        lock.withLock { picks += choices }
         return text
     }
 }

@@ -67,12 +67,47 @@ package struct ConversationScript: Sendable, Decodable {
     }
 
     package static func load(_ url: URL) throws -> ConversationScript {
-        let text = try String(contentsOf: url, encoding: .utf8)
+        let text: String
         do {
-            return try YAMLDecoder().decode(ConversationScript.self, from: text)
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw LioraSimulatorError("\(url.path): cannot read the script (\(error.localizedDescription))")
+        }
+        let script: ConversationScript
+        do {
+            script = try YAMLDecoder().decode(ConversationScript.self, from: text)
         } catch {
             throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script (\(error))")
         }
+        if let problem = script.problem() { throw LioraSimulatorError("\(url.lastPathComponent): \(problem)") }
+        return script
+    }
+
+    /// What makes an expectation meaningless (it would pass whatever the bot said), if anything:
+    /// `silence` beside other checks, an empty word or button, an empty list, an empty expect.
+    func problem() -> String? {
+        for (i, turn) in turns.enumerated() {
+            let label = "turn \(i + 1)"
+            let actions = [turn.say != nil, turn.pick != nil, turn.location != nil].filter { $0 }.count
+            if actions != 1 { return "\(label): needs exactly one of say, pick or location" }
+            guard let e = turn.expect else { continue }
+            if e.silence == true, e.intent != nil || e.contains != nil || e.buttons != nil {
+                return "\(label): silence cannot be checked together with intent, contains or buttons"
+            }
+            if e.silence == false { return "\(label): write silence: true, or leave it out" }
+            if e.silence == nil, e.intent == nil, e.contains == nil, e.buttons == nil {
+                return "\(label): expect names nothing to check (intent, contains, buttons or silence)"
+            }
+            if e.intent?.isEmpty == true { return "\(label): an empty intent checks nothing" }
+            for (key, list) in [("contains", e.contains), ("buttons", e.buttons)] {
+                guard let list else { continue }
+                if list.isEmpty { return "\(label): an empty \(key) list checks nothing" }
+                if list.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                    return "\(label): an empty string in \(key) matches any reply"
+                }
+            }
+        }
+        return nil
     }
 }
 
@@ -105,7 +140,7 @@ package struct ConversationScriptRunner {
 
     package func run(_ script: ConversationScript, session: ChatSession, replies: AsyncStream<SimulatedGraphAPI.Delivery>,
                      progress: (String) -> Void = { _ in }) async throws -> [String] {
-        let inbox = ReplyInbox(replies)
+        let inbox = ReplyInbox(replies, keep: session.isForThisUser)
         var failures: [String] = []
         var hinted = false
         /// The turns that expected silence, by the id of the message they sent.
@@ -132,6 +167,11 @@ package struct ConversationScriptRunner {
             } catch let error as LioraSimulatorError {
                 failures.append("\(label): \(error.description)")  // a pick the replies did not offer
                 continue
+            } catch {
+                // Liora is not running there, or the connection broke: no later turn can pass.
+                failures.append("\(label): could not post the webhook to \(session.webhookURL.absoluteString) "
+                                + "(\(error.localizedDescription)): is Liora running there?")
+                break
             }
             if posted.status != 200 { failures.append("\(label): \(session.explain(posted))") }
             let expectSilence = turn.expect?.silence == true
@@ -201,9 +241,9 @@ private final class ReplyInbox: @unchecked Sendable {
     private var late: [String] = []
     private var reader: Task<Void, Never>?
 
-    init(_ stream: AsyncStream<SimulatedGraphAPI.Delivery>) {
+    init(_ stream: AsyncStream<SimulatedGraphAPI.Delivery>, keep: @escaping @Sendable (SimulatedGraphAPI.Delivery) -> Bool) {
         reader = Task { [weak self] in
-            for await d in stream {
+            for await d in stream where keep(d) {
                 guard let self else { return }
                 self.lock.withLock { self.buffer.append(d) }
             }
