@@ -79,6 +79,8 @@ struct ConversationTests {
             clock.advance(by: 2)
             #expect(try await sender.sendDue() == 1)
             #expect(graph.sent.count == 1)
+            // The retry did not mark the message read again ("typing…" once, not per attempt).
+            #expect(graph.markReadCalls.count == 2)
             let all = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
             #expect(all.count == 2)
             #expect(all.allSatisfy { $0.marksRead })

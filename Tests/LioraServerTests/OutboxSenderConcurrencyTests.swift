@@ -243,8 +243,8 @@ struct OutboxSenderConcurrencyTests {
     }
 
     @Test("when Meta throttles the business number, its other users' replies wait too, uncharged, instead of each hitting the limit",
-          arguments: TestBackend.available)
-    func numberThrottleHoldsEveryone(backend: TestBackend) async throws {
+          arguments: TestBackend.available, [130429, 131048])
+    func numberThrottleHoldsEveryone(backend: TestBackend, code: Int) async throws {
         try await TestDatabases.withStore(backend) { t in
             let (tenant, account) = try await makeSenderTenant(t.store)
             let users = ["34600000001", "34600000002", "34600000003"]
@@ -254,7 +254,7 @@ struct OutboxSenderConcurrencyTests {
             try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies(entries) }
             let clock = ManualClock(t0)
             let graph = FakeGraphAPI()
-            graph.failNextSends(1, with: .rejected(status: 400, code: 130429, subcode: nil, message: "(#130429) Rate limit hit"))
+            graph.failNextSends(1, with: .rejected(status: 400, code: code, subcode: nil, message: "(#\(code)) Rate limit hit"))
             let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
                                       concurrency: 1, logger: TestDatabases.logger)
             _ = try await sender.sendDue()

@@ -343,6 +343,17 @@ struct WabaAPITests {
             await #expect(throws: LioraError.self) { try await tokens.accessToken(tenantID: tenantB, wabaAccountID: b1) }
             // The untouched row still opens.
             #expect(try await tokens.accessToken(tenantID: tenantA, wabaAccountID: a1)?.value == token1)
+            // A decrypted token leaves memory once its minute is over, with no other look-up (a quiet
+            // instance): the sender's every round drops it.
+            let clock = ManualClock(t0)
+            let ticking = StoredAccessTokenSource(store: h.store, vault: vault, clock: clock)
+            #expect(try await ticking.accessToken(tenantID: tenantA, wabaAccountID: a1)?.value == token1)
+            #expect(ticking.cachedTokens == 1)
+            ticking.forgetExpired()
+            #expect(ticking.cachedTokens == 1)
+            clock.advance(by: 61)
+            ticking.forgetExpired()
+            #expect(ticking.cachedTokens == 0)
             // The verify route reports a storage problem, not a secret.
             let r = try await c.call(.post, "/clientes/\(a)/waba/\(a2)/verify", token: ownerA)
             #expect(r.status == .serviceUnavailable)

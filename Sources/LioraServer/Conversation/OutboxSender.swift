@@ -11,6 +11,13 @@ package import WhatsAppGraph
 /// Where the sender finds a WhatsApp account's access token (decrypted in memory only).
 package protocol AccessTokenSource: Sendable {
     func accessToken(tenantID: UUID, wabaAccountID: UUID) async throws -> Secret?
+    /// Drops decrypted tokens kept past their time (the sender calls this every round, so a
+    /// token does not stay in memory on a quiet instance).
+    func forgetExpired()
+}
+
+extension AccessTokenSource {
+    package func forgetExpired() {}
 }
 
 /// One token for every account (the demo, and tests).
@@ -77,8 +84,9 @@ package final class OutboxSender: Service, Sendable {
     /// is sent from them: their other replies are put back unsent (no attempt charged) instead of
     /// each spending its own attempts against the same limit.
     private let pausedNumbers = NIOLockedValueBox<[String: Date]>([:])
-    /// Graph codes that throttle a whole number, account or app.
-    static let numberWideThrottles: Set<Int> = [4, 613, 80004, 80007, 130429]
+    /// Graph codes that throttle a whole number, account or app (131048: the number's spam rate
+    /// limit, set by its quality).
+    static let numberWideThrottles: Set<Int> = [4, 613, 80004, 80007, 130429, 131048]
 
     package init(store: any LioraStore, graph: any GraphAPIClient, tokens: any AccessTokenSource, clock: any LioraClock,
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
@@ -139,6 +147,7 @@ package final class OutboxSender: Service, Sendable {
     /// failures end the round once the sends in flight are done, and are thrown then.
     @discardableResult
     package func sendDue() async throws -> Int {
+        tokens.forgetExpired()
         try await writeLeftovers()
         var round = Round(concurrency: concurrency, lowWater: max(2 * concurrency, claimLimit / 2), recordBatch: recordBatch,
                           maxUnwritten: 2 * claimLimit + recordBatch)
@@ -567,9 +576,11 @@ package final class OutboxSender: Service, Sendable {
         case .missing: return .failed("no access token for the WhatsApp account", retryable: false)
         case .unavailable: return .failed("access token unavailable", retryable: true)
         }
-        if entry.marksRead, let replyTo = entry.replyTo {
+        if entry.marksRead, entry.attempts == 0, let replyTo = entry.replyTo {
             // Best effort: the answer goes out whether or not Meta took the receipt (a receipt sent
-            // after the answer would be no use, so it is not retried on its own).
+            // after the answer would be no use, so it is not retried on its own), and only before
+            // the answer's first attempt: a retry would show "typing…" again, and double the
+            // requests into a throttled number.
             do {
                 try await graph.markRead(MarkRead(messageID: replyTo, showsTypingIndicator: true), phoneNumberID: phoneNumberID,
                                          accessToken: token.value)

@@ -1,9 +1,13 @@
+import Logging
 import Foundation
 import LioraCore
 import WhatsApp
 
 /// Turns the engine's replies into WhatsApp payloads that respect Meta's limits (repaired,
 /// split if needed) and outbox rows, one per message to send.
+/// Where a reply part that could not be fitted to Meta's limits is reported.
+private let droppedLogger = Logger(label: "liora.replies")
+
 enum ReplyComposer {
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -34,7 +38,16 @@ enum ReplyComposer {
         return message.fitted().compactMap { part in
             var m = part
             m.callbackData = intent
-            return (try? m.validate()) == nil ? nil : m
+            do {
+                try m.validate()
+                return m
+            } catch {
+                // Never sent broken; said, so a regression in fitting is not silent. The field and
+                // the limit only: never the text.
+                droppedLogger.error("a reply part broke a limit of Meta's and was not queued",
+                                    metadata: ["intent": "\(intent ?? "none")", "field": "\((error as? OutboundLimitError)?.field ?? "?")"])
+                return nil
+            }
         }
     }
 

@@ -7,6 +7,8 @@ import NIOConcurrencyHelpers
 /// inside the tenant's transaction. Decrypted tokens are kept in memory for at most `ttl`
 /// (60 s), keyed by account, key version and a digest of the ciphertext, so a replaced token is
 /// used from the next send on; a deleted account is not read at all (its row is gone for the sender).
+/// Expired tokens are dropped by the next look-up or `forgetExpired` (the sender's every round),
+/// whichever comes first.
 package final class StoredAccessTokenSource: AccessTokenSource {
     private let store: any LioraStore
     private let vault: SecretVault
@@ -17,7 +19,24 @@ package final class StoredAccessTokenSource: AccessTokenSource {
 
     private struct Key: Hashable { var account: UUID; var keyVersion: Int; var digest: [UInt8] }
     private struct Entry { var token: Secret; var expires: Date }
-    private let cache = NIOLockedValueBox<[Key: Entry]>([:])
+    private struct Cache { var entries: [Key: Entry] = [:]; var nextPurge = Date.distantPast }
+    private let cache = NIOLockedValueBox(Cache())
+
+    /// Drops expired entries: at once with `force`, else at most once a second (sends look tokens
+    /// up thousands of times a second).
+    private static func purge(_ entries: inout [Key: Entry], now: Date, force: Bool, nextPurge: inout Date) {
+        guard force || now >= nextPurge else { return }
+        nextPurge = now.addingTimeInterval(1)
+        if entries.contains(where: { $0.value.expires <= now }) { entries = entries.filter { $0.value.expires > now } }
+    }
+
+    package func forgetExpired() {
+        let now = clock.now
+        cache.withLockedValue { c in Self.purge(&c.entries, now: now, force: true, nextPurge: &c.nextPurge) }
+    }
+
+    /// How many decrypted tokens are in memory (for tests).
+    package var cachedTokens: Int { cache.withLockedValue { $0.entries.count } }
 
     package init(store: any LioraStore, vault: SecretVault, clock: any LioraClock = SystemClock(), ttl: TimeInterval = 60,
                  fallback: (any AccessTokenSource)? = nil) {
@@ -34,12 +53,15 @@ package final class StoredAccessTokenSource: AccessTokenSource {
             guard let account = try await s.wabaAccountRecord(id: wabaAccountID) else { return .some(nil) }
             guard let sealed = account.secrets.accessToken, let version = account.secrets.keyVersion else { return nil }
             let key = Key(account: wabaAccountID, keyVersion: version, digest: Array(SHA256.hash(data: sealed)))
-            if let hit = self.cache.withLockedValue({ $0[key] }), hit.expires > now { return hit.token }
+            if let hit = self.cache.withLockedValue({ c -> Entry? in
+                Self.purge(&c.entries, now: now, force: false, nextPurge: &c.nextPurge)
+                return c.entries[key]
+            }), hit.expires > now { return hit.token }
             let token = try await self.vault.open(sealed, keyVersion: version, binding: WabaAccountRecord.binding(
                 tenantID: tenantID, accountID: wabaAccountID, column: WabaAccountRecord.accessTokenColumn), in: s)
             self.cache.withLockedValue { c in
-                c = c.filter { $0.value.expires > now && $0.key.account != wabaAccountID }
-                c[key] = Entry(token: token, expires: now.addingTimeInterval(self.ttl))
+                c.entries = c.entries.filter { $0.value.expires > now && $0.key.account != wabaAccountID }
+                c.entries[key] = Entry(token: token, expires: now.addingTimeInterval(self.ttl))
             }
             return token
         }

@@ -49,7 +49,7 @@ public struct OutboundLimitError: Error, Sendable, Equatable, CustomStringConver
 
     /// The broken limit.
     public enum Problem: Sendable, Equatable {
-        /// More `Character`s than `limit`.
+        /// More than `limit` (UTF-16 code units for text, as Meta counts them).
         case tooLong(limit: Int, length: Int)
         /// More elements than `limit`.
         case tooMany(limit: Int, count: Int)
