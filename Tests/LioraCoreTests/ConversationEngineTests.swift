@@ -154,6 +154,9 @@ struct ConversationEngineTests {
                                ("gracias, pero quiero hablar con una persona", "core.humano"),
                                ("de acuerdo, ¿y las pilas dónde van?", "reciclaje.baterias"),
                                ("¿dónde tiro las pilas? muchas gracias", "reciclaje.baterias"),
+                               // A question of substance beside the thanks or greeting, without a keyword.
+                               ("gracias, y dónde tiro las botellas de vino?", "reciclaje.vidrio"),
+                               ("buenas tardes, mi hijo no quiere comer verduras", "vida_sana.nutricion"),
                                // …but what the thanks is for, or a good night, is still thanks.
                                ("gracias por la ayuda", "core.gracias"),
                                ("muchas gracias por lo del plástico", "core.gracias")] {
@@ -163,6 +166,9 @@ struct ConversationEngineTests {
         let night = Self.engine.respond(to: "thank you, good night", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all,
                                         now: now)
         #expect(night.intentID?.hasPrefix("vida_sana.") == false, "\(night.intentID ?? "-")")
+        let thanks = Self.engine.respond(to: "thanks! and what about wine bottles?", replyID: nil, language: .en, state: .init(),
+                                         enabledSkills: Self.all, now: now)
+        #expect(thanks.intentID == "reciclaje.vidrio", "\(thanks.intentID ?? "-")")
         // A skill's own example written in function words is still understood.
         let goodbye = Self.engine.respond(to: "nada más por ahora", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
                                           now: now)

@@ -108,9 +108,17 @@ public struct ConversationEngine: Sendable {
         if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
            let rest = Self.withoutPleasantries(text) {
             let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language)
-            // Only a rule (a keyword or pattern) beside the pleasantry: one or two words left over
-            // are too little for the classifier ("thank you, good night" is not about sleep).
-            if case .matched(let innerID, _, .rule) = inner.outcome, !Self.pleasantryIntents.contains(innerID) {
+            // A rule (a keyword or pattern) beside the pleasantry, or the classifier's confident
+            // answer when at least three words of substance are left: one or two are too little
+            // ("thank you, good night" is not about sleep), a question is not ("gracias, ¿y dónde
+            // tiro las botellas de vino?").
+            let substantial = Self.normalizer.normalize(rest).tokens.filter { !IntentRouter.functionWords.contains($0) }.count >= 3
+            let innerMatch: String? = switch inner.outcome {
+            case .matched(let id, _, .rule): id
+            case .matched(let id, _, .classifier) where substantial: id
+            default: nil
+            }
+            if let innerID = innerMatch, !Self.pleasantryIntents.contains(innerID) {
                 (route, routedText) = (RouteResult(outcome: inner.outcome, language: route.language), rest)
             } else if let shop, shop.index.isConfidentMatch(rest),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
