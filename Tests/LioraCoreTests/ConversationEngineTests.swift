@@ -82,7 +82,8 @@ struct ConversationEngineTests {
             }
         }
         // Not every sad or idiomatic message is a crisis.
-        for text in ["quiero cuidarme más", "estoy muy cansado", "me muero de hambre"] {
+        for text in ["quiero cuidarme más", "estoy muy cansado", "me muero de hambre", "quiero bajar de peso", "quiero adelgazar",
+                     "¿cómo hago ejercicio sin hacerme daño?", "me lastimé la rodilla corriendo", "how do I stretch without hurting myself"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID != "core.crisis", "\(text)")
         }
         // A person asked for, with a keyword of another subject beside it (battery → recycling).

@@ -76,7 +76,7 @@ public struct IntentClassifier: Sendable {
         var intentExamples: [Range<Int>] = []
         var exampleFeatures: [[(hash: UInt64, weight: Float)]] = []
         for (s, skill) in catalog.skills.enumerated() {
-            for intent in skill.intents {
+            for intent in skill.intents where !intent.rulesOnly {
                 let start = exampleFeatures.count
                 var seen = Set<[String]>()
                 for example in intent.examples.all {

@@ -62,12 +62,17 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// checked before anything else in a message (other rules, a pending question, the catalog),
     /// and answering it hands the conversation to a person.
     public var urgent: Bool
+    /// Only its keywords and patterns select it; the classifier never does (its examples document
+    /// it). For an intent whose answer would be wrong to give on a guess: a crisis reply to "quiero
+    /// bajar de peso".
+    public var rulesOnly: Bool
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
                 patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
-                urgent: Bool = false) {
+                urgent: Bool = false, rulesOnly: Bool = false) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
         self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
+        self.rulesOnly = rulesOnly
     }
 }
 

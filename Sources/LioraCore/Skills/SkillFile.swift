@@ -19,6 +19,11 @@ struct SkillFile: Decodable {
         var buttons: [Button]?
         var slot: Slot?
         var urgent: Bool?
+        var rulesOnly: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case id, title, examples, keywords, patterns, responses, buttons, slot, urgent, rulesOnly = "rules_only"
+        }
     }
 
     struct Button: Decodable {
@@ -34,7 +39,7 @@ struct SkillFile: Decodable {
     /// The keys each level of a skill file may have: anything else is a typo or a feature that
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
     static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
-    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent"]
+    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent", "rules_only"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
 
