@@ -47,7 +47,7 @@ public struct OutboxEntry: Sendable, Equatable {
 
 /// Exponential back-off with jitter for retrying sends: `base × 2^(attempt-1)`, capped, then
 /// spread by ±`jitter` so retries of many replies do not arrive together. The defaults (12
-/// attempts, 1 s doubling up to 5 min) keep retrying for about 22 minutes: a reply outlives an
+/// attempts, 1 s doubling up to 5 min) keep retrying for about 18 minutes (1,111 s): a reply outlives an
 /// outage of Meta's or the network's of that long (with 8 attempts it was about 2 minutes, and
 /// the 5-minute cap was never reached).
 public struct RetryPolicy: Sendable, Equatable {

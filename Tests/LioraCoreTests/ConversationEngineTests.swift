@@ -83,9 +83,23 @@ struct ConversationEngineTests {
         }
         // Not every sad or idiomatic message is a crisis.
         for text in ["quiero cuidarme más", "estoy muy cansado", "me muero de hambre", "quiero bajar de peso", "quiero adelgazar",
-                     "¿cómo hago ejercicio sin hacerme daño?", "me lastimé la rodilla corriendo", "how do I stretch without hurting myself"] {
+                     "¿cómo hago ejercicio sin hacerme daño?", "me lastimé la rodilla corriendo", "how do I stretch without hurting myself",
+                     "quiero cortarme el pelo", "no quiero hacerme daño al correr", "I don't want to hurt myself when I lift weights",
+                     "no quiero vivir a base de comida chatarra", "I don't want to live on takeaways anymore",
+                     "no quiero morir joven, ¿qué dieta me recomiendas?", "este calor va a matarme", "I want to die my hair blue",
+                     "¿tienen el dvd de escuadrón suicida?", "do you sell the Suicide Squad dvd?", "quiero matar las cucarachas",
+                     "no me quiero morir de hambre"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID != "core.crisis", "\(text)")
         }
+        // Someone at risk who also asks for a person gets the crisis reply first.
+        for text in ["necesito hablar con un asesor, ya no quiero vivir", "quiero hablar con un humano, pienso en el suicidio"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
+                    == "core.crisis", "\(text)")
+        }
+        // One word of an urgent intent ("humano") is an ordinary keyword: it does not override the question.
+        let water = Self.engine.respond(to: "¿cuánta agua necesita el cuerpo humano?", replyID: nil, language: .es, state: .init(),
+                                        enabledSkills: Self.all, now: now)
+        #expect(water.intentID == "vida_sana.hidratacion" && !water.handedOff, "\(water.intentID ?? "-")")
         // A person asked for, with a keyword of another subject beside it (battery → recycling).
         let human = Self.engine.respond(to: "quiero hablar con una persona, la batería que compré no funciona", replyID: nil, language: .es,
                                         state: .init(), enabledSkills: Self.all, now: now)

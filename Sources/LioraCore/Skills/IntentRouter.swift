@@ -136,12 +136,16 @@ public struct IntentRouter: Sendable {
         return result(.matched(intentID: best.intentID, confidence: best.score, via: .classifier))
     }
 
-    /// The urgent intent (`Intent.urgent`) whose keyword or pattern is in the message, if any:
-    /// the longest keyword first, then patterns, in catalog order.
+    /// The urgent intent (`Intent.urgent`) whose keyword phrase or pattern is in the message, if
+    /// any; when several are, the one listed first (`core.crisis` before `core.humano`: someone at
+    /// risk who also asks for a person gets the crisis reply). An urgent intent's one-word keywords
+    /// are ordinary keywords: "humano" in "¿cuánta agua necesita el cuerpo humano?" or "human hair
+    /// extensions" must not override the request.
     private func urgentMatch(_ normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
         let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) }
-        if let keyword = rules.matches(normalized.tokens, allowed: allowed).first { return intents[keyword.intent].id }
-        return patterns.matches(normalized.text, allowed: allowed).first.map { intents[$0].id }
+        let phrases = rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
+        let found = phrases + patterns.matches(normalized.text, allowed: allowed)
+        return found.min().map { intents[$0].id }
     }
 
     /// The urgent intent named by `text`'s keywords or patterns, if any (see `Intent.urgent`).

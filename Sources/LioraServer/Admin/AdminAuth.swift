@@ -350,6 +350,11 @@ final class LoginRateLimiter: Sendable {
         var attempts: [String: [Date]] = [:]
         /// Failures sent with each device token (by nonce): a stolen one stops exempting.
         var deviceFailures: [String: [Date]] = [:]
+        /// Failures sent with any device token, per account: device tokens are minted by every
+        /// login to the e-mail, and an invitation does not prove the address (a tenant admin can
+        /// make an account with someone else's e-mail), so together they exempt at most
+        /// `maxFailuresPerAccountEverywhere` more failures per window, not 5 per token.
+        var deviceAccountFailures: [String: [Date]] = [:]
         /// Addresses that signed in to each account (at most 16 per account).
         var trusted: [String: Set<String>] = [:]
     }
@@ -372,8 +377,14 @@ final class LoginRateLimiter: Sendable {
             s.failures[account] = s.failures[account]?.filter { $0 > since }
             s.pairFailures[pair] = s.pairFailures[pair]?.filter { $0 > since }
             if (s.pairFailures[pair]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
-            if let device { s.deviceFailures[device] = s.deviceFailures[device]?.filter { $0 > since } }
-            let knownDevice = device.map { (s.deviceFailures[$0]?.count ?? 0) < options.maxFailuresPerAccount } ?? false
+            if let device {
+                s.deviceFailures[device] = s.deviceFailures[device]?.filter { $0 > since }
+                s.deviceAccountFailures[account] = s.deviceAccountFailures[account]?.filter { $0 > since }
+            }
+            let knownDevice = device.map {
+                (s.deviceFailures[$0]?.count ?? 0) < options.maxFailuresPerAccount
+                    && (s.deviceAccountFailures[account]?.count ?? 0) < options.maxFailuresPerAccountEverywhere
+            } ?? false
             let knownAddress = address.map { s.trusted[account]?.contains($0) == true } ?? false
             if !knownAddress, !knownDevice, (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccountEverywhere { return false }
             if let address {
@@ -384,9 +395,13 @@ final class LoginRateLimiter: Sendable {
             }
             s.failures[account, default: []].append(now)
             s.pairFailures[pair, default: []].append(now)
-            if let device { s.deviceFailures[device, default: []].append(now) }
+            if let device {
+                s.deviceFailures[device, default: []].append(now)
+                s.deviceAccountFailures[account, default: []].append(now)
+            }
             // Bounded memory.
             if s.deviceFailures.count > 100_000 { s.deviceFailures.removeAll() }
+            if s.deviceAccountFailures.count > 100_000 { s.deviceAccountFailures.removeAll() }
             if s.attempts.count > 100_000 { s.attempts.removeAll() }
             if s.failures.count > 100_000 { s.failures.removeAll() }
             if s.pairFailures.count > 100_000 { s.pairFailures.removeAll() }
@@ -402,6 +417,7 @@ final class LoginRateLimiter: Sendable {
             let pair = Self.pair(account, address)
             if let i = s.pairFailures[pair]?.lastIndex(of: now) { s.pairFailures[pair]?.remove(at: i) }
             if let device, let i = s.deviceFailures[device]?.lastIndex(of: now) { s.deviceFailures[device]?.remove(at: i) }
+            if device != nil, let i = s.deviceAccountFailures[account]?.lastIndex(of: now) { s.deviceAccountFailures[account]?.remove(at: i) }
             if let address {
                 if s.trusted.count > 100_000 { s.trusted.removeAll() }
                 if (s.trusted[account]?.count ?? 0) < 16 { s.trusted[account, default: []].insert(address) }
