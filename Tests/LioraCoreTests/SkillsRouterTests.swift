@@ -166,4 +166,46 @@ extension SkillsTests {
             #expect(strict.route("cajas viejas", enabledSkills: all).outcome == .noMatch)
         }
     }
+
+    @Suite("pattern pre-filter")
+    struct PatternLiteral {
+        @Test("the text every match must contain is found for simple patterns, and nothing where that cannot be told simply",
+              arguments: [
+                (#"\bsuicid[a-z]*\b"#, [["suicid"]]), (#"\b(me )?(quiero|kiero) morir(me)?\b"#, [["quiero", "kiero"], [" morir"]]),
+                ("colou?r", [["colo"], ["r"]]), ("ab+c", [["ab"], ["c"]]), ("a|b", []), (#"\x41bc"#, []), ("(?x) a b", []),
+                ("[[a-z]b]xyz", []), ("HOLA mundo", [["hola mundo"]]), ("(ab){2}cd", [["cd"]]), ("[a-z]{2,3}xy", [["xy"]]),
+                (#"\bhablar con (alguien|una persona)\b"#, [["hablar con "], ["alguien", "una persona"]]),
+                (#"(?<!\bno )\b(me (quiero|kiero) matar|(quiero|kiero|voy a) matarme)\b"#, [[" matar", " matarme"]]),
+                (#"\b(talk|speak) (to|with) (someone|(a )?(agent|person))\b"#, [["talk", "speak"], [" "], ["to", "with"], [" "]]),
+                ("(?:ab|cd)e", [["ab", "cd"], ["e"]]), ("(?<name>ab)c", [["c"]]), ("(ab|c?)d", [["d"]]), ("(?=ab)cd", [["cd"]]),
+              ])
+        func literal(pattern: String, expected: [[String]]) {
+            #expect(PatternRules.requiredText(pattern) == expected)
+        }
+
+        @Test("every shipped pattern that matches a labelled utterance (or a crisis probe) has its literal in it: the pre-filter never hides a match")
+        func neverHidesAMatch() throws {
+            let catalog = ConversationEngineTests.catalog
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let labelled = try String(contentsOf: root.appendingPathComponent("Tests/nlu/labelled.tsv"), encoding: .utf8)
+                .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
+            let probes = ["me quiero morir", "no me quiero morir de hambre", "quiero hablar con un humano, pienso en el suicidio",
+                          "I just want to die tbh", "thinking about ending my life", "quiero hablar con una persona", "can I talk to a real person?"]
+            let normalizer = TextNormalizer()
+            var checked = 0
+            for intent in catalog.intents {
+                for source in intent.patterns.all {
+                    let regex = try PatternRules.compile(source)
+                    let required = PatternRules.requiredText(source)
+                    for text in labelled + probes {
+                        let n = normalizer.normalize(text).text
+                        guard regex.firstMatch(in: n, options: [], range: NSRange(n.startIndex..., in: n)) != nil else { continue }
+                        checked += 1
+                        #expect(required.allSatisfy { anyOf in anyOf.contains { n.contains($0) } }, "\(source) matched \"\(n)\" without \(required)")
+                    }
+                }
+            }
+            #expect(checked >= 10)
+        }
+    }
 }

@@ -88,8 +88,10 @@ public struct IntentRouter: Sendable {
     ///   - replyID: the id of the interactive reply, if the message is one.
     ///   - enabledSkills: the skill ids the tenant has enabled (`Skill.id`: `core`, `recycling`, …).
     ///   - language: the user's previous language, kept when the text does not show its language.
+    ///   - checkingUrgent: false when the caller has already looked for an urgent intent in `text`
+    ///     (`urgentIntent(in:enabledSkills:)`, as the engine does first).
     public func route(_ text: String, replyID: String? = nil, enabledSkills: Set<String>,
-                      language: Language = .default) -> RouteResult {
+                      language: Language = .default, checkingUrgent: Bool = true) -> RouteResult {
         let normalized = normalizer.normalize(text)
         // An interactive reply's title is the bot's own text or catalog data (a product named
         // "Running Aire"), not the user's words: it never changes the conversation's language.
@@ -103,7 +105,7 @@ public struct IntentRouter: Sendable {
 
         // Urgent intents' rules first: "quiero hablar con una persona, la batería no funciona" asks
         // for a person, whatever the other keywords.
-        if hasUrgent, let urgent = urgentMatch(normalized, enabledSkills: enabledSkills) {
+        if checkingUrgent, hasUrgent, let urgent = urgentMatch(normalized, enabledSkills: enabledSkills) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
         let keywordMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// The exact rules of a catalog: each intent's keywords, normalised, matched as whole words or
 /// whole phrases of a normalised message.
@@ -45,10 +45,14 @@ struct KeywordRules: Sendable {
 /// The pattern rules of a catalog: each intent's regular expressions, matched against the
 /// normalised message (`NormalizedText.text`: lowercase, no accents, words of letters and digits
 /// separated by one space). Checked after the keywords; compiled once, at start-up.
-struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built
+package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built
     private struct Rule {
         var regex: NSRegularExpression
         var intent: Int
+        /// Text every match contains (`requiredText`: one string of each set): a message without
+        /// it is not given to the regular expression, whose every call costs about a microsecond
+        /// on Linux.
+        var required: [[[UInt8]]]
     }
 
     private let rules: [Rule]
@@ -61,7 +65,9 @@ struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable 
         var rules: [Rule] = []
         for (i, intent) in intents.enumerated() {
             for source in Set(intent.patterns.all).sorted() {
-                if let regex = try? Self.compile(source) { rules.append(Rule(regex: regex, intent: i)) }
+                if let regex = try? Self.compile(source) {
+                    rules.append(Rule(regex: regex, intent: i, required: Self.requiredText(source).map { $0.map { Array($0.utf8) } }))
+                }
             }
         }
         self.rules = rules
@@ -69,7 +75,145 @@ struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable 
 
     var isEmpty: Bool { rules.isEmpty }
 
-    static func compile(_ source: String) throws -> NSRegularExpression {
+    /// Text every match of `source` must contain, as a list of sets: every set must have one of
+    /// its strings in the text (lowercased: patterns are case-insensitive and the text they see is
+    /// lowercase). Empty when that cannot be told simply. Runs of plain characters outside every
+    /// group, class and escape count, and so does a group that must match (no `?`, `*` or `{`
+    /// after it, not a look-around) when each of its alternatives has such a run; a character made
+    /// optional by the quantifier after it does not, and a pattern with a top-level `|` has none.
+    /// `\b(me )?(quiero|kiero) morir(me)?\b` needs [" morir"] and ["quiero", "kiero"].
+    package static func requiredText(_ source: String) -> [[String]] {
+        let chars = Array(source)
+        // Escapes that stand for more than the character after the backslash (`\x41`, `\p{L}`,
+        // back-references, quoting), and free-spacing mode, where a space is not a space: no
+        // requirement is worth the risk.
+        for (i, c) in chars.enumerated() where c == "\\" && i + 1 < chars.count && "xuUpPNkcQE0123456789".contains(chars[i + 1]) {
+            return []
+        }
+        if source.contains("(?"), source.range(of: #"\(\?[a-zA-Z-]*x"#, options: .regularExpression) != nil { return [] }
+        return requirements(chars[...]) ?? []
+    }
+
+    /// The requirements of a sequence (no top-level `|`), or nil when it has a top-level `|` or
+    /// cannot be followed (a nested class).
+    private static func requirements(_ chars: ArraySlice<Character>) -> [[String]]? {
+        var found: [[String]] = []
+        var run = ""
+        var i = chars.startIndex
+        func endRun() {
+            if !run.isEmpty { found.append([run]) }
+            run = ""
+        }
+        /// Steps over a quantifier at `i` (`?`, `*`, `+`, `{m,n}`, and a lazy or possessive mark);
+        /// returns whether it may match nothing.
+        @discardableResult
+        func skipQuantifier() -> Bool {
+            guard i < chars.endIndex else { return false }
+            var optional = false
+            if chars[i] == "{" {
+                optional = true  // conservatively: {0,n} is optional
+                while i < chars.endIndex && chars[i] != "}" { i += 1 }
+                i += 1
+            } else if "?*+".contains(chars[i]) {
+                optional = chars[i] != "+"
+                i += 1
+            } else {
+                return false
+            }
+            if i < chars.endIndex, "?+".contains(chars[i]) { i += 1 }
+            return optional
+        }
+        /// The end of the class opening at `i` (just past its `]`), or nil for a nested class.
+        func classEnd(_ from: Int) -> Int? {
+            var j = from + 1
+            while j < chars.endIndex && chars[j] != "]" {
+                if chars[j] == "[" { return nil }
+                j += chars[j] == "\\" ? 2 : 1
+            }
+            return j + 1
+        }
+        /// The end of the group opening at `i` (just past its `)`), or nil.
+        func groupEnd(_ from: Int) -> Int? {
+            var depth = 0, j = from
+            while j < chars.endIndex {
+                switch chars[j] {
+                case "\\": j += 2; continue
+                case "[": guard let e = classEnd(j) else { return nil }; j = e; continue
+                case "(": depth += 1
+                case ")": depth -= 1; if depth == 0 { return j + 1 }
+                default: break
+                }
+                j += 1
+            }
+            return nil
+        }
+        while i < chars.endIndex {
+            let c = chars[i]
+            switch c {
+            case "|":
+                return nil  // either side may match alone
+            case "(":
+                endRun()
+                guard let end = groupEnd(i) else { return nil }
+                var inner = chars[(i + 1)..<(end - 1)]
+                let lookaround = inner.starts(with: "?=") || inner.starts(with: "?!") || inner.starts(with: "?<=") || inner.starts(with: "?<!")
+                let nonCapturing = inner.starts(with: "?:")
+                let other = inner.first == "?" && !nonCapturing && !lookaround  // named, atomic, flags…: not followed
+                if nonCapturing { inner = inner.dropFirst(2) }
+                i = end
+                let optional = skipQuantifier()
+                if lookaround || optional || other { continue }
+                // Each alternative's longest plain run: the text has one of them.
+                var alternatives: [String] = []
+                var depth = 0, start = inner.startIndex, j = inner.startIndex
+                var branches: [ArraySlice<Character>] = []
+                while j < inner.endIndex {
+                    switch inner[j] {
+                    case "\\": j += 2; continue
+                    case "[": guard let e = classEnd(j) else { return nil }; j = e; continue
+                    case "(": depth += 1
+                    case ")": depth -= 1
+                    case "|" where depth == 0: branches.append(inner[start..<j]); start = j + 1
+                    default: break
+                    }
+                    j += 1
+                }
+                branches.append(inner[start..<inner.endIndex])
+                for branch in branches {
+                    guard let longest = requirements(branch)?.filter({ $0.count == 1 }).map({ $0[0] }).max(by: { $0.count < $1.count })
+                    else { alternatives = []; break }
+                    alternatives.append(longest)
+                }
+                if !alternatives.isEmpty { found.append(alternatives) }
+            case "[":
+                endRun()
+                guard let end = classEnd(i) else { return nil }
+                i = end
+                skipQuantifier()
+            case "\\", ".", "^", "$":
+                endRun()
+                i += c == "\\" ? 2 : 1
+                skipQuantifier()
+            case "?", "*", "+", "{":
+                // A quantifier makes the character before it optional or repeated: `?`, `*` and
+                // `{m,n}` take it out of the run; after `+` it is still there once, but what
+                // follows need not come right after it.
+                if c != "+", !run.isEmpty { run.removeLast() }
+                endRun()
+                skipQuantifier()
+            case "}", ")", "]":
+                endRun()
+                i += 1
+            default:
+                run += c.lowercased()
+                i += 1
+            }
+        }
+        endRun()
+        return found
+    }
+
+    package static func compile(_ source: String) throws -> NSRegularExpression {
         try NSRegularExpression(pattern: source, options: [.caseInsensitive])
     }
 
@@ -79,8 +223,16 @@ struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable 
         guard !text.isEmpty else { return [] }
         let range = NSRange(text.startIndex..., in: text)
         var found: [Int] = []
-        for rule in rules where !found.contains(rule.intent) && allowed(rule.intent) {  // rules are in intent order
-            if rule.regex.firstMatch(in: text, options: [], range: range) != nil { found.append(rule.intent) }
+        var utf8 = text
+        utf8.withUTF8 { bytes in
+            for rule in rules where !found.contains(rule.intent) && allowed(rule.intent) {  // rules are in intent order
+                let haystack = UnsafeRawBufferPointer(bytes)
+                let possible = rule.required.allSatisfy { anyOf in
+                    anyOf.contains { needle in needle.withUnsafeBytes { ByteSearch.firstIndex(of: $0, in: haystack) } != nil }
+                }
+                if !possible { continue }
+                if rule.regex.firstMatch(in: text, options: [], range: range) != nil { found.append(rule.intent) }
+            }
         }
         return found
     }
