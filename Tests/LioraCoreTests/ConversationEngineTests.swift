@@ -12,6 +12,15 @@ struct ConversationEngineTests {
     static let all = Set(catalog.skills.map(\.id))
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
+    @Test("\"help\" is English from a new user, and does not switch a Spanish conversation")
+    func loanwordLanguage() {
+        let new = Self.engine.respond(to: "help", replyID: nil, language: .es, languageEstablished: false, state: .init(),
+                                      enabledSkills: Self.all, now: now)
+        #expect(new.language == .en && new.intentID == "core.ayuda")
+        let known = Self.engine.respond(to: "help", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(known.language == .es && known.intentID == "core.ayuda")
+    }
+
     @Test("a greeting is answered in the user's language")
     func greeting() {
         let es = Self.engine.respond(to: "hola, buenos días", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)

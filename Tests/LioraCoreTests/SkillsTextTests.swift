@@ -78,6 +78,9 @@ extension SkillsTests {
         func loanwords(text: String) {
             #expect(detector.detect(text, previous: .es) == .es)
             #expect(detector.detect(text, previous: .en) == .en)
+            // A new user's first message has no language of its own to keep: the word decides.
+            let normalized = TextNormalizer().normalize(text)
+            #expect(detector.detect(text, normalized: normalized, previous: .es, established: false) == .en)
         }
 
         @Test("with no clear sign the previous language is kept", arguments: ["ok", "👍", "", "menu", "123", "pet", "no"])

@@ -58,6 +58,25 @@ struct ConversationTests {
         }
     }
 
+    @Test("a new user's first \"help\" is answered in English; a Spanish user's later \"help\" stays Spanish", arguments: [TestBackend.sqlite])
+    func newUserLoanword(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "447700900001", id: "wamid.L1", body: "help"))
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000001", id: "wamid.L2", body: "hola, buenos días"))
+            try await h.process()
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "5215500000001", id: "wamid.L3", body: "help"))
+            try await h.process()
+            try await h.store.withTenant(tenant.id) { s throws in
+                let english = try #require(try await s.userContext(waID: "447700900001"))
+                #expect(english.language == "en")
+                let spanish = try #require(try await s.userContext(waID: "5215500000001"))
+                #expect(spanish.language == "es")
+            }
+        }
+    }
+
     @Test("a 5xx is retried after a back-off; a permanent error fails for good; each attempt is recorded",
           arguments: TestBackend.available)
     func retries(backend: TestBackend) async throws {

@@ -47,13 +47,15 @@ public struct ConversationEngine: Sendable {
 
     /// - Parameter catalog: the tenant's active catalog; without one, catalog questions are
     ///   answered with a "no catalog yet" message.
-    public func respond(to text: String, replyID: String?, language previous: Language, state: ConversationState,
-                        enabledSkills: Set<String>, catalog: ActiveCatalogIndex? = nil, now: Date) -> Turn {
+    /// - Parameter languageEstablished: whether `previous` is the user's own language, false on
+    ///   their first message (it is only the default then).
+    public func respond(to text: String, replyID: String?, language previous: Language, languageEstablished: Bool = true,
+                        state: ConversationState, enabledSkills: Set<String>, catalog: ActiveCatalogIndex? = nil, now: Date) -> Turn {
         var state = state
         // Someone at risk, or asking for a person: before any pending question, list or product.
         if replyID == nil, let urgent = router.urgentIntent(in: text, enabledSkills: enabledSkills) {
             state.pendingSlot = nil
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, checkingUrgent: false).language
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
         let shop = enabledSkills.contains("ecommerce") ? catalog : nil
@@ -64,7 +66,7 @@ public struct ConversationEngine: Sendable {
             } ?? false
             if isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
                 // A tapped row's title is a product name: it never changes the language.
-                let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, checkingUrgent: false).language
+                let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
                 if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
                                             language: language, state: &state, catalog: shop, now: now) {
                     return catalogAnswer(answer, language: language, state: &state)
@@ -82,7 +84,7 @@ public struct ConversationEngine: Sendable {
                let slot = router.catalog.intent(id: pending.intentID)?.slot,
                let target = slot.resolve(text), let intent = router.catalog.intent(id: target),
                enabledSkills.contains(intent.skill) {
-                let route = router.route(text, enabledSkills: enabledSkills, language: previous, checkingUrgent: false)
+                let route = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
                 // "cristal, gracias" still answers the question: the thanks is not a new subject
                 // (asking for a person is).
                 let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }
@@ -96,18 +98,18 @@ public struct ConversationEngine: Sendable {
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog).
         if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, checkingUrgent: false).language
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
                 return catalogAnswer(answer, language: language, state: &state)
             }
         }
-        var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, checkingUrgent: false)
+        var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
         var routedText = text
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
         if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
            let rest = Self.withoutPleasantries(text) {
-            let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language, checkingUrgent: false)
+            let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language, languageEstablished: languageEstablished, checkingUrgent: false)
             // A rule (a keyword or pattern) beside the pleasantry, or the classifier's confident
             // answer when at least three words of substance are left: one or two are too little
             // ("thank you, good night" is not about sleep), a question is not ("gracias, ¿y dónde

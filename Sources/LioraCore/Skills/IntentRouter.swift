@@ -88,14 +88,17 @@ public struct IntentRouter: Sendable {
     ///   - replyID: the id of the interactive reply, if the message is one.
     ///   - enabledSkills: the skill ids the tenant has enabled (`Skill.id`: `core`, `recycling`, …).
     ///   - language: the user's previous language, kept when the text does not show its language.
+    ///   - languageEstablished: whether `language` is the user's own (false on a first message; see
+    ///     `LanguageDetector.detect`).
     ///   - checkingUrgent: false when the caller has already looked for an urgent intent in `text`
     ///     (`urgentIntent(in:enabledSkills:)`, as the engine does first).
     public func route(_ text: String, replyID: String? = nil, enabledSkills: Set<String>,
-                      language: Language = .default, checkingUrgent: Bool = true) -> RouteResult {
+                      language: Language = .default, languageEstablished: Bool = true, checkingUrgent: Bool = true) -> RouteResult {
         let normalized = normalizer.normalize(text)
         // An interactive reply's title is the bot's own text or catalog data (a product named
         // "Running Aire"), not the user's words: it never changes the conversation's language.
-        let language = replyID != nil ? language : detector.detect(text, normalized: normalized, previous: language)
+        let language = replyID != nil ? language
+            : detector.detect(text, normalized: normalized, previous: language, established: languageEstablished)
         func result(_ outcome: RouteResult.Outcome) -> RouteResult { RouteResult(outcome: outcome, language: language) }
 
         if let replyID, let intent = intent(forReplyID: replyID), enabledSkills.contains(intent.skill) {

@@ -15,15 +15,18 @@ public struct LanguageDetector: Sendable {
     }
 
     /// As `detect(_:previous:)`, reusing text already normalised.
-    public func detect(_ text: String, normalized: NormalizedText, previous: Language = .default) -> Language {
-        let (es, en) = scores(text, normalized: normalized)
+    /// `established`: whether `previous` is the user's own (false for a first message, whose
+    /// `previous` is only the default): loanwords weigh half only against a language the user has
+    /// shown, so "help" from a new user is English, and "bye" from a Spanish one stays Spanish.
+    public func detect(_ text: String, normalized: NormalizedText, previous: Language = .default, established: Bool = true) -> Language {
+        let (es, en) = scores(text, normalized: normalized, loanwordWeight: established ? 0.5 : 1)
         if es - en >= 1 { return .es }
         if en - es >= 1 { return .en }
         return previous
     }
 
     /// The evidence for Spanish and for English.
-    func scores(_ text: String, normalized: NormalizedText) -> (es: Double, en: Double) {
+    func scores(_ text: String, normalized: NormalizedText, loanwordWeight: Double = 0.5) -> (es: Double, en: Double) {
         var es = 0.0
         var en = 0.0
         var accents = 0
@@ -38,7 +41,7 @@ public struct LanguageDetector: Sendable {
         es += Double(min(accents, 3))
         for token in normalized.tokens {
             if Self.spanishWords.contains(token) { es += 1 }
-            else if Self.englishWords.contains(token) { en += Self.loanwords.contains(token) ? 0.5 : 1 }
+            else if Self.englishWords.contains(token) { en += Self.loanwords.contains(token) ? loanwordWeight : 1 }
             else if token.count > 5 {
                 if token.hasSuffix("cion") || token.hasSuffix("mente") || token.hasSuffix("ciones") { es += 0.5 }
                 else if token.hasSuffix("ing") || token.hasSuffix("tion") || token.hasSuffix("tions") { en += 0.5 }

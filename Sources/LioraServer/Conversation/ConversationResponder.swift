@@ -151,7 +151,10 @@ package struct ConversationResponder: Sendable {
             let current = computed.states[message.from] ?? (Language(code: context.language) ?? .default,
                                                             ConversationState.decode(context.conversationJSON), context.lastIntent)
             let at = message.timestampDate ?? now
+            // A user new with this batch has no language of their own yet, only the default.
+            let established = computed.states[message.from] != nil || contexts[message.from]?.created != true
             let turn = engine.respond(to: message.textContent ?? "", replyID: message.replyID, language: current.language,
+                                      languageEstablished: established,
                                       state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
             computed.states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
             if let intent = turn.intentID { computed.intents[message.id] = intent }
