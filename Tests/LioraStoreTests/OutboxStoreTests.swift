@@ -198,6 +198,11 @@ struct OutboxStoreTests {
         try await TestDatabases.withStore(backend) { t in
             let (tenant, account) = try await makeTenant(t.store)
             try await t.store.withTenant(tenant.id) { try await $0.enqueueReplies([reply(tenant, account, 1)]) }
+            // Two connections open before the hung claim takes one: under a loaded test run,
+            // opening the claim's own connection could take longer than the hung claim.
+            async let warmA: Void = t.database.tenantTransaction(tenant.id) { c in _ = try await c.query("SELECT pg_sleep(0.2)") }
+            async let warmB: Void = t.database.tenantTransaction(tenant.id) { c in _ = try await c.query("SELECT pg_sleep(0.2)") }
+            _ = try await (warmA, warmB)
             let (held, holding) = AsyncStream.makeStream(of: Void.self)
             // A claim that hangs: its transaction holds the tenant's turn for 6 s.
             async let hung: Void = t.database.tenantTransaction(tenant.id) { c in
