@@ -100,6 +100,24 @@ struct ConversationEngineTests {
                      "no me quiero morir de hambre"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID != "core.crisis", "\(text)")
         }
+        // Clear statements, with typos, slang and punctuation that normalising drops.
+        for text in ["No, me quiero morir", "no... quiero morir", "me quiero morir de verdad", "no quiero vivir con este dolor",
+                     "I don't want to live with this pain anymore", "i wanna die", "I feel suicidal", "i feel sucidal", "me quiero suisidar",
+                     "me voy a matar", "quiero estar muerto", "quiero cortarme las venas", "I'm going to cut myself",
+                     "everyone would be better off without me", "no le veo sentido a seguir viviendo"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
+                    == "core.crisis", "\(text)")
+        }
+        // Questions and idioms that only look like one.
+        for text in ["¿Voy a hacerme daño si corro con la rodilla lesionada?", "Am I going to hurt myself if I run every day?",
+                     "I've been killing myself at the gym and still can't lose weight", "I want to take my life back and get healthy",
+                     "no quiero vivir estresada, ¿qué me recomiendas?", "cuando vi el precio me quiero morir jajaja", "la bomba suicida",
+                     "suicide doors on my car", "I want to end my life insurance policy", "hoy voy a matarme en el gym"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
+                    != "core.crisis", "\(text)")
+        }
+        #expect(Self.engine.respond(to: "mira, no quiero seguir hablando con el bot, quiero que me atienda alguien del equipo", replyID: nil,
+                                    language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID == "core.humano")
         // Someone at risk who also asks for a person gets the crisis reply first.
         for text in ["necesito hablar con un asesor, ya no quiero vivir", "quiero hablar con un humano, pienso en el suicidio"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID

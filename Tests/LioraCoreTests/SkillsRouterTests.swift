@@ -178,9 +178,29 @@ extension SkillsTests {
                 (#"(?<!\bno )\b(me (quiero|kiero) matar|(quiero|kiero|voy a) matarme)\b"#, [[" matar", " matarme"]]),
                 (#"\b(talk|speak) (to|with) (someone|(a )?(agent|person))\b"#, [["talk", "speak"], [" "], ["to", "with"], [" "]]),
                 ("(?:ab|cd)e", [["ab", "cd"], ["e"]]), ("(?<name>ab)c", [["c"]]), ("(ab|c?)d", [["d"]]), ("(?=ab)cd", [["cd"]]),
+                ("[]a]b", [["b"]]), ("x[^]a]y", [["x"], ["y"]]), (#"\bmorir[]!.]*\s*ya\b"#, [["morir"], ["ya"]]),
               ])
         func literal(pattern: String, expected: [[String]]) {
             #expect(PatternRules.requiredText(pattern) == expected)
+        }
+
+        @Test("every example of a rules-only intent is matched by its own rules (nothing else can select it)")
+        func rulesOnlyExamplesMatch() {
+            let router = ConversationEngineTests.engine.router
+            for intent in router.catalog.intents where intent.rulesOnly {
+                for example in intent.examples.all {
+                    #expect(router.route(example, enabledSkills: [intent.skill]).intentID == intent.id, "\(intent.id): \(example)")
+                }
+            }
+        }
+
+        @Test("a text with letters beyond ASCII goes to every pattern (case folding: ß matches ss)")
+        func nonASCIIText() {
+            let intent = Intent(id: "x.y", skill: "x", title: .init(es: "T", en: "T"), examples: .init(es: ["a"], en: ["a"]),
+                                patterns: .init(es: ["\\bstrasse\\b"], en: []), responses: .init(es: ["r"], en: ["r"]))
+            let rules = PatternRules(intents: [intent])
+            #expect(rules.matches("la strasse", allowed: { _ in true }) == [0])
+            #expect(rules.matches("la straße", allowed: { _ in true }) == [0])
         }
 
         @Test("every shipped pattern that matches a labelled utterance (or a crisis probe) has its literal in it: the pre-filter never hides a match")

@@ -108,7 +108,7 @@ public struct IntentRouter: Sendable {
 
         // Urgent intents' rules first: "quiero hablar con una persona, la batería no funciona" asks
         // for a person, whatever the other keywords.
-        if checkingUrgent, hasUrgent, let urgent = urgentMatch(normalized, enabledSkills: enabledSkills) {
+        if checkingUrgent, hasUrgent, let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
         let keywordMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }
@@ -146,19 +146,37 @@ public struct IntentRouter: Sendable {
     /// risk who also asks for a person gets the crisis reply). An urgent intent's one-word keywords
     /// are ordinary keywords: "humano" in "¿cuánta agua necesita el cuerpo humano?" or "human hair
     /// extensions" must not override the request.
-    private func urgentMatch(_ normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
+    ///
+    /// The message is also read clause by clause (split at `, . ; : ! ? …`): normalising drops the
+    /// punctuation, and "No, me quiero morir" must not read as the negated "no me quiero morir".
+    private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
         let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) }
-        let phrases = rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
-        let found = phrases + patterns.matches(normalized.text, allowed: allowed)
-        return found.min().map { intents[$0].id }
+        func found(in normalized: NormalizedText) -> [Int] {
+            rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
+                + patterns.matches(normalized.text, allowed: allowed)
+        }
+        var matched = found(in: normalized)
+        if text.unicodeScalars.contains(where: Self.clauseBreaks.contains) {
+            let clauses = text.unicodeScalars.split(whereSeparator: Self.clauseBreaks.contains)
+            if clauses.count > 1 {
+                for clause in clauses {
+                    let n = normalizer.normalize(String(String.UnicodeScalarView(clause)))
+                    if !n.isEmpty { matched += found(in: n) }
+                }
+            }
+        }
+        return matched.min().map { intents[$0].id }
     }
+
+    /// Punctuation that ends a clause (see `urgentMatch`).
+    private static let clauseBreaks: Set<Unicode.Scalar> = [",", ".", ";", ":", "!", "?", "\u{2026}", "\u{A1}", "\u{BF}"]
 
     /// The urgent intent named by `text`'s keywords or patterns, if any (see `Intent.urgent`).
     public func urgentIntent(in text: String, enabledSkills: Set<String>) -> Intent? {
         guard hasUrgent else { return nil }
         let normalized = normalizer.normalize(text)
         guard !normalized.isEmpty else { return nil }
-        return urgentMatch(normalized, enabledSkills: enabledSkills).flatMap { catalog.intent(id: $0) }
+        return urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills).flatMap { catalog.intent(id: $0) }
     }
 
     /// Words that carry no request on their own (normalised: lowercase, no accents), Spanish and

@@ -61,7 +61,7 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
     static let maximumLength = 200
 
     /// `intents[i]`'s patterns become rules for intent index `i`; the catalog has validated them.
-    init(intents: [Intent]) {
+    package init(intents: [Intent]) {
         var rules: [Rule] = []
         for (i, intent) in intents.enumerated() {
             for source in Set(intent.patterns.all).sorted() {
@@ -123,9 +123,12 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
             if i < chars.endIndex, "?+".contains(chars[i]) { i += 1 }
             return optional
         }
-        /// The end of the class opening at `i` (just past its `]`), or nil for a nested class.
+        /// The end of the class opening at `i` (just past its `]`), or nil for a nested class. A
+        /// `]` first in the class (after a `^`) is one of its characters, not its end.
         func classEnd(_ from: Int) -> Int? {
             var j = from + 1
+            if j < chars.endIndex, chars[j] == "^" { j += 1 }
+            if j < chars.endIndex, chars[j] == "]" { j += 1 }
             while j < chars.endIndex && chars[j] != "]" {
                 if chars[j] == "[" { return nil }
                 j += chars[j] == "\\" ? 2 : 1
@@ -219,15 +222,18 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
 
     /// The intents (indexes, in catalog order, once each) with a pattern found in `text`,
     /// restricted by `allowed`.
-    func matches(_ text: String, allowed: (Int) -> Bool) -> [Int] {
+    package func matches(_ text: String, allowed: (Int) -> Bool) -> [Int] {
         guard !text.isEmpty else { return [] }
         let range = NSRange(text.startIndex..., in: text)
         var found: [Int] = []
         var utf8 = text
         utf8.withUTF8 { bytes in
+            let ascii = bytes.allSatisfy { $0 < 0x80 }
             for rule in rules where !found.contains(rule.intent) && allowed(rule.intent) {  // rules are in intent order
                 let haystack = UnsafeRawBufferPointer(bytes)
-                let possible = rule.required.allSatisfy { anyOf in
+                // Case-insensitive matching folds more than ASCII ("ß" matches "ss"): a text with
+                // other letters goes to every regular expression.
+                let possible = !ascii || rule.required.allSatisfy { anyOf in
                     anyOf.contains { needle in needle.withUnsafeBytes { ByteSearch.firstIndex(of: $0, in: haystack) } != nil }
                 }
                 if !possible { continue }
