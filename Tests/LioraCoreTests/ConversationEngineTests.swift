@@ -111,7 +111,7 @@ struct ConversationEngineTests {
         // Questions and idioms that only look like one.
         for text in ["¿Voy a hacerme daño si corro con la rodilla lesionada?", "Am I going to hurt myself if I run every day?",
                      "I've been killing myself at the gym and still can't lose weight", "I want to take my life back and get healthy",
-                     "no quiero vivir estresada, ¿qué me recomiendas?", "cuando vi el precio me quiero morir jajaja", "la bomba suicida",
+                     "no quiero vivir estresada, ¿qué me recomiendas?", "cuando vi el precio me quiero morir jajaja", "me quiero morir, jajaja", "la bomba suicida",
                      "suicide doors on my car", "I want to end my life insurance policy", "hoy voy a matarme en el gym"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
                     != "core.crisis", "\(text)")

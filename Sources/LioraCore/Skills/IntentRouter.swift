@@ -147,8 +147,9 @@ public struct IntentRouter: Sendable {
     /// are ordinary keywords: "humano" in "¿cuánta agua necesita el cuerpo humano?" or "human hair
     /// extensions" must not override the request.
     ///
-    /// The message is also read clause by clause (split at `, . ; : ! ? …`): normalising drops the
-    /// punctuation, and "No, me quiero morir" must not read as the negated "no me quiero morir".
+    /// A message with a negation and no match is also read clause by clause (split at
+    /// `, . ; : ! ? …`): normalising drops the punctuation, and "No, me quiero morir" must not read
+    /// as the negated "no me quiero morir".
     private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
         let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) }
         func found(in normalized: NormalizedText) -> [Int] {
@@ -156,7 +157,10 @@ public struct IntentRouter: Sendable {
                 + patterns.matches(normalized.text, allowed: allowed)
         }
         var matched = found(in: normalized)
-        if text.unicodeScalars.contains(where: Self.clauseBreaks.contains) {
+        // Only a negation ("no", "don't") can reach across a clause break into a rule's look-behind;
+        // and a clause alone must not lose its idiom ("me quiero morir, jajaja" stays a joke).
+        if matched.isEmpty, normalized.tokens.contains(where: Self.negations.contains),
+           text.unicodeScalars.contains(where: Self.clauseBreaks.contains) {
             let clauses = text.unicodeScalars.split(whereSeparator: Self.clauseBreaks.contains)
             if clauses.count > 1 {
                 for clause in clauses {
@@ -167,6 +171,9 @@ public struct IntentRouter: Sendable {
         }
         return matched.min().map { intents[$0].id }
     }
+
+    /// Words the urgent rules' look-behinds treat as negating what follows (see `urgentMatch`).
+    private static let negations: Set<String> = ["no", "dont", "not"]
 
     /// Punctuation that ends a clause (see `urgentMatch`).
     private static let clauseBreaks: Set<Unicode.Scalar> = [",", ".", ";", ":", "!", "?", "\u{2026}", "\u{A1}", "\u{BF}"]
