@@ -103,6 +103,8 @@ extension SkillsTests {
              "bad.yaml: intent reciclaje.a: unknown key 'regex' in an intent (expected one of: buttons, examples, id, keywords, patterns, responses, rules_only, slot, title, urgent)"),
             (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: #"    keyword: {es: ["hola"]}"#)]),
              "bad.yaml: intent reciclaje.a: unknown key 'keyword' in an intent (expected one of: buttons, examples, id, keywords, patterns, responses, rules_only, slot, title, urgent)"),
+            (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: "    patterns: {es: [\"\\\\bniño\\\\b\"]}")]),
+             "bad.yaml: intent reciclaje.a: pattern '\\bniño\\b' has the letter 'ñ', but patterns see the normalised message (no accents, ñ as n): write it without"),
             (SkillsTests.skillYAML("recycling", intents: [SkillsTests.intentYAML("reciclaje.a", extra: "    rules_only: true")]),
              "bad.yaml: intent reciclaje.a: rules_only needs keywords or patterns: nothing would select it"),
             ("skill: recycling\nname: {es: N, en: N}\ndescription: {es: D, en: D}\nversion: 2\nintents: []\n",

@@ -108,6 +108,11 @@ public struct SkillCatalog: Sendable {
                     guard pattern.count <= PatternRules.maximumLength else {
                         throw fail("pattern '\(pattern.prefix(40))…' is longer than \(PatternRules.maximumLength) characters")
                     }
+                    // Patterns see the normalised message, which has no accents and writes ñ as n:
+                    // "niño" in a pattern could never match, silently.
+                    if let letter = pattern.unicodeScalars.first(where: { !$0.isASCII && $0.properties.isAlphabetic }) {
+                        throw fail("pattern '\(pattern)' has the letter '\(letter)', but patterns see the normalised message (no accents, ñ as n): write it without")
+                    }
                     let regex: NSRegularExpression
                     do { regex = try PatternRules.compile(pattern) } catch { throw fail("pattern '\(pattern)' is not a valid regular expression") }
                     // A pattern that matches nothing at all would match every message.
