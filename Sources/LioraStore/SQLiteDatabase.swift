@@ -47,9 +47,19 @@ package final class LioraSQLiteDatabase: SQLDatabase {
          liora_sqlite_page_cache_forwarded_truncations(), liora_sqlite_page_cache_parked_pages())
     }
 
+    /// WAL frames (pages) past which the checkpointer finishes a checkpoint under the writer's
+    /// lock, so that the next transaction starts the WAL again from its beginning (64 MiB of
+    /// 4 KiB pages).
+    package static let defaultWALRestartFrames = 16_384
+
+    /// How many times a checkpoint under the writer's lock emptied the WAL (tests).
+    package var walRestarts: Int { checkpointer?.restarts ?? 0 }
+
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
-    /// `walFlushDelay` makes every WAL flush that much slower (tests: a slow disk).
-    package static func open(path: String, logger: Logger, walFlushDelay: Duration = .zero) async throws -> LioraSQLiteDatabase {
+    /// `walFlushDelay` makes every WAL flush that much slower (tests: a slow disk);
+    /// `walRestartFrames` bounds the WAL (see `Checkpointer`).
+    package static func open(path: String, logger: Logger, walFlushDelay: Duration = .zero,
+                             walRestartFrames: Int = defaultWALRestartFrames) async throws -> LioraSQLiteDatabase {
         if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -65,10 +75,27 @@ package final class LioraSQLiteDatabase: SQLDatabase {
             // Commits never stall on a checkpoint: a second connection copies the WAL back into
             // the database in the background (PASSIVE never blocks the writer).
             _ = try handle.run("PRAGMA wal_autocheckpoint=0", [])
-            checkpointer = try Checkpointer(handle: SQLiteHandle(path: path))
+            // A WAL that a burst grew far past the restart point is cut back when it starts again.
+            _ = try handle.run("PRAGMA journal_size_limit=\(walRestartFrames * 4096 * 2)", [])
+            checkpointer = try Checkpointer(handle: SQLiteHandle(path: path), restartFrames: walRestartFrames)
             walSyncer = WALSyncer(walPath: path + "-wal", delay: walFlushDelay)
         }
-        return LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
+        let db = LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
+        checkpointer?.start { [weak db] in await db?.checkpointUnderLock() ?? false }
+        return db
+    }
+
+    /// Copies the WAL's last frames into the database file while no transaction runs, so the
+    /// checkpoint covers all of it and the next transaction restarts the WAL. Returns whether it
+    /// did (false when the database is closed or the checkpoint could not finish).
+    private func checkpointUnderLock() async -> Bool {
+        (try? await lock.withLock { () -> Bool in
+            let row = try handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first
+            guard let row, try row.int("busy") == 0, let log = try row.int("log"), let done = try row.int("checkpointed") else {
+                return false
+            }
+            return log == done
+        }) ?? false
     }
 
     /// How many times SQLite compiled the statement for `sql` again since the last call (0 for a
@@ -213,18 +240,59 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
     }
 }
 
-/// Runs `PRAGMA wal_checkpoint(PASSIVE)` every 200 ms on its own connection and thread.
-private final class Checkpointer: @unchecked Sendable {  // the timer is set up in init and only cancelled after
+/// Runs `PRAGMA wal_checkpoint(PASSIVE)` every 200 ms on its own connection and thread, and
+/// keeps the WAL from growing without bound.
+///
+/// A PASSIVE checkpoint copies the frames that were in the WAL when it began; under a steady
+/// write load new frames arrive meanwhile, so it never covers the whole WAL, and SQLite only
+/// starts the WAL again from its beginning when a transaction begins with all of it copied back.
+/// Without more, the WAL grows as long as the load lasts (1.1 GB in the 40 s of
+/// `bench/replies/run.sh sqlite`), and every frame is appended to a new part of the file: the
+/// file system allocates and zeroes blocks for each commit. So once the WAL holds
+/// `restartFrames` frames, the checkpointer asks the database to finish the checkpoint under its
+/// writer's lock (`finish`): only the frames written since the background checkpoint are left to
+/// copy, and the next transaction starts the WAL again, reusing the file's blocks.
+private final class Checkpointer: @unchecked Sendable {  // the timer is set up in start and only cancelled after
     private let timer: any DispatchSourceTimer
     private let queue = DispatchQueue(label: "liora.sqlite.checkpoint")
     private let handle: SQLiteHandle
+    private let restartFrames: Int
+    private struct State {
+        var finishing = false
+        var restarts = 0
+    }
+    private let state = NIOLockedValueBox(State())
 
-    init(handle: SQLiteHandle) throws {
+    init(handle: SQLiteHandle, restartFrames: Int) throws {
         self.handle = handle
+        self.restartFrames = restartFrames
         _ = try handle.run("PRAGMA busy_timeout=5000", [])
         timer = DispatchSource.makeTimerSource(queue: queue)
+    }
+
+    var restarts: Int { state.withLockedValue(\.restarts) }
+
+    /// Starts the timer; `finish` checkpoints under the writer's lock and says whether the
+    /// checkpoint covered the whole WAL.
+    func start(finish: @escaping @Sendable () async -> Bool) {
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
-        timer.setEventHandler { [handle] in _ = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []) }
+        timer.setEventHandler { [handle, restartFrames, state] in
+            guard let row = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first,
+                  let log = try? row.int("log"), log >= restartFrames else { return }
+            let go = state.withLockedValue { s -> Bool in
+                guard !s.finishing else { return false }
+                s.finishing = true
+                return true
+            }
+            guard go else { return }
+            Task {
+                let done = await finish()
+                state.withLockedValue { s in
+                    s.finishing = false
+                    if done { s.restarts += 1 }
+                }
+            }
+        }
         timer.resume()
     }
 

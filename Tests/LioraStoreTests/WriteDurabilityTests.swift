@@ -108,4 +108,31 @@ struct WriteDurabilityTests {
         #expect(stored.subtracting(succeeded).isEmpty, "stored but reported failed: \(stored.subtracting(succeeded).count)")
         #expect(succeeded.subtracting(stored).isEmpty, "reported committed but not stored: \(succeeded.subtracting(stored).count)")
     }
+
+    @Test("SQLite: under a steady write load the WAL starts again from its beginning instead of growing with every commit")
+    func walStaysBounded() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-wal-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("wal.sqlite").path
+        // Restart past 256 frames (1 MiB) instead of 64 MiB, so a short load shows it.
+        let db = try await LioraSQLiteDatabase.open(path: path, logger: TestDatabases.logger, walRestartFrames: 256)
+        try await db.transaction { c in try await c.query("CREATE TABLE probe (n INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+        let body = [UInt8](repeating: 7, count: 16 * 1024)
+        let rows = 3_000  // about 48 MiB of rows, written without a pause for the background checkpoint to catch up
+        var largestWAL: UInt64 = 0
+        for n in 0..<rows {
+            try await db.transaction { c in try await c.query("INSERT INTO probe (n, body) VALUES ($1, $2)", [.int(Int64(n)), .blob(body)]) }
+            if n % 50 == 0 {
+                let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? UInt64) ?? 0
+                largestWAL = max(largestWAL, size ?? 0)
+            }
+        }
+        let stored = try await db.transaction { c in try await c.query("SELECT count(*) AS n FROM probe") }.first?.int("n")
+        let restarts = db.walRestarts
+        await db.close()
+        #expect(stored == Int64(rows))
+        #expect(restarts >= 1)
+        // Without the restarts the WAL holds every row written (about 48 MiB).
+        #expect(largestWAL < 24 * 1024 * 1024, "largest WAL: \(largestWAL) bytes")
+    }
 }
