@@ -128,10 +128,12 @@ struct WriteDurabilityTests {
             }
         }
         let stored = try await db.transaction { c in try await c.query("SELECT count(*) AS n FROM probe") }.first?.int("n")
-        let restarts = db.walRestarts
+        let restarts = db.walRestarts, fileSyncs = db.databaseFileSyncs
         await db.close()
         #expect(stored == Int64(rows))
         #expect(restarts >= 1)
+        // The database file was flushed through SQLite's own handle before each restart.
+        #expect(fileSyncs >= restarts)
         // Without the restarts the WAL holds every row written (about 48 MiB).
         #expect(largestWAL < 24 * 1024 * 1024, "largest WAL: \(largestWAL) bytes")
     }

@@ -16,4 +16,15 @@ int liora_sqlite_enable_stable_plans(void *db);
 /// Whether the stability guarantee is on for `db` (1), off (0), or the query failed (-1).
 int liora_sqlite_stable_plans(void *db);
 
+/// Flushes the database file (not the WAL) of `db` (an `sqlite3 *`) to disk through SQLite's own
+/// file handle (its VFS `xSync`). Returns SQLite's result code (0 when flushed).
+///
+/// Why through SQLite: closing any descriptor of the database file in this process would drop
+/// the POSIX locks SQLite holds on it (https://sqlite.org/howtocorrupt.html, 2.2), so Liora
+/// never opens the file itself. A PASSIVE checkpoint that does not reach the WAL's end copies
+/// pages into the database file without flushing it; under a steady load that is every
+/// checkpoint, and the flush the next complete checkpoint owes grows with them. The checkpointer
+/// flushes it early, outside the writer's lock (see `Checkpointer` in SQLiteDatabase.swift).
+int liora_sqlite_sync_database_file(void *db);
+
 #endif
