@@ -254,6 +254,28 @@ struct ConversationEngineTests {
         #expect(ConversationState.decode("not json") == ConversationState())
     }
 
+    @Test("questions only a person can answer (where an order is, shipping, refunds, opening hours) hand the chat off with a reply that says so")
+    func orderQuestionsHandOff() {
+        for (text, language) in [("¿dónde está mi pedido? lo compré el lunes", Language.es), ("how long does shipping take", .en),
+                                 ("horario de atención", .es), ("quiero un reembolso", .es), ("what are your opening hours?", .en)] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: language, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID == "core.pedidos", "\(text)")
+            #expect(turn.handedOff && turn.state.handedOffAt == now, "\(text)")
+            guard case .text(let reply)? = turn.replies.first else { Issue.record("no text reply to \(text)"); continue }
+            #expect(reply.contains(language == .es ? "persona del equipo" : "Someone from the team"), "\(text)")
+        }
+        // The hand-off holds: what the bot does not understand next gets no reply from it.
+        let asked = Self.engine.respond(to: "where is my order", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+        let next = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .en, state: asked.state, enabledSkills: Self.all,
+                                       now: now.addingTimeInterval(30))
+        #expect(next.replies.isEmpty)
+        // Questions that merely share a word are not order questions.
+        for text in ["que hora es", "en que año llego el hombre a la luna", "¿cuánta agua debo tomar al día?"] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID != "core.pedidos" && !turn.handedOff, "\(text)")
+        }
+    }
+
     @Test("a hand-off holds while a person answers, then starts over: after a match, or a day later, it can happen again")
     func handOffAgain() {
         func nonsense(_ n: Int, from start: ConversationState, at time: Date) -> (ConversationState, [ConversationEngine.Turn]) {

@@ -29,8 +29,9 @@ public struct ConversationEngine: Sendable {
         public var language: Language
         public var state: ConversationState
         /// True when this message made the bot hand the conversation to a person; `intentID` is
-        /// then `handOffIntent` or an urgent intent (`Intent.urgent`, e.g. `core.crisis`), so
-        /// hand-offs can be found in the conversation log by intent.
+        /// then `handOffIntent`, an urgent intent (`Intent.urgent`, e.g. `core.crisis`) or one that
+        /// hands off (`Intent.handsOff`, e.g. `core.pedidos`), so hand-offs can be found in the
+        /// conversation log by intent.
         public var handedOff: Bool
     }
 
@@ -251,8 +252,8 @@ public struct ConversationEngine: Sendable {
             replies.append(.buttons(body: text, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }))
         }
         // Asking for a person always hands off, even when asked before; so does an urgent intent
-        // (someone at risk).
-        let handedOff = intent.id == Self.handOffIntent || intent.urgent
+        // (someone at risk) and a question only a person can answer (`hands_off`: an order's status).
+        let handedOff = intent.id == Self.handOffIntent || intent.urgent || intent.handsOff
         if handedOff { state.handedOffAt = now }
         return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
     }

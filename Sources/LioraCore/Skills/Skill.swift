@@ -66,13 +66,17 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// it). For an intent whose answer would be wrong to give on a guess: a crisis reply to "quiero
     /// bajar de peso".
     public var rulesOnly: Bool
+    /// Answering it hands the conversation to a person, as asking for one does (questions the bot
+    /// cannot answer, such as where an order is), without being urgent: its rules and examples
+    /// are read in the usual order.
+    public var handsOff: Bool
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
                 patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
-                urgent: Bool = false, rulesOnly: Bool = false) {
+                urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
         self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
-        self.rulesOnly = rulesOnly
+        self.rulesOnly = rulesOnly; self.handsOff = handsOff
     }
 }
 

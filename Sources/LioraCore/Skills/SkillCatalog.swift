@@ -188,7 +188,7 @@ public struct SkillCatalog: Sendable {
                 patterns: try list(i.patterns, "patterns", intent: i.id),
                 responses: try list(i.responses, "responses", intent: i.id),
                 buttons: (i.buttons ?? []).map(\.intent),
-                slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false))
+                slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false, handsOff: i.handsOff ?? false))
             if i.rulesOnly == true, (i.keywords ?? [:]).values.allSatisfy(\.isEmpty), (i.patterns ?? [:]).values.allSatisfy(\.isEmpty) {
                 throw SkillCatalogError(file: file, intent: i.id, "rules_only needs keywords or patterns: nothing would select it")
             }

@@ -20,9 +20,10 @@ struct SkillFile: Decodable {
         var slot: Slot?
         var urgent: Bool?
         var rulesOnly: Bool?
+        var handsOff: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, title, examples, keywords, patterns, responses, buttons, slot, urgent, rulesOnly = "rules_only"
+            case id, title, examples, keywords, patterns, responses, buttons, slot, urgent, rulesOnly = "rules_only", handsOff = "hands_off"
         }
     }
 
@@ -39,7 +40,8 @@ struct SkillFile: Decodable {
     /// The keys each level of a skill file may have: anything else is a typo or a feature that
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
     static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
-    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent", "rules_only"]
+    static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent", "rules_only",
+                                          "hands_off"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
 
