@@ -113,6 +113,47 @@ struct ConversationTests {
         }
     }
 
+    /// A token store that fails while `failing` (a database or key problem on our side).
+    final class FlakyTokens: AccessTokenSource {
+        let failing = NIOLockedValueBox(true)
+        func accessToken(tenantID: UUID, wabaAccountID: UUID) async throws -> Secret? {
+            if failing.withLockedValue({ $0 }) { throw StoreError.unavailable("the token store is down") }
+            return Secret("token-canary-92")
+        }
+    }
+
+    @Test("a reply whose access token cannot be read waits, uncharged, and goes later with its read receipt",
+          arguments: TestBackend.available)
+    func unreadableToken(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        let clock = ManualClock(t0)
+        let tokens = FlakyTokens()
+        let setup = ConversationSetup(engine: Self.engine, graph: graph, tokens: tokens, runSender: false)
+        try await Harness.run(backend, clock: clock, conversation: setup) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "111", id: "wamid.T1", body: "gracias"))
+            try await h.process()
+            let sender = try #require(h.components.sender)
+            #expect(try await sender.sendDue() == 0)
+            #expect(graph.sent.isEmpty && graph.markReadCalls.isEmpty)
+            let waiting = try #require(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.first)
+            #expect(waiting.state == .pending && waiting.attempts == 0)
+            // Still down when it is due again: it waits again, still uncharged.
+            clock.advance(by: 16)
+            #expect(try await sender.sendDue() == 0)
+            #expect(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.first?.attempts == 0)
+            // The store is back: the reply goes, its message marked read first.
+            tokens.failing.withLockedValue { $0 = false }
+            #expect(try await sender.sendDue() == 0)  // not due yet
+            clock.advance(by: 16)
+            #expect(try await sender.sendDue() == 1)
+            #expect(graph.sent.count == 1)
+            #expect(graph.markReadCalls.map(\.markRead.messageID) == ["wamid.T1"])
+            let sent = try #require(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.first)
+            #expect(sent.state == .sent && sent.attempts == 1)
+        }
+    }
+
     @Test("a reply held back while an earlier one to the same user is retried keeps its own retries",
           arguments: TestBackend.available)
     func heldBackKeepsItsRetries(backend: TestBackend) async throws {

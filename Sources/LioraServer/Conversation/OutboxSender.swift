@@ -186,6 +186,9 @@ package final class OutboxSender: Service, Sendable {
         case found(Secret), missing, unavailable
     }
 
+    /// How long a user's replies wait when their account's access token could not be read.
+    static let unreadableTokenWait: TimeInterval = 15
+
     /// An attempt to write to the store (fenced by the claim in its entry's `claimedUntil`).
     private enum Record: Sendable {
         case sent(OutboxEntry, waMessageID: String, at: Date)
@@ -456,6 +459,10 @@ package final class OutboxSender: Service, Sendable {
             do {
                 tokenByAccount[accountID] = try await tokens.accessToken(tenantID: tenantID, wabaAccountID: accountID).map(TokenLookup.found) ?? .missing
             } catch {
+                // Our own store or key could not give the token (not Meta's doing): the
+                // account's replies wait, uncharged (see `sendInOrder`).
+                logger.error("access token could not be read; the account's replies wait", metadata: [
+                    "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "error": "\(loggableDescription(error))"])
                 tokenByAccount[accountID] = .unavailable
             }
         }
@@ -522,6 +529,12 @@ package final class OutboxSender: Service, Sendable {
         var records: [Record] = []
         records.reserveCapacity(jobs.count)
         for (i, job) in jobs.enumerated() {
+            if case .unavailable = job.token {
+                // The token could not be read (the database or the key, not Meta): nothing was
+                // tried, so nothing is charged, and the reply keeps its read receipt for when it goes.
+                return .laneDone(key, records, hold: Hold(until: clock.now.addingTimeInterval(Self.unreadableTokenWait), failed: nil),
+                                 unsent: Array(jobs[i...]))
+            }
             if let phone = job.phoneNumberID, let until = pausedNumbers.withLockedValue({ $0[phone] }), clock.now < until {
                 // Meta throttled this number: this user's replies wait for it, in order, uncharged.
                 return .laneDone(key, records, hold: Hold(until: until, failed: nil), unsent: Array(jobs[i...]))
