@@ -48,11 +48,12 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     }
 
     /// WAL frames (pages) past which the checkpointer finishes a checkpoint under the writer's
-    /// lock, so that the next transaction starts the WAL again from its beginning (64 MiB of
-    /// 4 KiB pages).
+    /// lock, so that the next transaction that writes starts the WAL again from its beginning
+    /// (64 MiB of 4 KiB pages).
     package static let defaultWALRestartFrames = 16_384
 
-    /// How many times a checkpoint under the writer's lock emptied the WAL (tests).
+    /// How many checkpoints under the writer's lock copied the whole WAL, so that the next write
+    /// started it again (tests).
     package var walRestarts: Int { checkpointer?.restarts ?? 0 }
 
     /// How many times the checkpointer flushed the database file ahead of a restart (tests).
@@ -89,7 +90,7 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     }
 
     /// Copies the WAL's last frames into the database file while no transaction runs, so the
-    /// checkpoint covers all of it and the next transaction restarts the WAL. Returns whether it
+    /// checkpoint covers all of it and the next transaction that writes restarts the WAL. Returns whether it
     /// did (false when the database is closed or the checkpoint could not finish).
     private func checkpointUnderLock() async -> Bool {
         (try? await lock.withLock { () -> Bool in
@@ -254,8 +255,9 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
 /// file system allocates and zeroes blocks for each commit. So once the WAL holds
 /// `restartFrames` frames, the checkpointer copies and flushes what it can in the background,
 /// then asks the database to finish the checkpoint under its writer's lock (`finish`): only the
-/// last frames are left to copy and flush (a few milliseconds, about once a second under the
-/// replies benchmark's load), and the next transaction starts the WAL again, reusing the
+/// last frames are left to copy and flush (10–30 ms, about every 1.5 s under the replies
+/// benchmark's load), and the next transaction that writes starts the WAL again (unless a
+/// connection outside this process reads from it), reusing the
 /// file's blocks.
 private final class Checkpointer: @unchecked Sendable {  // the timer is set up in start and only cancelled after
     private let timer: any DispatchSourceTimer
@@ -264,10 +266,14 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
     private let restartFrames: Int
     private struct State {
         var finishing = false
+        /// Ticks in a row that found too many frames left to finish under the lock.
+        var postponed = 0
         var restarts = 0
         var fileSyncs = 0
     }
     private let state = NIOLockedValueBox(State())
+    /// Frames few enough to copy and flush under the writer's lock (4 MiB).
+    private static let smallTail: Int64 = 1024
 
     init(handle: SQLiteHandle, restartFrames: Int) throws {
         self.handle = handle
@@ -284,22 +290,35 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
     func start(finish: @escaping @Sendable () async -> Bool) {
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
         timer.setEventHandler { [handle, restartFrames, state] in
+            // A finish still waiting for the lock would find the checkpoint lock taken by this
+            // tick's pass (PASSIVE never waits) and give up: no pass until it is done.
+            guard !state.withLockedValue(\.finishing) else { return }
             guard let row = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first,
                   let log = try? row.int("log"), log >= restartFrames else { return }
-            guard !state.withLockedValue(\.finishing) else { return }
             // The writer's lock is to be held only for copying the last frames and flushing them.
             // So first, outside it: checkpoint again while many frames are left (each pass copies
-            // what came during the one before), then flush the database file, which incomplete
-            // checkpoints leave unflushed (up to `restartFrames` pages; tens of milliseconds).
-            var uncopied = log - ((try? row.int("checkpointed")) ?? log)
-            for _ in 0..<4 where uncopied > 256 {
+            // what came during the one before), flush the database file, which incomplete
+            // checkpoints leave unflushed, and copy what came during the flush.
+            func pass() -> Int64? {
                 guard let again = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first,
-                      let log = try? again.int("log"), let copied = try? again.int("checkpointed") else { break }
-                uncopied = log - copied
+                      let log = try? again.int("log"), let copied = try? again.int("checkpointed"), log >= 0 else { return nil }
+                return log - copied
+            }
+            var uncopied = log - ((try? row.int("checkpointed")) ?? log)
+            for _ in 0..<4 where uncopied > Self.smallTail {
+                guard let left = pass() else { break }
+                uncopied = left
             }
             if handle.syncDatabaseFile() { state.withLockedValue { $0.fileSyncs += 1 } }
+            uncopied = pass() ?? uncopied
             let go = state.withLockedValue { s -> Bool in
-                guard !s.finishing else { return false }
+                // Writes faster than the passes copy: try again next tick rather than hold the
+                // writer for a long copy, unless that has gone on for 2 s (bounded either way).
+                if uncopied > Self.smallTail && s.postponed < 10 {
+                    s.postponed += 1
+                    return false
+                }
+                s.postponed = 0
                 s.finishing = true
                 return true
             }
