@@ -38,6 +38,22 @@ struct ConversationCatalogTests {
         #expect(card.intentID == "catalogo.detalle")
     }
 
+    @Test("a row tapped for a product the shop has since removed says so, and shows what its name finds now or the categories")
+    func removedProduct() throws {
+        // The row of an older list: its product is no longer in the catalog.
+        let similar = say("Zapatillas Running Aire Roja", replyID: "sku:ZAP-GONE-9")
+        guard case .text(let notice) = try #require(similar.replies.first) else { Issue.record("no notice: \(similar.replies.map(\.summary))"); return }
+        #expect(notice.contains("ya no está en el catálogo"))
+        #expect(similar.intentID == "catalogo.buscar")
+        guard case .list(_, _, let rows) = try #require(similar.replies.dropFirst().first) else { Issue.record("no list"); return }
+        #expect(rows.contains { $0.id == "sku:ZAP-001" })
+        // A title the catalog knows nothing like: the notice and the categories, never a guess by another skill.
+        let unknown = say("Pilas recargables AA", replyID: "sku:OLD-1")
+        #expect(unknown.intentID == "catalogo.categorias")
+        #expect(unknown.replies.count == 2)
+        if case .text(let text)? = unknown.replies.first { #expect(text.contains("ya no está")) } else { Issue.record("no notice") }
+    }
+
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
     func tapKeepsLanguageAndDropsTheQuestion() throws {
         let search = say("busco zapatillas rojas")

@@ -62,8 +62,19 @@ extension ConversationEngine {
                      catalog: ActiveCatalogIndex, now: Date) -> (replies: [BotReply], intent: String)? {
         let index = catalog.index
         if let replyID {
-            if replyID.hasPrefix(CatalogReplyID.product), let product = index.product(sku: String(replyID.dropFirst(CatalogReplyID.product.count))) {
-                return ([.product(card(product, index: index, language: language))], "catalogo.detalle")
+            if replyID.hasPrefix(CatalogReplyID.product) {
+                if let product = index.product(sku: String(replyID.dropFirst(CatalogReplyID.product.count))) {
+                    return ([.product(card(product, index: index, language: language))], "catalogo.detalle")
+                }
+                // A row of an older list, for a product the shop has since taken out of its
+                // catalog: say so, and show what its name finds now (or the categories).
+                let gone = BotReply.text(language == .es ? "Ese producto ya no está en el catálogo de la tienda."
+                                                         : "That product is no longer in the shop's catalog.")
+                if index.isConfidentMatch(text), !index.search(text, limit: 1).isEmpty {
+                    state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+                    return ([gone] + page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+                }
+                return ([gone, categoriesReply(index, language: language)], "catalogo.categorias")
             }
             if replyID.hasPrefix(CatalogReplyID.category) {
                 let id = String(replyID.dropFirst(CatalogReplyID.category.count))
