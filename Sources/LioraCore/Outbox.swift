@@ -60,6 +60,12 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxAttempts = maxAttempts; self.base = base; self.cap = cap; self.jitter = jitter
     }
 
+    /// How long the attempts span without jitter (1,111 s with the defaults): how long a reply
+    /// keeps being retried.
+    public var span: TimeInterval {
+        (1..<max(1, maxAttempts)).reduce(0) { $0 + min(cap, base * pow(2, Double($1 - 1))) }
+    }
+
     /// The delay before attempt `attempt + 1` after `attempt` failed, or nil when out of attempts.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval? {
         guard attempt < maxAttempts else { return nil }

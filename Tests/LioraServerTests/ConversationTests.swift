@@ -151,6 +151,20 @@ struct ConversationTests {
             #expect(graph.markReadCalls.map(\.markRead.messageID) == ["wamid.T1"])
             let sent = try #require(try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.first)
             #expect(sent.state == .sent && sent.attempts == 1)
+            // Down for longer than retries last (the policy's span, about 18.5 min): the reply
+            // fails for good, saying why, instead of waiting forever.
+            tokens.failing.withLockedValue { $0 = true }
+            _ = try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "111", id: "wamid.T2", body: "gracias"))
+            try await h.process()
+            #expect(try await sender.sendDue() == 0)
+            for _ in 0..<5 {
+                clock.advance(by: 300)
+                _ = try await sender.sendDue()
+            }
+            let rows = try await h.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }
+            let late = try #require(rows.first { $0.replyTo == "wamid.T2" })
+            #expect(late.state == .failed && late.lastError == "access token could not be read")
+            #expect(graph.sent.count == 1)
         }
     }
 

@@ -363,5 +363,8 @@ struct OutboxStoreTests {
             #expect(d >= raw * 0.8 && d <= raw * 1.2, "attempt \(i + 1): \(d)")
         }
         #expect(p.delay(afterAttempt: 6, using: &g) == nil)
+        // What the delays add up to without jitter: how long a reply keeps being retried.
+        #expect(p.span == 1 + 2 + 4 + 8 + 10)
+        #expect(RetryPolicy().span == 1_111)
     }
 }

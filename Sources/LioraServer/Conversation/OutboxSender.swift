@@ -30,14 +30,17 @@ package struct FixedAccessTokenSource: AccessTokenSource {
 /// Delivers queued replies through the Graph API: claims due replies per tenant under a lease,
 /// sends them, and records each attempt — sent (with Meta's message id, also in the
 /// conversation log), retried later with exponential back-off and jitter (5xx, timeouts,
-/// throttling), or failed for good (permanent errors, or out of attempts).
+/// throttling), or failed for good (permanent errors, or out of attempts). A reply whose
+/// account's access token cannot be read (our database or master key, not Meta) is not tried:
+/// it waits uncharged, the token looked up again after a back-off, for at most the retry
+/// policy's span (about 18.5 minutes), then fails for good with `last_error` saying so.
 ///
 /// Sends run concurrently, at most `concurrency` Graph API requests in flight, but one user's
 /// replies (same tenant and `wa_id`) go out one after the other in their queued order: each
 /// answer's parts, the first preceded by the message's read receipt (`marksRead`; best effort, not
 /// retried on its own). When one of them fails and will be retried, the user's later
-/// replies are not sent either: they are put back for the same time (recorded as an attempt with
-/// `last_error` saying why), so they still follow it. The next claim starts while earlier replies
+/// replies are not sent either: they are put back for the same time (uncharged), so they still
+/// follow it. The next claim starts while earlier replies
 /// are in flight (but waits while the writes lag behind the sends); the attempts are written in
 /// batches, one transaction per tenant per batch, a few batches at once.
 ///
@@ -84,6 +87,11 @@ package final class OutboxSender: Service, Sendable {
     /// is sent from them: their other replies are put back unsent (no attempt charged) instead of
     /// each spending its own attempts against the same limit.
     private let pausedNumbers = NIOLockedValueBox<[String: Date]>([:])
+    /// WhatsApp accounts whose access token could not be read (the database, or the master key),
+    /// how many looks in a row failed, and until when it is not looked up again (the retry
+    /// policy's back-off: 1 s, 2 s, 4 s … 5 min). Their replies wait uncharged meanwhile, for at
+    /// most the policy's span from when they were queued; then they fail for good.
+    private let unreadableTokens = NIOLockedValueBox<[UUID: (failures: Int, until: Date)]>([:])
     /// Graph codes that throttle a whole number, account or app (131048: the number's spam rate
     /// limit, set by its quality).
     static let numberWideThrottles: Set<Int> = [4, 613, 80004, 80007, 130429, 131048]
@@ -183,11 +191,9 @@ package final class OutboxSender: Service, Sendable {
     }
 
     private enum TokenLookup: Sendable {
-        case found(Secret), missing, unavailable
+        /// `unavailable`: our store or key could not give it; not tried again before `until`.
+        case found(Secret), missing, unavailable(until: Date)
     }
-
-    /// How long a user's replies wait when their account's access token could not be read.
-    static let unreadableTokenWait: TimeInterval = 15
 
     /// An attempt to write to the store (fenced by the claim in its entry's `claimedUntil`).
     private enum Record: Sendable {
@@ -456,14 +462,33 @@ package final class OutboxSender: Service, Sendable {
         let phoneByAccount = Dictionary(accounts.map { ($0.id, $0.phoneNumberID) }, uniquingKeysWith: { a, _ in a })
         var tokenByAccount: [UUID: TokenLookup] = [:]
         for accountID in Set(claimed.map(\.wabaAccountID)) {
+            let now = clock.now
+            if let paused = unreadableTokens.withLockedValue({ $0[accountID] }), now < paused.until {
+                tokenByAccount[accountID] = .unavailable(until: paused.until)
+                continue
+            }
             do {
                 tokenByAccount[accountID] = try await tokens.accessToken(tenantID: tenantID, wabaAccountID: accountID).map(TokenLookup.found) ?? .missing
+                if let was = unreadableTokens.withLockedValue({ $0.removeValue(forKey: accountID) }) {
+                    logger.notice("access token readable again", metadata: [
+                        "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "failed_looks": "\(was.failures)"])
+                }
             } catch {
-                // Our own store or key could not give the token (not Meta's doing): the
-                // account's replies wait, uncharged (see `sendInOrder`).
-                logger.error("access token could not be read; the account's replies wait", metadata: [
-                    "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "error": "\(loggableDescription(error))"])
-                tokenByAccount[accountID] = .unavailable
+                // Our own store or key could not give the token (not Meta's doing): the account's
+                // replies wait, uncharged (see `sendInOrder`), and it is looked up again after a
+                // back-off. Logged on the 1st, 2nd, 4th, 8th… failure in a row.
+                let (failures, until) = unreadableTokens.withLockedValue { m -> (Int, Date) in
+                    let failures = (m[accountID]?.failures ?? 0) + 1
+                    let until = now.addingTimeInterval(min(policy.cap, policy.base * pow(2, Double(min(failures, 30) - 1))))
+                    m[accountID] = (failures, until)
+                    return (failures, until)
+                }
+                if failures & (failures - 1) == 0 {
+                    logger.error("access token could not be read; the account's replies wait", metadata: [
+                        "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "failed_looks": "\(failures)",
+                        "error": "\(loggableDescription(error))"])
+                }
+                tokenByAccount[accountID] = .unavailable(until: until)
             }
         }
         return claimed.map { Job(entry: $0, phoneNumberID: phoneByAccount[$0.wabaAccountID], token: tokenByAccount[$0.wabaAccountID] ?? .missing) }
@@ -529,10 +554,17 @@ package final class OutboxSender: Service, Sendable {
         var records: [Record] = []
         records.reserveCapacity(jobs.count)
         for (i, job) in jobs.enumerated() {
-            if case .unavailable = job.token {
+            if case .unavailable(let until) = job.token {
                 // The token could not be read (the database or the key, not Meta): nothing was
-                // tried, so nothing is charged, and the reply keeps its read receipt for when it goes.
-                return .laneDone(key, records, hold: Hold(until: clock.now.addingTimeInterval(Self.unreadableTokenWait), failed: nil),
+                // tried, so nothing is charged, and the reply keeps its read receipt for when it
+                // goes — unless it has waited as long as retries last: then it fails for good
+                // (kept, with why, for the runbook's resend), and the user's next replies decide
+                // for themselves.
+                if clock.now.timeIntervalSince(job.entry.createdAt) >= policy.span {
+                    records.append(.failed(job.entry, error: "access token could not be read", retryAt: nil, at: clock.now))
+                    continue
+                }
+                return .laneDone(key, records, hold: Hold(until: max(until, clock.now.addingTimeInterval(1)), failed: nil),
                                  unsent: Array(jobs[i...]))
             }
             if let phone = job.phoneNumberID, let until = pausedNumbers.withLockedValue({ $0[phone] }), clock.now < until {
@@ -587,7 +619,7 @@ package final class OutboxSender: Service, Sendable {
         switch job.token {
         case .found(let secret): token = secret
         case .missing: return .failed("no access token for the WhatsApp account", retryable: false)
-        case .unavailable: return .failed("access token unavailable", retryable: true)
+        case .unavailable: return .failed("access token could not be read", retryable: true)  // handled by sendInOrder
         }
         if entry.marksRead, entry.attempts == 0, let replyTo = entry.replyTo {
             // Best effort: the answer goes out whether or not Meta took the receipt (a receipt sent
