@@ -266,8 +266,8 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
     private let restartFrames: Int
     private struct State {
         var finishing = false
-        /// Ticks in a row that found too many frames left to finish under the lock.
-        var postponed = 0
+        /// Since when the ticks have found too many frames left to finish under the lock.
+        var postponedSince: ContinuousClock.Instant?
         var restarts = 0
         var fileSyncs = 0
     }
@@ -311,14 +311,17 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
             }
             if handle.syncDatabaseFile() { state.withLockedValue { $0.fileSyncs += 1 } }
             uncopied = pass() ?? uncopied
+            let now = ContinuousClock.now
             let go = state.withLockedValue { s -> Bool in
                 // Writes faster than the passes copy: try again next tick rather than hold the
-                // writer for a long copy, unless that has gone on for 2 s (bounded either way).
-                if uncopied > Self.smallTail && s.postponed < 10 {
-                    s.postponed += 1
-                    return false
+                // writer for a long copy, unless that has gone on for a second (a loaded machine
+                // runs the ticks late, so it is counted in time, not ticks).
+                if uncopied > Self.smallTail {
+                    let since = s.postponedSince ?? now
+                    s.postponedSince = since
+                    if now - since < .seconds(1) { return false }
                 }
-                s.postponed = 0
+                s.postponedSince = nil
                 s.finishing = true
                 return true
             }

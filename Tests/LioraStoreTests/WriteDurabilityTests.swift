@@ -127,14 +127,14 @@ struct WriteDurabilityTests {
         let db = try await LioraSQLiteDatabase.open(path: path, logger: TestDatabases.logger, walRestartFrames: 256)
         try await db.transaction { c in try await c.query("CREATE TABLE probe (n INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
         let before = try walRestartsOnDisk()
-        let body = [UInt8](repeating: 7, count: 16 * 1024)
+        let body = [UInt8](repeating: 7, count: 4 * 1024)
         var rows = 0
         var largestWAL: UInt64 = 0
         // Relaxed commits: the writer never waits for the disk, so the background checkpoint never
         // catches up on its own; written until two restarts were seen (bounded in time).
         let deadline = ContinuousClock.now + .seconds(30)
         try await WriteDurability.$relaxed.withValue(true) {
-            while ContinuousClock.now < deadline && rows < 20_000 {
+            while ContinuousClock.now < deadline && rows < 60_000 {
                 if db.walRestarts >= 2, try walRestartsOnDisk() >= before + 2 { break }
                 let n = rows
                 try await db.transaction { c in try await c.query("INSERT INTO probe (n, body) VALUES ($1, $2)", [.int(Int64(n)), .blob(body)]) }
