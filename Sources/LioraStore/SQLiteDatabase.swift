@@ -326,7 +326,10 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
                 return true
             }
             guard go else { return }
-            Task {
+            // High priority: started from a Dispatch queue, the task would otherwise wait behind
+            // every busier task on Swift's pool (in the full test suite it never ran in 13 s),
+            // while the WAL kept growing. It only queues for the lock and copies a short tail.
+            Task(priority: .high) {
                 let done = await finish()
                 state.withLockedValue { s in
                     s.finishing = false
