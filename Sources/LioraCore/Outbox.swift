@@ -63,13 +63,18 @@ public struct RetryPolicy: Sendable, Equatable {
     /// How long the attempts span without jitter (1,111 s with the defaults): how long a reply
     /// keeps being retried.
     public var span: TimeInterval {
-        (1..<max(1, maxAttempts)).reduce(0) { $0 + min(cap, base * pow(2, Double($1 - 1))) }
+        (1..<max(1, maxAttempts)).reduce(0) { $0 + backOff(afterAttempt: $1) }
+    }
+
+    /// The delay after `attempt` failures before jitter: `base × 2^(attempt-1)`, capped.
+    public func backOff(afterAttempt attempt: Int) -> TimeInterval {
+        min(cap, base * pow(2, Double(min(max(0, attempt - 1), 62))))
     }
 
     /// The delay before attempt `attempt + 1` after `attempt` failed, or nil when out of attempts.
     public func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> TimeInterval? {
         guard attempt < maxAttempts else { return nil }
-        let raw = min(cap, base * pow(2, Double(max(0, attempt - 1))))
+        let raw = backOff(afterAttempt: attempt)
         let spread = raw * jitter
         return max(0, raw + Double.random(in: -spread...spread, using: &generator))
     }

@@ -93,13 +93,7 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     /// checkpoint covers all of it and the next transaction that writes restarts the WAL. Returns whether it
     /// did (false when the database is closed or the checkpoint could not finish).
     private func checkpointUnderLock() async -> Bool {
-        (try? await lock.withLock { () -> Bool in
-            let row = try handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first
-            guard let row, try row.int("busy") == 0, let log = try row.int("log"), let done = try row.int("checkpointed") else {
-                return false
-            }
-            return log == done
-        }) ?? false
+        (try? await lock.withLock { handle.passiveCheckpoint().map { $0.frames == $0.copied } ?? false }) ?? false
     }
 
     /// How many times SQLite compiled the statement for `sql` again since the last call (0 for a
@@ -257,8 +251,7 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
 /// then asks the database to finish the checkpoint under its writer's lock (`finish`): only the
 /// last frames are left to copy and flush (10–30 ms, about every 1.5 s under the replies
 /// benchmark's load), and the next transaction that writes starts the WAL again (unless a
-/// connection outside this process reads from it), reusing the
-/// file's blocks.
+/// connection outside this process reads from it), reusing the file's blocks.
 private final class Checkpointer: @unchecked Sendable {  // the timer is set up in start and only cancelled after
     private let timer: any DispatchSourceTimer
     private let queue = DispatchQueue(label: "liora.sqlite.checkpoint")
@@ -293,24 +286,18 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
             // A finish still waiting for the lock would find the checkpoint lock taken by this
             // tick's pass (PASSIVE never waits) and give up: no pass until it is done.
             guard !state.withLockedValue(\.finishing) else { return }
-            guard let row = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first,
-                  let log = try? row.int("log"), log >= restartFrames else { return }
+            guard let first = handle.passiveCheckpoint(), first.frames >= restartFrames else { return }
             // The writer's lock is to be held only for copying the last frames and flushing them.
             // So first, outside it: checkpoint again while many frames are left (each pass copies
             // what came during the one before), flush the database file, which incomplete
             // checkpoints leave unflushed, and copy what came during the flush.
-            func pass() -> Int64? {
-                guard let again = try? handle.run("PRAGMA wal_checkpoint(PASSIVE)", []).first,
-                      let log = try? again.int("log"), let copied = try? again.int("checkpointed"), log >= 0 else { return nil }
-                return log - copied
-            }
-            var uncopied = log - ((try? row.int("checkpointed")) ?? log)
+            var uncopied = first.frames - first.copied
             for _ in 0..<4 where uncopied > Self.smallTail {
-                guard let left = pass() else { break }
-                uncopied = left
+                guard let pass = handle.passiveCheckpoint() else { break }
+                uncopied = pass.frames - pass.copied
             }
             if handle.syncDatabaseFile() { state.withLockedValue { $0.fileSyncs += 1 } }
-            uncopied = pass() ?? uncopied
+            if let pass = handle.passiveCheckpoint() { uncopied = pass.frames - pass.copied }
             let now = ContinuousClock.now
             let go = state.withLockedValue { s -> Bool in
                 // Writes faster than the passes copy: try again next tick rather than hold the
@@ -397,6 +384,14 @@ private final class SQLiteHandle: @unchecked Sendable {
             throw StoreError.unavailable("cannot configure SQLite database at \(path): code \(qpsg)")
         }
         self.db = db
+    }
+
+    /// Runs `PRAGMA wal_checkpoint(PASSIVE)`: the frames in the WAL and how many of them are
+    /// copied into the database file, or nil when it could not run (busy, closed, not in WAL mode).
+    func passiveCheckpoint() -> (frames: Int64, copied: Int64)? {
+        guard let row = try? run("PRAGMA wal_checkpoint(PASSIVE)", []).first, (try? row.int("busy")) == 0,
+              let frames = try? row.int("log"), let copied = try? row.int("checkpointed"), frames >= 0 else { return nil }
+        return (frames, copied)
     }
 
     /// Flushes the database file to disk through SQLite's own handle (never `open`/`close` of

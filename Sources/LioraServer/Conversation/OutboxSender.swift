@@ -479,7 +479,7 @@ package final class OutboxSender: Service, Sendable {
                 // back-off. Logged on the 1st, 2nd, 4th, 8th… failure in a row.
                 let (failures, until) = unreadableTokens.withLockedValue { m -> (Int, Date) in
                     let failures = (m[accountID]?.failures ?? 0) + 1
-                    let until = now.addingTimeInterval(min(policy.cap, policy.base * pow(2, Double(min(failures, 30) - 1))))
+                    let until = now.addingTimeInterval(policy.backOff(afterAttempt: failures))
                     m[accountID] = (failures, until)
                     return (failures, until)
                 }
