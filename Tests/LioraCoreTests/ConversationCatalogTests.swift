@@ -54,6 +54,29 @@ struct ConversationCatalogTests {
         if case .text(let text)? = unknown.replies.first { #expect(text.contains("ya no está")) } else { Issue.record("no notice") }
     }
 
+    @Test("a row of an older list that the catalog cannot answer now is never routed by its title")
+    func catalogGone() throws {
+        // Its category was taken out of the catalog: the notice and today's categories.
+        let category = say("Pilas y baterías", replyID: "cat:pilas-viejas")
+        #expect(category.intentID == "catalogo.categorias")
+        #expect(category.replies.count == 2)
+        if case .text(let text)? = category.replies.first { #expect(text.contains("categoría ya no está")) } else { Issue.record("no notice") }
+        // The shop withdrew its catalog, or turned the product skill off: the notice and the help
+        // menu, never battery recycling for "Pilas recargables AA".
+        let ecommerceOff = Self.all.subtracting(["ecommerce"])
+        for (skills, catalog) in [(Self.all, nil), (ecommerceOff, Self.shop)] as [(Set<String>, ActiveCatalogIndex?)] {
+            for replyID in ["sku:OLD-1", "cat:ropa-hombre", "catalog:more"] {
+                let turn = say("Pilas recargables AA", replyID: replyID, skills: skills, catalog: catalog)
+                #expect(turn.intentID == "core.ayuda", "\(replyID): \(turn.intentID ?? "nil")")
+                let notice = skills.contains("ecommerce") ? "ya no está en el catálogo" : "ya no están disponibles en este chat"
+                if case .text(let text)? = turn.replies.first { #expect(text.contains(notice)) } else { Issue.record("no notice") }
+                let help = say("", replyID: "intent:core.ayuda", skills: skills, catalog: catalog)
+                #expect(Array(turn.replies.dropFirst()) == help.replies)
+                #expect(turn.state.noMatchStreak == 0)
+            }
+        }
+    }
+
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
     func tapKeepsLanguageAndDropsTheQuestion() throws {
         let search = say("busco zapatillas rojas")

@@ -60,19 +60,25 @@ public struct ConversationEngine: Sendable {
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
         let shop = enabledSkills.contains("ecommerce") ? catalog : nil
-        if let shop {
-            // Rows and buttons of catalog replies, and "ver más" after a list.
-            let isCatalogReply = replyID.map {
-                $0.hasPrefix(CatalogReplyID.product) || $0.hasPrefix(CatalogReplyID.category) || $0 == CatalogReplyID.more
-            } ?? false
-            if isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
-                // A tapped row's title is a product name: it never changes the language.
-                let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
-                if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
-                                            language: language, state: &state, catalog: shop, now: now) {
-                    return catalogAnswer(answer, language: language, state: &state)
-                }
+        // Rows and buttons of catalog replies, and "ver más" after a list.
+        let isCatalogReply = replyID.map {
+            $0.hasPrefix(CatalogReplyID.product) || $0.hasPrefix(CatalogReplyID.category) || $0 == CatalogReplyID.more
+        } ?? false
+        if let shop, isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
+            // A tapped row's title is a product name: it never changes the language.
+            let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
+            if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
+                                        language: language, state: &state, catalog: shop, now: now) {
+                return catalogAnswer(answer, language: language, state: &state)
             }
+        }
+        if isCatalogReply {
+            // A row or button of an older catalog reply that the catalog cannot answer now (its
+            // category was taken out, the shop withdrew its catalog or turned the skill off): its
+            // title is catalog data, never routed as the user's words ("Pilas recargables AA"
+            // would get battery recycling).
+            return catalogGone(replyID: replyID ?? "", language: previous, state: &state, shop: shop,
+                               enabledSkills: enabledSkills, now: now)
         }
         // An answer to the question we asked ("which material?" → "pilas"), unless the message is
         // plainly about something else: another skill's question ("is olive oil healthy?" is not
@@ -203,6 +209,32 @@ public struct ConversationEngine: Sendable {
         let rest = tokens.drop { pleasantries.contains($0) }.reversed().drop { pleasantries.contains($0) }.reversed()
         guard rest.count < tokens.count, let first = rest.first, first != "por", first != "for" else { return nil }
         return rest.joined(separator: " ")
+    }
+
+    /// The answer to a tapped catalog row or button the catalog cannot answer now: says so, then
+    /// shows the categories (the catalog is there) or the help menu (it is not).
+    private func catalogGone(replyID: String, language: Language, state: inout ConversationState, shop: ActiveCatalogIndex?,
+                             enabledSkills: Set<String>, now: Date) -> Turn {
+        state.catalogBrowse = nil
+        if let shop {
+            let notice = BotReply.text(replyID.hasPrefix(CatalogReplyID.category)
+                ? (language == .es ? "Esa categoría ya no está en el catálogo de la tienda." : "That category is no longer in the shop's catalog.")
+                : (language == .es ? "Eso ya no está en el catálogo de la tienda." : "That is no longer in the shop's catalog."))
+            return catalogAnswer(([notice, categoriesReply(shop.index, language: language)], "catalogo.categorias"),
+                                 language: language, state: &state)
+        }
+        // The skill is on but the shop has no catalog now, or the shop turned the skill off.
+        let notice = BotReply.text(enabledSkills.contains("ecommerce")
+            ? (language == .es ? "Eso ya no está en el catálogo de la tienda." : "That is no longer in the shop's catalog.")
+            : (language == .es ? "Los productos de la tienda ya no están disponibles en este chat."
+                               : "The shop's products are no longer available in this chat."))
+        guard let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) else {
+            state.pendingSlot = nil
+            return Turn(replies: [notice], intentID: nil, language: language, state: state, handedOff: false)
+        }
+        var turn = matched(help, language: language, state: &state, enabledSkills: enabledSkills, now: now)
+        turn.replies.insert(notice, at: 0)
+        return turn
     }
 
     private func catalogAnswer(_ answer: (replies: [BotReply], intent: String), language: Language,
