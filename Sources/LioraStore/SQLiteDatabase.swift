@@ -56,14 +56,20 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     /// started it again (tests).
     package var walRestarts: Int { checkpointer?.restarts ?? 0 }
 
+    /// How many times the log said the WAL could not start again (tests).
+    package var walBlockedWarnings: Int { checkpointer?.blockedWarnings ?? 0 }
+
     /// How many times the checkpointer flushed the database file ahead of a restart (tests).
     package var databaseFileSyncs: Int { checkpointer?.fileSyncs ?? 0 }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
     /// `walFlushDelay` makes every WAL flush that much slower (tests: a slow disk);
     /// `walRestartFrames` bounds the WAL (see `Checkpointer`).
+    /// `blockedWarning` is how long the WAL may be kept from starting again before the log says
+    /// so (`Checkpointer.BlockedWarning`).
     package static func open(path: String, logger: Logger, walFlushDelay: Duration = .zero,
-                             walRestartFrames: Int = defaultWALRestartFrames) async throws -> LioraSQLiteDatabase {
+                             walRestartFrames: Int = defaultWALRestartFrames,
+                             blockedWarning: Checkpointer.BlockedWarning = .init()) async throws -> LioraSQLiteDatabase {
         if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -81,7 +87,8 @@ package final class LioraSQLiteDatabase: SQLDatabase {
             _ = try handle.run("PRAGMA wal_autocheckpoint=0", [])
             // A WAL that a burst grew far past the restart point is cut back when it starts again.
             _ = try handle.run("PRAGMA journal_size_limit=\(walRestartFrames * 4096 * 2)", [])
-            checkpointer = try Checkpointer(handle: SQLiteHandle(path: path), restartFrames: walRestartFrames)
+            checkpointer = try Checkpointer(handle: SQLiteHandle(path: path), restartFrames: walRestartFrames,
+                                            logger: logger, blockedWarning: blockedWarning)
             walSyncer = WALSyncer(walPath: path + "-wal", delay: walFlushDelay)
         }
         let db = LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
@@ -252,37 +259,66 @@ private final class WALSyncer: @unchecked Sendable {  // `flushedFolder` is only
 /// last frames are left to copy and flush (10–30 ms, about every 1.5 s under the replies
 /// benchmark's load), and the next transaction that writes starts the WAL again (unless a
 /// connection outside this process reads from it), reusing the file's blocks.
-private final class Checkpointer: @unchecked Sendable {  // the timer is set up in start and only cancelled after
+///
+/// A connection outside this process that keeps a read transaction open (a `sqlite3` shell in
+/// a transaction, a backup tool) stops the checkpoint at the frames it still reads: the WAL then
+/// grows as long as it stays. When that has lasted `BlockedWarning.after`, the log says so
+/// (a warning, repeated every `BlockedWarning.every` while it lasts), and once more when the WAL
+/// starts again.
+package final class Checkpointer: @unchecked Sendable {  // the timer is set up in start and only cancelled after
+    /// When the log says the WAL cannot start again.
+    package struct BlockedWarning: Sendable {
+        /// How long checkpoints may fail to cover the WAL before the first warning.
+        package var after: Duration
+        /// How often the warning is repeated while they still fail.
+        package var every: Duration
+
+        package init(after: Duration = .seconds(30), every: Duration = .seconds(300)) {
+            self.after = after
+            self.every = every
+        }
+    }
+
     private let timer: any DispatchSourceTimer
     private let queue = DispatchQueue(label: "liora.sqlite.checkpoint")
     private let handle: SQLiteHandle
     private let restartFrames: Int
+    private let logger: Logger
+    private let blockedWarning: BlockedWarning
     private struct State {
         var finishing = false
         /// Since when the ticks have found too many frames left to finish under the lock.
         var postponedSince: ContinuousClock.Instant?
         var restarts = 0
         var fileSyncs = 0
+        /// Since when the checkpoints under the lock have not covered the whole WAL.
+        var blockedSince: ContinuousClock.Instant?
+        /// When the log last said so (nil: not since the WAL last started again).
+        var warnedAt: ContinuousClock.Instant?
+        var blockedWarnings = 0
     }
     private let state = NIOLockedValueBox(State())
     /// Frames few enough to copy and flush under the writer's lock (4 MiB).
     private static let smallTail: Int64 = 1024
 
-    init(handle: SQLiteHandle, restartFrames: Int) throws {
+    fileprivate init(handle: SQLiteHandle, restartFrames: Int, logger: Logger, blockedWarning: BlockedWarning) throws {
         self.handle = handle
         self.restartFrames = restartFrames
+        self.logger = logger
+        self.blockedWarning = blockedWarning
         _ = try handle.run("PRAGMA busy_timeout=5000", [])
         timer = DispatchSource.makeTimerSource(queue: queue)
     }
 
     var restarts: Int { state.withLockedValue(\.restarts) }
     var fileSyncs: Int { state.withLockedValue(\.fileSyncs) }
+    var blockedWarnings: Int { state.withLockedValue(\.blockedWarnings) }
 
     /// Starts the timer; `finish` checkpoints under the writer's lock and says whether the
     /// checkpoint covered the whole WAL.
     func start(finish: @escaping @Sendable () async -> Bool) {
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
-        timer.setEventHandler { [handle, restartFrames, state] in
+        timer.setEventHandler { [handle, restartFrames, state, logger, blockedWarning] in
             // A finish still waiting for the lock would find the checkpoint lock taken by this
             // tick's pass (PASSIVE never waits) and give up: no pass until it is done.
             guard !state.withLockedValue(\.finishing) else { return }
@@ -297,7 +333,8 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
                 uncopied = pass.frames - pass.copied
             }
             if handle.syncDatabaseFile() { state.withLockedValue { $0.fileSyncs += 1 } }
-            if let pass = handle.passiveCheckpoint() { uncopied = pass.frames - pass.copied }
+            var walFrames = first.frames
+            if let pass = handle.passiveCheckpoint() { (uncopied, walFrames) = (pass.frames - pass.copied, pass.frames) }
             let now = ContinuousClock.now
             let go = state.withLockedValue { s -> Bool in
                 // Writes faster than the passes copy: try again next tick rather than hold the
@@ -316,11 +353,30 @@ private final class Checkpointer: @unchecked Sendable {  // the timer is set up 
             // High priority: started from a Dispatch queue, the task would otherwise wait behind
             // every busier task on Swift's pool (in the full test suite it never ran in 13 s),
             // while the WAL kept growing. It only queues for the lock and copies a short tail.
-            Task(priority: .high) {
+            Task(priority: .high) { [walFrames] in
                 let done = await finish()
-                state.withLockedValue { s in
+                let now = ContinuousClock.now
+                let (warn, recovered) = state.withLockedValue { s -> (Duration?, Bool) in
                     s.finishing = false
-                    if done { s.restarts += 1 }
+                    if done {
+                        s.restarts += 1
+                        defer { (s.blockedSince, s.warnedAt) = (nil, nil) }
+                        return (nil, s.warnedAt != nil)
+                    }
+                    let since = s.blockedSince ?? now
+                    s.blockedSince = since
+                    guard now - since >= blockedWarning.after, s.warnedAt.map({ now - $0 >= blockedWarning.every }) ?? true else {
+                        return (nil, false)
+                    }
+                    s.warnedAt = now
+                    return (now - since, false)
+                }
+                if let warn {
+                    logger.warning("the SQLite WAL cannot start again and keeps growing: a connection outside Liora holds a read transaction on the database (a sqlite3 shell, a backup tool?); end it", metadata: [
+                        "blocked_s": "\(warn.components.seconds)", "wal_mb": "\(walFrames * 4096 / 1_048_576)"])
+                    state.withLockedValue { $0.blockedWarnings += 1 }  // counted once said (tests read it so)
+                } else if recovered {
+                    logger.notice("the SQLite WAL started again")
                 }
             }
         }

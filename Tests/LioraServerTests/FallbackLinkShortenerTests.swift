@@ -1,7 +1,7 @@
 import Foundation
 import LioraCore
-import Logging
 import LioraServer
+import LioraTestSupport
 import Logging
 import NIOConcurrencyHelpers
 import Testing

@@ -18,32 +18,6 @@ let testMasterKey = Data(repeating: 42, count: 32).base64EncodedString()
 
 struct FixedClock: LioraClock { var now: Date }
 
-/// Collects every log line the service writes, to prove what never appears in them.
-final class LogRecorder: Sendable {
-    private let lines = NIOLockedValueBox<[String]>([])
-    var all: [String] { lines.withLockedValue { $0 } }
-
-    func logger() -> Logger {
-        var l = Logger(label: "liora-test") { _ in Handler(recorder: self) }
-        l.logLevel = .trace
-        return l
-    }
-
-    struct Handler: LogHandler {
-        let recorder: LogRecorder
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let meta = event.metadata.map { " \($0)" } ?? ""
-            recorder.lines.withLockedValue { $0.append("\(event.level) \(event.message)\(meta) \(self.metadata)") }
-        }
-    }
-}
-
 /// A running Liora on 127.0.0.1 (random port) over a fresh database of `backend`.
 struct Harness {
     let client: any TestClientProtocol

@@ -160,4 +160,49 @@ struct WriteDurabilityTests {
         #expect(fileSyncs >= 1)
         #expect(largestWAL > 0)
     }
+
+    @Test("SQLite: a reader outside Liora that keeps the WAL from starting again is named in the log, and so is the recovery")
+    func walBlockedByOutsideReader() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-wal-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("wal.sqlite").path
+        let logs = LogRecorder()
+        let db = try await LioraSQLiteDatabase.open(path: path, logger: logs.logger(), walRestartFrames: 256,
+                                                    blockedWarning: .init(after: .milliseconds(500), every: .seconds(60)))
+        try await db.transaction { c in try await c.query("CREATE TABLE probe (n INTEGER PRIMARY KEY, body BLOB NOT NULL)") }
+        // Another connection to the file (as a sqlite3 shell would be) opens a read transaction and keeps it.
+        let outside = try await LioraSQLiteDatabase.open(path: path, logger: TestDatabases.logger, walRestartFrames: 1 << 30)
+        try await outside.withConnection { c in
+            try await c.query("BEGIN")
+            _ = try await c.query("SELECT count(*) AS n FROM probe")
+        }
+        let body = [UInt8](repeating: 7, count: 4 * 1024)
+        var rows = 0
+        /// Writes relaxed rows until `done` holds (bounded in time).
+        func write(until done: () -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(20)
+            try await WriteDurability.$relaxed.withValue(true) {
+                while ContinuousClock.now < deadline && !done() {
+                    let n = rows
+                    try await db.transaction { c in try await c.query("INSERT INTO probe (n, body) VALUES ($1, $2)", [.int(Int64(n)), .blob(body)]) }
+                    rows += 1
+                    await Task.yield()
+                    if rows % 100 == 0 { try await Task.sleep(for: .milliseconds(20)) }
+                }
+            }
+        }
+        try await write { db.walBlockedWarnings >= 1 }
+        #expect(db.walBlockedWarnings == 1, "rows: \(rows)")
+        #expect(db.walRestarts == 0)
+        #expect(logs.all.contains { $0.hasPrefix("warning") && $0.contains("cannot start again") && $0.contains("wal_mb") })
+        #expect(!logs.all.contains { $0.contains("started again") })
+        // The reader lets go: the WAL starts again, and the log says so.
+        try await outside.withConnection { c in try await c.query("COMMIT") }
+        try await write { logs.all.contains { $0.contains("started again") } }
+        #expect(db.walRestarts >= 1)
+        #expect(logs.all.contains { $0.hasPrefix("notice") && $0.contains("the SQLite WAL started again") })
+        #expect(db.walBlockedWarnings == 1)
+        await outside.close()
+        await db.close()
+    }
 }
