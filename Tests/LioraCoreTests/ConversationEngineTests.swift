@@ -137,6 +137,30 @@ struct ConversationEngineTests {
                                     now: now).intentID != "core.crisis")
     }
 
+    /// `Tests/nlu/crisis-probes.tsv`: (utterance, whether it is a crisis).
+    static func crisisProbes() throws -> [(text: String, crisis: Bool)] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("Tests/nlu/crisis-probes.tsv"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+                let parts = line.split(separator: "\t")
+                return (String(parts[0]), parts[1] == "crisis")
+            }
+    }
+
+    @Test("the crisis probes: paraphrases, slang (\"kms\") and plans are crisis; look-alikes (\"corrí 10 kms\", \"i cut myself shaving\") are not")
+    func crisisProbes() throws {
+        let probes = try Self.crisisProbes()
+        #expect(probes.filter(\.crisis).count >= 50 && probes.filter { !$0.crisis }.count >= 50)
+        for (text, crisis) in probes {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            if crisis {
+                #expect(turn.intentID == "core.crisis" && turn.handedOff, "\(text): \(turn.intentID ?? "-")")
+            } else {
+                #expect(turn.intentID != "core.crisis", "\(text)")
+            }
+        }
+    }
+
     @Test("motor oil is hazardous waste, not cooking oil; \"which material?\" understands organic and electronic trash; \"how much is\" is not a price question by itself")
     func contentFixes() throws {
         for text in ["¿dónde tiro el aceite de motor?", "aceite del carro usado", "where do I put motor oil"] {

@@ -211,6 +211,7 @@ extension SkillsTests {
                 .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
             let probes = ["me quiero morir", "no me quiero morir de hambre", "quiero hablar con un humano, pienso en el suicidio",
                           "I just want to die tbh", "thinking about ending my life", "quiero hablar con una persona", "can I talk to a real person?"]
+                + (try ConversationEngineTests.crisisProbes().map(\.text))
             let normalizer = TextNormalizer()
             var checked = 0
             for intent in catalog.intents {
