@@ -77,6 +77,46 @@ struct ConversationCatalogTests {
         }
     }
 
+    /// A shop whose two categories' names begin alike and pass a row title (24), one product with a long description.
+    static let longNames: ActiveCatalogIndex = {
+        let description = String(repeating: "Tela resistente al agua con costuras selladas y bolsillo interior. ", count: 20)
+        let json = """
+            {"currency": "MXN", "locale": "es-MX",
+             "categories": [{"id": "zh", "name": "Zapatillas deportivas para hombre"}, {"id": "zm", "name": "Zapatillas deportivas para mujer"}],
+             "products": [
+               {"sku": "M-1", "name": "Mochila urbana impermeable 25L", "description": "\(description)", "price": "899.00",
+                "url": "https://tienda.example/p/m-1", "image_url": "https://tienda.example/i/m-1.jpg", "category": "zh", "stock": 9},
+               {"sku": "Z-2", "name": "Zapatillas trail", "price": "999.00", "url": "https://tienda.example/p/z-2", "category": "zm", "stock": 3}]}
+            """
+        let catalog = try! CatalogValidator.validate(Array(json.utf8)).get()
+        return ActiveCatalogIndex(index: CatalogSearchIndex(catalog: catalog), version: 1)
+    }()
+
+    @Test("long category names stay distinguishable, and a long product description never separates the card from its name and price")
+    func longNamesAndDescriptions() throws {
+        let categories = say("", replyID: "intent:catalogo.categorias", catalog: Self.longNames)
+        guard case .list(_, _, let rows) = try #require(categories.replies.first) else { Issue.record("not a list: \(categories.replies.map(\.summary))"); return }
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0.title.utf16.count <= 24 && ($0.description?.utf16.count ?? 0) <= 72 })
+        // The titles are cut alike; the descriptions carry the whole names.
+        #expect(rows.map { $0.description ?? "" } == ["Zapatillas deportivas para hombre · 1 productos", "Zapatillas deportivas para mujer · 1 productos"])
+        // The card: name, price and the start of the description, within one message's 1,024.
+        let card = say("", replyID: "sku:M-1", catalog: Self.longNames)
+        guard case .product(let product) = try #require(card.replies.first) else { Issue.record("not a card"); return }
+        #expect(product.body.utf16.count <= 1024)
+        #expect(product.body.hasPrefix("*Mochila urbana impermeable 25L*\n$899.00\nDisponible.\n\nTela resistente"))
+        #expect(product.body.hasSuffix("…"))
+        // Nothing found: categories whose names are too long for a button (20) are offered as
+        // list rows, their names whole, never cut into look-alike buttons.
+        let none = say("busco un helicóptero a control remoto", catalog: Self.longNames)
+        guard case .list(let body, _, let offered) = try #require(none.replies.first) else {
+            Issue.record("not a list: \(none.replies.map(\.summary))"); return
+        }
+        #expect(body.contains("No encontré"))
+        #expect(offered.map(\.id).sorted() == ["cat:zh", "cat:zm"])
+        #expect(offered.allSatisfy { $0.title.utf16.count <= 24 && $0.description?.hasPrefix("Zapatillas deportivas para ") == true })
+    }
+
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
     func tapKeepsLanguageAndDropsTheQuestion() throws {
         let search = say("busco zapatillas rojas")
@@ -152,6 +192,11 @@ struct ConversationCatalogTests {
         let summary = say("¿qué venden?")
         #expect(summary.intentID == "catalogo.resumen")
         #expect(summary.replies.first?.summary.contains("\(Self.shop.index.catalog.products.count) productos") == true)
+        // Every category is named, or counted: "9 categorías: …" never lists only eight.
+        let names = Self.shop.index.catalog.categories.map(\.name)
+        let text = summary.replies.first?.summary ?? ""
+        let named = names.filter { text.contains($0) }.count
+        #expect(named == names.count || text.contains("y \(names.count - named) más"), "\(text)")
     }
 
     /// The SKUs of a list or card answer.

@@ -55,6 +55,8 @@ public enum CatalogReplyID {
 extension ConversationEngine {
     /// Results per page: Meta's list message holds 10 rows; one is kept for "ver más".
     static let pageSize = 9
+    /// The most text a product card carries: Meta's limit for an interactive message's body.
+    static let cardBodyLimit = 1024
 
     /// Answers the catalog intents and reply ids from the active catalog; nil when the
     /// message is not a catalog question this can answer.
@@ -169,29 +171,43 @@ extension ConversationEngine {
     /// price, in the description, so two similar products stay distinguishable.
     func row(_ p: Product, index: CatalogSearchIndex, language: Language) -> BotReply.ListRow {
         let price = priceLine(p, index: index, language: language) + (p.stock == 0 ? (language == .es ? " · agotado" : " · sold out") : "")
-        // Lengths as Meta's limits count them (UTF-16 units: "❤️" is 2, a flag 4), cut between characters.
-        func head(_ text: String, _ limit: Int) -> String {
-            var kept = ""
-            for c in text {
-                if kept.utf16.count + c.utf16.count > limit { break }
-                kept.append(c)
-            }
-            return kept
-        }
-        guard p.name.utf16.count > 24 else {
-            return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: p.name, description: price)
-        }
+        return Self.row(id: CatalogReplyID.product + p.sku, name: p.name, detail: price)
+    }
+
+    /// A list row for a product or category: a name longer than a row title (24) is shortened at
+    /// a word, and shown whole (or as much as fits) in the description before `detail`, so two
+    /// long names that begin alike can still be told apart.
+    static func row(id: String, name: String, detail: String) -> BotReply.ListRow {
+        guard name.utf16.count > 24 else { return BotReply.ListRow(id: id, title: name, description: detail) }
         var title = ""
-        for word in p.name.split(separator: " ") {
+        for word in name.split(separator: " ") {
             let next = title.isEmpty ? String(word) : title + " " + word
             if next.utf16.count > 23 { break }
             title = next
         }
-        if title.isEmpty { title = head(p.name, 23) }
-        title += "…"
-        let room = 72 - price.utf16.count - 3
-        let name = p.name.utf16.count <= room ? p.name : head(p.name, max(0, room - 1)) + "…"
-        return BotReply.ListRow(id: CatalogReplyID.product + p.sku, title: title, description: name + " · " + price)
+        if title.isEmpty { title = head(name, 23) }
+        let room = 72 - detail.utf16.count - 3
+        let shown = name.utf16.count <= room ? name : head(name, max(0, room - 1)) + "…"
+        return BotReply.ListRow(id: id, title: title + "…", description: shown + " · " + detail)
+    }
+
+    /// The start of `text` that fits `limit` as Meta's limits count length (UTF-16 units: "❤️" is
+    /// 2, a flag 4), cut between characters.
+    static func head(_ text: String, _ limit: Int) -> String {
+        var kept = ""
+        for c in text {
+            if kept.utf16.count + c.utf16.count > limit { break }
+            kept.append(c)
+        }
+        return kept
+    }
+
+    /// `text` cut at a word to fit `limit` (UTF-16 units), with "…" when cut.
+    static func shortened(_ text: String, _ limit: Int) -> String {
+        guard text.utf16.count > limit else { return text }
+        let kept = head(text, limit - 1)
+        let atWord = kept.lastIndex(where: \.isWhitespace).map { String(kept[..<$0]) } ?? kept
+        return (atWord.utf16.count >= limit / 2 ? atWord : kept).trimmingCharacters(in: .whitespacesAndNewlines) + "…"
     }
 
     static func trimmedQuery(_ q: String) -> String {
@@ -208,7 +224,13 @@ extension ConversationEngine {
         } else {
             lines.append(language == .es ? "Disponible." : "In stock.")
         }
-        if let d = p.description, !d.isEmpty { lines.append(""); lines.append(d) }
+        if let d = p.description, !d.isEmpty {
+            // The card is one message (photo, text, button) whose text Meta caps at 1024: a long
+            // description is shortened rather than split, which would send the name and price
+            // apart from the photo and the button (the product page has the rest).
+            let room = Self.cardBodyLimit - lines.joined(separator: "\n").utf16.count - 2
+            if room >= 40 { lines.append(""); lines.append(Self.shortened(d, room)) }
+        }
         return ProductCard(sku: p.sku, body: lines.joined(separator: "\n"), imageURL: p.imageURL,
                            buttonTitle: language == .es ? "Ver producto" : "View product", url: p.url)
     }
@@ -227,9 +249,9 @@ extension ConversationEngine {
         // more than 10 rows as several messages).
         let categories = index.catalog.categories.filter { index.productCount(inCategory: $0.id) > 0 }
         let rows = categories.prefix(30).map { c in
-            BotReply.ListRow(id: CatalogReplyID.category + c.id, title: c.name,
-                             description: language == .es ? "\(index.productCount(inCategory: c.id)) productos"
-                                                          : "\(index.productCount(inCategory: c.id)) products")
+            Self.row(id: CatalogReplyID.category + c.id, name: c.name,
+                     detail: language == .es ? "\(index.productCount(inCategory: c.id)) productos"
+                                             : "\(index.productCount(inCategory: c.id)) products")
         }
         let body = language == .es ? "Estas son nuestras categorías. Elige una, o escríbeme lo que buscas:"
                                    : "These are our categories. Pick one, or type what you're looking for:"
@@ -238,7 +260,12 @@ extension ConversationEngine {
 
     func summaryReply(_ index: CatalogSearchIndex, language: Language) -> BotReply {
         let catalog = index.catalog
-        let names = catalog.categories.prefix(8).map(\.name).joined(separator: ", ")
+        // Up to eight names, then how many more, so the count and the names agree.
+        var names = catalog.categories.prefix(8).map(\.name).joined(separator: ", ")
+        if catalog.categories.count > 8 {
+            let more = catalog.categories.count - 8
+            names += language == .es ? " y \(more) más" : " and \(more) more"
+        }
         let prices = catalog.products.map(\.currentPrice)
         var text = language == .es
             ? "Tenemos \(catalog.products.count) productos en \(catalog.categories.count) categorías: \(names)."
@@ -257,7 +284,13 @@ extension ConversationEngine {
             ? "No encontré productos para “\(Self.trimmedQuery(query))”. ¿Te interesa alguna de estas categorías?"
             : "I couldn't find products for “\(Self.trimmedQuery(query))”. Are any of these categories of interest?"
         guard !categories.isEmpty else { return .text(body) }
-        return .buttons(body: body, buttons: categories.map { (CatalogReplyID.category + $0.id, String($0.name.prefix(20))) })
+        // Buttons when every name fits a button title (20); else a list, whose rows show long names whole.
+        guard categories.allSatisfy({ $0.name.utf16.count <= 20 }) else {
+            return .list(body: body, button: language == .es ? "Ver categorías" : "See categories",
+                         rows: categories.map { Self.row(id: CatalogReplyID.category + $0.id, name: $0.name,
+                                                         detail: language == .es ? "Categoría" : "Category") })
+        }
+        return .buttons(body: body, buttons: categories.map { (CatalogReplyID.category + $0.id, $0.name) })
     }
 }
 
