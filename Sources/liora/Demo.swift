@@ -4,6 +4,7 @@ import Hummingbird
 import LioraCore
 import LioraServer
 import LioraStore
+import NIOConcurrencyHelpers
 import Logging
 import ServiceLifecycle
 import WhatsAppGraph
@@ -82,9 +83,19 @@ struct Demo: AsyncParsableCommand {
                                                 options: options, logger: logger)
                 // Its own service group, so /quit shuts the server down gracefully (no cancellation errors).
                 let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
+                // Why the server stopped before it listened (an address it cannot bind), said as is.
+                let stopped = NIOLockedValueBox<String?>(nil)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await services.run() }
-                    try await waitForHealth(base)
+                    group.addTask {
+                        do {
+                            try await services.run()
+                            stopped.withLockedValue { $0 = $0 ?? "the server stopped" }
+                        } catch {
+                            stopped.withLockedValue { $0 = operatorDescription(error) }
+                            throw error
+                        }
+                    }
+                    try await waitForHealth(base, stopped: { stopped.withLockedValue { $0 } })
                     print("""
                         Liora demo — tenant "demo", WhatsApp number \(DemoSeed.displayPhoneNumber), database \(config.databaseURL)
                         Server http://\(config.host):\(config.port), Graph API simulated at \(graphURL.absoluteString)
@@ -111,13 +122,18 @@ func answers(_ base: URL) async -> Bool {
     return (try? await URLSession.shared.data(for: request)) != nil
 }
 
-/// Waits (at most 15 s) until `GET /health` answers 200.
-func waitForHealth(_ base: URL) async throws {
+/// Waits (at most 15 s, each try at most 1 s) until `GET /health` answers 200; fails at once,
+/// saying why, when `stopped` says the server stopped.
+func waitForHealth(_ base: URL, stopped: () -> String? = { nil }) async throws {
     let deadline = ContinuousClock.now + .seconds(15)
+    var request = URLRequest(url: base.appendingPathComponent("health"))
+    request.timeoutInterval = 1
     while ContinuousClock.now < deadline {
-        if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
+        if let reason = stopped() { throw LioraSimulatorError("liora could not start on \(base.absoluteString): \(reason)") }
+        if let (_, response) = try? await URLSession.shared.data(for: request),
            (response as? HTTPURLResponse)?.statusCode == 200 { return }
         try await Task.sleep(for: .milliseconds(100))
     }
-    throw LioraSimulatorError("liora did not start listening on \(base.absoluteString)")
+    throw LioraSimulatorError("liora did not start listening on \(base.absoluteString) within 15 s"
+                              + (stopped().map { ": \($0)" } ?? " (is something else answering on that port?)"))
 }

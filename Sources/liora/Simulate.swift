@@ -24,29 +24,46 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "The simulated user's WhatsApp id.")
     var waID = "5215550100000"
 
-    @Option(help: "Port for the simulated Graph API.")
+    @Option(help: "Port for the simulated Graph API (0: any free port).")
     var graphPort = 9099
 
     @Option(help: "Play a YAML conversation script (see Tests/conversations/) instead of chatting; exits 1 when an expectation fails.")
     var script: String?
+
+    @Option(help: "Milliseconds without a new reply after which the bot's answer to a message counts as complete.")
+    var quietMs = 1000
+
+    func validate() throws {
+        if !(0...65535).contains(graphPort) {
+            throw ValidationError("--graph-port must be a port number from 0 to 65535, got \(graphPort)")
+        }
+        if !(50...60_000).contains(quietMs) {
+            throw ValidationError("--quiet-ms must be from 50 to 60000, got \(quietMs)")
+        }
+    }
 
     func run() async throws {
         guard let secret = appSecret ?? ProcessInfo.processInfo.environment["LIORA_META_APP_SECRET"], !secret.isEmpty else {
             fail("--app-secret or LIORA_META_APP_SECRET is required (the secret the target Liora checks)", code: 2)
         }
         guard let base = URL(string: url), base.scheme?.hasPrefix("http") == true else { fail("--url must be an http(s) URL", code: 2) }
+        // A script that cannot be played is said before anything starts listening.
+        let loaded: ConversationScript?
+        do { loaded = try script.map { try ConversationScript.load(URL(fileURLWithPath: $0)) } } catch { fail("\(error)", code: 2) }
+        let quiet = Duration.milliseconds(quietMs)
         var logger = Logger(label: "liora-simulate")
         logger.logLevel = .error
         let graph = SimulatedGraphAPI(port: graphPort, logger: logger)
         do {
             try await graph.run { graphURL in
                 print("Simulated Graph API on \(graphURL.absoluteString) — start Liora with LIORA_GRAPH_BASE_URL=\(graphURL.absoluteString)")
-                if let script {
-                    let loaded = try ConversationScript.load(URL(fileURLWithPath: script))
+                if let loaded {
                     let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"), appSecret: Secret(secret),
                                               phoneNumberID: phoneNumberID, waID: loaded.waID ?? waID)
                     print("Playing \"\(loaded.name)\" (\(loaded.turns.count) turns) against \(base.absoluteString)")
-                    let failures = try await ConversationScriptRunner().run(loaded, session: session, replies: graph.deliveries) { print($0) }
+                    var runner = ConversationScriptRunner()
+                    runner.quietPeriod = quiet
+                    let failures = try await runner.run(loaded, session: session, replies: graph.deliveries) { print($0) }
                     for f in failures { print("✗ " + f) }
                     print(failures.isEmpty ? "✓ all expectations met" : "\(failures.count) expectation(s) failed")
                     if !failures.isEmpty { throw ExitCode(1) }
@@ -55,7 +72,7 @@ struct Simulate: AsyncParsableCommand {
                 print("Talking to \(base.absoluteString) as \(waID); /quit to leave.")
                 let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"), appSecret: Secret(secret),
                                           phoneNumberID: phoneNumberID, waID: waID)
-                try await ChatLoop.run(session: session, graph: graph) { print($0) }
+                try await ChatLoop.run(session: session, graph: graph, quiet: quiet) { print($0) }
             }
         } catch let exit as ExitCode {
             throw exit

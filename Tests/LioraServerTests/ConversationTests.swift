@@ -376,6 +376,7 @@ struct SimulatorTests {
             name: picks
             turns:
               - say: hola
+                expect: {buttons: ["Dos"]}
               - say: "2"
               - pick: 3
             """
@@ -409,6 +410,23 @@ struct SimulatorTests {
     func rendering() {
         let session = ChatSession(webhookURL: URL(string: "http://127.0.0.1:1")!, appSecret: Secret("s"), phoneNumberID: "1")
         #expect(session.render(OutboundMessage(to: "1", kind: .text(body: "🔋 *Pilas*\n\n• Nunca"))) == "bot: 🔋 *Pilas*\n\n     • Nunca")
+    }
+
+    @Test("the chat waits for the bot's answer before the next line: a number piped right after a message picks from its answer, even when Meta is slow")
+    func chatWaitsForAnswers() async throws {
+        try await withSimulatedBot(graphLatency: .milliseconds(500)) { _, graph, chat in
+            let input = NIOLockedValueBox(["hola", "1"])
+            let printed = NIOLockedValueBox<[String]>([])
+            try await ChatLoop.run(session: chat, graph: graph, quiet: .milliseconds(700),
+                                   lines: { input.withLockedValue { $0.isEmpty ? nil : $0.removeFirst() } }) { line in
+                printed.withLockedValue { $0.append(line) }
+            }
+            let lines = printed.withLockedValue { $0 }
+            // The greeting's buttons came before "1" was read: it picked the first one (help), not a search for "1".
+            #expect(lines.first?.contains("[1]") == true, "\(lines)")
+            #expect(lines.count >= 2)
+            #expect(!lines.contains { $0.contains("“1”") || $0.contains("late reply") }, "\(lines)")
+        }
     }
 
     @Test("a typed line becomes a signed webhook; the answer comes back through the simulated Graph API; a number picks a button")
@@ -455,6 +473,48 @@ struct SimulatorRenderingTests {
         #expect(chat.isForThisUser(.init(phoneNumberID: "PN1", message: buttons)))
         #expect(!chat.isForThisUser(.init(phoneNumberID: "PN2", message: buttons)))
         #expect(!chat.isForThisUser(.init(phoneNumberID: "PN1", message: OutboundMessage.text("hola", to: "5215550199999"))))
+    }
+
+    @Test("a reply to an earlier message is shown as late and its buttons are not the choices; message ids never repeat across sessions")
+    func lateRepliesAndUniqueIDs() async throws {
+        let chat = ChatSession(webhookURL: URL(string: "http://127.0.0.1:9/webhook/meta")!, appSecret: Secret("s"), phoneNumberID: "PN1")
+        _ = try? await chat.sendText("hola")
+        let earlier = try #require(chat.lastMessageID)
+        _ = try? await chat.sendText("gracias")
+        let latest = try #require(chat.lastMessageID)
+        let old = OutboundMessage(to: chat.waID, kind: .replyButtons(body: "¡Hola!", buttons: [.init(id: "intent:core.ayuda", title: "Ayuda")]),
+                                  replyTo: earlier)
+        let shown = chat.render(old)
+        #expect(shown.hasPrefix("(late reply to an earlier message) bot: ¡Hola!") && shown.contains("- Ayuda") && !shown.contains("[1]"), "\(shown)")
+        #expect(chat.choiceCount == 0)
+        let current = OutboundMessage(to: chat.waID, kind: .replyButtons(body: "¡De nada!", buttons: [.init(id: "intent:core.ayuda", title: "Más")]),
+                                      replyTo: latest)
+        #expect(chat.render(current).contains("[1] Más"))
+        #expect(chat.choice(1)?.title == "Más")
+        // Another session (another run, the same second) never reuses an id: Liora would drop its message as a duplicate.
+        let other = ChatSession(webhookURL: URL(string: "http://127.0.0.1:9/webhook/meta")!, appSecret: Secret("s"), phoneNumberID: "PN1")
+        _ = try? await other.sendText("hola")
+        #expect(Set([earlier, latest, try #require(other.lastMessageID)]).count == 3)
+    }
+
+    @Test("a script that is not valid YAML for a script says where and what, in words")
+    func readableScriptErrors() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (yaml, words) in [("turns:\n  - say: hola\n    expect: {intent: core.saludo}\n", "the top level: \"name\" is missing"),
+                              ("name: x\nturns:\n  - pick: uno\n    expect: {intent: core.saludo}\n", "turns[0].pick: expected a whole number"),
+                              ("name: x\nturns: []\n", "the script has no turns"),
+                              ("name: x\nturns:\n  - say: hola\n", "no turn has an expect")] {
+            let file = dir.appendingPathComponent("bad.yaml")
+            try Data(yaml.utf8).write(to: file)
+            do {
+                _ = try ConversationScript.load(file)
+                Issue.record("loaded: \(yaml)")
+            } catch {
+                #expect("\(error)".contains(words) && !"\(error)".contains("DecodingError"), "\(error)")
+            }
+        }
     }
 
     @Test("a script whose expectations would pass whatever the bot says is refused when loaded, naming the turn")
@@ -565,9 +625,9 @@ struct ConversationScriptTests {
 
 /// A running Liora (SQLite, background processor and sender) answering as the bot through a
 /// simulated Graph API on 127.0.0.1, with a chat session for a new tenant's number.
-func withSimulatedBot(waID: String = "5215550100000",
+func withSimulatedBot(waID: String = "5215550100000", graphLatency: Duration = .zero,
                       _ body: @Sendable @escaping (Harness, SimulatedGraphAPI, ChatSession) async throws -> Void) async throws {
-    let graph = SimulatedGraphAPI(logger: TestDatabases.logger)
+    let graph = SimulatedGraphAPI(latency: graphLatency, logger: TestDatabases.logger)
     try await graph.run { graphURL in
         var setup = ConversationSetup(engine: ConversationTests.engine, graph: LibcurlGraphAPIClient(baseURL: graphURL),
                                       tokens: FixedAccessTokenSource(Secret("t")))
@@ -597,7 +657,9 @@ struct SimulatedGraphAPIPortTests {
             let client = LibcurlGraphAPIClient(baseURL: url)
             try await client.markRead(MarkRead(messageID: "wamid.X", showsTypingIndicator: true), phoneNumberID: "100", accessToken: "t")
             let sent = try await client.send(OutboundMessage(to: "5215550100000", kind: .text(body: "hola")), phoneNumberID: "100", accessToken: "t")
-            #expect(sent.messageID == "wamid.SIM1")
+            #expect(sent.messageID.hasPrefix("wamid.SIM") && sent.messageID.count > 30)
+            let again = try await client.send(OutboundMessage(to: "5215550100000", kind: .text(body: "hola")), phoneNumberID: "100", accessToken: "t")
+            #expect(again.messageID != sent.messageID)
         }
     }
 

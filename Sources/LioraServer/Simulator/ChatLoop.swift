@@ -6,49 +6,63 @@ import WhatsApp
 /// The terminal chat of `liora demo` and `liora simulate`: each line typed becomes a signed
 /// webhook, each reply that reaches the simulated Graph API is printed as it arrives.
 package enum ChatLoop {
+    /// After each line it waits for the bot's answer to it — the first reply within
+    /// `noReplyWait`, then until none has come for `quiet` — before reading the next line, so a
+    /// number typed (or piped) right away picks from that answer's buttons, and the answer to
+    /// the last line is printed before the chat ends.
+    ///
     /// - Parameter noReplyHint: said once when the first message gets no reply within
     ///   `noReplyWait` (the demo has its own: its Graph API and number cannot be wrong).
     package static func run(session: ChatSession, graph: SimulatedGraphAPI, noReplyWait: Duration = .seconds(5),
-                            noReplyHint: String? = nil, output: @escaping @Sendable (String) -> Void) async throws {
-        let received = NIOLockedValueBox(0)
+                            quiet: Duration = .seconds(1), noReplyHint: String? = nil,
+                            lines: @escaping @Sendable () async -> String? = readLineAsync,
+                            output: @escaping @Sendable (String) -> Void) async throws {
+        let clock = ContinuousClock()
+        /// Replies to the latest message so far, and when the last one came.
+        let answers = NIOLockedValueBox((count: 0, last: clock.now))
         let hintText = noReplyHint ?? session.noReplyHint
         let printer = Task {
             for await delivery in graph.deliveries where session.isForThisUser(delivery) {
-                received.withLockedValue { $0 += 1 }
+                let latest = session.answersLatest(delivery.message)
                 output(session.render(delivery.message))
+                if latest { answers.withLockedValue { $0 = ($0.count + 1, clock.now) } }
             }
         }
         defer { printer.cancel() }
         var hinted = false
-        var hint: Task<Void, Never>?
-        defer { hint?.cancel() }
-        while let line = await readLineAsync() {
+        while let line = await lines() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if text == "/quit" || text == "/exit" { break }
             if text.isEmpty { continue }
+            answers.withLockedValue { $0 = (0, clock.now) }
             do {
                 let posted = try await session.say(text)
-                if posted.status != 200 {
+                guard posted.status == 200 else {
                     output("(\(session.explain(posted)))")
-                } else if !hinted {
-                    // Accepted but never answered: the number or the Graph address is wrong. Said once.
-                    hinted = true
-                    let before = received.withLockedValue { $0 }
-                    hint = Task {
-                        try? await Task.sleep(for: noReplyWait)
-                        if !Task.isCancelled, received.withLockedValue({ $0 }) == before { output("(\(hintText))") }
-                    }
+                    continue
                 }
             } catch {
                 output("(could not reach liora: \(error.localizedDescription))")
+                continue
             }
-            // Give the bot a moment so its answer prints before the next prompt.
-            try? await Task.sleep(for: .milliseconds(400))
+            let sent = clock.now
+            while true {
+                try? await Task.sleep(for: .milliseconds(25))
+                let (count, last) = answers.withLockedValue { $0 }
+                if count > 0 && clock.now - last >= quiet { break }
+                if count == 0 && clock.now - sent >= noReplyWait {
+                    // Accepted but never answered: the number or the Graph address is wrong, or
+                    // the bot stays silent by design. Said once.
+                    if !hinted { output("(\(hintText))") }
+                    hinted = true
+                    break
+                }
+            }
         }
     }
 
     /// `readLine()` on a thread of its own, so the chat never blocks the server's tasks.
-    static func readLineAsync() async -> String? {
+    @Sendable static func readLineAsync() async -> String? {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: readLine(strippingNewline: true)) }
         }

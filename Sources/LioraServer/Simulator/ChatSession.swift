@@ -14,7 +14,6 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
     package let phoneNumberID: String
     package let waID: String
     private let lock = NSLock()
-    private var sequence = 0
     private var lastID: String?
     /// The buttons and rows of the bot's replies to the user's latest message (the number typed picks one).
     private var picks: [(id: String, title: String, isList: Bool)] = []
@@ -86,9 +85,11 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
 
     private func nextMessage(prefix: String) -> (id: String, timestamp: Int) {
         let ts = Int(Date().timeIntervalSince1970)
+        // Unique across runs and processes: Liora drops a message whose id it has seen as a
+        // duplicate (a second, time-and-counter id from another run in the same second was).
+        let unique = UUID().uuidString.replacingOccurrences(of: "-", with: "")
         return lock.withLock {
-            sequence += 1
-            let id = "wamid.\(prefix)\(ts)\(sequence)"
+            let id = "wamid.\(prefix)\(unique)"
             lastID = id
             repliesStartOver = true
             return (id, ts)
@@ -137,7 +138,11 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
     /// another: a list split into two messages shows rows [1]–[10] and [11]–[20], and typing 11
     /// picks the second message's first row.
     package func render(_ message: OutboundMessage) -> String {
+        // A reply to an earlier message (the bot was slow, or it is a previous run's): shown as
+        // such, and its buttons are not the choices a number picks now.
+        let late = message.replyTo != nil && message.replyTo != lastMessageID
         let offset = lock.withLock { () -> Int in
+            if late { return 0 }
             if repliesStartOver { picks = []; repliesStartOver = false }
             return picks.count
         }
@@ -169,7 +174,17 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
             choices = []
             text = "bot: [image \(link)]" + (caption.map { " " + indented($0) } ?? "")
         }
+        if late {
+            // Its numbers would pick nothing: shown without them.
+            let unnumbered = text.replacingOccurrences(of: #"(?m)^     \[\d+\] "#, with: "     - ", options: .regularExpression)
+            return "(late reply to an earlier message) " + unnumbered
+        }
         lock.withLock { picks += choices }
         return text
+    }
+
+    /// Whether a reply answers the user's latest message (or names none).
+    package func answersLatest(_ message: OutboundMessage) -> Bool {
+        message.replyTo == nil || message.replyTo == lastMessageID
     }
 }

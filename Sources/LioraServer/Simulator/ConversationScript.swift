@@ -76,6 +76,8 @@ package struct ConversationScript: Sendable, Decodable {
         let script: ConversationScript
         do {
             script = try YAMLDecoder().decode(ConversationScript.self, from: text)
+        } catch let error as DecodingError {
+            throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script: \(Self.describe(error))")
         } catch {
             throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script (\(error))")
         }
@@ -83,9 +85,42 @@ package struct ConversationScript: Sendable, Decodable {
         return script
     }
 
+    /// A decoding error as one line a script's author can act on ("turns[2].expect: unknown key …").
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return text.hasPrefix(".") ? String(text.dropFirst()) : text.isEmpty ? "the top level" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath)): \"\(key.stringValue)\" is missing"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)): expected \(Self.kind(type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)): expected \(Self.kind(type)), found nothing"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? context.debugDescription : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "text"
+        case is Int.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of texts"
+        default: "\(type)"
+        }
+    }
+
     /// What makes an expectation meaningless (it would pass whatever the bot said), if anything:
-    /// `silence` beside other checks, an empty word or button, an empty list, an empty expect.
+    /// `silence` beside other checks, an empty word or button, an empty list, an empty expect, a
+    /// script with no turns or no expectation at all.
     func problem() -> String? {
+        if turns.isEmpty { return "the script has no turns" }
         for (i, turn) in turns.enumerated() {
             let label = "turn \(i + 1)"
             let actions = [turn.say != nil, turn.pick != nil, turn.location != nil].filter { $0 }.count
@@ -107,6 +142,7 @@ package struct ConversationScript: Sendable, Decodable {
                 }
             }
         }
+        if turns.allSatisfy({ $0.expect == nil }) { return "no turn has an expect: the script would pass whatever the bot said" }
         return nil
     }
 }
@@ -173,7 +209,11 @@ package struct ConversationScriptRunner {
                                 + "(\(error.localizedDescription)): is Liora running there?")
                 break
             }
-            if posted.status != 200 { failures.append("\(label): \(session.explain(posted))") }
+            if posted.status != 200 {
+                failures.append("\(label): \(session.explain(posted))")
+                // A refused signature refuses every turn alike: once is enough.
+                if posted.status == 401 { break }
+            }
             let expectSilence = turn.expect?.silence == true
             if expectSilence, let id = session.lastMessageID { silentTurns[id] = label }
             // Replies name the message they answer: a late reply to an earlier turn is not taken

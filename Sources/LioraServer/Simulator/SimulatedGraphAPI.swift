@@ -24,12 +24,15 @@ package final class SimulatedGraphAPI: Sendable {
 
     package let deliveries: AsyncStream<Delivery>
     private let continuation: AsyncStream<Delivery>.Continuation
-    private let counter = NIOLockedValueBox(0)
     private let port: Int
+    private let latency: Duration
     private let logger: Logger
 
-    package init(port: Int = 0, logger: Logger) {
+    /// - Parameter latency: how long each request waits before it is answered (and its message
+    ///   handed on), as Meta's own servers take.
+    package init(port: Int = 0, latency: Duration = .zero, logger: Logger) {
         self.port = port
+        self.latency = latency
         self.logger = logger
         (deliveries, continuation) = AsyncStream.makeStream(of: Delivery.self)
     }
@@ -70,7 +73,9 @@ package final class SimulatedGraphAPI: Sendable {
             do {
                 result = try await body(url)
             } catch {
-                group.cancelAll()
+                // Shut down gracefully here too: cancelling the server logs errors about its
+                // channels that would bury the one line the caller has to say.
+                await services.triggerGracefulShutdown()
                 continuation.finish()
                 throw error
             }
@@ -82,6 +87,7 @@ package final class SimulatedGraphAPI: Sendable {
 
     private func receive(_ request: Request, phone: String) async throws -> Response {
         let body = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)
+        if latency > .zero { try await Task.sleep(for: latency) }
         let invalid = Self.json(.badRequest, #"{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100}}"#)
         // A read receipt (with the typing indicator) goes to the same path; Meta answers it with
         // `{"success":true}`.
@@ -92,9 +98,11 @@ package final class SimulatedGraphAPI: Sendable {
         guard let message = try? JSONDecoder().decode(OutboundMessage.self, from: body), (try? message.validate()) != nil else {
             return invalid
         }
-        let n = counter.withLockedValue { $0 += 1; return $0 }
         continuation.yield(Delivery(phoneNumberID: phone, message: message))
-        let answer = SendAnswer(contacts: [.init(input: message.to, waID: message.to)], messages: [.init(id: "wamid.SIM\(n)")])
+        // Unique across runs: the demo's database outlives the process, and Liora logs each
+        // reply under the id Meta gave it.
+        let id = "wamid.SIM" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let answer = SendAnswer(contacts: [.init(input: message.to, waID: message.to)], messages: [.init(id: id)])
         return Self.json(.ok, String(decoding: (try? JSONEncoder().encode(answer)) ?? Data("{}".utf8), as: UTF8.self))
     }
 
