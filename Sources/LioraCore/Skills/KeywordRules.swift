@@ -80,8 +80,11 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
     /// lowercase). Empty when that cannot be told simply. Runs of plain characters outside every
     /// group, class and escape count, and so does a group that must match (no `?`, `*` or `{`
     /// after it, not a look-around) when each of its alternatives has such a run; a character made
-    /// optional by the quantifier after it does not, and a pattern with a top-level `|` has none.
-    /// `\b(me )?(quiero|kiero) morir(me)?\b` needs [" morir"] and ["quiero", "kiero"].
+    /// optional by the quantifier after it does not. A pattern with a top-level `|` needs one of
+    /// its branches' requirements (one set: for each branch, its set whose shortest string is
+    /// longest), and none when a branch has none.
+    /// `\b(me )?(quiero|kiero) morir(me)?\b` needs [" morir"] and ["quiero", "kiero"];
+    /// `\bkms\b|\bquitarse la vida\b` needs ["kms", "quitarse la vida"].
     package static func requiredText(_ source: String) -> [[String]] {
         let chars = Array(source)
         // Escapes that stand for more than the character after the backslash (`\x41`, `\p{L}`,
@@ -91,7 +94,49 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
             return []
         }
         if source.contains("(?"), source.range(of: #"\(\?[a-zA-Z-]*x"#, options: .regularExpression) != nil { return [] }
-        return requirements(chars[...]) ?? []
+        // `a|b|c` at the top level: one of the branches matches, so the text holds one of each
+        // branch's most telling requirement (the set whose shortest string is longest).
+        guard let branches = topLevelBranches(chars[...]), branches.count > 1 else { return requirements(chars[...]) ?? [] }
+        var anyOf: [String] = []
+        for branch in branches {
+            guard let best = requirements(branch)?.max(by: { ($0.map(\.count).min() ?? 0) < ($1.map(\.count).min() ?? 0) }) else { return [] }
+            anyOf += best
+        }
+        return [Array(Set(anyOf)).sorted()]
+    }
+
+    /// The top-level alternatives of a pattern (one when it has no top-level `|`), or nil when it
+    /// cannot be followed (a nested class).
+    private static func topLevelBranches(_ chars: ArraySlice<Character>) -> [ArraySlice<Character>]? {
+        var branches: [ArraySlice<Character>] = []
+        var depth = 0, start = chars.startIndex, j = chars.startIndex
+        while j < chars.endIndex {
+            switch chars[j] {
+            case "\\":
+                j += 2
+                continue
+            case "[":
+                // Past the class: a `]` first in it (after a `^`) is one of its characters.
+                var k = j + 1
+                if k < chars.endIndex, chars[k] == "^" { k += 1 }
+                if k < chars.endIndex, chars[k] == "]" { k += 1 }
+                while k < chars.endIndex && chars[k] != "]" {
+                    if chars[k] == "[" { return nil }
+                    k += chars[k] == "\\" ? 2 : 1
+                }
+                j = k + 1
+                continue
+            case "(": depth += 1
+            case ")": depth -= 1
+            case "|" where depth == 0:
+                branches.append(chars[start..<j])
+                start = j + 1
+            default: break
+            }
+            j += 1
+        }
+        branches.append(chars[start..<chars.endIndex])
+        return branches
     }
 
     /// The requirements of a sequence (no top-level `|`), or nil when it has a top-level `|` or
