@@ -137,6 +137,26 @@ struct ConversationEngineTests {
                                     now: now).intentID != "core.crisis")
     }
 
+    @Test("an intent's not_phrases keep idioms off it (\"ponte las pilas\" is not battery recycling), by rule or classifier; the literal questions still reach it")
+    func notPhrases() throws {
+        let router = Self.engine.router
+        for text in ["ponte las pilas", "hay que ponerse las pilas con el ejercicio", "my phone battery drains fast",
+                     "my social battery is empty after work", "necesito recargar las pilas, estoy agotado"] {
+            #expect(router.route(text, enabledSkills: Self.all).intentID != "reciclaje.baterias", "\(text)")
+        }
+        for text in ["¿dónde tiro las pilas usadas?", "mi batería está hinchada, ¿qué hago con ella?", "how do I recycle my phone battery?",
+                     "where can I drop off old batteries"] {
+            #expect(router.route(text, enabledSkills: Self.all).intentID == "reciclaje.baterias", "\(text)")
+        }
+        // Without the not_phrases the keyword decides: the idiom was battery recycling.
+        let stripped = try SkillCatalog(skills: Self.catalog.skills.map { skill in
+            var s = skill
+            s.intents = skill.intents.map { var i = $0; i.notPhrases = .empty; return i }
+            return s
+        })
+        #expect(IntentRouter(catalog: stripped).route("ponte las pilas", enabledSkills: Self.all).intentID == "reciclaje.baterias")
+    }
+
     /// `Tests/nlu/crisis-probes.tsv`: (utterance, whether it is a crisis).
     static func crisisProbes() throws -> [(text: String, crisis: Bool)] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

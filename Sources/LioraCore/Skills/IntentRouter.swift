@@ -61,6 +61,10 @@ public struct IntentRouter: Sendable {
     private let rules: KeywordRules
     private let patterns: PatternRules
     private let hasUrgent: Bool
+    /// Each intent's `notPhrases`, matched as keywords are: a message holding one is never
+    /// answered with that intent.
+    private let notPhrases: KeywordRules
+    private let hasNotPhrases: Bool
 
     /// Trains the classifier and indexes the keywords of `catalog` (done once, at start-up).
     public init(catalog: SkillCatalog, configuration: Configuration = .default, normalizer: TextNormalizer = TextNormalizer()) {
@@ -80,6 +84,18 @@ public struct IntentRouter: Sendable {
         }
         self.functionWordExamples = functionWordExamples
         self.hasUrgent = intents.contains(where: \.urgent)
+        self.notPhrases = KeywordRules(intents: intents.map { intent in
+            var phrases = intent
+            phrases.keywords = intent.notPhrases
+            return phrases
+        }, normalizer: normalizer)
+        self.hasNotPhrases = intents.contains { !$0.notPhrases.all.isEmpty }
+    }
+
+    /// The intents (indexes) a message must not be answered with: their `notPhrases` are in it.
+    private func excluded(_ normalized: NormalizedText) -> Set<Int> {
+        guard hasNotPhrases else { return [] }
+        return Set(notPhrases.matches(normalized.tokens, allowed: { _ in true }).map(\.intent))
     }
 
     /// Routes one message.
@@ -111,10 +127,12 @@ public struct IntentRouter: Sendable {
         if checkingUrgent, hasUrgent, let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
-        let keywordMatches = rules.matches(normalized.tokens) { enabledSkills.contains(intents[$0].skill) }
+        let excluded = excluded(normalized)
+        let allowed = { (i: Int) in enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
+        let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
         var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
         if tied.isEmpty, !patterns.isEmpty {
-            tied = patterns.matches(normalized.text) { enabledSkills.contains(intents[$0].skill) }.map { intents[$0].id }
+            tied = patterns.matches(normalized.text, allowed: allowed).map { intents[$0].id }
         }
         if !tied.isEmpty {
             var chosen = tied[0]
@@ -132,7 +150,9 @@ public struct IntentRouter: Sendable {
            !functionWordExamples.contains(normalized.tokens.joined(separator: " ")) {
             return result(.noMatch)
         }
-        let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: configuration.maximumAlternatives)
+        let excludedIDs = Set(excluded.map { intents[$0].id })
+        let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: configuration.maximumAlternatives + excluded.count)
+            .filter { !excludedIDs.contains($0.intentID) }.prefix(configuration.maximumAlternatives)
         guard let best = ranked.first, best.score >= configuration.threshold else { return result(.noMatch) }
         let close = ranked.prefix { best.score - $0.score < configuration.ambiguityMargin }
         if close.count > 1 {
@@ -151,7 +171,8 @@ public struct IntentRouter: Sendable {
     /// `, . ; : ! ? …`): normalising drops the punctuation, and "No, me quiero morir" must not read
     /// as the negated "no me quiero morir".
     private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
-        let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) }
+        let excluded = excluded(normalized)
+        let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
         func found(in normalized: NormalizedText) -> [Int] {
             rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
                 + patterns.matches(normalized.text, allowed: allowed)

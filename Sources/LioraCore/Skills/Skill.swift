@@ -70,13 +70,17 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// cannot answer, such as where an order is), without being urgent: its rules and examples
     /// are read in the usual order.
     public var handsOff: Bool
+    /// Phrases that look like this intent but are not ("ponte las pilas" is not about batteries):
+    /// a message holding one whole (compared after `TextNormalizer`) is never answered with this
+    /// intent, by its rules or by the classifier.
+    public var notPhrases: LocalizedList
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
                 patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
-                urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false) {
+                urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false, notPhrases: LocalizedList = .empty) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
         self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
-        self.rulesOnly = rulesOnly; self.handsOff = handsOff
+        self.rulesOnly = rulesOnly; self.handsOff = handsOff; self.notPhrases = notPhrases
     }
 }
 

@@ -104,6 +104,9 @@ public struct SkillCatalog: Sendable {
                         keywordOwners[tokens] = intent.id
                     }
                 }
+                for phrase in intent.notPhrases.all where normalizer.normalize(phrase).isEmpty {
+                    throw fail("not_phrases entry '\(phrase)' has no words")
+                }
                 for pattern in intent.patterns.all {
                     guard pattern.count <= PatternRules.maximumLength else {
                         throw fail("pattern '\(pattern.prefix(40))…' is longer than \(PatternRules.maximumLength) characters")
@@ -188,7 +191,8 @@ public struct SkillCatalog: Sendable {
                 patterns: try list(i.patterns, "patterns", intent: i.id),
                 responses: try list(i.responses, "responses", intent: i.id),
                 buttons: (i.buttons ?? []).map(\.intent),
-                slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false, handsOff: i.handsOff ?? false))
+                slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false, handsOff: i.handsOff ?? false,
+                notPhrases: try list(i.notPhrases, "not_phrases", intent: i.id)))
             if i.rulesOnly == true, (i.keywords ?? [:]).values.allSatisfy(\.isEmpty), (i.patterns ?? [:]).values.allSatisfy(\.isEmpty) {
                 throw SkillCatalogError(file: file, intent: i.id, "rules_only needs keywords or patterns: nothing would select it")
             }

@@ -21,9 +21,11 @@ struct SkillFile: Decodable {
         var urgent: Bool?
         var rulesOnly: Bool?
         var handsOff: Bool?
+        var notPhrases: [String: [String]]?
 
         enum CodingKeys: String, CodingKey {
             case id, title, examples, keywords, patterns, responses, buttons, slot, urgent, rulesOnly = "rules_only", handsOff = "hands_off"
+            case notPhrases = "not_phrases"
         }
     }
 
@@ -41,7 +43,7 @@ struct SkillFile: Decodable {
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
     static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
     static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent", "rules_only",
-                                          "hands_off"]
+                                          "hands_off", "not_phrases"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
 
