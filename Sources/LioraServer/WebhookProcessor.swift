@@ -266,7 +266,7 @@ package final class WebhookProcessor: Service, Sendable {
         for (event, item, route) in items {
             if case .message(let message, let contact) = item.content {
                 touches.append(UserContextTouch(waID: message.from, profileName: contact?.profile?.name,
-                                                messageAt: message.timestampDate ?? now))
+                                                messageAt: message.sentAt(receivedAt: now)))
                 messages.append((event, message, route))
             }
         }
@@ -359,7 +359,7 @@ package final class WebhookProcessor: Service, Sendable {
                     tenantID: tenantID, userContextID: contexts[m.message.from]?.context.id, wabaAccountID: m.route.wabaAccountID,
                     direction: .inbound, waMessageID: m.message.id, messageType: m.message.type.rawValue,
                     body: m.message.textContent, intent: intents[m.message.id], status: "received",
-                    createdAt: m.message.timestampDate ?? now)
+                    createdAt: m.message.sentAt(receivedAt: now))
             })
             outcomes += messages.map { .init($0.event, state: .processed, outcome: "stored", tenantID: tenantID) }
         }

@@ -141,6 +141,26 @@ extension InboundMessage {
     /// `timestamp` as a date, or nil when it is not a plausible one (`MetaTimestamp`).
     public var timestampDate: Date? { MetaTimestamp.date(timestamp) }
 
+    /// How far ahead of its receipt a message's own time is believed (clocks drift).
+    public static let clockSkewAllowed: TimeInterval = 5 * 60
+
+    /// When the message was sent, as far as it can be believed: its `timestamp`, but never more
+    /// than `clockSkewAllowed` after `receivedAt` (a time in 2090 would pin the user's last-message
+    /// time there for good, and the bot's time-outs with it), and `receivedAt` when it has none.
+    public func sentAt(receivedAt: Date) -> Date {
+        min(timestampDate ?? receivedAt, receivedAt.addingTimeInterval(Self.clockSkewAllowed))
+    }
+
+    /// The caption of a photo, video or file: what the user wrote with it.
+    public var caption: String? {
+        switch type {
+        case .image: image?.caption
+        case .video: video?.caption
+        case .document: document?.caption
+        default: nil
+        }
+    }
+
     /// The text the user typed or picked: a text message's body, a template button's text, or the
     /// title of the reply button or list row they chose. Nil for every other kind of message
     /// (media captions, Flow responses and reactions are not something the user typed to the bot).

@@ -157,6 +157,30 @@ struct ConversationEngineTests {
         #expect(IntentRouter(catalog: stripped).route("ponte las pilas", enabledSkills: Self.all).intentID == "reciclaje.baterias")
     }
 
+    @Test("a photo or voice note gets one notice that the bot reads text, then quiet for the rest of the album; never counted as not understood")
+    func attachments() {
+        let first = Self.engine.respond(toAttachment: .photo, language: .es, state: .init(), now: now)
+        guard case .text(let notice)? = first.replies.first else { Issue.record("no notice"); return }
+        #expect(notice.contains("tu foto") && notice.contains("solo leo mensajes de texto"))
+        #expect(first.state.noMatchStreak == 0 && !first.handedOff && first.intentID == nil)
+        // The other photos of the album, a voice note a minute later: quiet, still not a no-match.
+        var state = first.state
+        for (i, kind) in [ConversationEngine.Attachment.photo, .photo, .photo, .audio].enumerated() {
+            let turn = Self.engine.respond(toAttachment: kind, language: .es, state: state, now: now.addingTimeInterval(Double(i) * 20))
+            #expect(turn.replies.isEmpty && turn.state.noMatchStreak == 0)
+            state = turn.state
+        }
+        // Later on, it is said again (in the user's language).
+        let later = Self.engine.respond(toAttachment: .audio, language: .en, state: state, now: now.addingTimeInterval(ConversationEngine.attachmentNoticeQuiet + 1))
+        if case .text(let text)? = later.replies.first { #expect(text.contains("your voice note")) } else { Issue.record("no notice later") }
+        // While a person has the chat, the bot stays quiet.
+        var handed = ConversationState()
+        handed.handedOffAt = now
+        #expect(Self.engine.respond(toAttachment: .photo, language: .es, state: handed, now: now.addingTimeInterval(60)).replies.isEmpty)
+        // The state survives storage.
+        #expect(ConversationState.decode(first.state.encoded()).mediaNoticeAt == first.state.mediaNoticeAt)
+    }
+
     /// `Tests/nlu/crisis-probes.tsv`: (utterance, whether it is a crisis).
     static func crisisProbes() throws -> [(text: String, crisis: Bool)] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

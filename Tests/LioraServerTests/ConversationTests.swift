@@ -222,6 +222,37 @@ struct ConversationTests {
         }
     }
 
+    @Test("an album of photos gets one answer saying the bot reads text, never a hand-off; a caption is read as text; a time far ahead is not believed",
+          arguments: TestBackend.available)
+    func albumsAndCaptions(backend: TestBackend) async throws {
+        let graph = FakeGraphAPI()
+        try await Harness.run(backend, clock: FixedClock(now: t0), conversation: Self.setup(graph)) { h in
+            let (tenant, phone, _) = try await h.tenant()
+            for i in 0..<5 {
+                let photo = WebhookBuilder.message(phoneNumberID: phone, from: "5215550000071", id: "wamid.ALB\(i)",
+                                                   timestamp: Int(t0.timeIntervalSince1970), type: "image",
+                                                   content: ["image": ["id": "m\(i)", "mime_type": "image/jpeg", "sha256": "x"]])
+                #expect(try await h.post(WebhookBuilder.json(photo)).status == .ok)
+            }
+            let captioned = WebhookBuilder.message(phoneNumberID: phone, from: "5215550000072", id: "wamid.CAP1",
+                                                   timestamp: Int(t0.timeIntervalSince1970) + 86_400 * 365 * 60, type: "image",  // 2086
+                                                   content: ["image": ["id": "m9", "mime_type": "image/jpeg", "sha256": "x",
+                                                                       "caption": "quiero reciclar pilas"]])
+            #expect(try await h.post(WebhookBuilder.json(captioned)).status == .ok)
+            try await h.process()
+            while try await h.components.sender!.sendDue() > 0 {}
+            let album = graph.sent.filter { $0.message.to == "5215550000071" }
+            #expect(album.count == 1, "\(album.map(\.message.kind))")
+            if case .text(let body, _)? = album.first?.message.kind { #expect(body.contains("solo leo mensajes de texto")) }
+            #expect(album.allSatisfy { $0.message.callbackData == nil })  // not a hand-off
+            let answer = try #require(graph.sent.first { $0.message.to == "5215550000072" })
+            #expect(answer.message.callbackData == "reciclaje.baterias")
+            // The user's last message time is the receipt (give or take the skew), not 2086.
+            let context = try #require(try await h.store.withTenant(tenant.id) { try await $0.userContext(waID: "5215550000072") })
+            #expect(try #require(context.lastMessageAt) <= t0.addingTimeInterval(InboundMessage.clockSkewAllowed))
+        }
+    }
+
     @Test("an answer's parts keep their order in storage and on the wire, at an instant a Date cannot split into microseconds",
           arguments: TestBackend.available)
     func partsKeepTheirOrder(backend: TestBackend) async throws {

@@ -305,6 +305,35 @@ public struct ConversationEngine: Sendable {
         return text.replacingOccurrences(of: "{skills}", with: lines.joined(separator: "\n"))
     }
 
+    /// What a message the bot cannot read was (a photo, a voice note…).
+    public enum Attachment: String, Sendable, CaseIterable {
+        case photo, video, audio, sticker, document, location, contact
+    }
+
+    /// How long after saying it reads only text the bot stays quiet on further attachments (the
+    /// rest of an album, a few voice notes in a row).
+    public static let attachmentNoticeQuiet: TimeInterval = 10 * 60
+
+    /// The answer to a photo, voice note, sticker, file, location or contact card with no text the
+    /// bot can read: it says once what it can read, then stays quiet on attachments for
+    /// `attachmentNoticeQuiet`. Not counted as a message it did not understand: an album of five
+    /// photos would otherwise hand the chat to a person. Quiet while a person has the chat.
+    public func respond(toAttachment attachment: Attachment, language: Language, state: ConversationState, now: Date) -> Turn {
+        var state = state
+        let quiet = Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
+        if let at = state.handedOffAt, now.timeIntervalSince(at) <= configuration.handOffHold { return quiet }
+        if let at = state.mediaNoticeAt, now.timeIntervalSince(at) < Self.attachmentNoticeQuiet, now >= at { return quiet }
+        state.mediaNoticeAt = now
+        let es: [Attachment: String] = [.photo: "tu foto 📷", .video: "tu video 🎬", .audio: "tu nota de voz 🎙️", .sticker: "tu sticker",
+                                        .document: "tu archivo 📄", .location: "tu ubicación 📍", .contact: "el contacto"]
+        let en: [Attachment: String] = [.photo: "your photo 📷", .video: "your video 🎬", .audio: "your voice note 🎙️", .sticker: "your sticker",
+                                        .document: "your file 📄", .location: "your location 📍", .contact: "the contact"]
+        let text = language == .es
+            ? "Recibí \(es[attachment] ?? "tu mensaje"), pero por ahora solo leo mensajes de texto. Escríbeme lo que necesitas y te ayudo."
+            : "I got \(en[attachment] ?? "your message"), but for now I can only read text. Write what you need and I'll help."
+        return Turn(replies: [.text(text)], intentID: nil, language: language, state: state, handedOff: false)
+    }
+
     private func noMatch(_ language: Language, state: ConversationState, enabledSkills: Set<String>, now: Date) -> Turn {
         var state = state
         state.noMatchStreak += 1

@@ -22,12 +22,16 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var handedOffAt: Date?
     /// The last catalog search or category shown, for "ver más".
     public var catalogBrowse: CatalogBrowse?
+    /// When the bot last said it reads only text (after a photo, voice note…): the rest of an
+    /// album is not answered again.
+    public var mediaNoticeAt: Date?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
+        case mediaNoticeAt = "media_notice_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +42,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         fallbackCredit = try c.decodeIfPresent(Double.self, forKey: .fallbackCredit) ?? 0
         handedOffAt = try c.decodeIfPresent(Date.self, forKey: .handedOffAt)
         catalogBrowse = try? c.decodeIfPresent(CatalogBrowse.self, forKey: .catalogBrowse)
+        mediaNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .mediaNoticeAt)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.

@@ -135,6 +135,20 @@ package struct ConversationResponder: Sendable {
         return built
     }
 
+    /// What a message with nothing to read is, for `ConversationEngine.respond(toAttachment:)`.
+    private static func attachment(_ message: InboundMessage) -> ConversationEngine.Attachment? {
+        switch message.type {
+        case .image: .photo
+        case .video: .video
+        case .audio: .audio
+        case .sticker: .sticker
+        case .document: .document
+        case .location: .location
+        case .contacts: .contact
+        default: nil
+        }
+    }
+
     private static func answers(_ message: InboundMessage) -> Bool {
         !silentTypes.contains(message.type.rawValue) && InboundMessageType.known.contains(message.type)
     }
@@ -150,12 +164,17 @@ package struct ConversationResponder: Sendable {
             if let admitted = prepared.admitted, !admitted.contains(message.from) { continue }
             let current = computed.states[message.from] ?? (Language(code: context.language) ?? .default,
                                                             ConversationState.decode(context.conversationJSON), context.lastIntent)
-            let at = message.timestampDate ?? now
+            let at = message.sentAt(receivedAt: now)
             // A user new with this batch has no language of their own yet, only the default.
             let established = computed.states[message.from] != nil || contexts[message.from]?.created != true
-            let turn = engine.respond(to: message.textContent ?? "", replyID: message.replyID, language: current.language,
-                                      languageEstablished: established,
-                                      state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
+            // A caption is read as what the user wrote; a photo, voice note… without one gets its own answer.
+            let text = message.textContent ?? message.caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+            let turn = if text == nil, let attachment = Self.attachment(message) {
+                engine.respond(toAttachment: attachment, language: current.language, state: current.state, now: at)
+            } else {
+                engine.respond(to: text ?? "", replyID: message.replyID, language: current.language, languageEstablished: established,
+                               state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
+            }
             computed.states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
             if let intent = turn.intentID { computed.intents[message.id] = intent }
             var answer = Answer(message: message, contextID: context.id, wabaAccountID: wabaAccountID, turn: turn)
