@@ -117,6 +117,21 @@ struct ConversationCatalogTests {
         #expect(offered.allSatisfy { $0.title.utf16.count <= 24 && $0.description?.hasPrefix("Zapatillas deportivas para ") == true })
     }
 
+    @Test("a bare number or letter is not a product search, and the words quoted back carry no control or direction characters")
+    func oddQueries() throws {
+        #expect(say("1").intentID != "catalogo.buscar")
+        #expect(say(String(repeating: "ñ😀", count: 200)).intentID != "catalogo.buscar")
+        #expect(say("zapatillas talla 42").intentID == "catalogo.buscar")
+        let odd = say("busco un helicóptero\u{0} a control remoto\u{202E}")
+        let quoted = odd.replies.map(\.summary).joined()
+        #expect(quoted.contains("helicóptero a control remoto") || quoted.contains("helicóptero"), "\(quoted)")
+        #expect(!quoted.unicodeScalars.contains { $0.value == 0 || $0.value == 0x202E }, "\(quoted.unicodeScalars.map(\.value))")
+        // "STOP" alone is a goodbye (it had got stress tips); "stop" in a question is not.
+        #expect(say("STOP").intentID == "core.despedida")
+        #expect(say("Unsubscribe").intentID == "core.despedida")
+        #expect(say("how do I stop snoring?").intentID != "core.despedida")
+    }
+
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
     func tapKeepsLanguageAndDropsTheQuestion() throws {
         let search = say("busco zapatillas rojas")

@@ -211,7 +211,12 @@ extension ConversationEngine {
     }
 
     static func trimmedQuery(_ q: String) -> String {
-        let t = q.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The user's words are quoted back: without control characters (a NUL would go to Meta
+        // as is) or bidirectional overrides (an unclosed one turns the rest of the reply around).
+        let clean = String(String.UnicodeScalarView(q.unicodeScalars.filter { s in
+            s.properties.generalCategory != .control && !(0x202A...0x202E).contains(s.value) && !(0x2066...0x2069).contains(s.value)
+        }))
+        let t = clean.trimmingCharacters(in: .whitespacesAndNewlines)
         return t.count > 40 ? String(t.prefix(39)) + "…" : t
     }
 
@@ -299,7 +304,9 @@ extension CatalogSearchIndex {
     /// catalog words (as written, another number or gender, or one typo away), so gibberish and
     /// off-topic chat still get the no-match handling.
     func isConfidentMatch(_ text: String) -> Bool {
-        let words = queryWords(text)
+        // Bare numbers and single letters say nothing about a product ("1" typed after a list
+        // found a 1 m cable and a 1 L coffee maker; "ñ" repeated found a keyboard).
+        let words = queryWords(text).filter { $0.count >= 2 && !$0.allSatisfy(\.isNumber) }
         guard !words.isEmpty, words.count <= 8 else { return false }
         // A typo-corrected word counts only when it is long enough for the correction to be safe.
         let known = words.filter { word in
