@@ -44,8 +44,9 @@ private func withBitly(
         await log.append(recorded)
         let (status, json, delay) = answer(recorded)
         if let delay { try await Task.sleep(for: delay) }
-        return Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: json)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if (300..<400).contains(status) { headers[.location] = "/elsewhere" }  // a redirect points at another path here
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
     }
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await app.test(.live) { client in
@@ -55,7 +56,7 @@ private func withBitly(
 }
 
 private func client(_ baseURL: URL, timeout: Duration = .seconds(2), circuit: BitlyCircuit? = nil) -> BitlyClient {
-    BitlyClient(baseURL: baseURL, timeout: timeout, circuit: circuit, session: URLSession(configuration: .ephemeral))
+    BitlyClient(baseURL: baseURL, timeout: timeout, circuit: circuit, session: BitlyClient.makeSession())
 }
 
 /// A circuit breaker on a clock the test moves by hand.
@@ -127,6 +128,20 @@ struct BitlyClientTests {
             // components.schemas.Shorten.example in the Bitly v4 OpenAPI spec.
             let example = #"{"long_url": "https://dev.bitly.com", "domain": "bit.ly", "group_guid": "Ba1bc23dE4F"}"#
             #expect(try json(requests[0].body) == json(Data(example.utf8)))
+        }
+    }
+
+    @Test("a redirect is a refusal: the token never goes where Bitly's answer points, and that host's link is never used")
+    func redirectsAreRefused() async throws {
+        for status in [301, 302, 307, 308] {
+            try await withBitly({ r in r.path == "/elsewhere" ? (201, bitlink("https://evil.example/x"), nil) : (status, "", nil) }) { baseURL, log in
+                let error = await bitlyError {
+                    _ = try await client(baseURL).shorten(longURL: "https://dev.bitly.com", token: Secret(token), domain: nil, groupGUID: nil)
+                }
+                guard case .rejected(let got, _, _)? = error else { Issue.record("\(status): \(String(describing: error))"); return }
+                #expect(got == status)
+                #expect(await log.requests.map(\.path) == ["/v4/shorten"], "\(status)")
+            }
         }
     }
 

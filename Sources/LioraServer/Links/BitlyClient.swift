@@ -34,13 +34,21 @@ package struct BitlyClient: ExternalLinkShortener {
     package let refusals: BitlyTokenRefusals?
     private let session: URLSession
 
+    /// `session` should not follow redirects (`makeSession()`): a redirect would carry the
+    /// tenant's token to wherever Bitly's answer pointed, and that host's link to customers.
     package init(baseURL: URL = BitlyClient.defaultBaseURL, timeout: Duration = .seconds(2), circuit: BitlyCircuit? = BitlyCircuit(),
-                 refusals: BitlyTokenRefusals? = BitlyTokenRefusals(), session: URLSession = .shared) {
+                 refusals: BitlyTokenRefusals? = BitlyTokenRefusals(), session: URLSession = BitlyClient.makeSession()) {
         self.baseURL = baseURL
         self.timeout = timeout
         self.circuit = circuit
         self.refusals = refusals
         self.session = session
+    }
+
+    /// A session for Bitly: no cookies or cache kept, and a redirect is never followed — its 3xx
+    /// is the answer, a refusal like any other (the shortener then falls back to the built-in one).
+    package static func makeSession() -> URLSession {
+        URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
     }
 
     /// Where links are shortened: `{baseURL}/v4/shorten`.
@@ -346,5 +354,13 @@ extension Duration {
     /// This duration in seconds, as Foundation wants it.
     fileprivate var asTimeInterval: TimeInterval {
         Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}
+
+/// Refuses every redirect, so the 3xx itself is what the caller gets.
+private final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }
