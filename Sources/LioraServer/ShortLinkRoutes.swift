@@ -38,6 +38,15 @@ struct ShortLinkRoutes: Sendable {
                                client: proxies.clientAddress(peer: context.remoteAddress,
                                                              forwardedFor: request.headers[values: .xForwardedFor]))
         }
+        // Link checkers and mail scanners probe with HEAD: the same answer, and no click.
+        router.head("/s/{code}") { _, context in
+            let code = context.parameters.get("code") ?? ""
+            guard LinkShortener.isWellFormed(code), let (linkID, tenantID) = try await store.resolveShortLink(code: code),
+                  let target = try await store.withTenant(tenantID, { try await $0.shortLink(id: linkID)?.longURL }) else {
+                throw APIError(.notFound, "link_not_found", "no such link")
+            }
+            return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
+        }
     }
 
     func redirect(code: String, request: Request, client: String?) async throws -> Response {

@@ -24,7 +24,7 @@ struct OpenAPICoverageTests {
                 path = String(line.dropFirst(2).dropLast())
             } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
                 let key = line.trimmingCharacters(in: .whitespaces).split(separator: ":").first.map(String.init) ?? ""
-                if ["get", "post", "put", "patch", "delete"].contains(key) { out.insert("\(key.uppercased()) \(path)") }
+                if ["get", "head", "post", "put", "patch", "delete"].contains(key) { out.insert("\(key.uppercased()) \(path)") }
             }
         }
         return out

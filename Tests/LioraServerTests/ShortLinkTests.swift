@@ -71,6 +71,20 @@ struct ShortLinkTests {
         #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"))
         #expect(UserAgentClassifier.isBot("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)"))
         #expect(UserAgentClassifier.isBot("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"))
+        // Programs that fetch a link are not people opening it, whatever they call themselves.
+        for ua in ["Python/3.11 aiohttp/3.9.1", "node-fetch", "PostmanRuntime/7.36.0", "Google-Safety", "Dalvik/2.1.0 (Linux; U; Android 13)",
+                   "Viber/13.3.0.5 CFNetwork/1410.0.3 Darwin/22.6.0", "Go http package",
+                   "Mozilla/5.0 (compatible; Iframely/1.3.1; +https://iframely.com/docs/about)",
+                   "Mozilla/5.0 (compatible; Google-Apps-Script; beanserver; +https://script.google.com; id: UAEmdDd)", "YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html"] {
+            #expect(UserAgentClassifier.isBot(ua), "\(ua)")
+        }
+        // In-app browsers are people.
+        for ua in ["Mozilla/5.0 (Linux; Android 13; SM-A536E Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.193 Mobile Safari/537.36 Instagram 309.0.0.40.113 Android",
+                   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/440.0.0.33.116]",
+                   "Opera/9.80 (Android; Opera Mini/7.5.33361/191.227; U; es) Presto/2.12.423 Version/12.16",
+                   "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1)"] {
+            #expect(!UserAgentClassifier.isBot(ua), "\(ua)")
+        }
     }
 
     @Test("the same long URL in one tenant reuses its code; another tenant gets its own; a redirect records the click",
@@ -107,6 +121,10 @@ struct ShortLinkTests {
             #expect(location.contains("utm_campaign=catalogo.detalle"))
             #expect(location.contains("utm_content=P1"))
             _ = try await h.client.execute(uri: path, method: .get, headers: [.userAgent: "facebookexternalhit/1.1"])
+            // A link checker's HEAD gets the same redirect and is no click; an unknown code is 404 to it too.
+            let probe = try await h.client.execute(uri: path, method: .head, headers: [.userAgent: "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0"])
+            #expect(probe.status == .found && probe.headers[.location] == location && probe.headers[.cacheControl] == "no-store")
+            #expect(try await h.client.execute(uri: "/s/NoSuchCode12", method: .head).status == .notFound)
             // A user agent is stored cut to 512 bytes at a character boundary, however it is built
             // (one character with 3,000 combining marks is 6 KB).
             let heavy = "Mozilla/5.0 é" + String(repeating: "\u{301}", count: 3_000)

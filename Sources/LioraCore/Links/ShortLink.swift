@@ -40,10 +40,15 @@ public enum UserAgentClassifier {
         "linkedinbot", "telegrambot", "discordbot", "embedly", "preview", "curl/", "wget/", "python-requests",
         "go-http-client", "headlesschrome", "lighthouse", "google-inspectiontool", "googleother", "mediapartners-google",
         "feedfetcher", "apis-google", "google-read-aloud", "externalagent", "-user/", "python-urllib", "okhttp/", "axios/",
-        "scrapy/", "java/", "libwww-perl", "httpclient",
+        "scrapy/", "java/", "libwww-perl", "httpclient", "+http", "google-apps-script", "google-safety", "yahoomailproxy",
+        "iframely", "skypeuripreview",
     ]
 
-    /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too.
+    /// True for crawlers, link-preview fetchers and scripts; true for a missing user agent too,
+    /// and for any that is not a browser's (browsers, in-app ones included, start with `Mozilla/`,
+    /// `Opera/` or `UCWEB/`): `Python/3.11 aiohttp`, `node-fetch`, `PostmanRuntime`, `Dalvik/2.1.0`
+    /// and `Viber/… CFNetwork` are programs fetching the link, not people opening it. A `+http`
+    /// contact address is a crawler's signature.
     /// Beyond the known names, a product token containing "bot" counts where crawlers write it:
     /// with a version (`Googlebot/2.1`, `Googlebot-Image/1.0`, `DuckDuckBot-Https/1.1`), in a
     /// `compatible;` comment (`bingbot/2.0;`, `AhrefsBot)`), or anywhere in a user agent that is not
@@ -51,7 +56,8 @@ public enum UserAgentClassifier {
     /// `Android 10; CUBOT X30`, `CUBOT_X30`, `CUBOT-NOTE Build/PPR1`.
     public static func isBot(_ userAgent: String?) -> Bool {
         guard let ua = userAgent?.lowercased(), !ua.isEmpty else { return true }
-        return markers.contains { ua.contains($0) } || hasBotToken(ua)
+        let browser = ua.hasPrefix("mozilla/") || ua.hasPrefix("ucweb/") || ua.hasPrefix("opera/")
+        return !browser || markers.contains { ua.contains($0) } || hasBotToken(ua)
     }
 
     private static func hasBotToken(_ ua: String) -> Bool {
