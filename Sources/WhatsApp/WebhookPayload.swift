@@ -71,6 +71,11 @@ public struct WebhookChange: Sendable, Codable, Equatable {
 
 /// The `value` of a `messages` change: inbound messages with their senders' profiles, statuses of
 /// messages the business sent, or errors. Any of them may be absent.
+///
+/// A status or change-level error that does not decode (a field Meta changed: `pricing.billable`
+/// as `"yes"`) is left out rather than failing the whole delivery: refused, the body would come
+/// back unchanged and be refused again, and the messages beside it would never be answered.
+/// Messages stay strict: one that cannot be read is not silently dropped.
 /// [Meta docs](https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages)
 public struct WebhookChangeValue: Sendable, Codable, Equatable {
     /// Always `whatsapp`.
@@ -91,6 +96,16 @@ public struct WebhookChangeValue: Sendable, Codable, Equatable {
         case messages
         case statuses
         case errors
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        messagingProduct = try c.decodeIfPresent(String.self, forKey: .messagingProduct)
+        metadata = try c.decodeIfPresent(WebhookMetadata.self, forKey: .metadata)
+        contacts = try c.decodeIfPresent([WebhookContact].self, forKey: .contacts)
+        messages = try c.decodeIfPresent([InboundMessage].self, forKey: .messages)
+        statuses = try c.decodeIfPresent([Lenient<MessageStatus>].self, forKey: .statuses)?.compactMap(\.value)
+        errors = try c.decodeIfPresent([Lenient<GraphError>].self, forKey: .errors)?.compactMap(\.value)
     }
 
     public init(
@@ -163,4 +178,10 @@ public struct WebhookContact: Sendable, Codable, Equatable {
         self.waID = waID
         self.identityKeyHash = identityKeyHash
     }
+}
+
+/// An element of a list that is nil when it does not decode, so the rest of the list still does.
+private struct Lenient<Wrapped: Decodable>: Decodable {
+    var value: Wrapped?
+    init(from decoder: any Decoder) throws { value = try? Wrapped(from: decoder) }
 }

@@ -28,6 +28,19 @@ struct DecodingFailureTests {
         #"{"messaging_product":"whatsapp",\#(metadata),"messages":[\#(message)]}"#
     }
 
+    @Test("a status or change-level error that does not decode is left out; the message beside it is kept")
+    func unreadableStatusesAreSkipped() throws {
+        let message = #"{"from":"1","id":"wamid.a","timestamp":"1","type":"text","text":{"body":"hi"}}"#
+        let statuses = #"[{"id":"wamid.x","timestamp":"1"}, {"id":"wamid.y","status":"failed","timestamp":"1","errors":[{"title":"x"}]},"#
+            + #"{"id":"wamid.z","status":"sent","timestamp":"1","recipient_id":"1","pricing":{"billable":"yes"}},"#
+            + #"{"id":"wamid.ok","status":"delivered","timestamp":"1","recipient_id":"1"}]"#
+        let body = Self.body(value: #"{"messaging_product":"whatsapp",\#(Self.metadata),"messages":[\#(message)],"statuses":\#(statuses),"errors":[{"title":"no code"}]}"#)
+        let value = try WebhookDecoding.decode(Data(body.utf8)).entry[0].changes[0].value
+        #expect(value.messages?.map(\.id) == ["wamid.a"])
+        #expect(value.statuses?.map(\.id) == ["wamid.ok"])
+        #expect(value.errors?.isEmpty == true)
+    }
+
     @Test func theTemplateBodyDecodes() throws {
         let body = Self.body(value: Self.messageValue(#"{"from":"1","id":"wamid.a","timestamp":"1","type":"text","text":{"body":"hi"}}"#))
         let payload = try WebhookDecoding.decode(Data(body.utf8))
@@ -44,8 +57,6 @@ struct DecodingFailureTests {
         (body(value: messageValue(#"{"from":"1","id":"wamid.a","timestamp":"1","type":"interactive","interactive":{"type":"button_reply","button_reply":{"title":"Yes"}}}"#)), "id"),
         (body(value: messageValue(#"{"from":"1","id":"wamid.a","timestamp":"1","type":"reaction","reaction":{"emoji":"👍"}}"#)), "message_id"),
         (body(value: #"{"metadata":{"display_phone_number":"15550783881"},"messages":[]}"#), "phone_number_id"),
-        (body(value: #"{\#(metadata),"statuses":[{"id":"wamid.a","timestamp":"1"}]}"#), "status"),
-        (body(value: #"{\#(metadata),"statuses":[{"id":"wamid.a","status":"failed","timestamp":"1","errors":[{"title":"x"}]}]}"#), "code"),
         (#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages"}]}]}"#, "value"),
         (#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{}}]}]}"#, "field"),
         (#"{"object":"whatsapp_business_account","entry":[{"changes":[]}]}"#, "id"),
