@@ -358,7 +358,7 @@ package final class WebhookProcessor: Service, Sendable {
                 ConversationLogEntry(
                     tenantID: tenantID, userContextID: contexts[m.message.from]?.context.id, wabaAccountID: m.route.wabaAccountID,
                     direction: .inbound, waMessageID: m.message.id, messageType: m.message.type.rawValue,
-                    body: m.message.textContent, intent: intents[m.message.id], status: "received",
+                    body: m.message.textContent ?? m.message.caption, intent: intents[m.message.id], status: "received",
                     createdAt: m.message.sentAt(receivedAt: now))
             })
             outcomes += messages.map { .init($0.event, state: .processed, outcome: "stored", tenantID: tenantID) }

@@ -97,6 +97,11 @@ struct WebhookRoutes: Sendable {
             metrics.webhookRejectedMalformed.increment()
             throw APIError(.badRequest, "malformed_payload", "\(field) is longer than any WhatsApp id; nothing was stored")
         }
+        let unreadable = payload.entry.reduce(0) { $0 + $1.changes.reduce(0) { $0 + $1.value.unreadable } }
+        if unreadable > 0 {
+            logger.warning("statuses or change-level errors in a delivery could not be read and were left out (a field Meta changed?)",
+                           metadata: ["left_out": "\(unreadable)"])
+        }
         let decoded = payload.items
         var items = decoded.enumerated().map { n, i in
             IngestItem(kind: IngestItem.Kind(rawValue: i.kind.rawValue) ?? .error, key: i.key, field: i.field,

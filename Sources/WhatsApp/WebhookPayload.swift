@@ -88,6 +88,9 @@ public struct WebhookChangeValue: Sendable, Codable, Equatable {
     public var statuses: [MessageStatus]?
     /// Change-level errors: problems Meta reports about the number or app, not about one message.
     public var errors: [GraphError]?
+    /// How many statuses and change-level errors were left out because they did not decode (not
+    /// encoded; 0 for a value built in code).
+    public var unreadable: Int = 0
 
     enum CodingKeys: String, CodingKey {
         case messagingProduct = "messaging_product"
@@ -104,8 +107,11 @@ public struct WebhookChangeValue: Sendable, Codable, Equatable {
         metadata = try c.decodeIfPresent(WebhookMetadata.self, forKey: .metadata)
         contacts = try c.decodeIfPresent([WebhookContact].self, forKey: .contacts)
         messages = try c.decodeIfPresent([InboundMessage].self, forKey: .messages)
-        statuses = try c.decodeIfPresent([Lenient<MessageStatus>].self, forKey: .statuses)?.compactMap(\.value)
-        errors = try c.decodeIfPresent([Lenient<GraphError>].self, forKey: .errors)?.compactMap(\.value)
+        let rawStatuses = try c.decodeIfPresent([Lenient<MessageStatus>].self, forKey: .statuses)
+        let rawErrors = try c.decodeIfPresent([Lenient<GraphError>].self, forKey: .errors)
+        statuses = rawStatuses?.compactMap(\.value)
+        errors = rawErrors?.compactMap(\.value)
+        unreadable = (rawStatuses ?? []).filter { $0.value == nil }.count + (rawErrors ?? []).filter { $0.value == nil }.count
     }
 
     public init(

@@ -126,10 +126,41 @@ struct ConversationCatalogTests {
         let quoted = odd.replies.map(\.summary).joined()
         #expect(quoted.contains("helicóptero a control remoto") || quoted.contains("helicóptero"), "\(quoted)")
         #expect(!quoted.unicodeScalars.contains { $0.value == 0 || $0.value == 0x202E }, "\(quoted.unicodeScalars.map(\.value))")
+        // A line break between the words stays a space.
+        let broken = say("busco un helicóptero\na control remoto").replies.map(\.summary).joined()
+        #expect(broken.contains("helicóptero a control") || !broken.contains("helicópteroa"), "\(broken)")
         // "STOP" alone is a goodbye (it had got stress tips); "stop" in a question is not.
         #expect(say("STOP").intentID == "core.despedida")
-        #expect(say("Unsubscribe").intentID == "core.despedida")
+        for text in ["Unsubscribe", "stop please", "please stop", "baja por favor", "dame de baja", "unsubscribe me", "deja de escribirme"] {
+            #expect(say(text).intentID == "core.despedida", "\(text)")
+        }
         #expect(say("how do I stop snoring?").intentID != "core.despedida")
+    }
+
+    @Test("\"¿cuánto cuesta?\" or \"is it still available?\" right after a product's card is about that product; not after another subject or a while")
+    func followUpAboutTheProductShown() throws {
+        let card = say("", replyID: "sku:ZAP-001")
+        #expect(card.state.shownProduct?.sku == "ZAP-001")
+        for (text, at) in [("¿cuánto cuesta?", 60.0), ("¿está disponible?", 120), ("how much is it?", 300), ("is it still available?", 600)] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: card.state, enabledSkills: Self.all, catalog: Self.shop,
+                                           now: now.addingTimeInterval(at))
+            guard case .product(let product)? = turn.replies.first else { Issue.record("\(text): \(turn.replies.map(\.summary))"); continue }
+            #expect(product.sku == "ZAP-001" && turn.intentID == "catalogo.detalle", "\(text)")
+        }
+        // A question that names another product searches for it.
+        let other = Self.engine.respond(to: "¿cuánto cuesta la mochila?", replyID: nil, language: .es, state: card.state, enabledSkills: Self.all,
+                                        catalog: Self.shop, now: now.addingTimeInterval(30))
+        #expect(!other.replies.contains { if case .product(let p) = $0 { p.sku == "ZAP-001" } else { false } })
+        // After another subject, or a quarter of an hour, it is not about that card any more.
+        let moved = say("quiero reciclar", state: card.state)
+        let after = Self.engine.respond(to: "¿cuánto cuesta?", replyID: nil, language: .es, state: moved.state, enabledSkills: Self.all,
+                                        catalog: Self.shop, now: now.addingTimeInterval(60))
+        #expect(!after.replies.contains { if case .product = $0 { true } else { false } })
+        let stale = Self.engine.respond(to: "¿cuánto cuesta?", replyID: nil, language: .es, state: card.state, enabledSkills: Self.all,
+                                        catalog: Self.shop, now: now.addingTimeInterval(16 * 60))
+        #expect(!stale.replies.contains { if case .product(let p) = $0 { p.sku == "ZAP-001" } else { false } })
+        // The state survives storage.
+        #expect(ConversationState.decode(card.state.encoded()).shownProduct == card.state.shownProduct)
     }
 
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")

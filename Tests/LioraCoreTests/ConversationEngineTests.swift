@@ -144,8 +144,10 @@ struct ConversationEngineTests {
                      "my social battery is empty after work", "necesito recargar las pilas, estoy agotado"] {
             #expect(router.route(text, enabledSkills: Self.all).intentID != "reciclaje.baterias", "\(text)")
         }
+        // A keyword outside the idiom still asks about batteries.
         for text in ["¿dónde tiro las pilas usadas?", "mi batería está hinchada, ¿qué hago con ella?", "how do I recycle my phone battery?",
-                     "where can I drop off old batteries"] {
+                     "where can I drop off old batteries", "mi laptop ya no dura la batería, ¿cómo desecho la batería?",
+                     "me quedé sin pilas en el control, ¿dónde tiro las pilas viejas?"] {
             #expect(router.route(text, enabledSkills: Self.all).intentID == "reciclaje.baterias", "\(text)")
         }
         // Without the not_phrases the keyword decides: the idiom was battery recycling.

@@ -39,6 +39,7 @@ struct DecodingFailureTests {
         #expect(value.messages?.map(\.id) == ["wamid.a"])
         #expect(value.statuses?.map(\.id) == ["wamid.ok"])
         #expect(value.errors?.isEmpty == true)
+        #expect(value.unreadable == 4)  // three statuses and the error: counted, so the ingest can say so
     }
 
     @Test func theTemplateBodyDecodes() throws {

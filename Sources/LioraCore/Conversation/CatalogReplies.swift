@@ -213,8 +213,10 @@ extension ConversationEngine {
     static func trimmedQuery(_ q: String) -> String {
         // The user's words are quoted back: without control characters (a NUL would go to Meta
         // as is) or bidirectional overrides (an unclosed one turns the rest of the reply around).
-        let clean = String(String.UnicodeScalarView(q.unicodeScalars.filter { s in
-            s.properties.generalCategory != .control && !(0x202A...0x202E).contains(s.value) && !(0x2066...0x2069).contains(s.value)
+        let clean = String(String.UnicodeScalarView(q.unicodeScalars.compactMap { s -> Unicode.Scalar? in
+            if s.properties.isWhitespace { return " " }  // a line break or tab between words stays a space
+            return s.properties.generalCategory != .control && !(0x202A...0x202E).contains(s.value)
+                && !(0x2066...0x2069).contains(s.value) ? s : nil
         }))
         let t = clean.trimmingCharacters(in: .whitespacesAndNewlines)
         return t.count > 40 ? String(t.prefix(39)) + "…" : t

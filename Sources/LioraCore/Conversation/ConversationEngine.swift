@@ -69,7 +69,7 @@ public struct ConversationEngine: Sendable {
             let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
                                         language: language, state: &state, catalog: shop, now: now) {
-                return catalogAnswer(answer, language: language, state: &state)
+                return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
         if isCatalogReply {
@@ -102,13 +102,22 @@ public struct ConversationEngine: Sendable {
                 }
             }
         }
+        // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product.
+        if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
+           now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
+           Self.asksAboutIt(text), !shop.index.isConfidentMatch(text), let product = shop.index.product(sku: shown.sku) {
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                        checkingUrgent: false).language
+            return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
+                                 language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog).
         if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
             let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
-                return catalogAnswer(answer, language: language, state: &state)
+                return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
@@ -132,7 +141,7 @@ public struct ConversationEngine: Sendable {
             } else if let shop, shop.index.isConfidentMatch(rest),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                                state: &state, catalog: shop, now: now) {
-                return catalogAnswer(answer, language: route.language, state: &state)
+                return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
         switch route.outcome {
@@ -147,7 +156,7 @@ public struct ConversationEngine: Sendable {
                     ? "catalogo.categorias" : intent.id
                 if let answer = catalogTurn(text: routedText, replyID: nil, intentID: asked, language: route.language, state: &state,
                                             catalog: shop, now: now) {
-                    return catalogAnswer(answer, language: route.language, state: &state)
+                    return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
                 }
             }
             return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
@@ -156,7 +165,7 @@ public struct ConversationEngine: Sendable {
             // Two catalog intents are close ("¿cuánto cuestan las zapatillas?"): searching answers both.
             if let shop, let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                                   state: &state, catalog: shop, now: now) {
-                return catalogAnswer(answer, language: route.language, state: &state)
+                return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
             }
             return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         case .ambiguous(let ids):
@@ -170,7 +179,7 @@ public struct ConversationEngine: Sendable {
             if let shop, replyID == nil, shop.index.isConfidentMatch(text),
                let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                         state: &state, catalog: shop, now: now) {
-                return catalogAnswer(answer, language: route.language, state: &state)
+                return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
             }
             return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         }
@@ -192,6 +201,19 @@ public struct ConversationEngine: Sendable {
 
     static func hasBuyingCue(_ text: String) -> Bool {
         normalizer.normalize(text).tokens.contains { buyingCues.contains($0) }
+    }
+
+    /// Words of a short question about a product already on screen: its price or whether there is any.
+    private static let followUpCues: Set<String> = [
+        "cuesta", "cuestan", "precio", "vale", "valen", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
+        "quedan", "queda", "hay", "tienen", "envian", "available", "price", "cost", "costs", "much", "left", "stock", "still",
+    ]
+
+    /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how
+    /// much is it?") naming no product of its own (the caller checks the catalog for that).
+    static func asksAboutIt(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        return !tokens.isEmpty && tokens.count <= 6 && tokens.contains { followUpCues.contains($0) }
     }
 
     /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
@@ -238,7 +260,14 @@ public struct ConversationEngine: Sendable {
     }
 
     private func catalogAnswer(_ answer: (replies: [BotReply], intent: String), language: Language,
-                               state: inout ConversationState) -> Turn {
+                               state: inout ConversationState, catalogVersion: Int? = nil, now: Date? = nil) -> Turn {
+        // A single product card: a follow-up question ("¿cuánto cuesta?") is about it.
+        let cards = answer.replies.compactMap { reply -> String? in if case .product(let card) = reply { card.sku } else { nil } }
+        if let now, cards.count == 1 {
+            state.shownProduct = .init(sku: cards[0], at: now, catalogVersion: catalogVersion)
+        } else if !answer.replies.isEmpty {
+            state.shownProduct = nil
+        }
         state.pendingSlot = nil  // a question asked before is not answered by a later message
         state.handedOffAt = nil
         state.noMatchStreak = 0
@@ -250,6 +279,7 @@ public struct ConversationEngine: Sendable {
     private func matched(_ intent: Intent, language: Language, state: inout ConversationState, enabledSkills: Set<String>,
                          now: Date) -> Turn {
         state.handedOffAt = nil
+        state.shownProduct = nil  // another subject: a later "¿cuánto cuesta?" is not about the last card
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
@@ -322,7 +352,8 @@ public struct ConversationEngine: Sendable {
         var state = state
         let quiet = Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
         if let at = state.handedOffAt, now.timeIntervalSince(at) <= configuration.handOffHold { return quiet }
-        if let at = state.mediaNoticeAt, now.timeIntervalSince(at) < Self.attachmentNoticeQuiet, now >= at { return quiet }
+        // (Either side of it: an album's photos may come out of order.)
+        if let at = state.mediaNoticeAt, abs(now.timeIntervalSince(at)) < Self.attachmentNoticeQuiet { return quiet }
         state.mediaNoticeAt = now
         let es: [Attachment: String] = [.photo: "tu foto 📷", .video: "tu video 🎬", .audio: "tu nota de voz 🎙️", .sticker: "tu sticker",
                                         .document: "tu archivo 📄", .location: "tu ubicación 📍", .contact: "el contacto"]

@@ -25,13 +25,28 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// When the bot last said it reads only text (after a photo, voice note…): the rest of an
     /// album is not answered again.
     public var mediaNoticeAt: Date?
+    /// The product whose card was shown last, and when: "¿cuánto cuesta?" right after it is about it.
+    public var shownProduct: ShownProduct?
+
+    /// A product card the bot sent.
+    public struct ShownProduct: Sendable, Equatable, Codable {
+        public var sku: String
+        public var at: Date
+        public var catalogVersion: Int?
+
+        public init(sku: String, at: Date, catalogVersion: Int?) {
+            self.sku = sku; self.at = at; self.catalogVersion = catalogVersion
+        }
+
+        enum CodingKeys: String, CodingKey { case sku, at, catalogVersion = "catalog_version" }
+    }
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
-        case mediaNoticeAt = "media_notice_at"
+        case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -43,6 +58,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         handedOffAt = try c.decodeIfPresent(Date.self, forKey: .handedOffAt)
         catalogBrowse = try? c.decodeIfPresent(CatalogBrowse.self, forKey: .catalogBrowse)
         mediaNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .mediaNoticeAt)
+        shownProduct = try? c.decodeIfPresent(ShownProduct.self, forKey: .shownProduct)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.

@@ -65,6 +65,8 @@ public struct IntentRouter: Sendable {
     /// answered with that intent.
     private let notPhrases: KeywordRules
     private let hasNotPhrases: Bool
+    /// Each intent's not-phrases, normalised (by intent index).
+    private let notPhraseTokens: [Int: [[String]]]
 
     /// Trains the classifier and indexes the keywords of `catalog` (done once, at start-up).
     public init(catalog: SkillCatalog, configuration: Configuration = .default, normalizer: TextNormalizer = TextNormalizer()) {
@@ -90,12 +92,29 @@ public struct IntentRouter: Sendable {
             return phrases
         }, normalizer: normalizer)
         self.hasNotPhrases = intents.contains { !$0.notPhrases.all.isEmpty }
+        var notPhraseTokens: [Int: [[String]]] = [:]
+        for (i, intent) in intents.enumerated() where !intent.notPhrases.all.isEmpty {
+            notPhraseTokens[i] = intent.notPhrases.all.map { normalizer.normalize($0).tokens }.filter { !$0.isEmpty }
+        }
+        self.notPhraseTokens = notPhraseTokens
     }
 
-    /// The intents (indexes) a message must not be answered with: their `notPhrases` are in it.
+    /// The intents (indexes) a message must not be answered with: one of their `notPhrases` is in
+    /// it, and none of their keywords is outside it ("ya no dura la batería, ¿cómo desecho la
+    /// batería?" still asks how to dispose of a battery).
     private func excluded(_ normalized: NormalizedText) -> Set<Int> {
         guard hasNotPhrases else { return [] }
-        return Set(notPhrases.matches(normalized.tokens, allowed: { _ in true }).map(\.intent))
+        var out = Set<Int>()
+        for i in Set(notPhrases.matches(normalized.tokens, allowed: { _ in true }).map(\.intent)) {
+            var masked = normalized.tokens
+            for phrase in notPhraseTokens[i] ?? [] where phrase.count <= masked.count {
+                for start in 0...(masked.count - phrase.count) where masked[start..<(start + phrase.count)].elementsEqual(phrase) {
+                    for k in start..<(start + phrase.count) { masked[k] = "" }
+                }
+            }
+            if rules.matches(masked, allowed: { $0 == i }).isEmpty { out.insert(i) }
+        }
+        return out
     }
 
     /// Routes one message.
@@ -178,6 +197,16 @@ public struct IntentRouter: Sendable {
                 + patterns.matches(normalized.text, allowed: allowed)
         }
         var matched = found(in: normalized)
+        // Rules that want the statement to end the message ("quiero acabar con todo$") must not
+        // lose it to a goodbye, thanks or time after it: "quiero acabar con todo, adiós", "i want
+        // to end it, bye", "me voy a colgar hoy". Those words are taken off the end one at a time
+        // ("todo" in "acabar con todo, adiós" is the statement's own), the rules tried after each
+        // (a joke after it, "jajaja", is not one of them).
+        var kept = normalized.tokens[...]
+        while matched.isEmpty, kept.count > 1, let last = kept.last, Self.trailingWords.contains(last) {
+            kept = kept.dropLast()
+            matched = found(in: normalizer.normalize(kept.joined(separator: " ")))
+        }
         // Only a negation ("no", "don't") can reach across a clause break into a rule's look-behind;
         // and a clause alone must not lose its idiom ("me quiero morir, jajaja" stays a joke).
         if matched.isEmpty, normalized.tokens.contains(where: Self.negations.contains),
@@ -192,6 +221,14 @@ public struct IntentRouter: Sendable {
         }
         return matched.min().map { intents[$0].id }
     }
+
+    /// Goodbyes, thanks and times that may close an urgent statement (see `urgentMatch`).
+    private static let trailingWords: Set<String> = [
+        "adios", "chao", "chau", "bye", "goodbye", "gracias", "por", "todo", "todos", "a", "hasta", "siempre", "luego", "pronto",
+        "hoy", "ya", "ahora", "esta", "noche", "manana", "mismo", "perdon", "perdonen", "lo", "siento", "los", "las", "quiero",
+        "te", "amo", "thanks", "thank", "you", "for", "everything", "all", "sorry", "tonight", "today", "now", "right", "love",
+        "forever", "mama", "mom", "mum",
+    ]
 
     /// Words the urgent rules' look-behinds treat as negating what follows (see `urgentMatch`).
     private static let negations: Set<String> = ["no", "dont", "not"]

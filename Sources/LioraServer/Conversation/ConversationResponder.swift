@@ -169,11 +169,18 @@ package struct ConversationResponder: Sendable {
             let established = computed.states[message.from] != nil || contexts[message.from]?.created != true
             // A caption is read as what the user wrote; a photo, voice note… without one gets its own answer.
             let text = message.textContent ?? message.caption.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
-            let turn = if text == nil, let attachment = Self.attachment(message) {
+            var turn = if text == nil, let attachment = Self.attachment(message) {
                 engine.respond(toAttachment: attachment, language: current.language, state: current.state, now: at)
             } else {
                 engine.respond(to: text ?? "", replyID: message.replyID, language: current.language, languageEstablished: established,
                                state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
+            }
+            // The quiet on attachments is for the rest of an album: a captioned photo answers for
+            // its album, and a text in between ends it.
+            if Self.attachment(message) != nil, text != nil {
+                turn.state.mediaNoticeAt = at
+            } else if text != nil {
+                turn.state.mediaNoticeAt = nil
             }
             computed.states[message.from] = (turn.language, turn.state, turn.intentID ?? current.lastIntent)
             if let intent = turn.intentID { computed.intents[message.id] = intent }

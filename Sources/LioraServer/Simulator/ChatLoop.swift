@@ -18,23 +18,22 @@ package enum ChatLoop {
                             lines: @escaping @Sendable () async -> String? = readLineAsync,
                             output: @escaping @Sendable (String) -> Void) async throws {
         let clock = ContinuousClock()
-        /// Replies to the latest message so far, and when the last one came.
-        let answers = NIOLockedValueBox((count: 0, last: clock.now))
+        /// Replies so far to each message (by its id), and when the last one came.
+        let answers = NIOLockedValueBox([String: (count: Int, last: ContinuousClock.Instant)]())
         let hintText = noReplyHint ?? session.noReplyHint
         let printer = Task {
             for await delivery in graph.deliveries where session.isForThisUser(delivery) {
-                let latest = session.answersLatest(delivery.message)
+                let answering = delivery.message.replyTo ?? session.lastMessageID ?? ""
                 output(session.render(delivery.message))
-                if latest { answers.withLockedValue { $0 = ($0.count + 1, clock.now) } }
+                answers.withLockedValue { $0[answering] = (($0[answering]?.count ?? 0) + 1, clock.now) }
             }
         }
         defer { printer.cancel() }
-        var hinted = false
+        var first = true
         while let line = await lines() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if text == "/quit" || text == "/exit" { break }
             if text.isEmpty { continue }
-            answers.withLockedValue { $0 = (0, clock.now) }
             do {
                 let posted = try await session.say(text)
                 guard posted.status == 200 else {
@@ -46,15 +45,16 @@ package enum ChatLoop {
                 continue
             }
             let sent = clock.now
+            let id = session.lastMessageID ?? ""
+            defer { first = false }
             while true {
                 try? await Task.sleep(for: .milliseconds(25))
-                let (count, last) = answers.withLockedValue { $0 }
-                if count > 0 && clock.now - last >= quiet { break }
-                if count == 0 && clock.now - sent >= noReplyWait {
-                    // Accepted but never answered: the number or the Graph address is wrong, or
-                    // the bot stays silent by design. Said once.
-                    if !hinted { output("(\(hintText))") }
-                    hinted = true
+                let got = answers.withLockedValue { $0[id] }
+                if let got, clock.now - got.last >= quiet { break }
+                if got == nil && clock.now - sent >= noReplyWait {
+                    // The first message accepted but never answered: the number or the Graph
+                    // address is wrong. (Later silences are the bot's own: a hand-off, an album.)
+                    if first { output("(\(hintText))") }
                     break
                 }
             }
