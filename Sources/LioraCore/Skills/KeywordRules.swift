@@ -105,6 +105,19 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
         return [Array(Set(anyOf)).sorted()]
     }
 
+    /// The end of the class opening at `from` (just past its `]`), or nil for a nested class. A
+    /// `]` first in the class (after a `^`) is one of its characters, not its end.
+    private static func classEnd(_ chars: ArraySlice<Character>, _ from: Int) -> Int? {
+        var j = from + 1
+        if j < chars.endIndex, chars[j] == "^" { j += 1 }
+        if j < chars.endIndex, chars[j] == "]" { j += 1 }
+        while j < chars.endIndex && chars[j] != "]" {
+            if chars[j] == "[" { return nil }
+            j += chars[j] == "\\" ? 2 : 1
+        }
+        return j + 1
+    }
+
     /// The top-level alternatives of a pattern (one when it has no top-level `|`), or nil when it
     /// cannot be followed (a nested class).
     private static func topLevelBranches(_ chars: ArraySlice<Character>) -> [ArraySlice<Character>]? {
@@ -116,15 +129,8 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
                 j += 2
                 continue
             case "[":
-                // Past the class: a `]` first in it (after a `^`) is one of its characters.
-                var k = j + 1
-                if k < chars.endIndex, chars[k] == "^" { k += 1 }
-                if k < chars.endIndex, chars[k] == "]" { k += 1 }
-                while k < chars.endIndex && chars[k] != "]" {
-                    if chars[k] == "[" { return nil }
-                    k += chars[k] == "\\" ? 2 : 1
-                }
-                j = k + 1
+                guard let end = classEnd(chars, j) else { return nil }
+                j = end
                 continue
             case "(": depth += 1
             case ")": depth -= 1
@@ -168,18 +174,7 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
             if i < chars.endIndex, "?+".contains(chars[i]) { i += 1 }
             return optional
         }
-        /// The end of the class opening at `i` (just past its `]`), or nil for a nested class. A
-        /// `]` first in the class (after a `^`) is one of its characters, not its end.
-        func classEnd(_ from: Int) -> Int? {
-            var j = from + 1
-            if j < chars.endIndex, chars[j] == "^" { j += 1 }
-            if j < chars.endIndex, chars[j] == "]" { j += 1 }
-            while j < chars.endIndex && chars[j] != "]" {
-                if chars[j] == "[" { return nil }
-                j += chars[j] == "\\" ? 2 : 1
-            }
-            return j + 1
-        }
+        func classEnd(_ from: Int) -> Int? { Self.classEnd(chars, from) }
         /// The end of the group opening at `i` (just past its `)`), or nil.
         func groupEnd(_ from: Int) -> Int? {
             var depth = 0, j = from
