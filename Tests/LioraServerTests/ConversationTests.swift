@@ -460,6 +460,24 @@ struct SimulatorTests {
         }
     }
 
+    @Test("a question sent from WhatsApp's product page (referred_product) is answered with that product's card")
+    func productInquiry() async throws {
+        try await withSimulatedBot { _, graph, chat in
+            let replies = Replies(graph.deliveries)
+            let message = WebhookBuilder.message(
+                phoneNumberID: chat.phoneNumberID, from: chat.waID, id: "wamid.INQ\(UUID().uuidString.prefix(8))",
+                timestamp: Int(Date().timeIntervalSince1970), type: "text",
+                content: ["text": ["body": "Is this still available?"],
+                          "context": ["from": "15550001111", "id": "wamid.PRODUCTPAGE",
+                                      "referred_product": ["catalog_id": "194836987003835", "product_retailer_id": "ZAP-001"]]])
+            #expect(try await chat.post(WebhookBuilder.json(message)).status == 200)
+            let answer = try #require(await replies.next())
+            guard case .ctaURL(let body, _, _, _, _) = answer.message.kind else { Issue.record("not a card: \(answer.message.kind)"); return }
+            #expect(body.contains("Zapatillas Running Aire Roja"))
+            #expect(answer.message.callbackData == "catalogo.detalle")
+        }
+    }
+
     @Test("a typed line becomes a signed webhook; the answer comes back through the simulated Graph API; a number picks a button")
     func chat() async throws {
         try await withSimulatedBot { h, graph, chat in

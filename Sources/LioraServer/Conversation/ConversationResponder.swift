@@ -135,6 +135,14 @@ package struct ConversationResponder: Sendable {
         return built
     }
 
+    /// A question sent from a product's page in WhatsApp ("Is this still available?", with
+    /// `context.referred_product`): answered as a tap on that product's row (its card, or that it
+    /// is no longer in the catalog), its retailer id being the catalog's SKU.
+    private static func productInquiry(_ message: InboundMessage) -> String? {
+        guard let sku = message.context?.referredProduct?.productRetailerID, !sku.isEmpty else { return nil }
+        return CatalogReplyID.product + sku
+    }
+
     /// What a message with nothing to read is, for `ConversationEngine.respond(toAttachment:)`.
     private static func attachment(_ message: InboundMessage) -> ConversationEngine.Attachment? {
         switch message.type {
@@ -172,8 +180,9 @@ package struct ConversationResponder: Sendable {
             var turn = if text == nil, let attachment = Self.attachment(message) {
                 engine.respond(toAttachment: attachment, language: current.language, state: current.state, now: at)
             } else {
-                engine.respond(to: text ?? "", replyID: message.replyID, language: current.language, languageEstablished: established,
-                               state: current.state, enabledSkills: prepared.enabled, catalog: prepared.catalog, now: at)
+                engine.respond(to: text ?? "", replyID: message.replyID ?? Self.productInquiry(message), language: current.language,
+                               languageEstablished: established, state: current.state, enabledSkills: prepared.enabled,
+                               catalog: prepared.catalog, now: at)
             }
             // The quiet on attachments is for the rest of an album: a captioned photo answers for
             // its album, and a text in between ends it.
