@@ -334,11 +334,13 @@ struct ConversationEngineTests {
             guard case .text(let reply)? = turn.replies.first else { Issue.record("no text reply to \(text)"); continue }
             #expect(reply.contains(language == .es ? "persona del equipo" : "Someone from the team"), "\(text)")
         }
-        // The hand-off holds: what the bot does not understand next gets no reply from it.
+        // The hand-off holds: what comes next gets one line saying a person will answer, then nothing.
         let asked = Self.engine.respond(to: "where is my order", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
         let next = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .en, state: asked.state, enabledSkills: Self.all,
                                        now: now.addingTimeInterval(30))
-        #expect(next.replies.isEmpty)
+        #expect(next.replies.count == 1 && next.replies.first?.summary.contains("Someone from the team will answer") == true)
+        #expect(Self.engine.respond(to: "hello?", replyID: nil, language: .en, state: next.state, enabledSkills: Self.all,
+                                    now: now.addingTimeInterval(60)).replies.isEmpty)
         // Questions that merely share a word are not order questions.
         for text in ["que hora es", "en que año llego el hombre a la luna", "¿cuánta agua debo tomar al día?"] {
             let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
@@ -380,10 +382,28 @@ struct ConversationEngineTests {
         let again = Self.engine.respond(to: "quiero hablar con un asesor", replyID: nil, language: .es, state: first.state,
                                         enabledSkills: Self.all, now: now.addingTimeInterval(30))
         #expect(first.handedOff && again.handedOff)
-        // After asking for a person, what the bot does not understand gets no reply from it.
+        // After asking for a person, what comes next waits for that person: one line says so
+        // (and how to get the menu), then quiet — not a greeting, a product search or a goodbye.
         let meanwhile = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .es, state: again.state,
                                             enabledSkills: Self.all, now: now.addingTimeInterval(60))
-        #expect(meanwhile.replies.isEmpty)
+        #expect(meanwhile.replies.count == 1 && meanwhile.replies.first?.summary.contains("escribe *menú*") == true)
+        var waiting = meanwhile.state
+        for text in ["hola?", "¿cuánto tardan?", "sigo esperando"] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
+                                           catalog: ConversationCatalogTests.shop, now: now.addingTimeInterval(120))
+            #expect(turn.replies.isEmpty, "\(text): \(turn.replies.map(\.summary))")
+            waiting = turn.state
+        }
+        // Thanks are answered and keep the hold; "menú" hands the chat back to the bot.
+        let thanked = Self.engine.respond(to: "gracias", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
+                                          now: now.addingTimeInterval(150))
+        #expect(thanked.intentID == "core.gracias" && thanked.state.personRequestedAt != nil)
+        let menu = Self.engine.respond(to: "menú", replyID: nil, language: .es, state: thanked.state, enabledSkills: Self.all,
+                                       now: now.addingTimeInterval(180))
+        #expect(menu.intentID == "core.ayuda" && menu.state.personRequestedAt == nil && menu.state.handedOffAt == nil)
+        let back = Self.engine.respond(to: "¿cómo reciclo vidrio?", replyID: nil, language: .es, state: menu.state, enabledSkills: Self.all,
+                                       now: now.addingTimeInterval(200))
+        #expect(back.intentID == "reciclaje.vidrio")
     }
 
     @Test("the help menu and follow-up buttons offer only the tenant's enabled skills")

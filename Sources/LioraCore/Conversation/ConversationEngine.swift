@@ -59,6 +59,35 @@ public struct ConversationEngine: Sendable {
             let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
+        // The user asked for a person: what they type now ("¿cuánto tardan?", "hola?") is for that
+        // person, not a new request to the bot (it got a product search, a greeting, a goodbye).
+        // One line says a person will answer and how to get the menu; then quiet. Thanks and "ok"
+        // are still answered; asking for the menu (or tapping a button) hands the chat back to the
+        // bot; another question only a person answers hands off again with its own reply.
+        if replyID == nil, let asked = state.personRequestedAt, now.timeIntervalSince(asked) <= configuration.handOffHold,
+           now >= asked.addingTimeInterval(-60) {
+            let route = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                     checkingUrgent: false)
+            let intent = route.intentID.flatMap { router.catalog.intent(id: $0) }
+            if let intent, Self.courtesyIntents.contains(intent.id) {
+                let held = (state.handedOffAt, state.personRequestedAt, state.waitingNoticeAt)
+                var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
+                (turn.state.handedOffAt, turn.state.personRequestedAt, turn.state.waitingNoticeAt) = held
+                return turn
+            }
+            let handsOffAgain = intent.map { $0.id == Self.handOffIntent || $0.urgent || $0.handsOff } ?? false
+            if route.intentID != "core.ayuda" && !handsOffAgain {
+                let language = route.language
+                guard state.waitingNoticeAt.map({ $0 < asked }) ?? true else {
+                    return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
+                }
+                state.waitingNoticeAt = now
+                let notice = language == .es
+                    ? "Una persona del equipo te responderá aquí en cuanto pueda. Si mientras tanto quieres seguir conmigo, escribe *menú*."
+                    : "Someone from the team will answer you here as soon as they can. If you'd like to keep talking to me meanwhile, type *menu*."
+                return Turn(replies: [.text(notice)], intentID: nil, language: language, state: state, handedOff: false)
+            }
+        }
         let shop = enabledSkills.contains("ecommerce") ? catalog : nil
         // Rows and buttons of catalog replies, and "ver más" after a list.
         let isCatalogReply = replyID.map {
@@ -187,6 +216,9 @@ public struct ConversationEngine: Sendable {
 
     private static let normalizer = TextNormalizer()
 
+    /// Courtesies answered even while a person has the chat; they do not hand it back to the bot.
+    private static let courtesyIntents: Set<String> = ["core.gracias", "core.ok"]
+
     /// Intents that carry no request of their own: a request beside them is the subject.
     private static let pleasantryIntents: Set<String> = ["core.saludo", "core.gracias", "core.ok", "core.despedida"]
 
@@ -270,6 +302,7 @@ public struct ConversationEngine: Sendable {
         }
         state.pendingSlot = nil  // a question asked before is not answered by a later message
         state.handedOffAt = nil
+        state.personRequestedAt = nil
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
@@ -317,6 +350,7 @@ public struct ConversationEngine: Sendable {
         // (someone at risk) and a question only a person can answer (`hands_off`: an order's status).
         let handedOff = intent.id == Self.handOffIntent || intent.urgent || intent.handsOff
         if handedOff { state.handedOffAt = now }
+        state.personRequestedAt = handedOff ? now : nil
         return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
     }
 

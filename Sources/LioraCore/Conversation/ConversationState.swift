@@ -25,6 +25,12 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// When the bot last said it reads only text (after a photo, voice note…): the rest of an
     /// album is not answered again.
     public var mediaNoticeAt: Date?
+    /// When the user asked for a person (or a question only a person answers, or was at risk):
+    /// until the hand-off hold ends, what they type waits for that person (see
+    /// `ConversationEngine.respond`), unless they ask for the menu.
+    public var personRequestedAt: Date?
+    /// When the bot last said a person will answer (once per hand-off).
+    public var waitingNoticeAt: Date?
     /// The product whose card was shown last, and when: "¿cuánto cuesta?" right after it is about it.
     public var shownProduct: ShownProduct?
 
@@ -46,7 +52,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
-        case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product"
+        case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product", personRequestedAt = "person_requested_at"
+        case waitingNoticeAt = "waiting_notice_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +66,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
         catalogBrowse = try? c.decodeIfPresent(CatalogBrowse.self, forKey: .catalogBrowse)
         mediaNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .mediaNoticeAt)
         shownProduct = try? c.decodeIfPresent(ShownProduct.self, forKey: .shownProduct)
+        personRequestedAt = try? c.decodeIfPresent(Date.self, forKey: .personRequestedAt)
+        waitingNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .waitingNoticeAt)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.
