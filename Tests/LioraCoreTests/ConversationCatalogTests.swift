@@ -163,6 +163,20 @@ struct ConversationCatalogTests {
         #expect(ConversationState.decode(card.state.encoded()).shownProduct == card.state.shownProduct)
     }
 
+    @Test("\"ver más\" after the last page says that was all, instead of being read as words; after another subject it is not about the list")
+    func moreAfterTheLastPage() throws {
+        let list = say("¿tienen mochilas?")
+        #expect(list.intentID == "catalogo.buscar")
+        for more in ["más", "ver más", "more"] {
+            let turn = say(more, state: list.state)
+            let said = turn.replies.first?.summary ?? ""
+            #expect(said.contains("Esos son todos los resultados") || said.contains("That's all the results"), "\(more): \(said)")
+            #expect(turn.intentID?.hasPrefix("catalogo.") == true)
+        }
+        let health = say("¿cuánta agua debo tomar al día?", state: list.state)
+        #expect(health.state.catalogBrowse == nil)
+    }
+
     @Test("tapping a product row keeps a Spanish conversation in Spanish, and ends a question asked before it")
     func tapKeepsLanguageAndDropsTheQuestion() throws {
         let search = say("busco zapatillas rojas")

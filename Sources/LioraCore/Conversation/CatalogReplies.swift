@@ -148,7 +148,9 @@ extension ConversationEngine {
         let hasMore = all.count > browse.shown + pageItems.count
         let first = browse.shown == 0
         browse.shown += pageItems.count
-        state.catalogBrowse = hasMore ? browse : nil
+        // Kept when this was the last page too: a "ver más" after it is told that was all, not
+        // routed as words ("more" got exercise tips: "move more").
+        state.catalogBrowse = browse
         if first, pageItems.count == 1, !hasMore {
             return [.product(card(pageItems[0], index: index, language: language))]
         }

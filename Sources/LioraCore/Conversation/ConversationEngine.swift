@@ -313,6 +313,7 @@ public struct ConversationEngine: Sendable {
                          now: Date) -> Turn {
         state.handedOffAt = nil
         state.shownProduct = nil  // another subject: a later "¿cuánto cuesta?" is not about the last card
+        state.catalogBrowse = nil  // nor is a later "más" about the last list
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
