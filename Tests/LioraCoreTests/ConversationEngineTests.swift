@@ -183,6 +183,26 @@ struct ConversationEngineTests {
         #expect(ConversationState.decode(first.state.encoded()).mediaNoticeAt == first.state.mediaNoticeAt)
     }
 
+    @Test("chest pain, trouble breathing, fainting, one side numb: where to get help now, before any tip; prevention questions stay health questions")
+    func medicalEmergencies() {
+        for (text, language) in [("me duele el pecho cuando hago ejercicio", Language.es), ("I feel very anxious and I can't breathe", .en),
+                                 ("tengo un dolor fuerte en el pecho", .es), ("my chest feels tight and my arm hurts", .en),
+                                 ("se me durmió un lado de la cara", .es), ("i think im having a stroke", .en)] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: language, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.intentID == "core.emergencia" && turn.handedOff, "\(text): \(turn.intentID ?? "-")")
+            let body = turn.replies.map(\.summary).joined()
+            #expect(body.contains("911") && body.contains("112"), "\(text)")
+        }
+        for text in ["¿cómo prevengo un infarto?", "¿qué ejercicios ayudan a respirar mejor?", "quiero ejercicios para el pecho",
+                     "pecho de pollo a la plancha, ¿es sano?", "how do I breathe better when I run"] {
+            #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
+                    != "core.emergencia", "\(text)")
+        }
+        // Someone at risk of harming themselves gets the crisis reply first.
+        #expect(Self.engine.respond(to: "me duele el pecho y me quiero morir", replyID: nil, language: .es, state: .init(),
+                                    enabledSkills: Self.all, now: now).intentID == "core.crisis")
+    }
+
     /// `Tests/nlu/crisis-probes.tsv`: (utterance, whether it is a crisis).
     static func crisisProbes() throws -> [(text: String, crisis: Bool)] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
