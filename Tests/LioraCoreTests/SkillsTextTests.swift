@@ -68,6 +68,8 @@ extension SkillsTests {
             ("hello", .en, .es),
             ("I want to talk to a person", .en, .es),
             ("how much is shipping?", .en, .es),
+            // A one-word first message naming one of the bot's subjects (it got Spanish tips).
+            ("sleep", .en, .es), ("batteries", .en, .es), ("water", .en, .es),
         ])
         func detects(text: String, expected: Language, previous: Language) {
             #expect(detector.detect(text, previous: previous) == expected)

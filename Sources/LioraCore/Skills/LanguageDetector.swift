@@ -71,6 +71,9 @@ public struct LanguageDetector: Sendable {
 
     /// Frequent English words that are not also Spanish words.
     static let englishWords: Set<String> = [
+        // The bot's subjects, so a one-word first message ("sleep", "batteries") is read as English.
+        "sleep", "water", "battery", "batteries", "glass", "plastic", "plastics", "paper", "cardboard", "recycle", "stress",
+        "food", "exercise", "oil", "trash", "waste",
         "the", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "without", "from", "by", "about",
         "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "dont", "doesnt", "have", "has",
         "had", "can", "could", "would", "should", "will", "want", "need", "like", "get", "i", "im", "my", "you",
