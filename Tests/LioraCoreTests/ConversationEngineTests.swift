@@ -203,6 +203,18 @@ struct ConversationEngineTests {
                                     enabledSkills: Self.all, now: now).intentID == "core.crisis")
     }
 
+    @Test("thanks or ok with a short follow-up answers the follow-up (\"gracias, ¿y para dormir?\" got pyjamas); a thanks for the night stays a thanks")
+    func courtesyWithFollowUp() {
+        for (text, expected) in [("thanks, what about glass?", "reciclaje.vidrio"), ("gracias, ¿y para dormir?", "vida_sana.sueno"),
+                                 ("vale, ¿y el agua?", "vida_sana.hidratacion"), ("thanks, and for sleep?", "vida_sana.sueno")] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
+                                           catalog: ConversationCatalogTests.shop, now: now)
+            #expect(turn.intentID == expected, "\(text): \(turn.intentID ?? "-")")
+        }
+        let night = Self.engine.respond(to: "thank you, good night", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(night.intentID != "vida_sana.sueno")
+    }
+
     /// `Tests/nlu/crisis-probes.tsv`: (utterance, whether it is a crisis).
     static func crisisProbes() throws -> [(text: String, crisis: Bool)] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

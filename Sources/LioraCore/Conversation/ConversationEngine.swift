@@ -152,17 +152,26 @@ public struct ConversationEngine: Sendable {
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
         var routedText = text
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
-        if replyID == nil, let id = route.intentID, Self.pleasantryIntents.contains(id),
-           let rest = Self.withoutPleasantries(text) {
+        let pleasantry: Bool = switch route.outcome {
+        case .matched(let id, _, _): Self.pleasantryIntents.contains(id)
+        case .ambiguous(let ids): ids.contains(where: Self.pleasantryIntents.contains)  // "vale, ¿y el agua?"
+        case .noMatch: false
+        }
+        if replyID == nil, pleasantry, let rest = Self.withoutPleasantries(text) {
             let inner = router.route(rest, enabledSkills: enabledSkills, language: route.language, languageEstablished: languageEstablished, checkingUrgent: false)
             // A rule (a keyword or pattern) beside the pleasantry, or the classifier's confident
             // answer when at least three words of substance are left: one or two are too little
             // ("thank you, good night" is not about sleep), a question is not ("gracias, ¿y dónde
             // tiro las botellas de vino?").
-            let substantial = Self.normalizer.normalize(rest).tokens.filter { !IntentRouter.functionWords.contains($0) }.count >= 3
+            // A follow-up ("…, ¿y para dormir?", "thanks, what about glass?") says it is a question
+            // however short.
+            let restTokens = Self.normalizer.normalize(rest).tokens
+            let substantial = restTokens.filter { !IntentRouter.functionWords.contains($0) }.count >= 3
+            let followUp = ["y", "and"].contains(restTokens.first) || restTokens.starts(with: ["what", "about"])
+                || restTokens.starts(with: ["how", "about"])
             let innerMatch: String? = switch inner.outcome {
             case .matched(let id, _, .rule): id
-            case .matched(let id, _, .classifier) where substantial: id
+            case .matched(let id, _, .classifier) where substantial || followUp: id
             default: nil
             }
             if let innerID = innerMatch, !Self.pleasantryIntents.contains(innerID) {
