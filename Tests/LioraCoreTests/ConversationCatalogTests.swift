@@ -28,6 +28,7 @@ struct ConversationCatalogTests {
         #expect(rows.count <= 10)
         #expect(rows.allSatisfy { $0.id.hasPrefix("sku:") || $0.id == "catalog:more" })
         #expect(rows.first?.description?.contains("$1,099.00") == true)  // the sale price, formatted for es-MX
+        #expect(Set(rows.map(\.title)).count == rows.count, "\(rows.map(\.title))")  // no two rows look alike
         // Picking a row shows its card.
         let card = say("", replyID: "sku:ZAP-001", state: turn.state)
         guard case .product(let product) = try #require(card.replies.first) else { Issue.record("not a card"); return }
@@ -98,7 +99,8 @@ struct ConversationCatalogTests {
         guard case .list(_, _, let rows) = try #require(categories.replies.first) else { Issue.record("not a list: \(categories.replies.map(\.summary))"); return }
         #expect(rows.count == 2)
         #expect(rows.allSatisfy { $0.title.utf16.count <= 24 && ($0.description?.utf16.count ?? 0) <= 72 })
-        // The titles are cut alike; the descriptions carry the whole names.
+        // Titles cut alike are told apart by the names' ends; the descriptions carry the whole names.
+        #expect(rows.map(\.title) == ["…deportivas para hombre", "…deportivas para mujer"])
         #expect(rows.map { $0.description ?? "" } == ["Zapatillas deportivas para hombre · 1 productos", "Zapatillas deportivas para mujer · 1 productos"])
         // The card: name, price and the start of the description, within one message's 1,024.
         let card = say("", replyID: "sku:M-1", catalog: Self.longNames)

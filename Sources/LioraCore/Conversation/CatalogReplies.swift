@@ -154,7 +154,7 @@ extension ConversationEngine {
         if first, pageItems.count == 1, !hasMore {
             return [.product(card(pageItems[0], index: index, language: language))]
         }
-        var rows = pageItems.map { p in row(p, index: index, language: language) }
+        var rows = Self.distinguished(pageItems.map { p in row(p, index: index, language: language) }, names: pageItems.map(\.name))
         if hasMore { rows.append(.init(id: CatalogReplyID.more, title: language == .es ? "Ver más" : "See more", description: nil)) }
         let subject: String
         if let categoryID = browse.categoryID, let category = index.category(id: categoryID) {
@@ -191,6 +191,28 @@ extension ConversationEngine {
         let room = 72 - detail.utf16.count - 3
         let shown = name.utf16.count <= room ? name : head(name, max(0, room - 1)) + "…"
         return BotReply.ListRow(id: id, title: title + "…", description: shown + " · " + detail)
+    }
+
+    /// Rows whose shortened titles came out alike ("Zapatillas Running Aire…" twice) are titled by
+    /// the end of their names instead ("…Aire Roja", "…Aire Negra"), when that tells them apart:
+    /// the title is what a phone shows largest. `names[i]` is `rows[i]`'s full name.
+    static func distinguished(_ rows: [BotReply.ListRow], names: [String]) -> [BotReply.ListRow] {
+        var out = rows
+        let groups = Dictionary(grouping: rows.indices, by: { rows[$0].title })
+        for (_, members) in groups where members.count > 1 {
+            let tails = members.map { i -> String in
+                var tail = ""
+                for word in names[i].split(separator: " ").reversed() {
+                    let next = tail.isEmpty ? String(word) : word + " " + tail
+                    if next.utf16.count > 23 { break }
+                    tail = next
+                }
+                return tail.isEmpty ? rows[i].title : "…" + tail
+            }
+            guard Set(tails).count == tails.count else { continue }
+            for (k, i) in members.enumerated() { out[i].title = tails[k] }
+        }
+        return out
     }
 
     /// The start of `text` that fits `limit` as Meta's limits count length (UTF-16 units: "❤️" is
@@ -257,11 +279,12 @@ extension ConversationEngine {
         // Every category with products, up to three lists' worth (the composer sends a list of
         // more than 10 rows as several messages).
         let categories = index.catalog.categories.filter { index.productCount(inCategory: $0.id) > 0 }
-        let rows = categories.prefix(30).map { c in
+        let shown = Array(categories.prefix(30))
+        let rows = Self.distinguished(shown.map { c in
             Self.row(id: CatalogReplyID.category + c.id, name: c.name,
                      detail: language == .es ? "\(index.productCount(inCategory: c.id)) productos"
                                              : "\(index.productCount(inCategory: c.id)) products")
-        }
+        }, names: shown.map(\.name))
         let body = language == .es ? "Estas son nuestras categorías. Elige una, o escríbeme lo que buscas:"
                                    : "These are our categories. Pick one, or type what you're looking for:"
         return .list(body: body, button: language == .es ? "Ver categorías" : "See categories", rows: Array(rows))
