@@ -366,13 +366,16 @@ struct ConversationEngineTests {
             guard case .text(let reply)? = turn.replies.first else { Issue.record("no text reply to \(text)"); continue }
             #expect(reply.contains(language == .es ? "persona del equipo" : "Someone from the team"), "\(text)")
         }
-        // The hand-off holds: what comes next gets one line saying a person will answer, then nothing.
+        // The hand-off holds: what the bot does not understand next gets no reply from it; but a
+        // shopper's next real questions are still answered (a shipping question must not silence them).
         let asked = Self.engine.respond(to: "where is my order", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
         let next = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .en, state: asked.state, enabledSkills: Self.all,
                                        now: now.addingTimeInterval(30))
-        #expect(next.replies.count == 1 && next.replies.first?.summary.contains("Someone from the team will answer") == true)
-        #expect(Self.engine.respond(to: "hello?", replyID: nil, language: .en, state: next.state, enabledSkills: Self.all,
-                                    now: now.addingTimeInterval(60)).replies.isEmpty)
+        #expect(next.replies.isEmpty)
+        let shipping = Self.engine.respond(to: "¿hacen envíos a Monterrey?", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        let shopping = Self.engine.respond(to: "quiero las zapatillas running rojas", replyID: nil, language: .es, state: shipping.state,
+                                           enabledSkills: Self.all, catalog: ConversationCatalogTests.shop, now: now.addingTimeInterval(30))
+        #expect(shopping.intentID?.hasPrefix("catalogo.") == true, "\(shopping.intentID ?? "-")")
         // Questions that merely share a word are not order questions.
         for text in ["que hora es", "en que año llego el hombre a la luna", "¿cuánta agua debo tomar al día?"] {
             let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
@@ -426,6 +429,21 @@ struct ConversationEngineTests {
             #expect(turn.replies.isEmpty, "\(text): \(turn.replies.map(\.summary))")
             waiting = turn.state
         }
+        // A clear question to a skill, or a product asked for by name, is answered (and ends the hold).
+        let sleep = Self.engine.respond(to: "consejos para dormir mejor", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
+                                        now: now.addingTimeInterval(130))
+        #expect(sleep.intentID == "vida_sana.sueno" && sleep.state.personRequestedAt == nil, "\(sleep.intentID ?? "-")")
+        let bags = Self.engine.respond(to: "¿tienen mochilas?", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
+                                       catalog: ConversationCatalogTests.shop, now: now.addingTimeInterval(130))
+        #expect(bags.intentID == "catalogo.buscar", "\(bags.intentID ?? "-")")
+        // Someone at risk who writes again gets the crisis lines again, not a menu ("necesito ayuda" is not "menú").
+        let crisis = Self.engine.respond(to: "me quiero morir", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        let alone = Self.engine.respond(to: "estoy sola", replyID: nil, language: .es, state: crisis.state, enabledSkills: Self.all,
+                                        now: now.addingTimeInterval(60))
+        #expect(alone.replies.first?.summary.contains("800 911 2000") == true, "\(alone.replies.map(\.summary))")
+        let help = Self.engine.respond(to: "necesito ayuda", replyID: nil, language: .es, state: alone.state, enabledSkills: Self.all,
+                                       now: now.addingTimeInterval(90))
+        #expect(help.intentID != "core.ayuda" && help.state.personRequestedAt != nil)
         // Thanks are answered and keep the hold; "menú" hands the chat back to the bot.
         let thanked = Self.engine.respond(to: "gracias", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
                                           now: now.addingTimeInterval(150))

@@ -59,33 +59,47 @@ public struct ConversationEngine: Sendable {
             let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
-        // The user asked for a person: what they type now ("¿cuánto tardan?", "hola?") is for that
-        // person, not a new request to the bot (it got a product search, a greeting, a goodbye).
-        // One line says a person will answer and how to get the menu; then quiet. Thanks and "ok"
-        // are still answered; asking for the menu (or tapping a button) hands the chat back to the
-        // bot; another question only a person answers hands off again with its own reply.
+        // The user asked for a person (or was at risk): what they type now ("¿cuánto tardan?",
+        // "hola?") is for that person, not a new request to the bot (it got a product search, a
+        // greeting, a goodbye). One line says a person will answer — for someone at risk, the
+        // crisis or emergency reply again — then quiet. Still answered: a clear question to a
+        // skill (one of its keywords or patterns), a product asked for by name, another question
+        // only a person answers, and "menú" (all hand the chat back to the bot); thanks and "ok"
+        // are answered and keep the hold.
         if replyID == nil, let asked = state.personRequestedAt, now.timeIntervalSince(asked) <= configuration.handOffHold,
            now >= asked.addingTimeInterval(-60) {
             let route = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
                                      checkingUrgent: false)
             let intent = route.intentID.flatMap { router.catalog.intent(id: $0) }
-            if let intent, Self.courtesyIntents.contains(intent.id) {
-                let held = (state.handedOffAt, state.personRequestedAt, state.waitingNoticeAt)
+            if let intent, Self.courtesyIntents.contains(intent.id), Self.withoutPleasantries(text) == nil {
+                let held = (state.handedOffAt, state.personRequestedAt, state.waitingNoticeAt, state.personRequestedFor)
                 var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
-                (turn.state.handedOffAt, turn.state.personRequestedAt, turn.state.waitingNoticeAt) = held
+                (turn.state.handedOffAt, turn.state.personRequestedAt, turn.state.waitingNoticeAt, turn.state.personRequestedFor) = held
                 return turn
             }
-            let handsOffAgain = intent.map { $0.id == Self.handOffIntent || $0.urgent || $0.handsOff } ?? false
-            if route.intentID != "core.ayuda" && !handsOffAgain {
+            let tokens = Self.normalizer.normalize(text).tokens
+            let asksForMenu = [["menu"], ["menu", "principal"], ["main", "menu"], ["el", "menu"]].contains(tokens)
+            let handsOffAgain = intent.map { $0.id == Self.handOffIntent || $0.handsOff } ?? false
+            let clearQuestion: Bool = if case .matched(let id, _, .rule) = route.outcome { !id.hasPrefix("core.") } else { false }
+            let shop = enabledSkills.contains("ecommerce") ? catalog : nil
+            let asksForProduct = shop.map { Self.hasBuyingCue(text) && $0.index.isConfidentMatch(text) } ?? false
+            if !asksForMenu && !handsOffAgain && !clearQuestion && !asksForProduct {
                 let language = route.language
                 guard state.waitingNoticeAt.map({ $0 < asked }) ?? true else {
                     return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
                 }
                 state.waitingNoticeAt = now
+                if let id = state.personRequestedFor, id != Self.handOffIntent, let urgent = router.catalog.intent(id: id), urgent.urgent,
+                   let again = urgent.responses[language].first {
+                    return Turn(replies: [.text(again)], intentID: nil, language: language, state: state, handedOff: false)
+                }
                 let notice = language == .es
                     ? "Una persona del equipo te responderá aquí en cuanto pueda. Si mientras tanto quieres seguir conmigo, escribe *menú*."
                     : "Someone from the team will answer you here as soon as they can. If you'd like to keep talking to me meanwhile, type *menu*."
                 return Turn(replies: [.text(notice)], intentID: nil, language: language, state: state, handedOff: false)
+            }
+            if asksForMenu, let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
+                return matched(help, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
             }
         }
         let shop = enabledSkills.contains("ecommerce") ? catalog : nil
@@ -167,8 +181,8 @@ public struct ConversationEngine: Sendable {
             // however short.
             let restTokens = Self.normalizer.normalize(rest).tokens
             let substantial = restTokens.filter { !IntentRouter.functionWords.contains($0) }.count >= 3
-            let followUp = ["y", "and"].contains(restTokens.first) || restTokens.starts(with: ["what", "about"])
-                || restTokens.starts(with: ["how", "about"])
+            let followUp = text.contains("?") && (["y", "and"].contains(restTokens.first) || restTokens.starts(with: ["what", "about"])
+                || restTokens.starts(with: ["how", "about"]))
             let innerMatch: String? = switch inner.outcome {
             case .matched(let id, _, .rule): id
             case .matched(let id, _, .classifier) where substantial || followUp: id
@@ -246,7 +260,7 @@ public struct ConversationEngine: Sendable {
 
     /// Words of a short question about a product already on screen: its price or whether there is any.
     private static let followUpCues: Set<String> = [
-        "cuesta", "cuestan", "precio", "vale", "valen", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
+        "cuesta", "cuestan", "precio", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
         "quedan", "queda", "hay", "tienen", "envian", "available", "price", "cost", "costs", "much", "left", "stock", "still",
     ]
 
@@ -254,7 +268,9 @@ public struct ConversationEngine: Sendable {
     /// much is it?") naming no product of its own (the caller checks the catalog for that).
     static func asksAboutIt(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
-        return !tokens.isEmpty && tokens.count <= 6 && tokens.contains { followUpCues.contains($0) }
+        // "vale" alone is Spain's "ok"; "¿cuánto vale?" asks the price.
+        let asksPrice = tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen"))
+        return !tokens.isEmpty && tokens.count <= 6 && (asksPrice || tokens.contains { followUpCues.contains($0) })
     }
 
     /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
@@ -312,6 +328,7 @@ public struct ConversationEngine: Sendable {
         state.pendingSlot = nil  // a question asked before is not answered by a later message
         state.handedOffAt = nil
         state.personRequestedAt = nil
+        state.personRequestedFor = nil
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
@@ -360,7 +377,11 @@ public struct ConversationEngine: Sendable {
         // (someone at risk) and a question only a person can answer (`hands_off`: an order's status).
         let handedOff = intent.id == Self.handOffIntent || intent.urgent || intent.handsOff
         if handedOff { state.handedOffAt = now }
-        state.personRequestedAt = handedOff ? now : nil
+        // Only a person asked for, or someone at risk, holds what comes next for that person: a
+        // shipping or payment question (`hands_off`) must not silence the shopper's next ones.
+        let holds = intent.id == Self.handOffIntent || intent.urgent
+        state.personRequestedAt = holds ? now : nil
+        state.personRequestedFor = holds ? intent.id : nil
         return Turn(replies: replies, intentID: intent.id, language: language, state: state, handedOff: handedOff)
     }
 

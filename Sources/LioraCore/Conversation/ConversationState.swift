@@ -29,6 +29,8 @@ public struct ConversationState: Sendable, Equatable, Codable {
     /// until the hand-off hold ends, what they type waits for that person (see
     /// `ConversationEngine.respond`), unless they ask for the menu.
     public var personRequestedAt: Date?
+    /// The intent that started that hold (`core.humano`, `core.crisis`…).
+    public var personRequestedFor: String?
     /// When the bot last said a person will answer (once per hand-off).
     public var waitingNoticeAt: Date?
     /// The product whose card was shown last, and when: "¿cuánto cuesta?" right after it is about it.
@@ -53,7 +55,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
         case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product", personRequestedAt = "person_requested_at"
-        case waitingNoticeAt = "waiting_notice_at"
+        case waitingNoticeAt = "waiting_notice_at", personRequestedFor = "person_requested_for"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +70,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         shownProduct = try? c.decodeIfPresent(ShownProduct.self, forKey: .shownProduct)
         personRequestedAt = try? c.decodeIfPresent(Date.self, forKey: .personRequestedAt)
         waitingNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .waitingNoticeAt)
+        personRequestedFor = try? c.decodeIfPresent(String.self, forKey: .personRequestedFor)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.

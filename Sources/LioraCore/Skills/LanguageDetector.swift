@@ -67,7 +67,12 @@ public struct LanguageDetector: Sendable {
 
     /// English words Spanish speakers write too ("ok bye", "help", "thanks!"): half the weight of
     /// another English word, so alone they never switch a Spanish conversation to English.
-    static let loanwords: Set<String> = ["bye", "thanks", "please", "help"]
+    static let loanwords: Set<String> = [
+        "bye", "thanks", "please", "help",
+        // The bot's subjects: a Spanish speaker writes "stress" too; full weight only on a first message.
+        "sleep", "water", "battery", "batteries", "glass", "plastic", "plastics", "paper", "cardboard", "recycle", "stress",
+        "food", "exercise", "oil", "trash", "waste",
+    ]
 
     /// Frequent English words that are not also Spanish words.
     static let englishWords: Set<String> = [

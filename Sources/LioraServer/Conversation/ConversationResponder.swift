@@ -180,7 +180,10 @@ package struct ConversationResponder: Sendable {
             var turn = if text == nil, let attachment = Self.attachment(message) {
                 engine.respond(toAttachment: attachment, language: current.language, state: current.state, now: at)
             } else {
-                engine.respond(to: text ?? "", replyID: message.replyID ?? Self.productInquiry(message), language: current.language,
+                // (Not when the question asks for a person, or someone is at risk: that comes first.)
+                engine.respond(to: text ?? "", replyID: message.replyID ?? Self.productInquiry(message).flatMap {
+                                   engine.router.urgentIntent(in: text ?? "", enabledSkills: prepared.enabled) == nil ? $0 : nil
+                               }, language: current.language,
                                languageEstablished: established, state: current.state, enabledSkills: prepared.enabled,
                                catalog: prepared.catalog, now: at)
             }
