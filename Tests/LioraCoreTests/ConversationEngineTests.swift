@@ -187,14 +187,22 @@ struct ConversationEngineTests {
     func medicalEmergencies() {
         for (text, language) in [("me duele el pecho cuando hago ejercicio", Language.es), ("I feel very anxious and I can't breathe", .en),
                                  ("tengo un dolor fuerte en el pecho", .es), ("my chest feels tight and my arm hurts", .en),
-                                 ("se me durmió un lado de la cara", .es), ("i think im having a stroke", .en)] {
+                                 ("se me durmió un lado de la cara", .es), ("i think im having a stroke", .en),
+                                 ("mi mamá no puede respirar", .es), ("mi hijo no respira", .es), ("my dad collapsed and isn't breathing", .en),
+                                 ("me estoy desmayando", .es), ("my chest is hurting really bad", .en), ("me aprieta el pecho", .es)] {
             let turn = Self.engine.respond(to: text, replyID: nil, language: language, state: .init(), enabledSkills: Self.all, now: now)
             #expect(turn.intentID == "core.emergencia" && turn.handedOff, "\(text): \(turn.intentID ?? "-")")
             let body = turn.replies.map(\.summary).joined()
             #expect(body.contains("911") && body.contains("112"), "\(text)")
         }
         for text in ["¿cómo prevengo un infarto?", "¿qué ejercicios ayudan a respirar mejor?", "quiero ejercicios para el pecho",
-                     "pecho de pollo a la plancha, ¿es sano?", "how do I breathe better when I run"] {
+                     "pecho de pollo a la plancha, ¿es sano?", "how do I breathe better when I run",
+                     "tengo un derrame de aceite en la cocina, ¿cómo lo limpio?", "no puedo respirar bien por la nariz cuando duermo",
+                     "me duele el pecho del entrenamiento de pecho de ayer", "me estoy ahogando con tanto trabajo",
+                     "se me duerme la mitad de la mano cuando duermo de lado", "I passed out on the couch at 9pm again",
+                     "I can't breathe through my nose when I sleep", "is shortness of breath normal when I start running?",
+                     "breathing exercises for difficulty breathing when anxious", "my gums are bleeding a lot when I brush",
+                     "I'm having a stroke of luck"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
                     != "core.emergencia", "\(text)")
         }
