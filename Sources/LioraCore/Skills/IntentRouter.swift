@@ -143,10 +143,11 @@ public struct IntentRouter: Sendable {
 
         // Urgent intents' rules first: "quiero hablar con una persona, la batería no funciona" asks
         // for a person, whatever the other keywords.
-        if checkingUrgent, hasUrgent, let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills) {
+        let excluded = excluded(normalized)
+        if checkingUrgent, hasUrgent,
+           let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
-        let excluded = excluded(normalized)
         let allowed = { (i: Int) in enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
         let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
         var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
@@ -189,8 +190,8 @@ public struct IntentRouter: Sendable {
     /// A message with a negation and no match is also read clause by clause (split at
     /// `, . ; : ! ? …`): normalising drops the punctuation, and "No, me quiero morir" must not read
     /// as the negated "no me quiero morir".
-    private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>) -> String? {
-        let excluded = excluded(normalized)
+    /// `excluded`: the intents the message's not-phrases rule out (`excluded(_:)`).
+    private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>, excluded: Set<Int>) -> String? {
         let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
         func found(in normalized: NormalizedText) -> [Int] {
             rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
@@ -241,7 +242,8 @@ public struct IntentRouter: Sendable {
         guard hasUrgent else { return nil }
         let normalized = normalizer.normalize(text)
         guard !normalized.isEmpty else { return nil }
-        return urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills).flatMap { catalog.intent(id: $0) }
+        return urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded(normalized))
+            .flatMap { catalog.intent(id: $0) }
     }
 
     /// Words that carry no request on their own (normalised: lowercase, no accents), Spanish and

@@ -208,20 +208,7 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
                 if lookaround || optional || other { continue }
                 // Each alternative's longest plain run: the text has one of them.
                 var alternatives: [String] = []
-                var depth = 0, start = inner.startIndex, j = inner.startIndex
-                var branches: [ArraySlice<Character>] = []
-                while j < inner.endIndex {
-                    switch inner[j] {
-                    case "\\": j += 2; continue
-                    case "[": guard let e = classEnd(j) else { return nil }; j = e; continue
-                    case "(": depth += 1
-                    case ")": depth -= 1
-                    case "|" where depth == 0: branches.append(inner[start..<j]); start = j + 1
-                    default: break
-                    }
-                    j += 1
-                }
-                branches.append(inner[start..<inner.endIndex])
+                guard let branches = topLevelBranches(inner) else { return nil }
                 for branch in branches {
                     guard let longest = requirements(branch)?.filter({ $0.count == 1 }).map({ $0[0] }).max(by: { $0.count < $1.count })
                     else { alternatives = []; break }

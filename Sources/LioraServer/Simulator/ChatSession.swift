@@ -183,8 +183,4 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
         return text
     }
 
-    /// Whether a reply answers the user's latest message (or names none).
-    package func answersLatest(_ message: OutboundMessage) -> Bool {
-        message.replyTo == nil || message.replyTo == lastMessageID
-    }
 }
