@@ -229,5 +229,32 @@ extension SkillsTests {
             }
             #expect(checked >= 10)
         }
+
+        @Test("the pattern rules find exactly the intents whose patterns match, with their pre-filter, on every labelled utterance and crisis probe")
+        func preFilteredMatchesEqualEveryPatternRun() throws {
+            let catalog = ConversationEngineTests.catalog
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let labelled = try String(contentsOf: root.appendingPathComponent("Tests/nlu/labelled.tsv"), encoding: .utf8)
+                .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
+            let texts = labelled + (try ConversationEngineTests.crisisProbes().map(\.text))
+                + ["me quiero morir 😢", "quiero hablar con una persona ß", "", "a", "zz", "me quiero morir me quiero morir"]
+            let normalizer = TextNormalizer()
+            let rules = PatternRules(intents: catalog.intents)
+            let compiled = try catalog.intents.map { try $0.patterns.all.map(PatternRules.compile) }
+            var matched = 0
+            for text in texts {
+                // The normalised text, and the raw one (not ASCII, so it skips the pre-filter).
+                for t in [normalizer.normalize(text).text, text.lowercased()] {
+                    let expected = compiled.indices.filter { i in
+                        compiled[i].contains { $0.firstMatch(in: t, options: [], range: NSRange(t.startIndex..., in: t)) != nil }
+                    }
+                    #expect(rules.matches(t, allowed: { _ in true }) == expected, "\(t)")
+                    let odd = rules.matches(t, allowed: { $0 % 2 == 1 })
+                    #expect(odd == expected.filter { $0 % 2 == 1 }, "\(t)")
+                    matched += expected.isEmpty ? 0 : 1
+                }
+            }
+            #expect(matched >= 300)
+        }
     }
 }

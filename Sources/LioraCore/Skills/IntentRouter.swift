@@ -148,7 +148,9 @@ public struct IntentRouter: Sendable {
            let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
-        let allowed = { (i: Int) in enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
+        // Looked up once per intent, not once per rule (each lookup hashes the skill's name).
+        let mask = intents.indices.map { enabledSkills.contains(intents[$0].skill) && !excluded.contains($0) }
+        let allowed = { (i: Int) in mask[i] }
         let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
         var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
         if tied.isEmpty, !patterns.isEmpty {
@@ -192,7 +194,8 @@ public struct IntentRouter: Sendable {
     /// as the negated "no me quiero morir".
     /// `excluded`: the intents the message's not-phrases rule out (`excluded(_:)`).
     private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>, excluded: Set<Int>) -> String? {
-        let allowed = { (i: Int) in self.intents[i].urgent && enabledSkills.contains(self.intents[i].skill) && !excluded.contains(i) }
+        let mask = intents.indices.map { intents[$0].urgent && enabledSkills.contains(intents[$0].skill) && !excluded.contains($0) }
+        let allowed = { (i: Int) in mask[i] }
         func found(in normalized: NormalizedText) -> [Int] {
             rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
                 + patterns.matches(normalized.text, allowed: allowed)

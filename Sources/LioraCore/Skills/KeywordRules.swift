@@ -46,34 +46,79 @@ struct KeywordRules: Sendable {
 /// normalised message (`NormalizedText.text`: lowercase, no accents, words of letters and digits
 /// separated by one space). Checked after the keywords; compiled once, at start-up.
 package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built
-    private struct Rule {
-        var regex: NSRegularExpression
-        var intent: Int
-        /// Text every match contains (`requiredText`: one string of each set): a message without
-        /// it is not given to the regular expression, whose every call costs about a microsecond
-        /// on Linux.
-        var required: [[[UInt8]]]
-    }
-
-    private let rules: [Rule]
+    /// Each rule's regular expression and intent, in intent order.
+    private let regexes: [NSRegularExpression]
+    private let intents: [Int]
+    /// Text every match of rule `r` contains (`requiredText`): the sets `requirements[r]`, each
+    /// a bitmap over `needles` (`words` words from `sets[set * words]`), every one of which must
+    /// have a string in the message. A message without it is not given to the regular
+    /// expression, whose every call costs about a microsecond on Linux.
+    private let requirements: [Range<Int>]
+    private let sets: [UInt64]
+    private let words: Int
+    /// Every rule's required strings, once each (many rules share "quiero" or " me"): each is
+    /// looked for once per message.
+    private let needles: [[UInt8]]
+    /// The needles of two or more ASCII bytes, by their first two bytes: those starting with the
+    /// pair `a << 7 | b` are `needlesByPair[pairStarts[pair]..<pairStarts[pair + 1]]`.
+    private let needlesByPair: [Int]
+    private let pairStarts: [Int32]
+    /// The other needles (one byte long, or not ASCII): looked for in every message.
+    private let otherNeedles: [Int]
 
     /// The longest pattern a skill file may hold (patterns are for short, precise rules).
     static let maximumLength = 200
 
     /// `intents[i]`'s patterns become rules for intent index `i`; the catalog has validated them.
     package init(intents: [Intent]) {
-        var rules: [Rule] = []
+        var rules: [(regex: NSRegularExpression, intent: Int, required: [[Int]])] = []
+        var needles: [[UInt8]] = []
+        var needleIndex: [String: Int] = [:]
+        func index(_ needle: String) -> Int {
+            if let i = needleIndex[needle] { return i }
+            needles.append(Array(needle.utf8))
+            needleIndex[needle] = needles.count - 1
+            return needles.count - 1
+        }
         for (i, intent) in intents.enumerated() {
             for source in Set(intent.patterns.all).sorted() {
                 if let regex = try? Self.compile(source) {
-                    rules.append(Rule(regex: regex, intent: i, required: Self.requiredText(source).map { $0.map { Array($0.utf8) } }))
+                    rules.append((regex, i, Self.requiredText(source).map { $0.map(index) }))
                 }
             }
         }
-        self.rules = rules
+        let words = max(1, (needles.count + 63) / 64)
+        var sets: [UInt64] = []
+        var requirements: [Range<Int>] = []
+        for rule in rules {
+            let first = sets.count / words
+            for anyOf in rule.required {
+                var bitmap = [UInt64](repeating: 0, count: words)
+                for n in anyOf { bitmap[n / 64] |= 1 << UInt64(n % 64) }
+                sets += bitmap
+            }
+            requirements.append(first..<(sets.count / words))
+        }
+        self.regexes = rules.map(\.regex)
+        self.intents = rules.map(\.intent)
+        self.requirements = requirements
+        self.sets = sets
+        self.words = words
+        self.needles = needles
+        func pair(_ n: Int) -> Int? {
+            let needle = needles[n]
+            guard needle.count >= 2, needle.allSatisfy({ $0 < 0x80 }) else { return nil }
+            return Int(needle[0]) << 7 | Int(needle[1])
+        }
+        needlesByPair = needles.indices.filter { pair($0) != nil }.sorted { pair($0)! < pair($1)! }
+        var pairStarts = [Int32](repeating: 0, count: NeedleSearch.pairCount + 1)
+        for n in needlesByPair { pairStarts[pair(n)! + 1] += 1 }
+        for p in 0..<NeedleSearch.pairCount { pairStarts[p + 1] += pairStarts[p] }
+        self.pairStarts = pairStarts
+        otherNeedles = needles.indices.filter { pair($0) == nil }
     }
 
-    var isEmpty: Bool { rules.isEmpty }
+    var isEmpty: Bool { regexes.isEmpty }
 
     /// Text every match of `source` must contain, as a list of sets: every set must have one of
     /// its strings in the text (lowercased: patterns are case-insensitive and the text they see is
@@ -251,22 +296,110 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
     /// restricted by `allowed`.
     package func matches(_ text: String, allowed: (Int) -> Bool) -> [Int] {
         guard !text.isEmpty else { return [] }
-        let range = NSRange(text.startIndex..., in: text)
         var found: [Int] = []
         var utf8 = text
         utf8.withUTF8 { bytes in
+            // Case-insensitive matching folds more than ASCII ("ß" matches "ss"): a text with
+            // other letters goes to every regular expression.
             let ascii = bytes.allSatisfy { $0 < 0x80 }
-            for rule in rules where !found.contains(rule.intent) && allowed(rule.intent) {  // rules are in intent order
-                let haystack = UnsafeRawBufferPointer(bytes)
-                // Case-insensitive matching folds more than ASCII ("ß" matches "ss"): a text with
-                // other letters goes to every regular expression.
-                let possible = !ascii || rule.required.allSatisfy { anyOf in
-                    anyOf.contains { needle in needle.withUnsafeBytes { ByteSearch.firstIndex(of: $0, in: haystack) } != nil }
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { present in
+                present.initialize(repeating: ascii ? 0 : ~0)
+                if ascii {
+                    NeedleSearch.withIndex(of: bytes) { search in
+                        // Only the needles that start with one of the text's bytes or byte pairs.
+                        func mark(_ candidates: ArraySlice<Int>) {
+                            for n in candidates where search.contains(needles[n]) { present[n / 64] |= 1 << UInt64(n % 64) }
+                        }
+                        mark(otherNeedles[...])
+                        for pair in search.distinctPairs {
+                            mark(needlesByPair[Int(pairStarts[pair])..<Int(pairStarts[pair + 1])])
+                        }
+                    }
                 }
-                if !possible { continue }
-                if rule.regex.firstMatch(in: text, options: [], range: range) != nil { found.append(rule.intent) }
+                sets.withUnsafeBufferPointer { sets in
+                    var range: NSRange?
+                    for r in regexes.indices {  // rules are in intent order
+                        let intent = intents[r]
+                        guard found.last != intent, allowed(intent) else { continue }
+                        var possible = true
+                        for set in requirements[r] where possible {
+                            var any = false
+                            for w in 0..<words where sets[set * words + w] & present[w] != 0 { any = true; break }
+                            possible = any
+                        }
+                        guard possible else { continue }
+                        let whole = range ?? NSRange(text.startIndex..., in: text)
+                        range = whole
+                        if regexes[r].firstMatch(in: text, options: [], range: whole) != nil { found.append(intent) }
+                    }
+                }
             }
         }
         return found
+    }
+}
+
+/// Looks for many short strings in one short ASCII text: the text's byte pairs are put in a
+/// bitmap first, so most strings that are not in it are ruled out by a lookup or two, without a
+/// scan.
+struct NeedleSearch {
+    /// Pairs of ASCII bytes, `a << 7 | b`.
+    static let pairCount = 1 << 14
+    private let text: UnsafeBufferPointer<UInt8>
+    /// One bit per byte pair of the text (`pairCount` bits), and one per byte.
+    private let pairs: UnsafeMutableBufferPointer<UInt64>
+    private var bytes: (UInt64, UInt64) = (0, 0)
+    /// The text's byte pairs, once each, in the order they first occur.
+    private(set) var distinctPairs: [Int] = []
+
+    /// Runs `body` with a search over `text` (ASCII; a bitmap of 2 KiB on the stack).
+    static func withIndex<R>(of text: UnsafeBufferPointer<UInt8>, _ body: (NeedleSearch) throws -> R) rethrows -> R {
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: pairCount / 64) { pairs in
+            pairs.initialize(repeating: 0)
+            return try body(NeedleSearch(text: text, pairs: pairs))
+        }
+    }
+
+    private init(text: UnsafeBufferPointer<UInt8>, pairs: UnsafeMutableBufferPointer<UInt64>) {
+        self.text = text
+        self.pairs = pairs
+        distinctPairs.reserveCapacity(text.count)
+        var previous: Int?
+        for b in text {
+            let byte = Int(b & 0x7F)
+            if byte < 64 { bytes.0 |= 1 << UInt64(byte) } else { bytes.1 |= 1 << UInt64(byte - 64) }
+            if let p = previous {
+                let pair = p << 7 | byte
+                let bit = UInt64(1) << UInt64(pair & 63)
+                if pairs[pair >> 6] & bit == 0 {
+                    pairs[pair >> 6] |= bit
+                    distinctPairs.append(pair)
+                }
+            }
+            previous = byte
+        }
+    }
+
+    private func hasPair(_ a: UInt8, _ b: UInt8) -> Bool {
+        guard a < 0x80, b < 0x80 else { return false }
+        let pair = Int(a) << 7 | Int(b)
+        return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
+    }
+
+    /// Whether `needle` occurs in the text (an empty needle does).
+    func contains(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard needle.count <= text.count else { return false }
+        if needle.count == 1 {
+            guard first < 0x80 else { return false }
+            return (first < 64 ? bytes.0 >> UInt64(first) : bytes.1 >> UInt64(first - 64)) & 1 != 0
+        }
+        // Every pair of the needle must be in the text; most absent needles fail the first check.
+        var i = 1
+        while i < needle.count {
+            if !hasPair(needle[i - 1], needle[i]) { return false }
+            i += 1
+        }
+        return needle.withUnsafeBytes { n in ByteSearch.firstIndex(of: n, in: UnsafeRawBufferPointer(text)) != nil }
     }
 }

@@ -90,6 +90,25 @@ public struct TextNormalizer: Sendable {
 
     /// Runs of three or more of the same letter become one.
     private static func collapsed(_ scalars: [Unicode.Scalar]) -> String {
+        // Nearly every word is ASCII once folded: built from bytes, a short word is a small string
+        // (no allocation), which appending scalars one at a time does not give.
+        if scalars.allSatisfy(\.isASCII) {
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scalars.count) { out in
+                var n = 0, i = 0
+                while i < scalars.count {
+                    let s = scalars[i]
+                    var j = i + 1
+                    while j < scalars.count, scalars[j] == s { j += 1 }
+                    let isDigit = s.value >= 0x30 && s.value <= 0x39
+                    for _ in 0..<(j - i >= 3 && !isDigit ? 1 : j - i) {
+                        out[n] = UInt8(s.value)
+                        n += 1
+                    }
+                    i = j
+                }
+                return String(decoding: UnsafeBufferPointer(rebasing: out[..<n]), as: UTF8.self)
+            }
+        }
         var out = String.UnicodeScalarView()
         var i = 0
         while i < scalars.count {
