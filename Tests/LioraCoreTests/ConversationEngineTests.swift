@@ -437,6 +437,13 @@ struct ConversationEngineTests {
             #expect(turn.replies.isEmpty, "\(text): \(turn.replies.map(\.summary))")
             waiting = turn.state
         }
+        // Still waiting hours later: the line again (once), not silence for the rest of the day.
+        let later = Self.engine.respond(to: "hola? sigue alguien ahí", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
+                                        now: now.addingTimeInterval(60 + 4 * 3600))
+        #expect(later.replies.count == 1 && later.replies.first?.summary.contains("escribe *menú*") == true, "\(later.replies.map(\.summary))")
+        let laterStill = Self.engine.respond(to: "???", replyID: nil, language: .es, state: later.state, enabledSkills: Self.all,
+                                             now: now.addingTimeInterval(120 + 4 * 3600))
+        #expect(laterStill.replies.isEmpty && laterStill.state.personRequestedAt != nil)
         // A clear question to a skill, or a product asked for by name, is answered (and ends the hold).
         let sleep = Self.engine.respond(to: "consejos para dormir mejor", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
                                         now: now.addingTimeInterval(130))

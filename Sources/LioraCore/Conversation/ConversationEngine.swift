@@ -18,6 +18,10 @@ public struct ConversationEngine: Sendable {
         /// get no reply (the person answers them); after it, or after any understood message, the
         /// no-match back-off starts over and can hand off again.
         public var handOffHold: TimeInterval = 24 * 3600
+        /// After asking for a person, the line saying a person will answer (and how to get the
+        /// menu) is sent again to a message this long after the last one, so a user still waiting
+        /// hours later is not met with silence for the rest of the hold.
+        public var waitingNoticeRepeat: TimeInterval = 4 * 3600
 
         public init() {}
     }
@@ -62,7 +66,8 @@ public struct ConversationEngine: Sendable {
         // The user asked for a person (or was at risk): what they type now ("¿cuánto tardan?",
         // "hola?") is for that person, not a new request to the bot (it got a product search, a
         // greeting, a goodbye). One line says a person will answer — for someone at risk, the
-        // crisis or emergency reply again — then quiet. Still answered: a clear question to a
+        // crisis or emergency reply again — then quiet (the line again to a message hours
+        // later, `waitingNoticeRepeat`). Still answered: a clear question to a
         // skill (one of its keywords or patterns), a product asked for by name, another question
         // only a person answers, and "menú" (all hand the chat back to the bot); thanks and "ok"
         // are answered and keep the hold.
@@ -85,7 +90,7 @@ public struct ConversationEngine: Sendable {
             let asksForProduct = shop.map { Self.hasBuyingCue(text) && $0.index.isConfidentMatch(text) } ?? false
             if !asksForMenu && !handsOffAgain && !clearQuestion && !asksForProduct {
                 let language = route.language
-                guard state.waitingNoticeAt.map({ $0 < asked }) ?? true else {
+                guard state.waitingNoticeAt.map({ $0 < asked || now.timeIntervalSince($0) >= configuration.waitingNoticeRepeat }) ?? true else {
                     return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
                 }
                 state.waitingNoticeAt = now
