@@ -463,6 +463,11 @@ struct ConversationEngineTests {
         let thanked = Self.engine.respond(to: "gracias", replyID: nil, language: .es, state: waiting, enabledSkills: Self.all,
                                           now: now.addingTimeInterval(150))
         #expect(thanked.intentID == "core.gracias" && thanked.state.personRequestedAt != nil)
+        #expect(thanked.replies.map(\.summary) == ["¡De nada! 😊 Una persona del equipo te responderá aquí en cuanto pueda."])
+        let okay = Self.engine.respond(to: "ok", replyID: nil, language: .en, state: waiting, enabledSkills: Self.all,
+                                       now: now.addingTimeInterval(150))
+        #expect(okay.intentID == "core.ok" && okay.state.personRequestedAt != nil)
+        #expect(okay.replies.first?.summary.contains("Someone from the team will answer you here") == true, "\(okay.replies.map(\.summary))")
         let menu = Self.engine.respond(to: "menú", replyID: nil, language: .es, state: thanked.state, enabledSkills: Self.all,
                                        now: now.addingTimeInterval(180))
         #expect(menu.intentID == "core.ayuda" && menu.state.personRequestedAt == nil && menu.state.handedOffAt == nil)

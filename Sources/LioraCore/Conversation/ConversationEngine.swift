@@ -80,6 +80,12 @@ public struct ConversationEngine: Sendable {
                 let held = (state.handedOffAt, state.personRequestedAt, state.waitingNoticeAt, state.personRequestedFor)
                 var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
                 (turn.state.handedOffAt, turn.state.personRequestedAt, turn.state.waitingNoticeAt, turn.state.personRequestedFor) = held
+                // Not the skill's "I'm here if you need anything" (or "message me any time"): the
+                // user is waiting for a person, and the answer says so.
+                let thanks = intent.id == "core.gracias"
+                turn.replies = [.text(route.language == .es
+                    ? (thanks ? "¡De nada! 😊 " : "👍 ") + "Una persona del equipo te responderá aquí en cuanto pueda."
+                    : (thanks ? "You're welcome! 😊 " : "👍 ") + "Someone from the team will answer you here as soon as they can.")]
                 return turn
             }
             let tokens = Self.normalizer.normalize(text).tokens
