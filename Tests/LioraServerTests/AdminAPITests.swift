@@ -241,6 +241,30 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("the per-address limit counts failures only: 35 sign-ins from one office in the window do not lock the office out; 30 failures there do")
+    func addressLimitCountsFailures() async throws {
+        try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
+            for n in 0..<2 {
+                try await h.store.createPlatformAdmin(id: UUID(), email: "office\(n)@liora.test", name: "Office \(n)",
+                                                      passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            }
+            var options = AdminAuthOptions()
+            options.bcryptCost = 4
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: FixedClock(now: t0), options: options)
+            func login(_ email: String, _ password: String, from address: String) async -> String {
+                do {
+                    _ = try await auth.login(email: email, password: password, address: address)
+                    return "ok"
+                } catch let e as APIError { return e.code } catch { return "\(error)" }
+            }
+            for _ in 0..<35 { #expect(await login("office0@liora.test", "Platform-admin-2026!", from: "192.0.2.50") == "ok") }
+            #expect(await login("office1@liora.test", "Platform-admin-2026!", from: "192.0.2.50") == "ok")
+            // Failures on many e-mails from one address still meet the limit.
+            for n in 0..<30 { #expect(await login("nobody\(n)@liora.test", "guess-\(n)-xxxx", from: "198.51.100.70") == "invalid_credentials") }
+            #expect(await login("office1@liora.test", "Platform-admin-2026!", from: "198.51.100.70") == "too_many_attempts")
+        }
+    }
+
     @Test("a device token from an earlier login keeps the owner in from a new address while guessing holds the account, on any instance; a forged, foreign, expired or much-failed one does not")
     func deviceTokenExemptsFromAccountWideLimit() async throws {
         try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in

@@ -337,7 +337,8 @@ package final class AdminAuth: Sendable {
 /// Login attempts in a sliding window: failures per account and client address (the limit a
 /// guesser meets), failures per account from everywhere (a larger limit, for guessing spread over
 /// many addresses, which a client with a valid device token, or an address that signed in to the
-/// account before on this instance, is exempt from), and all attempts per client address. In
+/// account before on this instance, is exempt from), and failed attempts per client address (on
+/// any account; an attempt counts from its start and a success takes it back). In
 /// memory, per instance: with N instances behind a balancer an attacker gets at most N times the
 /// budget, which is still bounded; the device token is what keeps the owner in across instances
 /// and restarts. Before, failures were
@@ -419,6 +420,9 @@ final class LoginRateLimiter: Sendable {
             if let device, let i = s.deviceFailures[device]?.lastIndex(of: now) { s.deviceFailures[device]?.remove(at: i) }
             if device != nil, let i = s.deviceAccountFailures[account]?.lastIndex(of: now) { s.deviceAccountFailures[account]?.remove(at: i) }
             if let address {
+                // The per-address limit is on failed attempts: 30 sign-ins from one office (or one
+                // proxy) in 15 minutes must not lock everyone there out.
+                if let i = s.attempts[address]?.lastIndex(of: now) { s.attempts[address]?.remove(at: i) }
                 if s.trusted.count > 100_000 { s.trusted.removeAll() }
                 if (s.trusted[account]?.count ?? 0) < 16 { s.trusted[account, default: []].insert(address) }
             }
