@@ -83,9 +83,9 @@ extension SQLTenantSession {
     func setUserRole(_ id: UUID, role: Role, actor: String, now: Date) async throws {
         precondition(role != .platformAdmin, "a tenant user cannot be a platform admin")
         let rows = try await c.query("""
-            UPDATE usuarios SET role = $3, updated_at = $4 WHERE cliente_id = $1 AND id = $2 RETURNING id
+            UPDATE usuarios SET role = $3, updated_at = $4 WHERE cliente_id = $1 AND id = $2 AND status <> 'deactivated' RETURNING id
             """, [.uuid(tenantID), .uuid(id), .text(role.rawValue), .date(now)])
-        guard !rows.isEmpty else { throw LioraError(.notFound, "no such user") }
+        guard !rows.isEmpty else { throw LioraError(.notFound, "no such active user") }
         try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "user.role_changed",
                                      payloadJSON: JSONText.object(["usuario_id": id.uuidString.lowercased(), "role": role.rawValue]),
                                      createdAt: now))

@@ -111,6 +111,7 @@ struct StandardWebhooksTests {
         #expect(check(id: nil, signature: good) == .headersMissing)
         #expect(check(timestamp: nil, signature: good) == .headersMissing)
         #expect(check(signature: nil) == .headersMissing)
+        #expect(check(id: String(repeating: "m", count: 201), signature: good) == .idInvalid)  // there, but too long: said so
         #expect(check(timestamp: "soon", signature: good) == .timestampInvalid)
         #expect(check(timestamp: "1799999699", signature: good) == .timestampOutOfRange)
         #expect(check(timestamp: "1800000301", signature: good) == .timestampOutOfRange)

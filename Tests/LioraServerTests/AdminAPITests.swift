@@ -483,6 +483,13 @@ struct AdminTenantTests {
             let snapshots = try await c.call(.get, "/clientes/\(id)/catalog/snapshots", token: admin)
             #expect(snapshots.status == .ok)
             #expect((AdminClient.object(snapshots)["snapshots"] as? [Any])?.count == 1)
+            // A page cursor that is not a version number is refused, not read as the first page;
+            // a lowercase "bearer" scheme is a bearer token all the same.
+            let badCursor = try await c.call(.get, "/clientes/\(id)/catalog/snapshots?before=abc", token: admin)
+            #expect(badCursor.status == .badRequest && badCursor.errorCode == "invalid_cursor", "\(badCursor.text)")
+            let lower = try await h.client.execute(uri: "/clientes/\(id)/catalog/snapshots", method: .get,
+                                                   headers: [.authorization: "bearer \(admin)"])
+            #expect(lower.status == .ok)
             #expect(try await c.call(.get, "/clientes/\(id)/catalog/active", token: "forged").status == .unauthorized)
             // Slugs are unique case-insensitively among live tenants.
             #expect(try await c.call(.post, "/clientes", token: admin, json: ["slug": "tienda-uno", "name": "X"]).status == .conflict)
@@ -570,6 +577,9 @@ struct AdminTenantTests {
             #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: agent).status == .ok)
             #expect(try await c.call(.delete, "/clientes/\(a)/usuarios/\(agentID)", token: ownerA).status == .noContent)
             #expect(try await c.call(.get, "/clientes/\(a)/usuarios", token: agent).status == .unauthorized)
+            // A deactivated user's role is not changed (nor audited as changed): 404, like deleting them again.
+            let gone = try await c.call(.patch, "/clientes/\(a)/usuarios/\(agentID)", token: ownerA, json: ["role": "owner"])
+            #expect(gone.status == .notFound && gone.errorCode == "user_not_found", "\(gone.text)")
             // B's owner cannot touch A's users by id.
             #expect(try await c.call(.delete, "/clientes/\(a)/usuarios/\(ownerID)", token: ownerB).status == .forbidden)
             // Everything above is in A's audit trail, with its actor, and readable by its owner only.

@@ -406,7 +406,7 @@ struct CatalogAPITests {
             // new secret and take one that never expires).
             let takeover = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: Array(#"{"overlap_seconds": 0}"#.utf8),
                                                secret: old)
-            #expect(takeover.status == .unauthorized && takeover.errorCode == "signature_invalid", "\(takeover.text)")
+            #expect(takeover.status == .unauthorized && takeover.errorCode == "secret_not_current", "\(takeover.text)")
             #expect(try await Self.send(h, .get, "/snapshots", tenant: tenant, secret: new).status == .ok)
             clock.advance(by: 601)
             let later = Int(clock.now.timeIntervalSince1970)
@@ -479,6 +479,12 @@ struct CatalogAPITests {
             #expect(!put.text.contains("bitly-secret-token"))
             #expect(Self.json(put)["token_last4"] as? String == "4321")
             #expect(Self.json(try await send(.get))["domain"] as? String == "go.shop.mx")
+            // A misspelt field is refused, not ignored: the settings are replaced whole, and the
+            // domain set before would have been dropped.
+            let typo = try await send(.put, #"{"token": "bitly-secret-token-9999", "domian": "go.shop.mx"}"#)
+            #expect(typo.status == .badRequest && typo.errorCode == "unknown_field", "\(typo.text)")
+            #expect(Self.json(try await send(.get))["domain"] as? String == "go.shop.mx")
+            #expect(Self.json(try await send(.get))["token_last4"] as? String == "4321")
             let raw = try await h.test.database.tenantTransaction(tenant) { c in
                 try await c.query("SELECT token_ciphertext FROM link_provider_settings").map { try $0.bytes("token_ciphertext") ?? [] }
             }

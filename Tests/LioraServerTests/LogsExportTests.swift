@@ -227,6 +227,8 @@ struct LogsExportTests {
             #expect(row(entries[1])?[body] == "'-1 @home +more")
             // ?format=csv works too, and the export is audited.
             #expect(try await c.call(.get, "/clientes/\(a)/logs?\(query)&format=csv", token: ownerA).text == r.text)
+            let xml = try await c.call(.get, "/clientes/\(a)/logs?\(query)&format=xml", token: ownerA)
+            #expect(xml.status == .badRequest && xml.errorCode == "invalid_format", "\(xml.text)")
             var events = try await h.store.withTenant(UUID(uuidString: a)!) { try await $0.tenantEvents(limit: 100) }
             #expect(events.contains { $0.action == "logs.exported" && $0.actor.hasPrefix("usuario:") })
             // An export about one end user is audited without their number.

@@ -9,6 +9,7 @@ public enum StandardWebhooks {
     /// Why a request was refused; the raw value is the API's error code.
     public enum Failure: String, Error, Sendable {
         case headersMissing = "signature_headers_missing"
+        case idInvalid = "webhook_id_invalid"
         case timestampInvalid = "timestamp_invalid"
         case timestampOutOfRange = "timestamp_out_of_range"
         case signatureMalformed = "signature_malformed"
@@ -18,6 +19,7 @@ public enum StandardWebhooks {
         public var message: String {
             switch self {
             case .headersMissing: "webhook-id, webhook-timestamp and webhook-signature headers are required"
+            case .idInvalid: "webhook-id must be at most 200 bytes"
             case .timestampInvalid: "webhook-timestamp must be Unix seconds"
             case .timestampOutOfRange: "webhook-timestamp is more than 5 minutes away from the server's clock"
             case .signatureMalformed: "webhook-signature must be one or more space-separated v1,<base64> values"
@@ -69,7 +71,8 @@ public enum StandardWebhooks {
     /// Checks what needs no key: the headers are there and well-formed (at most `maxSignatures`
     /// `v1` signatures) and the timestamp is within `tolerance` of `now`.
     public static func checkHeaders(id: String?, timestamp: String?, signature: String?, now: Date) throws(Failure) -> SignedHeaders {
-        guard let id, !id.isEmpty, id.utf8.count <= 200, let timestamp, let signature else { throw .headersMissing }
+        guard let id, !id.isEmpty, let timestamp, let signature else { throw .headersMissing }
+        guard id.utf8.count <= 200 else { throw .idInvalid }
         guard !timestamp.isEmpty, timestamp.utf8.count <= 12, timestamp.utf8.allSatisfy({ (48...57).contains($0) }),
               let seconds = Int(timestamp) else { throw .timestampInvalid }
         guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { throw .timestampOutOfRange }

@@ -293,11 +293,18 @@ package final class AdminAuth: Sendable {
 
     // MARK: Verification
 
+    /// The token of an `Authorization: Bearer <token>` header (the scheme's name in any case,
+    /// RFC 9110 §11.1), or nil for another scheme.
+    package static func bearerToken(_ authorization: String?) -> String? {
+        guard let authorization, authorization.utf8.count > 7,
+              authorization.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
     /// The caller of a request with `Authorization: Bearer <access token>`; 401 otherwise.
     package func principal(authorization: String?) async throws -> Principal {
         let unauthorized = APIError(.unauthorized, "unauthorized", "a valid access token is required (Authorization: Bearer …)")
-        guard let authorization, authorization.hasPrefix("Bearer ") else { throw unauthorized }
-        let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let token = Self.bearerToken(authorization) else { throw unauthorized }
         // Pin the algorithm and key id before any verification.
         guard let headerPart = token.split(separator: ".").first, let headerData = Self.base64URL(String(headerPart)),
               let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any],

@@ -377,7 +377,8 @@ struct AdminRoutes: Sendable {
             try await s.lockForAdminChange()
             let principal = try await caller.current(.usersManage, in: s)
             let users = try await s.adminUsers()
-            guard let target = users.first(where: { $0.id == userID }) else { return nil }
+            // A deactivated user is gone (as for DELETE): their role is not changed, nor audited.
+            guard let target = users.first(where: { $0.id == userID }), target.status != .deactivated else { return nil }
             if (role == .owner || target.role == .owner), principal.role != .owner, principal.role != .platformAdmin {
                 throw APIError(.forbidden, "forbidden", "only an owner can grant or take away the owner role")
             }

@@ -25,6 +25,9 @@ struct LogsRoutes: Sendable {
         let filter = try Self.filter(
             from: q["from"].map(String.init), to: q["to"].map(String.init), waID: q["wa_id"].map(String.init),
             direction: q["direction"].map(String.init), intent: q["intent"].map(String.init))
+        if let format = q["format"].map(String.init), format != "csv" {
+            throw APIError(.badRequest, "invalid_format", "format must be csv (or left out for JSON)")
+        }
         let csv = q["format"].map(String.init) == "csv" || (request.headers[.accept]?.lowercased().contains("text/csv") ?? false)
         if csv {
             let now = clock.now

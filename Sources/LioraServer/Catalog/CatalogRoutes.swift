@@ -261,7 +261,7 @@ struct CatalogRoutes: Sendable {
     /// Reads take either the tenant's request signature or, with the admin API on, an access
     /// token of the tenant's owner or admin (or a platform admin).
     private func verifyRead(_ request: Request, tenantID: UUID) async throws {
-        if let adminGate, request.headers[.authorization]?.hasPrefix("Bearer ") == true {
+        if let adminGate, AdminAuth.bearerToken(request.headers[.authorization]) != nil {
             _ = try await adminGate.authorize(request.headers, .catalogRead, tenantID: tenantID)
             return
         }
@@ -272,7 +272,13 @@ struct CatalogRoutes: Sendable {
         try await verifyRead(request, tenantID: tenantID)
         let q = request.uri.queryParameters
         let limit = min(max(q["limit"].flatMap { Int(String($0)) } ?? 50, 1), 200)
-        let before = q["before"].flatMap { Int(String($0)) }
+        var before: Int?
+        if let raw = q["before"].map(String.init), !raw.isEmpty {
+            guard let version = Int(raw), version > 0 else {
+                throw APIError(.badRequest, "invalid_cursor", "before must be a next_before returned by this endpoint (a version number)")
+            }
+            before = version
+        }
         let (rows, active) = try await store.withTenant(tenantID) { s in
             (try await s.catalogSnapshots(limit: limit, beforeVersion: before), try await s.activeCatalog()?.version)
         }
@@ -324,7 +330,7 @@ struct CatalogRoutes: Sendable {
         let body = try await collect(request, tenantID: tenantID, operation: "rotate_secret", limit: 64 * 1024)
         let now = clock.now
         var admin: Principal?
-        if let adminGate, request.headers[.authorization]?.hasPrefix("Bearer ") == true {
+        if let adminGate, AdminAuth.bearerToken(request.headers[.authorization]) != nil {
             admin = try await adminGate.authorize(request.headers, .catalogSecretRotate, tenantID: tenantID).0
         }
         let signed = admin != nil

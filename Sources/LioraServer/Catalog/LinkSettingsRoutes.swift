@@ -54,6 +54,12 @@ struct LinkSettingsRoutes: Sendable {
         guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
             throw APIError(.badRequest, "malformed_body", "the body must be {\"token\": …, \"domain\"?: …, \"group_guid\"?: …}")
         }
+        // The settings are replaced whole: a misspelt field ("domian") would silently drop the
+        // domain set before.
+        if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+           let unknown = object.keys.sorted().first(where: { !["token", "domain", "group_guid"].contains($0) }) {
+            throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; the body may only hold token, domain and group_guid")
+        }
         let token = input.token.trimmingCharacters(in: .whitespaces)
         guard (8...200).contains(token.utf8.count), token.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw APIError(.badRequest, "invalid_token", "token must be a Bitly access token (8–200 printable characters)")

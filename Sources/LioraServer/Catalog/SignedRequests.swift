@@ -61,11 +61,20 @@ package struct SignedWrite: Sendable {
     /// `secret_revoked`), and the request id is used up (`webhook_id_reused`).
     ///
     /// `currentOnly` (rotating the secret): only the current secret may sign, not one in its
-    /// overlap after a rotation. Else a leaked old secret could rotate again, end the current one
+    /// overlap after a rotation (`secret_not_current`). Else a leaked old secret could rotate again, end the current one
     /// and take a new one that never expires, and keep doing so after every rotation.
     package func use(in session: any TenantSession, now: Date, clock: any LioraClock, currentOnly: Bool = false) async throws -> Refusal? {
         var valid = try await session.catalogSecrets(validAt: max(now, clock.now))
-        if currentOnly { valid = valid.filter { $0.expiresAt == nil } }
+        if currentOnly {
+            let current = valid.filter { $0.expiresAt == nil }
+            if !current.contains(where: { secretIDs.contains($0.id) }), valid.contains(where: { secretIDs.contains($0.id) }) {
+                // The signature matched, with the previous secret: say so, not "no signature matches".
+                let error = APIError(.unauthorized, "secret_not_current",
+                                     "only the current signing secret may rotate it; this request is signed with the previous one, which still signs publishes until its overlap ends")
+                return Refusal(error: error, reason: error.code)
+            }
+            valid = current
+        }
         guard valid.contains(where: { secretIDs.contains($0.id) }) else {
             return Refusal(error: APIError(.unauthorized, StandardWebhooks.Failure.signatureInvalid.rawValue,
                                            StandardWebhooks.Failure.signatureInvalid.message), reason: "secret_revoked")
