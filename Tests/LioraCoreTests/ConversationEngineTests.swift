@@ -189,7 +189,10 @@ struct ConversationEngineTests {
                                  ("tengo un dolor fuerte en el pecho", .es), ("my chest feels tight and my arm hurts", .en),
                                  ("se me durmió un lado de la cara", .es), ("i think im having a stroke", .en),
                                  ("mi mamá no puede respirar", .es), ("mi hijo no respira", .es), ("my dad collapsed and isn't breathing", .en),
-                                 ("me estoy desmayando", .es), ("my chest is hurting really bad", .en), ("me aprieta el pecho", .es)] {
+                                 ("me estoy desmayando", .es), ("my chest is hurting really bad", .en), ("me aprieta el pecho", .es),
+                                 // Something swallowed (it got battery-recycling tips).
+                                 ("my kid swallowed a battery", .en), ("mi hijo se tragó una pila", .es), ("my dog ate rat poison", .en),
+                                 ("me tragué un imán", .es), ("my kid drank bleach", .en)] {
             let turn = Self.engine.respond(to: text, replyID: nil, language: language, state: .init(), enabledSkills: Self.all, now: now)
             #expect(turn.intentID == "core.emergencia" && turn.handedOff, "\(text): \(turn.intentID ?? "-")")
             let body = turn.replies.map(\.summary).joined()
@@ -202,7 +205,8 @@ struct ConversationEngineTests {
                      "se me duerme la mitad de la mano cuando duermo de lado", "I passed out on the couch at 9pm again",
                      "I can't breathe through my nose when I sleep", "is shortness of breath normal when I start running?",
                      "breathing exercises for difficulty breathing when anxious", "my gums are bleeding a lot when I brush",
-                     "I'm having a stroke of luck"] {
+                     "I'm having a stroke of luck", "esta app se come la batería", "mi celular se tragó la batería",
+                     "the battery ate my phone", "how do I recycle batteries?"] {
             #expect(Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now).intentID
                     != "core.emergencia", "\(text)")
         }
