@@ -480,6 +480,25 @@ struct ConversationEngineTests {
         #expect(back.intentID == "reciclaje.vidrio")
     }
 
+    @Test("asking for the other language switches to it (it handed the chat to a person), also while waiting for one")
+    func askingForALanguage() {
+        for (text, from, to) in [("english please", Language.es, Language.en), ("sorry, english please", .es, .en),
+                                 ("¿hablas inglés?", .es, .en), ("do you speak english?", .es, .en),
+                                 ("en español por favor", .en, .es), ("do you speak spanish?", .en, .es), ("no hablo inglés", .en, .es)] {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: from, state: .init(), enabledSkills: Self.all, now: now)
+            #expect(turn.language == to && !turn.handedOff && turn.intentID?.hasPrefix("core.idioma_") == true,
+                    "\(text): \(turn.intentID ?? "-") \(turn.language)")
+            let said = turn.replies.map(\.summary).joined()
+            #expect(to == .en ? said.contains("I'll write in English") : said.contains("Te escribo en español"), "\(text): \(said)")
+        }
+        // Waiting for a person: the switch is answered in the new language, and the chat still waits.
+        let asked = Self.engine.respond(to: "quiero hablar con una persona", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        let english = Self.engine.respond(to: "english please", replyID: nil, language: .es, state: asked.state, enabledSkills: Self.all,
+                                          now: now.addingTimeInterval(30))
+        #expect(english.language == .en && english.state.personRequestedAt != nil && !english.handedOff)
+        #expect(english.replies.map(\.summary) == ["Sure, I'll write in English. Someone from the team will answer you here as soon as they can."])
+    }
+
     @Test("the help menu and follow-up buttons offer only the tenant's enabled skills")
     func menuFollowsEnabledSkills() {
         let enabled: Set<String> = ["core", "ecommerce"]

@@ -76,16 +76,23 @@ public struct ConversationEngine: Sendable {
             let route = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
                                      checkingUrgent: false)
             let intent = route.intentID.flatMap { router.catalog.intent(id: $0) }
-            if let intent, Self.courtesyIntents.contains(intent.id), Self.withoutPleasantries(text) == nil {
+            if let intent, (Self.courtesyIntents.contains(intent.id) && Self.withoutPleasantries(text) == nil) || intent.replyLanguage != nil {
                 let held = (state.handedOffAt, state.personRequestedAt, state.waitingNoticeAt, state.personRequestedFor)
                 var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
                 (turn.state.handedOffAt, turn.state.personRequestedAt, turn.state.waitingNoticeAt, turn.state.personRequestedFor) = held
                 // Not the skill's "I'm here if you need anything" (or "message me any time"): the
-                // user is waiting for a person, and the answer says so.
-                let thanks = intent.id == "core.gracias"
-                turn.replies = [.text(route.language == .es
-                    ? (thanks ? "¡De nada! 😊 " : "👍 ") + "Una persona del equipo te responderá aquí en cuanto pueda."
-                    : (thanks ? "You're welcome! 😊 " : "👍 ") + "Someone from the team will answer you here as soon as they can.")]
+                // user is waiting for a person, and the answer says so (in the language they asked
+                // for, when they asked for one).
+                let opening = switch (intent.id, turn.language) {
+                case ("core.gracias", .es): "¡De nada! 😊 "
+                case ("core.gracias", .en): "You're welcome! 😊 "
+                case (_, .es) where intent.replyLanguage != nil: "¡Claro! Te escribo en español. "
+                case (_, .en) where intent.replyLanguage != nil: "Sure, I'll write in English. "
+                default: "👍 "
+                }
+                turn.replies = [.text(opening + (turn.language == .es
+                    ? "Una persona del equipo te responderá aquí en cuanto pueda."
+                    : "Someone from the team will answer you here as soon as they can."))]
                 return turn
             }
             let tokens = Self.normalizer.normalize(text).tokens
@@ -348,6 +355,7 @@ public struct ConversationEngine: Sendable {
 
     private func matched(_ intent: Intent, language: Language, state: inout ConversationState, enabledSkills: Set<String>,
                          now: Date) -> Turn {
+        let language = intent.replyLanguage ?? language
         state.handedOffAt = nil
         state.shownProduct = nil  // another subject: a later "¿cuánto cuesta?" is not about the last card
         state.catalogBrowse = nil  // nor is a later "más" about the last list

@@ -74,13 +74,17 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// a message holding one whole (compared after `TextNormalizer`) is never answered with this
     /// intent, by its rules or by the classifier.
     public var notPhrases: LocalizedList
+    /// Answering it switches the conversation to this language, whatever the message was written
+    /// in ("¿hablas inglés?" is answered, and followed, in English).
+    public var replyLanguage: Language?
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
                 patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
-                urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false, notPhrases: LocalizedList = .empty) {
+                urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false, notPhrases: LocalizedList = .empty,
+                replyLanguage: Language? = nil) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
         self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
-        self.rulesOnly = rulesOnly; self.handsOff = handsOff; self.notPhrases = notPhrases
+        self.rulesOnly = rulesOnly; self.handsOff = handsOff; self.notPhrases = notPhrases; self.replyLanguage = replyLanguage
     }
 }
 

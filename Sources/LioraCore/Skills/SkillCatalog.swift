@@ -183,6 +183,13 @@ public struct SkillCatalog: Sendable {
             if let s = i.slot {
                 slot = SlotDefinition(name: s.name, ask: try text(s.ask, "slot ask", intent: i.id), values: s.values ?? [:])
             }
+            var replyLanguage: Language?
+            if let code = i.replyLanguage {
+                guard let language = Language(rawValue: code) else {
+                    throw SkillCatalogError(file: file, intent: i.id, "reply_language must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not '\(code)'")
+                }
+                replyLanguage = language
+            }
             intents.append(Intent(
                 id: i.id, skill: raw.skill,
                 title: try text(i.title, "title", intent: i.id),
@@ -192,7 +199,8 @@ public struct SkillCatalog: Sendable {
                 responses: try list(i.responses, "responses", intent: i.id),
                 buttons: (i.buttons ?? []).map(\.intent),
                 slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false, handsOff: i.handsOff ?? false,
-                notPhrases: try list(i.notPhrases, "not_phrases", intent: i.id)))
+                notPhrases: try list(i.notPhrases, "not_phrases", intent: i.id),
+                replyLanguage: replyLanguage))
             if i.rulesOnly == true, (i.keywords ?? [:]).values.allSatisfy(\.isEmpty), (i.patterns ?? [:]).values.allSatisfy(\.isEmpty) {
                 throw SkillCatalogError(file: file, intent: i.id, "rules_only needs keywords or patterns: nothing would select it")
             }
