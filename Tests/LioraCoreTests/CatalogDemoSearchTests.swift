@@ -44,6 +44,21 @@ struct CatalogDemoSearchTests {
         }
     }
 
+    @Test("English words find what the Spanish catalog names in Spanish (before: only products with English tags, or a spelling guess)",
+          .enabled(if: filesExist))
+    func englishWords() throws {
+        let catalog = try CatalogValidator.validate(Array(try Data(contentsOf: Self.catalogFile))).get()
+        let index = CatalogSearchIndex(catalog: catalog)
+        for (query, expected) in [("dress", ["VES-001", "VES-002", "VES-003", "NIN-004"]), ("jackets", ["CHA-003", "CHA-004"]),
+                                  ("coffee maker", ["CAF-001", "CAF-002", "CAF-003"]), ("backpacks", ["NIN-002", "MOC-001", "MOC-003", "DEP-005"]),
+                                  ("toys", ["NIN-006", "NIN-007"]), ("wallet", ["BIL-001", "BIL-002"])] {
+            let found = index.search(query, limit: 10).map(\.product.sku)
+            #expect(expected.allSatisfy(found.contains), "\(query) → \(found)")
+        }
+        // "coffee" is not the colour café: a coffee maker search lists no brown wallets.
+        #expect(index.search("coffee maker", limit: 10).map(\.product.sku).allSatisfy { $0.hasPrefix("CAF-") })
+    }
+
     @Test("precision@1 and recall@5 over the labelled queries", .enabled(if: filesExist))
     func precisionAndRecall() throws {
         let catalog = try CatalogValidator.validate(Array(try Data(contentsOf: Self.catalogFile))).get()

@@ -76,7 +76,7 @@ extension SkillsTests {
         @Test("one of the bot's subjects in English is English on a first message (it got Spanish tips), and does not switch a Spanish chat")
         func subjectWords() {
             let normalizer = TextNormalizer()
-            for word in ["sleep", "batteries", "water", "stress"] {
+            for word in ["sleep", "batteries", "water", "stress", "sneakers", "backpack", "dress"] {
                 #expect(detector.detect(word, normalized: normalizer.normalize(word), previous: .es, established: false) == .en, "\(word)")
                 #expect(detector.detect(word, normalized: normalizer.normalize(word), previous: .es, established: true) == .es, "\(word)")
             }

@@ -8,6 +8,8 @@
 /// - the same word, or another number of it (singular/plural: zapatillas → zapatilla,
 ///   pantalones → pantalón, relojes → reloj, luces → luz, shoes → shoe, batteries → battery);
 /// - the other gender of a known adjective (rojas → rojo), at 0.85 of the weight;
+/// - the Spanish words for an English shopping word (dress → vestido, jackets → chaqueta,
+///   `CatalogWords.spanishFor`), at 0.9, so English speakers find a Spanish catalog's products;
 /// - only when the word matches nothing that way, a word one edit away (two from 8 letters),
 ///   at 0.7 (0.5) of the weight — words under 4 letters and numbers are never corrected.
 ///
@@ -273,6 +275,18 @@ public final class CatalogSearchIndex: Sendable {
         for form in forms {
             guard let key = CatalogWords.genderKey(form) else { continue }
             for term in genderMap[key] ?? [] { add(term, 0.85) }
+        }
+        // An English word for what a Spanish catalog names in Spanish ("dress" → vestido).
+        for form in forms {
+            for spanish in CatalogWords.spanishFor[form] ?? [] {
+                if let term = termIDs[spanish] { add(term, 0.9) }
+                for f in CatalogWords.singularForms(spanish) {
+                    for term in singularMap[f] ?? [] { add(term, 0.9) }
+                }
+                if let key = CatalogWords.genderKey(spanish) {
+                    for term in genderMap[key] ?? [] { add(term, 0.85) }
+                }
+            }
         }
         if weights.isEmpty, !word.utf8.contains(where: CatalogWords.isDigit) {
             for form in forms {

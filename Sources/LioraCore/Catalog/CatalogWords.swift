@@ -73,6 +73,52 @@ enum CatalogWords {
         "red", "blue", "black", "white", "green", "yellow", "grey", "gray", "pink", "purple", "orange", "brown", "navy",
     ]
 
+    /// English shopping words (singular) and the Spanish words a Spanish catalog names the same
+    /// things with: "dress" finds "Vestido…", "jackets" the "Chaquetas" (before, only products
+    /// with English tags were found: "backpacks" 2 of 5 backpacks, "dress" a French press by a
+    /// spelling guess). A match through a translation counts 0.9 of an exact one.
+    static let spanishFor: [String: [String]] = [
+        // clothes and shoes
+        "dress": ["vestido"], "jacket": ["chaqueta", "chamarra", "cazadora"], "coat": ["abrigo"], "shirt": ["camisa", "playera", "camiseta"],
+        "tshirt": ["playera", "camiseta"], "tee": ["playera", "camiseta"], "blouse": ["blusa"], "pant": ["pantalon"], "pants": ["pantalon"],
+        "trouser": ["pantalon"], "skirt": ["falda"],
+        "sweater": ["sueter", "sudadera"], "hoodie": ["sudadera"], "sweatshirt": ["sudadera"], "sock": ["calcetin", "calceta"],
+        "pajama": ["pijama"], "pyjama": ["pijama"], "swimsuit": ["traje", "bano"], "underwear": ["ropa", "interior"],
+        "clothe": ["ropa"], "clothing": ["ropa"], "shoe": ["zapato", "zapatilla", "tenis", "calzado"], "sneaker": ["tenis", "zapatilla"],
+        "trainer": ["tenis", "zapatilla"], "boot": ["bota", "botin"], "sandal": ["sandalia"], "slipper": ["pantufla"],
+        "hat": ["sombrero", "gorro", "gorra"], "cap": ["gorra"], "beanie": ["gorro"], "scarf": ["bufanda"], "glove": ["guante"],
+        "belt": ["cinturon"], "wallet": ["cartera", "billetera"], "purse": ["bolsa", "bolso", "cartera"], "handbag": ["bolsa", "bolso"],
+        "bag": ["bolsa", "bolso", "mochila"], "backpack": ["mochila"], "suitcase": ["maleta"], "umbrella": ["paraguas", "sombrilla"],
+        "watch": ["reloj"], "sunglasses": ["lentes", "gafas"], "glasses": ["lentes", "gafas"], "necklace": ["collar"], "ring": ["anillo"],
+        "earring": ["arete", "pendiente"], "bracelet": ["pulsera"], "jewelry": ["joyeria"], "jewellery": ["joyeria"],
+        // electronics
+        "headphone": ["audifonos", "auriculares"], "earphone": ["audifonos", "auriculares"], "earbud": ["audifonos"],
+        "speaker": ["bocina", "altavoz"], "charger": ["cargador"], "phone": ["celular", "telefono"], "cellphone": ["celular"],
+        "case": ["funda"], "cover": ["funda"], "keyboard": ["teclado"], "computer": ["computadora"], "screen": ["pantalla"],
+        "monitor": ["monitor"], "camera": ["camara"], "battery": ["bateria", "pila"], "light": ["luz", "lampara"], "lamp": ["lampara"],
+        // home and kitchen
+        "kitchen": ["cocina"], "fryingpan": ["sarten"], "skillet": ["sarten"], "pot": ["olla"], "blender": ["licuadora"], "coffee": ["cafetera"],
+        "mug": ["taza"], "cup": ["taza", "vaso"], "glass": ["vaso"], "bottle": ["botella"], "plate": ["plato"], "knife": ["cuchillo"],
+        "towel": ["toalla"], "pillow": ["almohada"], "blanket": ["cobija", "manta"], "sheet": ["sabana"], "chair": ["silla"],
+        "table": ["mesa"], "candle": ["vela"], "plant": ["planta"],
+        // beauty and health
+        "fragrance": ["perfume", "fragancia"], "cologne": ["perfume", "colonia"], "lipstick": ["labial"], "makeup": ["maquillaje"],
+        "sunscreen": ["protector", "bloqueador"], "cream": ["crema"], "soap": ["jabon"], "toothbrush": ["cepillo"], "brush": ["cepillo"],
+        // toys, books, sport
+        "toy": ["juguete"], "game": ["juego"], "puzzle": ["rompecabezas"], "doll": ["muneca"], "ball": ["pelota", "balon"],
+        "book": ["libro"], "notebook": ["cuaderno", "libreta"], "pen": ["pluma", "boligrafo"], "bike": ["bicicleta"],
+        "bicycle": ["bicicleta"], "yoga": ["yoga"], "mat": ["tapete"], "dumbbell": ["mancuerna"], "gift": ["regalo"],
+        // who it is for, colours, materials
+        "women": ["mujer", "dama"], "woman": ["mujer", "dama"], "womens": ["mujer", "dama"], "men": ["hombre", "caballero"],
+        "man": ["hombre", "caballero"], "mens": ["hombre", "caballero"], "kid": ["nino", "nina", "infantil"],
+        "child": ["nino", "nina", "infantil"], "children": ["nino", "nina", "infantil"], "baby": ["bebe"], "girl": ["nina"], "boy": ["nino"],
+        "red": ["rojo"], "blue": ["azul"], "black": ["negro"], "white": ["blanco"], "green": ["verde"], "yellow": ["amarillo"],
+        "pink": ["rosa"], "grey": ["gris"], "gray": ["gris"], "brown": ["cafe", "marron"], "purple": ["morado"], "orange": ["naranja"],
+        "navy": ["marino"], "gold": ["dorado"], "silver": ["plateado"], "leather": ["piel", "cuero"], "wool": ["lana"],
+        "cotton": ["algodon"], "wireless": ["inalambrico"], "waterproof": ["impermeable"], "rain": ["lluvia"], "running": ["correr"],
+        "sport": ["deportivo", "deporte"], "hiking": ["senderismo", "montana"], "school": ["escolar"],
+    ]
+
     /// Clothing sizes written as letters.
     static let sizes: Set<String> = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
 

@@ -72,6 +72,9 @@ public struct LanguageDetector: Sendable {
         // The bot's subjects: a Spanish speaker writes "stress" too; full weight only on a first message.
         "sleep", "water", "battery", "batteries", "glass", "plastic", "plastics", "paper", "cardboard", "recycle", "stress",
         "food", "exercise", "oil", "trash", "waste",
+        // What shoppers ask for, likewise ("sneakers" alone had got a Spanish answer).
+        "sneaker", "sneakers", "backpack", "backpacks", "dress", "dresses", "shoe", "shoes", "jacket", "jackets", "wallet",
+        "watch", "toy", "toys", "boots", "headphones", "earbuds", "hoodie", "shirt", "shirts", "tshirt", "bag", "bags", "charger",
     ]
 
     /// Frequent English words that are not also Spanish words.
@@ -79,6 +82,8 @@ public struct LanguageDetector: Sendable {
         // The bot's subjects, so a one-word first message ("sleep", "batteries") is read as English.
         "sleep", "water", "battery", "batteries", "glass", "plastic", "plastics", "paper", "cardboard", "recycle", "stress",
         "food", "exercise", "oil", "trash", "waste",
+        "sneaker", "sneakers", "backpack", "backpacks", "dress", "dresses", "shoe", "shoes", "jacket", "jackets", "wallet",
+        "watch", "toy", "toys", "boots", "headphones", "earbuds", "hoodie", "shirt", "shirts", "tshirt", "bag", "bags", "charger",
         "the", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "without", "from", "by", "about",
         "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "dont", "doesnt", "have", "has",
         "had", "can", "could", "would", "should", "will", "want", "need", "like", "get", "i", "im", "my", "you",
