@@ -27,7 +27,7 @@ struct CatalogTokenizer: Sendable {
 
         func flush() {
             guard !word.isEmpty else { return }
-            tokens.append(Self.collapsed(word))
+            tokens.append(TextNormalizer.collapsed(ascii: word))
             word.removeAll(keepingCapacity: true)
         }
 
@@ -70,27 +70,6 @@ struct CatalogTokenizer: Sendable {
         }
         flush()
         return tokens
-    }
-
-    /// Runs of three or more of the same letter become one (digits are kept).
-    private static func collapsed(_ word: [UInt8]) -> String {
-        var hasRun = false
-        if word.count >= 3 {
-            for k in 2..<word.count where word[k] == word[k - 1] && word[k] == word[k - 2] && word[k] >= 0x61 {
-                hasRun = true
-                break
-            }
-        }
-        guard hasRun else { return String(decoding: word, as: UTF8.self) }
-        var out: [UInt8] = []
-        var k = 0
-        while k < word.count {
-            var j = k + 1
-            while j < word.count, word[j] == word[k] { j += 1 }
-            if j - k >= 3, word[k] >= 0x61 { out.append(word[k]) } else { out.append(contentsOf: word[k..<j]) }
-            k = j
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The base letter of a Latin-1 letter `U+00C0…U+00FF` given its second UTF-8 byte, as `TextNormalizer` folds it.

@@ -90,25 +90,9 @@ public struct TextNormalizer: Sendable {
 
     /// Runs of three or more of the same letter become one.
     private static func collapsed(_ scalars: [Unicode.Scalar]) -> String {
-        // Nearly every word is ASCII once folded: built from bytes, a short word is a small string
-        // (no allocation), which appending scalars one at a time does not give.
-        if scalars.allSatisfy(\.isASCII) {
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scalars.count) { out in
-                var n = 0, i = 0
-                while i < scalars.count {
-                    let s = scalars[i]
-                    var j = i + 1
-                    while j < scalars.count, scalars[j] == s { j += 1 }
-                    let isDigit = s.value >= 0x30 && s.value <= 0x39
-                    for _ in 0..<(j - i >= 3 && !isDigit ? 1 : j - i) {
-                        out[n] = UInt8(s.value)
-                        n += 1
-                    }
-                    i = j
-                }
-                return String(decoding: UnsafeBufferPointer(rebasing: out[..<n]), as: UTF8.self)
-            }
-        }
+        // Nearly every word is ASCII once folded: built from bytes, a short word is a small string,
+        // which appending scalars one at a time does not give.
+        if scalars.allSatisfy(\.isASCII) { return collapsed(ascii: scalars.map { UInt8($0.value) }) }
         var out = String.UnicodeScalarView()
         var i = 0
         while i < scalars.count {
@@ -125,6 +109,28 @@ public struct TextNormalizer: Sendable {
             i = j
         }
         return String(out)
+    }
+
+    /// `collapsed` for a word of lowercase ASCII letters and digits (digits are kept); also the
+    /// catalog tokenizer's.
+    static func collapsed(ascii word: [UInt8]) -> String {
+        var hasRun = false
+        if word.count >= 3 {
+            for k in 2..<word.count where word[k] == word[k - 1] && word[k] == word[k - 2] && word[k] >= 0x61 {
+                hasRun = true
+                break
+            }
+        }
+        guard hasRun else { return String(decoding: word, as: UTF8.self) }
+        var out: [UInt8] = []
+        var k = 0
+        while k < word.count {
+            var j = k + 1
+            while j < word.count, word[j] == word[k] { j += 1 }
+            if j - k >= 3, word[k] >= 0x61 { out.append(word[k]) } else { out.append(contentsOf: word[k..<j]) }
+            k = j
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Fast path for the Latin-1 letters of Spanish and English text: the lowercase base letter.
