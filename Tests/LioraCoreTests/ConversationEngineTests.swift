@@ -251,6 +251,41 @@ struct ConversationEngineTests {
         }
     }
 
+    /// `Tests/nlu/urgent-probes.tsv`: (utterance, the urgent intent it must get, or nil for a
+    /// look-alike that must get none).
+    static func urgentProbes() throws -> [(text: String, intent: String?)] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("Tests/nlu/urgent-probes.tsv"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+                let parts = line.split(separator: "\t")
+                return (String(parts[0]), parts[1] == "calm" ? nil : String(parts[1]))
+            }
+    }
+
+    @Test("the urgent probes: indirect crisis statements, violence at home, seizures, choking, bites and bleeding in pregnancy get their urgent reply and a person; laughing, haircuts and shipping complaints do not")
+    func urgentProbes() throws {
+        let probes = try Self.urgentProbes()
+        let urgent = Set(Self.catalog.intents.filter(\.urgent).map(\.id))
+        #expect(probes.filter { $0.intent == nil }.count >= 20 && Set(probes.compactMap(\.intent)).count == 3)
+        for (text, expected) in probes {
+            let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+            if let expected {
+                #expect(turn.intentID == expected && turn.handedOff, "\(text): \(turn.intentID ?? "-")")
+            } else {
+                #expect(!urgent.contains(turn.intentID ?? "-"), "\(text): \(turn.intentID ?? "-")")
+            }
+        }
+        // Violence at home: hotlines in the user's language, a person told, and the hotlines again
+        // (not silence) to the next message while the chat waits for that person.
+        let es = Self.engine.respond(to: "mi pareja me pega y tengo miedo", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
+        let body = es.replies.map(\.summary).joined()
+        #expect(es.handedOff && body.contains("016") && body.contains("1-800-799-7233") && body.contains("borrar este chat"))
+        let next = Self.engine.respond(to: "hola?", replyID: nil, language: .es, state: es.state, enabledSkills: Self.all, now: now.addingTimeInterval(60))
+        #expect(next.replies.map(\.summary).joined().contains("016"))
+        let en = Self.engine.respond(to: "my boyfriend hits me", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
+        #expect(en.language == .en && en.replies.map(\.summary).joined().contains("National Domestic Violence Hotline"))
+    }
+
     @Test("motor oil is hazardous waste, not cooking oil; \"which material?\" understands organic and electronic trash; \"how much is\" is not a price question by itself")
     func contentFixes() throws {
         for text in ["¿dónde tiro el aceite de motor?", "aceite del carro usado", "where do I put motor oil"] {

@@ -212,7 +212,7 @@ extension SkillsTests {
                 .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
             let probes = ["me quiero morir", "no me quiero morir de hambre", "quiero hablar con un humano, pienso en el suicidio",
                           "I just want to die tbh", "thinking about ending my life", "quiero hablar con una persona", "can I talk to a real person?"]
-                + (try ConversationEngineTests.crisisProbes().map(\.text))
+                + (try ConversationEngineTests.crisisProbes().map(\.text)) + (try ConversationEngineTests.urgentProbes().map(\.text))
             let normalizer = TextNormalizer()
             var checked = 0
             for intent in catalog.intents {
@@ -237,7 +237,7 @@ extension SkillsTests {
             let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let labelled = try String(contentsOf: root.appendingPathComponent("Tests/nlu/labelled.tsv"), encoding: .utf8)
                 .split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "\t").first.map(String.init) }
-            let texts = labelled + (try ConversationEngineTests.crisisProbes().map(\.text))
+            let texts = labelled + (try ConversationEngineTests.crisisProbes().map(\.text)) + (try ConversationEngineTests.urgentProbes().map(\.text))
                 + ["me quiero morir 😢", "quiero hablar con una persona ß", "", "a", "zz", "me quiero morir me quiero morir"]
             let normalizer = TextNormalizer()
             let rules = PatternRules(intents: catalog.intents)

@@ -196,9 +196,9 @@ public struct IntentRouter: Sendable {
     private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>, excluded: Set<Int>) -> String? {
         let mask = intents.indices.map { intents[$0].urgent && enabledSkills.contains(intents[$0].skill) && !excluded.contains($0) }
         let allowed = { (i: Int) in mask[i] }
-        func found(in normalized: NormalizedText) -> [Int] {
+        func found(in normalized: NormalizedText, endsMessage: Bool = true) -> [Int] {
             rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
-                + patterns.matches(normalized.text, allowed: allowed)
+                + patterns.matches(endsMessage ? normalized.text : normalized.text + " .", allowed: allowed)
         }
         var matched = found(in: normalized)
         // Rules that want the statement to end the message ("quiero acabar con todo$") must not
@@ -216,10 +216,16 @@ public struct IntentRouter: Sendable {
         if matched.isEmpty, normalized.tokens.contains(where: Self.negations.contains),
            text.unicodeScalars.contains(where: Self.clauseBreaks.contains) {
             let clauses = text.unicodeScalars.split(whereSeparator: Self.clauseBreaks.contains)
-            if clauses.count > 1 {
-                for clause in clauses {
-                    let n = normalizer.normalize(String(String.UnicodeScalarView(clause)))
-                    if !n.isEmpty { matched += found(in: n) }
+            // A clause with more than goodbyes after it does not end the message: a rule that wants
+            // the statement alone ("ya no aguanto más$") must not take the first clause of "ya no
+            // aguanto más, ¿cuándo llega mi pedido?" (a " ." after it fails `$` and nothing else).
+            let normalizedClauses = clauses.map { normalizer.normalize(String(String.UnicodeScalarView($0))) }
+            if normalizedClauses.count > 1 {
+                let lastSaying = normalizedClauses.lastIndex {
+                    !$0.tokens.allSatisfy { Self.trailingWords.contains($0) || Self.closingWords.contains($0) }
+                } ?? 0
+                for (i, n) in normalizedClauses.enumerated() where !n.isEmpty {
+                    matched += found(in: n, endsMessage: i >= lastSaying)
                 }
             }
         }
@@ -232,6 +238,12 @@ public struct IntentRouter: Sendable {
         "hoy", "ya", "ahora", "esta", "noche", "manana", "mismo", "perdon", "perdonen", "lo", "siento", "los", "las", "quiero",
         "te", "amo", "thanks", "thank", "you", "for", "everything", "all", "sorry", "tonight", "today", "now", "right", "love",
         "forever", "mama", "mom", "mum",
+    ]
+
+    /// Besides `trailingWords`, what a clause that closes an urgent statement may say ("me quiero
+    /// colgar, no doy más", "…, en serio") without taking the end of the message from it.
+    private static let closingWords: Set<String> = [
+        "no", "doy", "mas", "puedo", "aguanto", "de", "verdad", "en", "serio", "neta", "i", "cant", "anymore", "really", "mean", "it",
     ]
 
     /// Words the urgent rules' look-behinds treat as negating what follows (see `urgentMatch`).
