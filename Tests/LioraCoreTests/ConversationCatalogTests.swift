@@ -261,6 +261,27 @@ struct ConversationCatalogTests {
         #expect(named == names.count || text.contains("y \(names.count - named) más"), "\(text)")
     }
 
+    @Test("a category typed by name after the category list opens it (\"electrónica\" got e-waste recycling); the answer to \"which material?\" stays recycling")
+    func typedCategory() throws {
+        let list = say("¿qué categorías tienen?")
+        for (text, id) in [("electrónica", "electronica"), ("Hogar y cocina", "hogar-cocina"), ("deportes", "deportes"),
+                           ("ver ropa de mujer", "ropa-mujer"), ("la de calzado porfa", "calzado")] {
+            let turn = say(text, state: list.state)
+            #expect(turn.intentID == "catalogo.categorias" && turn.state.catalogBrowse?.categoryID == id, "\(text): \(turn.intentID ?? "-")")
+            let inCategory = Set(Self.shop.index.catalog.products.filter { $0.category == id }.map { "sku:" + $0.sku })
+            #expect(!skus(turn).isEmpty && Set(skus(turn)).isSubset(of: inCategory), "\(text)")
+        }
+        // Typed on its own, without the list first, too; never a product search of other words.
+        #expect(say("electrónica").state.catalogBrowse?.categoryID == "electronica")
+        #expect(say("electrónica barata").state.catalogBrowse?.categoryID != "electronica")
+        // "¿Qué material?" asked by the recycling skill: "electrónica" answers it.
+        let menu = say("quiero reciclar algo", replyID: "intent:reciclaje.menu")
+        #expect(menu.state.pendingSlot?.name == "material")
+        #expect(say("electrónica", state: menu.state).intentID == "reciclaje.electronicos")
+        // Without the shop's catalog, recycling as before.
+        #expect(say("electrónica", catalog: nil).intentID == "reciclaje.electronicos")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

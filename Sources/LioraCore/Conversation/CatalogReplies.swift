@@ -115,6 +115,27 @@ extension ConversationEngine {
         }
     }
 
+    /// The id of the shop's category that `text` names on its own ("Electrónica", "ver hogar y
+    /// cocina", "la de deportes"), as if its row had been tapped: after the category list people
+    /// type the name as often as they tap it, and "electrónica" alone got e-waste recycling.
+    static func typedCategory(_ text: String, index: CatalogSearchIndex) -> String? {
+        guard text.utf8.count <= 60 else { return nil }
+        var tokens = normalizer.normalize(text).tokens[...]
+        while tokens.count > 1, let first = tokens.first, categoryLeadWords.contains(first) { tokens = tokens.dropFirst() }
+        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "gracias"].contains(last) { tokens = tokens.dropLast() }
+        guard !tokens.isEmpty else { return nil }
+        let typed = tokens.joined(separator: " ")
+        return index.categories.first { category in
+            normalizer.normalize(category.name).text == typed || category.id.replacingOccurrences(of: "-", with: " ") == typed
+        }?.id
+    }
+
+    /// Words before a category's name that do not change which one is meant.
+    private static let categoryLeadWords: Set<String> = [
+        "ver", "veo", "quiero", "muestrame", "mostrar", "categoria", "la", "el", "los", "las", "de", "en", "lo", "del",
+        "show", "me", "see", "the", "category", "open",
+    ]
+
     /// Whether `text` asks for the next page of the last results ("ver más", "more").
     static func asksForMore(_ text: String) -> Bool {
         let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)

@@ -133,6 +133,14 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
+        // A category of the shop typed by name, unless it answers our question ("¿qué material?"
+        // → "electrónica"): its page, as if its row was tapped (category names are the shop's
+        // words, like a row's title: they never change the language).
+        if let shop, replyID == nil, state.pendingSlot == nil, let id = Self.typedCategory(text, index: shop.index),
+           let answer = catalogTurn(text: text, replyID: CatalogReplyID.category + id, intentID: nil, language: previous,
+                                    state: &state, catalog: shop, now: now) {
+            return catalogAnswer(answer, language: previous, state: &state, catalogVersion: shop.version, now: now)
+        }
         if isCatalogReply {
             // A row or button of an older catalog reply that the catalog cannot answer now (its
             // category was taken out, the shop withdrew its catalog or turned the skill off): its
@@ -255,7 +263,7 @@ public struct ConversationEngine: Sendable {
         }
     }
 
-    private static let normalizer = TextNormalizer()
+    static let normalizer = TextNormalizer()
 
     /// Courtesies answered even while a person has the chat; they do not hand it back to the bot.
     private static let courtesyIntents: Set<String> = ["core.gracias", "core.ok"]
