@@ -282,6 +282,17 @@ struct ConversationCatalogTests {
         #expect(say("electrónica", catalog: nil).intentID == "reciclaje.electronicos")
     }
 
+    @Test("a price limit is kept: \"tenis hasta 1000\" lists sneakers up to 1,000 (it was a goodbye), \"de menos de 500\" those under 500")
+    func priceLimit() throws {
+        for (text, limit) in [("tenis hasta 1000", Decimal(1000)), ("audífonos de menos de 500", 500), ("zapatillas de menos de $1,000", 1000)] {
+            let turn = say(text)
+            #expect(turn.intentID == "catalogo.buscar", "\(text): \(turn.intentID ?? "-")")
+            let found = skus(turn).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+            #expect(!found.isEmpty && found.allSatisfy { $0.currentPrice <= limit }, "\(text): \(found.map(\.name))")
+        }
+        #expect(say("hasta luego").intentID == "core.despedida")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

@@ -26,7 +26,9 @@
 /// size, number or listed adjective), hits must match such a word — "zapatillas rojas" lists
 /// zapatillas, red ones first, not every red product; and when a query word matches nothing in
 /// the catalog, hits found only in descriptions are dropped. Products on sale (a sale price below
-/// the price) are also found by "oferta", "descuento", "promoción", "rebajas", "sale"….
+/// the price) are also found by "oferta", "descuento", "promoción", "rebajas", "sale"…. A price
+/// range in the message ("de menos de 500", "under 1000", `PriceBound`) keeps only products whose
+/// current price is in it.
 public final class CatalogSearchIndex: Sendable {
     /// Ranking knobs (for experiments; the defaults are tuned on `Tests/catalog/search-queries.tsv`).
     public struct Configuration: Sendable, Equatable {
@@ -142,6 +144,7 @@ public final class CatalogSearchIndex: Sendable {
 
     /// `search` plus how many products matched in all (for "I found 23 results").
     public func searchResults(_ query: String, limit: Int = 10) -> CatalogSearchResults {
+        let bound = PriceBound.parse(query)?.bound
         let words = queryWords(query)
         let skuHits = skuMatches(query)
         guard !words.isEmpty || !skuHits.isEmpty, limit > 0 else { return CatalogSearchResults(hits: [], total: 0, words: words) }
@@ -194,6 +197,7 @@ public final class CatalogSearchIndex: Sendable {
         for doc32 in touched {
             let doc = Int(doc32)
             guard flags[doc] & requiredFlags == requiredFlags else { continue }
+            if let bound, !bound.contains(catalog.products[doc].currentPrice) { continue }
             total[doc] *= coverage[doc] / activeCoverage
             bestRaw = max(bestRaw, total[doc])
             eligible.append(doc32)
@@ -221,8 +225,10 @@ public final class CatalogSearchIndex: Sendable {
     /// How much a modifier (colour, size, adjective) counts towards a product's share of the query.
     private static let modifierShare: Float = 0.5
 
-    /// The searchable words of a message: normalised, without stop words, each once (at most 16).
+    /// The searchable words of a message: normalised, without stop words and a price range
+    /// (`PriceBound`), each once (at most 16).
     func queryWords(_ query: String) -> [String] {
+        let query = PriceBound.parse(query)?.rest ?? query
         var seen = Set<String>()
         var words: [String] = []
         let lowered = query.lowercased()

@@ -280,8 +280,10 @@ public struct ConversationEngine: Sendable {
         // message's other words to be the catalog's, which those questions' are not.
     ]
 
+    /// Whether `text` asks to buy: one of `buyingCues`, or a price range ("tenis hasta 1000",
+    /// `PriceBound`; "hasta" alone reads as a goodbye).
     static func hasBuyingCue(_ text: String) -> Bool {
-        normalizer.normalize(text).tokens.contains { buyingCues.contains($0) }
+        normalizer.normalize(text).tokens.contains { buyingCues.contains($0) } || PriceBound.parse(text) != nil
     }
 
     /// Words of a short question about a product already on screen: its price or whether there is any.
