@@ -293,6 +293,33 @@ struct ConversationCatalogTests {
         #expect(say("hasta luego").intentID == "core.despedida")
     }
 
+    @Test("follow-ups to a list: \"el segundo\" opens that row, \"¿y en negro?\" keeps only the black ones, \"¿más baratos?\" sorts by price; none without a list")
+    func listFollowUps() throws {
+        let list = say("busco sudaderas")
+        let rows = skus(list)
+        #expect(rows.count >= 3)
+        for (text, position) in [("el segundo", 1), ("la 3", 2), ("the first one", 0), ("el último", rows.count - 1)] {
+            let pick = say(text, state: list.state)
+            #expect(pick.intentID == "catalogo.detalle" && skus(pick) == [rows[position]], "\(text): \(skus(pick))")
+        }
+        let black = say("¿y en negro?", state: list.state)
+        let blackOnes = skus(black).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+        #expect(!blackOnes.isEmpty && blackOnes.allSatisfy { $0.name.contains("Negr") && $0.name.contains("Sudadera") }, "\(blackOnes.map(\.name))")
+        let white = say("and in white?", state: say("busco tenis").state)
+        let whiteOnes = skus(white).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+        #expect(whiteOnes.count >= 2 && whiteOnes.allSatisfy { $0.name.contains("Blanc") }, "\(whiteOnes.map(\.name))")
+        // "el segundo" after the narrowed list is its second row.
+        #expect(skus(say("el segundo", state: white.state)) == [skus(white)[1]])
+        let cheaper = say("¿más baratos?", state: list.state)
+        let prices = skus(cheaper).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4)))?.currentPrice }
+        #expect(prices.count >= 3 && prices == prices.sorted(), "\(prices)")
+        // Without a list on screen these are not picks or searches of their own.
+        #expect(say("el segundo").intentID != "catalogo.detalle")
+        #expect(say("¿y en negro?").intentID != "catalogo.detalle")
+        // Nothing in that colour: said, not the other colours.
+        #expect(say("¿la tienen en rosa?", state: say("busco mochilas").state).replies.first?.summary.contains("No encontré") == true)
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

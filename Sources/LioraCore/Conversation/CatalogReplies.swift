@@ -24,13 +24,17 @@ public struct CatalogBrowse: Sendable, Equatable, Codable {
     public var shown: Int
     /// The catalog version the results came from (a new catalog starts afresh).
     public var catalogVersion: Int?
+    /// The SKUs of the list on screen, in its order, for "el segundo" (nil in states stored
+    /// before it was kept).
+    public var onScreen: [String]?
 
-    public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?) {
+    public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?, onScreen: [String]? = nil) {
         self.query = query; self.categoryID = categoryID; self.shown = shown; self.catalogVersion = catalogVersion
+        self.onScreen = onScreen
     }
 
     enum CodingKeys: String, CodingKey {
-        case query, categoryID = "category_id", shown, catalogVersion = "catalog_version"
+        case query, categoryID = "category_id", shown, catalogVersion = "catalog_version", onScreen = "on_screen"
     }
 }
 
@@ -136,6 +140,89 @@ extension ConversationEngine {
         "show", "me", "see", "the", "category", "open",
     ]
 
+    /// A short follow-up to the list on screen: a row picked by its position ("el segundo", "la
+    /// 3", "the first one", "el último"), the same search narrowed by a colour or size ("¿y en
+    /// negro?", "¿la tienen en talla M?", "and in blue?"), or the cheapest of it ("¿más baratos?",
+    /// "cheaper ones?"). Nil when `text` is none of these, or no list was shown.
+    func listFollowUp(_ text: String, state: inout ConversationState, catalog: ActiveCatalogIndex,
+                      language: Language) -> (replies: [BotReply], intent: String)? {
+        guard let browse = state.catalogBrowse, browse.catalogVersion == catalog.version, browse.shown > 0,
+              text.utf8.count <= 60 else { return nil }
+        let index = catalog.index
+        var tokens = Self.normalizer.normalize(text).tokens[...]
+        while tokens.count > 1, let first = tokens.first, Self.followUpLeadWords.contains(first) { tokens = tokens.dropFirst() }
+        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "one", "ones", "uno", "una"].contains(last) {
+            tokens = tokens.dropLast()
+        }
+        guard !tokens.isEmpty else { return nil }
+        if tokens.count == 1, let position = Self.ordinals[tokens[tokens.startIndex]] {
+            let rows = (browse.onScreen ?? []).compactMap { index.product(sku: $0) }
+            let pick = position == -1 ? rows.last : (position <= rows.count ? rows[position - 1] : nil)
+            guard let pick else { return nil }
+            return ([.product(card(pick, index: index, language: language))], "catalogo.detalle")
+        }
+        let words = Array(tokens)
+        if let query = browse.query, words.count <= 3, words.allSatisfy({ CatalogWords.isModifier($0) }) {
+            // Only the results that have the colour or size too (ranking alone put the black
+            // hoodie first but kept the yellow one).
+            let narrowed = query + " " + words.joined(separator: " ")
+            let having = Set(index.search(words.joined(separator: " "), limit: 1000).map(\.product.sku))
+            let hits = index.search(narrowed, limit: 200).map(\.product).filter { having.contains($0.sku) }
+            state.catalogBrowse = nil
+            guard !hits.isEmpty else { return ([noResults(narrowed, index: index, language: language)], "catalogo.buscar") }
+            if hits.count == 1 { return ([.product(card(hits[0], index: index, language: language))], "catalogo.detalle") }
+            let shown = hits.prefix(Self.pageSize)
+            // Kept for "el segundo" and "¿más baratos?"; no further pages ("ver más" says that was all).
+            state.catalogBrowse = CatalogBrowse(query: narrowed, categoryID: nil, shown: 1000, catalogVersion: catalog.version,
+                                                onScreen: shown.map(\.sku))
+            let rows = Self.distinguished(shown.map { row($0, index: index, language: language) }, names: shown.map(\.name))
+            let subject = "“\(Self.trimmedQuery(narrowed))”"
+            let body = language == .es ? "Esto encontré para \(subject). Elige uno para ver el detalle:"
+                                       : "Here's what I found for \(subject). Pick one to see the details:"
+            return ([.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)], "catalogo.buscar")
+        }
+        if Self.cheaperPhrases.contains(words.joined(separator: " ")) {
+            let all = if let categoryID = browse.categoryID {
+                index.products(inCategory: categoryID, limit: 200)
+            } else {
+                index.search(browse.query ?? "", limit: 200).map(\.product)
+            }
+            let cheapest = all.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }.prefix(Self.pageSize)
+            guard !cheapest.isEmpty else { return nil }
+            let subject = browse.categoryID.flatMap { index.category(id: $0)?.name }
+                ?? browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
+            let rows = Self.distinguished(cheapest.map { row($0, index: index, language: language) }, names: cheapest.map(\.name))
+            state.catalogBrowse?.onScreen = cheapest.map(\.sku)
+            state.catalogBrowse?.shown = 1000
+            let body = language == .es ? "Los más económicos de \(subject), del más barato al más caro:"
+                                       : "The most affordable for \(subject), cheapest first:"
+            return ([.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)], "catalogo.buscar")
+        }
+        return nil
+    }
+
+    /// Words before a follow-up that do not change it ("¿y en negro?", "¿la tienen en talla M?").
+    private static let followUpLeadWords: Set<String> = [
+        "y", "en", "de", "color", "talla", "lo", "la", "los", "las", "el", "tienen", "tienes", "hay", "quiero", "dame", "muestrame",
+        "ver", "numero", "opcion", "and", "in", "do", "you", "have", "it", "them", "the", "size", "colour", "color", "number",
+        "option", "show", "me", "i", "want", "what", "about", "how", "algo", "something", "unos", "unas", "some", "any",
+    ]
+
+    /// Positions in a list, as typed: "el segundo", "la 3", "the first one", "el último".
+    private static let ordinals: [String: Int] = [
+        "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9,
+        "primero": 1, "primera": 1, "segundo": 2, "segunda": 2, "tercero": 3, "tercera": 3, "tercer": 3, "cuarto": 4, "cuarta": 4,
+        "quinto": 5, "quinta": 5, "sexto": 6, "sexta": 6, "septimo": 7, "septima": 7, "octavo": 8, "octava": 8, "noveno": 9, "novena": 9,
+        "ultimo": -1, "ultima": -1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+        "eighth": 8, "ninth": 9, "last": -1, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+    ]
+
+    /// "¿Más baratos?" and its kin, after the lead words are taken off.
+    private static let cheaperPhrases: Set<String> = [
+        "mas baratos", "mas baratas", "mas barato", "mas barata", "mas economicos", "mas economicas", "mas economico", "mas economica",
+        "baratos", "baratas", "economicos", "economicas", "cheaper", "less expensive", "cheapest", "the cheapest", "mas baratos que tengan",
+    ]
+
     /// Whether `text` asks for the next page of the last results ("ver más", "more").
     static func asksForMore(_ text: String) -> Bool {
         let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
@@ -169,6 +256,7 @@ extension ConversationEngine {
         let hasMore = all.count > browse.shown + pageItems.count
         let first = browse.shown == 0
         browse.shown += pageItems.count
+        browse.onScreen = pageItems.map(\.sku)
         // Kept when this was the last page too: a "ver más" after it is told that was all, not
         // routed as words ("more" got exercise tips: "move more").
         state.catalogBrowse = browse

@@ -133,6 +133,11 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
+        // A follow-up to the list on screen: "el segundo", "¿y en negro?", "¿más baratos?".
+        if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
+           let answer = listFollowUp(text, state: &state, catalog: shop, language: previous) {
+            return catalogAnswer(answer, language: previous, state: &state, catalogVersion: shop.version, now: now)
+        }
         // A category of the shop typed by name, unless it answers our question ("¿qué material?"
         // → "electrónica"): its page, as if its row was tapped (category names are the shop's
         // words, like a row's title: they never change the language).
