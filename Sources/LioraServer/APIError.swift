@@ -33,6 +33,12 @@ package struct APIError: HTTPResponseError, Equatable {
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A 429 with the `Retry-After` every 429 carries: `seconds` (until a retry can succeed)
+    /// rounded up to a whole second, at least 1.
+    static func tooManyRequests(_ code: String, _ message: String, retryAfter seconds: TimeInterval) -> APIError {
+        APIError(.tooManyRequests, code, message, retryAfter: max(1, Int(seconds.rounded(.up))))
+    }
+
     static let notFound = APIError(.notFound, "not_found", "no such resource")
     static let internalError = APIError(.internalServerError, "internal_error", "something went wrong; it has been logged")
 }

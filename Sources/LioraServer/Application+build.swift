@@ -141,6 +141,8 @@ package func buildApplication(
     if configuration.metaAppSecret == nil {
         logger.warning("LIORA_META_APP_SECRET is not set: every webhook POST will be refused")
     }
+    // Last, so that it wraps only the router's "no route" answer.
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
     var app = Application(
         router: router,

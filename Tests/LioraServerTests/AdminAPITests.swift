@@ -212,6 +212,58 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("a refused login says in Retry-After when a retry can succeed, and it then does")
+    func loginRetryAfter() async throws {
+        let clock = ManualClock(t0)
+        try await Harness.run(.sqlite, clock: clock, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            _ = try await c.platformAdmin()
+            func login(_ password: String) async throws -> TestResponse {
+                try await c.call(.post, "/auth/login", json: ["email": "ops@liora.test", "password": password])
+            }
+            // Five wrong passwords a minute apart: the fifth at t0 + 240 s fills the window (15 minutes).
+            for n in 0..<5 {
+                #expect(try await login("wrong-password-\(n)").errorCode == "invalid_credentials")
+                clock.advance(by: 60)
+            }
+            // At t0 + 300 s the first failure ages out at t0 + 900 s.
+            let blocked = try await login("Platform-admin-2026!")
+            #expect(blocked.status == .tooManyRequests && blocked.headers[.retryAfter] == "600", "\(blocked.headers)")
+            clock.advance(by: 599)
+            #expect(try await login("Platform-admin-2026!").headers[.retryAfter] == "1")
+            clock.advance(by: 1)
+            #expect(try await login("Platform-admin-2026!").status == .ok)
+        }
+    }
+
+    @Test("with several login limits holding an attempt, Retry-After is the latest of them, never less than a second")
+    func loginRetryAfterIsTheLatestLimit() async throws {
+        try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
+            try await h.store.createPlatformAdmin(id: UUID(), email: "ops4@liora.test", name: "Ops 4",
+                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+            var options = AdminAuthOptions()
+            options.bcryptCost = 4
+            let clock = ManualClock(t0)
+            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock, options: options)
+            func retryAfter(_ password: String, from address: String) async -> Int? {
+                do {
+                    _ = try await auth.login(email: "ops4@liora.test", password: password, address: address)
+                    return nil
+                } catch let e as APIError { return e.retryAfter } catch { return nil }
+            }
+            // 15 failures at t0 from three addresses, 5 at t0 + 100 s from a fourth: the account's
+            // 20 are spent until t0 + 900 s, the fourth address's 5 until t0 + 1000 s.
+            for a in 1...3 { for n in 0..<5 { #expect(await retryAfter("guess-\(a)-\(n)-xxxx", from: "198.51.100.\(a)") == nil) } }
+            clock.advance(by: 100)
+            for n in 0..<5 { #expect(await retryAfter("guess-4-\(n)-xxxx", from: "198.51.100.4") == nil) }
+            clock.advance(by: 100)
+            #expect(await retryAfter("Platform-admin-2026!", from: "198.51.100.4") == 800)  // both hold it
+            #expect(await retryAfter("Platform-admin-2026!", from: "198.51.100.5") == 700)  // the account's limit only
+            clock.advance(by: 699.5)
+            #expect(await retryAfter("Platform-admin-2026!", from: "198.51.100.5") == 1)  // half a second, rounded up
+        }
+    }
+
     @Test("wrong passwords from one address do not lock the owner out from theirs; guessing spread over many addresses does, except where they signed in before")
     func loginLockoutIsPerAddress() async throws {
         try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in

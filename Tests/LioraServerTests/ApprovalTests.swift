@@ -167,10 +167,11 @@ struct ApprovalTests {
         }
     }
 
-    @Test("one person's pending exports are capped; they never hide a pending deletion from the duplicate check",
+    @Test("one person's pending exports are capped, with Retry-After saying when the oldest expires; they never hide a pending deletion from the duplicate check",
           arguments: TestBackend.available)
     func pendingExportsCapped(backend: TestBackend) async throws {
-        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+        let clock = ManualClock(t0)
+        try await Harness.run(backend, clock: clock, jwtSecret: jwtSecret) { h in
             let t = try await ApprovalTeam.make(h, slug: "muchas")
             let c = t.c
             // A platform admin asks for the tenant's deletion: it waits for a second person.
@@ -178,12 +179,22 @@ struct ApprovalTests {
             for i in 0..<10 {
                 let r = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
                 #expect(r.status == .accepted, "export \(i): \(r.text)")
+                if i == 0 { clock.advance(by: 600) }
             }
+            // The oldest (asked for at t0) expires after 24 hours, 600 s of which have passed.
             let eleventh = try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.agent, headers: ["Accept": "text/csv"])
             #expect(eleventh.status == .tooManyRequests && eleventh.errorCode == "too_many_pending_requests", "\(eleventh.text)")
+            #expect(eleventh.headers[.retryAfter] == "85800")
             // Someone else may still ask; and the deletion is still found waiting.
             #expect(try await c.call(.get, "/clientes/\(t.tenant)/logs", token: t.admin, headers: ["Accept": "text/csv"]).status == .accepted)
             #expect(try await c.call(.delete, "/clientes/\(t.tenant)", token: t.platform).errorCode == "approval_pending")
+            // One second early the retry is still refused; on time it is accepted.
+            clock.advance(by: 85_799)
+            let early = try await t.relogin(slug: "muchas")
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)/logs", token: early.agent, headers: ["Accept": "text/csv"])
+                .headers[.retryAfter] == "1")
+            clock.advance(by: 1)
+            #expect(try await c.call(.get, "/clientes/\(t.tenant)/logs", token: early.agent, headers: ["Accept": "text/csv"]).status == .accepted)
         }
     }
 

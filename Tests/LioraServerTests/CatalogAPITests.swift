@@ -169,7 +169,7 @@ struct CatalogAPITests {
         }
     }
 
-    @Test("every attempt is in the ingest log: a signed activation with a wrong body, a bad activate flag, a bad rotation body",
+    @Test("every attempt past the query is in the ingest log: a signed activation with a wrong body, a bad rotation body",
           arguments: TestBackend.available)
     func badRequestsAreLogged(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
@@ -178,16 +178,52 @@ struct CatalogAPITests {
             let wrongBody = Array(#"{"version": 4}"#.utf8)
             let activation = try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant, body: wrongBody, secret: secret)
             #expect(activation.status == .badRequest && activation.errorCode == "malformed_body")
-            let flag = try await Self.send(h, .post, "/publish?activate=maybe", tenant: tenant, body: Self.small, secret: secret)
-            #expect(flag.errorCode == "invalid_parameter")
             let rotation = try await Self.send(h, .post, "/secret/rotate", tenant: tenant, body: Array(#"{"overlap_seconds": -1}"#.utf8), secret: secret)
             #expect(rotation.errorCode == "invalid_overlap")
             try await h.store.withTenant(tenant) { s throws in
                 let logs = try await s.ingestLogs(limit: 10)
-                for (operation, reason) in [("activate", "malformed_body"), ("publish", "invalid_parameter"), ("rotate_secret", "invalid_overlap")] {
+                for (operation, reason) in [("activate", "malformed_body"), ("rotate_secret", "invalid_overlap")] {
                     #expect(logs.contains { $0.operation == operation && $0.reason == reason && $0.httpStatus == 400 && $0.outcome == .rejected },
                             "\(operation) \(reason)")
                 }
+            }
+        }
+    }
+
+    @Test("a bad activate flag is refused before anything is written: no ingest log row, the webhook-id not used up",
+          arguments: TestBackend.available)
+    func badActivateFlagWritesNothing(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            func rows() async throws -> Int { try await h.store.withTenant(tenant) { try await $0.ingestLogs(limit: 100).count } }
+            let before = try await rows()
+            let flag = try await Self.send(h, .post, "/publish?activate=maybe", tenant: tenant, body: Self.small, secret: secret, id: "msg_maybe")
+            #expect(flag.status == .badRequest && flag.errorCode == "invalid_parameter")
+            #expect(try await rows() == before)
+            // The same signed request with a valid flag goes through: its id was not used up.
+            let good = try await Self.send(h, .post, "/publish?activate=true", tenant: tenant, body: Self.small, secret: secret, id: "msg_maybe")
+            #expect(good.status == .created, "\(good.text)")
+            #expect(try await rows() == before + 1)
+        }
+    }
+
+    @Test("signed catalog writes refuse a JSON body naming a field twice (400 duplicate_key), logged like any bad body",
+          arguments: [TestBackend.sqlite])
+    func duplicateKeysInSignedBodies(backend: TestBackend) async throws {
+        try await Harness.run(backend) { h in
+            let (tenant, secret) = try await Self.tenant(h)
+            let rotation = try await Self.send(h, .post, "/secret/rotate", tenant: tenant,
+                                               body: Array(#"{"overlap_seconds": 60, "overlap_seconds": 0}"#.utf8), secret: secret)
+            #expect(rotation.status == .badRequest && rotation.errorCode == "duplicate_key", "\(rotation.text)")
+            #expect(try await Self.send(h, .post, "/publish", tenant: tenant, body: Self.small, secret: secret).status == .created)
+            let activation = try await Self.send(h, .post, "/snapshots/1/activate", tenant: tenant,
+                                                 body: Array(#"{"version": 1, "version": 1}"#.utf8), secret: secret)
+            #expect(activation.status == .badRequest && activation.errorCode == "duplicate_key", "\(activation.text)")
+            // The old secret still signs: the rotation did not happen.
+            #expect(try await Self.send(h, .get, "/active", tenant: tenant, secret: secret).status == .ok)
+            try await h.store.withTenant(tenant) { s throws in
+                let logs = try await s.ingestLogs(limit: 10)
+                #expect(logs.filter { $0.reason == "duplicate_key" }.map(\.operation).sorted() == ["activate", "rotate_secret"])
             }
         }
     }

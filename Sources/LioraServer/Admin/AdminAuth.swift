@@ -146,8 +146,8 @@ package final class AdminAuth: Sendable {
         let now = clock.now
         let account = email.trimmingCharacters(in: .whitespaces).lowercased()
         let device = deviceToken.flatMap { verifyDeviceToken($0, account: account, now: now) }
-        guard limiter.allow(account: account, address: address, device: device, now: now) else {
-            throw APIError(.tooManyRequests, "too_many_attempts", "too many login attempts; try again later")
+        if let wait = limiter.refusal(account: account, address: address, device: device, now: now) {
+            throw APIError.tooManyRequests("too_many_attempts", "too many login attempts; try again later", retryAfter: wait)
         }
         let records = Array(try await store.loginLookup(email: account)
             .filter { ($0.tenantID == tenantID || tenantID == nil) && $0.passwordHash != nil && $0.active }
@@ -169,7 +169,7 @@ package final class AdminAuth: Sendable {
         // A platform admin who shares the address and password with a tenant account signs in as
         // the admin unless the request names the tenant.
         guard let record = opened.first(where: { $0.role == .platformAdmin }) ?? opened.first else {
-            throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")  // counted by `allow`
+            throw APIError(.unauthorized, "invalid_credentials", "e-mail or password is wrong")  // counted by `refusal`
         }
         limiter.succeeded(account: account, address: address, device: device, allowedAt: now)
         guard opened.count == 1 || record.role == .platformAdmin else {
@@ -373,18 +373,25 @@ final class LoginRateLimiter: Sendable {
 
     private static func pair(_ account: String, _ address: String?) -> String { account + "\u{0}" + (address ?? "") }
 
-    /// Whether an attempt may go ahead. An allowed attempt counts as a failure from the start
-    /// (`succeeded` takes it back), so guesses sent in parallel — from many addresses — are all
-    /// counted before any of them is checked.
+    /// nil when an attempt may go ahead; else the seconds until every limit that holds it has let
+    /// go, when the same attempt can (for `Retry-After`; a refused attempt is not counted). An
+    /// allowed attempt counts as a failure from the start (`succeeded` takes it back), so guesses
+    /// sent in parallel — from many addresses — are all counted before any of them is checked.
     ///
     /// `device` is the nonce of a valid device token for the account (`AdminAuth.verifyDeviceToken`).
-    func allow(account: String, address: String?, device: String? = nil, now: Date) -> Bool {
+    func refusal(account: String, address: String?, device: String? = nil, now: Date) -> TimeInterval? {
         state.withLockedValue { s in
             let since = now.addingTimeInterval(-options.rateWindow)
             let pair = Self.pair(account, address)
             s.failures[account] = s.failures[account]?.filter { $0 > since }
             s.pairFailures[pair] = s.pairFailures[pair]?.filter { $0 > since }
-            if (s.pairFailures[pair]?.count ?? 0) >= options.maxFailuresPerAccount { return false }
+            // When a full window lets go: once enough of its oldest entries have aged out.
+            func freed(_ entries: [Date]?, limit: Int) -> TimeInterval? {
+                guard let entries, entries.count >= limit else { return nil }
+                return entries.sorted()[entries.count - limit].addingTimeInterval(options.rateWindow).timeIntervalSince(now)
+            }
+            var waits: [TimeInterval] = []
+            if let wait = freed(s.pairFailures[pair], limit: options.maxFailuresPerAccount) { waits.append(wait) }
             if let device {
                 s.deviceFailures[device] = s.deviceFailures[device]?.filter { $0 > since }
                 s.deviceAccountFailures[account] = s.deviceAccountFailures[account]?.filter { $0 > since }
@@ -394,13 +401,15 @@ final class LoginRateLimiter: Sendable {
                     && (s.deviceAccountFailures[account]?.count ?? 0) < options.maxFailuresPerAccountEverywhere
             } ?? false
             let knownAddress = address.map { s.trusted[account]?.contains($0) == true } ?? false
-            if !knownAddress, !knownDevice, (s.failures[account]?.count ?? 0) >= options.maxFailuresPerAccountEverywhere { return false }
-            if let address {
-                var recent = (s.attempts[address] ?? []).filter { $0 > since }
-                if recent.count >= options.maxAttemptsPerAddress { s.attempts[address] = recent; return false }
-                recent.append(now)
-                s.attempts[address] = recent
+            if !knownAddress, !knownDevice, let wait = freed(s.failures[account], limit: options.maxFailuresPerAccountEverywhere) {
+                waits.append(wait)
             }
+            if let address {
+                s.attempts[address] = s.attempts[address]?.filter { $0 > since }
+                if let wait = freed(s.attempts[address], limit: options.maxAttemptsPerAddress) { waits.append(wait) }
+            }
+            if let wait = waits.max() { return wait }
+            if let address { s.attempts[address, default: []].append(now) }
             s.failures[account, default: []].append(now)
             s.pairFailures[pair, default: []].append(now)
             if let device {
@@ -413,7 +422,7 @@ final class LoginRateLimiter: Sendable {
             if s.attempts.count > 100_000 { s.attempts.removeAll() }
             if s.failures.count > 100_000 { s.failures.removeAll() }
             if s.pairFailures.count > 100_000 { s.pairFailures.removeAll() }
-            return true
+            return nil
         }
     }
 

@@ -70,10 +70,7 @@ struct AdminRoutes: Sendable {
     }
 
     static func userID(_ context: some RequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("usuario_id"), let id = UUID(uuidString: raw) else {
-            throw APIError(.notFound, "user_not_found", "no such user")
-        }
-        return id
+        try context.uuidParameter("usuario_id")
     }
 
     // MARK: JSON in and out
@@ -85,7 +82,8 @@ struct AdminRoutes: Sendable {
     }()
 
     /// Decodes a JSON object body of at most 64 KB (413 above), refusing unknown fields (400
-    /// `unknown_field`) so a typo never passes silently; the allowed fields come from `example`.
+    /// `unknown_field`) so a typo never passes silently, and a field given twice (400
+    /// `duplicate_key`); the allowed fields come from `example`.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -97,6 +95,7 @@ struct AdminRoutes: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like \(example)")
         }
+        try APIError.refuseDuplicateKeys(in: Array(buffer.readableBytesView))
         let allowed = Set((try? JSONSerialization.jsonObject(with: Data(example.utf8)) as? [String: Any])?.keys.map { $0 } ?? [])
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; expected \(example)")

@@ -37,10 +37,7 @@ struct ApprovalRoutes: Sendable {
     }
 
     static func approvalID(_ context: some RequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("approval_id"), let id = UUID(uuidString: raw) else {
-            throw APIError(.notFound, "approval_not_found", "no such approval request")
-        }
-        return id
+        try context.uuidParameter("approval_id")
     }
 
     func list(_ request: Request, _ id: UUID) async throws -> Response {

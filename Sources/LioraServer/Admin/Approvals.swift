@@ -47,10 +47,12 @@ package struct Approvals: Sendable {
             }
             // Exports are not deduplicated (each has its own filter), but one person's are capped:
             // thousands of them would bury the requests that matter in the approvers' list.
-            if action == .exportConversations,
-               pending.filter({ $0.requestedBy == principal.actor }).count >= Self.maxPendingExportsPerRequester {
-                throw APIError(.tooManyRequests, "too_many_pending_requests",
-                               "you have \(Self.maxPendingExportsPerRequester) exports waiting for approval; wait until they are decided or expire")
+            // Retry-After says when enough of them will have expired (one decided sooner frees a place sooner).
+            let mine = action == .exportConversations ? pending.filter { $0.requestedBy == principal.actor }.map(\.expiresAt).sorted() : []
+            if mine.count >= Self.maxPendingExportsPerRequester {
+                throw APIError.tooManyRequests("too_many_pending_requests",
+                                               "you have \(Self.maxPendingExportsPerRequester) exports waiting for approval; wait until they are decided or expire",
+                                               retryAfter: mine[mine.count - Self.maxPendingExportsPerRequester].timeIntervalSince(now))
             }
             if action == .deleteWabaAccount {
                 guard let id = params["waba_account_id"].flatMap(UUID.init(uuidString:)),

@@ -38,8 +38,7 @@ struct WabaRoutes: Sendable {
     }
 
     static func accountID(_ context: some RequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("waba_account_id"), let id = UUID(uuidString: raw) else { throw WabaService.notFound }
-        return id
+        try context.uuidParameter("waba_account_id")
     }
 
     // MARK: JSON

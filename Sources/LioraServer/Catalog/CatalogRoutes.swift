@@ -69,8 +69,7 @@ struct CatalogRoutes: Sendable {
     }
 
     static func tenantID(_ context: some RequestContext) throws -> UUID {
-        guard let raw = context.parameters.get("cliente_id"), let id = UUID(uuidString: raw) else { throw APIError.notFound }
-        return id
+        try context.uuidParameter("cliente_id")
     }
 
     static func version(_ context: some RequestContext) throws -> Int {
@@ -131,13 +130,13 @@ struct CatalogRoutes: Sendable {
 
     func publish(_ request: Request, tenantID: UUID, logger: Logger) async throws -> Response {
         // Read before the body and the signature: a value that is not a boolean must not publish
-        // straight to live (`False`, `no`), and answers 400 before anything else happens.
-        let activate: Bool = try await logged("publish", request, tenantID: tenantID, size: 0, now: clock.now) {
-            switch request.uri.queryParameters["activate"].map({ String($0).lowercased() }) {
-            case nil, "true", "1": return true
-            case "false", "0": return false
-            default: throw APIError(.badRequest, "invalid_parameter", "activate must be true or false")
-            }
+        // straight to live (`False`, `no`), and answers 400 before anything else happens — nothing
+        // is written, not even an ingest log row (its signature is not checked yet).
+        let activate: Bool
+        switch request.uri.queryParameters["activate"].map({ String($0).lowercased() }) {
+        case nil, "true", "1": activate = true
+        case "false", "0": activate = false
+        default: throw APIError(.badRequest, "invalid_parameter", "activate must be true or false")
         }
         let body = try await collect(request, tenantID: tenantID, operation: "publish", limit: options.maxBodyBytes)
         let now = clock.now
@@ -226,6 +225,7 @@ struct CatalogRoutes: Sendable {
                 guard let object, let input, object.keys.allSatisfy({ $0 == "version" }), input.version ?? version == version else {
                     throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
                 }
+                try APIError.refuseDuplicateKeys(in: body)
             }
         }
         let webhookID = signed.id
@@ -347,6 +347,7 @@ struct CatalogRoutes: Sendable {
                 guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
                     throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
                 }
+                try APIError.refuseDuplicateKeys(in: body)
                 if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
                    let unknown = object.keys.sorted().first(where: { $0 != "overlap_seconds" }) {
                     throw APIError(.badRequest, "unknown_field", "unknown field \(unknown); the body may only hold overlap_seconds")
