@@ -265,7 +265,7 @@ struct ConversationEngineTests {
     @Test("the urgent probes: indirect crisis statements, violence at home, seizures, choking, bites and bleeding in pregnancy get their urgent reply and a person; laughing, haircuts and shipping complaints do not")
     func urgentProbes() throws {
         let probes = try Self.urgentProbes()
-        let urgent = Set(Self.catalog.intents.filter(\.urgent).map(\.id))
+        let urgent: Set = ["core.crisis", "core.emergencia", "core.violencia"]
         #expect(probes.filter { $0.intent == nil }.count >= 20 && Set(probes.compactMap(\.intent)).count == 3)
         for (text, expected) in probes {
             let turn = Self.engine.respond(to: text, replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
