@@ -320,6 +320,17 @@ struct ConversationCatalogTests {
         #expect(say("¿la tienen en rosa?", state: say("busco mochilas").state).replies.first?.summary.contains("No encontré") == true)
     }
 
+    @Test("\"i need a phone charger\" and \"necesito un cargador\" show the shop's chargers (they got \"did you mean\" a person or e-waste); \"necesito dormir mejor\" stays a sleep question")
+    func needsAProduct() throws {
+        for text in ["i need a phone charger", "necesito un cargador para mi celular"] {
+            let turn = say(text)
+            let names = skus(turn).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4)))?.name }
+            #expect(turn.intentID?.hasPrefix("catalogo.") == true && names.contains { $0.contains("Cargador") }, "\(text): \(turn.intentID ?? "-") \(names)")
+        }
+        #expect(say("necesito dormir mejor").intentID == "vida_sana.sueno")
+        #expect(say("necesito reciclar pilas").intentID == "reciclaje.baterias")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in
