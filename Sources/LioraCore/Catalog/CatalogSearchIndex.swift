@@ -82,6 +82,8 @@ public final class CatalogSearchIndex: Sendable {
     private let productsByCategory: [[Int32]]
     /// Per category: the normalised words of its name.
     private let categoryWords: [[String]]
+    /// Each category's id by its name as typed (normalised) and by its id with spaces for dashes.
+    private let categoryIDsByTypedName: [String: String]
 
     /// Indexes `catalog` (about 1 s for 50,000 products in a release build).
     public init(catalog: Catalog, configuration: Configuration = .default) {
@@ -107,6 +109,10 @@ public final class CatalogSearchIndex: Sendable {
         categoryPositions = builder.categoryPositions
         productsByCategory = builder.productsByCategory
         categoryWords = builder.categoryWords
+        let normalizer = TextNormalizer()
+        categoryIDsByTypedName = Dictionary(catalog.categories.flatMap {
+            [(normalizer.normalize($0.name).text, $0.id), (String($0.id.map { $0 == "-" ? " " : $0 }), $0.id)]
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Look-ups
@@ -116,6 +122,11 @@ public final class CatalogSearchIndex: Sendable {
 
     public func category(id: String) -> CatalogCategory? {
         categoryPositions[id].map { catalog.categories[$0] }
+    }
+
+    /// The id of the category whose name (normalised, as `TextNormalizer` does) or id is `typed`.
+    public func categoryID(typedName typed: String) -> String? {
+        categoryIDsByTypedName[typed]
     }
 
     /// How many products `category` has.

@@ -128,10 +128,7 @@ extension ConversationEngine {
         while tokens.count > 1, let first = tokens.first, categoryLeadWords.contains(first) { tokens = tokens.dropFirst() }
         while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "gracias"].contains(last) { tokens = tokens.dropLast() }
         guard !tokens.isEmpty else { return nil }
-        let typed = tokens.joined(separator: " ")
-        return index.categories.first { category in
-            normalizer.normalize(category.name).text == typed || category.id.replacingOccurrences(of: "-", with: " ") == typed
-        }?.id
+        return index.categoryID(typedName: tokens.joined(separator: " "))
     }
 
     /// Words before a category's name that do not change which one is meant.
