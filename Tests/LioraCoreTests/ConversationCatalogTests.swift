@@ -331,6 +331,18 @@ struct ConversationCatalogTests {
         #expect(say("necesito reciclar pilas").intentID == "reciclaje.baterias")
     }
 
+    @Test("a product's card shows its sizes, colour, material and brand before the description")
+    func cardAttributes() throws {
+        let card = say("", replyID: "sku:ZAP-001")
+        guard case .product(let product) = try #require(card.replies.first) else { Issue.record("not a card"); return }
+        #expect(product.body.contains("\nTalla: 38, 39, 40, 41, 42\nColor: rojo\nMaterial: malla transpirable\nMarca: Zancada\n\n"), "\(product.body)")
+        #expect(product.body.utf16.count <= 1024)
+        let odd = Product(sku: "X-1", name: "Cosa", price: ProductPrice("10")!, url: "https://x.test/1", category: "hogar-cocina", stock: 3,
+                          attributes: ["talla": "S,\nM", "zz": "1", "yy": "2", "xx": "3", "color": "azul"])
+        let shown = ConversationEngine.shownAttributes(odd)
+        #expect(shown.map(\.0) == ["talla", "color", "xx", "yy"] && shown[0].1 == "S, M")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

@@ -361,6 +361,10 @@ extension ConversationEngine {
         } else {
             lines.append(language == .es ? "Disponible." : "In stock.")
         }
+        // Sizes, colours and the like: what a shopper asks next ("¿la tienen en talla M?").
+        for (key, value) in Self.shownAttributes(p) {
+            lines.append("\(key.prefix(1).uppercased() + key.dropFirst()): \(Self.shortened(value, 80))")
+        }
         if let d = p.description, !d.isEmpty {
             // The card is one message (photo, text, button) whose text Meta caps at 1024: a long
             // description is shortened rather than split, which would send the name and price
@@ -370,6 +374,23 @@ extension ConversationEngine {
         }
         return ProductCard(sku: p.sku, body: lines.joined(separator: "\n"), imageURL: p.imageURL,
                            buttonTitle: language == .es ? "Ver producto" : "View product", url: p.url)
+    }
+
+    /// At most four of a product's attributes for its card: sizes, colours, material and brand
+    /// first (in the catalog's words, Spanish or English), then the others by name.
+    package static func shownAttributes(_ p: Product) -> [(String, String)] {
+        let first = ["talla", "tallas", "size", "sizes", "color", "colores", "colour", "colours", "material", "marca", "brand"]
+        return p.attributes.filter { !$0.key.isEmpty && !$0.value.isEmpty }
+            .sorted { a, b in
+                let (i, j) = (first.firstIndex(of: a.key.lowercased()) ?? first.count, first.firstIndex(of: b.key.lowercased()) ?? first.count)
+                return i != j ? i < j : a.key < b.key
+            }
+            .prefix(4).map { (oneLine($0.key), oneLine($0.value)) }
+    }
+
+    /// `text` on one line: runs of whitespace (line breaks included) as one space.
+    private static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
     func priceLine(_ p: Product, index: CatalogSearchIndex, language: Language) -> String {
