@@ -343,6 +343,20 @@ struct ConversationCatalogTests {
         #expect(shown.map(\.0) == ["talla", "color", "xx", "yy"] && shown[0].1 == "S, M")
     }
 
+    @Test("\"lo quiero, ¿cómo lo compro?\" after a card says how to buy it, with the card again; not without a card, or long after")
+    func wantsIt() throws {
+        let card = say("", replyID: "sku:ZAP-001")
+        for text in ["lo quiero, ¿cómo lo compro?", "me lo llevo", "I'll take it! how do I buy it?"] {
+            let turn = say(text, state: card.state)
+            #expect(turn.intentID == "catalogo.detalle" && skus(turn) == ["sku:ZAP-001"], "\(text): \(turn.intentID ?? "-")")
+            #expect(turn.replies.first?.summary.contains("Ver producto") == true || turn.replies.first?.summary.contains("View product") == true)
+        }
+        #expect(say("lo quiero, ¿cómo lo compro?").intentID != "catalogo.detalle")
+        let later = Self.engine.respond(to: "lo quiero", replyID: nil, language: .es, state: card.state, enabledSkills: Self.all,
+                                        catalog: Self.shop, now: now.addingTimeInterval(3600))
+        #expect(later.intentID != "catalogo.detalle")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

@@ -185,6 +185,19 @@ public struct ConversationEngine: Sendable {
             return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
                                  language: language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "lo quiero, ¿cómo lo compro?" just after a product's card: how to buy it (its button,
+        // or a person), with the card again; it got the help menu.
+        if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
+           now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
+           Self.wantsIt(text), let product = shop.index.product(sku: shown.sku) {
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                        checkingUrgent: false).language
+            let how = BotReply.text(language == .es
+                ? "¡Genial! 🛍️ Puedes comprarlo en la tienda en línea: toca *Ver producto* para elegir y pagar. Si prefieres que te atienda una persona, escribe *asesor*."
+                : "Great! 🛍️ You can buy it in the online shop: tap *View product* to choose and pay. If you'd rather a person helps you, type *human*.")
+            return catalogAnswer(([how, .product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
+                                 language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog).
         if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
@@ -290,6 +303,22 @@ public struct ConversationEngine: Sendable {
     static func hasBuyingCue(_ text: String) -> Bool {
         normalizer.normalize(text).tokens.contains { buyingCues.contains($0) } || PriceBound.parse(text) != nil
     }
+
+    /// Whether `text` is a short "I want it / how do I buy it" about the product on screen.
+    static func wantsIt(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard !tokens.isEmpty, tokens.count <= 9 else { return false }
+        let said = " " + tokens.joined(separator: " ") + " "
+        return wantingPhrases.contains { said.contains(" " + $0 + " ") }
+    }
+
+    private static let wantingPhrases = [
+        "lo quiero", "la quiero", "los quiero", "las quiero", "me lo llevo", "me la llevo", "comprarlo", "comprarla", "comprarlos",
+        "comprarlas", "lo compro", "la compro", "como compro", "donde compro", "como le hago para comprar", "pedirlo", "pedirla",
+        "lo pido", "la pido", "como lo pago", "como la pago", "quiero comprar", "lo aparto", "apartarlo", "i want it", "i want this",
+        "ill take it", "i will take it", "buy it", "buy this", "buy one", "how do i buy", "how can i buy", "order it", "order this",
+        "how do i order", "add to cart", "how do i pay", "where do i pay",
+    ]
 
     /// Words of a short question about a product already on screen: its price or whether there is any.
     private static let followUpCues: Set<String> = [
