@@ -271,6 +271,12 @@ struct ConversationCatalogTests {
             let inCategory = Set(Self.shop.index.catalog.products.filter { $0.category == id }.map { "sku:" + $0.sku })
             #expect(!skus(turn).isEmpty && Set(skus(turn)).isSubset(of: inCategory), "\(text)")
         }
+        // English names of the shop's (Spanish) categories.
+        for (text, id) in [("electronics", "electronica"), ("sports", "deportes"), ("home and kitchen", "hogar-cocina"),
+                           ("women's clothing", "ropa-mujer"), ("beauty", "belleza"), ("kids", "ninos")] {
+            #expect(say(text, state: list.state).state.catalogBrowse?.categoryID == id, "\(text)")
+        }
+        #expect(say("clothing", state: list.state).state.catalogBrowse?.categoryID == nil)  // two categories: not one of them
         // Typed on its own, without the list first, too; never a product search of other words.
         #expect(say("electrónica").state.catalogBrowse?.categoryID == "electronica")
         #expect(say("electrónica barata").state.catalogBrowse?.categoryID != "electronica")
@@ -355,6 +361,18 @@ struct ConversationCatalogTests {
         let later = Self.engine.respond(to: "lo quiero", replyID: nil, language: .es, state: card.state, enabledSkills: Self.all,
                                         catalog: Self.shop, now: now.addingTimeInterval(3600))
         #expect(later.intentID != "catalogo.detalle")
+    }
+
+    @Test("review findings: \"quiero una playera\" searches; \"gracias, hasta mañana\" is a goodbye; \"¿hasta cuándo es la oferta?\" is not")
+    func reviewFindings() throws {
+        for text in ["quiero una camiseta", "quiero una playera", "I want a t-shirt", "quisiera una chaqueta"] {
+            let turn = say(text)
+            #expect(turn.intentID == "catalogo.buscar" && !skus(turn).isEmpty, "\(text): \(turn.intentID ?? "-")")
+        }
+        #expect(say("gracias, hasta mañana!").intentID == "core.despedida" || say("gracias, hasta mañana!").intentID == "core.gracias")
+        #expect(say("¿hasta cuándo es la oferta?").intentID != "core.despedida")
+        #expect(say("quiero reciclar pilas").intentID == "reciclaje.baterias")
+        #expect(say("quiero dormir mejor").intentID == "vida_sana.sueno")
     }
 
     /// The SKUs of a list or card answer.

@@ -84,6 +84,8 @@ public final class CatalogSearchIndex: Sendable {
     private let categoryWords: [[String]]
     /// Each category's id by its name as typed (normalised) and by its id with spaces for dashes.
     private let categoryIDsByTypedName: [String: String]
+    /// Each category's id with its name's words in every number (for `categoryID(typedName:)`).
+    private let categoryStems: [(id: String, stems: Set<String>)]
 
     /// Indexes `catalog` (about 1 s for 50,000 products in a release build).
     public init(catalog: Catalog, configuration: Configuration = .default) {
@@ -113,6 +115,9 @@ public final class CatalogSearchIndex: Sendable {
         categoryIDsByTypedName = Dictionary(catalog.categories.flatMap {
             [(normalizer.normalize($0.name).text, $0.id), (String($0.id.map { $0 == "-" ? " " : $0 }), $0.id)]
         }, uniquingKeysWith: { first, _ in first })
+        categoryStems = catalog.categories.map { category in
+            (category.id, Set(normalizer.normalize(category.name).tokens.filter { !Self.categoryGlue.contains($0) }.flatMap(CatalogWords.singularForms)))
+        }
     }
 
     // MARK: Look-ups
@@ -124,10 +129,25 @@ public final class CatalogSearchIndex: Sendable {
         categoryPositions[id].map { catalog.categories[$0] }
     }
 
-    /// The id of the category whose name (normalised, as `TextNormalizer` does) or id is `typed`.
+    /// The id of the category whose name (normalised, as `TextNormalizer` does) or id is `typed`;
+    /// else, for English words ("electronics", "home and kitchen", "sports"), the one category whose
+    /// name has the Spanish words they translate to (`CatalogWords.spanishFor`), ignoring number
+    /// and the joining words.
     public func categoryID(typedName typed: String) -> String? {
-        categoryIDsByTypedName[typed]
+        if let id = categoryIDsByTypedName[typed] { return id }
+        let words = typed.split(separator: " ").map(String.init).filter { !Self.categoryGlue.contains($0) }
+        guard !words.isEmpty, words.count <= 4 else { return nil }
+        let choices = words.map { word -> [String] in
+            let forms = CatalogWords.singularForms(word)
+            let spanish = forms.flatMap { CatalogWords.spanishFor[$0] ?? [] }
+            return spanish.flatMap(CatalogWords.singularForms)
+        }
+        guard choices.allSatisfy({ !$0.isEmpty }) else { return nil }  // only translated words
+        let matching = categoryStems.filter { _, stems in choices.allSatisfy { !stems.isDisjoint(with: $0) } }
+        return matching.count == 1 ? matching[0].id : nil
     }
+
+    private static let categoryGlue: Set<String> = ["y", "e", "de", "del", "and", "of", "the", "for", "para", "s"]
 
     /// How many products `category` has.
     public func productCount(inCategory id: String) -> Int {

@@ -29,7 +29,7 @@ enum CatalogWords {
         "necesito", "necesitaria", "necesitamos", "ofrecen", "ofreces", "podria", "podrian", "puede", "pueden",
         "puedes", "porfa", "porfavor", "precio", "precios", "queda", "quedan", "queria", "quiero", "quisiera",
         "quieres", "quiere", "tendran", "tendras", "tendra", "tenes", "tengo", "tiene", "tienen", "tienes",
-        "vende", "venden", "vendes", "ver", "veo", "vi", "hola", "buenas", "buenos", "dias", "tardes", "noches",
+        "vende", "venden", "vendes", "ver", "veo", "vi", "hola", "buenas", "buenos", "dias", "tardes", "noches", "manana", "luego", "pronto",
         "gracias", "oye", "oiga", "quiza", "tal", "vez", "cosa", "cosas", "producto", "productos", "articulo",
         "articulos", "tienda", "catalogo", "talla", "tallas", "numero", "color", "colores", "tamano", "modelo",
         "modelos", "marca", "tipo", "ahi", "alli", "todo", "todos", "toda", "todas", "cualquier",
@@ -78,6 +78,9 @@ enum CatalogWords {
     /// with English tags were found: "backpacks" 2 of 5 backpacks, "dress" a French press by a
     /// spelling guess). A match through a translation counts 0.9 of an exact one.
     static let spanishFor: [String: [String]] = [
+        // shop departments
+        "electronic": ["electronica", "electronico"], "home": ["hogar", "casa"], "beauty": ["belleza"], "accessory": ["accesorio"],
+        "footwear": ["calzado"], "perfume": ["perfume"],
         // clothes and shoes
         "dress": ["vestido"], "jacket": ["chaqueta", "chamarra", "cazadora"], "coat": ["abrigo"], "shirt": ["camisa", "playera", "camiseta"],
         "tshirt": ["playera", "camiseta"], "tee": ["playera", "camiseta"], "blouse": ["blusa"], "pant": ["pantalon"], "pants": ["pantalon"],

@@ -293,7 +293,7 @@ public struct ConversationEngine: Sendable {
     private static let buyingCues: Set<String> = [
         "tienen", "tienes", "tiene", "venden", "vendes", "vende", "precio", "precios", "cuanto", "cuesta", "cuestan", "comprar",
         "compro", "busco", "buscando", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "have", "looking",
-        "available", "necesito", "ocupo", "need",
+        "available", "necesito", "ocupo", "need", "quiero", "quisiera", "want",
         // Weak alone ("¿cuánto ejercicio…?", "how much water…?"): the rule also needs most of the
         // message's other words to be the catalog's, which those questions' are not.
     ]
