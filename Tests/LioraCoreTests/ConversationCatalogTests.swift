@@ -375,6 +375,30 @@ struct ConversationCatalogTests {
         #expect(say("quiero dormir mejor").intentID == "vida_sana.sueno")
     }
 
+    @Test("follow-ups after a category's page too: \"¿y en negro?\" and \"menos de 500\" stay within it; \"el 12\" of 7 says how many there are; \"el penúltimo\"; \"¿qué tallas tiene?\" after a card shows the sizes")
+    func categoryFollowUps() throws {
+        let shoes = say("", replyID: "cat:calzado")
+        #expect(shoes.state.catalogBrowse?.categoryID == "calzado")
+        let inShoes = Set(Self.shop.index.catalog.products.filter { $0.category == "calzado" }.map { "sku:" + $0.sku })
+        let black = say("¿y en negro?", state: shoes.state)
+        #expect(!skus(black).isEmpty && Set(skus(black)).isSubset(of: inShoes), "\(black.replies.map(\.summary))")
+        let blackNames = skus(black).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4)))?.name }
+        #expect(blackNames.allSatisfy { $0.contains("Negr") }, "\(blackNames)")
+        let cheap = say("menos de 700", state: shoes.state)
+        let prices = skus(cheap).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+        #expect(!prices.isEmpty && prices.allSatisfy { $0.currentPrice <= 700 && $0.category == "calzado" }, "\(prices.map(\.name))")
+        // Positions beyond the list, and from its end.
+        let list = say("busco sudaderas")
+        let rows = skus(list)
+        #expect(say("el 12", state: list.state).replies.first?.summary.contains("En la lista hay \(rows.count)") == true)
+        #expect(skus(say("el penúltimo", state: list.state)) == [rows[rows.count - 2]])
+        #expect(say("¿tienen uno más barato?", state: list.state).replies.first?.summary.contains("más económicos") == true)
+        // The sizes of the product on screen.
+        let card = say("", replyID: "sku:ZAP-001")
+        let sizes = say("¿qué tallas tiene?", state: card.state)
+        #expect(sizes.intentID == "catalogo.detalle" && sizes.replies.map(\.summary).joined().contains("Talla: 38, 39, 40, 41, 42"))
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

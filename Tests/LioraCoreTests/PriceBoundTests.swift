@@ -10,6 +10,8 @@ struct PriceBoundTests {
         ("headphones under 1000", nil, "1000"), ("a watch below 2k", nil, "2000"), ("bags between $300 and $800", "300", "800"),
         ("jackets over 1,500.50", "1500.5", nil), ("algo que no pase de 350", nil, "350"), ("at most 99.90", nil, "99.9"),
         ("más baratos que 700", nil, "700"), ("shoes for at least 12,50", "12.5", nil),
+        ("tenis de 500 a 800", "500", "800"), ("tenis de $500 a $800", "500", "800"), ("audífonos de 200 a 1000 pesos", "200", "1000"),
+        ("tenis de menos de mil", nil, "1000"), ("audífonos de más de mil pesos", "1000", nil), ("reloj hasta dos mil", nil, "2000"),
     ] as [(String, String?, String?)])
     func parses(text: String, minimum: String?, maximum: String?) throws {
         let parsed = try #require(PriceBound.parse(text), "\(text)")
@@ -20,6 +22,7 @@ struct PriceBoundTests {
 
     @Test("a number with no bound word is not a price: sizes, quantities, models", arguments: [
         "zapatillas talla 42", "quiero 2 camisetas", "mochila de 30 L", "iphone 15", "tenis", "made from 100% cotton",
+        "tenis talla de 38 a 42", "juguetes de 3 a 5 años", "camisetas de 2 a 4 piezas", "milanesa", "familia",
     ])
     func noBound(text: String) {
         #expect(PriceBound.parse(text) == nil, "\(text)")

@@ -27,9 +27,13 @@ public struct PriceBound: Sendable, Equatable {
     /// The range in `query` and the query without it; nil when it has none (no digit, or no bound
     /// word before a number). Case and accents are ignored.
     public static func parse(_ query: String) -> (bound: PriceBound, rest: String)? {
-        guard query.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let text = query.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
+        guard query.utf8.contains(where: { $0 >= 0x30 && $0 <= 0x39 }) || query.lowercased().contains("mil") else { return nil }
+        let text = thousands(query.lowercased().folding(options: [.diacriticInsensitive], locale: nil))
         let range = NSRange(text.startIndex..., in: text)
+        if let m = fromTo.firstMatch(in: text, range: range),
+           let low = amount(text, m.range(at: 1)), let high = amount(text, m.range(at: 2)), low < high {
+            return (PriceBound(minimum: low, maximum: high), removing(m.range, from: text))
+        }
         if let m = between.firstMatch(in: text, range: range),
            let low = amount(text, m.range(at: 1)), let high = amount(text, m.range(at: 2)) {
             return (PriceBound(minimum: min(low, high), maximum: max(low, high)), removing(m.range, from: text))
@@ -48,6 +52,22 @@ public struct PriceBound: Sendable, Equatable {
 
     private static let between = try! NSRegularExpression(pattern: #"\b(?:de |desde )?(?:entre|between|from)\s+"# + number
         + #"\s+(?:y|a|and|to|-)\s+"# + number)
+
+    /// "de 500 a 800": a range only when it is not a size, a length or an age ("talla de 38 a 42",
+    /// "de 3 a 5 años"), and the second number is the larger.
+    private static let fromTo = try! NSRegularExpression(pattern: #"(?<!talla )(?<!tallas )(?<!numero )(?<!size )(?<!edad )\bde\s+"# + number
+        + #"\s+(?:a|hasta)\s+"# + number + #"(?!\s*(?:cm|mm|m|kg|g|ml|l|litros|pulgadas|anos|meses|dias|semanas|horas|w|mah|gb|tb|personas|piezas)\b)"#)
+
+    /// "mil" as people write it in a price: "dos mil" → 2000, "1 mil" → 1000, "mil" → 1000.
+    private static func thousands(_ text: String) -> String {
+        guard text.contains("mil") else { return text }
+        var out = text
+        for (word, value) in [("dos mil", "2000"), ("tres mil", "3000"), ("cuatro mil", "4000"), ("cinco mil", "5000"), ("diez mil", "10000")] {
+            out = out.replacingOccurrences(of: word, with: value)
+        }
+        return out.replacingOccurrences(of: #"\b([0-9]+)\s?mil\b"#, with: "$1000", options: .regularExpression)
+            .replacingOccurrences(of: #"\bmil\b"#, with: "1000", options: .regularExpression)
+    }
 
     private static let below = try! NSRegularExpression(pattern: #"\b(?:(?:de |por )?(?:menos de|menos que|menor(?:es)? (?:a|de|que)|hasta|maximo|max|no mas de|por debajo de|debajo de|abajo de|que no pase(?:n)? de|mas barat[oa]s? (?:de|que))|under|below|less than|up to|at most|max(?:imum)?|no more than|cheaper than)\s+"# + number)
 

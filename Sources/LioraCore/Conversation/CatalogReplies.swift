@@ -154,46 +154,65 @@ extension ConversationEngine {
         guard !tokens.isEmpty else { return nil }
         if tokens.count == 1, let position = Self.ordinals[tokens[tokens.startIndex]] {
             let rows = (browse.onScreen ?? []).compactMap { index.product(sku: $0) }
-            let pick = position == -1 ? rows.last : (position <= rows.count ? rows[position - 1] : nil)
-            guard let pick else { return nil }
+            guard !rows.isEmpty else { return nil }
+            guard position < 0 ? -position <= rows.count : position <= rows.count else {
+                return ([.text(language == .es ? "En la lista hay \(rows.count). Elige uno del 1 al \(rows.count), o escríbeme qué buscas."
+                                               : "There are \(rows.count) in the list. Pick one from 1 to \(rows.count), or tell me what you're looking for.")],
+                        "catalogo.buscar")
+            }
+            let pick = position < 0 ? rows[rows.count + position] : rows[position - 1]
             return ([.product(card(pick, index: index, language: language))], "catalogo.detalle")
         }
-        let words = Array(tokens)
-        if let query = browse.query, words.count <= 3, words.allSatisfy({ CatalogWords.isModifier($0) }) {
-            // Only the results that have the colour or size too (ranking alone put the black
-            // hoodie first but kept the yellow one).
-            let narrowed = query + " " + words.joined(separator: " ")
-            let having = Set(index.search(words.joined(separator: " "), limit: 1000).map(\.product.sku))
-            let hits = index.search(narrowed, limit: 200).map(\.product).filter { having.contains($0.sku) }
-            state.catalogBrowse = nil
-            guard !hits.isEmpty else { return ([noResults(narrowed, index: index, language: language)], "catalogo.buscar") }
+        // What the list on screen came from: the search's results or the category's products.
+        let subject = browse.categoryID.flatMap { index.category(id: $0)?.name } ?? browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
+        func base(_ query: String?) -> [Product] {
+            if let categoryID = browse.categoryID { return index.products(inCategory: categoryID, limit: 500) }
+            return index.search(query ?? browse.query ?? "", limit: 500).map(\.product)
+        }
+        // Shows `hits` as the list on screen (kept for "el segundo" and "¿más baratos?"; no
+        // further pages: "ver más" says that was all).
+        func show(_ hits: [Product], titled body: (es: String, en: String)) -> (replies: [BotReply], intent: String) {
             if hits.count == 1 { return ([.product(card(hits[0], index: index, language: language))], "catalogo.detalle") }
-            let shown = hits.prefix(Self.pageSize)
-            // Kept for "el segundo" and "¿más baratos?"; no further pages ("ver más" says that was all).
-            state.catalogBrowse = CatalogBrowse(query: narrowed, categoryID: nil, shown: 1000, catalogVersion: catalog.version,
+            let shown = Array(hits.prefix(Self.pageSize))
+            state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 1000, catalogVersion: catalog.version,
                                                 onScreen: shown.map(\.sku))
             let rows = Self.distinguished(shown.map { row($0, index: index, language: language) }, names: shown.map(\.name))
-            let subject = "“\(Self.trimmedQuery(narrowed))”"
-            let body = language == .es ? "Esto encontré para \(subject). Elige uno para ver el detalle:"
-                                       : "Here's what I found for \(subject). Pick one to see the details:"
-            return ([.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)], "catalogo.buscar")
+            return ([.list(body: language == .es ? body.es : body.en, button: language == .es ? "Ver productos" : "See products", rows: rows)],
+                    "catalogo.buscar")
+        }
+        // A price range alone ("¿de menos de 500?", "under 1000"): the same list within it.
+        if let (bound, rest) = PriceBound.parse(text), index.queryWords(rest).isEmpty {
+            let hits = base(nil).filter { bound.contains($0.currentPrice) }
+            guard !hits.isEmpty else {
+                return ([.text(language == .es ? "No encontré \(subject) en ese rango de precio. ¿Busco en otro rango o algo distinto?"
+                                               : "I couldn't find \(subject) in that price range. Shall I look in another range, or for something else?")],
+                        "catalogo.buscar")
+            }
+            return show(hits, titled: ("Esto encontré de \(subject) en ese precio. Elige uno para ver el detalle:",
+                                       "Here's \(subject) in that price range. Pick one to see the details:"))
+        }
+        let words = Array(tokens)
+        if words.count <= 3, words.allSatisfy({ CatalogWords.isModifier($0) }) {
+            // Only the results that have the colour or size too (ranking alone put the black
+            // hoodie first but kept the yellow one).
+            let extra = words.joined(separator: " ")
+            let having = Set(index.search(extra, limit: 1000).map(\.product.sku))
+            let hits = base(browse.query.map { $0 + " " + extra }).filter { having.contains($0.sku) }
+            let narrowed = browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
+            guard !hits.isEmpty else {
+                state.catalogBrowse = nil
+                return ([browse.query.map { noResults($0 + " " + extra, index: index, language: language) }
+                         ?? .text(language == .es ? "No encontré \(narrowed). ¿Busco otra cosa?" : "I couldn't find \(narrowed). Shall I look for something else?")],
+                        "catalogo.buscar")
+            }
+            return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
+                                       "Here's what I found for \(narrowed). Pick one to see the details:"))
         }
         if Self.cheaperPhrases.contains(words.joined(separator: " ")) {
-            let all = if let categoryID = browse.categoryID {
-                index.products(inCategory: categoryID, limit: 200)
-            } else {
-                index.search(browse.query ?? "", limit: 200).map(\.product)
-            }
-            let cheapest = all.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }.prefix(Self.pageSize)
+            let cheapest = base(nil).filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
             guard !cheapest.isEmpty else { return nil }
-            let subject = browse.categoryID.flatMap { index.category(id: $0)?.name }
-                ?? browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
-            let rows = Self.distinguished(cheapest.map { row($0, index: index, language: language) }, names: cheapest.map(\.name))
-            state.catalogBrowse?.onScreen = cheapest.map(\.sku)
-            state.catalogBrowse?.shown = 1000
-            let body = language == .es ? "Los más económicos de \(subject), del más barato al más caro:"
-                                       : "The most affordable for \(subject), cheapest first:"
-            return ([.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)], "catalogo.buscar")
+            return show(cheapest, titled: ("Los más económicos de \(subject), del más barato al más caro:",
+                                           "The most affordable for \(subject), cheapest first:"))
         }
         return nil
     }
@@ -202,7 +221,8 @@ extension ConversationEngine {
     private static let followUpLeadWords: Set<String> = [
         "y", "en", "de", "color", "talla", "lo", "la", "los", "las", "el", "tienen", "tienes", "hay", "quiero", "dame", "muestrame",
         "ver", "numero", "opcion", "and", "in", "do", "you", "have", "it", "them", "the", "size", "colour", "color", "number",
-        "option", "show", "me", "i", "want", "what", "about", "how", "algo", "something", "unos", "unas", "some", "any",
+        "option", "show", "me", "i", "want", "what", "about", "how", "algo", "something", "unos", "unas", "some", "any", "uno", "una",
+        "one", "ones", "a", "an", "are", "there", "anything",
     ]
 
     /// Positions in a list, as typed: "el segundo", "la 3", "the first one", "el último".
@@ -212,6 +232,7 @@ extension ConversationEngine {
         "quinto": 5, "quinta": 5, "sexto": 6, "sexta": 6, "septimo": 7, "septima": 7, "octavo": 8, "octava": 8, "noveno": 9, "novena": 9,
         "ultimo": -1, "ultima": -1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
         "eighth": 8, "ninth": 9, "last": -1, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+        "10": 10, "11": 11, "12": 12, "penultimo": -2, "penultima": -2, "decimo": 10, "decima": 10,
     ]
 
     /// "¿Más baratos?" and its kin, after the lead words are taken off.

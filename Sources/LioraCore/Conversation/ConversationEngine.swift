@@ -324,6 +324,7 @@ public struct ConversationEngine: Sendable {
     private static let followUpCues: Set<String> = [
         "cuesta", "cuestan", "precio", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
         "quedan", "queda", "hay", "tienen", "envian", "available", "price", "cost", "costs", "much", "left", "stock", "still",
+        "talla", "tallas", "colores", "medidas", "size", "sizes", "colors", "colours",
     ]
 
     /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how
