@@ -372,6 +372,10 @@ struct ConversationCatalogTests {
         #expect(say("gracias, hasta mañana!").intentID == "core.despedida" || say("gracias, hasta mañana!").intentID == "core.gracias")
         #expect(say("¿hasta cuándo es la oferta?").intentID != "core.despedida")
         #expect(say("quiero reciclar pilas").intentID == "reciclaje.baterias")
+        let battery = say("batería de 10000 mAh")
+        #expect(battery.intentID?.hasPrefix("catalogo.") == true
+                && skus(battery).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4)))?.name }.contains { $0.contains("Batería Portátil") })
+        #expect(say("¿dónde tiro una batería de litio?").intentID == "reciclaje.baterias")
         #expect(say("quiero dormir mejor").intentID == "vida_sana.sueno")
     }
 

@@ -298,11 +298,18 @@ public struct ConversationEngine: Sendable {
         // message's other words to be the catalog's, which those questions' are not.
     ]
 
-    /// Whether `text` asks to buy: one of `buyingCues`, or a price range ("tenis hasta 1000",
-    /// `PriceBound`; "hasta" alone reads as a goodbye).
+    /// Whether `text` asks to buy: one of `buyingCues`, a price range ("tenis hasta 1000",
+    /// `PriceBound`; "hasta" alone reads as a goodbye) or a specification ("10000 mAh").
     static func hasBuyingCue(_ text: String) -> Bool {
-        normalizer.normalize(text).tokens.contains { buyingCues.contains($0) } || PriceBound.parse(text) != nil
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.contains { buyingCues.contains($0) } || PriceBound.parse(text) != nil
+            // A product's specification: "batería de 10000 mAh", "memoria de 64 gb" (it got
+            // battery recycling).
+            || zip(tokens, tokens.dropFirst()).contains { $0.0.allSatisfy(\.isNumber) && specUnits.contains($0.1) }
     }
+
+    /// Units of a product's specification, after a number.
+    private static let specUnits: Set<String> = ["mah", "gb", "tb", "mb", "w", "watts", "pulgadas", "inch", "inches", "mp", "hz", "rpm"]
 
     /// Whether `text` is a short "I want it / how do I buy it" about the product on screen.
     static func wantsIt(_ text: String) -> Bool {
