@@ -286,6 +286,28 @@ struct ConversationEngineTests {
         #expect(en.language == .en && en.replies.map(\.summary).joined().contains("National Domestic Violence Hotline"))
     }
 
+    @Test("a follow-up (\"what about water bottles?\", \"¿y las latas?\") right after a skill's answer gets another answer of that skill; a clear question to another skill does not; nor does it later")
+    func followUpStaysWithTheSkill() {
+        func say(_ text: String, _ state: ConversationState, at: Date) -> ConversationEngine.Turn {
+            Self.engine.respond(to: text, replyID: nil, language: .en, state: state, enabledSkills: Self.all, now: at)
+        }
+        let glass = say("how do I recycle glass bottles?", .init(), at: now)
+        #expect(glass.intentID == "reciclaje.vidrio" && glass.state.lastAnswer?.intentID == "reciclaje.vidrio")
+        let soon = now.addingTimeInterval(30)
+        #expect(say("what about water bottles?", glass.state, at: soon).intentID == "reciclaje.plasticos")
+        #expect(say("¿y las latas?", glass.state, at: soon).intentID == "reciclaje.plasticos")
+        // Without the glass answer just before, water bottles are about drinking water.
+        #expect(say("what about water bottles?", .init(), at: now).intentID == "vida_sana.hidratacion")
+        #expect(say("what about water bottles?", glass.state, at: now.addingTimeInterval(3600)).intentID == "vida_sana.hidratacion")
+        // A clear question to another skill goes there; chat stays chat.
+        #expect(say("¿y para dormir mejor?", glass.state, at: soon).intentID == "vida_sana.sueno")
+        for text in ["y tú cómo estás?", "and thanks a lot!", "y gracias"] {
+            #expect(say(text, glass.state, at: soon).intentID?.hasPrefix("reciclaje.") != true, "\(text)")
+        }
+        // The state survives being stored.
+        #expect(ConversationState.decode(glass.state.encoded()).lastAnswer == glass.state.lastAnswer)
+    }
+
     @Test("motor oil is hazardous waste, not cooking oil; \"which material?\" understands organic and electronic trash; \"how much is\" is not a price question by itself")
     func contentFixes() throws {
         for text in ["¿dónde tiro el aceite de motor?", "aceite del carro usado", "where do I put motor oil"] {

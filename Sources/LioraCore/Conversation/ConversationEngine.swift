@@ -240,6 +240,25 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
+        // "what about water bottles?", "¿y las latas?" right after glass: another answer of the
+        // skill that answered last, when it has one (or two close ones to choose from) and the
+        // message chose another skill only by a guess or not at all.
+        if replyID == nil, let last = state.lastAnswer, enabledSkills.contains(last.skill),
+           now.timeIntervalSince(last.at) <= configuration.slotTimeout, now >= last.at, Self.isFollowUp(routedText) {
+            let guessed: Bool = switch route.outcome {
+            case .matched(let id, _, .classifier): router.catalog.intent(id: id).map { $0.skill != last.skill && $0.skill != "core" } ?? false
+            case .matched: false
+            case .ambiguous, .noMatch: true
+            }
+            if guessed {
+                let within = router.route(routedText, enabledSkills: [last.skill], language: route.language,
+                                          languageEstablished: languageEstablished, checkingUrgent: false, excludingIntents: [last.intentID])
+                switch within.outcome {
+                case .matched, .ambiguous: route = RouteResult(outcome: within.outcome, language: route.language)
+                case .noMatch: break
+                }
+            }
+        }
         switch route.outcome {
         case .matched(let id, _, let via):
             guard let intent = router.catalog.intent(id: id) else {
@@ -310,6 +329,15 @@ public struct ConversationEngine: Sendable {
 
     /// Units of a product's specification, after a number.
     private static let specUnits: Set<String> = ["mah", "gb", "tb", "mb", "w", "watts", "pulgadas", "inch", "inches", "mp", "hz", "rpm"]
+
+    /// Whether `text` is a short follow-up that names a new subject the way "and…?" does: "¿y las
+    /// latas?", "what about water bottles?", "how about cans?".
+    static func isFollowUp(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.count >= 2, tokens.count <= 8 else { return false }
+        return ["y", "and"].contains(tokens[0]) || tokens.starts(with: ["what", "about"]) || tokens.starts(with: ["how", "about"])
+            || tokens.starts(with: ["que", "tal"])
+    }
 
     /// Whether `text` is a short "I want it / how do I buy it" about the product on screen.
     static func wantsIt(_ text: String) -> Bool {
@@ -414,6 +442,7 @@ public struct ConversationEngine: Sendable {
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
+        state.lastAnswer = intent.skill == "core" ? nil : .init(intentID: intent.id, skill: intent.skill, at: now)
         var replies: [BotReply] = []
         let responses = intent.responses[language]
         // Rotate variants by time so repeated questions do not always get the same words.

@@ -49,13 +49,30 @@ public struct ConversationState: Sendable, Equatable, Codable {
         enum CodingKeys: String, CodingKey { case sku, at, catalogVersion = "catalog_version" }
     }
 
+    /// The skill's intent that answered last, and when: "what about water bottles?" right after
+    /// glass is about recycling, not drinking water.
+    public var lastAnswer: LastAnswer?
+
+    /// A skill's answer.
+    public struct LastAnswer: Sendable, Equatable, Codable {
+        public var intentID: String
+        public var skill: String
+        public var at: Date
+
+        public init(intentID: String, skill: String, at: Date) {
+            self.intentID = intentID; self.skill = skill; self.at = at
+        }
+
+        enum CodingKeys: String, CodingKey { case intentID = "intent_id", skill, at }
+    }
+
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case pendingSlot = "pending_slot", noMatchStreak = "no_match_streak", fallbackWeight = "fallback_weight"
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
         case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product", personRequestedAt = "person_requested_at"
-        case waitingNoticeAt = "waiting_notice_at", personRequestedFor = "person_requested_for"
+        case waitingNoticeAt = "waiting_notice_at", personRequestedFor = "person_requested_for", lastAnswer = "last_answer"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,6 +88,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         personRequestedAt = try? c.decodeIfPresent(Date.self, forKey: .personRequestedAt)
         waitingNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .waitingNoticeAt)
         personRequestedFor = try? c.decodeIfPresent(String.self, forKey: .personRequestedFor)
+        lastAnswer = try? c.decodeIfPresent(LastAnswer.self, forKey: .lastAnswer)
     }
 
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.

@@ -127,8 +127,11 @@ public struct IntentRouter: Sendable {
     ///     `LanguageDetector.detect`).
     ///   - checkingUrgent: false when the caller has already looked for an urgent intent in `text`
     ///     (`urgentIntent(in:enabledSkills:)`, as the engine does first).
+    ///   - excludingIntents: intents that must not answer (as if the message held one of their
+    ///     not-phrases): a follow-up is about something other than what was just answered.
     public func route(_ text: String, replyID: String? = nil, enabledSkills: Set<String>,
-                      language: Language = .default, languageEstablished: Bool = true, checkingUrgent: Bool = true) -> RouteResult {
+                      language: Language = .default, languageEstablished: Bool = true, checkingUrgent: Bool = true,
+                      excludingIntents: Set<String> = []) -> RouteResult {
         let normalized = normalizer.normalize(text)
         // An interactive reply's title is the bot's own text or catalog data (a product named
         // "Running Aire"), not the user's words: it never changes the conversation's language.
@@ -143,7 +146,8 @@ public struct IntentRouter: Sendable {
 
         // Urgent intents' rules first: "quiero hablar con una persona, la batería no funciona" asks
         // for a person, whatever the other keywords.
-        let excluded = excluded(normalized)
+        var excluded = excluded(normalized)
+        if !excludingIntents.isEmpty { excluded.formUnion(intents.indices.filter { excludingIntents.contains(intents[$0].id) }) }
         if checkingUrgent, hasUrgent,
            let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
