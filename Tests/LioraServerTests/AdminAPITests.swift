@@ -72,6 +72,15 @@ enum Bcrypt4 {
 
 @Suite("Admin API: auth")
 struct AdminAuthTests {
+    /// A platform admin with `email` (password "Platform-admin-2026!"), and the login service
+    /// over `clock` (bcrypt cost 4, for speed).
+    static func platformAdmin(_ h: Harness, email: String, name: String, clock: any LioraClock) async throws -> AdminAuth {
+        try await h.store.createPlatformAdmin(id: UUID(), email: email, name: name, passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
+        var options = AdminAuthOptions()
+        options.bcryptCost = 4
+        return AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock, options: options)
+    }
+
     @Test("login returns a short-lived HS256 JWT with the documented claims and a refresh token that rotates",
           arguments: TestBackend.available)
     func login(backend: TestBackend) async throws {
@@ -187,11 +196,7 @@ struct AdminAuthTests {
 
             // Guesses sent all at once (say from many addresses) are counted before any is checked:
             // five are tried, not twelve.
-            try await h.store.createPlatformAdmin(id: UUID(), email: "ops2@liora.test", name: "Ops 2",
-                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
-            var options = AdminAuthOptions()
-            options.bcryptCost = 4
-            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: FixedClock(now: t0), options: options)
+            let auth = try await Self.platformAdmin(h, email: "ops2@liora.test", name: "Ops 2", clock: FixedClock(now: t0))
             let codes = await withTaskGroup(of: String.self) { group in
                 for n in 0..<12 {
                     group.addTask {
@@ -239,12 +244,8 @@ struct AdminAuthTests {
     @Test("with several login limits holding an attempt, Retry-After is the latest of them, never less than a second")
     func loginRetryAfterIsTheLatestLimit() async throws {
         try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
-            try await h.store.createPlatformAdmin(id: UUID(), email: "ops4@liora.test", name: "Ops 4",
-                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
-            var options = AdminAuthOptions()
-            options.bcryptCost = 4
             let clock = ManualClock(t0)
-            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: clock, options: options)
+            let auth = try await Self.platformAdmin(h, email: "ops4@liora.test", name: "Ops 4", clock: clock)
             func retryAfter(_ password: String, from address: String) async -> Int? {
                 do {
                     _ = try await auth.login(email: "ops4@liora.test", password: password, address: address)
@@ -267,11 +268,7 @@ struct AdminAuthTests {
     @Test("wrong passwords from one address do not lock the owner out from theirs; guessing spread over many addresses does, except where they signed in before")
     func loginLockoutIsPerAddress() async throws {
         try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
-            try await h.store.createPlatformAdmin(id: UUID(), email: "ops3@liora.test", name: "Ops 3",
-                                                  passwordHash: Bcrypt4.hash("Platform-admin-2026!"), now: t0)
-            var options = AdminAuthOptions()
-            options.bcryptCost = 4
-            let auth = AdminAuth(secret: Secret(jwtSecret), store: h.store, clock: FixedClock(now: t0), options: options)
+            let auth = try await Self.platformAdmin(h, email: "ops3@liora.test", name: "Ops 3", clock: FixedClock(now: t0))
             func login(_ password: String, from address: String) async -> String {
                 do {
                     _ = try await auth.login(email: "ops3@liora.test", password: password, address: address)

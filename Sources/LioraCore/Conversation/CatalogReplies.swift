@@ -176,8 +176,7 @@ extension ConversationEngine {
             let shown = Array(hits.prefix(Self.pageSize))
             state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 1000, catalogVersion: catalog.version,
                                                 onScreen: shown.map(\.sku))
-            let rows = Self.distinguished(shown.map { row($0, index: index, language: language) }, names: shown.map(\.name))
-            return ([.list(body: language == .es ? body.es : body.en, button: language == .es ? "Ver productos" : "See products", rows: rows)],
+            return ([productList(shown, body: language == .es ? body.es : body.en, more: false, index: index, language: language)],
                     "catalogo.buscar")
         }
         // A price range alone ("¿de menos de 500?", "under 1000"): the same list within it.
@@ -281,8 +280,6 @@ extension ConversationEngine {
         if first, pageItems.count == 1, !hasMore {
             return [.product(card(pageItems[0], index: index, language: language))]
         }
-        var rows = Self.distinguished(pageItems.map { p in row(p, index: index, language: language) }, names: pageItems.map(\.name))
-        if hasMore { rows.append(.init(id: CatalogReplyID.more, title: language == .es ? "Ver más" : "See more", description: nil)) }
         let subject: String
         if let categoryID = browse.categoryID, let category = index.category(id: categoryID) {
             subject = category.name
@@ -292,7 +289,15 @@ extension ConversationEngine {
         let body = language == .es
             ? (first ? "Esto encontré para \(subject). Elige uno para ver el detalle:" : "Más resultados para \(subject):")
             : (first ? "Here's what I found for \(subject). Pick one to see the details:" : "More results for \(subject):")
-        return [.list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)]
+        return [productList(pageItems, body: body, more: hasMore, index: index, language: language)]
+    }
+
+    /// A list of products to pick from (rows told apart by `distinguished`), with a "Ver más" row
+    /// when `more`.
+    func productList(_ products: [Product], body: String, more: Bool, index: CatalogSearchIndex, language: Language) -> BotReply {
+        var rows = Self.distinguished(products.map { row($0, index: index, language: language) }, names: products.map(\.name))
+        if more { rows.append(.init(id: CatalogReplyID.more, title: language == .es ? "Ver más" : "See more", description: nil)) }
+        return .list(body: body, button: language == .es ? "Ver productos" : "See products", rows: rows)
     }
 
     /// A list row for a product within Meta's limits (24-character title, 72-character
