@@ -191,10 +191,35 @@ struct CatalogSearchTests {
 
     @Test("what matches the name ranks above what matches a category, attribute or the description")
     func fieldWeights() {
-        #expect(skus("escritorio").first == "L1")                // S2 has it in its description only
+        #expect(skus("escritorio") == ["L1"])                    // S2 has it in its description only: left out
         #expect(skus("regulable") == ["L1"])                     // descriptions are searched
         #expect(skus("zapatillas rojas") == ["Z1", "Z2"])        // red ones first, then other zapatillas, not red shirts
         #expect(skus("calzado").count == 3)                      // a category name lists its products
+    }
+
+    @Test("who a product is for only narrows; another country's word finds the product; a product word in a description alone does not list it when others have it")
+    func audiencesSynonymsAndDescriptions() {
+        let catalog = Catalog(currency: "MXN", locale: "es-MX", categories: [CatalogCategory(id: "c", name: "Cosas")], products: [
+            Self.product("CH", "Camiseta negra para hombre", "c"),
+            Self.product("BH", "Botines negros para hombre", "c"),
+            Self.product("CM", "Camiseta blanca para mujer", "c"),
+            Self.product("TB", "Tenis blancos", "c"),
+            Self.product("VN", "Vestido corto negro", "c", description: "Combínalo con tenis blancos para el día."),
+            Self.product("FC", "Funda para celular", "c"),
+            Self.product("LP", "Lámpara regulable", "c", description: "Ideal para leer de noche."),
+        ])
+        let index = CatalogSearchIndex(catalog: catalog)
+        func skus(_ q: String) -> [String] { index.search(q).map(\.product.sku) }
+        // "hombre" narrows "camiseta" like a colour: the men's boots are not a camiseta.
+        #expect(skus("camiseta para hombre") == ["CH", "CM"])
+        #expect(skus("camiseta negra de hombre").first == "CH")
+        #expect(skus("algo para hombre") == ["CH", "BH"])                // alone it still finds what is for men
+        // The dress only suggests wearing tenis.
+        #expect(skus("tenis") == ["TB"])
+        #expect(skus("leer") == ["LP"])                                   // no product has it elsewhere: descriptions count
+        // Spain's and Mexico's words for the same things.
+        #expect(skus("deportivas blancas") == ["TB"])
+        #expect(skus("funda para el movil") == ["FC"])
     }
 
     @Test("weak matches are left out: description-only hits when a word matched nothing")

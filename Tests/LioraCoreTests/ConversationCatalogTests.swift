@@ -403,6 +403,52 @@ struct ConversationCatalogTests {
         #expect(sizes.intentID == "catalogo.detalle" && sizes.replies.map(\.summary).joined().contains("Talla: 38, 39, 40, 41, 42"))
     }
 
+    @Test("second black-box review: cheap searches list cheapest first, headers quote what was asked for, nothing alike found shows every category, a dress is not a tennis shoe")
+    func secondReviewFindings() throws {
+        func products(_ turn: ConversationEngine.Turn) -> [Product] {
+            skus(turn).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+        }
+        // "deportivas baratas" (Spain) and "tenis baratos": sneakers in stock, cheapest first.
+        for text in ["deportivas baratas", "tenis baratos", "¿tienen tenis económicos?"] {
+            let turn = say(text)
+            let found = products(turn)
+            #expect(turn.intentID == "catalogo.buscar", "\(text): \(turn.intentID ?? "nil")")
+            #expect(found.count >= 2 && found.allSatisfy { ($0.name.hasPrefix("Tenis") || $0.name.hasPrefix("Zapatillas")) && $0.isInStock },
+                    "\(text): \(found.map(\.name))")
+            #expect(found.map(\.currentPrice) == found.map(\.currentPrice).sorted(), "\(text): \(found.map(\.currentPrice))")
+            #expect(turn.replies.first?.summary.contains("más económicos") == true)
+        }
+        // After a list too: "deportivas baratas" after "busco tenis" narrows, then sorts by price.
+        let afterList = say("deportivas baratas", state: say("busco tenis").state)
+        let narrowed = products(afterList)
+        #expect(narrowed.count >= 2 && narrowed.map(\.currentPrice) == narrowed.map(\.currentPrice).sorted() && narrowed.allSatisfy(\.isInStock),
+                "\(narrowed.map(\.name))")
+        #expect(afterList.replies.first?.summary.contains("más económicos") == true)
+        // "¿qué tienen barato?" names nothing: the cheapest of the shop.
+        let shopCheapest = Self.shop.index.catalog.products.filter(\.isInStock).map(\.currentPrice).min()
+        for text in ["¿qué tienen barato?", "lo mas barato q tengan", "cheapest stuff you have?"] {
+            let cheapest = products(say(text))
+            #expect(cheapest.count == 9 && cheapest.first?.currentPrice == shopCheapest, "\(text): \(cheapest.map(\.name))")
+        }
+        // The header quotes the products asked for, not the asking.
+        #expect(say("¿Tienen tenis blancos?").replies.first?.summary.contains("para “tenis blancos”") == true)
+        #expect(say("busco una camiseta negra").replies.first?.summary.contains("para “camiseta negra”") == true)
+        // "para hombre" narrows: every row of the men's black T-shirt search is a T-shirt, black men's first.
+        let shirts = products(say("busco camiseta para hombre negro xxl"))
+        #expect(shirts.first?.name == "Camiseta Básica de Algodón Negra para Hombre", "\(shirts.map(\.name))")
+        #expect(shirts.allSatisfy { $0.name.contains("Camiseta") || $0.name.contains("Playera") }, "\(shirts.map(\.name))")
+        // A dress whose description mentions tenis is not in a tenis search.
+        #expect(!products(say("busco tenis")).contains { $0.name.contains("Vestido") })
+        // Nothing like a sofa in this shop: every category, not three unrelated ones.
+        let sofa = say("busco un sofá")
+        guard case .list(let body, _, let rows) = try #require(sofa.replies.first) else { Issue.record("\(sofa.replies.map(\.summary))"); return }
+        #expect(body.contains("No encontré productos para “sofá”"), "\(body)")
+        let categories = Self.shop.index.catalog.categories.filter { Self.shop.index.productCount(inCategory: $0.id) > 0 }
+        #expect(rows.map(\.id) == categories.map { "cat:" + $0.id })
+        // A price complaint is not stress.
+        #expect(say("estos precios me matan").intentID != "vida_sana.estres")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

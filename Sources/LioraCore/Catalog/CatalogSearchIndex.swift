@@ -22,10 +22,11 @@
 /// catalog order. A SKU typed as a word of the message (or a run of up to 6 words, for a SKU with
 /// spaces) puts that product first.
 ///
-/// Two rules keep weak matches out: when the query names a product (a word that is not a colour,
-/// size, number or listed adjective), hits must match such a word — "zapatillas rojas" lists
-/// zapatillas, red ones first, not every red product; and when a query word matches nothing in
-/// the catalog, hits found only in descriptions are dropped. Products on sale (a sale price below
+/// Three rules keep weak matches out: when the query names a product (a word that is not a colour,
+/// size, number, audience or listed adjective), hits must match such a word — "zapatillas rojas"
+/// lists zapatillas, red ones first, not every red product — and outside their description when
+/// any product does ("tenis" does not list a dress whose description mentions tenis); and when a
+/// query word matches nothing in the catalog, hits found only in descriptions are dropped. Products on sale (a sale price below
 /// the price) are also found by "oferta", "descuento", "promoción", "rebajas", "sale"…. A price
 /// range in the message ("de menos de 500", "under 1000", `PriceBound`) keeps only products whose
 /// current price is in it.
@@ -199,7 +200,7 @@ public final class CatalogSearchIndex: Sendable {
                     let contribution = base * postingWeights[p]
                     if best[doc] == 0 { wordTouched.append(Int32(doc)) }
                     if contribution > best[doc] { best[doc] = contribution }
-                    if postingStrong[p] { flags[doc] |= Self.strongMatch }
+                    if postingStrong[p] { flags[doc] |= isHead ? Self.strongMatch | Self.strongHeadMatch : Self.strongMatch }
                 }
             }
             guard !wordTouched.isEmpty else {
@@ -220,7 +221,11 @@ public final class CatalogSearchIndex: Sendable {
         }
         // Who qualifies: with a product word (not only colours, sizes, adjectives) in the query,
         // a hit must match one; when a word matched nothing, description-only hits are too weak.
+        // And when some product has a product word of the query outside its description, a hit
+        // must too: "tenis" listed a dress whose description suggests wearing it with tenis.
+        let strongHeads = activeHeads > 0 && touched.contains { flags[Int($0)] & Self.strongHeadMatch != 0 }
         let requiredFlags = (activeHeads > 0 ? Self.headMatch : 0) | (unmatchedWords > 0 ? Self.strongMatch : 0)
+            | (strongHeads ? Self.strongHeadMatch : 0)
         // Relevance: sum of word scores times the share of the query matched.
         var bestRaw: Float = 0
         var eligible: [Int32] = []
@@ -253,6 +258,8 @@ public final class CatalogSearchIndex: Sendable {
 
     private static let strongMatch: UInt8 = 1
     private static let headMatch: UInt8 = 2
+    /// A product word of the query matched outside the description.
+    private static let strongHeadMatch: UInt8 = 4
     /// How much a modifier (colour, size, adjective) counts towards a product's share of the query.
     private static let modifierShare: Float = 0.5
 
@@ -273,6 +280,10 @@ public final class CatalogSearchIndex: Sendable {
             let word = CatalogWords.onSaleWords.contains(token) ? CatalogWords.onSale : token
             if seen.insert(word).inserted { words.append(word) }
             if words.count == 16 { break }
+        }
+        // "deportivas baratas": with no product word, an adjective that names one alone does.
+        if !words.contains(where: { !CatalogWords.isModifier($0) }) {
+            words = words.map { CatalogWords.nounsWhenAlone[$0] ?? $0 }
         }
         return words
     }
@@ -313,9 +324,10 @@ public final class CatalogSearchIndex: Sendable {
             guard let key = CatalogWords.genderKey(form) else { continue }
             for term in genderMap[key] ?? [] { add(term, 0.85) }
         }
-        // An English word for what a Spanish catalog names in Spanish ("dress" → vestido).
+        // An English word for what a Spanish catalog names in Spanish ("dress" → vestido), or
+        // another country's word for it ("deportivas" → tenis).
         for form in forms {
-            for spanish in CatalogWords.spanishFor[form] ?? [] {
+            for spanish in (CatalogWords.spanishFor[form] ?? []) + (CatalogWords.regionalSynonyms[form] ?? []) {
                 if let term = termIDs[spanish] { add(term, 0.9) }
                 for f in CatalogWords.singularForms(spanish) {
                     for term in singularMap[f] ?? [] { add(term, 0.9) }

@@ -122,14 +122,56 @@ enum CatalogWords {
         "sport": ["deportivo", "deporte"], "hiking": ["senderismo", "montana"], "school": ["escolar"],
     ]
 
+    /// Words of one Spanish-speaking country for what a catalog of another names otherwise
+    /// ("deportivas" in Spain are "tenis" in Mexico, a "móvil" is a "celular"), both ways where
+    /// both are nouns. A match through one counts 0.9 of an exact one, as `spanishFor`'s do.
+    static let regionalSynonyms: [String: [String]] = [
+        "bamba": ["tenis", "zapatilla"], "zapatilla": ["tenis"], "tenis": ["zapatilla"],
+        "playera": ["camiseta"], "camiseta": ["playera"], "remera": ["camiseta", "playera"], "polera": ["camiseta", "playera"],
+        "chamarra": ["chaqueta", "cazadora"], "chaqueta": ["chamarra"], "cazadora": ["chaqueta", "chamarra"], "campera": ["chaqueta", "chamarra"],
+        "jersey": ["sueter", "sudadera"], "sueter": ["jersey"], "chompa": ["sueter", "sudadera"],
+        "gafa": ["lentes"], "lente": ["gafas"], "anteojo": ["lentes", "gafas"],
+        "movil": ["celular", "telefono"], "celular": ["movil"], "ordenador": ["computadora"], "computadora": ["ordenador"],
+        "portatil": ["laptop", "computadora"], "laptop": ["portatil"],
+        "auricular": ["audifonos"], "audifono": ["auriculares"],
+        "altavoz": ["bocina"], "bocina": ["altavoz"], "bolso": ["bolsa"], "cartera": ["billetera"], "billetera": ["cartera"],
+        "vaquero": ["jeans", "mezclilla"], "tejano": ["jeans", "mezclilla"], "jean": ["mezclilla"], "mezclilla": ["jeans"],
+        "banador": ["traje", "bano"], "calceta": ["calcetin"], "calcetin": ["calceta"],
+        "nevera": ["refrigerador"], "heladera": ["refrigerador"], "frigorifico": ["refrigerador"],
+        "cobija": ["manta"], "manta": ["cobija"], "frazada": ["cobija", "manta"],
+        "pluma": ["boligrafo"], "boligrafo": ["pluma"], "lapicero": ["pluma", "boligrafo"],
+        "gorra": ["cachucha"], "cachucha": ["gorra"],
+        "pileta": ["alberca"], "piscina": ["alberca"], "alberca": ["piscina"],
+    ]
+
+    /// Adjectives that name a product when no other word of the query does: in Spain
+    /// "deportivas" alone are sneakers ("zapatillas deportivas"), while "camiseta deportiva" is a
+    /// sports T-shirt.
+    static let nounsWhenAlone: [String: String] = ["deportivas": "tenis", "deportiva": "tenis"]
+
+    /// Words asking for the cheap end of what the rest of a message names ("tenis baratos").
+    static let cheapWords: Set<String> = [
+        "barato", "barata", "baratos", "baratas", "baratito", "baratita", "baratitos", "baratitas", "economico", "economica",
+        "economicos", "economicas", "cheap", "cheaper", "cheapest", "affordable", "inexpensive",
+    ]
+
+    /// Who a product is for ("para hombre", "de niña", "women's"): like colours and sizes they
+    /// narrow what another word names, so "camiseta para hombre" lists camisetas, not every
+    /// product for men.
+    static let audiences: Set<String> = [
+        "hombre", "hombres", "mujer", "mujeres", "nino", "ninos", "nina", "ninas", "dama", "damas", "caballero", "caballeros",
+        "unisex", "infantil", "infantiles", "juvenil", "bebe", "bebes", "chico", "chicos", "chica", "chicas",
+        "men", "man", "mens", "women", "woman", "womens", "kid", "kids", "boy", "boys", "girl", "girls", "child", "children", "baby",
+    ]
+
     /// Clothing sizes written as letters.
     static let sizes: Set<String> = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
 
-    /// Whether a query word only narrows what another word names: a colour, a size, a number or a
-    /// listed adjective ("rojas", "42", "xl", "deportivo"). Other words name products ("zapatillas",
+    /// Whether a query word only narrows what another word names: a colour, a size, a number, who
+    /// it is for or a listed adjective ("rojas", "42", "xl", "hombre", "deportivo"). Other words name products ("zapatillas",
     /// and "vestido" or "teclado" despite their adjective-like endings).
     static func isModifier(_ word: String) -> Bool {
-        if word.utf8.contains(where: isDigit) || sizes.contains(word) { return true }
+        if word.utf8.contains(where: isDigit) || sizes.contains(word) || audiences.contains(word) { return true }
         return singularForms(word).contains { form in
             colours.contains(form) || ((form.hasSuffix("o") || form.hasSuffix("a")) && adjectiveStems.contains(String(form.dropLast())))
         }

@@ -112,6 +112,9 @@ extension ConversationEngine {
             state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         case "catalogo.buscar":
+            if let cheapest = cheapestSearch(text, state: &state, catalog: catalog, language: language) {
+                return (cheapest, "catalogo.buscar")
+            }
             state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         default:
@@ -191,18 +194,26 @@ extension ConversationEngine {
                                        "Here's \(subject) in that price range. Pick one to see the details:"))
         }
         let words = Array(tokens)
-        if words.count <= 3, words.allSatisfy({ CatalogWords.isModifier($0) }) {
+        // "¿y deportivas baratas?": narrowed, then cheapest first.
+        let cheap = words.contains(where: CatalogWords.cheapWords.contains)
+        let narrowing = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" }
+        if !narrowing.isEmpty, narrowing.count <= 3, narrowing.allSatisfy({ CatalogWords.isModifier($0) }) {
             // Only the results that have the colour or size too (ranking alone put the black
             // hoodie first but kept the yellow one).
-            let extra = words.joined(separator: " ")
+            let extra = narrowing.joined(separator: " ")
             let having = Set(index.search(extra, limit: 1000).map(\.product.sku))
-            let hits = base(browse.query.map { $0 + " " + extra }).filter { having.contains($0.sku) }
+            var hits = base(browse.query.map { $0 + " " + extra }).filter { having.contains($0.sku) }
+            if cheap { hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice } }
             let narrowed = browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
             guard !hits.isEmpty else {
                 state.catalogBrowse = nil
                 return ([browse.query.map { noResults($0 + " " + extra, index: index, language: language) }
                          ?? .text(language == .es ? "No encontré \(narrowed). ¿Busco otra cosa?" : "I couldn't find \(narrowed). Shall I look for something else?")],
                         "catalogo.buscar")
+            }
+            if cheap {
+                return show(hits, titled: ("Los más económicos de \(narrowed), del más barato al más caro:",
+                                           "The most affordable for \(narrowed), cheapest first:"))
             }
             return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
                                        "Here's what I found for \(narrowed). Pick one to see the details:"))
@@ -214,6 +225,37 @@ extension ConversationEngine {
                                            "The most affordable for \(subject), cheapest first:"))
         }
         return nil
+    }
+
+    /// A search asking for cheap things ("tenis baratos", "cheap headphones", "¿qué tienen
+    /// barato?"): what the rest of it finds, in stock, cheapest first (the whole shop when nothing
+    /// is left). Ranking alone kept the pricier pairs first. Nil when no such word is in `text`.
+    func cheapestSearch(_ text: String, state: inout ConversationState, catalog: ActiveCatalogIndex,
+                        language: Language) -> [BotReply]? {
+        guard Self.normalizer.normalize(text).tokens.contains(where: CatalogWords.cheapWords.contains) else { return nil }
+        let index = catalog.index
+        // The message without those words, as written (a price range stays: "baratos de menos de 500").
+        let rest = text.split(whereSeparator: \.isWhitespace).filter { word in
+            let w = Self.folded(word)
+            return !CatalogWords.cheapWords.contains(w) && !["mas", "most", "lo", "the"].contains(w)
+        }.joined(separator: " ")
+        let searching = index.isConfidentMatch(rest)  // "lo más barato que tengan" names nothing
+        let found = searching ? index.search(rest, limit: 500).map(\.product) : index.catalog.products
+        let cheapest = found.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
+        guard !cheapest.isEmpty else {
+            state.catalogBrowse = nil
+            return [noResults(rest, index: index, language: language)]
+        }
+        if cheapest.count == 1 { return [.product(card(cheapest[0], index: index, language: language))] }
+        let shown = Array(cheapest.prefix(Self.pageSize))
+        // No further pages: "ver más" says that was all.
+        state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 1000, catalogVersion: catalog.version,
+                                            onScreen: shown.map(\.sku))
+        let subject = "“\(Self.trimmedQuery(rest))”"
+        let body = searching
+            ? (language == .es ? "Los más económicos de \(subject), del más barato al más caro:" : "The most affordable for \(subject), cheapest first:")
+            : (language == .es ? "Lo más económico de la tienda, del más barato al más caro:" : "The most affordable in the shop, cheapest first:")
+        return [productList(shown, body: body, more: false, index: index, language: language)]
     }
 
     /// Words before a follow-up that do not change it ("¿y en negro?", "¿la tienen en talla M?").
@@ -374,9 +416,49 @@ extension ConversationEngine {
             return s.properties.generalCategory != .control && !(0x202A...0x202E).contains(s.value)
                 && !(0x2066...0x2069).contains(s.value) ? s : nil
         }))
-        let t = clean.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = withoutAsking(clean.trimmingCharacters(in: .whitespacesAndNewlines))
         return t.count > 40 ? String(t.prefix(39)) + "…" : t
     }
+
+    /// `text` without the asking around it, as the user wrote the rest: "¿Tienen tenis blancos?"
+    /// → "tenis blancos", "busco una camiseta negra" → "camiseta negra", "I'm looking for a
+    /// backpack" → "backpack". Unchanged when nothing would be left.
+    static func withoutAsking(_ text: String) -> String {
+        var words = text.split(whereSeparator: \.isWhitespace)[...]
+        var changed = true
+        while changed, words.count > 1 {
+            changed = false
+            for lead in askingLeads where lead.count < words.count
+                && zip(words.prefix(lead.count), lead).allSatisfy({ folded($0.0) == $0.1 }) {
+                words = words.dropFirst(lead.count)
+                changed = true
+                break
+            }
+        }
+        while words.count > 1, let last = words.last, ["porfa", "porfavor", "please", "pls", "gracias", "thanks"].contains(folded(last)) {
+            words = words.dropLast()
+        }
+        guard var kept = words.isEmpty ? nil : words.joined(separator: " ") else { return text }
+        kept = kept.trimmingCharacters(in: CharacterSet(charactersIn: "¿?¡!.,;: "))
+        return kept.isEmpty ? text : kept
+    }
+
+    /// A written word lowercased, without accents and the punctuation around it ("¿Tienen" → "tienen").
+    static func folded(_ word: Substring) -> String {
+        word.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
+            .trimmingCharacters(in: .punctuationCharacters.union(.symbols))
+    }
+
+    /// Words that open a request without naming what is asked for, longest first (`withoutAsking`).
+    private static let askingLeads: [[String]] = [
+        ["me", "gustaria", "ver"], ["estoy", "buscando"], ["ando", "buscando"], ["me", "interesa"], ["me", "interesan"],
+        ["i'm", "looking", "for"], ["im", "looking", "for"], ["i", "am", "looking", "for"], ["do", "you", "have"],
+        ["do", "you", "sell"], ["have", "you", "got"], ["looking", "for"], ["i", "want"], ["i", "need"], ["show", "me"],
+        ["hola"], ["buenas"], ["hello"], ["hi"], ["busco"], ["buscaba"], ["quiero"], ["quisiera"], ["queria"], ["necesito"],
+        ["tienen"], ["tienes"], ["tendran"], ["tendras"], ["hay"], ["venden"], ["vendes"], ["manejan"], ["muestrame"],
+        ["ensename"], ["dame"], ["un"], ["una"], ["unos"], ["unas"], ["algun"], ["alguna"], ["algunos"], ["algunas"], ["a"], ["an"],
+        ["some"], ["any"],
+    ]
 
     func card(_ p: Product, index: CatalogSearchIndex, language: Language) -> ProductCard {
         var lines = ["*\(p.name)*", priceLine(p, index: index, language: language)]
@@ -464,7 +546,17 @@ extension ConversationEngine {
     }
 
     func noResults(_ query: String, index: CatalogSearchIndex, language: Language) -> BotReply {
-        let categories = index.categoryMatches(query, limit: 3).map(\.category)
+        let matches = index.categoryMatches(query, limit: 3)
+        if !matches.isEmpty, matches.allSatisfy({ $0.similarity == 0 }) {
+            // No category is like what was asked for ("sofá" in a shop of clothes and gadgets):
+            // all of them, rather than three that have nothing to do with it.
+            guard case .list(_, let button, let rows) = categoriesReply(index, language: language) else { return categoriesReply(index, language: language) }
+            return .list(body: language == .es
+                            ? "No encontré productos para “\(Self.trimmedQuery(query))”. Estas son nuestras categorías; elige una, o escríbeme otra cosa:"
+                            : "I couldn't find products for “\(Self.trimmedQuery(query))”. These are our categories; pick one, or type something else:",
+                         button: button, rows: rows)
+        }
+        let categories = matches.map(\.category)
         let body = language == .es
             ? "No encontré productos para “\(Self.trimmedQuery(query))”. ¿Te interesa alguna de estas categorías?"
             : "I couldn't find products for “\(Self.trimmedQuery(query))”. Are any of these categories of interest?"
@@ -486,7 +578,8 @@ extension CatalogSearchIndex {
     func isConfidentMatch(_ text: String) -> Bool {
         // Bare numbers and single letters say nothing about a product ("1" typed after a list
         // found a 1 m cable and a 1 L coffee maker; "ñ" repeated found a keyboard).
-        let words = queryWords(text).filter { $0.count >= 2 && !$0.allSatisfy(\.isNumber) }
+        // "Baratos" only says which end of the prices: it counts neither way.
+        let words = queryWords(text).filter { $0.count >= 2 && !$0.allSatisfy(\.isNumber) && !CatalogWords.cheapWords.contains($0) }
         guard !words.isEmpty, words.count <= 8 else { return false }
         // A typo-corrected word counts only when it is long enough for the correction to be safe.
         let known = words.filter { word in
