@@ -594,6 +594,40 @@ struct ConversationEngineTests {
         }
     }
 
+    @Test("third black-box review: \"y otra cosa\" changes the subject, \"¿y las de litio?\" stays on batteries, \"speak english please\" switches, common items find their recycling card")
+    func thirdReviewFindings() {
+        func say(_ text: String, _ state: ConversationState = .init(), language: Language = .es) -> ConversationEngine.Turn {
+            Self.engine.respond(to: text, replyID: nil, language: language, state: state, enabledSkills: Self.all, now: now)
+        }
+        // A new subject after a recycling answer: sleep tips, not recycling again.
+        for (first, next) in [("reciclar vidrio", "y otra cosa, consejos para dormir"),
+                              ("donde tiro el aceite?", "ok y otra cosa, tienen consejos para dormir? gracias")] {
+            let turn = say(next, say(first).state)
+            #expect(turn.intentID == "vida_sana.sueno", "\(next): \(turn.intentID ?? "nil")")
+        }
+        // A follow-up that stays on the subject.
+        #expect(say("y las de litio?", say("como reciclo pilas?").state).intentID == "reciclaje.baterias")
+        // Asking for English, in English.
+        let english = say("speak english please")
+        #expect(english.intentID == "core.idioma_en" && english.language == .en && !english.handedOff)
+        #expect(say("ahora en español porfa", language: .en).language == .es)
+        // Everyday items, each to the card that says what to do with it.
+        for (text, intent) in [("tetrapack", "reciclaje.plasticos"), ("carton de leche", "reciclaje.plasticos"),
+                               ("papel de aluminio", "reciclaje.plasticos"), ("el unicel se recicla?", "reciclaje.no_reciclable"),
+                               ("focos fundidos", "reciclaje.no_reciclable"), ("light bulbs", "reciclaje.no_reciclable"),
+                               ("old clothes", "reciclaje.no_reciclable"), ("where do i throw old paint", "reciclaje.no_reciclable"),
+                               ("feeling burnt out", "vida_sana.estres"), ("q como en la cena", "vida_sana.nutricion"),
+                               ("nice", "core.ok"), ("have a good one", "core.despedida")] {
+            #expect(say(text).intentID == intent, "\(text): \(say(text).intentID ?? "nil")")
+        }
+        // A thumbs-up is an "ok"; other emoji are not.
+        for text in ["👍", "👍🏽👍🏽", "🙏 ", "👌"] { #expect(say(text).intentID == "core.ok", "\(text)") }
+        #expect(say("😡").intentID != "core.ok")
+        // The cards say it.
+        let card = say("focos fundidos").replies.map(\.summary).joined()
+        #expect(card.contains("Unicel") && card.contains("Focos y bombillas") && card.contains("Ropa, zapatos y textiles"))
+    }
+
     @Test("odd input never crashes: empty, emoji only, 4 KB, mixed languages")
     func oddInput() {
         for text in ["", "   ", "😀😀🎉", String(repeating: "palabra ", count: 600), "hola how do I recycle glass por favor"] {

@@ -54,9 +54,11 @@ public struct ConversationEngine: Sendable {
     ///   answered with a "no catalog yet" message.
     /// - Parameter languageEstablished: whether `previous` is the user's own language, false on
     ///   their first message (it is only the default then).
-    public func respond(to text: String, replyID: String?, language previous: Language, languageEstablished: Bool = true,
+    public func respond(to written: String, replyID: String?, language previous: Language, languageEstablished: Bool = true,
                         state: ConversationState, enabledSkills: Set<String>, catalog: ActiveCatalogIndex? = nil, now: Date) -> Turn {
         var state = state
+        // A thumbs-up alone is an "ok" (it got "I didn't understand").
+        let text = Self.isAcknowledgementEmoji(written) ? "ok" : written
         // Someone at risk, or asking for a person: before any pending question, list or product.
         if replyID == nil, let urgent = router.urgentIntent(in: text, enabledSkills: enabledSkills) {
             state.pendingSlot = nil
@@ -335,9 +337,32 @@ public struct ConversationEngine: Sendable {
     static func isFollowUp(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         guard tokens.count >= 2, tokens.count <= 8 else { return false }
+        // "y otra cosa, ¿consejos para dormir?" says the subject changes (it got recycling again).
+        let said = " " + tokens.joined(separator: " ") + " "
+        if newSubjectPhrases.contains(where: { said.contains(" " + $0 + " ") }) { return false }
         return ["y", "and"].contains(tokens[0]) || tokens.starts(with: ["what", "about"]) || tokens.starts(with: ["how", "about"])
             || tokens.starts(with: ["que", "tal"])
     }
+
+    /// Whether `text` is only emoji that say "ok" or "thanks" (👍, 👌, 🙏, ✅, 👏, 🙂, 😊, ❤️, 🤝,
+    /// with any skin tone).
+    static func isAcknowledgementEmoji(_ text: String) -> Bool {
+        var found = false
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x1F44D, 0x1F44C, 0x1F64F, 0x2705, 0x1F44F, 0x1F642, 0x1F60A, 0x2764, 0x1F91D: found = true
+            case 0x1F3FB...0x1F3FF, 0xFE0F, 0x200D: continue
+            default: if !scalar.properties.isWhitespace { return false }
+            }
+        }
+        return found
+    }
+
+    /// Words that open another subject (`isFollowUp`).
+    private static let newSubjectPhrases = [
+        "otra cosa", "otra pregunta", "otro tema", "cambiando de tema", "aparte", "ademas", "por cierto", "another thing",
+        "another question", "something else", "one more thing", "by the way", "also", "different question", "unrelated",
+    ]
 
     /// Whether `text` is a short "I want it / how do I buy it" about the product on screen.
     static func wantsIt(_ text: String) -> Bool {
