@@ -445,6 +445,11 @@ struct ConversationCatalogTests {
         #expect(body.contains("No encontré productos para “sofá”"), "\(body)")
         let categories = Self.shop.index.catalog.categories.filter { Self.shop.index.productCount(inCategory: $0.id) > 0 }
         #expect(rows.map(\.id) == categories.map { "cat:" + $0.id })
+        // "¿Venden pilas?" asks the shop (which has none): not how to recycle batteries.
+        let batteries = say("¿venden pilas?")
+        #expect(batteries.intentID?.hasPrefix("catalogo.") == true, "\(batteries.intentID ?? "nil")")
+        #expect(batteries.replies.first?.summary.contains("No encontré productos para “pilas”") == true, "\(batteries.replies.map(\.summary))")
+        #expect(say("¿cómo reciclo pilas?").intentID == "reciclaje.baterias")
         // A price complaint is not stress.
         #expect(say("estos precios me matan").intentID != "vida_sana.estres")
     }

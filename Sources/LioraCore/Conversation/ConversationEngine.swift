@@ -211,6 +211,14 @@ public struct ConversationEngine: Sendable {
         }
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
         var routedText = text
+        // "¿venden pilas?" in a shop that sells none (what it sells was answered above) asks the
+        // shop, not how to recycle batteries: say it has none, and show the categories.
+        if let shop, replyID == nil, Self.asksWhatIsSold(text), !shop.index.queryWords(text).isEmpty,
+           let skill = route.intentID.flatMap({ router.catalog.intent(id: $0) })?.skill, skill != "ecommerce", skill != "core" {
+            state.catalogBrowse = nil
+            return catalogAnswer(([noResults(text, index: shop.index, language: route.language)], "catalogo.buscar"),
+                                 language: route.language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
         let pleasantry: Bool = switch route.outcome {
         case .matched(let id, _, _): Self.pleasantryIntents.contains(id)
@@ -327,6 +335,12 @@ public struct ConversationEngine: Sendable {
             // A product's specification: "batería de 10000 mAh", "memoria de 64 gb" (it got
             // battery recycling).
             || zip(tokens, tokens.dropFirst()).contains { $0.0.allSatisfy(\.isNumber) && specUnits.contains($0.1) }
+    }
+
+    /// Whether `text` asks what the shop sells ("¿venden pilas?", "do you sell batteries?"),
+    /// which no other skill answers.
+    static func asksWhatIsSold(_ text: String) -> Bool {
+        normalizer.normalize(text).tokens.contains { ["venden", "vendes", "vende", "sell", "sells"].contains($0) }
     }
 
     /// Units of a product's specification, after a number.
