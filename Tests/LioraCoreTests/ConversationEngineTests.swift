@@ -620,6 +620,11 @@ struct ConversationEngineTests {
                                ("nice", "core.ok"), ("have a good one", "core.despedida")] {
             #expect(say(text).intentID == intent, "\(text): \(say(text).intentID ?? "nil")")
         }
+        // "Botellas" alone may be either: the bot asks; water bottles are plastic.
+        let bottles = say("botellas").replies.map(\.summary).joined()
+        #expect(bottles.contains("Plásticos") && bottles.contains("Vidrio"), "\(bottles)")
+        #expect(say("botellas de agua").intentID == "reciclaje.plasticos")
+        #expect(say("¿cuántas botellas de agua tomo al día?").intentID == "vida_sana.hidratacion")
         // A thumbs-up is an "ok"; other emoji are not.
         for text in ["👍", "👍🏽👍🏽", "🙏 ", "👌"] { #expect(say(text).intentID == "core.ok", "\(text)") }
         #expect(say("😡").intentID != "core.ok")
