@@ -454,6 +454,51 @@ struct ConversationCatalogTests {
         #expect(say("estos precios me matan").intentID != "vida_sana.estres")
     }
 
+    @Test("fourth black-box review: words only in a description, ages and fillers open no card; who it is for names the product when nothing else does; follow-ups with \"vale\", \"que onda\", sizes, materials, the dearest, other options")
+    func fourthReviewFindings() throws {
+        func products(_ turn: ConversationEngine.Turn) -> [Product] {
+            skus(turn).compactMap { Self.shop.index.product(sku: String($0.dropFirst(4))) }
+        }
+        // "listo" is only in a coffee maker's description; "sale" is Mexico's "ok".
+        for text in ["listo, muchas gracias", "sale, gracias"] {
+            let turn = say(text)
+            #expect(turn.intentID?.hasPrefix("catalogo.") != true && skus(turn).isEmpty, "\(text): \(turn.replies.map(\.summary))")
+        }
+        // Ages are not products; who it is for names the product when nothing else does.
+        let boy = products(say("algo para un niño de 5 años"))
+        #expect(!boy.isEmpty && boy.allSatisfy { $0.category == "ninos" }, "\(boy.map(\.name))")
+        let girl = products(say("ropa para niña de 4 años"))
+        #expect(!girl.isEmpty && girl.allSatisfy { $0.category == "ninos" }, "\(girl.map(\.name))")
+        let home = products(say("algo para la casa"))
+        #expect(!home.isEmpty && home.allSatisfy { $0.category == "hogar-cocina" }, "\(home.map(\.name))")
+        // Questions about the card on screen show it again.
+        let card = say("", replyID: "sku:ZAP-001")
+        for text in ["de que material es?", "is it in stock?", "what sizes does it come in?", "tenés en talle M?"] {
+            #expect(skus(say(text, state: card.state)) == ["sku:ZAP-001"], "\(text): \(say(text, state: card.state).replies.map(\.summary))")
+        }
+        // A filler before the request.
+        let caps = products(say("que onda, tienen gorras?"))
+        #expect(!caps.isEmpty && caps.allSatisfy { $0.name.contains("Gorra") }, "\(caps.map(\.name))")
+        let hoodies = say("busco sudaderas")
+        let black = products(say("vale, ¿y en negro?", state: hoodies.state))
+        #expect(!black.isEmpty && black.allSatisfy { $0.name.contains("Negr") }, "\(black.map(\.name))")
+        // Nothing in the list has it, the shop does: what it has in that colour.
+        let pink = say("¿tienen algo en color rosa?", state: say("busco audífonos").state)
+        #expect(pink.replies.first?.summary.contains("lo que tenemos en rosa") == true, "\(pink.replies.map(\.summary))")
+        #expect(products(pink).contains { $0.name.contains("Rosa") })
+        // The dearest first, the cheapest first, other options.
+        let dearest = products(say("el mas caro", state: hoodies.state)).map(\.currentPrice)
+        #expect(dearest.count >= 2 && dearest == dearest.sorted(by: >), "\(dearest)")
+        let cheap = products(say("cheap ones", state: hoodies.state)).map(\.currentPrice)
+        #expect(cheap.count >= 2 && cheap == cheap.sorted(), "\(cheap)")
+        let clothes = say("", replyID: "cat:ropa-hombre")
+        #expect(say("mostrame otros", state: clothes.state).replies.first?.summary.contains("Más resultados") == true)
+        // A size is not a row number.
+        let size = say("do you have it in size 8?", state: hoodies.state)
+        #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,
+                "\(size.replies.map(\.summary))")
+    }
+
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {
         turn.replies.flatMap { reply -> [String] in

@@ -66,6 +66,8 @@ public final class CatalogSearchIndex: Sendable {
     private let postingWeights: [Float]
     /// Whether the posting's product has the term outside its description.
     private let postingStrong: [Bool]
+    /// Per term: whether some product has it outside its description.
+    private let termStrong: [Bool]
     /// Singular form → the terms that have it.
     private let singularMap: [String: [Int32]]
     /// Gender-free adjective key → the terms that have it.
@@ -103,6 +105,9 @@ public final class CatalogSearchIndex: Sendable {
         postingDocs = builder.postingDocs
         postingWeights = builder.postingWeights
         postingStrong = builder.postingStrong
+        termStrong = (0..<max(builder.postingStart.count - 1, 0)).map { t in
+            (Int(builder.postingStart[t])..<Int(builder.postingStart[t + 1])).contains { builder.postingStrong[$0] }
+        }
         singularMap = builder.singularMap
         genderMap = builder.genderMap
         spelling = builder.spelling
@@ -190,9 +195,10 @@ public final class CatalogSearchIndex: Sendable {
         var activeCoverage: Float = 0
         var activeHeads = 0
         var unmatchedWords = 0
+        let heads = CatalogWords.headWords(words)
         for word in words {
             wordTouched.removeAll(keepingCapacity: true)
-            let isHead = !CatalogWords.isModifier(word)
+            let isHead = heads.contains(word)
             for (term, weight) in expansions(of: word) {
                 let base = idf[Int(term)] * weight
                 for p in Int(postingStart[Int(term)])..<Int(postingStart[Int(term) + 1]) {
@@ -308,6 +314,9 @@ public final class CatalogSearchIndex: Sendable {
         }
         return found
     }
+
+    /// Whether some product has `term` outside its description (its name, category, tags or attributes).
+    func namesProducts(_ term: Int32) -> Bool { termStrong[Int(term)] }
 
     /// The vocabulary terms a query word stands for, with how much a match counts (0…1).
     func expansions(of word: String) -> [(Int32, Float)] {

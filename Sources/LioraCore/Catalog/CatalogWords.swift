@@ -41,6 +41,11 @@ enum CatalogWords {
         "these", "this", "those", "to", "want", "what", "whats", "which", "with", "would", "you", "your", "size",
         "sizes", "colour", "colours", "store", "shop", "product", "products", "item", "items", "after", "available",
         "interested", "thanks", "thank", "wanna", "wanted", "by", "about", "just", "one",
+        // Labels, ages, fillers and slang that name no product ("¿tenés en talle M?", "para un
+        // niño de 5 años", "algo chido pa la casa", "what sizes does it come in?")
+        "talle", "talles", "material", "materiales", "ano", "anos", "mes", "meses", "year", "years", "old", "month", "months",
+        "pa", "pal", "chido", "chida", "chidos", "chidas", "onda", "listo", "come", "comes", "made", "hecho", "hecha",
+        "tenes", "teneis", "tendreis",
     ]
 
     /// The word every product with a sale price below its price is found by, as if it were a tag.
@@ -142,6 +147,8 @@ enum CatalogWords {
         "pluma": ["boligrafo"], "boligrafo": ["pluma"], "lapicero": ["pluma", "boligrafo"],
         "gorra": ["cachucha"], "cachucha": ["gorra"],
         "pileta": ["alberca"], "piscina": ["alberca"], "alberca": ["piscina"],
+        "casa": ["hogar"], "pesa": ["mancuerna"], "chancla": ["sandalia"], "chancleta": ["sandalia"], "shampoo": ["champu"],
+        "pantaloneta": ["short", "bermuda"], "gym": ["gimnasio", "deporte"],
     ]
 
     /// Adjectives that name a product when no other word of the query does: in Spain
@@ -163,6 +170,22 @@ enum CatalogWords {
         "unisex", "infantil", "infantiles", "juvenil", "bebe", "bebes", "chico", "chicos", "chica", "chicas",
         "men", "man", "mens", "women", "woman", "womens", "kid", "kids", "boy", "boys", "girl", "girls", "child", "children", "baby",
     ]
+
+    /// Words for products in general ("ropa", "regalo"): they only narrow when another word names
+    /// the product ("camiseta de regalo"), and a search of them alone lists what has them.
+    static let genericProductWords: Set<String> = ["ropa", "regalo", "regalos", "clothes", "clothing", "gift", "gifts", "present", "presents"]
+
+    /// Which of a query's words name what is searched for (the others only narrow it): those that
+    /// are not modifiers (`isModifier`) or generic ("ropa"); with none, who it is for names it
+    /// ("ropa para niña" lists the children's clothes, not every women's blouse); with none of
+    /// those either, the generic words.
+    static func headWords(_ words: [String]) -> Set<String> {
+        let specific = words.filter { !isModifier($0) && !genericProductWords.contains($0) }
+        if !specific.isEmpty { return Set(specific) }
+        let audience = words.filter { audiences.contains($0) }
+        if !audience.isEmpty { return Set(audience) }
+        return Set(words.filter { !isModifier($0) })
+    }
 
     /// Clothing sizes written as letters.
     static let sizes: Set<String> = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]

@@ -101,6 +101,11 @@ extension ConversationEngine {
                 state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
                 return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
             }
+            // "¿venden celulares?" in a shop with none: say so, rather than the summary.
+            if Self.asksWhatIsSold(text), !index.queryWords(text).isEmpty {
+                state.catalogBrowse = nil
+                return ([noResults(text, index: index, language: language)], "catalogo.buscar")
+            }
             return ([summaryReply(index, language: language)], "catalogo.resumen")
         case "catalogo.detalle":
             // One clear best match gets its card; several close ones are listed to pick from.
@@ -155,7 +160,10 @@ extension ConversationEngine {
             tokens = tokens.dropLast()
         }
         guard !tokens.isEmpty else { return nil }
-        if tokens.count == 1, let position = Self.ordinals[tokens[tokens.startIndex]] {
+        // "do you have it in size 8?" asks a size, not the eighth row.
+        let asksSize = Self.normalizer.normalize(text).tokens.contains { ["talla", "talle", "size", "numero"].contains($0) }
+            && !Self.normalizer.normalize(text).tokens.contains { ["el", "la", "opcion", "option"].contains($0) }
+        if tokens.count == 1, !asksSize, let position = Self.ordinals[tokens[tokens.startIndex]] {
             let rows = (browse.onScreen ?? []).compactMap { index.product(sku: $0) }
             guard !rows.isEmpty else { return nil }
             guard position < 0 ? -position <= rows.count : position <= rows.count else {
@@ -206,6 +214,15 @@ extension ConversationEngine {
             if cheap { hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice } }
             let narrowed = browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
             guard !hits.isEmpty else {
+                // None of the list has it, the shop may ("¿tienen algo en rosa?" after speakers):
+                // what the colour or size finds on its own.
+                let elsewhere = index.search(extra, limit: 2)
+                if !elsewhere.isEmpty, !extra.allSatisfy(\.isNumber) {
+                    state.catalogBrowse = CatalogBrowse(query: extra, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+                    let note = BotReply.text(language == .es ? "No encontré \(narrowed), pero esto es lo que tenemos en \(extra):"
+                                                             : "I couldn't find \(narrowed), but here's what we have in \(extra):")
+                    return ([note] + page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
+                }
                 state.catalogBrowse = nil
                 return ([browse.query.map { noResults($0 + " " + extra, index: index, language: language) }
                          ?? .text(language == .es ? "No encontré \(narrowed). ¿Busco otra cosa?" : "I couldn't find \(narrowed). Shall I look for something else?")],
@@ -217,6 +234,12 @@ extension ConversationEngine {
             }
             return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
                                        "Here's what I found for \(narrowed). Pick one to see the details:"))
+        }
+        if Self.dearerPhrases.contains(words.joined(separator: " ")) {
+            let dearest = base(nil).filter(\.isInStock).sorted { $0.currentPrice > $1.currentPrice }
+            guard !dearest.isEmpty else { return nil }
+            return show(dearest, titled: ("Los de mayor precio de \(subject), del más caro al más barato:",
+                                          "The highest-priced for \(subject), most expensive first:"))
         }
         if Self.cheaperPhrases.contains(words.joined(separator: " ")) {
             let cheapest = base(nil).filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
@@ -263,7 +286,8 @@ extension ConversationEngine {
         "y", "en", "de", "color", "talla", "lo", "la", "los", "las", "el", "tienen", "tienes", "hay", "quiero", "dame", "muestrame",
         "ver", "numero", "opcion", "and", "in", "do", "you", "have", "it", "them", "the", "size", "colour", "color", "number",
         "option", "show", "me", "i", "want", "what", "about", "how", "algo", "something", "unos", "unas", "some", "any", "uno", "una",
-        "one", "ones", "a", "an", "are", "there", "anything",
+        "one", "ones", "a", "an", "are", "there", "anything", "vale", "ok", "okay", "sale", "bueno", "va", "dale", "tenes", "teneis",
+        "talle",
     ]
 
     /// Positions in a list, as typed: "el segundo", "la 3", "the first one", "el último".
@@ -280,13 +304,23 @@ extension ConversationEngine {
     private static let cheaperPhrases: Set<String> = [
         "mas baratos", "mas baratas", "mas barato", "mas barata", "mas economicos", "mas economicas", "mas economico", "mas economica",
         "baratos", "baratas", "economicos", "economicas", "cheaper", "less expensive", "cheapest", "the cheapest", "mas baratos que tengan",
+        "cheap", "cual es mas barata", "cual es mas barato", "cual es la mas barata", "cual es el mas barato", "which is cheaper",
+        "which is cheapest", "which one is cheaper", "which one is cheapest",
+    ]
+
+    /// "¿El más caro?" and its kin, after the lead words are taken off.
+    private static let dearerPhrases: Set<String> = [
+        "mas caro", "mas cara", "mas caros", "mas caras", "cual es mas caro", "cual es mas cara", "cual es el mas caro",
+        "cual es la mas cara", "most expensive", "the most expensive", "which is most expensive", "pricier", "more expensive",
     ]
 
     /// Whether `text` asks for the next page of the last results ("ver más", "more").
     static func asksForMore(_ text: String) -> Bool {
         let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
             .trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        return ["ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next"].contains(t)
+        return ["ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next", "ver otros",
+                "mostrame otros", "muestrame otros", "ensename otros", "otros", "otras", "otras opciones", "mas opciones", "more options",
+                "other options", "others", "show me others", "show me more", "any others"].contains(t)
     }
 
     /// The next page of the remembered search or category.
@@ -582,9 +616,14 @@ extension CatalogSearchIndex {
         let words = queryWords(text).filter { $0.count >= 2 && !$0.allSatisfy(\.isNumber) && !CatalogWords.cheapWords.contains($0) }
         guard !words.isEmpty, words.count <= 8 else { return false }
         // A typo-corrected word counts only when it is long enough for the correction to be safe.
+        var namesProduct = false
         let known = words.filter { word in
-            expansions(of: word).contains { $0.1 >= 0.85 || ($0.1 >= 0.7 && word.count >= 6) }
+            let found = expansions(of: word).filter { $0.1 >= 0.85 || ($0.1 >= 0.7 && word.count >= 6) }
+            if found.contains(where: { namesProducts($0.0) }) { namesProduct = true }
+            return !found.isEmpty
         }.count
-        return known > 0 && known * 2 > words.count
+        // And one of them names products outside their descriptions ("listo" is only in a coffee
+        // maker's description: "listo, muchas gracias" opened its card).
+        return known > 0 && known * 2 > words.count && namesProduct
     }
 }

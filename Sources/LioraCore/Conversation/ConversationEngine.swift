@@ -399,6 +399,7 @@ public struct ConversationEngine: Sendable {
         "cuesta", "cuestan", "precio", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
         "quedan", "queda", "hay", "tienen", "envian", "available", "price", "cost", "costs", "much", "left", "stock", "still",
         "talla", "tallas", "colores", "medidas", "size", "sizes", "colors", "colours",
+        "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
     ]
 
     /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how
@@ -415,7 +416,7 @@ public struct ConversationEngine: Sendable {
     private static let pleasantries: Set<String> = [
         "hola", "holi", "holis", "buenas", "buenos", "buen", "dia", "dias", "tardes", "noches", "saludos", "que", "tal", "hey",
         "hi", "hello", "good", "morning", "afternoon", "evening", "gracias", "muchas", "thanks", "thank", "you", "ok", "okey",
-        "okay", "vale", "bueno", "perfecto",
+        "okay", "vale", "bueno", "perfecto", "onda", "sale", "dale", "listo", "genial",
     ]
 
     /// The message without the greeting or thanks that opens or closes it, when something is
