@@ -493,11 +493,29 @@ struct ConversationCatalogTests {
         #expect(cheap.count >= 2 && cheap == cheap.sorted(), "\(cheap)")
         let clothes = say("", replyID: "cat:ropa-hombre")
         #expect(say("mostrame otros", state: clothes.state).replies.first?.summary.contains("Más resultados") == true)
+        // Cheapest-first and price-range lists page on like the others: "menos de 300" found the
+        // $299 products only past the ninth row, and there was no "Ver más".
+        let under = say("menos de 1000", state: say("", replyID: "cat:ropa-hombre").state)
+        var seen = products(under)
+        var next = under
+        for _ in 0..<5 where next.replies.first.map({ if case .list(_, _, let rows) = $0 { rows.last?.id == "catalog:more" } else { false } }) == true {
+            next = say("ver más", state: next.state)
+            seen += products(next)
+        }
+        let expected = Self.shop.index.catalog.products.filter { $0.category == "ropa-hombre" && $0.currentPrice <= 1000 }
+        #expect(Set(seen.map(\.sku)) == Set(expected.map(\.sku)) && seen.count == 13 && seen.allSatisfy { $0.currentPrice <= 1000 }, "\(seen.map(\.name))")
+        let wholeShop = say("lo mas barato q tengan")
+        let secondPage = say("ver más", state: wholeShop.state)
+        let prices = (products(wholeShop) + products(secondPage)).map(\.currentPrice)
+        #expect(prices.count > Self.pageSizeInLists && prices == prices.sorted(), "\(prices)")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,
                 "\(size.replies.map(\.summary))")
     }
+
+    /// Products per page of a list (one row is kept for "Ver más").
+    static let pageSizeInLists = 9
 
     /// The SKUs of a list or card answer.
     private func skus(_ turn: ConversationEngine.Turn) -> [String] {

@@ -27,14 +27,22 @@ public struct CatalogBrowse: Sendable, Equatable, Codable {
     /// The SKUs of the list on screen, in its order, for "el segundo" (nil in states stored
     /// before it was kept).
     public var onScreen: [String]?
+    /// The order of the pages when not by relevance: in stock only, cheapest or dearest first.
+    public var order: Order?
+    /// A price range the pages keep to, as the user wrote it (`PriceBound.parse` reads it again).
+    public var priceText: String?
 
-    public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?, onScreen: [String]? = nil) {
+    public enum Order: String, Sendable, Codable { case cheapest, dearest }
+
+    public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?, onScreen: [String]? = nil,
+                order: Order? = nil, priceText: String? = nil) {
         self.query = query; self.categoryID = categoryID; self.shown = shown; self.catalogVersion = catalogVersion
-        self.onScreen = onScreen
+        self.onScreen = onScreen; self.order = order; self.priceText = priceText
     }
 
     enum CodingKeys: String, CodingKey {
-        case query, categoryID = "category_id", shown, catalogVersion = "catalog_version", onScreen = "on_screen"
+        case query, categoryID = "category_id", shown, catalogVersion = "catalog_version", onScreen = "on_screen", order,
+             priceText = "price_text"
     }
 }
 
@@ -192,14 +200,15 @@ extension ConversationEngine {
         }
         // A price range alone ("¿de menos de 500?", "under 1000"): the same list within it.
         if let (bound, rest) = PriceBound.parse(text), index.queryWords(rest).isEmpty {
-            let hits = base(nil).filter { bound.contains($0.currentPrice) }
-            guard !hits.isEmpty else {
+            guard base(nil).contains(where: { bound.contains($0.currentPrice) }) else {
                 return ([.text(language == .es ? "No encontré \(subject) en ese rango de precio. ¿Busco en otro rango o algo distinto?"
                                                : "I couldn't find \(subject) in that price range. Shall I look in another range, or for something else?")],
                         "catalogo.buscar")
             }
-            return show(hits, titled: ("Esto encontré de \(subject) en ese precio. Elige uno para ver el detalle:",
-                                       "Here's \(subject) in that price range. Pick one to see the details:"))
+            // Pages of it, "Ver más" included (it stopped at nine: the $299 ones were left out).
+            state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 0, catalogVersion: catalog.version,
+                                                order: browse.order, priceText: text)
+            return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         }
         let words = Array(tokens)
         // "¿y deportivas baratas?": narrowed, then cheapest first.
@@ -235,17 +244,12 @@ extension ConversationEngine {
             return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
                                        "Here's what I found for \(narrowed). Pick one to see the details:"))
         }
-        if Self.dearerPhrases.contains(words.joined(separator: " ")) {
-            let dearest = base(nil).filter(\.isInStock).sorted { $0.currentPrice > $1.currentPrice }
-            guard !dearest.isEmpty else { return nil }
-            return show(dearest, titled: ("Los de mayor precio de \(subject), del más caro al más barato:",
-                                          "The highest-priced for \(subject), most expensive first:"))
-        }
-        if Self.cheaperPhrases.contains(words.joined(separator: " ")) {
-            let cheapest = base(nil).filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
-            guard !cheapest.isEmpty else { return nil }
-            return show(cheapest, titled: ("Los más económicos de \(subject), del más barato al más caro:",
-                                           "The most affordable for \(subject), cheapest first:"))
+        let said = words.joined(separator: " ")
+        if Self.dearerPhrases.contains(said) || Self.cheaperPhrases.contains(said) {
+            guard base(nil).contains(where: \.isInStock) else { return nil }
+            state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 0, catalogVersion: catalog.version,
+                                                order: Self.dearerPhrases.contains(said) ? .dearest : .cheapest, priceText: browse.priceText)
+            return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         }
         return nil
     }
@@ -264,21 +268,13 @@ extension ConversationEngine {
         }.joined(separator: " ")
         let searching = index.isConfidentMatch(rest)  // "lo más barato que tengan" names nothing
         let found = searching ? index.search(rest, limit: 500).map(\.product) : index.catalog.products
-        let cheapest = found.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
-        guard !cheapest.isEmpty else {
+        guard found.contains(where: \.isInStock) else {
             state.catalogBrowse = nil
             return [noResults(rest, index: index, language: language)]
         }
-        if cheapest.count == 1 { return [.product(card(cheapest[0], index: index, language: language))] }
-        let shown = Array(cheapest.prefix(Self.pageSize))
-        // No further pages: "ver más" says that was all.
-        state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 1000, catalogVersion: catalog.version,
-                                            onScreen: shown.map(\.sku))
-        let subject = "“\(Self.trimmedQuery(rest))”"
-        let body = searching
-            ? (language == .es ? "Los más económicos de \(subject), del más barato al más caro:" : "The most affordable for \(subject), cheapest first:")
-            : (language == .es ? "Lo más económico de la tienda, del más barato al más caro:" : "The most affordable in the shop, cheapest first:")
-        return [productList(shown, body: body, more: false, index: index, language: language)]
+        state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 0, catalogVersion: catalog.version,
+                                            order: .cheapest, priceText: PriceBound.parse(rest) == nil ? nil : rest)
+        return page(state: &state, catalog: catalog, language: language)
     }
 
     /// Words before a follow-up that do not change it ("¿y en negro?", "¿la tienen en talla M?").
@@ -331,11 +327,23 @@ extension ConversationEngine {
             return [.text(language == .es ? "No tengo más resultados que mostrarte. ¿Qué estás buscando?"
                                           : "I have no more results to show. What are you looking for?")]
         }
-        let all: [Product]
+        var all: [Product]
+        let bound = browse.priceText.flatMap { PriceBound.parse($0)?.bound }
+        let wanted = bound == nil && browse.order == nil ? browse.shown + Self.pageSize + 1 : 1000
         if let categoryID = browse.categoryID {
-            all = index.products(inCategory: categoryID, limit: browse.shown + Self.pageSize + 1)
+            all = index.products(inCategory: categoryID, limit: wanted)
+        } else if let query = browse.query {
+            all = index.search(query, limit: wanted).map(\.product)
+        } else if browse.order != nil {
+            all = index.catalog.products  // "¿qué tienen barato?": the whole shop
         } else {
-            all = index.search(browse.query ?? "", limit: browse.shown + Self.pageSize + 1).map(\.product)
+            all = []
+        }
+        if let bound { all = all.filter { bound.contains($0.currentPrice) } }
+        switch browse.order {
+        case .cheapest?: all = all.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
+        case .dearest?: all = all.filter(\.isInStock).sorted { $0.currentPrice > $1.currentPrice }
+        case nil: break
         }
         if all.isEmpty {
             state.catalogBrowse = nil
@@ -362,9 +370,21 @@ extension ConversationEngine {
         } else {
             subject = browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
         }
-        let body = language == .es
-            ? (first ? "Esto encontré para \(subject). Elige uno para ver el detalle:" : "Más resultados para \(subject):")
-            : (first ? "Here's what I found for \(subject). Pick one to see the details:" : "More results for \(subject):")
+        let body: String
+        switch (browse.order, first, language) {
+        case (.cheapest?, true, .es): body = subject.isEmpty ? "Lo más económico de la tienda, del más barato al más caro:"
+                                                              : "Los más económicos de \(subject), del más barato al más caro:"
+        case (.cheapest?, true, _): body = subject.isEmpty ? "The most affordable in the shop, cheapest first:"
+                                                            : "The most affordable for \(subject), cheapest first:"
+        case (.dearest?, true, .es): body = "Los de mayor precio de \(subject), del más caro al más barato:"
+        case (.dearest?, true, _): body = "The highest-priced for \(subject), most expensive first:"
+        case (nil, true, .es) where bound != nil: body = "Esto encontré de \(subject) en ese precio. Elige uno para ver el detalle:"
+        case (nil, true, _) where bound != nil: body = "Here's \(subject) in that price range. Pick one to see the details:"
+        case (_, true, .es): body = "Esto encontré para \(subject). Elige uno para ver el detalle:"
+        case (_, true, _): body = "Here's what I found for \(subject). Pick one to see the details:"
+        case (_, false, .es): body = "Más resultados para \(subject):"
+        case (_, false, _): body = "More results for \(subject):"
+        }
         return [productList(pageItems, body: body, more: hasMore, index: index, language: language)]
     }
 
