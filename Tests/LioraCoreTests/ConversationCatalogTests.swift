@@ -508,6 +508,12 @@ struct ConversationCatalogTests {
         let secondPage = say("ver más", state: wholeShop.state)
         let prices = (products(wholeShop) + products(secondPage)).map(\.currentPrice)
         #expect(prices.count > Self.pageSizeInLists && prices == prices.sorted(), "\(prices)")
+        // A size asked for keeps the products that come in it.
+        for (text, size) in [("¿Tenéis zapatillas en el 42?", "42"), ("tenis para mujer talla 36", "36"), ("camiseta talla xl", "xl")] {
+            let found = products(say(text))
+            #expect(!found.isEmpty && found.allSatisfy { CatalogSearchIndex.sizes(of: $0)?.contains(size) ?? true }, "\(text): \(found.map(\.name))")
+            #expect(found.contains { CatalogSearchIndex.sizes(of: $0) != nil }, "\(text)")
+        }
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

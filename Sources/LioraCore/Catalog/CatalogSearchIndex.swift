@@ -29,7 +29,8 @@
 /// query word matches nothing in the catalog, hits found only in descriptions are dropped. Products on sale (a sale price below
 /// the price) are also found by "oferta", "descuento", "promoción", "rebajas", "sale"…. A price
 /// range in the message ("de menos de 500", "under 1000", `PriceBound`) keeps only products whose
-/// current price is in it.
+/// current price is in it; a size asked for ("en el 42", "talla M", "xl") keeps only products
+/// whose size attribute lists it (or that list none).
 public final class CatalogSearchIndex: Sendable {
     /// Ranking knobs (for experiments; the defaults are tuned on `Tests/catalog/search-queries.tsv`).
     public struct Configuration: Sendable, Equatable {
@@ -182,6 +183,7 @@ public final class CatalogSearchIndex: Sendable {
     /// `search` plus how many products matched in all (for "I found 23 results").
     public func searchResults(_ query: String, limit: Int = 10) -> CatalogSearchResults {
         let bound = PriceBound.parse(query)?.bound
+        let size = askedSize(query)
         let words = queryWords(query)
         let skuHits = skuMatches(query)
         guard !words.isEmpty || !skuHits.isEmpty, limit > 0 else { return CatalogSearchResults(hits: [], total: 0, words: words) }
@@ -240,6 +242,7 @@ public final class CatalogSearchIndex: Sendable {
             let doc = Int(doc32)
             guard flags[doc] & requiredFlags == requiredFlags else { continue }
             if let bound, !bound.contains(catalog.products[doc].currentPrice) { continue }
+            if let size, let sizes = Self.sizes(of: catalog.products[doc]), !sizes.contains(size) { continue }
             total[doc] *= coverage[doc] / activeCoverage
             bestRaw = max(bestRaw, total[doc])
             eligible.append(doc32)
@@ -313,6 +316,31 @@ public final class CatalogSearchIndex: Sendable {
             }
         }
         return found
+    }
+
+    /// The size a query asks for: a number or letter after "talla", "talle", "size", "número" or
+    /// Spain's "en el" ("zapatillas en el 42", "camiseta talla M"), or an unmistakable letter size
+    /// anywhere ("xl", "xxl", "xs"). Nil when it names none.
+    func askedSize(_ query: String) -> String? {
+        let tokens = tokenizer.tokens(query)
+        for (i, token) in tokens.enumerated() {
+            let labelled = i > 0 && (["talla", "talle", "size", "numero", "number"].contains(tokens[i - 1])
+                || (i > 1 && tokens[i - 1] == "el" && tokens[i - 2] == "en"))
+            let isNumber = !token.isEmpty && token.count <= 3 && token.allSatisfy(\.isNumber)
+            if labelled && (isNumber || CatalogWords.sizes.contains(token)) { return token }
+            if ["xs", "xxs", "xl", "xxl", "xxxl"].contains(token) { return token }
+        }
+        return nil
+    }
+
+    /// The sizes a product comes in, from an attribute named for them ("talla": "38, 39, 40"),
+    /// lowercased; nil when it lists none.
+    public static func sizes(of product: Product) -> Set<String>? {
+        guard let value = product.attributes.first(where: {
+            ["talla", "tallas", "talle", "talles", "size", "sizes", "numero", "número"].contains($0.key.lowercased())
+        })?.value else { return nil }
+        let sizes = Set(value.lowercased().split(whereSeparator: { $0 == "," || $0 == "/" || $0 == " " || $0 == ";" }).map(String.init))
+        return sizes.isEmpty ? nil : sizes
     }
 
     /// Whether some product has `term` outside its description (its name, category, tags or attributes).
