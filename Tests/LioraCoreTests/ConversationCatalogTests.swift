@@ -514,6 +514,12 @@ struct ConversationCatalogTests {
             #expect(!found.isEmpty && found.allSatisfy { CatalogSearchIndex.sizes(of: $0)?.contains(size) ?? true }, "\(text): \(found.map(\.name))")
             #expect(found.contains { CatalogSearchIndex.sizes(of: $0) != nil }, "\(text)")
         }
+        // A follow-up in Spanish after an English message is answered in Spanish.
+        let englishList = Self.engine.respond(to: "show me hoodies", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all,
+                                              catalog: Self.shop, now: now)
+        let pick = Self.engine.respond(to: "EL PRIMERO", replyID: nil, language: .en, state: englishList.state, enabledSkills: Self.all,
+                                       catalog: Self.shop, now: now)
+        #expect(pick.language == .es && skus(pick).count == 1, "\(pick.language) \(pick.replies.map(\.summary))")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

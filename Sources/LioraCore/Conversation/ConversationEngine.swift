@@ -136,9 +136,12 @@ public struct ConversationEngine: Sendable {
             }
         }
         // A follow-up to the list on screen: "el segundo", "¿y en negro?", "¿más baratos?".
+        // In the language it is written in ("EL PRIMERO" after an English message was answered in English).
         if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
-           let answer = listFollowUp(text, state: &state, catalog: shop, language: previous) {
-            return catalogAnswer(answer, language: previous, state: &state, catalogVersion: shop.version, now: now)
+           case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                            checkingUrgent: false).language,
+           let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
+            return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
         }
         // A category of the shop typed by name, unless it answers our question ("¿qué material?"
         // → "electrónica"): its page, as if its row was tapped (category names are the shop's
