@@ -520,6 +520,9 @@ struct ConversationCatalogTests {
         let pick = Self.engine.respond(to: "EL PRIMERO", replyID: nil, language: .en, state: englishList.state, enabledSkills: Self.all,
                                        catalog: Self.shop, now: now)
         #expect(pick.language == .es && skus(pick).count == 1, "\(pick.language) \(pick.replies.map(\.summary))")
+        // "Descuentos en relojes": only the watches on sale.
+        let deals = products(say("descuentos en relojes"))
+        #expect(!deals.isEmpty && deals.allSatisfy { $0.name.contains("Reloj") && $0.currentPrice < $0.price.amount }, "\(deals.map(\.name))")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

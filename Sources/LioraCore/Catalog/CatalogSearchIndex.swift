@@ -227,6 +227,14 @@ public final class CatalogSearchIndex: Sendable {
                 best[doc] = 0
             }
         }
+        // A product word that matched nothing ("libros para niños" in a shop without books): no
+        // results, rather than whatever else the message matched (it listed building blocks).
+        if activeHeads == 0, words.contains(where: { heads.contains($0) && !CatalogWords.genericProductWords.contains($0)
+                                                         && !CatalogWords.audiences.contains($0) }), skuHits.isEmpty {
+            return CatalogSearchResults(hits: [], total: 0, words: words)
+        }
+        // "descuentos en relojes": only the watches on sale (it listed every watch).
+        let onSaleOnly = words.count > 1 && words.contains(CatalogWords.onSale)
         // Who qualifies: with a product word (not only colours, sizes, adjectives) in the query,
         // a hit must match one; when a word matched nothing, description-only hits are too weak.
         // And when some product has a product word of the query outside its description, a hit
@@ -243,6 +251,7 @@ public final class CatalogSearchIndex: Sendable {
             guard flags[doc] & requiredFlags == requiredFlags else { continue }
             if let bound, !bound.contains(catalog.products[doc].currentPrice) { continue }
             if let size, let sizes = Self.sizes(of: catalog.products[doc]), !sizes.contains(size) { continue }
+            if onSaleOnly, !((catalog.products[doc].salePrice?.amount).map { $0 < catalog.products[doc].price.amount } ?? false) { continue }
             total[doc] *= coverage[doc] / activeCoverage
             bestRaw = max(bestRaw, total[doc])
             eligible.append(doc32)

@@ -169,6 +169,10 @@ enum CatalogWords {
         "hombre", "hombres", "mujer", "mujeres", "nino", "ninos", "nina", "ninas", "dama", "damas", "caballero", "caballeros",
         "unisex", "infantil", "infantiles", "juvenil", "bebe", "bebes", "chico", "chicos", "chica", "chicas",
         "men", "man", "mens", "women", "woman", "womens", "kid", "kids", "boy", "boys", "girl", "girls", "child", "children", "baby",
+        // who it is a gift for
+        "mama", "papa", "mami", "papi", "madre", "padre", "esposa", "esposo", "novia", "novio", "hija", "hijo", "hijos", "abuela",
+        "abuelo", "hermana", "hermano", "tia", "tio", "amiga", "amigo", "jefa", "jefe", "mom", "mum", "dad", "mother", "father", "wife",
+        "husband", "girlfriend", "boyfriend", "daughter", "son", "grandma", "grandpa", "sister", "brother", "friend", "boss",
     ]
 
     /// Words for products in general ("ropa", "regalo"): they only narrow when another word names
