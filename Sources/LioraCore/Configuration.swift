@@ -82,6 +82,11 @@ public struct Configuration: Sendable {
         self.logLevel = logLevel
     }
 
+    /// The address the server binds: `host` without the brackets an IPv6 address may be written in.
+    public var listenHost: String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+    }
+
     /// `http://HOST:PORT`, with an IPv6 address in brackets and its zone id's `%` written `%25`
     /// (RFC 6874: `[fe80::1%25eth0]`).
     package static func defaultPublicBaseURL(host: String, port: Int) -> URL {
@@ -116,6 +121,10 @@ public struct Configuration: Sendable {
             return v
         }
         let host = value("LIORA_HOST") ?? "127.0.0.1"
+        guard isListenAddress(host) else {
+            throw Problem(variable: "LIORA_HOST",
+                          reason: "must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1, ::) or localhost, got \"\(host)\"")
+        }
         var port = 8080
         if let raw = value("LIORA_PORT") {
             guard let p = Int(raw), (1...65535).contains(p) else {
@@ -207,6 +216,22 @@ public struct Configuration: Sendable {
             throw Problem(variable: name, reason: "must be an http(s) URL, got \"\(raw)\"")
         }
         return url
+    }
+
+    /// LIORA_HOST: an IPv4 or IPv6 address (an IPv6 one may be bracketed and name its zone,
+    /// `fe80::1%eth0`), or `localhost`. Any other name would only fail when the server binds,
+    /// after start-up had gone well so far.
+    private static func isListenAddress(_ host: String) -> Bool {
+        if host.lowercased() == "localhost" { return true }
+        var bare = Substring(host)
+        let bracketed = bare.hasPrefix("[") && bare.hasSuffix("]") && bare.count > 2
+        if bracketed { bare = bare.dropFirst().dropLast() }
+        if let percent = bare.firstIndex(of: "%") {
+            // A zone id only follows an IPv6 address.
+            guard bare.contains(":"), bare.index(after: percent) < bare.endIndex else { return false }
+            bare = bare[..<percent]
+        }
+        return TrustedProxies.bytes(String(bare)) != nil && (!bracketed || bare.contains(":"))
     }
 
     private static func isGraphVersion(_ s: String) -> Bool {

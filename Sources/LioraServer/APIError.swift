@@ -44,7 +44,9 @@ package struct APIError: HTTPResponseError, Equatable {
 }
 
 /// The one place errors become HTTP responses: known errors keep their status and fixed
-/// message, everything else is a 500 whose detail goes to the log, not the client.
+/// message, everything else is a 500 whose detail goes to the log, not the client. Configuration
+/// the server lacks (`LioraError.invalidConfiguration`, e.g. a master key version missing from
+/// LIORA_MASTER_KEY) is a 503 `server_misconfigured`, logged at error level with the route.
 package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     package init() {}
 
@@ -55,6 +57,13 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return e.response()
         } catch is NIOTooManyBytesError {
             return APIError(.contentTooLarge, "payload_too_large", "the request body is too large").response()
+        } catch let e as LioraError where e.code == .invalidConfiguration {
+            // The server lacks configuration this request needs (in practice a master key version
+            // still wrapping the tenant's keys, missing from LIORA_MASTER_KEY): the operator's to
+            // fix, so logged at error level with the route; the client gets a 503 it may retry.
+            context.logger.error("request needs configuration the server lacks", metadata: [
+                "route": "\(request.method) \(context.endpointPath ?? request.uri.path)", "error": "\(e.debugDescription)"])
+            return APIError(.serviceUnavailable, "server_misconfigured", e.message).response()
         } catch let e as LioraError {
             return APIError(Self.status(for: e.code), e.code.rawValue, e.message).response()
         } catch let e as HTTPError {
@@ -79,7 +88,7 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .conflict: .conflict
         case .invalidInput: .badRequest
         case .storage, .migrationChecksumMismatch, .insecureDatabaseRole: .serviceUnavailable
-        case .invalidConfiguration: .internalServerError
+        case .invalidConfiguration: .serviceUnavailable  // answered as `server_misconfigured`, and logged
         }
     }
 }

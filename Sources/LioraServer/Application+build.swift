@@ -3,6 +3,7 @@ package import LioraCore
 package import WhatsAppGraph
 package import LioraStore
 package import Logging
+package import NIOCore
 import ServiceLifecycle
 
 /// The parts of a running Liora that tests and the CLI reach into.
@@ -66,6 +67,9 @@ package struct LioraAppOptions: Sendable {
     /// The Graph API the admin API asks whether a token can use a number (nil: the bot's, else
     /// one to `LIORA_GRAPH_BASE_URL`).
     package var wabaGraph: (any GraphAPIClient)? = nil
+    /// Called once the server listens, with its bound address (never when binding fails): where
+    /// `liora serve` says "listening on …".
+    package var onListening: @Sendable (_ address: SocketAddress?) async -> Void = { _ in }
 
     package init(runProcessor: Bool = true, conversation: ConversationSetup? = nil) {
         self.runProcessor = runProcessor
@@ -85,7 +89,8 @@ package func buildApplication(
 ) -> (application: some ApplicationProtocol, components: LioraComponents) {
     let metrics = LioraMetrics()
     let sender = options.conversation.map { c in
-        OutboxSender(store: store, graph: c.graph, tokens: c.tokens, clock: clock, idlePoll: c.senderIdlePoll, logger: logger)
+        OutboxSender(store: store, graph: c.graph, tokens: c.tokens, clock: clock, idlePoll: c.senderIdlePoll, metrics: metrics,
+                     logger: logger)
     }
     let vault = configuration.masterKeyRing.map(SecretVault.init(ring:))
     let indexes = options.catalogIndexes
@@ -148,7 +153,8 @@ package func buildApplication(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterTimeoutHandler()],
                                             idleTimeout: .nanoseconds(Int64(options.idleTimeout / .nanoseconds(1))))),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "liora"),
+        configuration: .init(address: .hostname(configuration.listenHost, port: configuration.port), serverName: "liora"),
+        onServerRunning: { [onListening = options.onListening] channel in await onListening(channel.localAddress) },
         logger: logger)
     if options.runProcessor { app.addServices(processor) }
     if options.runProcessor, configuration.retentionDays > 0 {

@@ -24,6 +24,10 @@ package final class LioraMetrics: Sendable {
     let clicksOverLimit: Counter
     let clicksNotStored: Counter
     let ingestLogSkipped: Counter
+    /// Replies (outbox rows) Meta accepted, and replies that failed for good: a permanent Graph
+    /// error, attempts exhausted, or no usable access token. Counted once the outcome is written.
+    let repliesSent: Counter
+    let repliesFailed: Counter
     private let retentionCounters: [String: Counter]
 
     package init() {
@@ -62,6 +66,9 @@ package final class LioraMetrics: Sendable {
         clicksNotStored = registry.makeCounter(descriptor: clicks, labels: [("result", "not_stored")])
         ingestLogSkipped = registry.makeCounter(descriptor: name(
             "ingest_log_refusals_skipped", "total", "Refused signed requests not written to ingest_logs: over the tenant's budget"))
+        let replies = name("outbox_replies", "total", "Replies settled by the outbox sender: sent (accepted by Meta) or failed for good")
+        repliesSent = registry.makeCounter(descriptor: replies, labels: [("result", "sent")])
+        repliesFailed = registry.makeCounter(descriptor: replies, labels: [("result", "failed")])
         let deleted = name("retention_deleted_rows", "total", "Rows deleted for being older than LIORA_RETENTION_DAYS, by table")
         retentionCounters = Dictionary(uniqueKeysWithValues: Self.retentionTables.map { table in
             (table, registry.makeCounter(descriptor: deleted, labels: [("table", table)]))

@@ -40,6 +40,30 @@ package enum KeyRotation {
         }
     }
 
+    /// The master versions that still wrap tenant keys but are not in `ring`, with how many keys
+    /// each wraps (empty when every tenant key opens): what `liora keys status` flags (and exits 3
+    /// for) and `liora serve` warns about at start-up. Those tenants' secrets cannot be opened.
+    package static func missingVersions(_ database: any SQLDatabase, ring: MasterKeyRing) async throws -> [Int: Int] {
+        missingVersions(in: try await versionCounts(database), ring: ring)
+    }
+
+    /// The entries of `counts` (from `versionCounts`) whose version `ring` lacks.
+    package static func missingVersions(in counts: [Int: Int], ring: MasterKeyRing) -> [Int: Int] {
+        counts.filter { ring.key(version: $0.key) == nil }
+    }
+
+    /// One line for the operator naming the missing versions (`missingVersions`) and how many
+    /// tenant keys need them; nil when none is missing.
+    package static func missingVersionsWarning(_ missing: [Int: Int]) -> String? {
+        guard !missing.isEmpty else { return nil }
+        let versions = missing.keys.sorted()
+        let keys = missing.values.reduce(0, +)
+        return "LIORA_MASTER_KEY lacks master key version\(versions.count == 1 ? "" : "s") "
+            + versions.map(String.init).joined(separator: ", ")
+            + ", still wrapping \(keys) tenant key(s): those tenants' secrets (signing secrets, access tokens) cannot be "
+            + "opened, and requests needing them answer 503, until it is added back; see `liora keys status`"
+    }
+
     /// Re-wraps every key not under `ring.currentVersion`; returns how many were re-wrapped.
     /// `progress` is called after each batch with the running total.
     @discardableResult

@@ -63,6 +63,9 @@ package final class LioraSQLiteDatabase: SQLDatabase {
     package var databaseFileSyncs: Int { checkpointer?.fileSyncs ?? 0 }
 
     /// Opens (creating when missing) the database file; `:memory:` opens a private in-memory database.
+    /// A file it creates is owner-only (0600, whatever the umask): it holds message text and phone
+    /// numbers. SQLite gives the `-wal` and `-shm` files it creates the database file's mode. An
+    /// existing file keeps its mode.
     /// `walFlushDelay` makes every WAL flush that much slower (tests: a slow disk);
     /// `walRestartFrames` bounds the WAL (see `Checkpointer`).
     /// `blockedWarning` is how long the WAL may be kept from starting again before the log says
@@ -73,6 +76,7 @@ package final class LioraSQLiteDatabase: SQLDatabase {
         if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
             if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            try createOwnerOnly(path)
         }
         let handle = try SQLiteHandle(path: path)
         for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON",
@@ -94,6 +98,22 @@ package final class LioraSQLiteDatabase: SQLDatabase {
         let db = LioraSQLiteDatabase(handle: handle, checkpointer: checkpointer, walSyncer: walSyncer)
         checkpointer?.start { [weak db] in await db?.checkpointUnderLock() ?? false }
         return db
+    }
+
+    /// Creates `path` empty with mode 0600 unless it exists (SQLite would create it 0644 under the
+    /// usual umask 022). A `file:` URI is left to SQLite.
+    private static func createOwnerOnly(_ path: String) throws {
+        guard !path.hasPrefix("file:") else { return }
+        #if canImport(Glibc)
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { Glibc.close(fd) }
+        #else
+        let fd = Darwin.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if fd >= 0 { Darwin.close(fd) }
+        #endif
+        if fd < 0 && errno != EEXIST {
+            throw StoreError.unavailable("cannot create the SQLite database at \(path) (errno \(errno))")
+        }
     }
 
     /// Copies the WAL's last frames into the database file while no transaction runs, so the

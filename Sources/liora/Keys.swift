@@ -20,10 +20,21 @@ struct Keys: AsyncParsableCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "How many tenant keys each master key version wraps.")
+        /// Exit status when a version still in use is not in LIORA_MASTER_KEY (1 is any other
+        /// failure, 2 a configuration error), so scripts and deploy checks can stop on it.
+        static let missingVersionExitCode: Int32 = 3
+
+        static let configuration = CommandConfiguration(
+            abstract: "How many tenant keys each master key version wraps.",
+            discussion: """
+                Exit status: 0 when every version in use is in LIORA_MASTER_KEY; 3 when a version still wrapping \
+                tenant keys is NOT in it (those tenants' secrets cannot be opened); 2 for a configuration error; \
+                1 for any other failure.
+                """)
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
+            var missing = false
             try await Keys.withOwnerDatabase(database) { db, ring in
                 let counts = try await KeyRotation.versionCounts(db)
                 print("current master key version: \(ring.currentVersion) (configured: \(ring.versions.map(String.init).joined(separator: ", ")))")
@@ -32,7 +43,9 @@ struct Keys: AsyncParsableCommand {
                     let note = ring.key(version: version) == nil ? "  ← NOT in LIORA_MASTER_KEY: these secrets cannot be opened" : ""
                     print("version \(version): \(n) tenant key(s)\(note)")
                 }
+                missing = !KeyRotation.missingVersions(in: counts, ring: ring).isEmpty
             }
+            if missing { throw ExitCode(Self.missingVersionExitCode) }
         }
     }
 

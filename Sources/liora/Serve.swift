@@ -61,7 +61,15 @@ struct Serve: AsyncParsableCommand {
                 guard pending.isEmpty else {
                     throw ValidationError("the database has \(pending.count) pending migration(s); run `liora migrate` first")
                 }
+                if let ring = config.masterKeyRing {
+                    await warnAboutMissingMasterKeyVersions(config: config, service: db, ring: ring, logger: logger)
+                }
                 var options = LioraAppOptions(runProcessor: processor)
+                // Said once the socket is bound: a port in use fails without claiming to listen.
+                options.onListening = { [config] address in
+                    let url = Configuration.defaultPublicBaseURL(host: config.host, port: address?.port ?? config.port)
+                    say("listening on \(url.absoluteString) (database \(config.databaseURL))")
+                }
                 if demo {
                     try await DemoSeed.ensure(store: store, now: Date())
                     try await seedDemoOwner(store: store, env: env)
@@ -94,7 +102,6 @@ struct Serve: AsyncParsableCommand {
                 if processor, config.retentionDays > 0 {
                     say("history older than \(config.retentionDays) days is deleted every hour (LIORA_RETENTION_DAYS)")
                 }
-                say("listening on http://\(config.host):\(config.port) (database \(config.databaseURL))")
                 try await app.runService()
             } catch {
                 await store.close()
@@ -104,5 +111,33 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail(operatorDescription(error))
         }
+    }
+}
+
+/// `liora keys status`'s check at start-up: one warning line when tenant keys are wrapped under a
+/// master key version LIORA_MASTER_KEY lacks (naming the versions and how many keys). The instance
+/// still starts (docs/decisions.md): the other tenants, and webhook ingest, do not depend on those
+/// keys. Counting every tenant's keys takes the schema owner on PostgreSQL
+/// (LIORA_MIGRATION_DATABASE_URL); without it the check is skipped with a notice.
+private func warnAboutMissingMasterKeyVersions(config: Configuration, service: any SQLDatabase, ring: MasterKeyRing,
+                                               logger: Logger) async {
+    do {
+        let missing: [Int: Int]
+        if config.migrationDatabaseURL == config.databaseURL {
+            missing = try await KeyRotation.missingVersions(service, ring: ring)
+        } else {
+            let owner = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: logger, maximumConnections: 1)
+            do {
+                missing = try await KeyRotation.missingVersions(owner, ring: ring)
+                await owner.close()
+            } catch {
+                await owner.close()
+                throw error
+            }
+        }
+        if let warning = KeyRotation.missingVersionsWarning(missing) { logger.warning("\(warning)") }
+    } catch {
+        logger.notice("master key versions not checked at start-up; run `liora keys status`", metadata: [
+            "error": "\(operatorDescription(error))"])
     }
 }

@@ -89,8 +89,22 @@ struct ConfigurationTests {
         #expect(zoned.publicBaseURL.absoluteString == "http://[fe80::1%25eth0]:9000")
     }
 
+    @Test("LIORA_HOST takes IPv4 and IPv6 addresses (bracketed, with a zone) and localhost")
+    func listenAddresses() throws {
+        for host in ["127.0.0.1", "0.0.0.0", "10.0.0.5", "::", "::1", "[::]", "[::1]", "fe80::1%eth0", "localhost", "LOCALHOST"] {
+            #expect(try Configuration.load(environment: ["LIORA_HOST": host]).host == host)
+        }
+        // The server binds an IPv6 address without its brackets (a bracketed one did not resolve).
+        #expect(try Configuration.load(environment: ["LIORA_HOST": "[::1]"]).listenHost == "::1")
+        #expect(try Configuration.load(environment: ["LIORA_HOST": "10.0.0.5"]).listenHost == "10.0.0.5")
+        let problem = #expect(throws: Configuration.Problem.self) { try Configuration.load(environment: ["LIORA_HOST": "not-an-ip"]) }
+        #expect(problem?.description == #"LIORA_HOST: must be an IP address to listen on (127.0.0.1, 0.0.0.0, ::1, ::) or localhost, got "not-an-ip""#)
+    }
+
     @Test("a malformed value names its variable and never echoes a secret", arguments: [
         ("LIORA_PORT", "abc"), ("LIORA_PORT", "0"), ("LIORA_PORT", "70000"),
+        ("LIORA_HOST", "not-an-ip"), ("LIORA_HOST", "10.0.0.256"), ("LIORA_HOST", "[10.0.0.5]"), ("LIORA_HOST", "::1%"),
+        ("LIORA_HOST", "http://0.0.0.0"), ("LIORA_HOST", "0.0.0.0:8080"),
         ("LIORA_DATABASE_URL", "mysql://x/y"), ("LIORA_DATABASE_URL", "postgres://host-without-db"),
         ("LIORA_DATABASE_URL", "postgres://u@h:99999/db"), ("LIORA_DATABASE_URL", "sqlite:"),
         ("LIORA_DATABASE_URL", "postgres://u@h/db?sslmode=verify"), ("LIORA_DATABASE_URL", "postgres://u@h/db?sslrootcert="),

@@ -63,4 +63,33 @@ struct KeyRotationTests {
             await owner?.close()
         }
     }
+
+    @Test("the check `keys status` exits 3 on and `serve` warns about: the versions still wrapping tenant keys that LIORA_MASTER_KEY lacks, with their counts",
+          arguments: TestBackend.available)
+    func missingVersions(backend: TestBackend) async throws {
+        try await TestDatabases.withStore(backend) { t in
+            let v1 = SecretVault(ring: try MasterKeyRing(parsing: Self.k1))
+            for _ in 0..<2 {
+                let (tenant, _) = try await makeTenant(t.store)
+                let binding = EncryptionBinding(tenantID: tenant.id, table: "catalog_secrets", rowID: UUID().uuidString, column: "secret_ciphertext")
+                _ = try await t.store.withTenant(tenant.id) { s throws in try await v1.seal("whsec_x", binding: binding, in: s, now: t0) }
+            }
+            var owner: (any SQLDatabase)?
+            if case .postgres(let loc) = t.url, let cluster = PostgresTestCluster.fromEnvironment {
+                owner = LioraPostgresDatabase(location: cluster.ownerLocation(database: loc.database), maximumConnections: 1,
+                                              logger: TestDatabases.logger)
+            }
+            let admin = owner ?? t.database
+            // Version 1 was dropped from the list too early.
+            let missing = try await KeyRotation.missingVersions(admin, ring: try MasterKeyRing(parsing: "2:\(Self.k2)"))
+            #expect(missing == [1: 2])
+            #expect(KeyRotation.missingVersionsWarning(missing)?.hasPrefix("LIORA_MASTER_KEY lacks master key version 1, still wrapping 2 tenant key(s)") == true)
+            // Nothing missing while both versions are listed (mid-rotation), nor with version 1 alone.
+            #expect(try await KeyRotation.missingVersions(admin, ring: try MasterKeyRing(parsing: "2:\(Self.k2),1:\(Self.k1)")).isEmpty)
+            #expect(try await KeyRotation.missingVersions(admin, ring: try MasterKeyRing(parsing: Self.k1)).isEmpty)
+            #expect(KeyRotation.missingVersionsWarning([:]) == nil)
+            #expect(KeyRotation.missingVersionsWarning([3: 1, 1: 4])?.hasPrefix("LIORA_MASTER_KEY lacks master key versions 1, 3, still wrapping 5 tenant key(s)") == true)
+            await owner?.close()
+        }
+    }
 }

@@ -34,6 +34,8 @@ package struct FixedAccessTokenSource: AccessTokenSource {
 /// account's access token cannot be read (our database or master key, not Meta) is not tried:
 /// it waits uncharged, the token looked up again after a back-off, for at most the retry
 /// policy's span (about 18.5 minutes), then fails for good with `last_error` saying so.
+/// Once written, replies sent and failed for good are counted (`liora_outbox_replies_total`),
+/// and each failure for good is logged as a warning (`reply failed for good`).
 ///
 /// Sends run concurrently, at most `concurrency` Graph API requests in flight, but one user's
 /// replies (same tenant and `wa_id`) go out one after the other in their queued order: each
@@ -56,6 +58,7 @@ package final class OutboxSender: Service, Sendable {
     private let clock: any LioraClock
     private let policy: RetryPolicy
     private let logger: Logger
+    private let metrics: LioraMetrics
     private let random: NIOLockedValueBox<any RandomNumberGenerator & Sendable>
     private let loop: WakeableLoop
     /// The most Graph API requests in flight at once.
@@ -100,7 +103,8 @@ package final class OutboxSender: Service, Sendable {
                  policy: RetryPolicy = .init(), random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
                  concurrency: Int = 64, claimLimit: Int? = nil, lease: TimeInterval = 60, sendMargin: TimeInterval? = nil,
                  recordRetryDelays: [Duration] = [.milliseconds(100), .milliseconds(500), .seconds(2)],
-                 recordFlushInterval: Duration = .milliseconds(500), idlePoll: Duration = .milliseconds(500), logger: Logger) {
+                 recordFlushInterval: Duration = .milliseconds(500), idlePoll: Duration = .milliseconds(500),
+                 metrics: LioraMetrics = LioraMetrics(), logger: Logger) {
         precondition(concurrency > 0, "concurrency must be positive")
         self.store = store
         self.graph = graph
@@ -108,6 +112,7 @@ package final class OutboxSender: Service, Sendable {
         self.clock = clock
         self.policy = policy
         self.logger = logger
+        self.metrics = metrics
         self.random = NIOLockedValueBox(random)
         self.loop = WakeableLoop(idlePoll: idlePoll)
         self.concurrency = concurrency
@@ -525,22 +530,38 @@ package final class OutboxSender: Service, Sendable {
         return .success(())
     }
 
+    /// Writes one tenant's attempts; once they are committed, counts the replies sent and failed
+    /// for good (`liora_outbox_replies_total`) and logs each failure for good as a warning with the
+    /// tenant, outbox id, attempts and the stored reason (`last_error`: Graph status and codes, or
+    /// our own reason; never the number, the text or the token).
     private func writeRecords(_ records: [Record], tenantID: UUID) async throws {
-        let lost = try await store.withTenant(tenantID) { s in
+        let (lost, sentCount, failedForGood) = try await store.withTenant(tenantID) { s in
             var sent: [SentReply] = []
             var lost = 0
+            var failedForGood: [(entry: OutboxEntry, reason: String)] = []
             for r in records {
                 switch r {
                 case .sent(let entry, let wamid, let at):
                     sent.append(SentReply(entry: entry, waMessageID: wamid, at: at))
                 case .failed(let entry, let error, let retryAt, let at):
-                    if try await !s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at) { lost += 1 }
+                    if try await !s.markReplyAttemptFailed(entry, error: error, retryAt: retryAt, now: at) {
+                        lost += 1
+                    } else if retryAt == nil {
+                        failedForGood.append((entry, error))
+                    }
                 case .deferred(let entry, let until, let at):
                     if try await !s.deferReply(entry, until: until, now: at) { lost += 1 }
                 }
             }
-            if !sent.isEmpty { lost += try await s.markRepliesSent(sent).count }
-            return lost
+            let lostSent = sent.isEmpty ? 0 : try await s.markRepliesSent(sent).count
+            return (lost + lostSent, sent.count - lostSent, failedForGood)
+        }
+        if sentCount > 0 { metrics.repliesSent.increment(by: Int64(sentCount)) }
+        if !failedForGood.isEmpty { metrics.repliesFailed.increment(by: Int64(failedForGood.count)) }
+        for (entry, reason) in failedForGood {
+            logger.warning("reply failed for good", metadata: [
+                "cliente_id": "\(tenantID)", "outbox_id": "\(entry.id)", "attempts": "\(entry.attempts + 1)",
+                "reason": "\(reason.prefix(200))"])
         }
         if lost > 0 {
             // Their lease ran out before the write and another claim took them: that claim's

@@ -1,0 +1,79 @@
+import Foundation
+import LioraCore
+import LioraStore
+import LioraTestSupport
+import NIOCore
+import NIOPosix
+import Testing
+
+/// `liora keys status` and `liora serve` run as an operator would, over a SQLite database with
+/// one tenant key wrapped under master key version 1.
+@Suite("Master key version missing: the command line")
+struct MasterKeyCommandLineTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/liora")
+    static let k1 = Data(repeating: 11, count: 32).base64EncodedString()
+    static let k2 = Data(repeating: 22, count: 32).base64EncodedString()
+
+    struct Run { let status: Int32; let stdout: String; let stderr: String }
+
+    static func run(_ args: [String], env: [String: String], in dir: URL) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        p.currentDirectoryURL = dir
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test("keys status exits 3 while a version in use is missing (0 once it is back); serve warns once, naming it and the key count, and says \"listening\" only after binding",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func statusAndServe() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = "sqlite:\(dir.appendingPathComponent("liora.sqlite").path)"
+        var env = ["LIORA_DATABASE_URL": url, "LIORA_LOG_LEVEL": "warning"]
+        #expect(try Self.run(["migrate"], env: env, in: dir).status == 0)
+
+        // One tenant whose key is wrapped under version 1.
+        let db = try await StoreFactory.openDatabase(try #require(DatabaseURL(parsing: url)), logger: TestDatabases.logger)
+        let store = SQLStore(database: db, logger: TestDatabases.logger)
+        let id = UUID()
+        _ = try await store.createTenant(NewTenant(id: id, slug: "keys-cli", name: "Shop"), actor: "test", now: t0)
+        let vault = SecretVault(ring: try MasterKeyRing(parsing: "1:\(Self.k1)"))
+        let binding = EncryptionBinding(tenantID: id, table: "catalog_secrets", rowID: UUID().uuidString, column: "secret_ciphertext")
+        _ = try await store.withTenant(id) { s throws in try await vault.seal("whsec_x", binding: binding, in: s, now: t0) }
+        await store.close()
+
+        env["LIORA_MASTER_KEY"] = "2:\(Self.k2)"
+        let missing = try Self.run(["keys", "status"], env: env, in: dir)
+        #expect(missing.status == 3)
+        #expect(missing.stdout.contains("version 1: 1 tenant key(s)  ← NOT in LIORA_MASTER_KEY"))
+        let both = try Self.run(["keys", "status"], env: env.merging(["LIORA_MASTER_KEY": "2:\(Self.k2),1:\(Self.k1)"]) { _, b in b }, in: dir)
+        #expect(both.status == 0, "\(both.stderr)")
+
+        // serve on a port already taken: the warning comes first, then the bind fails, and it
+        // never claimed to be listening.
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(holder.localAddress?.port)
+        env["LIORA_PORT"] = String(port)
+        let serve = try Self.run(["serve", "--no-bot", "--no-processor"], env: env, in: dir)
+        try await holder.close()
+        #expect(serve.status == 1)
+        let warnings = serve.stderr.split(separator: "\n").filter { $0.contains("LIORA_MASTER_KEY lacks master key version 1, still wrapping 1 tenant key(s)") }
+        #expect(warnings.count == 1, "\(serve.stderr)")
+        #expect(warnings.first?.contains("warning") == true)
+        #expect(serve.stderr.contains("Address already in use"), "\(serve.stderr)")
+        #expect(!serve.stderr.contains("listening on"), "\(serve.stderr)")
+    }
+}
