@@ -437,6 +437,9 @@ struct ConversationCatalogTests {
         let shirts = products(say("busco camiseta para hombre negro xxl"))
         #expect(shirts.first?.name == "Camiseta Básica de Algodón Negra para Hombre", "\(shirts.map(\.name))")
         #expect(shirts.allSatisfy { $0.name.contains("Camiseta") || $0.name.contains("Playera") }, "\(shirts.map(\.name))")
+        // Asked for no one in particular, grown-ups' tenis come first; for a child, the children's.
+        #expect(products(say("busco tenis")).first.map { !$0.name.contains("Niño") } == true, "\(products(say("busco tenis")).map(\.name))")
+        #expect(products(say("tenis para niño")).first?.name.contains("Niño") == true)
         // A dress whose description mentions tenis is not in a tenis search.
         #expect(!products(say("busco tenis")).contains { $0.name.contains("Vestido") })
         // Nothing like a sofa in this shop: every category, not three unrelated ones.

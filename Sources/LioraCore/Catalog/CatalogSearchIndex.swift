@@ -69,6 +69,8 @@ public final class CatalogSearchIndex: Sendable {
     private let postingStrong: [Bool]
     /// Per term: whether some product has it outside its description.
     private let termStrong: [Bool]
+    /// Per product: whether its name, category or tags say it is for children.
+    private let forChildren: [Bool]
     /// Singular form → the terms that have it.
     private let singularMap: [String: [Int32]]
     /// Gender-free adjective key → the terms that have it.
@@ -106,6 +108,12 @@ public final class CatalogSearchIndex: Sendable {
         postingDocs = builder.postingDocs
         postingWeights = builder.postingWeights
         postingStrong = builder.postingStrong
+        let normalizer = TextNormalizer()
+        let categoryNames = Dictionary(catalog.categories.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        forChildren = catalog.products.map { p in
+            let words = normalizer.normalize(([p.name, categoryNames[p.category] ?? ""] + p.tags).joined(separator: " ")).tokens
+            return words.contains { CatalogWords.childWords.contains($0) }
+        }
         termStrong = (0..<max(builder.postingStart.count - 1, 0)).map { t in
             (Int(builder.postingStart[t])..<Int(builder.postingStart[t + 1])).contains { builder.postingStrong[$0] }
         }
@@ -118,7 +126,6 @@ public final class CatalogSearchIndex: Sendable {
         categoryPositions = builder.categoryPositions
         productsByCategory = builder.productsByCategory
         categoryWords = builder.categoryWords
-        let normalizer = TextNormalizer()
         categoryIDsByTypedName = Dictionary(catalog.categories.flatMap {
             [(normalizer.normalize($0.name).text, $0.id), (String($0.id.map { $0 == "-" ? " " : $0 }), $0.id)]
         }, uniquingKeysWith: { first, _ in first })
@@ -258,12 +265,16 @@ public final class CatalogSearchIndex: Sendable {
         }
         let cutoff = bestRaw * Float(configuration.relativeCutoff)
         let outOfStock = Float(configuration.outOfStockFactor)
+        // Asked for no one in particular, a shopper means grown-ups' things: children's ones
+        // follow those of comparable relevance ("busco tenis" listed the children's pair first).
+        let adultsFirst = !words.contains(where: CatalogWords.audiences.contains)
         var top = TopHits(limit: limit)
         var count = 0
         for doc32 in eligible where total[Int(doc32)] >= cutoff && total[Int(doc32)] > 0 && !skuHits.contains(doc32) {
             let doc = Int(doc32)
             count += 1
-            top.insert(doc: doc32, score: catalog.products[doc].isInStock ? total[doc] : total[doc] * outOfStock)
+            let score = catalog.products[doc].isInStock ? total[doc] : total[doc] * outOfStock
+            top.insert(doc: doc32, score: adultsFirst && forChildren[doc] ? score * Self.childrenFactor : score)
         }
         // A SKU written in the message goes first.
         let skuScore = max(bestRaw, 1) * 2
@@ -276,6 +287,8 @@ public final class CatalogSearchIndex: Sendable {
 
     private static let strongMatch: UInt8 = 1
     private static let headMatch: UInt8 = 2
+    /// What a children's product's score is multiplied by when the query names no one it is for.
+    private static let childrenFactor: Float = 0.9
     /// A product word of the query matched outside the description.
     private static let strongHeadMatch: UInt8 = 4
     /// How much a modifier (colour, size, adjective) counts towards a product's share of the query.

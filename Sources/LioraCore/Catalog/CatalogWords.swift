@@ -191,6 +191,11 @@ enum CatalogWords {
         return Set(words.filter { !isModifier($0) })
     }
 
+    /// Words that mark a product as for children (in its name, category or tags).
+    static let childWords: Set<String> = [
+        "nino", "nina", "ninos", "ninas", "infantil", "infantiles", "bebe", "bebes", "kid", "kids", "child", "children", "baby", "toddler",
+    ]
+
     /// Clothing sizes written as letters.
     static let sizes: Set<String> = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"]
 
