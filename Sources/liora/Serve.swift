@@ -5,6 +5,7 @@ import LioraCore
 import LioraServer
 import LioraStore
 import Logging
+import NIOCore
 import WhatsAppGraph
 
 struct Serve: AsyncParsableCommand {
@@ -108,6 +109,9 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
             await store.close()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            // NIO's own text is "bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)".
+            fail("cannot listen on \(config.host) port \(config.port): another process is already listening there (LIORA_PORT, --port)")
         } catch {
             fail(operatorDescription(error))
         }
