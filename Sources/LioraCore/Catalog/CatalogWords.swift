@@ -140,7 +140,7 @@ enum CatalogWords {
         "portatil": ["laptop", "computadora"], "laptop": ["portatil"],
         "auricular": ["audifonos"], "audifono": ["auriculares"],
         "altavoz": ["bocina"], "bocina": ["altavoz"], "bolso": ["bolsa"], "cartera": ["billetera"], "billetera": ["cartera"],
-        "vaquero": ["jeans", "mezclilla"], "tejano": ["jeans", "mezclilla"], "jean": ["mezclilla"], "mezclilla": ["jeans"],
+        "vaquero": ["jeans", "mezclilla"], "tejano": ["jeans", "mezclilla"],
         "banador": ["traje", "bano"], "calceta": ["calcetin"], "calcetin": ["calceta"],
         "nevera": ["refrigerador"], "heladera": ["refrigerador"], "frigorifico": ["refrigerador"],
         "cobija": ["manta"], "manta": ["cobija"], "frazada": ["cobija", "manta"],
