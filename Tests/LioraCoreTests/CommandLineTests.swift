@@ -2,32 +2,17 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import LioraTestSupport
 import Testing
 
 /// Runs the built `liora` binary as an operator would.
 @Suite("liora command line")
 struct CommandLineTests {
-    static let binary: URL = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/liora")
-    }()
-
-    struct Run { let status: Int32; let stderr: String }
+    static let binary = LioraCommand.binary
+    typealias Run = LioraCommand.Run
 
     static func run(_ args: [String], env: [String: String], in dir: URL) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        p.currentDirectoryURL = dir
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        p.standardInput = FileHandle.nullDevice  // an interactive command (the demo) sees end of input
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+        try LioraCommand.run(args, env: env, in: dir)
     }
 
     static func tempDir() throws -> URL {

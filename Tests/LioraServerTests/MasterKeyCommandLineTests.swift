@@ -10,28 +10,12 @@ import Testing
 /// one tenant key wrapped under master key version 1.
 @Suite("Master key version missing: the command line")
 struct MasterKeyCommandLineTests {
-    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/liora")
+    static let binary = LioraCommand.binary
     static let k1 = Data(repeating: 11, count: 32).base64EncodedString()
     static let k2 = Data(repeating: 22, count: 32).base64EncodedString()
 
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    static func run(_ args: [String], env: [String: String], in dir: URL) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        p.currentDirectoryURL = dir
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ args: [String], env: [String: String], in dir: URL) throws -> LioraCommand.Run {
+        try LioraCommand.run(args, env: env, in: dir)
     }
 
     @Test("keys status exits 3 while a version in use is missing (0 once it is back); serve warns once, naming it and the key count, and says \"listening\" only after binding",
