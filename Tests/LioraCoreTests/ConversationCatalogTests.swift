@@ -526,6 +526,26 @@ struct ConversationCatalogTests {
         // "Descuentos en relojes": only the watches on sale.
         let deals = products(say("descuentos en relojes"))
         #expect(!deals.isEmpty && deals.allSatisfy { $0.name.contains("Reloj") && $0.currentPrice < $0.price.amount }, "\(deals.map(\.name))")
+        // A price range naming no product: the shop's products in it, cheapest first.
+        for text in ["menos de 500", "¿qué tienen por menos de 300 pesos?", "algo de menos de 500"] {
+            let found = products(say(text))
+            let limit: Decimal = text.contains("300") ? 300 : 500
+            #expect(found.count >= 2 && found.allSatisfy { $0.currentPrice <= limit } && found.map(\.currentPrice) == found.map(\.currentPrice).sorted(),
+                    "\(text): \(found.map(\.name))")
+        }
+        #expect(say("duermo menos de 6 horas").intentID?.hasPrefix("catalogo.") != true)
+        #expect(say("menos de 5 pesos").replies.first?.summary.contains("No tengo productos en ese rango") == true)
+        // After the last page, the list is still the one on screen.
+        var paged = say("", replyID: "cat:ropa-hombre")
+        for _ in 0..<4 { paged = say("ver más", state: paged.state) }
+        #expect(paged.replies.first?.summary.contains("Esos son todos") == true)
+        let dearestAfter = products(say("el mas caro", state: paged.state)).map(\.currentPrice)
+        #expect(dearestAfter.count >= 2 && dearestAfter == dearestAfter.sorted(by: >), "\(dearestAfter)")
+        // A card shown after a list: a size question is about the card, not the list.
+        let cardAfterList = say("1", state: say("busco tenis").state)
+        #expect(skus(cardAfterList).count == 1)
+        let sizeOfCard = say("do you have it in size 8?", state: cardAfterList.state)
+        #expect(skus(sizeOfCard) == skus(cardAfterList), "\(sizeOfCard.replies.map(\.summary))")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

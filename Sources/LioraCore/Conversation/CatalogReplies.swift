@@ -351,7 +351,7 @@ extension ConversationEngine {
         }
         let pageItems = Array(all.dropFirst(browse.shown).prefix(Self.pageSize))
         if pageItems.isEmpty {
-            state.catalogBrowse = nil
+            // The list stays the one on screen: "el más caro" or "el segundo" after this still work.
             return [.text(language == .es ? "Esos son todos los resultados. ¿Busco otra cosa?" : "That's all the results. Shall I look for something else?")]
         }
         let hasMore = all.count > browse.shown + pageItems.count
@@ -382,8 +382,8 @@ extension ConversationEngine {
         case (nil, true, _) where bound != nil: body = "Here's \(subject) in that price range. Pick one to see the details:"
         case (_, true, .es): body = "Esto encontré para \(subject). Elige uno para ver el detalle:"
         case (_, true, _): body = "Here's what I found for \(subject). Pick one to see the details:"
-        case (_, false, .es): body = "Más resultados para \(subject):"
-        case (_, false, _): body = "More results for \(subject):"
+        case (_, false, .es): body = subject.isEmpty ? "Más resultados:" : "Más resultados para \(subject):"
+        case (_, false, _): body = subject.isEmpty ? "More results:" : "More results for \(subject):"
         }
         return [productList(pageItems, body: body, more: hasMore, index: index, language: language)]
     }

@@ -137,11 +137,29 @@ public struct ConversationEngine: Sendable {
         }
         // A follow-up to the list on screen: "el segundo", "¿y en negro?", "¿más baratos?".
         // In the language it is written in ("EL PRIMERO" after an English message was answered in English).
-        if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
+        // Not when it asks about the card shown after the list ("do you have it in size 8?").
+        let cardOnScreen = catalog != nil && state.shownProduct.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
+        if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil, !(cardOnScreen && Self.asksAboutIt(text)),
            case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
                                             checkingUrgent: false).language,
            let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
             return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
+        // A price range naming no product ("¿qué tienen de menos de 500?", "menos de 300 pesos"):
+        // the shop's products in it, cheapest first (it got "no te entendí").
+        if let shop, replyID == nil, state.pendingSlot == nil, text.utf8.count <= 80, let (bound, rest) = PriceBound.parse(text),
+           shop.index.queryWords(rest).isEmpty {
+            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                        checkingUrgent: false).language
+            guard shop.index.catalog.products.contains(where: { $0.isInStock && bound.contains($0.currentPrice) }) else {
+                state.catalogBrowse = nil
+                return catalogAnswer(([.text(language == .es ? "No tengo productos en ese rango de precio. ¿Busco en otro rango, o algo en particular?"
+                                                             : "I have no products in that price range. Shall I look in another range, or for something in particular?")],
+                                      "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            }
+            state.catalogBrowse = CatalogBrowse(query: nil, categoryID: nil, shown: 0, catalogVersion: shop.version, order: .cheapest, priceText: text)
+            return catalogAnswer((page(state: &state, catalog: shop, language: language), "catalogo.buscar"), language: language,
+                                 state: &state, catalogVersion: shop.version, now: now)
         }
         // A category of the shop typed by name, unless it answers our question ("¿qué material?"
         // → "electrónica"): its page, as if its row was tapped (category names are the shop's
@@ -411,7 +429,7 @@ public struct ConversationEngine: Sendable {
         let tokens = normalizer.normalize(text).tokens
         // "vale" alone is Spain's "ok"; "¿cuánto vale?" asks the price.
         let asksPrice = tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen"))
-        return !tokens.isEmpty && tokens.count <= 6 && (asksPrice || tokens.contains { followUpCues.contains($0) })
+        return !tokens.isEmpty && tokens.count <= 8 && (asksPrice || tokens.contains { followUpCues.contains($0) })
     }
 
     /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
