@@ -265,9 +265,9 @@ public final class CatalogSearchIndex: Sendable {
         }
         let cutoff = bestRaw * Float(configuration.relativeCutoff)
         let outOfStock = Float(configuration.outOfStockFactor)
-        // Asked for no one in particular, a shopper means grown-ups' things: children's ones
-        // follow those of comparable relevance ("busco tenis" listed the children's pair first).
-        let adultsFirst = !words.contains(where: CatalogWords.audiences.contains)
+        // Asked for no child, a shopper means grown-ups' things: children's ones follow those of
+        // comparable relevance ("busco tenis" and "tenis para mujer" listed the children's pair first).
+        let adultsFirst = !words.contains(where: CatalogWords.childWords.contains)
         var top = TopHits(limit: limit)
         var count = 0
         for doc32 in eligible where total[Int(doc32)] >= cutoff && total[Int(doc32)] > 0 && !skuHits.contains(doc32) {

@@ -194,6 +194,7 @@ enum CatalogWords {
     /// Words that mark a product as for children (in its name, category or tags).
     static let childWords: Set<String> = [
         "nino", "nina", "ninos", "ninas", "infantil", "infantiles", "bebe", "bebes", "kid", "kids", "child", "children", "baby", "toddler",
+        "hijo", "hija", "hijos", "hijas", "son", "daughter", "boy", "boys", "girl", "girls",
     ]
 
     /// Clothing sizes written as letters.
