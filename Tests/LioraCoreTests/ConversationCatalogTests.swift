@@ -547,6 +547,15 @@ struct ConversationCatalogTests {
         #expect(skus(cardAfterList).count == 1)
         let sizeOfCard = say("do you have it in size 8?", state: cardAfterList.state)
         #expect(skus(sizeOfCard) == skus(cardAfterList), "\(sizeOfCard.replies.map(\.summary))")
+        // "Está muy cara", "¿tienen algo más barato?" after a card: its category's cheaper products.
+        let speaker = say("", replyID: "sku:ZAP-006")
+        let shown = try #require(Self.shop.index.product(sku: "ZAP-006"))
+        for text in ["está muy cara", "¿tienen algo más barato?"] {
+            let cheaper = products(say(text, state: speaker.state))
+            #expect(!cheaper.isEmpty && cheaper.allSatisfy { $0.category == shown.category && $0.currentPrice < shown.currentPrice }
+                    && cheaper.map(\.currentPrice) == cheaper.map(\.currentPrice).sorted(), "\(text): \(cheaper.map(\.name))")
+        }
+        #expect(say("está muy cara").intentID != "vida_sana.estres")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

@@ -162,6 +162,9 @@ enum CatalogWords {
         "economicos", "economicas", "cheap", "cheaper", "cheapest", "affordable", "inexpensive",
     ]
 
+    /// Words saying what is shown costs too much ("está muy cara"): like `cheapWords` after a card.
+    static let dearWords: Set<String> = ["caro", "cara", "caros", "caras", "carisimo", "carisima", "expensive", "pricey"]
+
     /// Who a product is for ("para hombre", "de niña", "women's"): like colours and sizes they
     /// narrow what another word names, so "camiseta para hombre" lists camisetas, not every
     /// product for men.

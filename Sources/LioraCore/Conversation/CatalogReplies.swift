@@ -125,7 +125,7 @@ extension ConversationEngine {
             state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         case "catalogo.buscar":
-            if let cheapest = cheapestSearch(text, state: &state, catalog: catalog, language: language) {
+            if let cheapest = cheapestSearch(text, state: &state, catalog: catalog, language: language, now: now) {
                 return (cheapest, "catalogo.buscar")
             }
             state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
@@ -258,15 +258,31 @@ extension ConversationEngine {
     /// barato?"): what the rest of it finds, in stock, cheapest first (the whole shop when nothing
     /// is left). Ranking alone kept the pricier pairs first. Nil when no such word is in `text`.
     func cheapestSearch(_ text: String, state: inout ConversationState, catalog: ActiveCatalogIndex,
-                        language: Language) -> [BotReply]? {
-        guard Self.normalizer.normalize(text).tokens.contains(where: CatalogWords.cheapWords.contains) else { return nil }
+                        language: Language, now: Date) -> [BotReply]? {
+        let tokens = Self.normalizer.normalize(text).tokens
+        let tooDear = tokens.contains(where: CatalogWords.dearWords.contains)
+        guard tokens.contains(where: CatalogWords.cheapWords.contains) || tooDear else { return nil }
         let index = catalog.index
         // The message without those words, as written (a price range stays: "baratos de menos de 500").
         let rest = text.split(whereSeparator: \.isWhitespace).filter { word in
             let w = Self.folded(word)
-            return !CatalogWords.cheapWords.contains(w) && !["mas", "most", "lo", "the"].contains(w)
+            return !CatalogWords.cheapWords.contains(w) && !CatalogWords.dearWords.contains(w) && !["mas", "most", "lo", "the"].contains(w)
         }.joined(separator: " ")
         let searching = index.isConfidentMatch(rest)  // "lo más barato que tengan" names nothing
+        // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products
+        // (it listed the shop's cheapest: a jump rope and a shampoo for a speaker).
+        if !searching, let shown = state.shownProduct, shown.catalogVersion == catalog.version,
+           now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at, let product = index.product(sku: shown.sku) {
+            let below = NSDecimalNumber(decimal: product.currentPrice).intValue - 1
+            guard index.products(inCategory: product.category, limit: 1000).contains(where: { $0.isInStock && $0.currentPrice <= Decimal(below) }) else {
+                return [.text(language == .es ? "Es de lo más económico que tenemos en \(index.category(id: product.category)?.name ?? "esa categoría")."
+                                              : "It's among the most affordable we have in \(index.category(id: product.category)?.name ?? "that category").")]
+            }
+            state.catalogBrowse = CatalogBrowse(query: nil, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
+                                                order: .cheapest, priceText: "hasta \(below)")
+            return page(state: &state, catalog: catalog, language: language)
+        }
+        guard !tooDear || searching else { return nil }  // "caro" alone is no search: only after a card (above)
         let found = searching ? index.search(rest, limit: 500).map(\.product) : index.catalog.products
         guard found.contains(where: \.isInStock) else {
             state.catalogBrowse = nil

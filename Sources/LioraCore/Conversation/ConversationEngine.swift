@@ -199,6 +199,14 @@ public struct ConversationEngine: Sendable {
                 }
             }
         }
+        // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
+        if let shop, replyID == nil, cardOnScreen, Self.normalizer.normalize(text).tokens.count <= 6,
+           Self.normalizer.normalize(text).tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
+           case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
+                                            checkingUrgent: false).language,
+           let replies = cheapestSearch(text, state: &state, catalog: shop, language: language, now: now) {
+            return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product.
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
