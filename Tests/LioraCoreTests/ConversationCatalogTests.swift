@@ -556,6 +556,8 @@ struct ConversationCatalogTests {
                     && cheaper.map(\.currentPrice) == cheaper.map(\.currentPrice).sorted(), "\(text): \(cheaper.map(\.name))")
         }
         #expect(say("está muy cara").intentID != "vida_sana.estres")
+        let shoeDeals = products(say("ofertas en calzado"))
+        #expect(!shoeDeals.isEmpty && shoeDeals.allSatisfy { $0.category == "calzado" && $0.currentPrice < $0.price.amount }, "\(shoeDeals.map(\.name))")
         // A size is not a row number.
         let size = say("do you have it in size 8?", state: hoodies.state)
         #expect(size.replies.first?.summary.contains("in the list") != true && size.replies.first?.summary.contains("En la lista hay") != true,

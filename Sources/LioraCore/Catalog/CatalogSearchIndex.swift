@@ -204,7 +204,10 @@ public final class CatalogSearchIndex: Sendable {
         var activeCoverage: Float = 0
         var activeHeads = 0
         var unmatchedWords = 0
-        let heads = CatalogWords.headWords(words)
+        // "descuentos en relojes": only the watches on sale (it listed every watch); and "oferta"
+        // then only filters, so "ofertas en calzado" keeps to shoes (it added every item on sale).
+        let onSaleOnly = words.count > 1 && words.contains(CatalogWords.onSale)
+        let heads = CatalogWords.headWords(onSaleOnly ? words.filter { $0 != CatalogWords.onSale } : words)
         for word in words {
             wordTouched.removeAll(keepingCapacity: true)
             let isHead = heads.contains(word)
@@ -240,8 +243,6 @@ public final class CatalogSearchIndex: Sendable {
                                                          && !CatalogWords.audiences.contains($0) }), skuHits.isEmpty {
             return CatalogSearchResults(hits: [], total: 0, words: words)
         }
-        // "descuentos en relojes": only the watches on sale (it listed every watch).
-        let onSaleOnly = words.count > 1 && words.contains(CatalogWords.onSale)
         // Who qualifies: with a product word (not only colours, sizes, adjectives) in the query,
         // a hit must match one; when a word matched nothing, description-only hits are too weak.
         // And when some product has a product word of the query outside its description, a hit
