@@ -169,8 +169,9 @@ extension ConversationEngine {
         }
         guard !tokens.isEmpty else { return nil }
         // "do you have it in size 8?" asks a size, not the eighth row.
-        let asksSize = Self.normalizer.normalize(text).tokens.contains { ["talla", "talle", "size", "numero"].contains($0) }
-            && !Self.normalizer.normalize(text).tokens.contains { ["el", "la", "opcion", "option"].contains($0) }
+        let written = Self.normalizer.normalize(text).tokens
+        let asksSize = written.contains { ["talla", "talle", "size", "numero"].contains($0) }
+            && !written.contains { ["el", "la", "opcion", "option"].contains($0) }
         if tokens.count == 1, !asksSize, let position = Self.ordinals[tokens[tokens.startIndex]] {
             let rows = (browse.onScreen ?? []).compactMap { index.product(sku: $0) }
             guard !rows.isEmpty else { return nil }

@@ -200,8 +200,8 @@ public struct ConversationEngine: Sendable {
             }
         }
         // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
-        if let shop, replyID == nil, cardOnScreen, Self.normalizer.normalize(text).tokens.count <= 6,
-           Self.normalizer.normalize(text).tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
+        if let shop, replyID == nil, cardOnScreen, case let tokens = Self.normalizer.normalize(text).tokens, tokens.count <= 6,
+           tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
            case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
                                             checkingUrgent: false).language,
            let replies = cheapestSearch(text, state: &state, catalog: shop, language: language, now: now) {
