@@ -75,7 +75,10 @@ package final class LioraSQLiteDatabase: SQLDatabase {
                              blockedWarning: Checkpointer.BlockedWarning = .init()) async throws -> LioraSQLiteDatabase {
         if path != ":memory:" {
             let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            // A folder made for it is the owner's only, like the files (an existing one keeps its mode).
+            if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             try createOwnerOnly(path)
         }
         let handle = try SQLiteHandle(path: path)

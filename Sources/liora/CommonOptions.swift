@@ -74,7 +74,9 @@ func withDemoMasterKey(_ env: [String: String]) -> [String: String] {
     }
     let key = MasterKeyRing.generateKey()
     do {
-        try FileManager.default.createDirectory(atPath: ".liora", withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: ".liora") {
+            try FileManager.default.createDirectory(atPath: ".liora", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         guard FileManager.default.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown)
         }

@@ -16,7 +16,7 @@ struct SQLiteFileModeTests {
         return try #require(attributes[.posixPermissions] as? Int) & 0o777
     }
 
-    @Test("a database the service creates, and its -wal and -shm files, are 0600 under umask 022; an existing file keeps its mode")
+    @Test("a database the service creates, and its -wal and -shm files, are 0600 under umask 022, in a folder made 0700; an existing file keeps its mode")
     func createdOwnerOnly() async throws {
         // The usual umask, under which SQLite alone creates 0644 files (restored afterwards).
         let previous = umask(0o022)
@@ -30,6 +30,8 @@ struct SQLiteFileModeTests {
             try await c.query("CREATE TABLE t (x TEXT)")
             try await c.query("INSERT INTO t (x) VALUES ('hola')")
         }
+        let folder = try Self.mode(dir.path)
+        #expect(folder == 0o700, "the folder made for the database is \(String(folder, radix: 8))")
         for file in [path, path + "-wal", path + "-shm"] {
             #expect(FileManager.default.fileExists(atPath: file), "\(file) was not created")
             let mode = try Self.mode(file)
