@@ -62,7 +62,7 @@ public struct ConversationEngine: Sendable {
         // Someone at risk, or asking for a person: before any pending question, list or product.
         if replyID == nil, let urgent = router.urgentIntent(in: text, enabledSkills: enabledSkills) {
             state.pendingSlot = nil
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
         // The user asked for a person (or was at risk): what they type now ("¿cuánto tardan?",
@@ -129,7 +129,7 @@ public struct ConversationEngine: Sendable {
         } ?? false
         if let shop, isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
             // A tapped row's title is a product name: it never changes the language.
-            let language = isCatalogReply ? previous : router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
+            let language = isCatalogReply ? previous : router.language(of: text, previous: previous, established: languageEstablished)
             if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
                                         language: language, state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -140,8 +140,7 @@ public struct ConversationEngine: Sendable {
         // Not when it asks about the card shown after the list ("do you have it in size 8?").
         let cardOnScreen = catalog != nil && state.shownProduct.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
         if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil, !(cardOnScreen && Self.asksAboutIt(text)),
-           case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
-                                            checkingUrgent: false).language,
+           case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
             return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
         }
@@ -149,8 +148,7 @@ public struct ConversationEngine: Sendable {
         // the shop's products in it, cheapest first (it got "no te entendí").
         if let shop, replyID == nil, state.pendingSlot == nil, text.utf8.count <= 80, let (bound, rest) = PriceBound.parse(text),
            shop.index.queryWords(rest).isEmpty {
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
-                                        checkingUrgent: false).language
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
             guard shop.index.catalog.products.contains(where: { $0.isInStock && bound.contains($0.currentPrice) }) else {
                 state.catalogBrowse = nil
                 return catalogAnswer(([.text(language == .es ? "No tengo productos en ese rango de precio. ¿Busco en otro rango, o algo en particular?"
@@ -202,8 +200,7 @@ public struct ConversationEngine: Sendable {
         // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
         if let shop, replyID == nil, cardOnScreen, case let tokens = Self.normalizer.normalize(text).tokens, tokens.count <= 6,
            tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
-           case let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
-                                            checkingUrgent: false).language,
+           case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let replies = cheapestSearch(text, state: &state, catalog: shop, language: language, now: now) {
             return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
         }
@@ -211,8 +208,7 @@ public struct ConversationEngine: Sendable {
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
            Self.asksAboutIt(text), !shop.index.isConfidentMatch(text), let product = shop.index.product(sku: shown.sku) {
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
-                                        checkingUrgent: false).language
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
             return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
                                  language: language, state: &state, catalogVersion: shop.version, now: now)
         }
@@ -221,8 +217,7 @@ public struct ConversationEngine: Sendable {
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
            Self.wantsIt(text), let product = shop.index.product(sku: shown.sku) {
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished,
-                                        checkingUrgent: false).language
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
             let how = BotReply.text(language == .es
                 ? "¡Genial! 🛍️ Puedes comprarlo en la tienda en línea: toca *Ver producto* para elegir y pagar. Si prefieres que te atienda una persona, escribe *asesor*."
                 : "Great! 🛍️ You can buy it in the online shop: tap *View product* to choose and pay. If you'd rather a person helps you, type *human*.")
@@ -232,7 +227,7 @@ public struct ConversationEngine: Sendable {
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog).
         if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
-            let language = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false).language
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)

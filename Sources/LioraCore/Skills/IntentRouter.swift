@@ -117,6 +117,12 @@ public struct IntentRouter: Sendable {
         return out
     }
 
+    /// The language `text` is written in, as `route` would answer it (`previous` when the text
+    /// does not show one), without routing it.
+    public func language(of text: String, previous: Language, established: Bool = true) -> Language {
+        detector.detect(text, normalized: normalizer.normalize(text), previous: previous, established: established)
+    }
+
     /// Routes one message.
     /// - Parameters:
     ///   - text: the message text (for an interactive reply, its title).
