@@ -255,8 +255,20 @@ struct CatalogAPITests {
                 Array(String(decoding: Self.small, as: UTF8.self).replacingOccurrences(of: "Running Roja", with: "Running \(i)").utf8)
             } + [Self.small, Self.small]
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                // Each on a connection of its own: the harness's one client connection sends them one
+                // after another, so they were not concurrent, and under a loaded machine the last
+                // ones ran out the client's read timeout waiting behind the others.
+                let port = try #require(h.client.port)
                 for body in bodies {
-                    group.addTask { try await Self.send(h, .post, "/publish", tenant: tenant, body: body, secret: secret).status }
+                    let headers = Self.signedHeaders(id: "msg_" + UUID().uuidString, timestamp: Int(t0.timeIntervalSince1970), body: body,
+                                                     secret: secret)
+                    let request = TestClient.Request("/clientes/\(tenant.uuidString.lowercased())/catalog/publish", method: .post,
+                                                     headers: headers, body: ByteBuffer(bytes: body))
+                    group.addTask {
+                        try await TestClient.withClient(host: "localhost", port: port, configuration: .init(timeout: .seconds(60))) { c in
+                            try await c.execute(request).status
+                        }
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
