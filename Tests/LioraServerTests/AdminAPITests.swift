@@ -728,7 +728,7 @@ struct AdminChangeLockTests {
                     order.withLockedValue { $0.append("first done") }
                 }
             }
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             while order.withLockedValue({ $0.isEmpty }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             try #require(order.withLockedValue { $0 } == ["first locked"])
             try await t.store.withTenant(tenant.id) { s in
@@ -782,12 +782,12 @@ extension AdminCallerUnderLockTests {
             try await h.store.withTenant(tenantID) { s in
                 try await s.lockForAdminChange()
                 locked.withLockedValue { $0 = true }
-                let deadline = ContinuousClock.now + .seconds(10)
+                let deadline = ContinuousClock.now + .seconds(60)
                 while !release.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
                 try await s.setUserRole(userID, role: .agent, actor: "test", now: t0)
             }
         }
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !locked.withLockedValue({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         let pending = Task { try await request() }
         try await Task.sleep(for: .milliseconds(300))

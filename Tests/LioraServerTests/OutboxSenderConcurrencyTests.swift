@@ -323,15 +323,15 @@ struct OutboxSenderConcurrencyTests {
                                       policy: RetryPolicy(base: 2, jitter: 0), concurrency: 2, claimLimit: 2,
                                       recordFlushInterval: .seconds(3600), logger: TestDatabases.logger)
             let round = Task { try await sender.sendDue() }
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             while graph.fake.sent.filter({ $0.message.to.hasPrefix("3465555100") }).count < 10 && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(5))
             }
             try await Task.sleep(for: .milliseconds(300))  // the claim of B and C
             graph.release()
-            _ = try await within(.seconds(20)) { try await round.value }
+            _ = try await within(.seconds(60)) { try await round.value }
             clock.advance(by: 5)
-            _ = try await within(.seconds(20)) { try await sender.sendDue() }
+            _ = try await within(.seconds(60)) { try await sender.sendDue() }
             let mine = graph.fake.sendCalls.filter { $0.message.to == user }
             #expect(mine.map(\.message.textBody) == ["A", "A", "B", "C"])
             #expect(mine.first?.messageID == nil)
@@ -377,7 +377,7 @@ struct OutboxSenderConcurrencyTests {
                                       concurrency: 2, recordFlushInterval: .milliseconds(50), logger: TestDatabases.logger)
             let round = Task { try await sender.sendDue() }
             // The quick reply's record reaches the database while the slow send is still held.
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(60)
             var recorded = false
             while !recorded && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
@@ -386,7 +386,7 @@ struct OutboxSenderConcurrencyTests {
             #expect(recorded)
             #expect(graph.fake.sent.map(\.message.to) == [quick])
             graph.release()
-            #expect(try await within(.seconds(20)) { try await round.value } == 2)
+            #expect(try await within(.seconds(60)) { try await round.value } == 2)
             #expect(try await t.store.withTenant(tenant.id) { try await $0.outbox(limit: 10) }.allSatisfy { $0.state == .sent })
         }
     }
@@ -406,7 +406,7 @@ struct OutboxSenderConcurrencyTests {
             graph.fake.failNextSends(1, with: .rejected(status: 503, code: nil, subcode: nil, message: "try later"))
             let sender = OutboxSender(store: t.store, graph: graph, tokens: FixedAccessTokenSource(Secret("token-x")), clock: clock,
                                       policy: RetryPolicy(base: 2, jitter: 0), concurrency: 1, claimLimit: 2, logger: TestDatabases.logger)
-            let sent = try await within(.seconds(20)) { try await sender.sendDue() }
+            let sent = try await within(.seconds(60)) { try await sender.sendDue() }
             #expect(sent == 11)  // part 1 twice, part 2, the 8 others
             let mine = graph.fake.sendCalls.filter { $0.message.to == user }
             #expect(mine.map(\.message.textBody) == ["part 1", "part 1", "part 2"])

@@ -335,7 +335,7 @@ struct WebhookIngestTests {
         try await Harness.run(backend, runProcessor: true) { h in
             let (tenant, phone, _) = try await h.tenant()
             #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "888", id: "wamid.BG1")).status == .ok)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             var found = false
             while ContinuousClock.now < deadline {
                 if try await h.store.withTenant(tenant.id, { try await $0.userContext(waID: "888") }) != nil { found = true; break }
