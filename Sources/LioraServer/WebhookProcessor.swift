@@ -237,7 +237,7 @@ package final class WebhookProcessor: Service, Sendable {
                 responder?.onQueued()
             } catch {
                 logger.error("tenant batch failed; will retry", metadata: [
-                    "cliente_id": "\(tenantID)", "events": "\(items.count)", "error": "\(loggableDescription(error))"])
+                    "cliente_id": "\(tenantID.lowercasedText)", "events": "\(items.count)", "error": "\(loggableDescription(error))"])
                 // The back-off, and the hold on the tenant's later items, run from the failure,
                 // not from the batch's start (a long batch would leave a hold already over).
                 let failedAt = clock.now
@@ -349,7 +349,7 @@ package final class WebhookProcessor: Service, Sendable {
                     outcomes.append(.init(event, state: .processed, outcome: "status_unknown_message", tenantID: tenantID))
                 }
             case .error(let error):
-                logger.warning("Meta reported an error", metadata: ["cliente_id": "\(tenantID)", "code": "\(error.code)"])
+                logger.warning("Meta reported an error", metadata: ["cliente_id": "\(tenantID.lowercasedText)", "code": "\(error.code)"])
                 outcomes.append(.init(event, state: .processed, outcome: "error_reported", tenantID: tenantID))
             }
         }

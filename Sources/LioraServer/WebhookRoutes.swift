@@ -2,6 +2,7 @@ import Logging
 import Prometheus
 import Crypto
 import Foundation
+import LioraStore
 import HTTPTypes
 import Hummingbird
 import LioraCore
@@ -121,7 +122,7 @@ struct WebhookRoutes: Sendable {
             items = items.filter { belongs($0, to: known) }
             if items.count < all {
                 logger.warning("per-account webhook carried items of other numbers; they were dropped",
-                               metadata: ["waba_account_id": "\(account.id)", "dropped": "\(all - items.count)"])
+                               metadata: ["waba_account_id": "\(account.id.lowercasedText)", "dropped": "\(all - items.count)"])
             }
         }
         let delivery = WebhookDelivery(receivedAt: clock.now, wabaAccountID: account?.id, body: body, items: items)
@@ -177,7 +178,7 @@ extension WebhookRoutes {
             throw APIError(.serviceUnavailable, "webhook_unavailable", "the delivery was not accepted; retry later")
         } catch {
             // Fail closed: a secret that cannot be read refuses the delivery (Meta retries).
-            logger.error("a WhatsApp account's webhook secrets could not be read", metadata: ["waba_account_id": "\(id)"])
+            logger.error("a WhatsApp account's webhook secrets could not be read", metadata: ["waba_account_id": "\(id.lowercasedText)"])
             throw APIError(.serviceUnavailable, "webhook_unavailable", "the delivery was not accepted; retry later")
         }
         guard let opened else { throw accountNotFound }

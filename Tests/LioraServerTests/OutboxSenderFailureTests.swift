@@ -52,9 +52,11 @@ struct OutboxSenderFailureTests {
             let warnings = logs.all.filter { $0.contains("reply failed for good") }
             #expect(warnings.count == 3)
             for row in failed {
-                let line = try #require(warnings.first { $0.contains("\(row.id)") }, "no warning for outbox \(row.id)")
+                // Ids in the lowercase form the admin API shows, so a log search with an id copied from it finds them.
+                let line = try #require(warnings.first { $0.contains(row.id.uuidString.lowercased()) }, "no warning for outbox \(row.id)")
                 #expect(line.hasPrefix("warning "))
-                #expect(line.contains("\(id)"))
+                #expect(line.contains("\"cliente_id\": \(id.uuidString.lowercased())"))
+                #expect(!line.contains(id.uuidString) && !line.contains(row.id.uuidString))
                 #expect(line.contains(row.lastError ?? "-"))
             }
             for line in logs.all {

@@ -201,7 +201,7 @@ struct CatalogRoutes: Sendable {
             }
             var created = false
             if case .created = result { created = true }
-            logger.info("catalog published", metadata: ["cliente_id": "\(tenantID)", "version": "\(info.version)",
+            logger.info("catalog published", metadata: ["cliente_id": "\(tenantID.lowercasedText)", "version": "\(info.version)",
                                                          "created": "\(created)", "active": "\(active)"])
             return try Self.json(status: created ? .created : .ok, PublishResponse(snapshot: .init(info, active: active), created: created))
         }
@@ -254,7 +254,7 @@ struct CatalogRoutes: Sendable {
         }
         let (info, bytes) = try outcome.get()
         _ = await indexes.build(tenantID: tenantID, version: version, body: bytes)
-        logger.info("catalog activated", metadata: ["cliente_id": "\(tenantID)", "version": "\(version)"])
+        logger.info("catalog activated", metadata: ["cliente_id": "\(tenantID.lowercasedText)", "version": "\(version)"])
         return try Self.json(status: .ok, SnapshotBody(info, active: true))
     }
 

@@ -476,7 +476,7 @@ package final class OutboxSender: Service, Sendable {
                 tokenByAccount[accountID] = try await tokens.accessToken(tenantID: tenantID, wabaAccountID: accountID).map(TokenLookup.found) ?? .missing
                 if let was = unreadableTokens.withLockedValue({ $0.removeValue(forKey: accountID) }) {
                     logger.notice("access token readable again", metadata: [
-                        "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "failed_looks": "\(was.failures)"])
+                        "cliente_id": "\(tenantID.lowercasedText)", "waba_account_id": "\(accountID.lowercasedText)", "failed_looks": "\(was.failures)"])
                 }
             } catch {
                 // Our own store or key could not give the token (not Meta's doing): the account's
@@ -490,7 +490,7 @@ package final class OutboxSender: Service, Sendable {
                 }
                 if failures & (failures - 1) == 0 {
                     logger.error("access token could not be read; the account's replies wait", metadata: [
-                        "cliente_id": "\(tenantID)", "waba_account_id": "\(accountID)", "failed_looks": "\(failures)",
+                        "cliente_id": "\(tenantID.lowercasedText)", "waba_account_id": "\(accountID.lowercasedText)", "failed_looks": "\(failures)",
                         "error": "\(loggableDescription(error))"])
                 }
                 tokenByAccount[accountID] = .unavailable(until: until)
@@ -517,7 +517,7 @@ package final class OutboxSender: Service, Sendable {
                 } catch {
                     guard let delay = delays.popFirst(), !Task.isCancelled else {
                         logger.error("attempts not written; kept to write again before the next claim", metadata: [
-                            "cliente_id": "\(tenantID)", "attempts": "\(records.count)", "error": "\(loggableDescription(error))"])
+                            "cliente_id": "\(tenantID.lowercasedText)", "attempts": "\(records.count)", "error": "\(loggableDescription(error))"])
                         failed[tenantID] = records
                         lastError = error
                         break
@@ -560,13 +560,13 @@ package final class OutboxSender: Service, Sendable {
         if !failedForGood.isEmpty { metrics.repliesFailed.increment(by: Int64(failedForGood.count)) }
         for (entry, reason) in failedForGood {
             logger.warning("reply failed for good", metadata: [
-                "cliente_id": "\(tenantID)", "outbox_id": "\(entry.id)", "attempts": "\(entry.attempts + 1)",
+                "cliente_id": "\(tenantID.lowercasedText)", "outbox_id": "\(entry.id.lowercasedText)", "attempts": "\(entry.attempts + 1)",
                 "reason": "\(reason.prefix(200))"])
         }
         if lost > 0 {
             // Their lease ran out before the write and another claim took them: that claim's
             // record stands (a reply sent by both is in the conversation log twice).
-            logger.warning("attempts recorded after their claim was lost", metadata: ["cliente_id": "\(tenantID)", "attempts": "\(lost)"])
+            logger.warning("attempts recorded after their claim was lost", metadata: ["cliente_id": "\(tenantID.lowercasedText)", "attempts": "\(lost)"])
         }
     }
 
@@ -598,7 +598,7 @@ package final class OutboxSender: Service, Sendable {
                 // under a fresh claim.
                 let rest = Array(jobs[i...])
                 logger.warning("replies not started: their lease ran short", metadata: [
-                    "cliente_id": "\(key.tenantID)", "replies": "\(rest.count)"])
+                    "cliente_id": "\(key.tenantID.lowercasedText)", "replies": "\(rest.count)"])
                 return .laneDone(key, records, hold: Hold(until: clock.now.addingTimeInterval(1), failed: nil), unsent: rest)
             }
             let outcome = await send(job)
@@ -617,7 +617,7 @@ package final class OutboxSender: Service, Sendable {
                         paused[phone] = max(paused[phone] ?? retryAt, retryAt)
                     }
                     logger.warning("Meta throttled a business number; its replies wait", metadata: [
-                        "cliente_id": "\(key.tenantID)", "phone_number_id": "\(phone)", "until": "\(retryAt)"])
+                        "cliente_id": "\(key.tenantID.lowercasedText)", "phone_number_id": "\(phone)", "until": "\(retryAt)"])
                 }
                 if let retryAt {
                     return .laneDone(key, records, hold: Hold(until: retryAt, failed: job.entry), unsent: Array(jobs[(i + 1)...]))
@@ -651,7 +651,7 @@ package final class OutboxSender: Service, Sendable {
                 try await graph.markRead(MarkRead(messageID: replyTo, showsTypingIndicator: true), phoneNumberID: phoneNumberID,
                                          accessToken: token.value)
             } catch {
-                logger.warning("read receipt not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",
+                logger.warning("read receipt not accepted", metadata: ["cliente_id": "\(entry.tenantID.lowercasedText)", "outbox_id": "\(entry.id.lowercasedText)",
                                                                        "error": "\(error)"])
             }
         }
@@ -664,7 +664,7 @@ package final class OutboxSender: Service, Sendable {
             let sent = try await graph.send(encoded: entry.payloadJSON, phoneNumberID: phoneNumberID, accessToken: token.value)
             return .sent(sent.messageID)
         } catch {
-            logger.warning("reply not accepted", metadata: ["cliente_id": "\(entry.tenantID)", "outbox_id": "\(entry.id)",
+            logger.warning("reply not accepted", metadata: ["cliente_id": "\(entry.tenantID.lowercasedText)", "outbox_id": "\(entry.id.lowercasedText)",
                                                             "error": "\(error)", "retryable": "\(error.isRetryable)"])
             var throttled = false
             if case .rejected(_, let code?, _, _) = error { throttled = Self.numberWideThrottles.contains(code) }

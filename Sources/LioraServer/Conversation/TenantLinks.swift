@@ -1,4 +1,5 @@
 package import Foundation
+import LioraStore
 package import LioraCore
 package import Logging
 
@@ -51,7 +52,7 @@ package struct TenantLinks: Sendable {
         let shortener = FallbackLinkShortener(external: external, logger: logger)
         var fetched: FetchedLinks = [:]
         for long in unknown {
-            switch await shortener.bitlyLink(long, bitly: bitly, metadata: ["cliente_id": "\(tenantID)"]) {
+            switch await shortener.bitlyLink(long, bitly: bitly, metadata: ["cliente_id": "\(tenantID.lowercasedText)"]) {
             case .success(let url): fetched[long] = .some(url)
             case .failure:
                 try Task.checkCancellation()  // shutting down: the batch is abandoned and tried again, with Bitly
@@ -81,7 +82,7 @@ package struct TenantLinks: Sendable {
                                         binding: Self.tokenBinding(tenantID: session.tenantID), in: session)
         } catch {
             logger.error("the tenant's Bitly token cannot be decrypted; using the built-in shortener",
-                         metadata: ["cliente_id": "\(session.tenantID)"])
+                         metadata: ["cliente_id": "\(session.tenantID.lowercasedText)"])
             return nil
         }
     }
