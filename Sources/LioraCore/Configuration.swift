@@ -107,6 +107,18 @@ public struct Configuration: Sendable {
                        reason: "is required when LIORA_HOST is \(host) (short links would point at \(publicBaseURL.absoluteString), which no phone can open); set it to the public https URL that serves /s/{code}")
     }
 
+    /// Why `serve --demo` must not seed the demo owner, or nil: listening beyond this machine
+    /// (`host` not a loopback address) with `LIORA_DEMO_PASSWORD` unset would create
+    /// `owner@demo.test` with the password the README prints, an admin login anybody can guess.
+    /// Locally (127.0.0.1, `localhost`, `::1`) the documented default stays, as the demo needs.
+    public static func demoOwnerProblem(host: String, demoPassword: String?) -> Problem? {
+        guard (demoPassword ?? "").isEmpty else { return nil }
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if bare == "localhost" || bare == "::1" || bare.hasPrefix("127.") { return nil }
+        return Problem(variable: "LIORA_DEMO_PASSWORD",
+                       reason: "is required for serve --demo when LIORA_HOST is \(host) (the demo owner would get the default password the README prints); set it, or listen on 127.0.0.1")
+    }
+
     /// A configuration problem, named by its variable; `description` is the one line printed at start-up.
     public struct Problem: Error, CustomStringConvertible, Equatable {
         public var variable: String

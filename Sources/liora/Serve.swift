@@ -45,7 +45,12 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var env = database.environment(["LIORA_HOST": host, "LIORA_PORT": port.map(String.init)])
-        if demo { env = withDemoJWTSecret(withDemoMasterKey(env)) }
+        if demo {
+            // Before anything is written (the demo master key file).
+            let host = env["LIORA_HOST"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "127.0.0.1"
+            if let problem = Configuration.demoOwnerProblem(host: host, demoPassword: env["LIORA_DEMO_PASSWORD"]) { fail("\(problem)", code: 2) }
+            env = withDemoJWTSecret(withDemoMasterKey(env))
+        }
         let config = loadConfiguration(env)
         // Only an instance that answers messages builds links (an ingest-only one does not).
         if bot, processor, config.masterKeyRing != nil, let problem = config.publicLinksProblem { fail("\(problem)", code: 2) }

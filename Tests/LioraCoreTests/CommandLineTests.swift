@@ -130,6 +130,17 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
     }
 
+    @Test("serve --demo on an address beyond this machine stops, naming LIORA_DEMO_PASSWORD, before it writes anything",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func exposedDemoNeedsAPassword() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try Self.run(["serve", "--demo", "--host", "0.0.0.0"], env: ["LIORA_PUBLIC_BASE_URL": "https://liora.example"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.hasPrefix("liora: LIORA_DEMO_PASSWORD: is required for serve --demo when LIORA_HOST is 0.0.0.0"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+    }
+
     @Test("the demo keeps to its own SQLite file whatever LIORA_DATABASE_URL says, and says so",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func demoIgnoresDatabaseURL() throws {

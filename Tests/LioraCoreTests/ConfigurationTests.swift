@@ -69,6 +69,20 @@ struct ConfigurationTests {
         #expect(!c.trustedProxies.contains("192.0.2.1"))
     }
 
+    @Test("serve --demo beyond this machine needs its own demo password; locally the documented default stays")
+    func demoOwnerPassword() {
+        for local in ["127.0.0.1", "127.0.1.1", "localhost", "LOCALHOST", "::1", "[::1]"] {
+            #expect(Configuration.demoOwnerProblem(host: local, demoPassword: nil) == nil, "\(local)")
+        }
+        for exposed in ["0.0.0.0", "::", "10.0.0.5", "liora.internal"] {
+            let problem = Configuration.demoOwnerProblem(host: exposed, demoPassword: nil)
+            #expect(problem?.variable == "LIORA_DEMO_PASSWORD", "\(exposed)")
+            #expect(problem?.description.contains("LIORA_HOST is \(exposed)") == true)
+            #expect(Configuration.demoOwnerProblem(host: exposed, demoPassword: "") != nil, "empty is unset")
+            #expect(Configuration.demoOwnerProblem(host: exposed, demoPassword: "a long own passphrase") == nil)
+        }
+    }
+
     @Test("links need LIORA_PUBLIC_BASE_URL when the service listens on every address; an IPv6 host is bracketed")
     func publicLinks() throws {
         #expect(try Configuration.load(environment: [:]).publicLinksProblem == nil)
