@@ -175,11 +175,7 @@ extension ConversationEngine {
         if tokens.count == 1, !asksSize, let position = Self.ordinals[tokens[tokens.startIndex]] {
             let rows = (browse.onScreen ?? []).compactMap { index.product(sku: $0) }
             guard !rows.isEmpty else { return nil }
-            guard position < 0 ? -position <= rows.count : position <= rows.count else {
-                return ([.text(language == .es ? "En la lista hay \(rows.count). Elige uno del 1 al \(rows.count), o escríbeme qué buscas."
-                                               : "There are \(rows.count) in the list. Pick one from 1 to \(rows.count), or tell me what you're looking for.")],
-                        "catalogo.buscar")
-            }
+            guard position < 0 ? -position <= rows.count : position <= rows.count else { return Self.outOfList(rows.count, language: language) }
             let pick = position < 0 ? rows[rows.count + position] : rows[position - 1]
             return ([.product(card(pick, index: index, language: language))], "catalogo.detalle")
         }
@@ -233,6 +229,11 @@ extension ConversationEngine {
                                                              : "I couldn't find \(narrowed), but here's what we have in \(extra):")
                     return ([note] + page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
                 }
+                // A number alone that is no size here and no row ("99" after seven shoes): a row
+                // out of the list, not a search for "tenis 99".
+                if words.count == 1, !asksSize, extra.allSatisfy(\.isNumber), let rows = browse.onScreen, !rows.isEmpty {
+                    return Self.outOfList(rows.count, language: language)
+                }
                 state.catalogBrowse = nil
                 return ([browse.query.map { noResults($0 + " " + extra, index: index, language: language) }
                          ?? .text(language == .es ? "No encontré \(narrowed). ¿Busco otra cosa?" : "I couldn't find \(narrowed). Shall I look for something else?")],
@@ -275,13 +276,28 @@ extension ConversationEngine {
         if !searching, let shown = state.shownProduct, shown.catalogVersion == catalog.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at, let product = index.product(sku: shown.sku) {
             let below = NSDecimalNumber(decimal: product.currentPrice).intValue - 1
-            guard index.products(inCategory: product.category, limit: 1000).contains(where: { $0.isInStock && $0.currentPrice <= Decimal(below) }) else {
-                return [.text(language == .es ? "Es de lo más económico que tenemos en \(index.category(id: product.category)?.name ?? "esa categoría")."
-                                              : "It's among the most affordable we have in \(index.category(id: product.category)?.name ?? "that category").")]
+            let sameCategory = index.products(inCategory: product.category, limit: 1000)
+            let cheaper = sameCategory.filter { $0.isInStock && $0.currentPrice <= Decimal(below) }
+            let categoryName = index.category(id: product.category)?.name
+            guard !cheaper.isEmpty else {
+                return [.text(language == .es ? "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
+                                              : "It's among the most affordable we have in \(categoryName ?? "that category").")]
+            }
+            // Cheaper ones of its kind first (after a dress, dresses: it listed the category's
+            // T-shirts and trousers); with none, the category's, saying so.
+            let kind = Self.kindWord(of: product, among: sameCategory, index: index)
+            if let kind, cheaper.contains(where: { index.queryWords($0.name).contains(kind) }) {
+                state.catalogBrowse = CatalogBrowse(query: kind, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
+                                                    order: .cheapest, priceText: "hasta \(below)")
+                return page(state: &state, catalog: catalog, language: language)
             }
             state.catalogBrowse = CatalogBrowse(query: nil, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
                                                 order: .cheapest, priceText: "hasta \(below)")
-            return page(state: &state, catalog: catalog, language: language)
+            let note: [BotReply] = kind.map { kind in
+                [.text(language == .es ? "No tenemos \(kind) más económico que este; en \(categoryName ?? "su categoría") hay estos más baratos:"
+                                       : "We have no cheaper \(kind) than this one; in \(categoryName ?? "its category") these cost less:")]
+            } ?? []
+            return note + page(state: &state, catalog: catalog, language: language)
         }
         guard !tooDear || searching else { return nil }  // "caro" alone is no search: only after a card (above)
         let found = searching ? index.search(rest, limit: 500).map(\.product) : index.catalog.products
@@ -292,6 +308,31 @@ extension ConversationEngine {
         state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 0, catalogVersion: catalog.version,
                                             order: .cheapest, priceText: PriceBound.parse(rest) == nil ? nil : rest)
         return page(state: &state, catalog: catalog, language: language)
+    }
+
+    /// A row asked for beyond the `count` rows on screen.
+    static func outOfList(_ count: Int, language: Language) -> (replies: [BotReply], intent: String) {
+        ([.text(language == .es ? "En la lista hay \(count). Elige uno del 1 al \(count), o escríbeme qué buscas."
+                                : "There are \(count) in the list. Pick one from 1 to \(count), or tell me what you're looking for.")],
+         "catalogo.buscar")
+    }
+
+    /// Sorted by price, a search keeps the hits scoring at least this share of the best one.
+    static let orderedRelevanceFloor = 0.5
+
+    /// The word of `product`'s name that says what kind of product it is: the one most of its
+    /// category's products share ("vestido" for "Vestido Corto Negro de Punto" among dresses,
+    /// blouses and trousers). Nil when no word of it names another product of the category.
+    static func kindWord(of product: Product, among category: [Product], index: CatalogSearchIndex) -> String? {
+        let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) }
+        guard !own.isEmpty else { return nil }
+        let others = category.filter { $0.sku != product.sku }.map { Set(index.queryWords($0.name)) }
+        var best: (word: String, count: Int)?
+        for word in own {
+            let count = others.reduce(0) { $0 + ($1.contains(word) ? 1 : 0) }
+            if count > 0, count > (best?.count ?? 0) { best = (word, count) }
+        }
+        return best?.word
     }
 
     /// Words before a follow-up that do not change it ("¿y en negro?", "¿la tienen en talla M?").
@@ -333,7 +374,19 @@ extension ConversationEngine {
             .trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
         return ["ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next", "ver otros",
                 "mostrame otros", "muestrame otros", "ensename otros", "otros", "otras", "otras opciones", "mas opciones", "more options",
-                "other options", "others", "show me others", "show me more", "any others"].contains(t)
+                "other options", "others", "show me others", "show me more", "any others", "next page", "the next page",
+                "siguiente pagina", "pagina siguiente", "la siguiente pagina", "la pagina siguiente", "otra pagina", "more results",
+                "los siguientes", "las siguientes"].contains(t) || askedPage(text) != nil
+    }
+
+    /// The page number in "página 2", "page 3", "la página 2" (2 to 99); nil for anything else.
+    static func askedPage(_ text: String) -> Int? {
+        let words = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
+            .split(whereSeparator: { $0.isWhitespace || $0.isPunctuation })
+        guard words.count == 2 || (words.count == 3 && ["la", "the"].contains(words[0])),
+              ["pagina", "page", "pag"].contains(words[words.count - 2]), let n = Int(words[words.count - 1]), (2...99).contains(n)
+        else { return nil }
+        return n
     }
 
     /// The next page of the remembered search or category.
@@ -349,8 +402,17 @@ extension ConversationEngine {
         let wanted = bound == nil && browse.order == nil ? browse.shown + Self.pageSize + 1 : 1000
         if let categoryID = browse.categoryID {
             all = index.products(inCategory: categoryID, limit: wanted)
+            // "¿algo más barato?" after a dress: the category's products of that kind.
+            if let query = browse.query {
+                let kind = Set(index.search(query, limit: 1000).map(\.product.sku))
+                all = all.filter { kind.contains($0.sku) }
+            }
         } else if let query = browse.query {
-            all = index.search(query, limit: wanted).map(\.product)
+            let hits = index.search(query, limit: wanted)
+            // Sorted by price, the ranking's weak matches came first ("tenis blancos", cheapest
+            // first, began with the blue children's pair): by price, only the close matches.
+            let floor = browse.order == nil ? 0 : (hits.first?.score ?? 0) * Self.orderedRelevanceFloor
+            all = hits.lazy.filter { $0.score >= floor }.map(\.product)
         } else if browse.order != nil {
             all = index.catalog.products  // "¿qué tienen barato?": the whole shop
         } else {
@@ -382,7 +444,7 @@ extension ConversationEngine {
             return [.product(card(pageItems[0], index: index, language: language))]
         }
         let subject: String
-        if let categoryID = browse.categoryID, let category = index.category(id: categoryID) {
+        if let categoryID = browse.categoryID, browse.query == nil, let category = index.category(id: categoryID) {
             subject = category.name
         } else {
             subject = browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
@@ -598,10 +660,11 @@ extension ConversationEngine {
 
     func summaryReply(_ index: CatalogSearchIndex, language: Language) -> BotReply {
         let catalog = index.catalog
-        // Up to eight names, then how many more, so the count and the names agree.
-        var names = catalog.categories.prefix(8).map(\.name).joined(separator: ", ")
-        if catalog.categories.count > 8 {
-            let more = catalog.categories.count - 8
+        // Up to nine names; beyond, eight and how many more ("and 1 more" hid a ninth name that fits).
+        let listed = catalog.categories.count <= 9 ? 9 : 8
+        var names = catalog.categories.prefix(listed).map(\.name).joined(separator: ", ")
+        if catalog.categories.count > listed {
+            let more = catalog.categories.count - listed
             names += language == .es ? " y \(more) más" : " and \(more) more"
         }
         let prices = catalog.products.map(\.currentPrice)

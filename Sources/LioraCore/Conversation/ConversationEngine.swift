@@ -130,6 +130,11 @@ public struct ConversationEngine: Sendable {
         if let shop, isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
             // A tapped row's title is a product name: it never changes the language.
             let language = isCatalogReply ? previous : router.language(of: text, previous: previous, established: languageEstablished)
+            // "página 3": that page, not the one after the last shown.
+            if !isCatalogReply, let number = Self.askedPage(text), var browse = state.catalogBrowse {
+                browse.shown = (number - 1) * Self.pageSize
+                state.catalogBrowse = browse
+            }
             if let answer = catalogTurn(text: text, replyID: isCatalogReply ? replyID : CatalogReplyID.more, intentID: nil,
                                         language: language, state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)

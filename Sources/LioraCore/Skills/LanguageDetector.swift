@@ -63,6 +63,12 @@ public struct LanguageDetector: Sendable {
         "vale", "claro", "pues", "ahora", "hoy", "manana", "ayer", "mucho", "muchas", "poco", "otra", "otro",
         "todo", "todos", "cosa", "cosas", "vez", "ser", "estar", "ir", "voy", "va", "van", "dame",
         "dime", "hablar", "persona", "comida", "reciclar", "basura", "envio", "horario", "ubicacion",
+        // A shopper's words with no English twin: "zapatos" or "siguiente" alone after an English
+        // "hi" had English answers. (Product names stay out: "Zapatillas Running" names a product.)
+        "siguiente", "anterior", "zapato", "zapatos", "mochila", "mochilas", "vestido", "vestidos", "camisa", "camisas",
+        "playera", "playeras", "pantalon", "pantalones", "chamarra", "chamarras", "bolsa", "bolsas", "cartera", "carteras",
+        "juguete", "juguetes", "barato", "barata", "baratos", "baratas", "talla", "tienda", "ropa", "audifonos", "reloj",
+        "relojes", "botas", "regalo", "busco", "buscando",
     ]
 
     /// English words Spanish speakers write too ("ok bye", "help", "thanks!"): half the weight of

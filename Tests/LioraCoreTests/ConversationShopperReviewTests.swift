@@ -1,0 +1,87 @@
+import Foundation
+import LioraCore
+import Testing
+
+/// What a black-box review of the demo found in a shopper's follow-ups (2026-11-25).
+@Suite("Conversation engine: a shopper's follow-ups keep what was asked")
+struct ConversationShopperReviewTests {
+    static let shop = ConversationCatalogTests.shop
+    static let engine = ConversationEngineTests.engine
+    static let all = ConversationEngineTests.all
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func say(_ text: String, replyID: String? = nil, language: Language = .es, state: ConversationState = .init()) -> ConversationEngine.Turn {
+        Self.engine.respond(to: text, replyID: replyID, language: language, state: state, enabledSkills: Self.all, catalog: Self.shop, now: now)
+    }
+
+    func listed(_ turn: ConversationEngine.Turn) -> (body: String, skus: [String])? {
+        for reply in turn.replies {
+            if case .list(let body, _, let rows) = reply {
+                return (body, rows.map(\.id).filter { $0.hasPrefix("sku:") }.map { String($0.dropFirst(4)) })
+            }
+        }
+        return nil
+    }
+
+    @Test("“cheaper” after a search lists the close matches by price, not the ranking's weak ones")
+    func cheaperKeepsTheSearch() throws {
+        let white = say("más barato", state: say("busco tenis blancos").state)
+        let whiteList = try #require(listed(white), "\(white.replies.map(\.summary))")
+        #expect(whiteList.skus == ["ZAP-004", "ZAP-006"])  // the white pairs, cheapest first; no blue children's pair
+        let running = say("cheaper", language: .en, state: say("do you have running shoes?", language: .en).state)
+        let runningList = try #require(listed(running), "\(running.replies.map(\.summary))")
+        #expect(runningList.skus.first == "ZAP-001")
+        #expect(runningList.skus.allSatisfy { ["ZAP-001", "ZAP-002", "ZAP-003"].contains($0) }, "\(runningList.skus)")
+        let wireless = try #require(listed(say("más barato", state: say("busco audifonos inalambricos").state)))
+        #expect(!wireless.skus.contains("AUD-003"))  // the wired pair is no wireless one
+        #expect(wireless.skus.first == "AUD-004")
+    }
+
+    @Test("“something cheaper?” after a card: cheaper ones of its kind, else its category's, saying there is none of its kind")
+    func cheaperThanTheCard() throws {
+        let sneakers = say("¿hay algo más barato?", state: say("", replyID: "sku:ZAP-003").state)  // Running Aire Azul Marino, $1,299
+        let list = try #require(listed(sneakers), "\(sneakers.replies.map(\.summary))")
+        #expect(list.skus.first == "ZAP-004" || list.skus.first == "ZAP-005")  // $699 sneakers
+        #expect(list.skus.contains("ZAP-001"))
+        #expect(!list.skus.contains("ZAP-008") && !list.skus.contains("ZAP-012"))  // no heels, no sandals
+        let dress = say("¿hay algo más barato?", state: say("", replyID: "sku:VES-003").state)  // the cheapest dress
+        guard case .text(let note)? = dress.replies.first else { Issue.record("no note: \(dress.replies.map(\.summary))"); return }
+        #expect(note.hasPrefix("No tenemos vestido más económico que este"), "\(note)")
+        #expect(listed(dress) != nil)
+    }
+
+    @Test("a lone Spanish shopping word after an English greeting is answered in Spanish")
+    func spanishWordAfterEnglishHi() throws {
+        let hi = say("hi", language: .es)
+        #expect(hi.language == .en)
+        let shoes = say("zapatos", language: hi.language, state: hi.state)
+        #expect(shoes.language == .es)
+        let next = say("siguiente", language: .en, state: shoes.state)
+        #expect(next.language == .es)
+        // A product name copied from the (Spanish) catalog does not switch an English chat.
+        #expect(say("Zapatillas Running", language: .en, state: hi.state).language == .en)
+    }
+
+    @Test("a number beyond the list is a row out of it, not a search for “tenis 99”; a size in the list still narrows")
+    func numberBeyondTheList() throws {
+        let shoes = say("busco tenis")
+        let rows = try #require(listed(shoes)).skus.count
+        guard case .text(let text)? = say("99", state: shoes.state).replies.first else { Issue.record("no text"); return }
+        #expect(text == "En la lista hay \(rows). Elige uno del 1 al \(rows), o escríbeme qué buscas.")
+        let size = try #require(listed(say("¿y en talla 42?", state: shoes.state)))
+        #expect(!size.skus.isEmpty && size.skus.count < rows)
+    }
+
+    @Test("“next page” and “página 2” page on; “página 2” shows the second page whatever was shown")
+    func pagesByName() throws {
+        let clothes = say("ropa")
+        let first = try #require(listed(clothes)).skus
+        let next = try #require(listed(say("next page", state: clothes.state))).skus
+        #expect(!next.isEmpty && Set(next).isDisjoint(with: first))
+        let second = try #require(listed(say("página 2", state: clothes.state))).skus
+        #expect(second == next)
+        let third = say("página 3", state: clothes.state)
+        let again = try #require(listed(say("página 2", state: third.state))).skus
+        #expect(again == next)
+    }
+}
