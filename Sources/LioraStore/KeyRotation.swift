@@ -52,6 +52,25 @@ package enum KeyRotation {
         counts.filter { ring.key(version: $0.key) == nil }
     }
 
+    /// The versions `ring` has that do not open the tenant keys wrapped under them (a wrong key
+    /// given for the right version number), with how many keys each wraps; one key per version
+    /// is tried. What `liora keys status` flags besides the missing versions.
+    package static func unopenableVersions(_ database: any SQLDatabase, ring: MasterKeyRing) async throws -> [Int: Int] {
+        let counts = try await versionCounts(database)
+        var wrong: [Int: Int] = [:]
+        for (version, n) in counts where ring.key(version: version) != nil {
+            let rows = try await database.transaction { c in
+                try await c.query("SELECT cliente_id, version, master_version, wrapped_key FROM tenant_keys WHERE master_version = $1 LIMIT 1",
+                                  [.int(Int64(version))])
+            }
+            guard let r = rows.first else { continue }
+            let wrapped = Envelope.WrappedKey(tenantID: try r.required("cliente_id", r.uuid), version: Int(try r.required("version", r.int)),
+                                              masterVersion: version, sealed: try r.required("wrapped_key", r.bytes))
+            if (try? Envelope.unwrap(wrapped, ring: ring)) == nil { wrong[version] = n }
+        }
+        return wrong
+    }
+
     /// One line for the operator naming the missing versions (`missingVersions`) and how many
     /// tenant keys need them; nil when none is missing.
     package static func missingVersionsWarning(_ missing: [Int: Int]) -> String? {
@@ -82,7 +101,16 @@ package enum KeyRotation {
                     let wrapped = Envelope.WrappedKey(tenantID: try r.required("cliente_id", r.uuid), version: Int(try r.required("version", r.int)),
                                                       masterVersion: Int(try r.required("master_version", r.int)),
                                                       sealed: try r.required("wrapped_key", r.bytes))
-                    let fresh = try Envelope.rewrap(wrapped, ring: ring)
+                    let fresh: Envelope.WrappedKey
+                    do {
+                        fresh = try Envelope.rewrap(wrapped, ring: ring)
+                    } catch {
+                        throw LioraError(.invalidConfiguration, """
+                            the tenant key of cliente \(wrapped.tenantID.lowercasedText) (data key version \(wrapped.version)) does not \
+                            open with master key version \(wrapped.masterVersion) of LIORA_MASTER_KEY: that version's key is not the one \
+                            it was wrapped with; this batch was not changed (see `liora keys status`)
+                            """)
+                    }
                     let updated = try await c.query("""
                         UPDATE tenant_keys SET wrapped_key = $1, master_version = $2, rewrapped_at = $3
                         WHERE cliente_id = $4 AND version = $5 AND master_version = $6 RETURNING version

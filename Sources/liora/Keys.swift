@@ -27,8 +27,9 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "How many tenant keys each master key version wraps.",
             discussion: """
-                Exit status: 0 when every version in use is in LIORA_MASTER_KEY; 3 when a version still wrapping \
-                tenant keys is NOT in it (those tenants' secrets cannot be opened); 2 for a configuration error; \
+                Exit status: 0 when every version in use is in LIORA_MASTER_KEY and opens its keys; 3 when a version \
+                still wrapping tenant keys is NOT in it, or its key there does not open them (a wrong key: one key per \
+                version is tried), since those tenants' secrets cannot be opened; 2 for a configuration error; \
                 1 for any other failure.
                 """)
         @OptionGroup var database: DatabaseOptions
@@ -37,13 +38,15 @@ struct Keys: AsyncParsableCommand {
             var missing = false
             try await Keys.withOwnerDatabase(database) { db, ring in
                 let counts = try await KeyRotation.versionCounts(db)
+                let wrong = try await KeyRotation.unopenableVersions(db, ring: ring)
                 print("current master key version: \(ring.currentVersion) (configured: \(ring.versions.map(String.init).joined(separator: ", ")))")
                 if counts.isEmpty { print("no tenant keys yet") }
                 for (version, n) in counts.sorted(by: { $0.key > $1.key }) {
-                    let note = ring.key(version: version) == nil ? "  ← NOT in LIORA_MASTER_KEY: these secrets cannot be opened" : ""
+                    let note = ring.key(version: version) == nil ? "  ← NOT in LIORA_MASTER_KEY: these secrets cannot be opened"
+                        : wrong[version] != nil ? "  ← the key LIORA_MASTER_KEY gives for version \(version) does not open them (a wrong key?)" : ""
                     print("version \(version): \(n) tenant key(s)\(note)")
                 }
-                missing = !KeyRotation.missingVersions(in: counts, ring: ring).isEmpty
+                missing = !KeyRotation.missingVersions(in: counts, ring: ring).isEmpty || !wrong.isEmpty
             }
             if missing { throw ExitCode(Self.missingVersionExitCode) }
         }

@@ -18,7 +18,7 @@ struct MasterKeyCommandLineTests {
         try LioraCommand.run(args, env: env, in: dir)
     }
 
-    @Test("keys status exits 3 while a version in use is missing (0 once it is back); serve warns once, naming it and the key count, and says \"listening\" only after binding",
+    @Test("keys status exits 3 while a version in use is missing or has the wrong key (0 once it is back); serve warns once, naming it and the key count, and says \"listening\" only after binding",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func statusAndServe() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-keys-\(UUID().uuidString)")
@@ -44,6 +44,17 @@ struct MasterKeyCommandLineTests {
         #expect(missing.stdout.contains("version 1: 1 tenant key(s)  ← NOT in LIORA_MASTER_KEY"))
         let both = try Self.run(["keys", "status"], env: env.merging(["LIORA_MASTER_KEY": "2:\(Self.k2),1:\(Self.k1)"]) { _, b in b }, in: dir)
         #expect(both.status == 0, "\(both.stderr)")
+        // The right version number with the wrong key: flagged too, and rotation names what it could not open.
+        let k3 = Data(repeating: 33, count: 32).base64EncodedString()
+        let wrongKey = env.merging(["LIORA_MASTER_KEY": "2:\(Self.k2),1:\(k3)"]) { _, b in b }
+        let wrong = try Self.run(["keys", "status"], env: wrongKey, in: dir)
+        #expect(wrong.status == 3, "\(wrong.stdout)\(wrong.stderr)")
+        #expect(wrong.stdout.contains("version 1: 1 tenant key(s)  ← the key LIORA_MASTER_KEY gives for version 1 does not open them"), "\(wrong.stdout)")
+        let rotate = try Self.run(["keys", "rotate"], env: wrongKey, in: dir)
+        #expect(rotate.status == 1)
+        #expect(rotate.stderr.contains("the tenant key of cliente \(id.uuidString.lowercased()) (data key version 1) does not open with master key version 1"),
+                "\(rotate.stderr)")
+        #expect(try Self.run(["keys", "status"], env: env.merging(["LIORA_MASTER_KEY": "2:\(Self.k2),1:\(Self.k1)"]) { _, b in b }, in: dir).status == 0)
 
         // serve on a port already taken: the warning comes first, then the bind fails, and it
         // never claimed to be listening.
