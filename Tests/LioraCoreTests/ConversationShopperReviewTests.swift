@@ -84,4 +84,23 @@ struct ConversationShopperReviewTests {
         let again = try #require(listed(say("página 2", state: third.state))).skus
         #expect(again == next)
     }
+
+    @Test("“in another colour?” after a card: the same model in its other colours, else that it comes in one, with alike ones")
+    func otherColours() throws {
+        let laptopBag = say("¿la tienen en otro color?", state: say("", replyID: "sku:MOC-001").state)  // the black one
+        let list = try #require(listed(laptopBag), "\(laptopBag.replies.map(\.summary))")
+        #expect(list.skus == ["MOC-002"])
+        #expect(list.body.hasPrefix("También lo tenemos en otros colores"))
+        // The list is the one on screen: "la primera" opens it.
+        guard case .product(let grey)? = say("la primera", state: laptopBag.state).replies.first else { Issue.record("no card"); return }
+        #expect(grey.sku == "MOC-002")
+        // One colour only, nothing alike in its category: said so, no card again.
+        let hiking = say("what other colours?", language: .en, state: say("", replyID: "sku:DEP-005", language: .en).state)
+        #expect(hiking.replies.map(\.summary) == ["This model only comes in rojo."])
+        // A hoodie in one colour: the category's other hoodies.
+        let hoodie = say("¿qué colores hay?", state: say("", replyID: "sku:SUD-003").state)
+        let hoodies = try #require(listed(hoodie), "\(hoodie.replies.map(\.summary))")
+        #expect(hoodies.skus.contains("SUD-002"))
+        #expect(hoodies.body.hasPrefix("Este modelo solo lo tenemos en negro."))
+    }
 }

@@ -310,6 +310,41 @@ extension ConversationEngine {
         return page(state: &state, catalog: catalog, language: language)
     }
 
+    /// Whether `text` asks which other colours the product on screen comes in ("¿la tienen en
+    /// otro color?", "¿qué colores hay?", "other colours?").
+    static func asksOtherColours(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.count <= 10, tokens.contains(where: { ["color", "colores", "colors", "colour", "colours"].contains($0) }) else { return false }
+        return tokens.contains { ["otro", "otros", "otra", "otras", "other", "another", "different", "distinto", "diferente", "que", "what",
+                                   "which", "cuales", "mas", "more"].contains($0) }
+    }
+
+    /// The other colours of the product on screen: the same model in other colours, else its
+    /// kind's other colours in its category, saying the model comes in one colour (the card
+    /// was shown again, unchanged).
+    func otherColours(of product: Product, state: inout ConversationState, catalog: ActiveCatalogIndex, language: Language) -> [BotReply] {
+        let index = catalog.index
+        let category = index.products(inCategory: product.category, limit: 1000)
+        func model(_ p: Product) -> [String] { index.queryWords(p.name).filter { !CatalogWords.isModifier($0) } }
+        let colour = product.attributes["color"]
+        let differs = { (p: Product) in p.sku != product.sku && (colour == nil || p.attributes["color"] != colour) }
+        let own = model(product)
+        var others = category.filter { differs($0) && model($0) == own }
+        let sameModel = !others.isEmpty
+        let kind = Self.kindWord(of: product, among: category, index: index)
+        if !sameModel, let kind { others = category.filter { differs($0) && index.queryWords($0.name).contains(kind) } }
+        let onlyIn = colour.map { language == .es ? "Este modelo solo lo tenemos en \($0)." : "This model only comes in \($0)." }
+            ?? (language == .es ? "Este modelo solo lo tenemos así." : "This model only comes as shown.")
+        guard !others.isEmpty else { return [.text(onlyIn)] }
+        let shown = Array(others.prefix(Self.pageSize))
+        state.catalogBrowse = CatalogBrowse(query: kind ?? own.joined(separator: " "), categoryID: nil, shown: 1000,
+                                            catalogVersion: catalog.version, onScreen: shown.map(\.sku))
+        let body = sameModel
+            ? (language == .es ? "También lo tenemos en otros colores. Elige uno para ver el detalle:" : "It also comes in other colours. Pick one to see the details:")
+            : (language == .es ? "\(onlyIn) Estos son parecidos, en otros colores:" : "\(onlyIn) These are alike, in other colours:")
+        return [productList(shown, body: body, more: false, index: index, language: language)]
+    }
+
     /// A row asked for beyond the `count` rows on screen.
     static func outOfList(_ count: Int, language: Language) -> (replies: [BotReply], intent: String) {
         ([.text(language == .es ? "En la lista hay \(count). Elige uno del 1 al \(count), o escríbeme qué buscas."

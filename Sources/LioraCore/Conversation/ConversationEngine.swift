@@ -209,6 +209,13 @@ public struct ConversationEngine: Sendable {
            let replies = cheapestSearch(text, state: &state, catalog: shop, language: language, now: now) {
             return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "¿la tienen en otro color?" just after a card: its other colours (the card came again).
+        if let shop, replyID == nil, cardOnScreen, let shown = state.shownProduct, shown.catalogVersion == shop.version, now >= shown.at,
+           Self.asksOtherColours(text), let product = shop.index.product(sku: shown.sku) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let replies = otherColours(of: product, state: &state, catalog: shop, language: language)
+            return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product.
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
