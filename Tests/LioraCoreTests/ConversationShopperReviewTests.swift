@@ -103,4 +103,18 @@ struct ConversationShopperReviewTests {
         #expect(hoodies.skus.contains("SUD-002"))
         #expect(hoodies.body.hasPrefix("Este modelo solo lo tenemos en negro."))
     }
+
+    @Test("asked for men's things, women's ones are left out, and the other way round; unisex and unmarked ones stay")
+    func genders() throws {
+        let index = Self.shop.index
+        let mens = index.search("zapatos para hombre", limit: 20).map(\.product.sku)
+        #expect(mens.contains("ZAP-007") && !mens.contains("ZAP-008"), "\(mens)")  // no women's heels
+        let hoodies = index.search("sudadera para mujer", limit: 20).map(\.product.sku)
+        #expect(hoodies.first == "SUD-001" && !hoodies.contains("SUD-002") && !hoodies.contains("SUD-003"), "\(hoodies)")
+        let gift = index.search("reloj para mi esposo", limit: 20).map(\.product)
+        #expect(!gift.isEmpty && gift.allSatisfy { !$0.name.lowercased().contains("mujer") }, "\(gift.map(\.name))")
+        // No one named: both.
+        let all = index.search("sudadera", limit: 20).map(\.product.sku)
+        #expect(["SUD-001", "SUD-002", "SUD-003"].allSatisfy(all.contains))
+    }
 }

@@ -71,6 +71,9 @@ public final class CatalogSearchIndex: Sendable {
     private let termStrong: [Bool]
     /// Per product: whether its name, category or tags say it is for children.
     private let forChildren: [Bool]
+    /// Who each product is for by its name, category and tags: `CatalogWords.Gender` bits
+    /// (none: anybody; both: unisex).
+    private let genders: [UInt8]
     /// Singular form → the terms that have it.
     private let singularMap: [String: [Int32]]
     /// Gender-free adjective key → the terms that have it.
@@ -113,6 +116,9 @@ public final class CatalogSearchIndex: Sendable {
         forChildren = catalog.products.map { p in
             let words = normalizer.normalize(([p.name, categoryNames[p.category] ?? ""] + p.tags).joined(separator: " ")).tokens
             return words.contains { CatalogWords.childWords.contains($0) }
+        }
+        genders = catalog.products.map { p in
+            CatalogWords.genders(of: normalizer.normalize(([p.name, categoryNames[p.category] ?? ""] + p.tags).joined(separator: " ")).tokens)
         }
         termStrong = (0..<max(builder.postingStart.count - 1, 0)).map { t in
             (Int(builder.postingStart[t])..<Int(builder.postingStart[t + 1])).contains { builder.postingStrong[$0] }
@@ -251,6 +257,11 @@ public final class CatalogSearchIndex: Sendable {
         let requiredFlags = (activeHeads > 0 ? Self.headMatch : 0) | (unmatchedWords > 0 ? Self.strongMatch : 0)
             | (strongHeads ? Self.strongHeadMatch : 0)
         // Relevance: sum of word scores times the share of the query matched.
+        // Asked for men's things, women's ones are not them (and the other way round): "zapatos
+        // para hombre" listed the women's heels second. Unisex products and unmarked ones stay.
+        let askedGenders = CatalogWords.genders(of: words)
+        let otherGender: UInt8 = askedGenders == CatalogWords.Gender.men ? CatalogWords.Gender.women
+            : askedGenders == CatalogWords.Gender.women ? CatalogWords.Gender.men : 0
         var bestRaw: Float = 0
         var eligible: [Int32] = []
         eligible.reserveCapacity(touched.count)
@@ -260,6 +271,7 @@ public final class CatalogSearchIndex: Sendable {
             if let bound, !bound.contains(catalog.products[doc].currentPrice) { continue }
             if let size, let sizes = Self.sizes(of: catalog.products[doc]), !sizes.contains(size) { continue }
             if onSaleOnly, !((catalog.products[doc].salePrice?.amount).map { $0 < catalog.products[doc].price.amount } ?? false) { continue }
+            if otherGender != 0, genders[doc] == otherGender { continue }
             total[doc] *= coverage[doc] / activeCoverage
             bestRaw = max(bestRaw, total[doc])
             eligible.append(doc32)

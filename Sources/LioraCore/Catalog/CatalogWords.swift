@@ -194,6 +194,35 @@ enum CatalogWords {
         return Set(words.filter { !isModifier($0) })
     }
 
+    /// Who a product or a request is for, as bits: `men`, `women`, both (unisex), or neither.
+    enum Gender {
+        static let men: UInt8 = 1
+        static let women: UInt8 = 2
+    }
+
+    /// The `Gender` bits `words` name ("para hombre", "de dama", "for my wife"; "unisex" is both).
+    static func genders(of words: some Sequence<String>) -> UInt8 {
+        var bits: UInt8 = 0
+        for word in words {
+            if menWords.contains(word) { bits |= Gender.men }
+            else if womenWords.contains(word) { bits |= Gender.women }
+            else if word == "unisex" { bits |= Gender.men | Gender.women }
+        }
+        return bits
+    }
+
+    static let menWords: Set<String> = [
+        "hombre", "hombres", "caballero", "caballeros", "chico", "chicos", "men", "man", "mens", "boy", "boys", "papa", "papi",
+        "padre", "esposo", "novio", "abuelo", "hermano", "tio", "dad", "father", "husband", "boyfriend", "grandpa", "brother",
+        "masculino", "varon",
+    ]
+
+    static let womenWords: Set<String> = [
+        "mujer", "mujeres", "dama", "damas", "chica", "chicas", "women", "woman", "womens", "girl", "girls", "mama", "mami",
+        "madre", "esposa", "novia", "abuela", "hermana", "tia", "mom", "mum", "mother", "wife", "girlfriend", "grandma", "sister",
+        "femenino",
+    ]
+
     /// Words that mark a product as for children (in its name, category or tags).
     static let childWords: Set<String> = [
         "nino", "nina", "ninos", "ninas", "infantil", "infantiles", "bebe", "bebes", "kid", "kids", "child", "children", "baby", "toddler",
