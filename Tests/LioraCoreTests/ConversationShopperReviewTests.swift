@@ -117,4 +117,15 @@ struct ConversationShopperReviewTests {
         let all = index.search("sudadera", limit: 20).map(\.product.sku)
         #expect(["SUD-001", "SUD-002", "SUD-003"].allSatisfy(all.contains))
     }
+
+    @Test("a size asked for after a list is said as a size, and “ver” is not quoted back as a search word")
+    func sizeHeader() throws {
+        let dresses = say("quiero ver vestidos")
+        let first = try #require(listed(dresses), "\(dresses.replies.map(\.summary))")
+        #expect(first.body.contains("“vestidos”"), "\(first.body)")
+        let sized = say("¿tienen en talla M?", state: dresses.state)
+        let reply = sized.replies.map(\.summary).joined(separator: " | ")
+        #expect(reply.contains("“vestidos” en talla M"), "\(reply)")
+        #expect(!reply.contains("ver vestidos"))
+    }
 }

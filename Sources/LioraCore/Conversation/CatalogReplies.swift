@@ -218,7 +218,11 @@ extension ConversationEngine {
             let having = Set(index.search(extra, limit: 1000).map(\.product.sku))
             var hits = base(browse.query.map { $0 + " " + extra }).filter { having.contains($0.sku) }
             if cheap { hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice } }
-            let narrowed = browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
+            // "¿la tienen en talla M?" after dresses: “vestidos” en talla M (it said “ver vestidos m”).
+            let sized = asksSize || (narrowing.count == 1 && CatalogWords.sizes.contains(extra))
+            let narrowed = sized
+                ? (browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? subject) + (language == .es ? " en talla " : " in size ") + extra.uppercased()
+                : browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
             guard !hits.isEmpty else {
                 // None of the list has it, the shop may ("¿tienen algo en rosa?" after speakers):
                 // what the colour or size finds on its own.
@@ -625,7 +629,7 @@ extension ConversationEngine {
         ["hola"], ["buenas"], ["hello"], ["hi"], ["busco"], ["buscaba"], ["quiero"], ["quisiera"], ["queria"], ["necesito"],
         ["tienen"], ["tienes"], ["tendran"], ["tendras"], ["hay"], ["venden"], ["vendes"], ["manejan"], ["muestrame"],
         ["ensename"], ["dame"], ["un"], ["una"], ["unos"], ["unas"], ["algun"], ["alguna"], ["algunos"], ["algunas"], ["a"], ["an"],
-        ["some"], ["any"],
+        ["some"], ["any"], ["ver"], ["see"], ["mostrar"], ["mostrame"], ["muestrenme"],
     ]
 
     func card(_ p: Product, index: CatalogSearchIndex, language: Language) -> ProductCard {
