@@ -124,13 +124,18 @@ extension SQLStore {
     }
 
     package func listTenants(search: String?, after: String?, limit: Int) async throws -> [Tenant] {
-        let search = search.map { $0.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") }
+        // A literal search: LIKE's wildcards and its escape character are escaped with a
+        // backslash, PostgreSQL's default escape (liora_list_tenants names none) and SQLite's
+        // by the ESCAPE clause below.
+        let search = search.map {
+            $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        }
         let sql = database.dialect == .postgres
             ? "SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM liora_list_tenants($1::text, $2::text, $3::integer)"
             : """
               SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM clientes
               WHERE deleted_at IS NULL
-                AND ($1 IS NULL OR lower(slug) LIKE '%' || lower($1) || '%' OR lower(name) LIKE '%' || lower($1) || '%')
+                AND ($1 IS NULL OR lower(slug) LIKE '%' || lower($1) || '%' ESCAPE '\\' OR lower(name) LIKE '%' || lower($1) || '%' ESCAPE '\\')
                 AND ($2 IS NULL OR slug > $2)
               ORDER BY slug LIMIT $3
               """

@@ -28,19 +28,28 @@ extension SQLTenantSession {
 
     func inviteUser(_ u: AdminUser, invitationHash: String, expiresAt: Date, actor: String, now: Date) async throws -> UUID {
         precondition(u.tenantID == tenantID, "user for another tenant")
-        // An invitation that expired unaccepted (a lost e-mail, a week gone) is renewed, not a conflict.
-        let renewed = try await c.query("""
-            UPDATE usuarios SET name = $3, role = $4, invitation_hash = $5, invitation_expires_at = $6, updated_at = $7
-            WHERE cliente_id = $1 AND lower(email) = lower($2) AND status = 'invited'
-              AND (invitation_expires_at IS NULL OR invitation_expires_at <= $7)
-            RETURNING id
-            """, [.uuid(tenantID), .text(u.email), .text(u.name), .text(u.role.rawValue), .text(invitationHash), .date(expiresAt),
-                  .date(now)])
-        if let row = renewed.first {
-            let id = try row.required("id", row.uuid)
+        // An invitation that expired unaccepted (a lost e-mail, a week gone), a revoked one or a
+        // deactivated account is renewed, not a conflict: the same account (id) is invited again,
+        // with a new token, no password (the old one opens nothing) and `created_at` now, so
+        // it is as new as an invitation made now (for approvals, and for access tokens issued
+        // before: `AdminAuth.principal`).
+        let renewable = """
+            cliente_id = $1 AND lower(email) = lower($2)
+              AND (status = 'deactivated' OR (status = 'invited' AND (invitation_expires_at IS NULL OR invitation_expires_at <= $3)))
+            """
+        if let old = try await c.query("SELECT id, status FROM usuarios WHERE \(renewable)", [.uuid(tenantID), .text(u.email), .date(now)]).first {
+            let id = try old.required("id", old.uuid)
+            let renewed = try await c.query("""
+                UPDATE usuarios SET name = $4, role = $5, status = 'invited', password_hash = NULL, invitation_hash = $6,
+                       invitation_expires_at = $7, created_at = $3, updated_at = $3
+                WHERE \(renewable) AND id = $8
+                RETURNING id
+                """, [.uuid(tenantID), .text(u.email), .date(now), .text(u.name), .text(u.role.rawValue), .text(invitationHash),
+                      .date(expiresAt), .uuid(id)])
+            guard !renewed.isEmpty else { throw LioraError(.conflict, "an account with this e-mail already exists") }
             try await record(TenantEvent(tenantID: tenantID, actor: actor, action: "user.invited",
                                          payloadJSON: JSONText.object(["usuario_id": id.uuidString.lowercased(), "role": u.role.rawValue,
-                                                                       "renewed": "true"]),
+                                                                       "renewed": "true", "was": try old.required("status", old.string)]),
                                          createdAt: now))
             return id
         }

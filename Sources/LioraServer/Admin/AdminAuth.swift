@@ -113,11 +113,28 @@ package final class AdminAuth: Sendable {
 
     package static func hashPassword(_ password: String, cost: UInt8 = 12) -> String { Bcrypt.hash(password, cost: cost) }
 
-    /// Refuses weak passwords with a reason the user can act on.
+    /// The most bytes (UTF-8) of a password bcrypt reads: it ignores the rest.
+    package static let maxPasswordBytes = 72
+
+    /// Whether bcrypt reads all of `password`: at most `maxPasswordBytes` bytes and no NUL (the C
+    /// code stops there). Only such a password is set, or checked at login, so no password is
+    /// matched by its beginning alone.
+    static func bcryptReadsAll(_ password: String) -> Bool {
+        password.utf8.count <= maxPasswordBytes && !password.utf8.contains(0)
+    }
+
+    /// Refuses weak passwords, and those bcrypt would not read whole, with a reason the user can act on.
     package static func checkPasswordStrength(_ password: String, email: String? = nil) throws {
+        guard password.utf8.count <= maxPasswordBytes else {
+            throw APIError(.badRequest, "password_too_long",
+                           "password must be at most \(maxPasswordBytes) bytes in UTF-8 (72 ASCII characters; an accented letter takes 2 bytes, an emoji 4)")
+        }
+        guard !password.utf8.contains(0) else {
+            throw APIError(.badRequest, "invalid_password", "password must not contain the NUL character (U+0000)")
+        }
         let weak = APIError(.badRequest, "weak_password",
                             "passwords need at least 12 characters, with letters and digits or symbols, and must not contain the e-mail")
-        guard password.count >= 12, password.count <= 128 else { throw weak }
+        guard password.count >= 12 else { throw weak }
         let letters = password.contains { $0.isLetter }
         let others = password.contains { !$0.isLetter }
         guard letters, others, Set(password).count >= 5 else { throw weak }
@@ -153,13 +170,16 @@ package final class AdminAuth: Sendable {
             .filter { ($0.tenantID == tenantID || tenantID == nil) && $0.passwordHash != nil && $0.active }
             .prefix(Self.passwordChecksPerLogin))
         // Always the same number of bcrypt checks, at once, so a missing account takes as long as
-        // a wrong password, and one account as long as three.
+        // a wrong password, and one account as long as three. A password bcrypt would not read
+        // whole (past 72 bytes, or with a NUL) is checked all the same, and opens nothing: its
+        // first 72 bytes must not open an account on their own.
         let dummy = dummyHash
+        let readable = Self.bcryptReadsAll(password)
         let opened = await withTaskGroup(of: LoginRecord?.self) { group in
             for i in 0..<Self.passwordChecksPerLogin {
                 let record = i < records.count ? records[i] : nil
                 group.addTask {
-                    await offCooperativePool { Bcrypt.verify(password, hash: record?.passwordHash ?? dummy) ? record : nil }
+                    await offCooperativePool { Bcrypt.verify(password, hash: record?.passwordHash ?? dummy) && readable ? record : nil }
                 }
             }
             var opened: [LoginRecord] = []
@@ -226,11 +246,14 @@ package final class AdminAuth: Sendable {
     }
 
     private func issue(subjectID: UUID, tenantID: UUID?, role: Role, family: UUID, now: Date) async throws -> IssuedTokens {
+        // NumericDate (RFC 7519 §2) in whole seconds, as everything else here; tokens issued with
+        // fractions before are still read (a JSON number either way).
+        let issuedAt = Self.wholeSeconds(now)
         let claims = AccessClaims(
             usuario_id: subjectID.uuidString.lowercased(), cliente_id: tenantID?.uuidString.lowercased(), rol: role.rawValue,
             iss: IssuerClaim(value: options.issuer), aud: AudienceClaim(value: [options.audience]),
-            exp: ExpirationClaim(value: now.addingTimeInterval(options.accessTokenLifetime)), iat: IssuedAtClaim(value: now),
-            jti: IDClaim(value: UUID().uuidString.lowercased()))
+            exp: ExpirationClaim(value: issuedAt.addingTimeInterval(options.accessTokenLifetime.rounded(.down))),
+            iat: IssuedAtClaim(value: issuedAt), jti: IDClaim(value: UUID().uuidString.lowercased()))
         let access = try await keyCollection().sign(claims, kid: JWKIdentifier(string: kid))
         let refresh = "lrt_" + Data(Self.randomBytes(32)).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -242,6 +265,9 @@ package final class AdminAuth: Sendable {
         }
         return IssuedTokens(accessToken: access, refreshToken: refresh, expiresIn: Int(options.accessTokenLifetime))
     }
+
+    /// `date` rounded down to a whole second.
+    static func wholeSeconds(_ date: Date) -> Date { Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)) }
 
     /// SHA-256 hex of a token: how refresh and invitation tokens are stored.
     static func hash(_ token: String) -> String { SHA256.hex(Array(token.utf8)) }
@@ -316,9 +342,11 @@ package final class AdminAuth: Sendable {
               let subject = UUID(uuidString: claims.usuario_id), let role = Role(rawValue: claims.rol) else { throw unauthorized }
         let tenant = claims.cliente_id.flatMap(UUID.init(uuidString:))
         guard (role == .platformAdmin) == (tenant == nil) else { throw unauthorized }
-        // A deactivated account loses access at once, not when its token expires.
+        // A deactivated account loses access at once, not when its token expires; invited again
+        // and back (its `createdAt` is then the renewal's), its tokens from before stay dead.
         if let tenant {
-            guard let user = try await store.withTenant(tenant, { try await $0.adminUser(id: subject) }), user.status == .active else {
+            guard let user = try await store.withTenant(tenant, { try await $0.adminUser(id: subject) }), user.status == .active,
+                  claims.iat.value >= Self.wholeSeconds(user.createdAt) else {
                 throw unauthorized
             }
             return Principal(subjectID: subject, tenantID: tenant, role: user.role)

@@ -83,7 +83,8 @@ struct AdminRoutes: Sendable {
 
     /// Decodes a JSON object body of at most 64 KB (413 above), refusing unknown fields (400
     /// `unknown_field`) so a typo never passes silently, and a field given twice (400
-    /// `duplicate_key`); the allowed fields come from `example`.
+    /// `duplicate_key`); the allowed fields come from `example`. A field missing or of the wrong
+    /// type is 400 `malformed_body` naming it and what it must be.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -100,10 +101,13 @@ struct AdminRoutes: Sendable {
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; expected \(example)")
         }
-        guard let value = try? decoder.decode(T.self, from: data) else {
-            throw APIError(.badRequest, "malformed_body", "the body must be JSON like \(example) with the right types")
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch {
+            let problem = (error as? DecodingError).flatMap(AdminInput.problem)
+            throw APIError(.badRequest, "malformed_body", problem.map { "\($0); expected \(example)" }
+                           ?? "the body must be JSON like \(example) with the right types")
         }
-        return value
     }
 
     // MARK: Auth
@@ -221,8 +225,13 @@ struct AdminRoutes: Sendable {
     func createTenant(_ request: Request) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, .tenantsManage)
         let input = try await Self.decode(CreateTenantInput.self, request, example: #"{"slug": "mi-tienda", "name": "Mi Tienda", "plan": "starter"}"#)
-        let name = input.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.unicodeScalars.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        // Taken in any case, stored lowercased (the store's rule is on the stored form).
+        let slug = input.slug.lowercased()
+        guard SlugRule.isValid(slug) else {
+            throw APIError(.badRequest, "invalid_slug",
+                           "slug must be 2–63 letters a–z (either case; stored lowercased), digits or hyphens, not starting with a hyphen")
+        }
+        let name = try AdminInput.name(input.name)
         let plan = input.plan ?? "free"
         guard try await store.plan(id: plan) != nil else { throw APIError(.badRequest, "unknown_plan", "no plan named \(plan); see GET /plans") }
         guard let vault else {
@@ -231,7 +240,7 @@ struct AdminRoutes: Sendable {
         let now = clock.now
         // One transaction: a tenant never exists without its catalog signing secret.
         let (tenant, secret) = try await store.createTenant(
-            NewTenant(slug: input.slug.lowercased(), name: name, plan: plan, status: .active), actor: principal.actor, now: now
+            NewTenant(slug: slug, name: name, plan: plan, status: .active), actor: principal.actor, now: now
         ) { s in try await CatalogSecrets.issue(in: s, vault: vault, overlap: 0, now: now) }
         struct Created: Encodable { var id: String; var cliente: TenantOutput; var catalogSigningSecret: String }
         return try CatalogRoutes.json(status: .created, Created(id: tenant.id.uuidString.lowercased(), cliente: TenantOutput(tenant),
@@ -248,15 +257,13 @@ struct AdminRoutes: Sendable {
     func updateTenant(_ request: Request, _ id: UUID) async throws -> Response {
         let input = try await Self.decode(UpdateTenantInput.self, request, example: #"{"name": "…", "plan": "pro"}"#)
         let (principal, _) = try await gate.authorize(request.headers, input.plan != nil ? .tenantsManage : .tenantRename, tenantID: id)
-        if let name = input.name, !(1...200).contains(name.trimmingCharacters(in: .whitespaces).unicodeScalars.count) {
-            throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters")
-        }
+        let name = try input.name.map(AdminInput.name)
         if let plan = input.plan, try await store.plan(id: plan) == nil {
             throw APIError(.badRequest, "unknown_plan", "no plan named \(plan); see GET /plans")
         }
         let now = clock.now
         let tenant = try await store.withTenant(id) { s -> Tenant? in
-            try await s.updateTenant(name: input.name?.trimmingCharacters(in: .whitespaces), plan: input.plan, actor: principal.actor, now: now)
+            try await s.updateTenant(name: name, plan: input.plan, actor: principal.actor, now: now)
             return try await s.tenant()
         }
         guard let tenant else { throw APIError(.notFound, "tenant_not_found", "no such tenant") }
@@ -266,9 +273,11 @@ struct AdminRoutes: Sendable {
     func setStatus(_ request: Request, _ id: UUID, _ status: TenantStatus) async throws -> Response {
         let (principal, tenant) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
         guard let tenant else { throw APIError.notFound }
-        let allowed: Set<TenantStatus> = status == .suspended ? [.active] : [.suspended]
-        guard allowed.contains(tenant.status) else {
-            throw APIError(.conflict, "invalid_transition", "a \(tenant.status.rawValue) tenant cannot become \(status.rawValue)")
+        let from: TenantStatus = status == .suspended ? .active : .suspended
+        guard tenant.status == from else {
+            throw APIError(.conflict, "invalid_transition", status == .suspended
+                           ? "only an active tenant can be suspended; this one is \(tenant.status.rawValue)"
+                           : "only a suspended tenant can be resumed; this one is \(tenant.status.rawValue)")
         }
         let now = clock.now
         let updated = try await store.withTenant(id) { s -> Tenant? in
@@ -321,13 +330,8 @@ struct AdminRoutes: Sendable {
             throw APIError(.badRequest, "invalid_role", "role must be owner, admin or agent")
         }
         try Self.checkOwnerGrant(role, by: caller)
-        // Stored as it is compared at login: lowercased by Swift's full Unicode rules (SQLite's
-        // lower() folds ASCII only, so `Álvaro@…` could never sign in, and two spellings of
-        // one address could join one tenant).
-        let email = input.email.trimmingCharacters(in: .whitespaces).lowercased()
-        guard Self.isEmail(email) else { throw APIError(.badRequest, "invalid_email", "email must be an e-mail address") }
-        let name = input.name.trimmingCharacters(in: .whitespaces)
-        guard (1...200).contains(name.unicodeScalars.count) else { throw APIError(.badRequest, "invalid_name", "name must be 1–200 characters") }
+        let email = try AdminInput.email(input.email)
+        let name = try AdminInput.name(input.name)
         let token = "inv_" + AdminAuth.randomBytes(32).map { String(format: "%02x", $0) }.joined()
         let now = clock.now
         let expires = now.addingTimeInterval(auth.options.invitationLifetime)
@@ -355,12 +359,6 @@ struct AdminRoutes: Sendable {
         if role == .owner, principal.role != .owner, principal.role != .platformAdmin {
             throw APIError(.forbidden, "forbidden", "only an owner can make another owner")
         }
-    }
-
-    static func isEmail(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        return s.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
     }
 
     struct RoleInput: Decodable { var role: String }
