@@ -31,8 +31,10 @@ struct AdminCommand: AsyncParsableCommand {
             }
             do {
                 try AdminAuth.checkPasswordStrength(password, email: email)
+            } catch let refused as APIError {
+                fail("the password is refused: \(refused.message)", code: 2)  // too weak, too long for bcrypt, a NUL
             } catch {
-                fail("the password is too weak: at least 12 characters, letters and digits or symbols, not the e-mail", code: 2)
+                fail("the password is refused: \(error)", code: 2)
             }
             let logger = makeLogger(level: config.logLevel)
             do {

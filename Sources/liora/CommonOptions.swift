@@ -103,6 +103,9 @@ func withDemoJWTSecret(_ env: [String: String]) -> [String: String] {
 /// the owner's password empty).
 func seedDemoOwner(store: any LioraStore, env: [String: String]) async throws {
     let given = env["LIORA_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+    if let given, given.utf8.count > AdminAuth.maxPasswordBytes {
+        throw ValidationError("LIORA_DEMO_PASSWORD: must be at most \(AdminAuth.maxPasswordBytes) bytes (bcrypt reads no more)")
+    }
     if try await DemoSeed.ensureOwner(store: store, password: given ?? DemoSeed.defaultOwnerPassword, now: Date()) {
         say("demo owner: \(DemoSeed.ownerEmail), password from LIORA_DEMO_PASSWORD"
             + (given == nil ? " (default: \(DemoSeed.defaultOwnerPassword))" : ""))

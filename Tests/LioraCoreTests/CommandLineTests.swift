@@ -182,12 +182,13 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora/liora.sqlite").path))
     }
 
-    @Test("create-platform-admin reads the password from standard input, refuses weak ones and duplicate e-mails",
+    @Test("create-platform-admin reads the password from standard input, refuses weak or over-long ones (saying which) and duplicate e-mails",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func createPlatformAdmin() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        func create(_ password: String) throws -> Int32 {
+        func create(_ password: String) throws -> Int32 { try createWithOutput(password).status }
+        func createWithOutput(_ password: String) throws -> (status: Int32, stderr: String) {
             let p = Process()
             p.executableURL = Self.binary
             p.arguments = ["admin", "create-platform-admin", "--email", "ops@example.com"]
@@ -196,14 +197,21 @@ struct CommandLineTests {
             let input = Pipe()
             p.standardInput = input
             p.standardOutput = Pipe()
-            p.standardError = Pipe()
+            let err = Pipe()
+            p.standardError = err
             try p.run()
             input.fileHandleForWriting.write(Data((password + "\n").utf8))
             try input.fileHandleForWriting.close()
             p.waitUntilExit()
-            return p.terminationStatus
+            return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
-        #expect(try create("short") == 2)
+        let short = try createWithOutput("short")
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("the password is refused: passwords need at least 12 characters"), "\(short.stderr)")
+        // Beyond what bcrypt reads: said so, not "too weak".
+        let long = try createWithOutput("Una-clave-" + String(repeating: "x1", count: 40))
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("at most 72 bytes"), "\(long.stderr)")
         #expect(try create("Una-clave-larga-2026") == 0)
         #expect(try create("Otra-clave-larga-2026") == 1)  // the e-mail is taken
     }
