@@ -181,6 +181,7 @@ package final class WebhookProcessor: Service, Sendable {
         var finished: [WebhookEventOutcome] = []
         var work: [UUID: [(event: PendingWebhookEvent, item: WebhookItem, route: PhoneNumberRoute)]] = [:]
         var tenantOrder: [UUID] = []
+        var suspended: [UUID: [Message]] = [:]
 
         for event in events {
             guard let items = itemsByPayload[event.payloadID], event.itemIndex < items.count else {
@@ -203,8 +204,14 @@ package final class WebhookProcessor: Service, Sendable {
                 continue
             }
             guard route.tenantStatus == .active else {
-                finished.append(.init(event, state: .ignored, outcome: "tenant_\(route.tenantStatus.rawValue)",
-                                      tenantID: route.tenantID))
+                // Not answered; a suspended tenant's customers' messages are still logged
+                // (conversation_logs holds every inbound message), for its team once it is resumed.
+                if route.tenantStatus == .suspended, case .message(let message, _) = item.content {
+                    suspended[route.tenantID, default: []].append((event, message, route))
+                } else {
+                    finished.append(.init(event, state: .ignored, outcome: "tenant_\(route.tenantStatus.rawValue)",
+                                          tenantID: route.tenantID))
+                }
                 continue
             }
             if work[route.tenantID] == nil { tenantOrder.append(route.tenantID) }
@@ -215,6 +222,20 @@ package final class WebhookProcessor: Service, Sendable {
             try await store.finishEvents(finished, now: now)
             count(finished)
             settled.formUnion(finished.map(\.eventID))
+        }
+        for (tenantID, messages) in suspended {
+            let outcomes = messages.map { WebhookEventOutcome($0.event, state: .ignored, outcome: "tenant_suspended", tenantID: tenantID) }
+            try await store.withTenant(tenantID) { session in
+                try await session.appendLogs(messages.map { m in
+                    ConversationLogEntry(
+                        tenantID: tenantID, userContextID: nil, wabaAccountID: m.route.wabaAccountID, direction: .inbound,
+                        waMessageID: m.message.id, messageType: m.message.type.rawValue, body: m.message.textContent ?? m.message.caption,
+                        intent: nil, status: "received_while_suspended", createdAt: m.message.sentAt(receivedAt: now))
+                })
+                try await session.finishEvents(outcomes, now: now)
+            }
+            count(outcomes)
+            settled.formUnion(outcomes.map(\.eventID))
         }
 
         for tenantID in tenantOrder {

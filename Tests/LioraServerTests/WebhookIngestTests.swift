@@ -211,19 +211,27 @@ struct WebhookIngestTests {
         }
     }
 
-    @Test("a tenant that is not active gets no processing", arguments: TestBackend.available)
+    @Test("a suspended tenant's messages are not answered, and are logged for its team (no user context, no reply)", arguments: TestBackend.available)
     func suspendedTenant(backend: TestBackend) async throws {
         try await Harness.run(backend) { h in
             let (tenant, phone, _) = try await h.tenant()
             try await h.store.withTenant(tenant.id) { try await $0.setTenantStatus(.suspended, actor: "test", now: t0) }
-            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "444", id: "wamid.P1")).status == .ok)
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "444", id: "wamid.P1", body: "¿siguen abiertos?")).status == .ok)
             try await h.process()
             let events = try await h.store.webhookEvents(limit: 10)
             #expect(events.map(\.outcome) == ["tenant_suspended"])
             try await h.store.withTenant(tenant.id) { s throws in
                 #expect(try await s.userContexts().isEmpty)
-                #expect(try await s.conversationLogs(limit: 10).isEmpty)
+                let logs = try await s.conversationLogs(limit: 10)
+                #expect(logs.map(\.waMessageID) == ["wamid.P1"])
+                #expect(logs.first?.direction == .inbound && logs.first?.status == "received_while_suspended")
+                #expect(logs.first?.body == "¿siguen abiertos?" && logs.first?.intent == nil)
+                #expect(try await s.outbox(limit: 10).isEmpty)
             }
+            // The same delivery again (Meta retries): still one line.
+            #expect(try await h.post(WebhookBuilder.text(phoneNumberID: phone, from: "444", id: "wamid.P1", body: "¿siguen abiertos?")).status == .ok)
+            try await h.process()
+            #expect(try await h.store.withTenant(tenant.id) { try await $0.conversationLogs(limit: 10) }.count == 1)
         }
     }
 
