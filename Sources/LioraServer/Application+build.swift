@@ -108,7 +108,10 @@ package func buildApplication(
         metrics: metrics, logger: logger, onStored: { [options] in if options.runProcessor { processor.wake() } })
 
     let router = Router(context: LioraRequestContext.self)
+    // Outside the error middleware, so that it sees every answer, errors made into answers too.
+    router.add(middleware: NoStoreMiddleware())
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: JSONBodyMiddleware())
     HealthRoutes(store: store, metrics: metrics).register(on: router)
     ShortLinkRoutes(store: store, clock: clock, proxies: configuration.trustedProxies, metrics: metrics).register(on: router)
     WebhookRoutes(verifier: WebhookSignatureVerifier(appSecret: configuration.metaAppSecret),
@@ -151,7 +154,7 @@ package func buildApplication(
     let routes = router.routes.map { "\($0.method.rawValue) \($0.path.description)" }
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterTimeoutHandler()],
+        server: .http1(configuration: .init(additionalChannelHandlers: [CloseAfterTimeoutHandler(), ParserErrorResponseHandler()],
                                             idleTimeout: .nanoseconds(Int64(options.idleTimeout / .nanoseconds(1))))),
         configuration: .init(address: .hostname(configuration.listenHost, port: configuration.port), serverName: "liora"),
         onServerRunning: { [onListening = options.onListening] channel in await onListening(channel.localAddress) },

@@ -257,12 +257,91 @@ struct WabaAPITests {
                 #expect(r.errorCode == code, "\(body): \(r.text)")
             }
             let notJSON = try await h.client.execute(uri: "/clientes/\(tenant)/waba", method: .post,
-                                                     headers: [.authorization: "Bearer \(owner)"], body: ByteBuffer(string: "{"))
+                                                     headers: [.authorization: "Bearer \(owner)", .contentType: "application/json"],
+                                                     body: ByteBuffer(string: "{"))
             #expect(notJSON.errorCode == "malformed_body")
             #expect(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner).status == .ok)
             #expect(try await c.call(.get, "/clientes/\(tenant)/waba").status == .unauthorized)
             let none = AdminClient.object(try await c.call(.get, "/clientes/\(tenant)/waba", token: owner))
             #expect((none["waba_accounts"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("Meta's ids have no leading zero: 0400… is 400 naming the field, not a second number beside 400…",
+          arguments: TestBackend.available)
+    func leadingZero(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-ceros", owner: "owner@ceros.test")
+            let created = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody("400000000000001"))
+            #expect(created.status == .created, "\(created.text)")
+            let cases: [([String: Any], String, String)] = [
+                (wabaBody("0400000000000001"), "invalid_phone_number_id", "phone_number_id"),
+                (wabaBody("0"), "invalid_phone_number_id", "phone_number_id"),
+                (wabaBody("400000000000002", extra: ["waba_id": "0200000000000009"]), "invalid_waba_id", "waba_id"),
+            ]
+            for (body, code, field) in cases {
+                let r = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: body)
+                #expect(r.status == .badRequest, "\(body): \(r.text)")
+                #expect(r.errorCode == code, "\(body): \(r.text)")
+                #expect(r.text.contains("\(field) is required") && r.text.contains("leading zero"), "\(r.text)")
+            }
+            let stored = try await h.store.withTenant(UUID(uuidString: tenant)!) { try await $0.wabaAccountRecords() }
+            #expect(stored.map(\.phoneNumberID) == ["400000000000001"])
+        }
+    }
+
+    @Test("a tenant at its plan's quota gets 403 quota_exceeded before Meta is asked: a bad token does not turn it into 422",
+          arguments: TestBackend.available)
+    func quotaBeforeMeta(backend: TestBackend) async throws {
+        let graph = PhoneCheckingGraph(goodTokens: [token1])
+        try await Harness.run(backend, conversation: Self.setup(graph), jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-cupo", plan: "free", owner: "owner@cupo.test")
+            #expect(try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone())).status == .created)
+            for token in [token2, token1] {
+                let r = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone(), token: token))
+                #expect(r.status == .forbidden, "\(r.text)")
+                #expect(r.errorCode == "quota_exceeded", "\(r.text)")
+            }
+            // Meta down: the quota is still what the tenant is told, not 503.
+            graph.outage.withLockedValue { $0 = .timeout }
+            #expect(try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone())).errorCode == "quota_exceeded")
+            #expect(try await h.store.withTenant(UUID(uuidString: tenant)!) { try await $0.wabaAccountRecords() }.count == 1)
+        }
+    }
+
+    @Test("verify and delete take no input: an empty body or {} is fine, unknown fields are 400 unknown_field and change nothing",
+          arguments: TestBackend.available)
+    func noInput(backend: TestBackend) async throws {
+        try await Harness.run(backend, jwtSecret: jwtSecret) { h in
+            let c = AdminClient(h: h)
+            let admin = try await c.platformAdmin()
+            let (tenant, owner) = try await c.tenant(admin, slug: "tienda-vacia", owner: "owner@vacia.test")
+            #expect(try await c.call(.put, "/clientes/\(tenant)/settings/approvals", token: owner, json: ["delete_waba_account": false]).status == .ok)
+            let created = try await c.call(.post, "/clientes/\(tenant)/waba", token: owner, json: wabaBody(randomPhone()))
+            let id = try #require(AdminClient.object(created)["id"] as? String)
+            func send(_ method: HTTPRequest.Method, _ path: String, _ body: String) async throws -> TestResponse {
+                try await h.client.execute(uri: path, method: method, headers: [.authorization: "Bearer \(owner)", .contentType: "application/json"],
+                                           body: ByteBuffer(string: body))
+            }
+            let verify = "/clientes/\(tenant)/waba/\(id)/verify"
+            let delete = "/clientes/\(tenant)/waba/\(id)"
+            for (method, path) in [(HTTPRequest.Method.post, verify), (.delete, delete)] {
+                for (body, code) in [(#"{"foo": 1}"#, "unknown_field"), (#"{"reason": "x"}"#, "unknown_field"), ("[1]", "malformed_body"), ("{", "malformed_body")] {
+                    let r = try await send(method, path, body)
+                    #expect(r.status == .badRequest, "\(method) \(body): \(r.text)")
+                    #expect(r.errorCode == code, "\(method) \(body): \(r.text)")
+                }
+            }
+            let live = try await h.store.withTenant(UUID(uuidString: tenant)!) { try await $0.wabaAccountRecords() }
+            #expect(live.map { $0.id.uuidString.lowercased() } == [id])
+            #expect(live.first?.status == .active)
+            #expect(try await send(.post, verify, "").status == .ok)
+            #expect(try await send(.post, verify, "{}").status == .ok)
+            #expect(try await send(.delete, delete, "{}").status == .noContent)
         }
     }
 

@@ -5,6 +5,7 @@ import Hummingbird
 package import LioraCore
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 package import WhatsAppGraph
 
 /// `/clientes/{cliente_id}/waba`: a tenant's WhatsApp Business accounts. Secrets (access token,
@@ -83,6 +84,25 @@ struct WabaRoutes: Sendable {
 
     struct TokenInput: Decodable { var accessToken: String? }
 
+    /// What a route that takes no input accepts: no body, or `{}`.
+    private struct NoInput: Decodable {}
+
+    /// For routes that take no input: an empty body or `{}` passes; anything else is refused as
+    /// `AdminRoutes.decode` refuses it (400 `unknown_field` naming the field, `malformed_body`,
+    /// 413), so `{"force": true}` is never taken to mean something.
+    static func refuseInput(_ request: Request) async throws {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 64 * 1024)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "payload_too_large", "admin API bodies are limited to 64 KB")
+        }
+        guard buffer.readableBytes > 0 else { return }
+        var collected = request
+        collected.body = RequestBody(buffer: buffer)
+        _ = try await AdminRoutes.decode(NoInput.self, collected, example: "{}")
+    }
+
     // MARK: Handlers
 
     func list(_ request: Request, _ tenantID: UUID) async throws -> Response {
@@ -110,12 +130,14 @@ struct WabaRoutes: Sendable {
 
     func verify(_ request: Request, _ tenantID: UUID, _ accountID: UUID) async throws -> Response {
         _ = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
+        try await Self.refuseInput(request)
         let result = try await service.verify(tenantID: tenantID, accountID: accountID)
         return try CatalogRoutes.json(status: .ok, result)
     }
 
     func delete(_ request: Request, _ tenantID: UUID, _ accountID: UUID) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
+        try await Self.refuseInput(request)
         // Four eyes when the tenant requires it (202 + pending_deletion); otherwise at once.
         return try await Approvals(store: service.store, clock: service.clock).requestOrRun(
             action: .deleteWabaAccount, params: ["waba_account_id": accountID.uuidString.lowercased()],
@@ -154,9 +176,12 @@ struct WabaRegistration: Sendable {
         }
     }
 
+    /// Meta's ids are positive numbers written without a leading zero: `0400…` is refused rather
+    /// than stored as a number of its own beside `400…` (a webhook names the number as Meta writes it).
     static func digits(_ value: String?, field: String, code: String) throws -> String {
-        guard let value, (1...32).contains(value.utf8.count), value.utf8.allSatisfy({ (48...57).contains($0) }) else {
-            throw APIError(.badRequest, code, "\(field) is required: 1–32 digits, as Meta shows it")
+        guard let value, (1...32).contains(value.utf8.count), value.utf8.allSatisfy({ (48...57).contains($0) }),
+              value.utf8.first != UInt8(ascii: "0") else {
+            throw APIError(.badRequest, code, "\(field) is required: 1–32 digits without a leading zero, as Meta shows it")
         }
         return value
     }
@@ -249,6 +274,9 @@ package struct WabaService: Sendable {
     /// a role change that committed since the request was authorised counts).
     func register(_ r: WabaRegistration, tenantID: UUID, principal: Principal) async throws -> WabaAccountRecord {
         let vault = try requireVault()
+        // A tenant at its quota is told so before Meta is asked (a bad token would otherwise answer
+        // 422 for a registration that could never succeed); checked again under the lock below.
+        try await store.withTenant(tenantID) { s in try await Self.checkQuota(in: s) }
         try await confirmAccess(phoneNumberID: r.phoneNumberID, token: r.accessToken)
         let now = clock.now
         let id = UUID.timeOrdered(at: now)
@@ -258,9 +286,7 @@ package struct WabaService: Sendable {
                 try await s.lockForAdminChange()
                 _ = try await principal.current(WabaRoutes.managePermission, in: s)
                 // The plan as it is under the lock: a plan change waits for it, or went first.
-                if let plan = try await s.plan(), try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
-                    throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxWabaAccounts) WhatsApp accounts")
-                }
+                try await Self.checkQuota(in: s)
                 let secrets = try await seal(accessToken: r.accessToken, appSecret: r.appSecret, verifyToken: r.verifyToken, id: id, in: s,
                                              vault: vault, now: now)
                 let account = WabaAccountRecord(id: id, tenantID: tenantID, wabaID: r.wabaID, phoneNumberID: r.phoneNumberID,
@@ -272,6 +298,13 @@ package struct WabaService: Sendable {
             }
         } catch let e as LioraError where e.code == .conflict {
             throw Self.phoneNumberTaken
+        }
+    }
+
+    /// 403 `quota_exceeded` when the tenant's live accounts already fill its plan.
+    private static func checkQuota(in s: any TenantSession) async throws {
+        if let plan = try await s.plan(), try await s.wabaAccountRecords().count >= plan.maxWabaAccounts {
+            throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxWabaAccounts) WhatsApp accounts")
         }
     }
 

@@ -52,7 +52,7 @@ struct CatalogRoutes: Sendable {
             try await listSnapshots(request, tenantID: try Self.tenantID(context))
         }
         router.get("\(base)/snapshots/{version}") { request, context in
-            try await snapshot(request, tenantID: try Self.tenantID(context), version: try Self.version(context))
+            try await snapshot(request, tenantID: try Self.tenantID(context), version: try Self.versionParameter(context))
         }
         router.get("\(base)/snapshots/{version}/content") { request, context in
             try await snapshotContent(request, tenantID: try Self.tenantID(context), version: try Self.version(context))
@@ -72,9 +72,22 @@ struct CatalogRoutes: Sendable {
         try context.uuidParameter("cliente_id")
     }
 
+    /// The content and activate routes' `version`: 404 `snapshot_not_found` for anything that is
+    /// not a positive number (`GET …/snapshots/{version}` answers 400: `versionParameter`).
     static func version(_ context: some RequestContext) throws -> Int {
         guard let raw = context.parameters.get("version"), let v = Int(raw), v > 0 else {
             throw APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version")
+        }
+        return v
+    }
+
+    /// The path's `version` as openapi defines it (an integer ≥ 1), or 400 `invalid_version`
+    /// naming the parameter, before anything is authorised or read: `abc`, `0` or `-1` is a
+    /// client's mistake, not an unknown snapshot.
+    static func versionParameter(_ context: some RequestContext) throws -> Int {
+        guard let raw = context.parameters.get("version"), raw.utf8.allSatisfy({ (48...57).contains($0) }),
+              let v = Int(raw), v > 0 else {
+            throw APIError(.badRequest, "invalid_version", "version must be a whole number from 1 to \(Int.max), like 3")
         }
         return v
     }
