@@ -559,6 +559,10 @@ struct AdminTenantTests {
             let owner = try await c.login("owner@uno.test", "Colibri-Azul-2026!")
             #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
             #expect(try await c.call(.get, "/clientes/\(id)/catalog/active", token: owner).status == .ok)
+            // Suspend and resume take no input: a field is refused, not silently dropped; the tenant stays active.
+            let withReason = try await c.call(.post, "/clientes/\(id)/suspend", token: admin, json: ["reason": "impago"])
+            #expect(withReason.status == .badRequest && withReason.errorCode == "unknown_field", "\(withReason.text)")
+            #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status == .ok)
             #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: admin).status == .ok)
             #expect(try await c.call(.get, "/clientes/\(id)", token: owner).status.code == 423)
             #expect(try await c.call(.get, "/clientes/\(id)", token: admin).status == .ok)

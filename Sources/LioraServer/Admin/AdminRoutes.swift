@@ -272,6 +272,7 @@ struct AdminRoutes: Sendable {
 
     func setStatus(_ request: Request, _ id: UUID, _ status: TenantStatus) async throws -> Response {
         let (principal, tenant) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
+        try await WabaRoutes.refuseInput(request)  // takes no input: {"reason": …} is not kept anywhere
         guard let tenant else { throw APIError.notFound }
         let from: TenantStatus = status == .suspended ? .active : .suspended
         guard tenant.status == from else {
