@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Catalog snapshot version in the path")
 struct SnapshotVersionParameterTests {
-    @Test("GET …/catalog/snapshots/{version} with a version that is not an integer ≥ 1 is 400 invalid_version naming the parameter; an unknown one stays 404",
+    @Test("…/catalog/snapshots/{version} (and its /content and /activate) with a version that is not an integer ≥ 1 is 400 invalid_version naming the parameter; an unknown one stays 404",
           arguments: TestBackend.available)
     func invalidVersion(backend: TestBackend) async throws {
         try await Harness.run(backend, jwtSecret: jwtSecret) { h in
@@ -20,6 +20,10 @@ struct SnapshotVersionParameterTests {
                 #expect(signed.text.contains("version must be"), "\(signed.text)")
                 // The form is checked before anything else: unsigned, the answer is the same.
                 #expect(try await CatalogAPITests.send(h, .get, "/snapshots/\(version)", tenant: tenant, secret: nil).errorCode == "invalid_version")
+                // Its siblings alike.
+                #expect(try await CatalogAPITests.send(h, .get, "/snapshots/\(version)/content", tenant: tenant, secret: secret).errorCode == "invalid_version")
+                #expect(try await CatalogAPITests.send(h, .post, "/snapshots/\(version)/activate", tenant: tenant, body: Array("{}".utf8), secret: secret).errorCode
+                        == "invalid_version")
             }
             #expect(try await CatalogAPITests.send(h, .get, "/snapshots/1", tenant: tenant, secret: secret).status == .ok)
             let unknown = try await CatalogAPITests.send(h, .get, "/snapshots/7", tenant: tenant, secret: secret)

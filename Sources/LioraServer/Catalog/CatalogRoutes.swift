@@ -46,7 +46,7 @@ struct CatalogRoutes: Sendable {
             try await publish(request, tenantID: try Self.tenantID(context), logger: context.logger)
         }
         router.post("\(base)/snapshots/{version}/activate") { request, context in
-            try await activate(request, tenantID: try Self.tenantID(context), version: try Self.version(context), logger: context.logger)
+            try await activate(request, tenantID: try Self.tenantID(context), version: try Self.versionParameter(context), logger: context.logger)
         }
         router.get("\(base)/snapshots") { request, context in
             try await listSnapshots(request, tenantID: try Self.tenantID(context))
@@ -55,7 +55,7 @@ struct CatalogRoutes: Sendable {
             try await snapshot(request, tenantID: try Self.tenantID(context), version: try Self.versionParameter(context))
         }
         router.get("\(base)/snapshots/{version}/content") { request, context in
-            try await snapshotContent(request, tenantID: try Self.tenantID(context), version: try Self.version(context))
+            try await snapshotContent(request, tenantID: try Self.tenantID(context), version: try Self.versionParameter(context))
         }
         router.get("\(base)/active") { request, context in
             try await active(request, tenantID: try Self.tenantID(context))
@@ -70,15 +70,6 @@ struct CatalogRoutes: Sendable {
 
     static func tenantID(_ context: some RequestContext) throws -> UUID {
         try context.uuidParameter("cliente_id")
-    }
-
-    /// The content and activate routes' `version`: 404 `snapshot_not_found` for anything that is
-    /// not a positive number (`GET …/snapshots/{version}` answers 400: `versionParameter`).
-    static func version(_ context: some RequestContext) throws -> Int {
-        guard let raw = context.parameters.get("version"), let v = Int(raw), v > 0 else {
-            throw APIError(.notFound, "snapshot_not_found", "no catalog snapshot with this version")
-        }
-        return v
     }
 
     /// The path's `version` as openapi defines it (an integer ≥ 1), or 400 `invalid_version`
