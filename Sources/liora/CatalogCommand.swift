@@ -24,14 +24,31 @@ struct CatalogCommand: AsyncParsableCommand {
         @Option(help: "The tenant's signing secret, whsec_… (default: LIORA_CATALOG_SECRET, else the demo secret).")
         var secret: String?
 
-        func resolvedSecret() -> String {
-            secret ?? ProcessInfo.processInfo.environment["LIORA_CATALOG_SECRET"]
-                ?? ProcessInfo.processInfo.environment["LIORA_DEMO_CATALOG_SECRET"] ?? DemoSeed.defaultCatalogSecret
+        /// The signing secret and where it came from (for an error naming it, never showing it).
+        func resolvedSecret() -> (secret: String, from: String) {
+            let env = ProcessInfo.processInfo.environment
+            if let secret { return (secret, "--secret") }
+            // An empty variable counts as unset, as in the configuration.
+            for name in ["LIORA_CATALOG_SECRET", "LIORA_DEMO_CATALOG_SECRET"] { if let s = env[name], !s.isEmpty { return (s, name) } }
+            return (DemoSeed.defaultCatalogSecret, "the demo secret")
+        }
+
+        /// The signing key, or a line saying what is wrong with the secret, by the service's own
+        /// rule (whsec_ and base64 of at least 16 bytes).
+        func signingKey() -> [UInt8] {
+            let (secret, from) = resolvedSecret()
+            if let key = StandardWebhooks.key(fromSecret: secret) { return key }
+            let rule = "a catalog secret must be whsec_ followed by base64 of at least 16 bytes"
+            let encoded = secret.hasPrefix("whsec_") ? String(secret.dropFirst(6)) : secret
+            if let bytes = Data(base64Encoded: encoded)?.count {
+                fail("\(from) is too short: its base64 holds \(bytes) byte(s); \(rule)", code: 2)
+            }
+            fail("\(from) is not whsec_ followed by base64: \(rule)", code: 2)
         }
 
         func send(_ method: String, _ path: String, body: [UInt8] = []) async throws -> (Int, Data) {
             guard let tenantID = UUID(uuidString: tenant) else { fail("--tenant must be a UUID", code: 2) }
-            guard let key = StandardWebhooks.key(fromSecret: resolvedSecret()) else { fail("the secret must be whsec_<base64>", code: 2) }
+            let key = signingKey()
             guard let base = URL(string: url), base.scheme?.hasPrefix("http") == true else { fail("--url must be an http(s) URL", code: 2) }
             var request = URLRequest(url: URL(string: base.absoluteString.trimmingSuffix("/")
                 + "/clientes/\(tenantID.uuidString.lowercased())/catalog" + path)!)

@@ -27,7 +27,7 @@ struct Demo: AsyncParsableCommand {
 
     /// Where the demo keeps its data (DESIGN.md: the embedded SQLite default).
     static let database = "sqlite:.liora/liora.sqlite"
-    /// Said once when the first message gets no reply: the demo's Graph API and number are its
+    /// Said once when a message gets no reply and none has come yet: the demo's Graph API and number are its
     /// own, so the usual hint (check LIORA_GRAPH_BASE_URL and the phone number id) would mislead.
     static let noReplyHint = "no reply yet: the demo tenant may be suspended, over its monthly conversations, or handed to "
         + "a person (the bot then stays quiet on what it does not understand); its log is in the server output above"
@@ -39,6 +39,9 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // What the demo reads, before it writes anything (its master key, its database): run
+        // elsewhere, it used to leave a .liora folder behind and fail on a bare path.
+        let skillCatalog = loadInputs()
         var env = ProcessInfo.processInfo.environment
         // An empty variable counts as unset, as in the configuration.
         if env["LIORA_META_APP_SECRET"]?.isEmpty ?? true { env["LIORA_META_APP_SECRET"] = "liora-demo-app-secret" }
@@ -62,7 +65,6 @@ struct Demo: AsyncParsableCommand {
         // chats with: refuse instead.
         if await answers(base) { fail("port \(config.port) on \(config.host) is in use; pick another with --port") }
         do {
-            let skillCatalog = try SkillCatalog.load(directory: URL(fileURLWithPath: skills))
             _ = try await runMigrations(config, statusOnly: false, logger: logger)
             let db = try await StoreFactory.openDatabase(config.databaseURL, logger: logger)
             let store = SQLStore(database: db, logger: logger)
@@ -102,13 +104,34 @@ struct Demo: AsyncParsableCommand {
                         Type a message (es or en) and press Enter; type a number to pick a button; /quit to leave.
                         """)
                     let session = ChatSession(webhookURL: base.appendingPathComponent("webhook/meta"),
-                                              appSecret: config.metaAppSecret ?? Secret(""), phoneNumberID: DemoSeed.phoneNumberID)
+                                              appSecret: config.metaAppSecret ?? Secret(""), phoneNumberID: DemoSeed.phoneNumberID,
+                                              handOffIntents: ChatSession.handOffIntents(in: skillCatalog))
                     try await ChatLoop.run(session: session, graph: graph, noReplyHint: Self.noReplyHint) { print($0) }
                     await services.triggerGracefulShutdown()
                     try await group.waitForAll()
                 }
             }
             await store.close()
+        } catch {
+            fail(operatorDescription(error))
+        }
+    }
+}
+
+extension Demo {
+    /// The skills and the catalog file, or a line saying where to run the demo from.
+    func loadInputs() -> SkillCatalog {
+        let hint = "run `liora demo` from the repository folder (where skills/ and catalogs/ are)"
+        var isFolder: ObjCBool = false
+        let skillsURL = URL(fileURLWithPath: skills)
+        guard FileManager.default.fileExists(atPath: skillsURL.path, isDirectory: &isFolder), isFolder.boolValue else {
+            fail("no skills folder at \(skillsURL.path): \(hint), or pass --skills FOLDER", code: 2)
+        }
+        guard FileManager.default.fileExists(atPath: catalog) else {
+            fail("no demo catalog at \(URL(fileURLWithPath: catalog).path): \(hint), or pass --catalog FILE", code: 2)
+        }
+        do {
+            return try SkillCatalog.load(directory: skillsURL)
         } catch {
             fail(operatorDescription(error))
         }

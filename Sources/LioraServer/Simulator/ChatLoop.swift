@@ -11,8 +11,12 @@ package enum ChatLoop {
     /// number typed (or piped) right away picks from that answer's buttons, and the answer to
     /// the last line is printed before the chat ends.
     ///
-    /// - Parameter noReplyHint: said once when the first message gets no reply within
-    ///   `noReplyWait` (the demo has its own: its Graph API and number cannot be wrong).
+    /// A line typed that gets no reply within `noReplyWait` gets one line saying so
+    /// (`ChatSession.explainSilence`): the bot may have handed the chat to a person, or no reply
+    /// has come at all in this run (a setup problem).
+    ///
+    /// - Parameter noReplyHint: the setup hint (the demo has its own: its Graph API and number
+    ///   cannot be wrong).
     package static func run(session: ChatSession, graph: SimulatedGraphAPI, noReplyWait: Duration = .seconds(5),
                             quiet: Duration = .seconds(1), noReplyHint: String? = nil,
                             lines: @escaping @Sendable () async -> String? = readLineAsync,
@@ -20,7 +24,6 @@ package enum ChatLoop {
         let clock = ContinuousClock()
         /// Replies so far to each message (by its id), and when the last one came.
         let answers = NIOLockedValueBox([String: (count: Int, last: ContinuousClock.Instant)]())
-        let hintText = noReplyHint ?? session.noReplyHint
         let printer = Task {
             for await delivery in graph.deliveries where session.isForThisUser(delivery) {
                 let answering = delivery.message.replyTo ?? session.lastMessageID ?? ""
@@ -29,7 +32,6 @@ package enum ChatLoop {
             }
         }
         defer { printer.cancel() }
-        var first = true
         while let line = await lines() {
             let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if text == "/quit" || text == "/exit" { break }
@@ -46,15 +48,12 @@ package enum ChatLoop {
             }
             let sent = clock.now
             let id = session.lastMessageID ?? ""
-            defer { first = false }
             while true {
                 try? await Task.sleep(for: .milliseconds(25))
                 let got = answers.withLockedValue { $0[id] }
                 if let got, clock.now - got.last >= quiet { break }
                 if got == nil && clock.now - sent >= noReplyWait {
-                    // The first message accepted but never answered: the number or the Graph
-                    // address is wrong. (Later silences are the bot's own: a hand-off, an album.)
-                    if first { output("(\(hintText))") }
+                    output("(\(session.explainSilence(waited: noReplyWait, setupHint: noReplyHint)))")
                     break
                 }
             }

@@ -13,7 +13,17 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
     package let appSecret: Secret
     package let phoneNumberID: String
     package let waID: String
+    /// The intents whose replies hand the chat to a person (the bot then answers nothing it does
+    /// not understand): `core.humano` unless told more (`handOffIntents(in:)`).
+    package let handOffIntents: Set<String>
     private let lock = NSLock()
+    /// Whether any reply has come in this run (a silence before the first is a setup problem).
+    private var answered = false
+    /// Whether the latest reply that named an intent was a hand-off (replies that name none, like
+    /// "a person will answer here", leave it as it was).
+    private var handedOff = false
+    /// Whether the setup hint was said (once is enough).
+    private var setupHinted = false
     private var lastID: String?
     /// The buttons and rows of the bot's replies to the user's latest message (the number typed picks one).
     private var picks: [(id: String, title: String, isList: Bool)] = []
@@ -21,11 +31,25 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
     private var repliesStartOver = false
     private let session = URLSession(configuration: .ephemeral)
 
-    package init(webhookURL: URL, appSecret: Secret, phoneNumberID: String, waID: String = "5215550100000") {
+    package init(webhookURL: URL, appSecret: Secret, phoneNumberID: String, waID: String = "5215550100000",
+                 handOffIntents: Set<String> = [ConversationEngine.handOffIntent]) {
         self.webhookURL = webhookURL
         self.appSecret = appSecret
         self.phoneNumberID = phoneNumberID
         self.waID = waID
+        self.handOffIntents = handOffIntents
+    }
+
+    /// The intents of `catalog` that hand the chat to a person: asking for one, the urgent ones
+    /// (`core.crisis`…) and the questions only a person answers (`hands_off`).
+    package static func handOffIntents(in catalog: SkillCatalog) -> Set<String> {
+        Set(catalog.intents.filter { $0.urgent || $0.handsOff }.map(\.id)).union([ConversationEngine.handOffIntent])
+    }
+
+    /// A WhatsApp id for a user nobody has been yet: a Mexican mobile number as WhatsApp writes
+    /// it (521 55 and 8 random digits), so each scripted run starts a conversation of its own.
+    package static func newWaID<R: RandomNumberGenerator>(using random: inout R) -> String {
+        "52155" + String(format: "%08d", Int.random(in: 0...99_999_999, using: &random))
     }
 
     /// What Liora answered to a posted webhook.
@@ -114,6 +138,9 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
         switch (posted.status, posted.errorCode) {
         case (401, let code):
             return "Liora refused the webhook's signature (\(code ?? "HTTP 401")): --app-secret must be the LIORA_META_APP_SECRET it runs with"
+        case (503, "webhook_not_configured"?):
+            return "Liora answered HTTP 503 (webhook_not_configured): it runs without LIORA_META_APP_SECRET, so it refuses every "
+                + "webhook; start it with LIORA_META_APP_SECRET set and pass the same value as --app-secret"
         case (let status, let code?):
             return "Liora answered HTTP \(status) (\(code)) to the webhook"
         case (let status, nil):
@@ -121,10 +148,27 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
         }
     }
 
-    /// Why no reply may have come, for the developer (said once).
+    /// Why no reply may have come when none has come at all in this run: the number or the
+    /// Graph address is wrong.
     package var noReplyHint: String {
         "no reply: is \(phoneNumberID) the phone_number_id of an active tenant's WhatsApp account, and does Liora send to this "
             + "simulator (LIORA_GRAPH_BASE_URL set to the simulated Graph API's address)?"
+    }
+
+    /// What to say about a message that got no reply within `waited`: `setupHint` (default
+    /// `noReplyHint`) once, while nothing at all has been answered in this run; after a hand-off,
+    /// that the bot leaves what it does not understand to a person (docs/decisions.md); else
+    /// only that no reply came.
+    package func explainSilence(waited: Duration, setupHint: String? = nil) -> String {
+        let (toPerson, firstSilence) = lock.withLock { () -> (Bool, Bool) in
+            let first = !answered && !setupHinted
+            if first { setupHinted = true }
+            return (handedOff, first)
+        }
+        if firstSilence { return setupHint ?? noReplyHint }
+        if toPerson { return "no reply: the bot may have handed this chat to a person; type menú to go back to the bot" }
+        let ms = waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000
+        return "no reply within \(ms) ms"
     }
 
     /// Whether a reply that reached the simulated Graph API is for this user (sent from this
@@ -133,8 +177,8 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
         delivery.message.to == waID && delivery.phoneNumberID == phoneNumberID
     }
 
-    /// Renders a reply for the terminal (lines after the first indented under it) and remembers
-    /// its buttons/rows for number picks. The replies to one message are numbered on from one
+    /// Renders a reply for the terminal (lines after the first indented under it), remembers
+    /// its buttons/rows for number picks and notes whether it handed the chat to a person. The replies to one message are numbered on from one
     /// another: a list split into two messages shows rows [1]–[10] and [11]–[20], and typing 11
     /// picks the second message's first row.
     package func render(_ message: OutboundMessage) -> String {
@@ -142,6 +186,8 @@ package final class ChatSession: @unchecked Sendable {  // its mutable state is 
         // such, and its buttons are not the choices a number picks now.
         let late = message.replyTo != nil && message.replyTo != lastMessageID
         let offset = lock.withLock { () -> Int in
+            answered = true
+            if let intent = message.callbackData { handedOff = handOffIntents.contains(intent) }
             if late { return 0 }
             if repliesStartOver { picks = []; repliesStartOver = false }
             return picks.count

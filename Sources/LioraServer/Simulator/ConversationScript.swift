@@ -16,6 +16,9 @@ import Yams
 ///   - location: {latitude: 19.43, longitude: -99.13}
 /// ```
 ///
+/// `wa_id: "5215550100007"` makes every run the same user (what earlier runs left, a hand-off to
+/// a person included, carries over); without it `liora simulate --script` is a new user each run.
+///
 /// An unknown key is an error, not ignored: a misspelt expectation (`intnet:`) would otherwise
 /// check nothing and always pass.
 package struct ConversationScript: Sendable, Decodable {
@@ -29,7 +32,8 @@ package struct ConversationScript: Sendable, Decodable {
 
         package init(from decoder: any Decoder) throws {
             let c = try strictContainer(decoder, CodingKeys.self, in: "a turn")
-            say = try c.decodeIfPresent(String.self, forKey: .say)
+            // `say:` with nothing after it is an empty text (`problem()` says so), not a missing action.
+            say = c.contains(.say) ? try c.decodeIfPresent(String.self, forKey: .say) ?? "" : nil
             pick = try c.decodeIfPresent(Int.self, forKey: .pick)
             location = try c.decodeIfPresent(Location.self, forKey: .location)
             expect = try c.decodeIfPresent(Expectation.self, forKey: .expect)
@@ -77,6 +81,9 @@ package struct ConversationScript: Sendable, Decodable {
         do {
             script = try YAMLDecoder().decode(ConversationScript.self, from: text)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, let yaml = context.underlyingError as? YamlError, let (mark, problem) = Self.locate(yaml) {
+                throw LioraSimulatorError("\(url.lastPathComponent):\(mark.line):\(mark.column): not valid YAML: \(problem)")
+            }
             throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script: \(Self.describe(error))")
         } catch {
             throw LioraSimulatorError("\(url.lastPathComponent): not a conversation script (\(error))")
@@ -105,6 +112,18 @@ package struct ConversationScript: Sendable, Decodable {
         }
     }
 
+    /// Where the YAML went wrong (line and column from 1) and what libyaml says about it
+    /// ("mapping values are not allowed in this context"), when it says where.
+    static func locate(_ error: YamlError) -> (Mark, String)? {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            return (mark, problem + (context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""))
+        default:
+            return nil
+        }
+    }
+
     private static func kind(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: "text"
@@ -125,6 +144,9 @@ package struct ConversationScript: Sendable, Decodable {
             let label = "turn \(i + 1)"
             let actions = [turn.say != nil, turn.pick != nil, turn.location != nil].filter { $0 }.count
             if actions != 1 { return "\(label): needs exactly one of say, pick or location" }
+            if turn.say?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true {
+                return "\(label): the text to say is empty (WhatsApp sends no empty message)"
+            }
             guard let e = turn.expect else { continue }
             if e.silence == true, e.intent != nil || e.contains != nil || e.buttons != nil {
                 return "\(label): silence cannot be checked together with intent, contains or buttons"
@@ -178,7 +200,6 @@ package struct ConversationScriptRunner {
                      progress: (String) -> Void = { _ in }) async throws -> [String] {
         let inbox = ReplyInbox(replies, keep: session.isForThisUser)
         var failures: [String] = []
-        var hinted = false
         /// The turns that expected silence, by the id of the message they sent.
         var silentTurns: [String: String] = [:]
         func checkLateReplies() {
@@ -211,8 +232,8 @@ package struct ConversationScriptRunner {
             }
             if posted.status != 200 {
                 failures.append("\(label): \(session.explain(posted))")
-                // A refused signature refuses every turn alike: once is enough.
-                if posted.status == 401 { break }
+                // A refused signature, or no app secret at all, refuses every turn alike: once is enough.
+                if posted.status == 401 || posted.errorCode == "webhook_not_configured" { break }
             }
             let expectSilence = turn.expect?.silence == true
             if expectSilence, let id = session.lastMessageID { silentTurns[id] = label }
@@ -228,8 +249,8 @@ package struct ConversationScriptRunner {
                 continue
             }
             if got.isEmpty {
-                failures.append("\(label): no reply" + (hinted || posted.status != 200 ? "" : " (\(session.noReplyHint))"))
-                hinted = true
+                // (A refused webhook was said above.)
+                failures.append("\(label): " + (posted.status != 200 ? "no reply" : session.explainSilence(waited: firstReplyTimeout)))
                 continue
             }
             if let intent = expect.intent, !got.contains(where: { $0.message.callbackData == intent }) {

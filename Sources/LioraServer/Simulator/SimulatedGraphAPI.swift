@@ -69,19 +69,21 @@ package final class SimulatedGraphAPI: Sendable {
                 _ = try? await group.next()
                 throw LioraSimulatorError("the simulated Graph API could not listen on 127.0.0.1:\(self.port) (in use?); pick another with --graph-port")
             }
-            let result: T
+            let result: Result<T, any Error>
             do {
-                result = try await body(url)
+                result = .success(try await body(url))
             } catch {
-                // Shut down gracefully here too: cancelling the server logs errors about its
-                // channels that would bury the one line the caller has to say.
-                await services.triggerGracefulShutdown()
-                continuation.finish()
-                throw error
+                result = .failure(error)
             }
+            // Shut down gracefully and wait until the server has stopped, whatever `body` did:
+            // leaving the group by a throw would cancel the server while it shuts down, and
+            // Hummingbird logs errors about its channels ("Waiting on child channel:
+            // CancellationError()", "Server shutdown error: Already closed") that bury the lines
+            // the caller has to say.
             await services.triggerGracefulShutdown()
             continuation.finish()
-            return result
+            _ = try? await group.next()
+            return try result.get()
         }
     }
 
