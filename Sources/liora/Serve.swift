@@ -49,11 +49,13 @@ struct Serve: AsyncParsableCommand {
             // Before anything is written (the demo master key file).
             let host = env["LIORA_HOST"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "127.0.0.1"
             if let problem = Configuration.demoOwnerProblem(host: host, demoPassword: env["LIORA_DEMO_PASSWORD"]) { fail("\(problem)", code: 2) }
+            if bot { requireSkillsFolder() }
             env = withDemoJWTSecret(withDemoMasterKey(env))
         }
         let config = loadConfiguration(env)
         // Only an instance that answers messages builds links (an ingest-only one does not).
         if bot, processor, config.masterKeyRing != nil, let problem = config.publicLinksProblem { fail("\(problem)", code: 2) }
+        if bot, config.masterKeyRing != nil { requireSkillsFolder() }
         let logger = makeLogger(level: config.logLevel)
         do {
             if migrate {
@@ -119,6 +121,18 @@ struct Serve: AsyncParsableCommand {
             fail("cannot listen on \(config.host) port \(config.port): another process is already listening there (LIORA_PORT, --port)")
         } catch {
             fail(operatorDescription(error))
+        }
+    }
+}
+
+extension Serve {
+    /// Stops with one line, before anything is written (the demo's master key, migrations), when
+    /// the bot's skills folder is missing: `serve` is usually run from somewhere else by mistake.
+    func requireSkillsFolder() {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: skills, isDirectory: &isFolder), isFolder.boolValue else {
+            fail("no skills folder at \(URL(fileURLWithPath: skills).path): run `liora serve` from the repository folder (where skills/ is), "
+                 + "or pass --skills FOLDER (--no-bot serves without answering)", code: 2)
         }
     }
 }

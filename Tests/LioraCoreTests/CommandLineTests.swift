@@ -141,6 +141,21 @@ struct CommandLineTests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
     }
 
+    @Test("serve run where there is no skills folder stops, saying where to run it, before it writes anything",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func serveWithoutSkills() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        for (args, env) in [(["serve", "--demo"], [String: String]()), (["serve"], ["LIORA_MASTER_KEY": key])] {
+            let r = try Self.run(args, env: env, in: dir)
+            #expect(r.status == 2, "\(args): \(r.stderr)")
+            #expect(r.stderr.hasPrefix("liora: no skills folder at "), "\(r.stderr)")
+            #expect(r.stderr.contains("--skills FOLDER"))
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path), "\(args)")
+        }
+    }
+
     @Test("the demo keeps to its own SQLite file whatever LIORA_DATABASE_URL says, and says so",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func demoIgnoresDatabaseURL() throws {
