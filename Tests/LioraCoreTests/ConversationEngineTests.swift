@@ -435,12 +435,16 @@ struct ConversationEngineTests {
             guard case .text(let reply)? = turn.replies.first else { Issue.record("no text reply to \(text)"); continue }
             #expect(reply.contains(language == .es ? "persona del equipo" : "Someone from the team"), "\(text)")
         }
-        // The hand-off holds: what the bot does not understand next gets no reply from it; but a
-        // shopper's next real questions are still answered (a shipping question must not silence them).
+        // The hand-off holds: what the bot does not understand next gets one line (a person will
+        // answer; "menu" comes back to the bot), then no reply; but a shopper's next real
+        // questions are still answered (a shipping question must not silence them).
         let asked = Self.engine.respond(to: "where is my order", replyID: nil, language: .en, state: .init(), enabledSkills: Self.all, now: now)
         let next = Self.engine.respond(to: "xqzv blorf", replyID: nil, language: .en, state: asked.state, enabledSkills: Self.all,
                                        now: now.addingTimeInterval(30))
-        #expect(next.replies.isEmpty)
+        #expect(next.replies.map(\.summary) == [ConversationEngine.waitingNotice(.en)])
+        let after = Self.engine.respond(to: "qwzx flarb", replyID: nil, language: .en, state: next.state, enabledSkills: Self.all,
+                                        now: now.addingTimeInterval(40))
+        #expect(after.replies.isEmpty)
         let shipping = Self.engine.respond(to: "¿hacen envíos a Monterrey?", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all, now: now)
         let shopping = Self.engine.respond(to: "quiero las zapatillas running rojas", replyID: nil, language: .es, state: shipping.state,
                                            enabledSkills: Self.all, catalog: ConversationCatalogTests.shop, now: now.addingTimeInterval(30))
@@ -467,9 +471,11 @@ struct ConversationEngineTests {
         }
         var (state, turns) = nonsense(5, from: .init(), at: now)
         #expect(turns.last?.handedOff == true)
-        // Meanwhile the person answers: what the bot does not understand gets no reply from it.
+        // Meanwhile the person answers: what the bot does not understand gets one line saying so,
+        // with the way back to the bot, then no reply from it.
         (state, turns) = nonsense(3, from: state, at: now.addingTimeInterval(60))
-        #expect(turns.allSatisfy { $0.replies.isEmpty && !$0.handedOff })
+        #expect(turns.allSatisfy { !$0.handedOff })
+        #expect(turns.map { $0.replies.map(\.summary) } == [[ConversationEngine.waitingNotice(.es)], [], []])
         // Understood again: the hold ends, and 5 more misunderstandings hand off (and tell the user) again.
         let thanks = Self.engine.respond(to: "gracias", replyID: nil, language: .es, state: state, enabledSkills: Self.all,
                                          now: now.addingTimeInterval(120))

@@ -113,9 +113,7 @@ public struct ConversationEngine: Sendable {
                    let again = urgent.responses[language].first {
                     return Turn(replies: [.text(again)], intentID: nil, language: language, state: state, handedOff: false)
                 }
-                let notice = language == .es
-                    ? "Una persona del equipo te responderá aquí en cuanto pueda. Si mientras tanto quieres seguir conmigo, escribe *menú*."
-                    : "Someone from the team will answer you here as soon as they can. If you'd like to keep talking to me meanwhile, type *menu*."
+                let notice = Self.waitingNotice(language)
                 return Turn(replies: [.text(notice)], intentID: nil, language: language, state: state, handedOff: false)
             }
             if asksForMenu, let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
@@ -606,6 +604,13 @@ public struct ConversationEngine: Sendable {
         return Turn(replies: [.text(text)], intentID: nil, language: language, state: state, handedOff: false)
     }
 
+    /// The line for a user waiting for a person: one will answer here, and "menú" comes back to the bot.
+    public static func waitingNotice(_ language: Language) -> String {
+        language == .es
+            ? "Una persona del equipo te responderá aquí en cuanto pueda. Si mientras tanto quieres seguir conmigo, escribe *menú*."
+            : "Someone from the team will answer you here as soon as they can. If you'd like to keep talking to me meanwhile, type *menu*."
+    }
+
     private func noMatch(_ language: Language, state: ConversationState, enabledSkills: Set<String>, now: Date) -> Turn {
         var state = state
         state.noMatchStreak += 1
@@ -616,8 +621,14 @@ public struct ConversationEngine: Sendable {
                 state.noMatchStreak = 1
             } else {
                 // A person has the conversation (asked for, or handed over): the bot keeps quiet
-                // on what it does not understand.
-                return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
+                // on what it does not understand — after one line saying a person will answer and
+                // how to come back to the bot (again hours later, `waitingNoticeRepeat`): silence
+                // alone read as a broken bot ("???" three times got nothing).
+                guard state.waitingNoticeAt.map({ $0 < at || now.timeIntervalSince($0) >= configuration.waitingNoticeRepeat }) ?? true else {
+                    return Turn(replies: [], intentID: nil, language: language, state: state, handedOff: false)
+                }
+                state.waitingNoticeAt = now
+                return Turn(replies: [.text(Self.waitingNotice(language))], intentID: nil, language: language, state: state, handedOff: false)
             }
         }
         var replies: [BotReply] = []
