@@ -46,8 +46,41 @@ struct ConversationShopperReviewTests {
         #expect(!list.skus.contains("ZAP-008") && !list.skus.contains("ZAP-012"))  // no heels, no sandals
         let dress = say("¿hay algo más barato?", state: say("", replyID: "sku:VES-003").state)  // the cheapest dress
         guard case .text(let note)? = dress.replies.first else { Issue.record("no note: \(dress.replies.map(\.summary))"); return }
-        #expect(note.hasPrefix("No tenemos vestido más económico que este"), "\(note)")
+        #expect(note.hasPrefix("Es lo más económico que tenemos de “vestido”"), "\(note)")
         #expect(listed(dress) != nil)
+        // The kind is what the name says first, not its material or size ("piel", "pulgadas").
+        let leather = say("¿hay algo más barato?", state: say("", replyID: "sku:ZAP-006").state)  // Tenis de Piel Blancos, $1,590
+        let cheaperSneakers = try #require(listed(leather), "\(leather.replies.map(\.summary))")
+        #expect(Set(cheaperSneakers.skus).isSubset(of: ["ZAP-001", "ZAP-002", "ZAP-003", "ZAP-004", "ZAP-005"]), "\(cheaperSneakers.skus)")
+        #expect(cheaperSneakers.skus.first == "ZAP-004" || cheaperSneakers.skus.first == "ZAP-005")
+        let laptopBag = say("¿hay algo más barato?", state: say("", replyID: "sku:MOC-001").state)
+        let bags = laptopBag.replies.map(\.summary).joined(separator: " | ")
+        #expect(!bags.contains("pulgadas"), "\(bags)")
+        // "Más caro" asks for pricier ones, of its kind.
+        let dearer = say("¿hay algo más caro?", state: say("", replyID: "sku:ZAP-004").state)  // $699
+        let pricier = try #require(listed(dearer), "\(dearer.replies.map(\.summary))")
+        #expect(pricier.skus.first == "ZAP-006", "\(pricier.skus)")  // the dearest sneakers first
+        #expect(!pricier.skus.contains("ZAP-012") && !pricier.skus.contains("ZAP-004"), "\(pricier.skus)")
+        // A short "cheaper" with a card on screen after a list is about the card, not the list.
+        let whiteSneakers = say("white sneakers", language: .en)
+        let card = say("", replyID: "sku:ZAP-006", language: .en, state: whiteSneakers.state)  // $1,590
+        guard case .product(let shown)? = card.replies.first else { Issue.record("no card"); return }
+        let cheaper = say("anything cheaper?", language: .en, state: card.state)
+        let skus = try #require(listed(cheaper), "\(cheaper.replies.map(\.summary))").skus
+        #expect(!skus.contains(shown.sku) && !skus.isEmpty, "\(skus)")
+    }
+
+    @Test("“how much?” with a list on screen asks which one; after the other colours of a card, it is about the card")
+    func whichOne() throws {
+        let list = say("busco tenis")
+        guard case .text(let which)? = say("¿cuánto cuesta?", state: list.state).replies.first else { Issue.record("no text"); return }
+        #expect(which.hasPrefix("¿De cuál? Elige uno de la lista"), "\(which)")
+        #expect(say("how much water should I drink?", language: .en, state: list.state).intentID == "vida_sana.hidratacion")
+        let colours = say("what other colours?", language: .en, state: say("", replyID: "sku:SUD-003", language: .en).state)
+        guard case .product(let card)? = say("how much?", language: .en, state: colours.state).replies.first else {
+            Issue.record("no card"); return
+        }
+        #expect(card.sku == "SUD-003")
     }
 
     @Test("a lone Spanish shopping word after an English greeting is answered in Spanish")

@@ -279,27 +279,42 @@ extension ConversationEngine {
         // (it listed the shop's cheapest: a jump rope and a shampoo for a speaker).
         if !searching, let shown = state.shownProduct, shown.catalogVersion == catalog.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at, let product = index.product(sku: shown.sku) {
-            let below = NSDecimalNumber(decimal: product.currentPrice).intValue - 1
+            // "¿Hay algo más caro?" asks for pricier ones; "está muy cara" for cheaper ones.
+            let dearer = Self.asksDearer(tokens)
+            let price = NSDecimalNumber(decimal: product.currentPrice).intValue
+            let bound = dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
             let sameCategory = index.products(inCategory: product.category, limit: 1000)
-            let cheaper = sameCategory.filter { $0.isInStock && $0.currentPrice <= Decimal(below) }
+            let others = sameCategory.filter { $0.sku != product.sku && $0.isInStock
+                && (dearer ? $0.currentPrice > product.currentPrice : $0.currentPrice < product.currentPrice) }
             let categoryName = index.category(id: product.category)?.name
-            guard !cheaper.isEmpty else {
-                return [.text(language == .es ? "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
-                                              : "It's among the most affordable we have in \(categoryName ?? "that category").")]
+            guard !others.isEmpty else {
+                let line: String = switch (dearer, language) {
+                case (false, .es): "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
+                case (false, _): "It's among the most affordable we have in \(categoryName ?? "that category")."
+                case (true, .es): "Es de lo de mayor precio que tenemos en \(categoryName ?? "esa categoría")."
+                case (true, _): "It's among the highest-priced we have in \(categoryName ?? "that category")."
+                }
+                return [.text(line)]
             }
-            // Cheaper ones of its kind first (after a dress, dresses: it listed the category's
-            // T-shirts and trousers); with none, the category's, saying so.
+            // Ones of its kind first (after a dress, dresses: it listed the category's T-shirts
+            // and trousers); with none, the category's, saying so.
+            let order: CatalogBrowse.Order = dearer ? .dearest : .cheapest
             let kind = Self.kindWord(of: product, among: sameCategory, index: index)
-            if let kind, cheaper.contains(where: { index.queryWords($0.name).contains(kind) }) {
+            if let kind, case let alike = Set(index.search(kind, limit: 1000).map(\.product.sku)), others.contains(where: { alike.contains($0.sku) }) {
                 state.catalogBrowse = CatalogBrowse(query: kind, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
-                                                    order: .cheapest, priceText: "hasta \(below)")
+                                                    order: order, priceText: bound)
                 return page(state: &state, catalog: catalog, language: language)
             }
             state.catalogBrowse = CatalogBrowse(query: nil, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
-                                                order: .cheapest, priceText: "hasta \(below)")
+                                                order: order, priceText: bound)
             let note: [BotReply] = kind.map { kind in
-                [.text(language == .es ? "No tenemos \(kind) más económico que este; en \(categoryName ?? "su categoría") hay estos más baratos:"
-                                       : "We have no cheaper \(kind) than this one; in \(categoryName ?? "its category") these cost less:")]
+                let line: String = switch (dearer, language) {
+                case (false, .es): "Es lo más económico que tenemos de “\(kind)”; en \(categoryName ?? "su categoría") hay estos más baratos:"
+                case (false, _): "It's the most affordable “\(kind)” we have; in \(categoryName ?? "its category") these cost less:"
+                case (true, .es): "Es lo de mayor precio que tenemos de “\(kind)”; en \(categoryName ?? "su categoría") hay estos más caros:"
+                case (true, _): "It's the highest-priced “\(kind)” we have; in \(categoryName ?? "its category") these cost more:"
+                }
+                return [.text(line)]
             } ?? []
             return note + page(state: &state, catalog: catalog, language: language)
         }
@@ -356,6 +371,16 @@ extension ConversationEngine {
          "catalogo.buscar")
     }
 
+    /// Whether `tokens` ask for something pricier ("¿hay algo más caro?", "anything more
+    /// expensive?", "pricier"), not say it costs too much ("está muy cara", "too expensive").
+    static func asksDearer(_ tokens: [String]) -> Bool {
+        if tokens.contains("pricier") { return true }
+        for (i, t) in tokens.enumerated().dropFirst() where CatalogWords.dearWords.contains(t) {
+            if tokens[i - 1] == "mas" || tokens[i - 1] == "more" { return true }
+        }
+        return false
+    }
+
     /// Sorted by price, a search keeps the hits scoring at least this share of the best one.
     static let orderedRelevanceFloor = 0.5
 
@@ -363,16 +388,32 @@ extension ConversationEngine {
     /// category's products share ("vestido" for "Vestido Corto Negro de Punto" among dresses,
     /// blouses and trousers). Nil when no word of it names another product of the category.
     static func kindWord(of product: Product, among category: [Product], index: CatalogSearchIndex) -> String? {
-        let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) }
-        guard !own.isEmpty else { return nil }
-        let others = category.filter { $0.sku != product.sku }.map { Set(index.queryWords($0.name)) }
+        // Words that say what it is made of or how big it is are no kind ("piel", "pulgadas", "ml").
+        let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) && !Self.notKinds.contains($0) && !$0.allSatisfy(\.isNumber) }
+        guard let first = own.first else { return nil }
+        let others = category.filter { $0.sku != product.sku }
+        func sharedBy(_ word: String) -> Int {
+            let having = Set(index.search(word, limit: 1000).map(\.product.sku))
+            return others.reduce(0) { $0 + (having.contains($1.sku) ? 1 : 0) }
+        }
+        // A name says what it is first ("Tenis de Piel Blancos", "Mochila para Laptop…"): that
+        // word when another product of the category is one too; else the word most share.
+        if sharedBy(first) > 0 { return first }
         var best: (word: String, count: Int)?
-        for word in own {
-            let count = others.reduce(0) { $0 + ($1.contains(word) ? 1 : 0) }
+        for word in own.dropFirst() {
+            let count = sharedBy(word)
             if count > 0, count > (best?.count ?? 0) { best = (word, count) }
         }
         return best?.word
     }
+
+    /// Materials, measures and qualities: words of a name that never say what kind of product it is.
+    static let notKinds: Set<String> = [
+        "piel", "cuero", "algodon", "lona", "malla", "metal", "madera", "plastico", "vidrio", "acero", "ceramica", "silicon", "silicona",
+        "sintetico", "sintetica", "lana", "seda", "mezclilla", "leather", "cotton", "canvas", "wood", "steel", "glass", "plastic",
+        "pulgadas", "pulgada", "cm", "mm", "ml", "l", "litros", "litro", "kg", "g", "gb", "tb", "inch", "inches", "oz",
+        "para", "con", "de", "sin", "mini", "grande", "pequeno", "chico", "classic", "clasico", "clasicos", "clasica", "nuevo", "nueva",
+    ]
 
     /// Words before a follow-up that do not change it ("¿y en negro?", "¿la tienen en talla M?").
     private static let followUpLeadWords: Set<String> = [

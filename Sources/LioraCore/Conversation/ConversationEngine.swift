@@ -142,10 +142,22 @@ public struct ConversationEngine: Sendable {
         // In the language it is written in ("EL PRIMERO" after an English message was answered in English).
         // Not when it asks about the card shown after the list ("do you have it in size 8?").
         let cardOnScreen = catalog != nil && state.shownProduct.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
-        if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil, !(cardOnScreen && Self.asksAboutIt(text)),
+        // Nor "¿más barato?" with a card on screen: cheaper than that product (it re-sorted the list).
+        if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
+           !(cardOnScreen && (Self.asksAboutIt(text) || Self.asksPriceChange(text))),
            case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
             return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
+        // "¿cuánto cuesta?", "¿hay stock?" with a list on screen and no card: which one (it was a
+        // search for "cuánto cuesta").
+        if let shop, replyID == nil, state.pendingSlot == nil, !cardOnScreen, let browse = state.catalogBrowse,
+           browse.catalogVersion == shop.version, let rows = browse.onScreen, rows.count > 1, Self.asksAboutOne(text),
+           !shop.index.isConfidentMatch(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            return catalogAnswer(([.text(language == .es ? "¿De cuál? Elige uno de la lista (del 1 al \(rows.count)) o escríbeme su nombre."
+                                                         : "Which one? Pick one from the list (1 to \(rows.count)) or type its name.")],
+                                  "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
         }
         // A price range naming no product ("¿qué tienen de menos de 500?", "menos de 300 pesos"):
         // the shop's products in it, cheapest first (it got "no te entendí").
@@ -212,7 +224,10 @@ public struct ConversationEngine: Sendable {
            Self.asksOtherColours(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             let replies = otherColours(of: product, state: &state, catalog: shop, language: language)
-            return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            var turn = catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            // The card stays the subject: "¿cuánto cuesta?" next is about it (it got water tips).
+            turn.state.shownProduct = shown
+            return turn
         }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product.
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
@@ -444,6 +459,31 @@ public struct ConversationEngine: Sendable {
         let asksPrice = tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen"))
         return !tokens.isEmpty && tokens.count <= 8 && (asksPrice || tokens.contains { followUpCues.contains($0) })
     }
+
+    /// A short "cheaper?" or "pricier?" ("¿algo más barato?", "está muy cara", "more expensive?").
+    static func asksPriceChange(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.count <= 6 && tokens.contains { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) || $0 == "pricier" }
+    }
+
+    /// A question about one product's price, stock or material naming none ("¿cuánto cuesta?",
+    /// "is it in stock?"): with several on screen, it needs to know which.
+    static func asksAboutOne(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard !tokens.isEmpty, tokens.count <= 8, tokens.allSatisfy(aboutOneWords.contains) else { return false }
+        let asksPrice = tokens.contains("cuanto") && tokens.contains { ["cuesta", "cuestan", "vale", "valen", "sale", "salen"].contains($0) }
+            || (tokens.contains("how") && tokens.contains("much"))
+        return asksPrice || tokens.contains { ["precio", "stock", "existencias", "disponible", "material", "tela", "price", "cost", "costs",
+                                                "available", "made"].contains($0) }
+    }
+
+    /// Every word `asksAboutOne` allows: its cues and the words around them, nothing naming a subject.
+    private static let aboutOneWords: Set<String> = [
+        "cuanto", "cuesta", "cuestan", "vale", "valen", "sale", "salen", "precio", "stock", "existencias", "disponible", "disponibles",
+        "material", "tela", "el", "la", "los", "las", "lo", "de", "que", "y", "hay", "tienen", "tiene", "en", "esta", "estan", "es",
+        "son", "su", "cual", "how", "much", "is", "it", "does", "do", "cost", "costs", "are", "they", "this", "that", "the", "one",
+        "price", "in", "available", "what", "made", "of", "still", "its",
+    ]
 
     /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
     /// them is the request.
