@@ -1,4 +1,5 @@
 import Crypto
+import HummingbirdBcrypt
 package import Foundation
 package import LioraCore
 
@@ -17,6 +18,14 @@ package enum DemoSeed {
     package static let ownerEmail = "owner@demo.test"
     /// The owner's password when `LIORA_DEMO_PASSWORD` is not set.
     package static let defaultOwnerPassword = "demo-password"
+
+    /// Whether the demo owner signs in with `password` (one bcrypt check): `serve --demo` beyond
+    /// loopback refuses to start while it still opens with the README's default.
+    package static func ownerOpens(store: any LioraStore, password: String) async throws -> Bool {
+        let hashes = try await store.loginLookup(email: ownerEmail).filter { $0.tenantID == tenantID && $0.active }.compactMap(\.passwordHash)
+        for hash in hashes where await offCooperativePool({ Bcrypt.verify(password, hash: hash) }) { return true }
+        return false
+    }
 
     /// Creates the demo owner (`ownerEmail`, active, with `password`) unless the demo tenant has a
     /// user with that address: the password is set when the owner is created, and a later run

@@ -24,8 +24,14 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = loadConfiguration(database.environment())
-            let email = email.trimmingCharacters(in: .whitespaces)
-            guard email.contains("@"), email.count <= 254 else { fail("--email must be an e-mail address", code: 2) }
+            // The admin API's rules for e-mails and names.
+            let email: String, name: String
+            do {
+                email = try AdminInput.email(self.email)
+                name = try AdminInput.name(self.name)
+            } catch let refused as APIError {
+                fail("\(refused.code == "invalid_email" ? "--email" : "--name"): \(refused.message)", code: 2)
+            }
             guard let password = readLine(strippingNewline: true), !password.isEmpty else {
                 fail("no password on standard input", code: 2)
             }

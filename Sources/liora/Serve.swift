@@ -49,6 +49,12 @@ struct Serve: AsyncParsableCommand {
             // Before anything is written (the demo master key file).
             let host = env["LIORA_HOST"].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } ?? "127.0.0.1"
             if let problem = Configuration.demoOwnerProblem(host: host, demoPassword: env["LIORA_DEMO_PASSWORD"]) { fail("\(problem)", code: 2) }
+            // Beyond loopback the demo owner is a real login: its password follows the admin API's rules.
+            if Configuration.demoOwnerProblem(host: host, demoPassword: nil) != nil, let given = env["LIORA_DEMO_PASSWORD"] {
+                do { try AdminAuth.checkPasswordStrength(given, email: DemoSeed.ownerEmail) } catch let refused as APIError {
+                    fail("LIORA_DEMO_PASSWORD: \(refused.message)", code: 2)
+                }
+            }
             if bot { requireSkillsFolder() }
             env = withDemoJWTSecret(withDemoMasterKey(env))
         }
@@ -81,6 +87,15 @@ struct Serve: AsyncParsableCommand {
                 if demo {
                     try await DemoSeed.ensure(store: store, now: Date())
                     try await seedDemoOwner(store: store, env: env)
+                    // Created by an earlier run on loopback, the owner may still open with the default.
+                    if Configuration.demoOwnerProblem(host: config.host, demoPassword: nil) != nil,
+                       try await DemoSeed.ownerOpens(store: store, password: DemoSeed.defaultOwnerPassword) {
+                        throw ValidationError("""
+                            serve --demo on \(config.host): the demo owner \(DemoSeed.ownerEmail) still signs in with the default \
+                            password (an earlier run on loopback created it); use a fresh database, or deactivate that user \
+                            through the admin API, before listening beyond this machine
+                            """)
+                    }
                     say("demo tenant ready: slug demo, phone_number_id \(DemoSeed.phoneNumberID)")
                     try await seedDemoCatalog(store: store, config: config, catalogFile: catalog, indexes: options.catalogIndexes)
                 }
@@ -145,13 +160,15 @@ extension Serve {
 private func warnAboutMissingMasterKeyVersions(config: Configuration, service: any SQLDatabase, ring: MasterKeyRing,
                                                logger: Logger) async {
     do {
-        let missing: [Int: Int]
+        let missing: [Int: Int], wrong: [Int: Int]
         if config.migrationDatabaseURL == config.databaseURL {
             missing = try await KeyRotation.missingVersions(service, ring: ring)
+            wrong = try await KeyRotation.unopenableVersions(service, ring: ring)
         } else {
             let owner = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: logger, maximumConnections: 1)
             do {
                 missing = try await KeyRotation.missingVersions(owner, ring: ring)
+                wrong = try await KeyRotation.unopenableVersions(owner, ring: ring)
                 await owner.close()
             } catch {
                 await owner.close()
@@ -159,6 +176,13 @@ private func warnAboutMissingMasterKeyVersions(config: Configuration, service: a
             }
         }
         if let warning = KeyRotation.missingVersionsWarning(missing) { logger.warning("\(warning)") }
+        // The right version number with the wrong key: as bad as a missing one (`keys status` exits 3).
+        for (version, keys) in wrong.sorted(by: { $0.key < $1.key }) {
+            logger.warning("""
+                LIORA_MASTER_KEY's key for master key version \(version) does not open the \(keys) tenant key(s) wrapped under it \
+                (a wrong key?): those tenants' secrets cannot be opened; see `liora keys status`
+                """)
+        }
     } catch {
         logger.notice("master key versions not checked at start-up; run `liora keys status`", metadata: [
             "error": "\(operatorDescription(error))"])

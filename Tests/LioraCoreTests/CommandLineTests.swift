@@ -139,6 +139,12 @@ struct CommandLineTests {
         #expect(r.status == 2)
         #expect(r.stderr.hasPrefix("liora: LIORA_DEMO_PASSWORD: is required for serve --demo when LIORA_HOST is 0.0.0.0"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
+        // There, it is a real login: the admin API's password rules hold.
+        let weak = try Self.run(["serve", "--demo", "--host", "0.0.0.0"],
+                                env: ["LIORA_PUBLIC_BASE_URL": "https://liora.example", "LIORA_DEMO_PASSWORD": "x"], in: dir)
+        #expect(weak.status == 2)
+        #expect(weak.stderr.hasPrefix("liora: LIORA_DEMO_PASSWORD: passwords need at least 12 characters"), "\(weak.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".liora").path))
     }
 
     @Test("serve run where there is no skills folder stops, saying where to run it, before it writes anything",
@@ -227,6 +233,30 @@ struct CommandLineTests {
         let long = try createWithOutput("Una-clave-" + String(repeating: "x1", count: 40))
         #expect(long.status == 2)
         #expect(long.stderr.contains("at most 72 bytes"), "\(long.stderr)")
+        // The rule broken is named (one text listed rules this one meets).
+        let common = try createWithOutput("Mi-Password-2026")
+        #expect(common.status == 2)
+        #expect(common.stderr.contains("not to contain a common word or run such as \"password\""), "\(common.stderr)")
+        // The e-mail and the name follow the admin API's rules.
+        for (flag, value) in [("--email", "Ana <ana@example.com>"), ("--email", "ops@@example"), ("--email", "evil\u{1}@example.com"),
+                              ("--name", "Ops\u{1B}[31m"), ("--name", "")] {
+            let p = Process()
+            p.executableURL = Self.binary
+            p.arguments = ["admin", "create-platform-admin", "--email", flag == "--email" ? value : "ok@example.com"] + (flag == "--name" ? ["--name", value] : [])
+            p.environment = ["LIORA_LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"]
+            p.currentDirectoryURL = dir
+            let input = Pipe(), err = Pipe()
+            p.standardInput = input
+            p.standardOutput = Pipe()
+            p.standardError = err
+            try p.run()
+            input.fileHandleForWriting.write(Data("Una-clave-larga-2026\n".utf8))
+            try input.fileHandleForWriting.close()
+            p.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 2, "\(value.debugDescription): \(stderr)")
+            #expect(stderr.hasPrefix("liora: \(flag): "), "\(stderr)")
+        }
         #expect(try create("Una-clave-larga-2026") == 0)
         #expect(try create("Otra-clave-larga-2026") == 1)  // the e-mail is taken
     }

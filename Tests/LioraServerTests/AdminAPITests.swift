@@ -574,6 +574,8 @@ struct AdminTenantTests {
             #expect(try await c.call(.post, "/clientes/\(id)/suspend", token: owner).status == .forbidden)
             // Soft delete needs a second platform admin's approval (four eyes); then it is gone from
             // the API, the slug is free again and logins stop.
+            let withBody = try await c.call(.delete, "/clientes/\(id)", token: admin, json: ["x": 1])  // takes no input: nothing requested
+            #expect(withBody.status == .badRequest && withBody.errorCode == "unknown_field", "\(withBody.text)")
             let requested = try await c.call(.delete, "/clientes/\(id)", token: admin)
             #expect(requested.status == .accepted, "\(requested.text)")
             let approvalID = try #require(AdminClient.object(requested)["approval_id"] as? String)

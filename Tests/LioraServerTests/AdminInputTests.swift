@@ -81,7 +81,9 @@ struct AdminInputTests {
             for bad in ["admin@mi-tienda.mx\n", "admin@mi-tienda.mx\r", "admin@mi-tienda.mx\t\n", "<a@x.com>", "a@x..com", "a@-x.com",
                         "a@x-.com", local64 + "l@x.com", "ctl\u{0}@x.com", "del\u{7f}@x.com", "nel\u{85}@x.com", ".a@x.com", "a.@x.com",
                         "a..b@x.com", "a@x", "a@@x.com", "a b@x.com", "a@x.com.", "a@.x.com", "\"a\"@x.com", "a@[127.0.0.1]",
-                        "a@x_y.com", "a(b)@x.com", "@x.com", "a@", "a@" + label63 + "d.com", local64 + "@" + domain + "f"] {
+                        "a@x_y.com", "a(b)@x.com", "@x.com", "a@", "a@" + label63 + "d.com", local64 + "@" + domain + "f",
+                        // Invisible characters made an address that looks like another.
+                        "g\u{200B}@x.com", "g\u{AD}@x.com", "g\u{202E}@x.com", "g\u{2060}@x.com", "g\u{FEFF}@x.com"] {
                 let r = try await invite(bad)
                 #expect(r.status == .badRequest && r.errorCode == "invalid_email", "\(bad.debugDescription): \(r.text)")
                 #expect(r.errorMessage?.hasPrefix("email ") == true, "\(r.text)")

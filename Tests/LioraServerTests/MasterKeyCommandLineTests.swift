@@ -71,5 +71,36 @@ struct MasterKeyCommandLineTests {
         #expect(serve.stderr.contains("cannot listen on 127.0.0.1 port \(port): another process is already listening there"), "\(serve.stderr)")
         #expect(!serve.stderr.contains("errno"), "\(serve.stderr)")
         #expect(!serve.stderr.contains("listening on"), "\(serve.stderr)")
+        // The right version number with the wrong key: serve warns too.
+        let holder2 = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        env["LIORA_PORT"] = String(try #require(holder2.localAddress?.port))
+        env["LIORA_MASTER_KEY"] = "1:\(Data(repeating: 44, count: 32).base64EncodedString())"
+        let wrongServe = try Self.run(["serve", "--no-bot", "--no-processor"], env: env, in: dir)
+        try await holder2.close()
+        #expect(wrongServe.stderr.contains("LIORA_MASTER_KEY's key for master key version 1 does not open the 1 tenant key(s) wrapped under it"),
+                "\(wrongServe.stderr)")
+    }
+
+    @Test("serve --demo beyond loopback refuses a demo owner that still signs in with the default password (made by an earlier loopback run)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
+    func exposedDemoOwnerWithTheDefaultPassword() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liora-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let root = Self.binary.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = String(try #require(holder.localAddress?.port))
+        let args = ["serve", "--demo", "--port", port, "--skills", root.appendingPathComponent("skills").path,
+                    "--catalog", root.appendingPathComponent("catalogs/demo-store.json").path]
+        var env = ["LIORA_LOG_LEVEL": "error", "LIORA_PUBLIC_BASE_URL": "https://liora.example"]
+        // On loopback: seeded with the default password, then the port is taken.
+        let local = try Self.run(args, env: env, in: dir)
+        #expect(local.stderr.contains("demo owner: owner@demo.test"), "\(local.stderr)")
+        env["LIORA_DEMO_PASSWORD"] = "Strong-Demo-2026!"
+        let exposed = try Self.run(args + ["--host", "0.0.0.0"], env: env, in: dir)
+        try await holder.close()
+        #expect(exposed.status == 1)
+        #expect(exposed.stderr.contains("the demo owner owner@demo.test still signs in with the default password"), "\(exposed.stderr)")
+        #expect(!exposed.stderr.contains("listening on"))
     }
 }

@@ -132,14 +132,19 @@ package final class AdminAuth: Sendable {
         guard !password.utf8.contains(0) else {
             throw APIError(.badRequest, "invalid_password", "password must not contain the NUL character (U+0000)")
         }
-        let weak = APIError(.badRequest, "weak_password",
-                            "passwords need at least 12 characters, with letters and digits or symbols, and must not contain the e-mail")
-        guard password.count >= 12 else { throw weak }
+        // Each refusal names the rule it broke (one fixed text listed rules a refused password met).
+        func weak(_ rule: String) -> APIError { APIError(.badRequest, "weak_password", "passwords need \(rule)") }
+        guard password.count >= 12 else { throw weak("at least 12 characters") }
         let letters = password.contains { $0.isLetter }
         let others = password.contains { !$0.isLetter }
-        guard letters, others, Set(password).count >= 5 else { throw weak }
-        if let local = email?.split(separator: "@").first, local.count >= 4, password.lowercased().contains(local.lowercased()) { throw weak }
-        for common in ["password", "contraseña", "123456", "qwerty", "liora"] where password.lowercased().contains(common) { throw weak }
+        guard letters, others else { throw weak("letters and also digits or symbols") }
+        guard Set(password).count >= 5 else { throw weak("at least 5 different characters") }
+        if let local = email?.split(separator: "@").first, local.count >= 4, password.lowercased().contains(local.lowercased()) {
+            throw weak("not to contain the e-mail's name")
+        }
+        for common in ["password", "contraseña", "123456", "qwerty", "liora"] where password.lowercased().contains(common) {
+            throw weak("not to contain a common word or run such as \"\(common)\"")
+        }
     }
 
     // MARK: Login

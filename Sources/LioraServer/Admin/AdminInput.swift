@@ -4,7 +4,7 @@ import HTTPTypes
 /// The rules the admin API holds names and e-mails to, and what it says about a body that does
 /// not decode. Every refusal is a 400 naming the field; none repeats the value (an e-mail, a
 /// password) it refused.
-enum AdminInput {
+package enum AdminInput {
     /// A C0 or C1 control character, or DEL: line breaks, tabs, NUL, terminal escapes.
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
@@ -12,7 +12,7 @@ enum AdminInput {
 
     /// A tenant's or a user's name: trimmed of spaces, 1–200 code points (what the database's
     /// CHECK counts on PostgreSQL), no control characters (400 `invalid_name`).
-    static func name(_ raw: String) throws -> String {
+    package static func name(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespaces)
         guard !name.unicodeScalars.contains(where: isControl) else {
             throw APIError(.badRequest, "invalid_name", "name must not contain control characters (line breaks, tabs, escape codes)")
@@ -25,7 +25,7 @@ enum AdminInput {
     /// Swift's full Unicode rules (SQLite's lower() folds ASCII only, so `Álvaro@…` could never
     /// sign in, and two spellings of one address could join one tenant); 400 `invalid_email`
     /// unless it is a plain address (`isEmail`).
-    static func email(_ raw: String) throws -> String {
+    package static func email(_ raw: String) throws -> String {
         let email = raw.trimmingCharacters(in: .whitespaces).lowercased()
         guard isEmail(email) else {
             throw APIError(.badRequest, "invalid_email",
@@ -53,9 +53,15 @@ enum AdminInput {
 
     private static let asciiAtext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~".unicodeScalars)
 
-    /// `atext` (RFC 5322 §3.2.3), and any character beyond ASCII but spaces (RFC 6531).
+    /// `atext` (RFC 5322 §3.2.3), and letters, digits, marks and symbols beyond ASCII (RFC 6531);
+    /// not spaces, nor invisible format characters (a zero-width space, a soft hyphen, a
+    /// right-to-left override made addresses that look like another).
     private static func isAtext(_ c: Unicode.Scalar) -> Bool {
-        c.isASCII ? asciiAtext.contains(c) : !c.properties.isWhitespace && !isControl(c)
+        if c.isASCII { return asciiAtext.contains(c) }
+        switch c.properties.generalCategory {
+        case .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .control, .surrogate, .privateUse, .unassigned: return false
+        default: return !isControl(c)
+        }
     }
 
     /// A letter or digit of a domain label: ASCII, or of any script (an internationalized

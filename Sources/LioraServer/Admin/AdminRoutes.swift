@@ -292,6 +292,7 @@ struct AdminRoutes: Sendable {
     /// `delete_tenant` (the default); the tenant stays active until a second person approves.
     func deleteTenant(_ request: Request, _ id: UUID) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
+        try await WabaRoutes.refuseInput(request)
         return try await Approvals(store: store, clock: clock).requestOrRun(action: .deleteTenant, principal: principal, tenantID: id) {
             [store, clock] in
             let now = clock.now
@@ -393,6 +394,7 @@ struct AdminRoutes: Sendable {
 
     func deactivateUser(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
         let (caller, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
+        try await WabaRoutes.refuseInput(request)
         let now = clock.now
         try await store.withTenant(id) { s in
             try await s.lockForAdminChange()
