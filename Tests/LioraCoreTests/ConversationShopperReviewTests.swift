@@ -161,4 +161,16 @@ struct ConversationShopperReviewTests {
         #expect(reply.contains("“vestidos” en talla M"), "\(reply)")
         #expect(!reply.contains("ver vestidos"))
     }
+
+    @Test("the English help menu's “What we sell” button shows what the shop sells, as the Spanish one does")
+    func englishHelpButton() throws {
+        let help = say("help", language: .en)
+        let buttons = help.replies.flatMap { reply -> [(id: String, title: String)] in
+            if case .buttons(_, let b) = reply { return b } else { return [] }
+        }
+        let sell = try #require(buttons.first, "\(help.replies.map(\.summary))")
+        let turn = say(sell.title, replyID: sell.id, language: .en, state: help.state)
+        #expect(turn.intentID == "catalogo.resumen", "\(turn.replies.map(\.summary))")
+        #expect(turn.replies.first?.summary.hasPrefix("We have 110 products") == true, "\(turn.replies.map(\.summary))")
+    }
 }

@@ -104,6 +104,8 @@ extension ConversationEngine {
         case "catalogo.categorias":
             return ([categoriesReply(index, language: language)], "catalogo.categorias")
         case "catalogo.resumen":
+            // A tapped button's title is the bot's own words ("What we sell"), never a product asked for.
+            if replyID != nil { return ([summaryReply(index, language: language)], "catalogo.resumen") }
             // "¿venden sandalias?" reads like "what do you sell?" but names a product: show it.
             if index.isConfidentMatch(text), !index.search(text, limit: 1).isEmpty {
                 state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)

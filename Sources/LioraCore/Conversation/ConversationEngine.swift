@@ -328,7 +328,7 @@ public struct ConversationEngine: Sendable {
                 // the categories (and ask what to look for) instead of searching "Buscar productos".
                 let asked = via == .reply && (intent.id == "catalogo.buscar" || intent.id == "catalogo.detalle")
                     ? "catalogo.categorias" : intent.id
-                if let answer = catalogTurn(text: routedText, replyID: nil, intentID: asked, language: route.language, state: &state,
+                if let answer = catalogTurn(text: routedText, replyID: via == .reply ? replyID : nil, intentID: asked, language: route.language, state: &state,
                                             catalog: shop, now: now) {
                     return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
                 }
