@@ -173,4 +173,16 @@ struct ConversationShopperReviewTests {
         #expect(turn.intentID == "catalogo.resumen", "\(turn.replies.map(\.summary))")
         #expect(turn.replies.first?.summary.hasPrefix("We have 110 products") == true, "\(turn.replies.map(\.summary))")
     }
+
+    @Test("“el más caro” or “most expensive” alone lists the shop's dearest, as “lo más barato” lists its cheapest")
+    func dearestAlone() throws {
+        let dearestPrice = Self.shop.index.catalog.products.filter(\.isInStock).map(\.currentPrice).max()
+        for (text, language) in [("¿qué es lo más caro que tienen?", Language.es), ("el más caro", .es), ("most expensive", .en)] {
+            let turn = say(text, language: language)
+            let list = try #require(listed(turn), "\(text): \(turn.replies.map(\.summary))")
+            #expect(list.body.hasPrefix(language == .es ? "Lo de mayor precio de la tienda" : "The highest-priced in the shop"), "\(list.body)")
+            let first = try #require(list.skus.first.flatMap { Self.shop.index.product(sku: $0) })
+            #expect(first.currentPrice == dearestPrice, "\(text)")
+        }
+    }
 }

@@ -320,14 +320,16 @@ extension ConversationEngine {
             } ?? []
             return note + page(state: &state, catalog: catalog, language: language)
         }
-        guard !tooDear || searching else { return nil }  // "caro" alone is no search: only after a card (above)
+        // "Caro" alone is no search (only after a card, above); "lo más caro" asks for the dearest.
+        let dearest = Self.asksDearer(tokens) && !tokens.contains(where: CatalogWords.cheapWords.contains)
+        guard !tooDear || searching || dearest else { return nil }
         let found = searching ? index.search(rest, limit: 500).map(\.product) : index.catalog.products
         guard found.contains(where: \.isInStock) else {
             state.catalogBrowse = nil
             return [noResults(rest, index: index, language: language)]
         }
         state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 0, catalogVersion: catalog.version,
-                                            order: .cheapest, priceText: PriceBound.parse(rest) == nil ? nil : rest)
+                                            order: dearest ? .dearest : .cheapest, priceText: PriceBound.parse(rest) == nil ? nil : rest)
         return page(state: &state, catalog: catalog, language: language)
     }
 
@@ -378,7 +380,7 @@ extension ConversationEngine {
     static func asksDearer(_ tokens: [String]) -> Bool {
         if tokens.contains("pricier") { return true }
         for (i, t) in tokens.enumerated().dropFirst() where CatalogWords.dearWords.contains(t) {
-            if tokens[i - 1] == "mas" || tokens[i - 1] == "more" { return true }
+            if ["mas", "more", "most"].contains(tokens[i - 1]) { return true }
         }
         return false
     }
@@ -537,8 +539,10 @@ extension ConversationEngine {
                                                               : "Los más económicos de \(subject), del más barato al más caro:"
         case (.cheapest?, true, _): body = subject.isEmpty ? "The most affordable in the shop, cheapest first:"
                                                             : "The most affordable for \(subject), cheapest first:"
-        case (.dearest?, true, .es): body = "Los de mayor precio de \(subject), del más caro al más barato:"
-        case (.dearest?, true, _): body = "The highest-priced for \(subject), most expensive first:"
+        case (.dearest?, true, .es): body = subject.isEmpty ? "Lo de mayor precio de la tienda, del más caro al más barato:"
+                                                             : "Los de mayor precio de \(subject), del más caro al más barato:"
+        case (.dearest?, true, _): body = subject.isEmpty ? "The highest-priced in the shop, most expensive first:"
+                                                           : "The highest-priced for \(subject), most expensive first:"
         case (nil, true, .es) where bound != nil: body = "Esto encontré de \(subject) en ese precio. Elige uno para ver el detalle:"
         case (nil, true, _) where bound != nil: body = "Here's \(subject) in that price range. Pick one to see the details:"
         case (_, true, .es): body = "Esto encontré para \(subject). Elige uno para ver el detalle:"
