@@ -185,4 +185,16 @@ struct ConversationShopperReviewTests {
             #expect(first.currentPrice == dearestPrice, "\(text)")
         }
     }
+
+    @Test("“cheaper” after narrowing a list by colour or size sorts the narrowed list, not the first search")
+    func cheaperKeepsTheNarrowing() throws {
+        let white = say("¿y en blanco?", state: say("busco tenis").state)
+        let whiteSkus = try #require(listed(white)).skus
+        let cheaper = try #require(listed(say("más barato", state: white.state)), "cheaper").skus
+        #expect(Set(cheaper) == Set(whiteSkus), "\(cheaper) vs \(whiteSkus)")
+        let sized = say("¿tienen en talla M?", state: say("quiero ver vestidos").state)
+        let sizedSkus = try #require(listed(sized)).skus
+        let sizedCheaper = try #require(listed(say("más barato", state: sized.state)), "sized cheaper").skus
+        #expect(Set(sizedCheaper).isSubset(of: Set(sizedSkus)) && !sizedCheaper.contains("NIN-004"), "\(sizedCheaper)")
+    }
 }

@@ -189,10 +189,10 @@ extension ConversationEngine {
         }
         // Shows `hits` as the list on screen (kept for "el segundo" and "¿más baratos?"; no
         // further pages: "ver más" says that was all).
-        func show(_ hits: [Product], titled body: (es: String, en: String)) -> (replies: [BotReply], intent: String) {
+        func show(_ hits: [Product], titled body: (es: String, en: String), query: String? = nil) -> (replies: [BotReply], intent: String) {
             if hits.count == 1 { return ([.product(card(hits[0], index: index, language: language))], "catalogo.detalle") }
             let shown = Array(hits.prefix(Self.pageSize))
-            state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 1000, catalogVersion: catalog.version,
+            state.catalogBrowse = CatalogBrowse(query: query ?? browse.query, categoryID: browse.categoryID, shown: 1000, catalogVersion: catalog.version,
                                                 onScreen: shown.map(\.sku))
             return ([productList(shown, body: language == .es ? body.es : body.en, more: false, index: index, language: language)],
                     "catalogo.buscar")
@@ -245,12 +245,15 @@ extension ConversationEngine {
                          ?? .text(language == .es ? "No encontré \(narrowed). ¿Busco otra cosa?" : "I couldn't find \(narrowed). Shall I look for something else?")],
                         "catalogo.buscar")
             }
+            // What a later "¿más barato?" sorts: the search narrowed ("tenis" then "¿y en blanco?"
+            // then "más barato" listed every pair again).
+            let narrowedQuery = browse.query.map { $0 + (sized ? " talla " : " ") + extra }
             if cheap {
                 return show(hits, titled: ("Los más económicos de \(narrowed), del más barato al más caro:",
-                                           "The most affordable for \(narrowed), cheapest first:"))
+                                           "The most affordable for \(narrowed), cheapest first:"), query: narrowedQuery)
             }
             return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
-                                       "Here's what I found for \(narrowed). Pick one to see the details:"))
+                                       "Here's what I found for \(narrowed). Pick one to see the details:"), query: narrowedQuery)
         }
         let said = words.joined(separator: " ")
         if Self.dearerPhrases.contains(said) || Self.cheaperPhrases.contains(said) {
