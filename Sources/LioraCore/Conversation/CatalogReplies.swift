@@ -373,9 +373,13 @@ extension ConversationEngine {
 
     /// A row asked for beyond the `count` rows on screen.
     static func outOfList(_ count: Int, language: Language) -> (replies: [BotReply], intent: String) {
-        ([.text(language == .es ? "En la lista hay \(count). Elige uno del 1 al \(count), o escríbeme qué buscas."
-                                : "There are \(count) in the list. Pick one from 1 to \(count), or tell me what you're looking for.")],
-         "catalogo.buscar")
+        let text = switch (count, language) {
+        case (1, .es): "En la lista solo hay uno: escribe 1 para verlo, o escríbeme qué buscas."
+        case (1, _): "There's only one in the list: type 1 to see it, or tell me what you're looking for."
+        case (_, .es): "En la lista hay \(count). Elige uno del 1 al \(count), o escríbeme qué buscas."
+        case (_, _): "There are \(count) in the list. Pick one from 1 to \(count), or tell me what you're looking for."
+        }
+        return ([.text(text)], "catalogo.buscar")
     }
 
     /// Whether `tokens` ask for something pricier ("¿hay algo más caro?", "anything more
