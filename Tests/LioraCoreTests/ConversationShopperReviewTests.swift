@@ -197,4 +197,19 @@ struct ConversationShopperReviewTests {
         let sizedCheaper = try #require(listed(say("más barato", state: sized.state)), "sized cheaper").skus
         #expect(Set(sizedCheaper).isSubset(of: Set(sizedSkus)) && !sizedCheaper.contains("NIN-004"), "\(sizedCheaper)")
     }
+
+    @Test("“how much?” with nothing on screen asks which product (it got hydration tips), and health questions stay health questions")
+    func howMuchAlone() throws {
+        for (text, language) in [("how much?", Language.en), ("how much is it?", .en), ("¿cuánto cuesta?", .es)] {
+            let turn = say(text, language: language)
+            #expect(turn.intentID == "catalogo.detalle", "\(text): \(turn.intentID ?? "-")")
+            #expect(turn.replies.map(\.summary) == [language == .es ? "¿De qué producto? Escríbeme su nombre, por ejemplo «mochila negra»."
+                                                                   : "Which product? Type its name, for example “black backpack”."], "\(text)")
+        }
+        #expect(say("how much water should I drink a day?", language: .en).intentID == "vida_sana.hidratacion")
+        // Naming the product still shows it (first), quoted without the asking.
+        let named = try #require(listed(say("¿cuánto cuesta la mochila de senderismo?")))
+        #expect(named.skus.first == "DEP-005")
+        #expect(named.body.contains("“mochila de senderismo”"), "\(named.body)")
+    }
 }

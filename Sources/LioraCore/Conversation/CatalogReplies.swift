@@ -118,6 +118,11 @@ extension ConversationEngine {
             }
             return ([summaryReply(index, language: language)], "catalogo.resumen")
         case "catalogo.detalle":
+            // "How much?" with no product on screen or named: which one (it searched for "how much").
+            if Self.asksAboutOne(text) {
+                return ([.text(language == .es ? "¿De qué producto? Escríbeme su nombre, por ejemplo «mochila negra»."
+                                               : "Which product? Type its name, for example “black backpack”.")], "catalogo.detalle")
+            }
             // One clear best match gets its card; several close ones are listed to pick from.
             let hits = index.search(text, limit: 2)
             guard let top = hits.first else { return ([noResults(text, index: index, language: language)], "catalogo.detalle") }
@@ -684,6 +689,8 @@ extension ConversationEngine {
         ["tienen"], ["tienes"], ["tendran"], ["tendras"], ["hay"], ["venden"], ["vendes"], ["manejan"], ["muestrame"],
         ["ensename"], ["dame"], ["un"], ["una"], ["unos"], ["unas"], ["algun"], ["alguna"], ["algunos"], ["algunas"], ["a"], ["an"],
         ["some"], ["any"], ["ver"], ["see"], ["mostrar"], ["mostrame"], ["muestrenme"],
+        ["cuanto", "cuesta"], ["cuanto", "cuestan"], ["cuanto", "vale"], ["cuanto", "valen"], ["how", "much", "is"], ["how", "much", "are"],
+        ["la"], ["el"], ["los"], ["las"], ["the"],
     ]
 
     func card(_ p: Product, index: CatalogSearchIndex, language: Language) -> ProductCard {
