@@ -210,21 +210,9 @@ struct CommandLineTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         func create(_ password: String) throws -> Int32 { try createWithOutput(password).status }
         func createWithOutput(_ password: String, email: String = "ops@example.com", name: String? = nil) throws -> (status: Int32, stderr: String) {
-            let p = Process()
-            p.executableURL = Self.binary
-            p.arguments = ["admin", "create-platform-admin", "--email", email] + (name.map { ["--name", $0] } ?? [])
-            p.environment = ["LIORA_LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"]
-            p.currentDirectoryURL = dir
-            let input = Pipe()
-            p.standardInput = input
-            p.standardOutput = Pipe()
-            let err = Pipe()
-            p.standardError = err
-            try p.run()
-            input.fileHandleForWriting.write(Data((password + "\n").utf8))
-            try input.fileHandleForWriting.close()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            let r = try LioraCommand.run(["admin", "create-platform-admin", "--email", email] + (name.map { ["--name", $0] } ?? []),
+                                         env: ["LIORA_LOG_LEVEL": "error"], in: dir, input: password + "\n")
+            return (r.status, r.stderr)
         }
         let short = try createWithOutput("short")
         #expect(short.status == 2)
@@ -252,25 +240,14 @@ struct CommandLineTests {
     @Test("fake-graph answers messages and read receipts as Meta does, counts them and reports arrivals",
           .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path)))
     func fakeGraph() async throws {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = ["fake-graph", "--port", "0"]
-        p.environment = ["PATH": "/usr/bin:/bin"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
+        let p = try ChildProcess(Self.binary, ["fake-graph", "--port", "0"], environment: ["PATH": "/usr/bin:/bin"],
+                                 directory: FileManager.default.temporaryDirectory)
+        p.send(nil)
         defer { p.terminate(); p.waitUntilExit() }
         // "liora: fake Graph API on http://127.0.0.1:PORT", within 20 s.
-        let line = DispatchSemaphore(value: 0)
-        let output = LockedText()
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty || output.append(String(decoding: data, as: UTF8.self)).contains("\n") { line.signal() }
-        }
-        _ = line.wait(timeout: .now() + 20)
-        err.fileHandleForReading.readabilityHandler = nil
-        let said = output.text
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !p.standardError.contains("\n") && p.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let said = p.standardError
         let base = try #require(said.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(base.hasPrefix("http://127.0.0.1:"))
         func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> (Int, String) {
@@ -297,11 +274,3 @@ struct CommandLineTests {
     }
 }
 
-/// Text appended from another thread.
-private final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = ""
-    var text: String { lock.withLock { value } }
-    /// Appends and returns everything so far.
-    func append(_ more: String) -> String { lock.withLock { value += more; return value } }
-}

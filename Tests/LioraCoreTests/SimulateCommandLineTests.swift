@@ -176,21 +176,13 @@ struct SimulateCommandLineTests {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let (port, graphPort) = (try freePort(), try freePort())
-        let p = Process()
-        p.executableURL = LioraCommand.binary
-        p.arguments = ["serve", "--demo", "--skills", root.appendingPathComponent("skills").path,
-                       "--catalog", root.appendingPathComponent("catalogs/demo-store.json").path]
         var env = ["PATH": "/usr/bin:/bin", "LIORA_PORT": String(port), "LIORA_LOG_LEVEL": "error",
                    "LIORA_GRAPH_BASE_URL": "http://127.0.0.1:\(graphPort)"]
         env["LIORA_META_APP_SECRET"] = appSecret
-        p.environment = env
-        p.currentDirectoryURL = dir
-        let log = dir.appendingPathComponent("serve.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: log)
-        p.standardError = try FileHandle(forWritingTo: log)
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(LioraCommand.binary, ["serve", "--demo", "--skills", root.appendingPathComponent("skills").path,
+                                                       "--catalog", root.appendingPathComponent("catalogs/demo-store.json").path],
+                                 environment: env, directory: dir)
+        p.send(nil)
         defer { p.terminate(); p.waitUntilExit() }
         let url = "http://127.0.0.1:\(port)"
         let deadline = ContinuousClock.now + .seconds(60)
@@ -199,7 +191,7 @@ struct SimulateCommandLineTests {
         while true {
             if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 { break }
             guard p.isRunning, ContinuousClock.now < deadline else {
-                Issue.record("serve --demo did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+                Issue.record("serve --demo did not start: \(p.standardOutput)\(p.standardError)")
                 return
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -210,36 +202,13 @@ struct SimulateCommandLineTests {
     /// Runs `liora args…` in `dir` (minimal environment, `input` on standard input, else none)
     /// without blocking a thread while it runs; stopped after 120 s.
     static func run(_ args: [String], input: String? = nil, in dir: URL) async throws -> Run {
-        let id = UUID().uuidString
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("liora-out-\(id)")
-        let err = FileManager.default.temporaryDirectory.appendingPathComponent("liora-err-\(id)")
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        for file in [out, err] { FileManager.default.createFile(atPath: file.path, contents: nil) }
-        let p = Process()
-        p.executableURL = LioraCommand.binary
-        p.arguments = args
-        p.environment = ["PATH": "/usr/bin:/bin"]
-        p.currentDirectoryURL = dir
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        let stdin = Pipe()
-        p.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            p.terminationHandler = { _ in done.resume() }
-            do {
-                try p.run()
-            } catch {
-                done.resume(throwing: error)
-                return
-            }
-            if let input {
-                stdin.fileHandleForWriting.write(Data(input.utf8))
-                try? stdin.fileHandleForWriting.close()
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + 120) { if p.isRunning { p.terminate() } }
-        }
-        return Run(status: p.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                                stderr: try String(contentsOf: err, encoding: .utf8))
+        let p = try ChildProcess(LioraCommand.binary, args, environment: ["PATH": "/usr/bin:/bin"], directory: dir)
+        p.send(input)
+        let timer = DispatchWorkItem { p.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: timer)
+        let status = await p.exit()
+        timer.cancel()
+        return Run(status: status, stdout: p.standardOutput, stderr: p.standardError)
     }
 
     static func tempDir() throws -> URL {

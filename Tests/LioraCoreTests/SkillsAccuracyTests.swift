@@ -1,5 +1,6 @@
 import Foundation
 import LioraCore
+import LioraTestSupport
 import Testing
 
 extension SkillsTests {
@@ -36,19 +37,8 @@ extension SkillsTests {
         struct Run { let status: Int32; let stdout: String; let stderr: String }
 
         static func run(_ args: [String], in dir: URL) throws -> Run {
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = args
-            p.currentDirectoryURL = dir
-            p.environment = ["PATH": "/usr/bin:/bin"]
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+            let r = try LioraCommand.run(args, env: [:], in: dir)
+            return Run(status: r.status, stdout: r.stdout, stderr: r.stderr)
         }
 
         @Test("eval prints the report ending in the accuracy line", .enabled(if: binaryExists))
