@@ -471,11 +471,14 @@ public struct ConversationEngine: Sendable {
     static func asksAboutOne(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         guard !tokens.isEmpty, tokens.count <= 8, tokens.allSatisfy(aboutOneWords.contains) else { return false }
-        let asksPrice = tokens.contains("cuanto") && tokens.contains { ["cuesta", "cuestan", "vale", "valen", "sale", "salen"].contains($0) }
-            || (tokens.contains("how") && tokens.contains("much"))
-        return asksPrice || tokens.contains { ["precio", "stock", "existencias", "disponible", "material", "tela", "price", "cost", "costs",
-                                                "available", "made"].contains($0) }
+        let asksPrice = tokens.contains("cuanto") && tokens.contains(where: costVerbs.contains) || (tokens.contains("how") && tokens.contains("much"))
+        return asksPrice || tokens.contains(where: aboutOneCues.contains)
     }
+
+    private static let costVerbs: Set<String> = ["cuesta", "cuestan", "vale", "valen", "sale", "salen"]
+    private static let aboutOneCues: Set<String> = [
+        "precio", "stock", "existencias", "disponible", "material", "tela", "price", "cost", "costs", "available", "made",
+    ]
 
     /// Every word `asksAboutOne` allows: its cues and the words around them, nothing naming a subject.
     private static let aboutOneWords: Set<String> = [

@@ -81,6 +81,25 @@ struct AdminRoutes: Sendable {
         return d
     }()
 
+    /// What a route that takes no input accepts: no body, or `{}`.
+    private struct NoInput: Decodable {}
+
+    /// For routes that take no input: an empty body or `{}` passes; anything else is refused as
+    /// `decode` refuses it (400 `unknown_field` naming the field, `malformed_body`,
+    /// 413), so `{"force": true}` is never taken to mean something.
+    static func refuseInput(_ request: Request) async throws {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: 64 * 1024)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "payload_too_large", "admin API bodies are limited to 64 KB")
+        }
+        guard buffer.readableBytes > 0 else { return }
+        var collected = request
+        collected.body = RequestBody(buffer: buffer)
+        _ = try await decode(NoInput.self, collected, example: "{}")
+    }
+
     /// Decodes a JSON object body of at most 64 KB (413 above), refusing unknown fields (400
     /// `unknown_field`) so a typo never passes silently, and a field given twice (400
     /// `duplicate_key`); the allowed fields come from `example`. A field missing or of the wrong
@@ -272,7 +291,7 @@ struct AdminRoutes: Sendable {
 
     func setStatus(_ request: Request, _ id: UUID, _ status: TenantStatus) async throws -> Response {
         let (principal, tenant) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
-        try await WabaRoutes.refuseInput(request)  // takes no input: {"reason": …} is not kept anywhere
+        try await Self.refuseInput(request)  // takes no input: {"reason": …} is not kept anywhere
         guard let tenant else { throw APIError.notFound }
         let from: TenantStatus = status == .suspended ? .active : .suspended
         guard tenant.status == from else {
@@ -292,7 +311,7 @@ struct AdminRoutes: Sendable {
     /// `delete_tenant` (the default); the tenant stays active until a second person approves.
     func deleteTenant(_ request: Request, _ id: UUID) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, .tenantsManage, tenantID: id)
-        try await WabaRoutes.refuseInput(request)
+        try await Self.refuseInput(request)
         return try await Approvals(store: store, clock: clock).requestOrRun(action: .deleteTenant, principal: principal, tenantID: id) {
             [store, clock] in
             let now = clock.now
@@ -394,7 +413,7 @@ struct AdminRoutes: Sendable {
 
     func deactivateUser(_ request: Request, _ id: UUID, _ userID: UUID) async throws -> Response {
         let (caller, _) = try await gate.authorize(request.headers, .usersManage, tenantID: id)
-        try await WabaRoutes.refuseInput(request)
+        try await Self.refuseInput(request)
         let now = clock.now
         try await store.withTenant(id) { s in
             try await s.lockForAdminChange()

@@ -84,7 +84,7 @@ struct ApprovalRoutes: Sendable {
 
     func decide(_ request: Request, _ id: UUID, _ approvalID: UUID, approve: Bool) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, .approvalsDecide, tenantID: id)
-        try await WabaRoutes.refuseInput(request)  // takes no input: {"foo": 1} must not pass as a decision's detail
+        try await AdminRoutes.refuseInput(request)  // takes no input: {"foo": 1} must not pass as a decision's detail
         let a = approve ? try await approvals.approve(id: approvalID, tenantID: id, principal: principal)
                         : try await approvals.reject(id: approvalID, tenantID: id, principal: principal)
         return try CatalogRoutes.json(status: .ok, ApprovalOutput(a, lifetime: lifetime))

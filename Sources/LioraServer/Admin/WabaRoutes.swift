@@ -84,24 +84,6 @@ struct WabaRoutes: Sendable {
 
     struct TokenInput: Decodable { var accessToken: String? }
 
-    /// What a route that takes no input accepts: no body, or `{}`.
-    private struct NoInput: Decodable {}
-
-    /// For routes that take no input: an empty body or `{}` passes; anything else is refused as
-    /// `AdminRoutes.decode` refuses it (400 `unknown_field` naming the field, `malformed_body`,
-    /// 413), so `{"force": true}` is never taken to mean something.
-    static func refuseInput(_ request: Request) async throws {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: 64 * 1024)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "payload_too_large", "admin API bodies are limited to 64 KB")
-        }
-        guard buffer.readableBytes > 0 else { return }
-        var collected = request
-        collected.body = RequestBody(buffer: buffer)
-        _ = try await AdminRoutes.decode(NoInput.self, collected, example: "{}")
-    }
 
     // MARK: Handlers
 
@@ -130,14 +112,14 @@ struct WabaRoutes: Sendable {
 
     func verify(_ request: Request, _ tenantID: UUID, _ accountID: UUID) async throws -> Response {
         _ = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
-        try await Self.refuseInput(request)
+        try await AdminRoutes.refuseInput(request)
         let result = try await service.verify(tenantID: tenantID, accountID: accountID)
         return try CatalogRoutes.json(status: .ok, result)
     }
 
     func delete(_ request: Request, _ tenantID: UUID, _ accountID: UUID) async throws -> Response {
         let (principal, _) = try await gate.authorize(request.headers, Self.managePermission, tenantID: tenantID)
-        try await Self.refuseInput(request)
+        try await AdminRoutes.refuseInput(request)
         // Four eyes when the tenant requires it (202 + pending_deletion); otherwise at once.
         return try await Approvals(store: service.store, clock: service.clock).requestOrRun(
             action: .deleteWabaAccount, params: ["waba_account_id": accountID.uuidString.lowercased()],
