@@ -212,4 +212,33 @@ struct ConversationShopperReviewTests {
         #expect(named.skus.first == "DEP-005")
         #expect(named.body.contains("“mochila de senderismo”"), "\(named.body)")
     }
+
+    @Test("“-1”, “+2”, “1.5” with a list on screen are no row (“-1” opened row 1, “1.5” searched “1 5”)")
+    func signedOrFractionalNumbers() throws {
+        let caps = say("busco gorras")
+        let rows = try #require(listed(caps)).skus.count
+        let card = say("1", state: caps.state)
+        for (text, state) in [("-1", caps.state), (" +2 ", caps.state), ("1.5", caps.state), ("2,5", card.state), ("−1", card.state)] {
+            let turn = say(text, state: state)
+            #expect(turn.replies.map(\.summary) == ["En la lista hay \(rows). Elige uno del 1 al \(rows), o escríbeme qué buscas."], "\(text)")
+        }
+        // Still a row, and still a product with a decimal in its name.
+        guard case .product(let second)? = say("2", state: caps.state).replies.first else { Issue.record("no card"); return }
+        #expect(second.sku == (try #require(listed(caps)).skus[1]))
+        #expect(ConversationEngine.isSignedOrFractionalNumber("licuadora 1.5") == false)
+        #expect(ConversationEngine.isSignedOrFractionalNumber("1.") == false && ConversationEngine.isSignedOrFractionalNumber("12") == false)
+    }
+
+    @Test("a product's name typed as it is shows the product, though its words suit another skill")
+    func productNameBeatsASkill() throws {
+        let rope = say("cuerda para saltar")
+        guard case .product(let card)? = rope.replies.first else { Issue.record("\(rope.replies.map(\.summary))"); return }
+        #expect(card.sku == "DEP-008")
+        // Without a shop (or with a word the name lacks), the skill answers as before.
+        let noShop = Self.engine.respond(to: "cuerda para saltar", replyID: nil, language: .es, state: .init(), enabledSkills: Self.all,
+                                         catalog: nil, now: now)
+        #expect(noShop.intentID?.hasPrefix("vida_sana") == true, "\(noShop.intentID ?? "-")")
+        #expect(say("saltar la cuerda es buen ejercicio?").intentID?.hasPrefix("vida_sana") == true)
+        #expect(say("¿cómo reciclo pilas?").intentID == "reciclaje.baterias")
+    }
 }

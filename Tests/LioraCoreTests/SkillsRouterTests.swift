@@ -53,6 +53,23 @@ extension SkillsTests {
             if case .matched(_, _, let via) = router.route("persona", enabledSkills: all).outcome { #expect(via != .rule) }
         }
 
+        @Test("an intent's min_confidence: a weaker classifier guess for it is not understood; its keywords still match")
+        func minConfidence() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills: core.despedida asks for 0.3
+            let all = router.catalog.skillIDs
+            #expect(router.catalog.intent(id: "core.despedida")?.minConfidence == 0.3)
+            for text in ["voy a la playa mañana", "mañana"] {
+                // The classifier's best guess is a goodbye, above the router's threshold but below the intent's own.
+                let best = router.classifier.classify(text, enabledSkills: all, limit: 1).first
+                #expect(best?.intentID == "core.despedida", "\(text)")
+                #expect((best?.score ?? 0) >= router.configuration.threshold && (best?.score ?? 1) < 0.3, "\(text)")
+                #expect(router.route(text, enabledSkills: all).outcome == .noMatch, "\(text)")
+            }
+            for text in ["hasta mañana", "bueno, nos vemos", "chaooo", "cya"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
+            }
+        }
+
         @Test("the longest keyword phrase wins")
         func longestPhrase() {
             // "botellas pet" (plastics, 2 words) vs "vidrio" (glass, 1 word).

@@ -332,6 +332,16 @@ public final class CatalogSearchIndex: Sendable {
         return words
     }
 
+    /// Whether `text` is one product's name, or most of it: two or more searchable words
+    /// (`queryWords`), every one a word of the name of the product the search ranks first
+    /// ("cuerda para saltar" is the skipping rope, not exercise tips).
+    func namesOneProduct(_ text: String) -> Bool {
+        let words = queryWords(text)
+        guard words.count >= 2, words.count <= 8, let top = search(text, limit: 1).first else { return false }
+        let name = Set(tokenizer.tokens(top.product.name))
+        return words.allSatisfy(name.contains)
+    }
+
     /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces
     /// (ignoring case, surrounding punctuation and how many spaces). A short SKU of digits only
     /// ("42", "2") counts only when it is the whole message: inside a sentence it is far more

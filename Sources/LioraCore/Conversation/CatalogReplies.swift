@@ -175,6 +175,11 @@ extension ConversationEngine {
             tokens = tokens.dropLast()
         }
         guard !tokens.isEmpty else { return nil }
+        // "-1", "1.5", "+2": no row has that number (normalising drops the sign and the point:
+        // "-1" opened row 1, "1.5" searched "1 5").
+        if Self.isSignedOrFractionalNumber(text), let rows = browse.onScreen, !rows.isEmpty {
+            return Self.outOfList(rows.count, language: language)
+        }
         // "do you have it in size 8?" asks a size, not the eighth row.
         let written = Self.normalizer.normalize(text).tokens
         let asksSize = written.contains { ["talla", "talle", "size", "numero"].contains($0) }
@@ -374,6 +379,29 @@ extension ConversationEngine {
             ? (language == .es ? "También lo tenemos en otros colores. Elige uno para ver el detalle:" : "It also comes in other colours. Pick one to see the details:")
             : (language == .es ? "\(onlyIn) Estos son parecidos, en otros colores:" : "\(onlyIn) These are alike, in other colours:")
         return [productList(shown, body: body, more: false, index: index, language: language)]
+    }
+
+    /// Whether `text` is only a number with a sign or a fractional part ("-1", "+2", "1.5",
+    /// "2,5"), spaces around it allowed: never a row's position.
+    package static func isSignedOrFractionalNumber(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 })
+        while let last = bytes.last, last == 0x20 || last == 0x0A || last == 0x09 { bytes = bytes.dropLast() }
+        var signed = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            signed = true
+            bytes = bytes.dropFirst()
+        } else if bytes.starts(with: "−".utf8) {  // U+2212, the minus sign some keyboards type
+            signed = true
+            bytes = bytes.dropFirst(3)
+        }
+        let isDigit = { (b: UInt8) in b >= 0x30 && b <= 0x39 }
+        let whole = bytes.prefix(while: isDigit)
+        guard !whole.isEmpty else { return false }
+        let rest = bytes.dropFirst(whole.count)
+        if rest.isEmpty { return signed }
+        guard let mark = rest.first, mark == UInt8(ascii: ".") || mark == UInt8(ascii: ","),
+              case let fraction = rest.dropFirst(), !fraction.isEmpty, fraction.allSatisfy(isDigit) else { return false }
+        return true
     }
 
     /// A row asked for beyond the `count` rows on screen.

@@ -260,6 +260,14 @@ public struct ConversationEngine: Sendable {
         }
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
         var routedText = text
+        // A product's name typed as it is ("cuerda para saltar", "pilas recargables AA"): the
+        // product, though the words also suit another skill (it got the healthy-living menu).
+        if let shop, replyID == nil, case .matched(let id, _, _) = route.outcome,
+           let skill = router.catalog.intent(id: id)?.skill, skill != "ecommerce", skill != "core", shop.index.namesOneProduct(text),
+           let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &state,
+                                    catalog: shop, now: now) {
+            return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿venden pilas?" in a shop that sells none (what it sells was answered above) asks the
         // shop, not how to recycle batteries: say it has none, and show the categories.
         if let shop, replyID == nil, Self.asksWhatIsSold(text), !shop.index.queryWords(text).isEmpty,

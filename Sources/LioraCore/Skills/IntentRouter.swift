@@ -67,6 +67,8 @@ public struct IntentRouter: Sendable {
     private let hasNotPhrases: Bool
     /// Each intent's not-phrases, normalised (by intent index).
     private let notPhraseTokens: [Int: [[String]]]
+    /// The intents with their own classifier threshold (`Intent.minConfidence`), by id.
+    private let minConfidence: [String: Double]
 
     /// Trains the classifier and indexes the keywords of `catalog` (done once, at start-up).
     public init(catalog: SkillCatalog, configuration: Configuration = .default, normalizer: TextNormalizer = TextNormalizer()) {
@@ -97,6 +99,8 @@ public struct IntentRouter: Sendable {
             notPhraseTokens[i] = intent.notPhrases.all.map { normalizer.normalize($0).tokens }.filter { !$0.isEmpty }
         }
         self.notPhraseTokens = notPhraseTokens
+        self.minConfidence = Dictionary(intents.compactMap { intent in intent.minConfidence.map { (intent.id, $0) } },
+                                        uniquingKeysWith: max)
     }
 
     /// The intents (indexes) a message must not be answered with: one of their `notPhrases` is in
@@ -186,6 +190,9 @@ public struct IntentRouter: Sendable {
         let ranked = classifier.classify(normalized, enabledSkills: enabledSkills, limit: configuration.maximumAlternatives + excluded.count)
             .filter { !excludedIDs.contains($0.intentID) }.prefix(configuration.maximumAlternatives)
         guard let best = ranked.first, best.score >= configuration.threshold else { return result(.noMatch) }
+        // The best guess is an intent that asks for more than the router's threshold: below it,
+        // nothing is understood (not the next guess, which scored lower still).
+        if let minimum = minConfidence[best.intentID], best.score < minimum { return result(.noMatch) }
         let close = ranked.prefix { best.score - $0.score < configuration.ambiguityMargin }
         if close.count > 1 {
             return result(.ambiguous(close.map(\.intentID)))

@@ -77,14 +77,19 @@ public struct Intent: Sendable, Equatable, Identifiable {
     /// Answering it switches the conversation to this language, whatever the message was written
     /// in ("¿hablas inglés?" is answered, and followed, in English).
     public var replyLanguage: Language?
+    /// The lowest classifier score that may select it (`nil`: the router's threshold). For an
+    /// intent whose examples share common words with everyday messages: a goodbye's "mañana" and
+    /// "me voy" made "voy a la playa mañana" a goodbye. Its keywords and patterns are unaffected.
+    public var minConfidence: Double?
 
     public init(id: String, skill: String, title: LocalizedText, examples: LocalizedList, keywords: LocalizedList = .empty,
                 patterns: LocalizedList = .empty, responses: LocalizedList, buttons: [String] = [], slot: SlotDefinition? = nil,
                 urgent: Bool = false, rulesOnly: Bool = false, handsOff: Bool = false, notPhrases: LocalizedList = .empty,
-                replyLanguage: Language? = nil) {
+                replyLanguage: Language? = nil, minConfidence: Double? = nil) {
         self.id = id; self.skill = skill; self.title = title; self.examples = examples; self.keywords = keywords
         self.patterns = patterns; self.responses = responses; self.buttons = buttons; self.slot = slot; self.urgent = urgent
         self.rulesOnly = rulesOnly; self.handsOff = handsOff; self.notPhrases = notPhrases; self.replyLanguage = replyLanguage
+        self.minConfidence = minConfidence
     }
 }
 

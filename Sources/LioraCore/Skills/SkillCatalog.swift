@@ -190,6 +190,9 @@ public struct SkillCatalog: Sendable {
                 }
                 replyLanguage = language
             }
+            if let minimum = i.minConfidence, !(minimum > 0 && minimum <= 1) {
+                throw SkillCatalogError(file: file, intent: i.id, "min_confidence must be above 0 and at most 1, not \(minimum)")
+            }
             intents.append(Intent(
                 id: i.id, skill: raw.skill,
                 title: try text(i.title, "title", intent: i.id),
@@ -200,7 +203,7 @@ public struct SkillCatalog: Sendable {
                 buttons: (i.buttons ?? []).map(\.intent),
                 slot: slot, urgent: i.urgent ?? false, rulesOnly: i.rulesOnly ?? false, handsOff: i.handsOff ?? false,
                 notPhrases: try list(i.notPhrases, "not_phrases", intent: i.id),
-                replyLanguage: replyLanguage))
+                replyLanguage: replyLanguage, minConfidence: i.minConfidence))
             if i.rulesOnly == true, (i.keywords ?? [:]).values.allSatisfy(\.isEmpty), (i.patterns ?? [:]).values.allSatisfy(\.isEmpty) {
                 throw SkillCatalogError(file: file, intent: i.id, "rules_only needs keywords or patterns: nothing would select it")
             }

@@ -23,10 +23,11 @@ struct SkillFile: Decodable {
         var handsOff: Bool?
         var notPhrases: [String: [String]]?
         var replyLanguage: String?
+        var minConfidence: Double?
 
         enum CodingKeys: String, CodingKey {
             case id, title, examples, keywords, patterns, responses, buttons, slot, urgent, rulesOnly = "rules_only", handsOff = "hands_off"
-            case notPhrases = "not_phrases", replyLanguage = "reply_language"
+            case notPhrases = "not_phrases", replyLanguage = "reply_language", minConfidence = "min_confidence"
         }
     }
 
@@ -44,7 +45,7 @@ struct SkillFile: Decodable {
     /// does not exist (`regex:` for `patterns:`), refused rather than silently ignored.
     static let skillKeys: Set<String> = ["skill", "name", "description", "menu", "intents"]
     static let intentKeys: Set<String> = ["id", "title", "examples", "keywords", "patterns", "responses", "buttons", "slot", "urgent", "rules_only",
-                                          "hands_off", "not_phrases", "reply_language"]
+                                          "hands_off", "not_phrases", "reply_language", "min_confidence"]
     static let buttonKeys: Set<String> = ["intent"]
     static let slotKeys: Set<String> = ["name", "ask", "values"]
 
