@@ -77,10 +77,8 @@ struct ConversationShopperReviewTests {
         #expect(which.hasPrefix("¿De cuál? Elige uno de la lista"), "\(which)")
         #expect(say("how much water should I drink?", language: .en, state: list.state).intentID == "vida_sana.hidratacion")
         let colours = say("what other colours?", language: .en, state: say("", replyID: "sku:SUD-003", language: .en).state)
-        guard case .product(let card)? = say("how much?", language: .en, state: colours.state).replies.first else {
-            Issue.record("no card"); return
-        }
-        #expect(card.sku == "SUD-003")
+        #expect(say("how much?", language: .en, state: colours.state).replies.map(\.summary)
+                == ["*Sudadera con Capucha Negra para Hombre* is $799.00."])
     }
 
     @Test("a lone Spanish shopping word after an English greeting is answered in Spanish")
@@ -240,5 +238,17 @@ struct ConversationShopperReviewTests {
         #expect(noShop.intentID?.hasPrefix("vida_sana") == true, "\(noShop.intentID ?? "-")")
         #expect(say("saltar la cuerda es buen ejercicio?").intentID?.hasPrefix("vida_sana") == true)
         #expect(say("¿cómo reciclo pilas?").intentID == "reciclaje.baterias")
+    }
+
+    @Test("English shoppers' words for what the Spanish catalog names: “baseball cap”, “gift for my girlfriend”, “jump rope”")
+    func englishWordsFindSpanishProducts() throws {
+        let caps = try #require(listed(say("baseball cap", language: .en)), "baseball cap")
+        #expect(Set(caps.skus.prefix(2)) == ["GOR-001", "GOR-002"], "\(caps.skus)")
+        let gift = try #require(listed(say("gift for my girlfriend", language: .en)), "gift")
+        #expect(gift.skus.first == "PER-004", "\(gift.skus)")
+        #expect(!gift.skus.contains("PER-002"), "\(gift.skus)")  // the men's perfume
+        let rope = say("jump rope", language: .en)
+        let ropeSkus = listed(rope)?.skus ?? rope.replies.compactMap { if case .product(let card) = $0 { card.sku } else { nil } }
+        #expect(ropeSkus.first == "DEP-008", "\(rope.replies.map(\.summary))")
     }
 }

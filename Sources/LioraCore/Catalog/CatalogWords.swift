@@ -115,11 +115,16 @@ enum CatalogWords {
         // toys, books, sport
         "toy": ["juguete"], "game": ["juego"], "puzzle": ["rompecabezas"], "doll": ["muneca"], "ball": ["pelota", "balon"],
         "book": ["libro"], "notebook": ["cuaderno", "libreta"], "pen": ["pluma", "boligrafo"], "bike": ["bicicleta"],
-        "bicycle": ["bicicleta"], "yoga": ["yoga"], "mat": ["tapete"], "dumbbell": ["mancuerna"], "gift": ["regalo"],
+        "bicycle": ["bicicleta"], "yoga": ["yoga"], "mat": ["tapete"], "dumbbell": ["mancuerna"], "gift": ["regalo"], "present": ["regalo"],
+        "baseball": ["beisbol"], "soccer": ["futbol"], "football": ["futbol"], "basketball": ["basquetbol", "baloncesto"],
+        "rope": ["cuerda"], "jump": ["saltar"], "skipping": ["saltar"],
         // who it is for, colours, materials
         "women": ["mujer", "dama"], "woman": ["mujer", "dama"], "womens": ["mujer", "dama"], "men": ["hombre", "caballero"],
         "man": ["hombre", "caballero"], "mens": ["hombre", "caballero"], "kid": ["nino", "nina", "infantil"],
         "child": ["nino", "nina", "infantil"], "children": ["nino", "nina", "infantil"], "baby": ["bebe"], "girl": ["nina"], "boy": ["nino"],
+        "girlfriend": ["novia"], "boyfriend": ["novio"], "wife": ["esposa"], "husband": ["esposo"], "mom": ["mama"], "mum": ["mama"],
+        "mother": ["mama", "madre"], "dad": ["papa"], "father": ["papa", "padre"], "sister": ["hermana"], "brother": ["hermano"],
+        "friend": ["amigo", "amiga"],
         "red": ["rojo"], "blue": ["azul"], "black": ["negro"], "white": ["blanco"], "green": ["verde"], "yellow": ["amarillo"],
         "pink": ["rosa"], "grey": ["gris"], "gray": ["gris"], "brown": ["cafe", "marron"], "purple": ["morado"], "orange": ["naranja"],
         "navy": ["marino"], "gold": ["dorado"], "silver": ["plateado"], "leather": ["piel", "cuero"], "wool": ["lana"],

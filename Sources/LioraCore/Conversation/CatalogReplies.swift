@@ -745,6 +745,109 @@ extension ConversationEngine {
                            buttonTitle: language == .es ? "Ver producto" : "View product", url: p.url)
     }
 
+    /// What a short question about the card on screen asks, answered in a line or two instead of
+    /// the whole card again ("¿de qué material es?" resent the photo, the price and the
+    /// description): its price, whether there is any, a size ("¿la tienen en talla M?"), or an
+    /// attribute (material, brand, colour, sizes, measures). Nil when it asks none of these: the
+    /// card is shown again.
+    func cardQuestionAnswer(_ text: String, product p: Product, index: CatalogSearchIndex, language: Language) -> String? {
+        let tokens = Self.normalizer.normalize(text).tokens
+        let es = language == .es
+        var lines: [String] = []
+        var asked = Set(tokens.compactMap { Self.cardQuestionWords[$0] })
+        if tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen")) { asked.insert(.price) }
+        if let size = index.askedSize(text) { asked.remove(Self.sizesQuestion); asked.insert(.size(size)) }
+        guard !asked.isEmpty else { return nil }
+        for question in asked.sorted(by: { $0.rank < $1.rank }) {
+            switch question {
+            case .price:
+                if let sale = p.salePrice, sale.amount < p.price.amount {
+                    let (now, was) = (index.catalog.formatted(sale.amount), index.catalog.formatted(p.price.amount))
+                    lines.append(es ? "*\(p.name)* está en oferta: \(now) (antes \(was))." : "*\(p.name)* is on sale: \(now) (was \(was)).")
+                } else {
+                    lines.append(es ? "*\(p.name)* cuesta \(priceLine(p, index: index, language: language))."
+                                    : "*\(p.name)* is \(priceLine(p, index: index, language: language)).")
+                }
+            case .stock:
+                let line = switch (p.stock, es) {
+                case (0, true): "*\(p.name)* está agotado por ahora."
+                case (0, false): "*\(p.name)* is out of stock for now."
+                case (1...5, true): "Sí, pero quedan solo \(p.stock) de *\(p.name)*."
+                case (1...5, false): "Yes, but only \(p.stock) of *\(p.name)* left."
+                case (_, true): "Sí, *\(p.name)* está disponible."
+                case (_, false): "Yes, *\(p.name)* is in stock."
+                }
+                lines.append(line)
+            case .size(let size):
+                let shown = size.uppercased()
+                guard let sizes = CatalogSearchIndex.sizes(of: p) else {
+                    lines.append(es ? "No tengo las tallas de *\(p.name)* en el catálogo. Toca *Ver producto* para verlas, o escribe *asesor* y te ayuda una persona."
+                                    : "I don't have the sizes of *\(p.name)* in the catalog. Tap *View product* to see them, or type *human* and a person will help you.")
+                    continue
+                }
+                let all = Self.attribute(of: p, in: Self.sizeKeys).map { Self.oneLine($0.value) } ?? sizes.sorted().joined(separator: ", ")
+                lines.append(sizes.contains(size)
+                    ? (es ? "Sí, *\(p.name)* viene en talla \(shown)." : "Yes, *\(p.name)* comes in size \(shown).")
+                    : (es ? "*\(p.name)* no viene en talla \(shown); viene en: \(all)." : "*\(p.name)* doesn't come in size \(shown); it comes in: \(all)."))
+            case .attribute(let keys, let esName, let enName):
+                if let (key, value) = Self.attribute(of: p, in: keys) {
+                    lines.append("*\(p.name)* — \(Self.oneLine(key).prefix(1).uppercased() + Self.oneLine(key).dropFirst()): \(Self.shortened(Self.oneLine(value), 300))")
+                } else {
+                    lines.append(es ? "No tengo \(esName) de *\(p.name)* en el catálogo. Toca *Ver producto* para ver todos sus detalles, o escribe *asesor* y te ayuda una persona."
+                                    : "I don't have the \(enName) of *\(p.name)* in the catalog. Tap *View product* for all its details, or type *human* and a person will help you.")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// What a question about a card asks (`cardQuestionAnswer`), in the order answers are given.
+    enum CardQuestion: Hashable {
+        case price, stock, size(String)
+        case attribute(keys: [String], es: String, en: String)
+
+        var rank: (Int, String) {
+            switch self {
+            case .price: (0, "")
+            case .stock: (1, "")
+            case .size: (2, "")
+            case .attribute(_, let es, _): (3, es)
+            }
+        }
+    }
+
+    private static let sizeKeys = ["talla", "tallas", "talle", "talles", "size", "sizes", "numero", "número"]
+    private static let sizesQuestion = CardQuestion.attribute(keys: sizeKeys, es: "las tallas", en: "sizes")
+    private static let materialQuestion = CardQuestion.attribute(keys: ["material", "materiales", "tela", "fabric"], es: "el material", en: "material")
+    private static let brandQuestion = CardQuestion.attribute(keys: ["marca", "brand"], es: "la marca", en: "brand")
+    private static let colourQuestion = CardQuestion.attribute(keys: ["color", "colores", "colour", "colours", "colors"], es: "el color", en: "colour")
+    private static let measuresQuestion = CardQuestion.attribute(keys: ["medidas", "dimensiones", "tamaño", "tamano", "size", "dimensions", "measures"],
+                                                                  es: "las medidas", en: "measurements")
+
+    /// Words of a question about a card, and what each asks.
+    private static let cardQuestionWords: [String: CardQuestion] = [
+        "cuesta": .price, "cuestan": .price, "precio": .price, "cobran": .price, "price": .price, "cost": .price, "costs": .price,
+        "much": .price,
+        "disponible": .stock, "disponibles": .stock, "stock": .stock, "existencias": .stock, "quedan": .stock, "queda": .stock,
+        "available": .stock, "left": .stock,
+        "talla": sizesQuestion, "tallas": sizesQuestion, "talle": sizesQuestion, "talles": sizesQuestion, "size": sizesQuestion,
+        "sizes": sizesQuestion,
+        "material": materialQuestion, "materiales": materialQuestion, "tela": materialQuestion, "hecho": materialQuestion,
+        "hecha": materialQuestion, "made": materialQuestion, "fabric": materialQuestion,
+        "marca": brandQuestion, "brand": brandQuestion,
+        "color": colourQuestion, "colores": colourQuestion, "colour": colourQuestion, "colours": colourQuestion, "colors": colourQuestion,
+        "medidas": measuresQuestion, "mide": measuresQuestion, "miden": measuresQuestion, "dimensiones": measuresQuestion,
+        "dimensions": measuresQuestion,
+    ]
+
+    /// The first of `keys` (ignoring case) among a product's attributes with a value.
+    private static func attribute(of p: Product, in keys: [String]) -> (key: String, value: String)? {
+        for key in keys {
+            if let found = p.attributes.first(where: { $0.key.lowercased() == key && !$0.value.isEmpty }) { return (found.key, found.value) }
+        }
+        return nil
+    }
+
     /// At most four of a product's attributes for its card: sizes, colours, material and brand
     /// first (in the catalog's words, Spanish or English), then the others by name.
     package static func shownAttributes(_ p: Product) -> [(String, String)] {

@@ -234,6 +234,13 @@ public struct ConversationEngine: Sendable {
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
            Self.asksAboutIt(text), !shop.index.isConfidentMatch(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
+            // Its price, stock, a size or an attribute: that, in a line (the card stays the subject).
+            if let line = cardQuestionAnswer(text, product: product, index: shop.index, language: language) {
+                var turn = catalogAnswer(([.text(line)], "catalogo.detalle"), language: language, state: &state,
+                                         catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = .init(sku: shown.sku, at: now, catalogVersion: shown.catalogVersion)
+                return turn
+            }
             return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
                                  language: language, state: &state, catalogVersion: shop.version, now: now)
         }
