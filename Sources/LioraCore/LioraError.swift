@@ -29,3 +29,16 @@ public struct LioraError: Error, Sendable, CustomStringConvertible, CustomDebugS
         detail.map { "\(code.rawValue): \(message) (\($0))" } ?? "\(code.rawValue): \(message)"
     }
 }
+
+extension LioraError {
+    /// A tenant's data key that its master key version does not open (AES-GCM refuses it): in
+    /// practice LIORA_MASTER_KEY gives another key under that version than the one that wrapped
+    /// it (a key pasted from the wrong environment), else the row was altered. What
+    /// `Envelope.unwrap` throws; `isTenantKeyNotOpened` recognises it.
+    public static let tenantKeyNotOpened = LioraError(.storage, "a tenant key could not be unwrapped", detail: "wrong master key or tampered row")
+
+    /// Whether this is `tenantKeyNotOpened` (its code and fixed message, whatever the detail).
+    public var isTenantKeyNotOpened: Bool {
+        code == Self.tenantKeyNotOpened.code && message == Self.tenantKeyNotOpened.message
+    }
+}

@@ -46,7 +46,8 @@ package struct APIError: HTTPResponseError, Equatable {
 /// The one place errors become HTTP responses: known errors keep their status and fixed
 /// message, everything else is a 500 whose detail goes to the log, not the client. Configuration
 /// the server lacks (`LioraError.invalidConfiguration`, e.g. a master key version missing from
-/// LIORA_MASTER_KEY) is a 503 `server_misconfigured`, logged at error level with the route.
+/// LIORA_MASTER_KEY) is a 503 `server_misconfigured`, logged at error level with the route; so
+/// is a master key that does not open a tenant's keys (`LioraError.tenantKeyNotOpened`).
 package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     package init() {}
 
@@ -64,6 +65,13 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request needs configuration the server lacks", metadata: [
                 "route": "\(request.method) \(context.endpointPath ?? request.uri.path)", "error": "\(e.debugDescription)"])
             return APIError(.serviceUnavailable, "server_misconfigured", e.message).response()
+        } catch let e as LioraError where e.isTenantKeyNotOpened {
+            // The master key version is configured but its key does not open the tenant's data
+            // key: LIORA_MASTER_KEY holds another key under that version (or the row was
+            // altered). The operator's to fix, as a missing version is; no key material is logged.
+            context.logger.error("request needs configuration the server lacks", metadata: [
+                "route": "\(request.method) \(context.endpointPath ?? request.uri.path)", "error": "\(e.debugDescription)"])
+            return Self.masterKeyDoesNotOpen.response()
         } catch let e as LioraError {
             return APIError(Self.status(for: e.code), e.code.rawValue, e.message).response()
         } catch let e as HTTPError {
@@ -75,6 +83,13 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("request failed", metadata: ["error": "\(loggableDescription(error))"])
             return APIError.internalError.response()
         }
+    }
+
+    /// A tenant key the configured master key does not open (`LioraError.tenantKeyNotOpened`).
+    static var masterKeyDoesNotOpen: APIError {
+        APIError(.serviceUnavailable, "server_misconfigured",
+                 "LIORA_MASTER_KEY does not open this tenant's keys (a different key under the same version?); "
+                 + "the operator must restore the key that sealed them (see `liora keys status`)")
     }
 
     /// A database outage: try again shortly (a write may or may not have been committed).

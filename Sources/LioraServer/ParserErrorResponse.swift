@@ -9,7 +9,8 @@ package import NIOHTTPTypes
 /// `Connection: close`; this handler, which sees the parser's error go by on its way in, rewrites
 /// that answer: 431 `headers_too_large` when the head is over NIO's limits (80 KB of header
 /// fields, as a 100 KB `X-Client-ID` is), else 400 `malformed_request`. The connection is still
-/// closed: the parser cannot go on after an error.
+/// closed: the parser cannot go on after an error. Every such answer carries
+/// `Cache-Control: no-store`.
 package final class ParserErrorResponseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = HTTPRequestPart
     package typealias InboundOut = HTTPRequestPart
@@ -39,6 +40,9 @@ package final class ParserErrorResponseHandler: ChannelDuplexHandler, RemovableC
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(body.readableBytes)
         fields[.connection] = "close"
+        // As every admin and sign-in answer (`NoStoreMiddleware`, which never sees this one); the
+        // path is not known here, and no cache has a use for a parser's refusal anyway.
+        fields[.cacheControl] = "no-store"
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: promise)
     }

@@ -123,31 +123,59 @@ extension SQLStore {
         try await database.transaction { c in try await c.query(sql, [.uuid(familyID), .date(now)]) }
     }
 
+    /// Live tenants by slug after `after`, those whose slug or name contains `search` in any
+    /// case. PostgreSQL folds case with `lower()` (every letter: "ÁLVARO" finds "álvaro");
+    /// SQLite's `lower()` folds ASCII only, so on SQLite the rows are read in slug order, a
+    /// page at a time, and matched here with the same folding (`String.lowercased()`).
     package func listTenants(search: String?, after: String?, limit: Int) async throws -> [Tenant] {
-        // A literal search: LIKE's wildcards and its escape character are escaped with a
-        // backslash, PostgreSQL's default escape (liora_list_tenants names none) and SQLite's
-        // by the ESCAPE clause below.
-        let search = search.map {
-            $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        if database.dialect == .postgres {
+            // A literal search: LIKE's wildcards and its escape character are escaped with a
+            // backslash, PostgreSQL's default escape (liora_list_tenants names none).
+            let search = search.map {
+                $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            }
+            let rows = try await database.transaction { c in
+                try await c.query("SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM liora_list_tenants($1::text, $2::text, $3::integer)",
+                                  [.optional(search), .optional(after), .int(Int64(limit))])
+            }
+            return try rows.map(Self.tenant)
         }
-        let sql = database.dialect == .postgres
-            ? "SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM liora_list_tenants($1::text, $2::text, $3::integer)"
-            : """
-              SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM clientes
-              WHERE deleted_at IS NULL
-                AND ($1 IS NULL OR lower(slug) LIKE '%' || lower($1) || '%' ESCAPE '\\' OR lower(name) LIKE '%' || lower($1) || '%' ESCAPE '\\')
-                AND ($2 IS NULL OR slug > $2)
-              ORDER BY slug LIMIT $3
-              """
-        let rows = try await database.transaction { c in
-            try await c.query(sql, [.optional(search), .optional(after), .int(Int64(limit))])
+        let page = search == nil ? limit : max(limit, 500)
+        let needle = search.map { Array($0.lowercased().utf8) }
+        return try await database.transaction { c in
+            var found: [Tenant] = []
+            var cursor = after
+            while found.count < limit {
+                let rows = try await c.query("""
+                    SELECT id, slug, name, plan, status, created_at, updated_at, deleted_at FROM clientes
+                    WHERE deleted_at IS NULL AND ($1 IS NULL OR slug > $1)
+                    ORDER BY slug LIMIT $2
+                    """, [.optional(cursor), .int(Int64(page))])
+                for row in rows {
+                    let tenant = try Self.tenant(row)
+                    if let needle, !Self.contains(tenant.slug, needle), !Self.contains(tenant.name, needle) { continue }
+                    found.append(tenant)
+                    if found.count == limit { break }
+                }
+                guard rows.count == page, let last = rows.last else { break }
+                cursor = try last.required("slug", last.string)
+            }
+            return found
         }
-        return try rows.map { r in
-            Tenant(id: try r.required("id", r.uuid), slug: try r.required("slug", r.string), name: try r.required("name", r.string),
-                   plan: try r.required("plan", r.string), status: TenantStatus(rawValue: try r.required("status", r.string)) ?? .suspended,
-                   createdAt: try r.required("created_at", r.date), updatedAt: try r.required("updated_at", r.date),
-                   deletedAt: try r.date("deleted_at"))
-        }
+    }
+
+    /// Whether `text`, lowercased, holds the UTF-8 bytes of `needle` (already lowercased): LIKE's
+    /// byte-wise `%…%` on folded text.
+    private static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        let folded = Array(text.lowercased().utf8)
+        return folded.withUnsafeBytes { h in needle.withUnsafeBytes { n in ByteSearch.firstIndex(of: n, in: h) != nil } }
+    }
+
+    private static func tenant(_ r: any SQLRow) throws -> Tenant {
+        Tenant(id: try r.required("id", r.uuid), slug: try r.required("slug", r.string), name: try r.required("name", r.string),
+               plan: try r.required("plan", r.string), status: TenantStatus(rawValue: try r.required("status", r.string)) ?? .suspended,
+               createdAt: try r.required("created_at", r.date), updatedAt: try r.required("updated_at", r.date),
+               deletedAt: try r.date("deleted_at"))
     }
 
     private static func plan(_ r: any SQLRow) throws -> Plan {

@@ -23,7 +23,7 @@ struct AdminCommand: AsyncParsableCommand {
         var name = "Platform admin"
 
         func run() async throws {
-            let config = loadConfiguration(database.environment())
+            let config = database.configuration()
             // The admin API's rules for e-mails and names.
             let email: String, name: String
             do {

@@ -19,14 +19,33 @@ struct DatabaseOptions: ParsableArguments {
         for (k, v) in extra { if let v { env[k] = v } }
         return env
     }
+
+    /// The flag that set each variable it overrides (`LIORA_DATABASE_URL` → `--database-url`),
+    /// plus `extra` (a command's own flags), so a bad value is reported under the name the
+    /// operator typed.
+    func flags(_ extra: [String: String] = [:]) -> [String: String] {
+        var flags = extra
+        if databaseURL != nil { flags["LIORA_DATABASE_URL"] = "--database-url" }
+        if migrationDatabaseURL != nil { flags["LIORA_MIGRATION_DATABASE_URL"] = "--migration-database-url" }
+        return flags
+    }
+
+    /// The configuration from the environment with these flags over it; stops the process with
+    /// one line naming the flag or the variable the bad value came from.
+    func configuration() -> Configuration {
+        loadConfiguration(environment(), flags: flags())
+    }
 }
 
-/// Loads the configuration or stops the process with one line naming the variable.
-func loadConfiguration(_ env: [String: String]) -> Configuration {
+/// Loads the configuration or stops the process with one line naming the variable — or the
+/// flag, when `flags` says one set it (`--database-url: must be sqlite:PATH or …`).
+func loadConfiguration(_ env: [String: String], flags: [String: String] = [:]) -> Configuration {
     do {
         return try Configuration.load(environment: env)
     } catch {
-        fail("\(error)", code: 2)
+        var problem = error
+        if let flag = flags[problem.variable] { problem.variable = flag }
+        fail("\(problem)", code: 2)
     }
 }
 

@@ -72,7 +72,7 @@ struct Keys: AsyncParsableCommand {
     /// ring; closes it afterwards and stops the process with one line on failure.
     static func withOwnerDatabase(_ options: DatabaseOptions,
                                   _ body: (any SQLDatabase, MasterKeyRing) async throws -> Void) async throws {
-        let config = loadConfiguration(options.environment())
+        let config = options.configuration()
         let ring = requireRing(config)
         let db = try await StoreFactory.openDatabase(config.migrationDatabaseURL, logger: makeLogger(level: config.logLevel),
                                                      maximumConnections: 1)

@@ -19,7 +19,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         var pending = 0
-        let config = loadConfiguration(database.environment())
+        let config = database.configuration()
         let logger = makeLogger(level: config.logLevel)
         do {
             let count = try await runMigrations(config, statusOnly: status, logger: logger)

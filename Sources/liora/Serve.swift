@@ -58,7 +58,10 @@ struct Serve: AsyncParsableCommand {
             if bot { requireSkillsFolder() }
             env = withDemoJWTSecret(withDemoMasterKey(env))
         }
-        let config = loadConfiguration(env)
+        var named: [String: String] = [:]
+        if host != nil { named["LIORA_HOST"] = "--host" }
+        if port != nil { named["LIORA_PORT"] = "--port" }
+        let config = loadConfiguration(env, flags: database.flags(named))
         // Only an instance that answers messages builds links (an ingest-only one does not).
         if bot, processor, config.masterKeyRing != nil, let problem = config.publicLinksProblem { fail("\(problem)", code: 2) }
         if bot, config.masterKeyRing != nil { requireSkillsFolder() }

@@ -19,7 +19,7 @@ struct RequestErrorTests {
             let c = AdminClient(h: h)
             let tenant = UUID().uuidString.lowercased()
             for (method, path, allow) in [
-                (HTTPRequest.Method.delete, "/health", "GET"),
+                (HTTPRequest.Method.delete, "/health", "GET, HEAD"),
                 (.get, "/auth/login", "POST"),
                 (.put, "/clientes/\(tenant)", "DELETE, GET, PATCH"),
                 (.post, "/clientes/\(tenant)/catalog/active", "GET"),

@@ -16,7 +16,7 @@ struct SecurityMatrixTests {
 
     /// Routes that are not about one tenant (anything else must name `{cliente_id}`).
     static let platformRoutes: Set<String> = [
-        "GET /health", "GET /ready", "GET /metrics", "GET /webhook/meta", "POST /webhook/meta", "GET /s/{code}", "HEAD /s/{code}",
+        "GET /health", "HEAD /health", "GET /ready", "HEAD /ready", "GET /metrics", "GET /webhook/meta", "POST /webhook/meta", "GET /s/{code}", "HEAD /s/{code}",
         "GET /webhook/meta/{waba_account_id}", "POST /webhook/meta/{waba_account_id}",
         "POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/accept-invite", "GET /plans",
         "GET /clientes", "POST /clientes",

@@ -127,7 +127,7 @@ public enum Envelope {
             let raw = try AES.GCM.open(box, using: master, authenticating: keyBinding(tenantID: wrapped.tenantID, version: wrapped.version))
             return SymmetricKey(data: raw)
         } catch {
-            throw LioraError(.storage, "a tenant key could not be unwrapped", detail: "wrong master key or tampered row")
+            throw LioraError.tenantKeyNotOpened
         }
     }
 

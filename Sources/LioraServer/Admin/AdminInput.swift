@@ -93,6 +93,19 @@ package enum AdminInput {
         }
     }
 
+    /// For a decoding error that names no field: Foundation reports a number that does not fit
+    /// an integer field (`1.5`, `1e30`) as corrupt data without its path. The first top-level
+    /// field (by name) holding such a number, as "overlap_seconds must be an integer"; a value of
+    /// another wrong type gets the decoder's own answer (`problem`), so a number here is one
+    /// sent for an integer. nil when there is none.
+    static func unrepresentableNumber(in object: [String: Any]) -> String? {
+        object.keys.sorted().first { key in
+            guard let number = object[key] as? NSNumber else { return false }
+            let value = number.doubleValue
+            return value != value.rounded() || !(-9.2e18...9.2e18).contains(value)
+        }.map { "\($0) must be an integer" }
+    }
+
     /// `settings.delete_tenant`, `items[2].name`: keys as the client sent them (the decoder
     /// converts them from snake_case).
     private static func path(_ keys: [any CodingKey]) -> String {

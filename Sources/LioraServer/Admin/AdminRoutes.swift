@@ -101,9 +101,10 @@ struct AdminRoutes: Sendable {
     }
 
     /// Decodes a JSON object body of at most 64 KB (413 above), refusing unknown fields (400
-    /// `unknown_field`) so a typo never passes silently, and a field given twice (400
-    /// `duplicate_key`); the allowed fields come from `example`. A field missing or of the wrong
-    /// type is 400 `malformed_body` naming it and what it must be.
+    /// `unknown_field`) so a typo never passes silently, a field given twice (400
+    /// `duplicate_key`) and JSON that only Foundation's lenient parsers take, such as a trailing
+    /// comma (400 `malformed_body`); the allowed fields come from `example`. A field missing or
+    /// of the wrong type is 400 `malformed_body` naming it and what it must be.
     static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -111,19 +112,26 @@ struct AdminRoutes: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "payload_too_large", "admin API bodies are limited to 64 KB")
         }
-        let data = Data(buffer.readableBytesView)
+        return try decode(type, from: Array(buffer.readableBytesView), example: example)
+    }
+
+    /// `decode`'s rules for a body already read (the signed catalog routes read theirs first,
+    /// to check its signature).
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], example: String) throws -> T {
+        let data = Data(body)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like \(example)")
         }
-        try APIError.refuseDuplicateKeys(in: Array(buffer.readableBytesView))
-        let allowed = Set((try? JSONSerialization.jsonObject(with: Data(example.utf8)) as? [String: Any])?.keys.map { $0 } ?? [])
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+        try APIError.refuseAmbiguousJSON(in: body, example: example)
+        let exampleObject = (try? JSONSerialization.jsonObject(with: Data(example.utf8)) as? [String: Any]) ?? [:]
+        if let unknown = object.keys.sorted().first(where: { exampleObject[$0] == nil }) {
             throw APIError(.badRequest, "unknown_field", "unknown field \"\(unknown)\"; expected \(example)")
         }
         do {
             return try decoder.decode(T.self, from: data)
         } catch {
             let problem = (error as? DecodingError).flatMap(AdminInput.problem)
+                ?? AdminInput.unrepresentableNumber(in: object)
             throw APIError(.badRequest, "malformed_body", problem.map { "\($0); expected \(example)" }
                            ?? "the body must be JSON like \(example) with the right types")
         }
@@ -362,13 +370,16 @@ struct AdminRoutes: Sendable {
             try await s.lockForAdminChange()
             let principal = try await caller.current(.usersManage, in: s)
             try Self.checkOwnerGrant(role, by: principal)
-            // Expired invitations hold no seat (renewing one takes its seat back).
-            let seated = try await s.seatedUserCount(now: now)
-            // The plan as it is under the lock: a plan change waits for it, or went first.
-            if let plan = try await s.plan(), seated >= plan.maxUsers {
+            // The invitation first, the seats after: an address already in the tenant is a 409
+            // conflict whether or not the plan is full (a 403 would send the caller to upgrade
+            // for a user they already have). Over the quota, throwing rolls the invitation back.
+            let invited = try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)
+            // Expired invitations hold no seat (renewing one takes its seat back). The plan as it
+            // is under the lock: a plan change waits for it, or went first.
+            if let plan = try await s.plan(), try await s.seatedUserCount(now: now) > plan.maxUsers {
                 throw APIError(.forbidden, "quota_exceeded", "the \(plan.name) plan allows \(plan.maxUsers) users")
             }
-            return try await s.inviteUser(user, invitationHash: AdminAuth.hash(token), expiresAt: expires, actor: principal.actor, now: now)
+            return invited
         }
         struct Invited: Encodable { var id: String; var invitationToken: String; var invitationExpiresAt: Date; var usuario: UserOutput }
         return try CatalogRoutes.json(status: .created, Invited(id: user.id.uuidString.lowercased(), invitationToken: token,

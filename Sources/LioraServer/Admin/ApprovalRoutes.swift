@@ -101,6 +101,23 @@ struct ApprovalRoutes: Sendable {
         var deleteTenant: Bool?
         var deleteWabaAccount: Bool?
         var exportConversations: Bool?
+
+        init(deleteTenant: Bool?, deleteWabaAccount: Bool?, exportConversations: Bool?) {
+            self.deleteTenant = deleteTenant; self.deleteWabaAccount = deleteWabaAccount; self.exportConversations = exportConversations
+        }
+
+        /// A field left out keeps its setting; one sent as null is refused like any other value
+        /// that is not true or false (it would otherwise pass as left out, unnamed).
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            func flag(_ key: CodingKeys) throws -> Bool? {
+                guard c.contains(key) else { return nil }
+                return try c.decode(Bool.self, forKey: key)
+            }
+            deleteTenant = try flag(.deleteTenant)
+            deleteWabaAccount = try flag(.deleteWabaAccount)
+            exportConversations = try flag(.exportConversations)
+        }
     }
 
     static func body(_ s: ApprovalSettings) -> SettingsBody {

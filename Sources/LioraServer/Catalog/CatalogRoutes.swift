@@ -229,7 +229,7 @@ struct CatalogRoutes: Sendable {
                 guard let object, let input, object.keys.allSatisfy({ $0 == "version" }), input.version ?? version == version else {
                     throw APIError(.badRequest, "malformed_body", "the body must be empty, {} or {\"version\": \(version)}")
                 }
-                try APIError.refuseDuplicateKeys(in: body)
+                try APIError.refuseAmbiguousJSON(in: body)
             }
         }
         let webhookID = signed.id
@@ -346,16 +346,8 @@ struct CatalogRoutes: Sendable {
         if !body.isEmpty {
             overlap = try await logged("rotate_secret", request, tenantID: tenantID, size: body.count, now: now) { [options, overlap] in
                 struct Input: Decodable { var overlapSeconds: Int? }
-                let decoder = JSONDecoder()
-                decoder.keyDecodingStrategy = .convertFromSnakeCase
-                guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
-                    throw APIError(.badRequest, "malformed_body", "the body must be a JSON object like {\"overlap_seconds\": 86400}")
-                }
-                try APIError.refuseDuplicateKeys(in: body)
-                if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-                   let unknown = object.keys.sorted().first(where: { $0 != "overlap_seconds" }) {
-                    throw APIError(.badRequest, "unknown_field", "unknown field \(unknown); the body may only hold overlap_seconds")
-                }
+                // The admin API's rules: unknown and repeated fields refused, a wrong type named.
+                let input = try AdminRoutes.decode(Input.self, from: body, example: #"{"overlap_seconds": 86400}"#)
                 guard let seconds = input.overlapSeconds else { return overlap }
                 guard seconds >= 0, Double(seconds) <= options.maxSecretOverlap else {
                     throw APIError(.badRequest, "invalid_overlap", "overlap_seconds must be between 0 and \(Int(options.maxSecretOverlap))")

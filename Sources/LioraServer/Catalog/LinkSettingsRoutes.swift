@@ -54,7 +54,7 @@ struct LinkSettingsRoutes: Sendable {
         guard let input = try? decoder.decode(Input.self, from: Data(body)) else {
             throw APIError(.badRequest, "malformed_body", "the body must be {\"token\": …, \"domain\"?: …, \"group_guid\"?: …}")
         }
-        try APIError.refuseDuplicateKeys(in: body)
+        try APIError.refuseAmbiguousJSON(in: body)
         // The settings are replaced whole: a misspelt field ("domian") would silently drop the
         // domain set before.
         if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
