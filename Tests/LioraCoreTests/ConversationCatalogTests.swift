@@ -490,7 +490,7 @@ struct ConversationCatalogTests {
         let name = "*Zapatillas Running Aire Roja*"
         for (text, answer) in [("de que material es?", "\(name) — Material: malla transpirable"),
                                ("is it in stock?", "Yes, \(name) is in stock."),
-                               ("what sizes does it come in?", "\(name) — Talla: 38, 39, 40, 41, 42"),
+                               ("what sizes does it come in?", "\(name) — Size: 38, 39, 40, 41, 42"),
                                ("tenés en talle M?", "\(name) no viene en talla M; viene en: 38, 39, 40, 41, 42."),
                                ("¿la tienen en talla 40?", "Sí, \(name) viene en talla 40."),
                                ("¿de qué marca es y cuánto cuesta?", "\(name) está en oferta: $1,099.00 (antes $1,299.00).\n\(name) — Marca: Zancada")] {

@@ -251,4 +251,65 @@ struct ConversationShopperReviewTests {
         let ropeSkus = listed(rope)?.skus ?? rope.replies.compactMap { if case .product(let card) = $0 { card.sku } else { nil } }
         #expect(ropeSkus.first == "DEP-008", "\(rope.replies.map(\.summary))")
     }
+
+    @Test("an English card of a Spanish catalog names its attributes and colours in English; other values stay the shop's words")
+    func englishCardAttributes() throws {
+        let card = say("", replyID: "sku:ZAP-001", language: .en)  // color rojo, talla 38–42, material malla transpirable, marca Zancada
+        guard case .product(let english)? = card.replies.first else { Issue.record("no card"); return }
+        #expect(english.body.contains("\nColour: red\n") && english.body.contains("\nSize: 38, 39, 40, 41, 42\n"), "\(english.body)")
+        #expect(english.body.contains("\nBrand: Zancada") && english.body.contains("\nMaterial: malla transpirable"), "\(english.body)")
+        guard case .product(let spanish)? = say("", replyID: "sku:ZAP-001").replies.first else { Issue.record("no card"); return }
+        #expect(spanish.body.contains("\nColor: rojo\n") && spanish.body.contains("\nTalla: 38, 39, 40, 41, 42\n"), "\(spanish.body)")
+        #expect(say("what brand is it?", language: .en, state: card.state).replies.map(\.summary)
+                == ["*Zapatillas Running Aire Roja* — Brand: Zancada"])
+        for (value, english) in [("azul marino", "navy blue"), ("negro y café", "black and brown"), ("Gris Oxford", "oxford grey"),
+                                 ("madera natural", "madera natural"), ("miel", "miel")] {
+            let translated = ConversationEngine.inEnglish(key: "color", value: value)
+            #expect(translated.key == "colour" && translated.value == english, "\(value): \(translated)")
+        }
+        let brand = ConversationEngine.inEnglish(key: "Marca", value: "Ollín")
+        #expect(brand.key == "brand" && brand.value == "Ollín")
+    }
+
+    @Test("a question naming another colour than the card's is about that colour's model (“¿la negra tiene stock?” said the red pair was in stock)")
+    func otherColourOfTheCard() throws {
+        let red = say("", replyID: "sku:ZAP-001")  // Running Aire Roja; ZAP-002 is the black pair (sold out), ZAP-003 navy
+        let black = say("¿la negra tiene stock?", state: red.state)
+        #expect(black.replies.map(\.summary) == ["*Zapatillas Running Aire Negra* está agotado por ahora."])
+        #expect(black.state.shownProduct?.sku == "ZAP-002")
+        #expect(say("how much is the blue one?", language: .en, state: red.state).replies.map(\.summary)
+                == ["*Zapatillas Running Aire Azul Marino* is $1,299.00."])
+        // Its own colour is this card; no model in the colour: its kind in it, else says so and shows the others.
+        #expect(say("¿la roja tiene stock?", state: red.state).replies.map(\.summary) == ["Sí, *Zapatillas Running Aire Roja* está disponible."])
+        let cap = say("", replyID: "sku:GOR-001")  // Gorra de Béisbol Negra; the white cap is the trucker GOR-003
+        #expect(say("¿y la blanca cuánto cuesta?", state: cap.state).replies.map(\.summary) == ["*Gorra Trucker de Malla Blanca* cuesta $299.00."])
+        let pink = say("¿la tienen en rosa?", state: cap.state)
+        #expect(pink.replies.first?.summary == "*Gorra de Béisbol Negra* no viene en rosa.", "\(pink.replies.map(\.summary))")
+        #expect(pink.state.shownProduct?.sku == "GOR-001")
+    }
+
+    @Test("after a card: shipping and payment are a person's questions, a size alone is the card's, and “in M” is a size")
+    func cardQuestionsThatAreNotTheCards() throws {
+        let cap = say("", replyID: "sku:GOR-001")
+        for text in ["¿cuánto cuesta el envío?", "¿tiene garantía?", "how much is shipping?"] {
+            let turn = say(text, language: text.hasPrefix("how") ? .en : .es, state: cap.state)
+            #expect(turn.intentID == "core.pedidos", "\(text): \(turn.intentID ?? "-") \(turn.replies.map(\.summary))")
+        }
+        let dress = say("", replyID: "sku:VES-003")  // XS, S, M, L
+        #expect(say("¿en talla XL?", state: dress.state).replies.map(\.summary)
+                == ["*Vestido Corto Negro de Punto* no viene en talla XL; viene en: XS, S, M, L."])
+        #expect(say("do you have it in M?", language: .en, state: dress.state).replies.map(\.summary)
+                == ["Yes, *Vestido Corto Negro de Punto* comes in size M."])
+    }
+
+    @Test("looking to buy what the shop does not sell says so (“busco pilas” got battery recycling); a product's name in two skills' words is the product")
+    func shoppingForWhatIsNotSold() throws {
+        let batteries = say("busco pilas")
+        #expect(batteries.replies.first?.summary.hasPrefix("No encontré productos para “pilas”") == true, "\(batteries.replies.map(\.summary))")
+        #expect(say("busco dónde reciclar pilas").intentID == "reciclaje.baterias")
+        #expect(say("busco consejos para dormir mejor").intentID?.hasPrefix("vida_sana") == true)
+        guard case .product(let bottle)? = say("botella térmica").replies.first else { Issue.record("no card"); return }
+        #expect(bottle.sku == "DEP-004")
+        #expect(say("¿saltar la cuerda quema calorías?").intentID == "vida_sana.actividad")
+    }
 }

@@ -342,6 +342,13 @@ public final class CatalogSearchIndex: Sendable {
         return words.allSatisfy(name.contains)
     }
 
+    /// Whether `text` names a product of its own (`isConfidentMatch`) with a word that is more
+    /// than a colour, size or who it is for: "¿cuánto cuesta la mochila?" does, "¿la azul?" and
+    /// "¿en talla XL?" do not (they ask about the product on screen).
+    func namesAnotherProduct(_ text: String) -> Bool {
+        isConfidentMatch(text) && !queryWords(text).allSatisfy { CatalogWords.isModifier($0) || CatalogWords.cheapWords.contains($0) }
+    }
+
     /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces
     /// (ignoring case, surrounding punctuation and how many spaces). A short SKU of digits only
     /// ("42", "2") counts only when it is the whole message: inside a sentence it is far more
@@ -373,6 +380,8 @@ public final class CatalogSearchIndex: Sendable {
                 || (i > 1 && tokens[i - 1] == "el" && tokens[i - 2] == "en"))
             let isNumber = !token.isEmpty && token.count <= 3 && token.allSatisfy(\.isNumber)
             if labelled && (isNumber || CatalogWords.sizes.contains(token)) { return token }
+            // "¿la tienen en M?", "do you have it in L?": a letter size after "en"/"in".
+            if i > 0, ["en", "in"].contains(tokens[i - 1]), ["s", "m", "l"].contains(token) { return token }
             if ["xs", "xxs", "xl", "xxl", "xxxl"].contains(token) { return token }
         }
         return nil

@@ -381,6 +381,60 @@ extension ConversationEngine {
         return [productList(shown, body: body, more: false, index: index, language: language)]
     }
 
+    /// The colours `text` names, as stems that ignore gender and number ("negra", "negros" →
+    /// "negr"; "azul" → "azul"; "black" → "negr").
+    static func askedColours(_ text: String) -> [String] {
+        var found: [String] = []
+        for token in normalizer.normalize(text).tokens {
+            let spanish = CatalogWords.spanishFor[token].flatMap { words in
+                CatalogWords.colours.contains(token) || genderedColourStems.contains(colourStem(words[0])) ? words[0] : nil
+            } ?? token
+            let stem = colourStem(spanish)
+            if CatalogWords.colours.contains(spanish) || genderedColourStems.contains(stem), !found.contains(stem) { found.append(stem) }
+        }
+        return found
+    }
+
+    /// "negra", "negros" → "negr"; words that do not change with gender stay as they are.
+    private static func colourStem(_ word: String) -> String {
+        for ending in ["as", "os", "a", "o"] where word.hasSuffix(ending) && word.count > ending.count + 2 {
+            let stem = String(word.dropLast(ending.count))
+            if genderedColourStems.contains(stem) { return stem }
+        }
+        return word
+    }
+
+    private static let genderedColourStems: Set<String> = ["negr", "blanc", "roj", "amarill", "morad", "dorad", "platead", "rosad"]
+
+    /// Whether `product`'s colour attribute has the colour `stem` (`askedColours`).
+    static func hasColour(_ product: Product, _ stem: String) -> Bool {
+        guard let colour = product.attributes["color"] ?? product.attributes["colour"] else { return false }
+        return normalizer.normalize(colour).tokens.contains { colourStem($0) == stem }
+    }
+
+    /// The product a question about the card on screen is about when it names another colour:
+    /// the same model in it ("¿la negra tiene stock?" after the red running shoes), else the
+    /// first of its kind in it ("¿y la blanca?" after the black cap: the white trucker cap).
+    /// `.same` when the text names no colour or the card's own; `.none(colour)` when nothing
+    /// of its kind comes in the colour asked.
+    enum ColourSibling { case same, other(Product), none(String) }
+
+    func colourSibling(of product: Product, asked text: String, index: CatalogSearchIndex) -> ColourSibling {
+        let asked = Self.askedColours(text)
+        guard let stem = asked.first, asked.count == 1, !Self.hasColour(product, stem) else { return .same }
+        let category = index.products(inCategory: product.category, limit: 1000)
+        func model(_ p: Product) -> [String] { index.queryWords(p.name).filter { !CatalogWords.isModifier($0) } }
+        let own = model(product)
+        if let twin = category.first(where: { $0.sku != product.sku && model($0) == own && Self.hasColour($0, stem) }) { return .other(twin) }
+        if let kind = Self.kindWord(of: product, among: category, index: index),
+           let alike = category.first(where: { $0.sku != product.sku && index.queryWords($0.name).contains(kind) && Self.hasColour($0, stem) }) {
+            return .other(alike)
+        }
+        let typed = Self.normalizer.normalize(text).tokens.first { Self.colourStem(CatalogWords.spanishFor[$0]?.first ?? $0) == stem
+            || Self.colourStem($0) == stem } ?? stem
+        return .none(typed)
+    }
+
     /// Whether `text` is only a number with a sign or a fractional part ("-1", "+2", "1.5",
     /// "2,5"), spaces around it allowed: never a row's position.
     package static func isSignedOrFractionalNumber(_ text: String) -> Bool {
@@ -731,7 +785,9 @@ extension ConversationEngine {
             lines.append(language == .es ? "Disponible." : "In stock.")
         }
         // Sizes, colours and the like: what a shopper asks next ("¿la tienen en talla M?").
+        let translating = language == .en && index.catalog.locale.lowercased().hasPrefix("es")
         for (key, value) in Self.shownAttributes(p) {
+            let (key, value) = translating ? Self.inEnglish(key: key, value: value) : (key, value)
             lines.append("\(key.prefix(1).uppercased() + key.dropFirst()): \(Self.shortened(value, 80))")
         }
         if let d = p.description, !d.isEmpty {
@@ -790,7 +846,9 @@ extension ConversationEngine {
                     ? (es ? "Sí, *\(p.name)* viene en talla \(shown)." : "Yes, *\(p.name)* comes in size \(shown).")
                     : (es ? "*\(p.name)* no viene en talla \(shown); viene en: \(all)." : "*\(p.name)* doesn't come in size \(shown); it comes in: \(all)."))
             case .attribute(let keys, let esName, let enName):
-                if let (key, value) = Self.attribute(of: p, in: keys) {
+                if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
+                    language == .en && index.catalog.locale.lowercased().hasPrefix("es") ? Self.inEnglish(key: found.key, value: found.value) : found
+                }) {
                     lines.append("*\(p.name)* — \(Self.oneLine(key).prefix(1).uppercased() + Self.oneLine(key).dropFirst()): \(Self.shortened(Self.oneLine(value), 300))")
                 } else {
                     lines.append(es ? "No tengo \(esName) de *\(p.name)* en el catálogo. Toca *Ver producto* para ver todos sus detalles, o escribe *asesor* y te ayuda una persona."
@@ -847,6 +905,50 @@ extension ConversationEngine {
         }
         return nil
     }
+
+    /// A Spanish catalog's attribute for an English card: the usual attribute names ("talla" →
+    /// "size", "marca" → "brand"), and a colour when every word of it is a known colour word
+    /// ("azul marino" → "navy blue", "negro y café" → "black and brown"); any other value is the
+    /// shop's own words, left as they are.
+    package static func inEnglish(key: String, value: String) -> (key: String, value: String) {
+        let folded = key.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
+        let englishKey = englishAttributeNames[folded] ?? key
+        guard ["color", "colores", "colour", "colours"].contains(folded) else { return (englishKey, value) }
+        let words = value.lowercased().folding(options: [.diacriticInsensitive], locale: nil).split(separator: " ").map(String.init)
+        var out: [String] = []
+        var i = 0
+        while i < words.count {
+            let word = words[i]
+            if word == "y" { out.append("and"); i += 1; continue }
+            guard let colour = englishColours[word] else { return (englishKey, value) }
+            // Spanish puts the shade after the colour: "azul marino" is navy blue.
+            if i + 1 < words.count, let shade = englishShades[words[i + 1]] {
+                out.append(shade + " " + colour)
+                i += 2
+            } else {
+                out.append(colour)
+                i += 1
+            }
+        }
+        return out.isEmpty ? (englishKey, value) : (englishKey, out.joined(separator: " "))
+    }
+
+    private static let englishAttributeNames: [String: String] = [
+        "talla": "size", "tallas": "sizes", "talle": "size", "talles": "sizes", "numero": "size", "color": "colour",
+        "colores": "colours", "material": "material", "materiales": "materials", "marca": "brand", "contenido": "contents",
+        "medidas": "measurements", "dimensiones": "dimensions", "capacidad": "capacity", "peso": "weight",
+    ]
+    private static let englishColours: [String: String] = [
+        "negro": "black", "negra": "black", "blanco": "white", "blanca": "white", "azul": "blue", "rojo": "red", "roja": "red",
+        "cafe": "brown", "marron": "brown", "gris": "grey", "verde": "green", "amarillo": "yellow", "amarilla": "yellow",
+        "rosa": "pink", "rosado": "pink", "morado": "purple", "morada": "purple", "naranja": "orange", "plateado": "silver",
+        "dorado": "gold", "beige": "beige", "lila": "lilac", "caqui": "khaki", "camel": "camel", "multicolor": "multicoloured",
+        "turquesa": "turquoise", "vino": "burgundy",
+    ]
+    private static let englishShades: [String: String] = [
+        "claro": "light", "oscuro": "dark", "marino": "navy", "celeste": "sky", "palo": "pale", "jaspeado": "heather",
+        "olivo": "olive", "bosque": "forest", "militar": "army", "oxford": "oxford", "indigo": "indigo", "petroleo": "petrol",
+    ]
 
     /// At most four of a product's attributes for its card: sizes, colours, material and brand
     /// first (in the catalog's words, Spanish or English), then the others by name.

@@ -229,16 +229,30 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
-        // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product.
+        // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product
+        // ("¿la negra tiene stock?": the same model in black). Not a question for a person about
+        // shipping or payment ("¿cuánto cuesta el envío?" got the product's price), nor one that
+        // names another product (a colour or size alone names none: "¿en talla XL?" listed shirts).
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           Self.asksAboutIt(text), !shop.index.isConfidentMatch(text), let product = shop.index.product(sku: shown.sku) {
+           Self.asksAboutIt(text), !Self.asksAboutOrders(text), !shop.index.namesAnotherProduct(text),
+           var product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
+            switch colourSibling(of: product, asked: text, index: shop.index) {
+            case .same: break
+            case .other(let sibling): product = sibling
+            case .none(let colour):
+                let line = language == .es ? "*\(product.name)* no viene en \(colour)." : "*\(product.name)* doesn't come in \(colour)."
+                var turn = catalogAnswer(([.text(line)] + otherColours(of: product, state: &state, catalog: shop, language: language),
+                                          "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown
+                return turn
+            }
             // Its price, stock, a size or an attribute: that, in a line (the card stays the subject).
             if let line = cardQuestionAnswer(text, product: product, index: shop.index, language: language) {
                 var turn = catalogAnswer(([.text(line)], "catalogo.detalle"), language: language, state: &state,
                                          catalogVersion: shop.version, now: now)
-                turn.state.shownProduct = .init(sku: shown.sku, at: now, catalogVersion: shown.catalogVersion)
+                turn.state.shownProduct = .init(sku: product.sku, at: now, catalogVersion: shown.catalogVersion)
                 return turn
             }
             return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
@@ -257,8 +271,9 @@ public struct ConversationEngine: Sendable {
                                  language: language, state: &state, catalogVersion: shop.version, now: now)
         }
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
-        // batteries (skill keywords would otherwise win over the catalog).
-        if let shop, asksToBuy, shop.index.isConfidentMatch(text) {
+        // batteries (skill keywords would otherwise win over the catalog). Not "¿tiene garantía?"
+        // (a coffee maker's description has the word): shipping and warranty are a person's questions.
+        if let shop, asksToBuy, !Self.asksAboutOrders(text), shop.index.isConfidentMatch(text) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
@@ -269,15 +284,23 @@ public struct ConversationEngine: Sendable {
         var routedText = text
         // A product's name typed as it is ("cuerda para saltar", "pilas recargables AA"): the
         // product, though the words also suit another skill (it got the healthy-living menu).
-        if let shop, replyID == nil, case .matched(let id, _, _) = route.outcome,
-           let skill = router.catalog.intent(id: id)?.skill, skill != "ecommerce", skill != "core", shop.index.namesOneProduct(text),
+        // Or two close guesses of other skills ("botella térmica": glass or plastics?).
+        let guessedIDs: [String] = switch route.outcome {
+        case .matched(let id, _, _): [id]
+        case .ambiguous(let ids): ids
+        case .noMatch: []
+        }
+        if let shop, replyID == nil, !guessedIDs.isEmpty,
+           guessedIDs.allSatisfy({ id in router.catalog.intent(id: id).map { $0.skill != "ecommerce" && $0.skill != "core" } ?? false }),
+           shop.index.namesOneProduct(text),
            let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &state,
                                     catalog: shop, now: now) {
             return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
         // "¿venden pilas?" in a shop that sells none (what it sells was answered above) asks the
         // shop, not how to recycle batteries: say it has none, and show the categories.
-        if let shop, replyID == nil, Self.asksWhatIsSold(text), !shop.index.queryWords(text).isEmpty,
+        // "busco pilas" too: looking for something to buy (not "busco dónde reciclar pilas").
+        if let shop, replyID == nil, Self.asksWhatIsSold(text) || Self.looksToBuy(text), !shop.index.queryWords(text).isEmpty,
            let skill = route.intentID.flatMap({ router.catalog.intent(id: $0) })?.skill, skill != "ecommerce", skill != "core" {
             state.catalogBrowse = nil
             return catalogAnswer(([noResults(text, index: shop.index, language: route.language)], "catalogo.buscar"),
@@ -407,6 +430,20 @@ public struct ConversationEngine: Sendable {
         normalizer.normalize(text).tokens.contains { ["venden", "vendes", "vende", "sell", "sells"].contains($0) }
     }
 
+    /// Whether `text` says the user is looking to buy something ("busco pilas", "quiero comprar
+    /// un termo", "looking for batteries"), not for advice or where to take it.
+    static func looksToBuy(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.count <= 6 && tokens.contains(where: shoppingVerbs.contains) && !tokens.contains(where: notShopping.contains)
+    }
+
+    private static let shoppingVerbs: Set<String> = ["busco", "buscando", "comprar", "compro", "buy", "buying", "looking"]
+    private static let notShopping: Set<String> = [
+        "consejo", "consejos", "tip", "tips", "idea", "ideas", "informacion", "info", "ayuda", "como", "donde", "reciclar", "reciclo",
+        "reciclaje", "tirar", "tiro", "desechar", "desecho", "recycle", "recycling", "dispose", "throw", "where", "how", "advice", "help",
+        "dormir", "sleep", "ejercicio", "exercise", "rutina", "routine",
+    ]
+
     /// Units of a product's specification, after a number.
     private static let specUnits: Set<String> = ["mah", "gb", "tb", "mb", "w", "watts", "pulgadas", "inch", "inches", "mp", "hz", "rpm"]
 
@@ -461,7 +498,7 @@ public struct ConversationEngine: Sendable {
     /// Words of a short question about a product already on screen: its price or whether there is any.
     private static let followUpCues: Set<String> = [
         "cuesta", "cuestan", "precio", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
-        "quedan", "queda", "hay", "tienen", "envian", "available", "price", "cost", "costs", "much", "left", "stock", "still",
+        "quedan", "queda", "hay", "tienen", "tiene", "tienes", "have", "available", "price", "cost", "costs", "much", "left", "stock", "still",
         "talla", "tallas", "colores", "medidas", "size", "sizes", "colors", "colours",
         "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
     ]
@@ -474,6 +511,18 @@ public struct ConversationEngine: Sendable {
         let asksPrice = tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen"))
         return !tokens.isEmpty && tokens.count <= 8 && (asksPrice || tokens.contains { followUpCues.contains($0) })
     }
+
+    /// Whether `text` asks about shipping, payment, returns or warranty: a person's question
+    /// (`core.pedidos`), not the product's (no order is visible to the bot).
+    static func asksAboutOrders(_ text: String) -> Bool {
+        normalizer.normalize(text).tokens.contains(where: orderWords.contains)
+    }
+
+    private static let orderWords: Set<String> = [
+        "envio", "envios", "enviar", "envian", "mandan", "entrega", "entregan", "domicilio", "garantia", "devolucion", "devoluciones",
+        "devolver", "cambio", "cambios", "reembolso", "pago", "pagos", "pagar", "tarjeta", "meses", "factura", "shipping", "ship",
+        "delivery", "deliver", "warranty", "guarantee", "return", "returns", "refund", "payment", "pay", "invoice",
+    ]
 
     /// A short "cheaper?" or "pricier?" ("¿algo más barato?", "está muy cara", "more expensive?").
     static func asksPriceChange(_ text: String) -> Bool {
