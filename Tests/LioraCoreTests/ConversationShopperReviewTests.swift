@@ -312,4 +312,20 @@ struct ConversationShopperReviewTests {
         #expect(bottle.sku == "DEP-004")
         #expect(say("¿saltar la cuerda quema calorías?").intentID == "vida_sana.actividad")
     }
+
+    @Test("card questions: measures written in the name, who makes it; an English first message of shopping words is English")
+    func measuresMakerAndFirstEnglishMessage() throws {
+        let cushion = try #require(Self.shop.index.catalog.products.first { $0.name.contains("45 × 45 cm") })
+        let card = say("", replyID: "sku:\(cushion.sku)")
+        #expect(say("¿cuánto mide?", state: card.state).replies.map(\.summary) == ["*\(cushion.name)* mide 45 × 45 cm."])
+        let rope = say("", replyID: "sku:DEP-008", language: .en)
+        #expect(say("who makes it?", language: .en, state: rope.state).replies.map(\.summary) == ["*Cuerda para Saltar con Contador* — Brand: Vértice"])
+        for text in ["soccer ball", "baseball cap", "jump rope"] {
+            let first = Self.engine.respond(to: text, replyID: nil, language: .es, languageEstablished: false, state: .init(),
+                                            enabledSkills: Self.all, catalog: Self.shop, now: now)
+            #expect(first.language == .en, "\(text)")
+        }
+        // A Spanish chat stays Spanish on one such word.
+        #expect(say("una gorra baseball", language: .es).language == .es)
+    }
 }

@@ -846,7 +846,10 @@ extension ConversationEngine {
                     ? (es ? "Sí, *\(p.name)* viene en talla \(shown)." : "Yes, *\(p.name)* comes in size \(shown).")
                     : (es ? "*\(p.name)* no viene en talla \(shown); viene en: \(all)." : "*\(p.name)* doesn't come in size \(shown); it comes in: \(all)."))
             case .attribute(let keys, let esName, let enName):
-                if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
+                if keys == Self.measuresKeys, Self.attribute(of: p, in: keys) == nil, let measures = Self.measuresWritten(in: p) {
+                    // "¿cuánto mide?" with the measures only in the name or description ("45 × 45 cm").
+                    lines.append(es ? "*\(p.name)* mide \(measures)." : "*\(p.name)* measures \(measures).")
+                } else if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
                     language == .en && index.catalog.locale.lowercased().hasPrefix("es") ? Self.inEnglish(key: found.key, value: found.value) : found
                 }) {
                     lines.append("*\(p.name)* — \(Self.oneLine(key).prefix(1).uppercased() + Self.oneLine(key).dropFirst()): \(Self.shortened(Self.oneLine(value), 300))")
@@ -879,8 +882,19 @@ extension ConversationEngine {
     private static let materialQuestion = CardQuestion.attribute(keys: ["material", "materiales", "tela", "fabric"], es: "el material", en: "material")
     private static let brandQuestion = CardQuestion.attribute(keys: ["marca", "brand"], es: "la marca", en: "brand")
     private static let colourQuestion = CardQuestion.attribute(keys: ["color", "colores", "colour", "colours", "colors"], es: "el color", en: "colour")
-    private static let measuresQuestion = CardQuestion.attribute(keys: ["medidas", "dimensiones", "tamaño", "tamano", "size", "dimensions", "measures"],
-                                                                  es: "las medidas", en: "measurements")
+    private static let measuresKeys = ["medidas", "dimensiones", "tamaño", "tamano", "dimensions", "measures"]
+    private static let measuresQuestion = CardQuestion.attribute(keys: measuresKeys, es: "las medidas", en: "measurements")
+
+    /// Measures written in a product's name or description: two or three numbers joined by "×"
+    /// or "x" and a unit ("45 × 45 cm", "55 x 35 x 23 cm").
+    static func measuresWritten(in p: Product) -> String? {
+        for text in [p.name, p.description ?? ""] {
+            if let match = text.firstMatch(of: measuresPattern) { return String(match.output) }
+        }
+        return nil
+    }
+
+    nonisolated(unsafe) private static let measuresPattern = #/\d+(?:[.,]\d+)?\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?(?:\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?)?\s?(?:cm|mm|m|pulgadas|in)\b/#
 
     /// Words of a question about a card, and what each asks.
     private static let cardQuestionWords: [String: CardQuestion] = [
@@ -892,7 +906,8 @@ extension ConversationEngine {
         "sizes": sizesQuestion,
         "material": materialQuestion, "materiales": materialQuestion, "tela": materialQuestion, "hecho": materialQuestion,
         "hecha": materialQuestion, "made": materialQuestion, "fabric": materialQuestion,
-        "marca": brandQuestion, "brand": brandQuestion,
+        "marca": brandQuestion, "brand": brandQuestion, "fabricante": brandQuestion, "fabrica": brandQuestion, "makes": brandQuestion,
+        "maker": brandQuestion,
         "color": colourQuestion, "colores": colourQuestion, "colour": colourQuestion, "colours": colourQuestion, "colors": colourQuestion,
         "medidas": measuresQuestion, "mide": measuresQuestion, "miden": measuresQuestion, "dimensiones": measuresQuestion,
         "dimensions": measuresQuestion,

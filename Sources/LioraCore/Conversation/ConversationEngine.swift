@@ -501,6 +501,7 @@ public struct ConversationEngine: Sendable {
         "quedan", "queda", "hay", "tienen", "tiene", "tienes", "have", "available", "price", "cost", "costs", "much", "left", "stock", "still",
         "talla", "tallas", "colores", "medidas", "size", "sizes", "colors", "colours",
         "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
+        "fabricante", "fabrica", "makes", "maker", "measures", "dimensions", "medidas",
     ]
 
     /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how

@@ -78,9 +78,13 @@ public struct LanguageDetector: Sendable {
         // The bot's subjects: a Spanish speaker writes "stress" too; full weight only on a first message.
         "sleep", "water", "battery", "batteries", "glass", "plastic", "plastics", "paper", "cardboard", "recycle", "stress",
         "food", "exercise", "oil", "trash", "waste",
-        // What shoppers ask for, likewise ("sneakers" alone had got a Spanish answer).
+        // What shoppers ask for, likewise ("sneakers" alone had got a Spanish answer; "soccer
+        // ball" and "baseball cap" as a first message too).
         "sneaker", "sneakers", "backpack", "backpacks", "dress", "dresses", "shoe", "shoes", "jacket", "jackets", "wallet",
         "watch", "toy", "toys", "boots", "headphones", "earbuds", "hoodie", "shirt", "shirts", "tshirt", "bag", "bags", "charger",
+        "cap", "caps", "hat", "hats", "ball", "soccer", "baseball", "rope", "jump", "gift", "gifts", "girlfriend", "boyfriend",
+        "sunglasses", "cheap", "cheaper", "women", "womens", "mens", "kids", "blue", "black", "white", "green", "pink", "grey",
+        "brown", "yellow", "purple",
     ]
 
     /// Frequent English words that are not also Spanish words.
@@ -90,6 +94,9 @@ public struct LanguageDetector: Sendable {
         "food", "exercise", "oil", "trash", "waste",
         "sneaker", "sneakers", "backpack", "backpacks", "dress", "dresses", "shoe", "shoes", "jacket", "jackets", "wallet",
         "watch", "toy", "toys", "boots", "headphones", "earbuds", "hoodie", "shirt", "shirts", "tshirt", "bag", "bags", "charger",
+        "cap", "caps", "hat", "hats", "ball", "soccer", "baseball", "rope", "jump", "gift", "gifts", "girlfriend", "boyfriend",
+        "sunglasses", "cheap", "cheaper", "women", "womens", "mens", "kids", "blue", "black", "white", "green", "pink", "grey",
+        "brown", "yellow", "purple",
         "the", "an", "and", "or", "of", "to", "in", "on", "at", "for", "with", "without", "from", "by", "about",
         "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "dont", "doesnt", "have", "has",
         "had", "can", "could", "would", "should", "will", "want", "need", "like", "get", "i", "im", "my", "you",
