@@ -127,7 +127,7 @@ struct ConversationShopperReviewTests {
         #expect(grey.sku == "MOC-002")
         // One colour only, nothing alike in its category: said so, no card again.
         let hiking = say("what other colours?", language: .en, state: say("", replyID: "sku:DEP-005", language: .en).state)
-        #expect(hiking.replies.map(\.summary) == ["This model only comes in rojo."])
+        #expect(hiking.replies.map(\.summary) == ["This model only comes in red."])
         // A hoodie in one colour: the category's other hoodies.
         let hoodie = say("¿qué colores hay?", state: say("", replyID: "sku:SUD-003").state)
         let hoodies = try #require(listed(hoodie), "\(hoodie.replies.map(\.summary))")
@@ -327,5 +327,34 @@ struct ConversationShopperReviewTests {
         }
         // A Spanish chat stays Spanish on one such word.
         #expect(say("una gorra baseball", language: .es).language == .es)
+    }
+
+    @Test("after a card, a question about something else is that question (“how much water…?” got the rope's price); “¿cuánto sale?” is its price")
+    func otherQuestionsAfterACard() throws {
+        let rope = say("", replyID: "sku:DEP-008", language: .en)
+        #expect(say("how much water should I drink a day?", language: .en, state: rope.state).intentID == "vida_sana.hidratacion")
+        #expect(say("how much sleep do I need?", language: .en, state: rope.state).intentID == "vida_sana.sueno")
+        let cap = say("", replyID: "sku:GOR-001")
+        #expect(say("¿qué material no se recicla?", state: cap.state).intentID?.hasPrefix("reciclaje") == true)
+        #expect(say("¿de qué color es el contenedor de vidrio?", state: cap.state).intentID == "reciclaje.vidrio")
+        #expect(say("cuanto sale", state: cap.state).replies.map(\.summary) == ["*Gorra de Béisbol Negra* cuesta $349.00."])
+        // The product's own name in the question is still about it.
+        #expect(say("¿de qué material es la gorra?", state: cap.state).replies.map(\.summary) == ["*Gorra de Béisbol Negra* — Material: algodón"])
+        for text in ["¿cómo puedo pagar?", "¿puedo devolverla?"] {
+            #expect(say(text, state: cap.state).intentID == "core.pedidos", "\(text)")
+        }
+        #expect(say("how can I pay?", language: .en).intentID == "core.pedidos")
+    }
+
+    @Test("“how much … do I need / is too much” is a health question, not a search (“¿cuánto necesito dormir?” listed pyjamas)")
+    func howMuchIsHealthy() throws {
+        for (text, intent) in [("¿cuánto necesito dormir?", "vida_sana.sueno"), ("¿cuánto ejercicio necesito?", "vida_sana.actividad"),
+                               ("how much sleep do I need?", "vida_sana.sueno")] {
+            let turn = say(text, language: text.hasPrefix("how") ? .en : .es)
+            #expect(turn.intentID == intent, "\(text): \(turn.intentID ?? "-") \(turn.replies.map(\.summary).first ?? "")")
+        }
+        // Prices are still prices.
+        #expect(listed(say("¿cuánto cuestan los tenis?")) != nil)
+        #expect(listed(say("necesito tenis para correr")) != nil)
     }
 }

@@ -345,8 +345,11 @@ public final class CatalogSearchIndex: Sendable {
     /// Whether `text` names a product of its own (`isConfidentMatch`) with a word that is more
     /// than a colour, size or who it is for: "¿cuánto cuesta la mochila?" does, "¿la azul?" and
     /// "¿en talla XL?" do not (they ask about the product on screen).
-    func namesAnotherProduct(_ text: String) -> Bool {
-        isConfidentMatch(text) && !queryWords(text).allSatisfy { CatalogWords.isModifier($0) || CatalogWords.cheapWords.contains($0) }
+    /// Words of `product`'s own name do not count ("¿de qué material es la gorra?" on the cap's card).
+    func namesAnotherProduct(_ text: String, besides product: Product) -> Bool {
+        guard isConfidentMatch(text) else { return false }
+        let own = Set(tokenizer.tokens(product.name))
+        return !queryWords(text).allSatisfy { CatalogWords.isModifier($0) || CatalogWords.cheapWords.contains($0) || own.contains($0) }
     }
 
     /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces

@@ -369,7 +369,9 @@ extension ConversationEngine {
         let sameModel = !others.isEmpty
         let kind = Self.kindWord(of: product, among: category, index: index)
         if !sameModel, let kind { others = category.filter { differs($0) && index.queryWords($0.name).contains(kind) } }
-        let onlyIn = colour.map { language == .es ? "Este modelo solo lo tenemos en \($0)." : "This model only comes in \($0)." }
+        let translating = language == .en && index.catalog.locale.lowercased().hasPrefix("es")
+        let onlyIn = colour.map { language == .es ? "Este modelo solo lo tenemos en \($0)."
+                                                  : "This model only comes in \(translating ? Self.inEnglish(key: "color", value: $0).value : $0)." }
             ?? (language == .es ? "Este modelo solo lo tenemos así." : "This model only comes as shown.")
         guard !others.isEmpty else { return [.text(onlyIn)] }
         let shown = Array(others.prefix(Self.pageSize))
@@ -811,7 +813,7 @@ extension ConversationEngine {
         let es = language == .es
         var lines: [String] = []
         var asked = Set(tokens.compactMap { Self.cardQuestionWords[$0] })
-        if tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen")) { asked.insert(.price) }
+        if Self.asksPrice(text) { asked.insert(.price) }
         if let size = index.askedSize(text) { asked.remove(Self.sizesQuestion); asked.insert(.size(size)) }
         guard !asked.isEmpty else { return nil }
         for question in asked.sorted(by: { $0.rank < $1.rank }) {

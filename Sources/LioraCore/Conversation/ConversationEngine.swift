@@ -221,7 +221,7 @@ public struct ConversationEngine: Sendable {
         }
         // "¿la tienen en otro color?" just after a card: its other colours (the card came again).
         if let shop, replyID == nil, cardOnScreen, let shown = state.shownProduct, shown.catalogVersion == shop.version, now >= shown.at,
-           Self.asksOtherColours(text), let product = shop.index.product(sku: shown.sku) {
+           Self.asksOtherColours(text), let product = shop.index.product(sku: shown.sku), Self.isOnlyAbout(product, text) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             let replies = otherColours(of: product, state: &state, catalog: shop, language: language)
             var turn = catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -235,8 +235,8 @@ public struct ConversationEngine: Sendable {
         // names another product (a colour or size alone names none: "¿en talla XL?" listed shirts).
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           Self.asksAboutIt(text), !Self.asksAboutOrders(text), !shop.index.namesAnotherProduct(text),
-           var product = shop.index.product(sku: shown.sku) {
+           Self.asksAboutIt(text), !Self.asksAboutOrders(text), var product = shop.index.product(sku: shown.sku),
+           Self.asksPrice(text) || !shop.index.namesAnotherProduct(text, besides: product), Self.isOnlyAbout(product, text) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             switch colourSibling(of: product, asked: text, index: shop.index) {
             case .same: break
@@ -418,11 +418,22 @@ public struct ConversationEngine: Sendable {
     /// `PriceBound`; "hasta" alone reads as a goodbye) or a specification ("10000 mAh").
     static func hasBuyingCue(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
+        // "¿cuánto necesito dormir?", "¿cuánto café es mucho?", "how much sleep do I need?": how
+        // much of something is good, not a price (they listed pyjamas and wallets).
+        if tokens.contains(where: { ["cuanto", "cuanta", "cuantos", "cuantas"].contains($0) }) || tokens.starts(with: ["how", "much"]),
+           tokens.contains(where: quantityWords.contains) {
+            return false
+        }
         return tokens.contains { buyingCues.contains($0) } || PriceBound.parse(text) != nil
             // A product's specification: "batería de 10000 mAh", "memoria de 64 gb" (it got
             // battery recycling).
             || zip(tokens, tokens.dropFirst()).contains { $0.0.allSatisfy(\.isNumber) && specUnits.contains($0.1) }
     }
+
+    private static let quantityWords: Set<String> = [
+        "necesito", "necesita", "necesitamos", "debo", "deberia", "debe", "deben", "recomiendan", "recomienda", "recomendable",
+        "mucho", "demasiado", "demasiada", "sano", "saludable", "need", "needs", "should", "too", "healthy", "recommended",
+    ]
 
     /// Whether `text` asks what the shop sells ("¿venden pilas?", "do you sell batteries?"),
     /// which no other skill answers.
@@ -524,6 +535,41 @@ public struct ConversationEngine: Sendable {
         "devolver", "cambio", "cambios", "reembolso", "pago", "pagos", "pagar", "tarjeta", "meses", "factura", "shipping", "ship",
         "delivery", "deliver", "warranty", "guarantee", "return", "returns", "refund", "payment", "pay", "invoice",
     ]
+
+    /// Whether `text`, a short question, is only about `product` (or a colour or size of it):
+    /// every word of it is a function word, a word of the card questions, a colour, size or
+    /// number, or a word of the product's name. "how much water should I drink a day?" and "¿de
+    /// qué color es el contenedor de vidrio?" ask something else (they got the card's price and
+    /// colours).
+    static func isOnlyAbout(_ product: Product, _ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        var name: Set<String>?
+        for token in tokens where !IntentRouter.functionWords.contains(token) && !followUpCues.contains(token)
+            && !aboutItWords.contains(token) && !CatalogWords.isModifier(token) && !CatalogWords.cheapWords.contains(token)
+            && !CatalogWords.dearWords.contains(token) {
+            if name == nil { name = Set(normalizer.normalize(product.name).tokens) }
+            if !(name?.contains(token) ?? false) { return false }
+        }
+        return true
+    }
+
+    /// Words of questions about a product beyond `followUpCues`: question words, pronouns, verbs.
+    private static let aboutItWords: Set<String> = [
+        "cuanto", "cuanta", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "manejan",
+        "hay", "viene", "vienen",
+        "la", "lo", "las", "los", "esta", "estan", "son", "sera", "seria", "de", "que", "q", "k", "en", "otro", "otra", "y", "tambien",
+        "one", "ones", "it", "they", "them", "there", "does", "do", "come", "comes", "have", "has", "how", "much", "many", "is",
+        "are", "which", "what", "whats", "the", "a", "in", "of", "any", "who", "makes", "quien", "es", "porfa", "please", "pls",
+        "numero", "number", "color", "colores", "colour", "colours", "colors", "hecho", "hecha", "made", "modelo", "model",
+        "other", "another", "else", "otros", "otras", "diferente", "diferentes", "distinto", "distinta", "mismo", "misma", "same",
+        "tono", "tonos", "shade", "shades", "variantes", "options",
+    ]
+
+    /// "¿cuánto vale?", "¿cuánto sale?": the price (Spain's "vale" alone is "ok"; "sale" alone is on sale).
+    static func asksPrice(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.contains("cuanto") && tokens.contains { ["vale", "valen", "sale", "salen"].contains($0) }
+    }
 
     /// A short "cheaper?" or "pricier?" ("¿algo más barato?", "está muy cara", "more expensive?").
     static func asksPriceChange(_ text: String) -> Bool {
