@@ -88,10 +88,10 @@ struct AdminGapsTests {
         try await Harness.run(.sqlite, jwtSecret: jwtSecret) { h in
             let port = try #require(h.client.port)
             let big = "GET /clientes HTTP/1.1\r\nHost: localhost\r\nX-Client-ID: \(String(repeating: "a", count: 100 * 1024))\r\n\r\n"
-            let tooLarge = try await Self.rawExchange(port: port, Array(big.utf8))
+            let tooLarge = try await rawExchange(port: port, Array(big.utf8))
             #expect(tooLarge.hasPrefix("HTTP/1.1 431"), "\(tooLarge.prefix(300))")
             #expect(Self.header("cache-control", in: tooLarge) == "no-store", "\(tooLarge.prefix(300))")
-            let garbage = try await Self.rawExchange(port: port, Array("POST /auth/login HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n".utf8))
+            let garbage = try await rawExchange(port: port, Array("POST /auth/login HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n".utf8))
             #expect(garbage.hasPrefix("HTTP/1.1 400"), "\(garbage)")
             #expect(Self.header("cache-control", in: garbage) == "no-store", "\(garbage)")
         }
@@ -224,26 +224,5 @@ struct AdminGapsTests {
             if parts.count == 2, parts[0].lowercased() == name { return parts[1].trimmingCharacters(in: .whitespaces) }
         }
         return nil
-    }
-
-    /// Writes `request` on a connection of its own and reads until the server closes it (or `within`).
-    static func rawExchange(port: Int, _ request: [UInt8], within: Duration = .seconds(10)) async throws -> String {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connect(host: "127.0.0.1", port: port) { ch in
-                ch.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch) }
-            }
-        return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(bytes: request))
-            return try await withThrowingTaskGroup(of: String?.self) { group in
-                group.addTask {
-                    var text = ""
-                    for try await chunk in inbound { text += String(buffer: chunk) }
-                    return text
-                }
-                group.addTask { try await Task.sleep(for: within); return nil }
-                defer { group.cancelAll() }
-                return try await group.next().flatMap { $0 } ?? ""
-            }
-        }
     }
 }

@@ -11,7 +11,7 @@ import Testing
 /// Writes `request` as raw bytes on a connection of its own and returns everything the server
 /// sends until it closes the connection (or `within` passes): for requests no HTTP client sends
 /// as they are (chunked bodies, oversized heads).
-private func rawExchange(port: Int, _ request: [UInt8], within: Duration = .seconds(10)) async throws -> String {
+func rawExchange(port: Int, _ request: [UInt8], within: Duration = .seconds(10)) async throws -> String {
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .connect(host: "127.0.0.1", port: port) { ch in
             ch.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: ch) }
