@@ -369,7 +369,7 @@ extension ConversationEngine {
         let sameModel = !others.isEmpty
         let kind = Self.kindWord(of: product, among: category, index: index)
         if !sameModel, let kind { others = category.filter { differs($0) && index.queryWords($0.name).contains(kind) } }
-        let translating = language == .en && index.catalog.locale.lowercased().hasPrefix("es")
+        let translating = Self.translates(index, to: language)
         let onlyIn = colour.map { language == .es ? "Este modelo solo lo tenemos en \($0)."
                                                   : "This model only comes in \(translating ? Self.inEnglish(key: "color", value: $0).value : $0)." }
             ?? (language == .es ? "Este modelo solo lo tenemos así." : "This model only comes as shown.")
@@ -787,7 +787,7 @@ extension ConversationEngine {
             lines.append(language == .es ? "Disponible." : "In stock.")
         }
         // Sizes, colours and the like: what a shopper asks next ("¿la tienen en talla M?").
-        let translating = language == .en && index.catalog.locale.lowercased().hasPrefix("es")
+        let translating = Self.translates(index, to: language)
         for (key, value) in Self.shownAttributes(p) {
             let (key, value) = translating ? Self.inEnglish(key: key, value: value) : (key, value)
             lines.append("\(key.prefix(1).uppercased() + key.dropFirst()): \(Self.shortened(value, 80))")
@@ -852,7 +852,7 @@ extension ConversationEngine {
                     // "¿cuánto mide?" with the measures only in the name or description ("45 × 45 cm").
                     lines.append(es ? "*\(p.name)* mide \(measures)." : "*\(p.name)* measures \(measures).")
                 } else if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
-                    language == .en && index.catalog.locale.lowercased().hasPrefix("es") ? Self.inEnglish(key: found.key, value: found.value) : found
+                    Self.translates(index, to: language) ? Self.inEnglish(key: found.key, value: found.value) : found
                 }) {
                     lines.append("*\(p.name)* — \(Self.oneLine(key).prefix(1).uppercased() + Self.oneLine(key).dropFirst()): \(Self.shortened(Self.oneLine(value), 300))")
                 } else {
@@ -921,6 +921,11 @@ extension ConversationEngine {
             if let found = p.attributes.first(where: { $0.key.lowercased() == key && !$0.value.isEmpty }) { return (found.key, found.value) }
         }
         return nil
+    }
+
+    /// Whether a Spanish catalog's attributes are shown in English (`inEnglish`): an English chat.
+    static func translates(_ index: CatalogSearchIndex, to language: Language) -> Bool {
+        language == .en && index.catalog.locale.lowercased().hasPrefix("es")
     }
 
     /// A Spanish catalog's attribute for an English card: the usual attribute names ("talla" →
