@@ -22,7 +22,7 @@ enum CatalogWords {
         "usted", "ustedes", "y", "ya", "yo", "muy", "mas", "otro", "otra", "otros", "otras", "tambien", "aqui",
         // Spanish: asking, wanting, showing, having, selling
         "algo", "alguien", "algun", "alguna", "algunas", "alguno", "algunos", "ando", "anda", "busca", "buscaba",
-        "buscamos", "buscan", "buscando", "buscar", "busco", "compra", "comprar", "compraria", "cuanto", "cuanta",
+        "buscamos", "buscan", "buscando", "buscar", "busco", "busko", "buzco", "kiero", "qiero", "nesesito", "nececito", "compra", "comprar", "compraria", "cuanto", "cuanta",
         "cuantos", "cuantas", "cuesta", "cuestan", "dame", "denme", "donde", "disponible", "disponibles", "encontrar",
         "ensename", "ensenar", "estoy", "estan", "favor", "gustaria", "hay", "habra", "interesa",
         "interesan", "manejan", "manejas", "maneja", "mostrar", "muestra", "muestrame", "muestran", "muestren",
@@ -166,6 +166,10 @@ enum CatalogWords {
         "barato", "barata", "baratos", "baratas", "baratito", "baratita", "baratitos", "baratitas", "economico", "economica",
         "economicos", "economicas", "cheap", "cheaper", "cheapest", "affordable", "inexpensive",
     ]
+
+    /// Words asking whether something is on sale ("¿está en oferta?"): after a card, its price,
+    /// though products are tagged with them too.
+    static let saleWords: Set<String> = ["oferta", "ofertas", "descuento", "descuentos", "rebaja", "rebajas", "sale", "discount", "promocion", "promo"]
 
     /// Words saying what is shown costs too much ("está muy cara"): like `cheapWords` after a card.
     static let dearWords: Set<String> = ["caro", "cara", "caros", "caras", "carisimo", "carisima", "expensive", "pricey"]

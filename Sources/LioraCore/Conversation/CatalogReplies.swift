@@ -268,8 +268,12 @@ extension ConversationEngine {
         let said = words.joined(separator: " ")
         if Self.dearerPhrases.contains(said) || Self.cheaperPhrases.contains(said) {
             guard base(nil).contains(where: \.isInStock) else { return nil }
+            let order: CatalogBrowse.Order = Self.dearerPhrases.contains(said) ? .dearest : .cheapest
+            // "¿y más caro?" after "¿algo más barato?" below a card: not the dearest of the cheaper
+            // ones (it listed the same $699 pairs as "the highest-priced"); the bound goes.
+            let flipped = browse.order != nil && browse.order != order && browse.priceText.map(Self.isCardBound) == true
             state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 0, catalogVersion: catalog.version,
-                                                order: Self.dearerPhrases.contains(said) ? .dearest : .cheapest, priceText: browse.priceText)
+                                                order: order, priceText: flipped ? nil : browse.priceText)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         }
         return nil
@@ -346,13 +350,22 @@ extension ConversationEngine {
         return page(state: &state, catalog: catalog, language: language)
     }
 
+    /// Whether a browse's price range is one `cheapestSearch` made from a card's price ("hasta
+    /// 1098", "desde 1300"), not one the user wrote.
+    static func isCardBound(_ text: String) -> Bool {
+        let parts = text.split(separator: " ")
+        return parts.count == 2 && (parts[0] == "hasta" || parts[0] == "desde") && parts[1].allSatisfy(\.isNumber)
+    }
+
     /// Whether `text` asks which other colours the product on screen comes in ("¿la tienen en
     /// otro color?", "¿qué colores hay?", "other colours?").
     static func asksOtherColours(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         guard tokens.count <= 10, tokens.contains(where: { ["color", "colores", "colors", "colour", "colours"].contains($0) }) else { return false }
-        return tokens.contains { ["otro", "otros", "otra", "otras", "other", "another", "different", "distinto", "diferente", "que", "what",
-                                   "which", "cuales", "mas", "more"].contains($0) }
+        let other = tokens.contains { ["otro", "otros", "otra", "otras", "other", "another", "different", "distinto", "diferente", "mas", "more"].contains($0) }
+        // "what color is it?", "¿de qué color es?" ask its colour; "¿qué colores hay?" which there are.
+        let plural = tokens.contains { ["colores", "colors", "colours"].contains($0) }
+        return other || (plural && tokens.contains { ["que", "what", "which", "cuales"].contains($0) })
     }
 
     /// The other colours of the product on screen: the same model in other colours, else its
@@ -769,7 +782,8 @@ extension ConversationEngine {
         ["me", "gustaria", "ver"], ["estoy", "buscando"], ["ando", "buscando"], ["me", "interesa"], ["me", "interesan"],
         ["i'm", "looking", "for"], ["im", "looking", "for"], ["i", "am", "looking", "for"], ["do", "you", "have"],
         ["do", "you", "sell"], ["have", "you", "got"], ["looking", "for"], ["i", "want"], ["i", "need"], ["show", "me"],
-        ["hola"], ["buenas"], ["hello"], ["hi"], ["busco"], ["buscaba"], ["quiero"], ["quisiera"], ["queria"], ["necesito"],
+        ["what", "about"], ["how", "about"], ["y"], ["and"],
+        ["hola"], ["buenas"], ["hello"], ["hi"], ["busco"], ["busko"], ["buzco"], ["kiero"], ["qiero"], ["nesesito"], ["buscaba"], ["quiero"], ["quisiera"], ["queria"], ["necesito"],
         ["tienen"], ["tienes"], ["tendran"], ["tendras"], ["hay"], ["venden"], ["vendes"], ["manejan"], ["muestrame"],
         ["ensename"], ["dame"], ["un"], ["una"], ["unos"], ["unas"], ["algun"], ["alguna"], ["algunos"], ["algunas"], ["a"], ["an"],
         ["some"], ["any"], ["ver"], ["see"], ["mostrar"], ["mostrame"], ["muestrenme"],
@@ -813,8 +827,14 @@ extension ConversationEngine {
         let es = language == .es
         var lines: [String] = []
         var asked = Set(tokens.compactMap { Self.cardQuestionWords[$0] })
-        if Self.asksPrice(text) { asked.insert(.price) }
-        if let size = index.askedSize(text) { asked.remove(Self.sizesQuestion); asked.insert(.size(size)) }
+        if Self.asksPrice(text) || zip(tokens, tokens.dropFirst()).contains(where: { $0 == "on" && $1 == "sale" }) { asked.insert(.price) }
+        if let size = index.askedSize(text) ?? Self.bareSize(text) { asked.remove(Self.sizesQuestion); asked.insert(.size(size)) }
+        // "¿y en rojo?" about the red one: yes, it is (it sent the card again).
+        let colours = Self.askedColours(text)
+        if asked.isEmpty, colours.count == 1, Self.hasColour(p, colours[0]), let colour = p.attributes["color"] ?? p.attributes["colour"] {
+            let shown = Self.translates(index, to: language) ? Self.inEnglish(key: "color", value: colour).value : colour
+            return es ? "Sí, *\(p.name)* es \(shown)." : "Yes, *\(p.name)* is \(shown)."
+        }
         guard !asked.isEmpty else { return nil }
         for question in asked.sorted(by: { $0.rank < $1.rank }) {
             switch question {
@@ -851,6 +871,9 @@ extension ConversationEngine {
                 if keys == Self.measuresKeys, Self.attribute(of: p, in: keys) == nil, let measures = Self.measuresWritten(in: p) {
                     // "¿cuánto mide?" with the measures only in the name or description ("45 × 45 cm").
                     lines.append(es ? "*\(p.name)* mide \(measures)." : "*\(p.name)* measures \(measures).")
+                } else if keys == Self.capacityKeys, Self.attribute(of: p, in: keys) == nil, let capacity = Self.capacityWritten(in: p) {
+                    // "¿cuántos litros tiene?" with the capacity only in the name or description ("1.5 L", "750 ml").
+                    lines.append(es ? "*\(p.name)* tiene una capacidad de \(capacity)." : "*\(p.name)* holds \(capacity).")
                 } else if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
                     Self.translates(index, to: language) ? Self.inEnglish(key: found.key, value: found.value) : found
                 }) {
@@ -885,6 +908,8 @@ extension ConversationEngine {
     private static let brandQuestion = CardQuestion.attribute(keys: ["marca", "brand"], es: "la marca", en: "brand")
     private static let colourQuestion = CardQuestion.attribute(keys: ["color", "colores", "colour", "colours", "colors"], es: "el color", en: "colour")
     private static let measuresKeys = ["medidas", "dimensiones", "tamaño", "tamano", "dimensions", "measures"]
+    private static let capacityKeys = ["capacidad", "capacity", "contenido", "volumen", "volume"]
+    private static let capacityQuestion = CardQuestion.attribute(keys: capacityKeys, es: "la capacidad", en: "capacity")
     private static let measuresQuestion = CardQuestion.attribute(keys: measuresKeys, es: "las medidas", en: "measurements")
 
     /// Measures written in a product's name or description: two or three numbers joined by "×"
@@ -896,14 +921,28 @@ extension ConversationEngine {
         return nil
     }
 
+    /// A capacity written in a product's name or description: a number and litres or millilitres
+    /// ("1.5 L", "750 ml", "30 L").
+    static func capacityWritten(in p: Product) -> String? {
+        for text in [p.name, p.description ?? ""] {
+            if let match = text.firstMatch(of: capacityPattern) { return String(match.output) }
+        }
+        return nil
+    }
+
+    nonisolated(unsafe) private static let capacityPattern = #/\d+(?:[.,]\d+)?\s?(?:ml|mL|ML|L|l|litros|litro|liters|litres)\b/#
+
     nonisolated(unsafe) private static let measuresPattern = #/\d+(?:[.,]\d+)?\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?(?:\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?)?\s?(?:cm|mm|m|pulgadas|in)\b/#
 
     /// Words of a question about a card, and what each asks.
-    private static let cardQuestionWords: [String: CardQuestion] = [
+    static let cardQuestionWords: [String: CardQuestion] = [
         "cuesta": .price, "cuestan": .price, "precio": .price, "cobran": .price, "price": .price, "cost": .price, "costs": .price,
-        "much": .price,
+        "much": .price, "descuento": .price, "descuentos": .price, "oferta": .price, "rebaja": .price, "discount": .price,
         "disponible": .stock, "disponibles": .stock, "stock": .stock, "existencias": .stock, "quedan": .stock, "queda": .stock,
-        "available": .stock, "left": .stock,
+        "available": .stock, "left": .stock, "agotado": .stock, "agotada": .stock, "agotados": .stock, "agotadas": .stock,
+        "sold": .stock, "pocas": .stock, "pocos": .stock,
+        "litros": capacityQuestion, "capacidad": capacityQuestion, "capacity": capacityQuestion, "liters": capacityQuestion,
+        "litres": capacityQuestion, "cabe": capacityQuestion, "caben": capacityQuestion, "holds": capacityQuestion,
         "talla": sizesQuestion, "tallas": sizesQuestion, "talle": sizesQuestion, "talles": sizesQuestion, "size": sizesQuestion,
         "sizes": sizesQuestion,
         "material": materialQuestion, "materiales": materialQuestion, "tela": materialQuestion, "hecho": materialQuestion,

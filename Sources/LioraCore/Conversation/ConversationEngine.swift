@@ -144,7 +144,7 @@ public struct ConversationEngine: Sendable {
         let cardOnScreen = catalog != nil && state.shownProduct.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
         // Nor "¿más barato?" with a card on screen: cheaper than that product (it re-sorted the list).
         if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
-           !(cardOnScreen && (Self.asksAboutIt(text) || Self.asksPriceChange(text))),
+           !(cardOnScreen && (Self.asksAboutIt(text) || Self.asksPriceChange(text) || Self.bareSize(text) != nil)),
            case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
             return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -212,6 +212,29 @@ public struct ConversationEngine: Sendable {
                 }
             }
         }
+        // "¿la azul es más barata?" just after a card: that colour's model against this one, in a
+        // line (it listed the shop's cheapest blue things).
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now),
+           let compared = colourPriceComparison(text, product: product, index: shop.index, language: previous) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            var replies: [BotReply]
+            switch compared {
+            case .other(let sibling):
+                let tokens = Self.normalizer.normalize(text).tokens
+                let dearer = tokens.contains(where: CatalogWords.dearWords.contains) || tokens.contains("pricier")
+                replies = [.text(priceComparisonLine(sibling, against: product, askedDearer: dearer, index: shop.index, language: language))]
+            case .none(let colour):
+                let line = language == .es ? "*\(product.name)* no viene en \(colour)." : "*\(product.name)* doesn't come in \(colour)."
+                replies = [.text(line)] + otherColours(of: product, state: &state, catalog: shop, language: language)
+            case .same:
+                replies = []
+            }
+            if !replies.isEmpty {
+                var turn = catalogAnswer((replies, "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown  // the card stays the subject
+                return turn
+            }
+        }
         // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
         if let shop, replyID == nil, cardOnScreen, case let tokens = Self.normalizer.normalize(text).tokens, tokens.count <= 6,
            tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
@@ -229,18 +252,46 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "¿tienen otro modelo?", "¿algo parecido?" just after a card: its kind's other models (it
+        // sent the card again).
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), Self.asksOtherModels(text),
+           !Self.asksAboutOrders(text), Self.isOnlyAbout(product, text) || Self.normalizer.normalize(text).tokens.count <= 4 {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            var turn = catalogAnswer((otherModels(of: product, state: &state, catalog: shop, language: language), "catalogo.buscar"),
+                                     language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.shownProduct = shown  // "¿y cuánto cuesta?" next is still about the card
+            return turn
+        }
+        // "¿es impermeable?", "¿es de piel?", "does it have bluetooth?" just after a card: what its
+        // card says (it searched the shop for "es impermeable").
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), !Self.asksAboutOrders(text),
+           let asked = Self.askedQuality(text),
+           Self.asksOnlyMaterialOrColour(asked.words) || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            var turn = catalogAnswer(([.text(qualityAnswer(asked, product: product, index: shop.index, language: language))], "catalogo.detalle"),
+                                     language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.shownProduct = shown
+            return turn
+        }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product
         // ("¿la negra tiene stock?": the same model in black). Not a question for a person about
         // shipping or payment ("¿cuánto cuesta el envío?" got the product's price), nor one that
         // names another product (a colour or size alone names none: "¿en talla XL?" listed shirts).
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           Self.asksAboutIt(text), !Self.asksAboutOrders(text), var product = shop.index.product(sku: shown.sku),
+           Self.asksAboutIt(text) || Self.bareSize(text) != nil || Self.bareColour(text), !Self.asksAboutOrders(text),
+           var product = shop.index.product(sku: shown.sku),
            Self.asksPrice(text) || !shop.index.namesAnotherProduct(text, besides: product), Self.isOnlyAbout(product, text) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             switch colourSibling(of: product, asked: text, index: shop.index) {
             case .same: break
-            case .other(let sibling): product = sibling
+            case .other(let sibling):
+                product = sibling
+                // "¿y en negro?": the black one's card, not "yes, it is black".
+                if Self.bareColour(text) {
+                    return catalogAnswer(([.product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
+                                         language: language, state: &state, catalogVersion: shop.version, now: now)
+                }
             case .none(let colour):
                 let line = language == .es ? "*\(product.name)* no viene en \(colour)." : "*\(product.name)* doesn't come in \(colour)."
                 var turn = catalogAnswer(([.text(line)] + otherColours(of: product, state: &state, catalog: shop, language: language),
@@ -264,11 +315,38 @@ public struct ConversationEngine: Sendable {
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
            Self.wantsIt(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
+            // Said again ("me la llevo" twice): the line, not the card a second time.
+            if shown.buyingToldAt != nil {
+                var turn = catalogAnswer(([.text(language == .es
+                    ? "Para comprarlo, toca *Ver producto* en la tarjeta de arriba. Si prefieres que te atienda una persona, escribe *asesor*."
+                    : "To buy it, tap *View product* on the card above. If you'd rather a person helps you, type *human*.")], "catalogo.detalle"),
+                    language: language, state: &state, catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown
+                return turn
+            }
             let how = BotReply.text(language == .es
                 ? "¡Genial! 🛍️ Puedes comprarlo en la tienda en línea: toca *Ver producto* para elegir y pagar. Si prefieres que te atienda una persona, escribe *asesor*."
                 : "Great! 🛍️ You can buy it in the online shop: tap *View product* to choose and pay. If you'd rather a person helps you, type *human*.")
-            return catalogAnswer(([how, .product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
-                                 language: language, state: &state, catalogVersion: shop.version, now: now)
+            var turn = catalogAnswer(([how, .product(card(product, index: shop.index, language: language))], "catalogo.detalle"),
+                                     language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.shownProduct?.buyingToldAt = now
+            return turn
+        }
+        // "me la llevo" with no card on screen: which one (it got electronics recycling, the
+        // classifier's guess for "llevo").
+        if let shop, replyID == nil, Self.onlyWantsIt(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let rows = state.catalogBrowse.flatMap { $0.catalogVersion == shop.version ? $0.onScreen : nil } ?? []
+            let line = switch (rows.count > 1, language) {
+            case (true, .es): "¿Cuál? Elige uno de la lista (del 1 al \(rows.count)) o escríbeme su nombre, y te digo cómo comprarlo."
+            case (true, _): "Which one? Pick one from the list (1 to \(rows.count)) or type its name, and I'll tell you how to buy it."
+            case (false, .es): "¿Qué producto te quieres llevar? Escríbeme su nombre o lo que buscas, y te digo cómo comprarlo."
+            case (false, _): "Which product would you like? Type its name or what you're looking for, and I'll tell you how to buy it."
+            }
+            let browse = state.catalogBrowse
+            var turn = catalogAnswer(([.text(line)], "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.catalogBrowse = browse
+            return turn
         }
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog). Not "¿tiene garantía?"
@@ -399,6 +477,21 @@ public struct ConversationEngine: Sendable {
 
     static let normalizer = TextNormalizer()
 
+    /// Whether a keyword or pattern of a skill other than the shop's and `core` answers `text`
+    /// ("¿es reciclable el plástico?" after a card is a recycling question).
+    private func answeredElsewhere(_ text: String, enabledSkills: Set<String>, language: Language) -> Bool {
+        guard case .matched(let id, _, .rule) = router.route(text, enabledSkills: enabledSkills, language: language, checkingUrgent: false).outcome,
+              let skill = router.catalog.intent(id: id)?.skill else { return false }
+        return skill != "ecommerce" && skill != "core"
+    }
+
+    /// The product card on screen, when it is recent (`slotTimeout`) and of the active catalog.
+    func liveCard(_ state: ConversationState, shop: ActiveCatalogIndex, now: Date) -> (ConversationState.ShownProduct, Product)? {
+        guard let shown = state.shownProduct, shown.catalogVersion == shop.version, now >= shown.at,
+              now.timeIntervalSince(shown.at) <= configuration.slotTimeout, let product = shop.index.product(sku: shown.sku) else { return nil }
+        return (shown, product)
+    }
+
     /// Courtesies answered even while a person has the chat; they do not hand it back to the bot.
     private static let courtesyIntents: Set<String> = ["core.gracias", "core.ok"]
 
@@ -408,7 +501,7 @@ public struct ConversationEngine: Sendable {
     /// Words that ask for something to buy: "¿tienen…?", "¿venden…?", "precio de…", "do you sell…".
     private static let buyingCues: Set<String> = [
         "tienen", "tienes", "tiene", "venden", "vendes", "vende", "precio", "precios", "cuanto", "cuesta", "cuestan", "comprar",
-        "compro", "busco", "buscando", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "have", "looking",
+        "compro", "busco", "buscando", "busko", "buzco", "kiero", "qiero", "nesesito", "nececito", "disponible", "sell", "buy", "price", "prices", "cost", "costs", "much", "have", "looking",
         "available", "necesito", "ocupo", "need", "quiero", "quisiera", "want",
         // Weak alone ("¿cuánto ejercicio…?", "how much water…?"): the rule also needs most of the
         // message's other words to be the catalog's, which those questions' are not.
@@ -498,7 +591,7 @@ public struct ConversationEngine: Sendable {
         return wantingPhrases.contains { said.contains(" " + $0 + " ") }
     }
 
-    private static let wantingPhrases = [
+    static let wantingPhrases: Set<String> = [
         "lo quiero", "la quiero", "los quiero", "las quiero", "me lo llevo", "me la llevo", "comprarlo", "comprarla", "comprarlos",
         "comprarlas", "lo compro", "la compro", "como compro", "donde compro", "como le hago para comprar", "pedirlo", "pedirla",
         "lo pido", "la pido", "como lo pago", "como la pago", "quiero comprar", "lo aparto", "apartarlo", "i want it", "i want this",
@@ -510,9 +603,11 @@ public struct ConversationEngine: Sendable {
     private static let followUpCues: Set<String> = [
         "cuesta", "cuestan", "precio", "sale", "cobran", "disponible", "disponibles", "stock", "existencias",
         "quedan", "queda", "hay", "tienen", "tiene", "tienes", "have", "available", "price", "cost", "costs", "much", "left", "stock", "still",
-        "talla", "tallas", "colores", "medidas", "size", "sizes", "colors", "colours",
+        "talla", "tallas", "color", "colour", "colores", "medidas", "size", "sizes", "colors", "colours",
         "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
         "fabricante", "fabrica", "makes", "maker", "measures", "dimensions", "medidas",
+        "oferta", "descuento", "descuentos", "rebaja", "discount", "agotado", "agotada", "agotados", "agotadas", "sold",
+        "litros", "capacidad", "capacity", "liters", "litres",
     ]
 
     /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how
@@ -522,6 +617,31 @@ public struct ConversationEngine: Sendable {
         // "vale" alone is Spain's "ok"; "¿cuánto vale?" asks the price.
         let asksPrice = tokens.contains("cuanto") && (tokens.contains("vale") || tokens.contains("valen"))
         return !tokens.isEmpty && tokens.count <= 8 && (asksPrice || tokens.contains { followUpCues.contains($0) })
+    }
+
+    /// The size a short follow-up names with no other word of substance ("¿y en 42?", "in 8?",
+    /// "¿talla M?"): after a card, a size question about it (it searched "42").
+    static func bareSize(_ text: String) -> String? {
+        let tokens = normalizer.normalize(text).tokens
+        guard (1...4).contains(tokens.count) else { return nil }
+        var size: String?
+        for token in tokens {
+            if ["y", "en", "in", "and", "la", "el", "lo", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a"].contains(token) { continue }
+            guard size == nil, (token.count <= 3 && token.allSatisfy(\.isNumber)) || CatalogWords.sizes.contains(token) else { return nil }
+            size = token
+        }
+        // A single letter alone ("m", "s") is too little to be a size.
+        guard let size, size.count > 1 || tokens.count > 1 else { return nil }
+        return size
+    }
+
+    /// Whether a short follow-up names one colour and nothing else of substance ("¿y en rojo?",
+    /// "in black?"): after a card, about it or its model in that colour.
+    static func bareColour(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard (1...4).contains(tokens.count) else { return false }
+        let rest = tokens.filter { !["y", "en", "in", "and", "la", "el", "lo", "the", "one", "de", "color", "colour", "a"].contains($0) }
+        return rest.count == 1 && !askedColours(rest[0]).isEmpty
     }
 
     /// Whether `text` asks about shipping, payment, returns or warranty: a person's question
@@ -555,14 +675,15 @@ public struct ConversationEngine: Sendable {
 
     /// Words of questions about a product beyond `followUpCues`: question words, pronouns, verbs.
     private static let aboutItWords: Set<String> = [
-        "cuanto", "cuanta", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "manejan",
+        "cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "manejan",
         "hay", "viene", "vienen",
         "la", "lo", "las", "los", "esta", "estan", "son", "sera", "seria", "de", "que", "q", "k", "en", "otro", "otra", "y", "tambien",
         "one", "ones", "it", "they", "them", "there", "does", "do", "come", "comes", "have", "has", "how", "much", "many", "is",
         "are", "which", "what", "whats", "the", "a", "in", "of", "any", "who", "makes", "quien", "es", "porfa", "please", "pls",
         "numero", "number", "color", "colores", "colour", "colours", "colors", "hecho", "hecha", "made", "modelo", "model",
         "other", "another", "else", "otros", "otras", "diferente", "diferentes", "distinto", "distinta", "mismo", "misma", "same",
-        "tono", "tonos", "shade", "shades", "variantes", "options",
+        "tono", "tonos", "shade", "shades", "variantes", "options", "pocas", "pocos", "muchas", "muchos", "todavia", "aun", "on",
+        "out", "cabe", "caben", "hold", "holds",
     ]
 
     /// "¿cuánto vale?", "¿cuánto sale?": the price (Spain's "vale" alone is "ok"; "sale" alone is on sale).

@@ -41,12 +41,14 @@ public struct ConversationState: Sendable, Equatable, Codable {
         public var sku: String
         public var at: Date
         public var catalogVersion: Int?
+        /// When the bot last said how to buy it ("me la llevo"): said again, the card is not resent.
+        public var buyingToldAt: Date?
 
-        public init(sku: String, at: Date, catalogVersion: Int?) {
-            self.sku = sku; self.at = at; self.catalogVersion = catalogVersion
+        public init(sku: String, at: Date, catalogVersion: Int?, buyingToldAt: Date? = nil) {
+            self.sku = sku; self.at = at; self.catalogVersion = catalogVersion; self.buyingToldAt = buyingToldAt
         }
 
-        enum CodingKeys: String, CodingKey { case sku, at, catalogVersion = "catalog_version" }
+        enum CodingKeys: String, CodingKey { case sku, at, catalogVersion = "catalog_version", buyingToldAt = "buying_told_at" }
     }
 
     /// The skill's intent that answered last, and when: "what about water bottles?" right after

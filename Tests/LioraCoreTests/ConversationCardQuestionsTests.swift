@@ -1,0 +1,143 @@
+import Foundation
+import LioraCore
+import Testing
+
+/// Questions about the card on screen that searched the shop or sent the card again (a review, 2026-11-25).
+@Suite("Conversation engine: yes/no, comparison and other-model questions about the card on screen")
+struct ConversationCardQuestionsTests {
+    static let shop = ConversationCatalogTests.shop
+    static let engine = ConversationEngineTests.engine
+    static let all = ConversationEngineTests.all
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    func say(_ text: String, replyID: String? = nil, language: Language = .es, state: ConversationState = .init()) -> ConversationEngine.Turn {
+        Self.engine.respond(to: text, replyID: replyID, language: language, state: state, enabledSkills: Self.all, catalog: Self.shop, now: now)
+    }
+
+    func card(_ sku: String, language: Language = .es) -> ConversationState { say("", replyID: "sku:\(sku)", language: language).state }
+
+    func answer(_ text: String, after sku: String, language: Language = .es) -> [String] {
+        say(text, language: language, state: card(sku, language: language)).replies.map(\.summary)
+    }
+
+    @Test("“¿es impermeable?”, “¿es de piel?”, “is it waterproof?”: what the card says, yes or no, in a line")
+    func yesNoQuestions() {
+        // The red running shoes: mesh, nothing about water.
+        let shoes = answer("¿es impermeable?", after: "ZAP-001")
+        #expect(shoes.count == 1 && shoes[0].hasPrefix("La ficha de *Zapatillas Running Aire Roja* no dice nada de “impermeable”"), "\(shoes)")
+        #expect(answer("¿es de piel?", after: "ZAP-001") == ["No: *Zapatillas Running Aire Roja* es de malla transpirable."])
+        #expect(answer("¿son de piel?", after: "ZAP-006") == ["Sí — Material: piel."])
+        // The jacket says so in its name; the English chat asks in English.
+        #expect(answer("¿es impermeable?", after: "CHA-002") == ["Sí: *Chaqueta Impermeable Cumbre Negra para Mujer*."])
+        #expect(answer("is it waterproof?", after: "CHA-002", language: .en) == ["Yes: *Chaqueta Impermeable Cumbre Negra para Mujer*."])
+        // From the description, quoted.
+        let hood = answer("¿tiene capucha?", after: "CHA-002")
+        #expect(hood.count == 1 && hood[0].hasPrefix("Sí, según su descripción: “Chaqueta ligera e impermeable con capucha"), "\(hood)")
+        // The T-shirt "aleja el sudor de la piel": the skin, not its material.
+        #expect(answer("¿es de piel?", after: "DEP-007") == ["No: *Playera Deportiva Dry-Fit Azul para Hombre* es de poliéster reciclado."])
+        // A colour asked as yes/no.
+        #expect(answer("¿es negra?", after: "GOR-001") == ["Sí, *Gorra de Béisbol Negra* es negro."])
+        let green = answer("¿es verde?", after: "GOR-003")
+        #expect(green.first?.hasPrefix("No: *Gorra Trucker de Malla Blanca* es blanco.") == true, "\(green)")
+    }
+
+    @Test("yes/no questions that are not about the card keep their own answers")
+    func notAboutTheCard() {
+        let cap = card("GOR-001")
+        #expect(say("¿es reciclable el vidrio?", state: cap).intentID?.hasPrefix("reciclaje") == true)
+        #expect(say("¿tiene garantía?", state: cap).intentID == "core.pedidos")
+        #expect(say("¿tiene descuento?", state: card("ZAP-001")).replies.map(\.summary)
+                == ["*Zapatillas Running Aire Roja* está en oferta: $1,099.00 (antes $1,299.00)."])
+        #expect(say("¿tiene talla 40?", state: card("ZAP-001")).replies.map(\.summary) == ["Sí, *Zapatillas Running Aire Roja* viene en talla 40."])
+    }
+
+    @Test("“¿la azul es más barata?”: that colour's model against the card, in a line; “¿cuántas quedan?” is its stock")
+    func comparisons() {
+        #expect(answer("¿la azul es más barata?", after: "ZAP-001")
+                == ["No: *Zapatillas Running Aire Azul Marino* cuesta $1,299.00; *Zapatillas Running Aire Roja*, $1,099.00 en oferta."])
+        #expect(answer("¿y la roja cuesta menos?", after: "ZAP-003")
+                == ["Sí: *Zapatillas Running Aire Roja* cuesta $1,099.00 en oferta; *Zapatillas Running Aire Azul Marino*, $1,299.00."])
+        #expect(answer("is the white one cheaper?", after: "GOR-001", language: .en)
+                == ["Yes: *Gorra Trucker de Malla Blanca* is $299.00; *Gorra de Béisbol Negra* is $349.00."])
+        #expect(answer("¿la verde es más cara?", after: "GOR-001") == ["Cuestan lo mismo: $349.00."])
+        let black = answer("¿la negra es más barata?", after: "ZAP-003")
+        #expect(black.first?.hasSuffix("*Zapatillas Running Aire Negra* está agotado por ahora.") == true, "\(black)")
+        // The card stays the subject.
+        let compared = say("¿la azul es más barata?", state: card("ZAP-001"))
+        #expect(compared.state.shownProduct?.sku == "ZAP-001")
+        #expect(say("¿cuántas quedan?", state: card("GOR-002")).replies.map(\.summary) == ["Sí, pero quedan solo 3 de *Gorra de Béisbol Verde*."])
+        // Cheaper things in a colour are still a list.
+        let list = say("¿tienen algo más barato en azul?", state: card("ZAP-003")).replies
+        #expect(list.contains { if case .list = $0 { true } else { false } }, "\(list.map(\.summary))")
+    }
+
+    @Test("“¿tienen otro modelo?”: other models of its kind, not the card again nor its colours")
+    func otherModels() throws {
+        // The Aire running shoes are the only "zapatillas": other shoes, saying so.
+        let turn = say("¿tienen otro modelo?", state: card("ZAP-001"))
+        guard case .list(let body, _, let rows)? = turn.replies.first else { Issue.record("no list: \(turn.replies.map(\.summary))"); return }
+        #expect(body == "Es el único de ese tipo que tenemos; estos son de Calzado:")
+        let skus = rows.map(\.id).filter { $0.hasPrefix("sku:") }.map { $0.dropFirst(4) }
+        #expect(!skus.isEmpty && !skus.contains("ZAP-001") && !skus.contains("ZAP-002") && !skus.contains("ZAP-003"), "\(skus)")
+        #expect(turn.state.shownProduct?.sku == "ZAP-001")
+        let similar = say("something similar?", language: .en, state: card("GOR-001", language: .en))
+        guard case .list(let enBody, _, let capRows)? = similar.replies.first else { Issue.record("no list: \(similar.replies.map(\.summary))"); return }
+        #expect(enBody.hasPrefix("Here are other models like it"))
+        #expect(capRows.map(\.id).contains("sku:GOR-003") && !capRows.map(\.id).contains("sku:GOR-002"))
+    }
+
+    @Test("“me la llevo” twice says how to buy once with the card, then without; with no card it asks which one")
+    func takingIt() {
+        let first = say("me la llevo", state: card("ZAP-001"))
+        #expect(first.replies.count == 2)
+        let second = say("me la llevo", state: first.state)
+        #expect(second.replies.map(\.summary) == ["Para comprarlo, toca *Ver producto* en la tarjeta de arriba. Si prefieres que te atienda una persona, escribe *asesor*."])
+        #expect(second.state.shownProduct?.sku == "ZAP-001")
+        let none = say("me la llevo")
+        #expect(none.replies.map(\.summary) == ["¿Qué producto te quieres llevar? Escríbeme su nombre o lo que buscas, y te digo cómo comprarlo."])
+        let list = say("busco gorras")
+        #expect(say("ok me lo llevo", state: list.state).replies.first?.summary.hasPrefix("¿Cuál? Elige uno de la lista") == true)
+        #expect(say("lo quiero reciclar").intentID?.hasPrefix("reciclaje") == true || say("lo quiero reciclar").intentID == nil)
+    }
+
+    @Test("typed buying verbs and a follow-up's “y” are no product words: “busko gorra”, “y audifonos?”")
+    func typosAndFollowUps() {
+        let caps = say("busko gorra").replies.map(\.summary)
+        #expect(caps.first?.contains("gorra") == true && !(caps.first?.contains("busko") ?? true), "\(caps)")
+        let headphones = say("y audifonos?").replies.map(\.summary)
+        #expect(headphones.first?.hasPrefix("Esto encontré para “audifonos”") == true, "\(headphones)")
+    }
+}
+
+/// More of the same review: short follow-ups about the card that searched the shop or sent the card again.
+@Suite("Conversation engine: short follow-ups about the card on screen")
+struct ConversationCardFollowUpTests {
+    let t = ConversationCardQuestionsTests()
+
+    @Test("“¿y en 42?”, “is it on sale?”, “¿y en rojo?”, “what color is it?”, “¿cuántos litros tiene?”, “¿está agotada?”")
+    func shortFollowUps() {
+        #expect(t.answer("¿y en 42?", after: "ZAP-001") == ["Sí, *Zapatillas Running Aire Roja* viene en talla 42."])
+        #expect(t.answer("in 45?", after: "ZAP-003", language: .en)
+                == ["*Zapatillas Running Aire Azul Marino* doesn't come in size 45; it comes in: 40, 41, 42, 43, 44."])
+        #expect(t.answer("is it on sale?", after: "ZAP-001", language: .en) == ["*Zapatillas Running Aire Roja* is on sale: $1,099.00 (was $1,299.00)."])
+        #expect(t.answer("¿está en oferta?", after: "ZAP-001") == ["*Zapatillas Running Aire Roja* está en oferta: $1,099.00 (antes $1,299.00)."])
+        #expect(t.answer("¿y en rojo?", after: "ZAP-001") == ["Sí, *Zapatillas Running Aire Roja* es rojo."])
+        #expect(t.answer("what color is it?", after: "ZAP-003", language: .en) == ["*Zapatillas Running Aire Azul Marino* — Colour: navy blue"])
+        #expect(t.answer("¿cuántos litros tiene?", after: "DEP-005") == ["*Mochila de Senderismo 30 L Roja* tiene una capacidad de 30 L."])
+        #expect(t.answer("¿está agotada?", after: "ZAP-002") == ["*Zapatillas Running Aire Negra* está agotado por ahora."])
+        #expect(t.answer("¿quedan pocas?", after: "GOR-002") == ["Sí, pero quedan solo 3 de *Gorra de Béisbol Verde*."])
+        // "¿es de vidrio?" is about the card even though "vidrio" is a recycling word.
+        #expect(t.answer("¿es de vidrio?", after: "DEP-004") == ["No: *Botella Térmica de Acero 750 ml* es de acero inoxidable."])
+        #expect(t.answer("¿es de acero?", after: "DEP-004") == ["Sí — Material: acero inoxidable."])
+    }
+
+    @Test("“¿y más caro?” after “¿algo más barato?” below a card lists pricier ones, not the dearest of the cheaper")
+    func dearerAfterCheaper() throws {
+        let cheaper = t.say("¿hay algo más barato?", state: t.card("ZAP-001"))  // $1,099
+        let dearer = t.say("¿y más caro?", state: cheaper.state)
+        guard case .list(_, _, let rows)? = dearer.replies.last else { Issue.record("no list: \(dearer.replies.map(\.summary))"); return }
+        let skus = rows.map(\.id).filter { $0.hasPrefix("sku:") }.map { String($0.dropFirst(4)) }
+        let prices = skus.compactMap { sku in ConversationCardQuestionsTests.shop.index.product(sku: sku)?.currentPrice }
+        #expect(prices.first.map { $0 > 1099 } == true, "\(skus)")
+    }
+}
