@@ -141,3 +141,54 @@ struct ConversationCardFollowUpTests {
         #expect(prices.first.map { $0 > 1099 } == true, "\(skus)")
     }
 }
+
+/// The rest of that review's findings in the engine: comparisons of two colours, a question's
+/// options, links, paging with nothing to page, and claims about the cheapest of a kind.
+@Suite("Conversation engine: review findings beyond the card")
+struct ConversationReviewFindingsTests {
+    let t = ConversationCardQuestionsTests()
+
+    @Test("“¿la blanca es más barata que la negra?” compares the two colours of the card's kind")
+    func twoColours() {
+        #expect(t.answer("¿la blanca es más barata que la negra?", after: "GOR-001")
+                == ["Sí: *Gorra Trucker de Malla Blanca* cuesta $299.00; *Gorra de Béisbol Negra*, $349.00."])
+        #expect(t.answer("¿la morada es más barata?", after: "GOR-001").first == "*Gorra de Béisbol Negra* no viene en morada.")
+    }
+
+    @Test("“no sé” to “which material?” lists the options and asks again; a pick from them answers")
+    func slotOptions() throws {
+        let asked = t.say("quiero reciclar")
+        #expect(asked.state.pendingSlot != nil, "\(asked.replies.map(\.summary))")
+        let options = t.say("no sé", state: asked.state)
+        guard case .list(let body, _, let rows)? = options.replies.first else { Issue.record("no list: \(options.replies.map(\.summary))"); return }
+        #expect(body.hasSuffix("¿Qué material quieres reciclar?"))
+        #expect(rows.count >= 6 && rows.contains { $0.id == "intent:reciclaje.vidrio" }, "\(rows.map(\.id))")
+        #expect(options.state.pendingSlot != nil)
+        #expect(t.say("vidrio", state: options.state).intentID == "reciclaje.vidrio")
+    }
+
+    @Test("a link gets “I can't open links”; “ver más” with no list offers the categories; “ok now show me sneakers” searches")
+    func linksPagingAndPrefixes() {
+        let link = t.say("hola vi este producto en instagram https://instagram.com/p/abc123 cuanto sale?")
+        #expect(link.replies.map(\.summary) == ["No puedo abrir enlaces. Escríbeme el nombre del producto o lo que buscas, y te lo busco en la tienda."])
+        let more = t.say("ver más")
+        #expect(more.intentID == "catalogo.categorias", "\(more.replies.map(\.summary))")
+        let sneakers = t.say("ok, now show me sneakers", language: .en)
+        #expect(sneakers.replies.first?.summary.hasPrefix("Here's what I found") == true, "\(sneakers.replies.map(\.summary))")
+        #expect(t.answer("do you have it in 45?", after: "ZAP-003", language: .en)
+                == ["*Zapatillas Running Aire Azul Marino* doesn't come in size 45; it comes in: 40, 41, 42, 43, 44."])
+    }
+
+    @Test("“too expensive”: cheaper ones of its kind for the same people in any category; else a claim only about its category")
+    func cheaperOfItsKindElsewhere() {
+        // The children's school backpack is cheaper, but for someone else: the claim says "in Accessories".
+        let turn = t.say("too expensive", language: .en, state: t.card("MOC-003", language: .en))
+        let summary = turn.replies.map(\.summary).joined(separator: " | ")
+        #expect(summary.hasPrefix("It's the most affordable of its kind in Accesorios; these from the same category cost less:"), "\(summary)")
+        #expect(!summary.contains("Mochila Escolar") && !summary.contains("“mochila”"), "\(summary)")
+        // The hiking backpack (sports, for anyone): the laptop and mini backpacks cost less, in Accessories.
+        let hiking = t.say("¿algo más barato?", state: t.card("DEP-005"))
+        let rows = hiking.replies.map(\.summary).joined(separator: " | ")
+        #expect(rows.contains("Mochila para Laptop") || rows.contains("Mochila Mini"), "\(rows)")
+    }
+}

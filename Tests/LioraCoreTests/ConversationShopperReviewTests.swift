@@ -46,7 +46,7 @@ struct ConversationShopperReviewTests {
         #expect(!list.skus.contains("ZAP-008") && !list.skus.contains("ZAP-012"))  // no heels, no sandals
         let dress = say("¿hay algo más barato?", state: say("", replyID: "sku:VES-003").state)  // the cheapest dress
         guard case .text(let note)? = dress.replies.first else { Issue.record("no note: \(dress.replies.map(\.summary))"); return }
-        #expect(note.hasPrefix("Es lo más económico que tenemos de “vestido”"), "\(note)")
+        #expect(note.hasPrefix("Es lo más económico que tenemos de “vestido” en Ropa de mujer"), "\(note)")
         #expect(listed(dress) != nil)
         // The kind is what the name says first, not its material or size ("piel", "pulgadas").
         let leather = say("¿hay algo más barato?", state: say("", replyID: "sku:ZAP-006").state)  // Tenis de Piel Blancos, $1,590

@@ -386,6 +386,8 @@ public final class CatalogSearchIndex: Sendable {
             if labelled && (isNumber || CatalogWords.sizes.contains(token)) { return token }
             // "¿la tienen en M?", "do you have it in L?": a letter size after "en"/"in".
             if i > 0, ["en", "in"].contains(tokens[i - 1]), ["s", "m", "l"].contains(token) { return token }
+            // "do you have it in 45?", "¿las tienen en 38?": a shoe size after "en"/"in".
+            if i > 0, ["en", "in"].contains(tokens[i - 1]), isNumber, token.count >= 2 { return token }
             if ["xs", "xxs", "xl", "xxl", "xxxl"].contains(token) { return token }
         }
         return nil

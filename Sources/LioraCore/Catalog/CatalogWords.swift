@@ -29,7 +29,7 @@ enum CatalogWords {
         "necesito", "necesitaria", "necesitamos", "ofrecen", "ofreces", "podria", "podrian", "puede", "pueden",
         "puedes", "porfa", "porfavor", "precio", "precios", "queda", "quedan", "queria", "quiero", "quisiera",
         "quieres", "quiere", "tendran", "tendras", "tendra", "tenes", "tengo", "tiene", "tienen", "tienes",
-        "vende", "venden", "vendes", "ver", "veo", "vi", "hola", "buenas", "buenos", "dias", "tardes", "noches", "manana", "luego", "pronto",
+        "vende", "venden", "vendes", "ver", "veo", "vi", "ahora", "hola", "buenas", "buenos", "dias", "tardes", "noches", "manana", "luego", "pronto",
         "gracias", "oye", "oiga", "quiza", "tal", "vez", "cosa", "cosas", "producto", "productos", "articulo",
         "articulos", "tienda", "catalogo", "talla", "tallas", "numero", "color", "colores", "tamano", "modelo",
         "modelos", "marca", "tipo", "ahi", "alli", "todo", "todos", "toda", "todas", "cualquier",
@@ -40,7 +40,7 @@ enum CatalogWords {
         "prices", "cost", "sell", "selling", "show", "some", "something", "search", "searching", "the", "there",
         "these", "this", "those", "to", "want", "what", "whats", "which", "with", "would", "you", "your", "size",
         "sizes", "colour", "colours", "store", "shop", "product", "products", "item", "items", "after", "available",
-        "interested", "thanks", "thank", "wanna", "wanted", "by", "about", "just", "one",
+        "interested", "thanks", "thank", "wanna", "wanted", "by", "about", "just", "one", "now", "then", "also",
         // Labels, ages, fillers and slang that name no product ("¿tenés en talle M?", "para un
         // niño de 5 años", "algo chido pa la casa", "what sizes does it come in?")
         "talle", "talles", "material", "materiales", "ano", "anos", "mes", "meses", "year", "years", "old", "month", "months",

@@ -181,24 +181,42 @@ extension ConversationEngine {
 
     // MARK: - "¿la azul es más barata?"
 
+    /// A price comparison between colours of the card's model (`colourPriceComparison`).
+    enum PriceComparison {
+        /// Whether `subject` costs less (or more) than `against`.
+        case pair(subject: Product, against: Product)
+        /// Nothing of its kind comes in this colour (as the user wrote it).
+        case missing(String)
+    }
+
     /// Whether another colour of the card's product costs less (or more, when asked "¿más
-    /// cara?"), in a line: "No: *…Azul Marino* cuesta $1,299.00; *…Roja*, $1,099.00 en oferta".
-    /// `.none` when no model of its kind comes in the colour; nil when `text` asks no such
-    /// comparison (no price word, no other colour, or "¿algo más barato en azul?": other products).
-    func colourPriceComparison(_ text: String, product p: Product, index: CatalogSearchIndex, language: Language) -> ColourSibling? {
+    /// cara?") than it, or than a second colour named ("¿la blanca es más barata que la
+    /// negra?"). Nil when `text` asks no such comparison (no price word, no other colour, or
+    /// "¿algo más barato en azul?": other products).
+    func colourPriceComparison(_ text: String, product p: Product, index: CatalogSearchIndex, language: Language) -> PriceComparison? {
         let tokens = Self.normalizer.normalize(text).tokens
-        guard tokens.count <= 8 else { return nil }
+        guard tokens.count <= 10 else { return nil }
         let cheaper = tokens.contains(where: CatalogWords.cheapWords.contains)
             || (tokens.contains("menos") && tokens.contains(where: { ["cuesta", "cuestan", "sale", "salen", "vale", "valen"].contains($0) }))
         let dearer = tokens.contains(where: CatalogWords.dearWords.contains) || tokens.contains("pricier")
         guard cheaper || dearer,
               !tokens.contains(where: { ["algo", "something", "anything", "otro", "otra", "otros", "otras", "other", "another", "hay",
-                                         "tienen", "have"].contains($0) }),
-              Self.askedColours(text).count == 1 else { return nil }
-        switch colourSibling(of: p, asked: text, index: index) {
-        case .same: return nil
-        case let other: return other
+                                         "tienen", "have"].contains($0) }) else { return nil }
+        // The colours as written, in order ("blanca", "negra").
+        let named = tokens.filter { !Self.askedColours($0).isEmpty }
+        guard (1...2).contains(named.count) else { return nil }
+        var models: [Product] = []
+        for word in named {
+            if Self.hasColour(p, Self.askedColours(word)[0]) { models.append(p); continue }
+            switch colourSibling(of: p, asked: word, index: index) {
+            case .same: models.append(p)
+            case .other(let sibling): models.append(sibling)
+            case .none(let colour): return .missing(colour)
+            }
         }
+        if models.count == 1 { models.append(p) }
+        guard models[0].sku != models[1].sku else { return nil }
+        return .pair(subject: models[0], against: models[1])
     }
 
     /// The line comparing `sibling`'s price with `p`'s (`colourPriceComparison`).

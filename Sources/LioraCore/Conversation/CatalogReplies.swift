@@ -306,6 +306,24 @@ extension ConversationEngine {
             let others = sameCategory.filter { $0.sku != product.sku && $0.isInStock
                 && (dearer ? $0.currentPrice > product.currentPrice : $0.currentPrice < product.currentPrice) }
             let categoryName = index.category(id: product.category)?.name
+            // Ones of its kind first (after a dress, dresses: it listed the category's T-shirts
+            // and trousers); in another category too (the leather mini backpack "was the most
+            // affordable backpack" while the school one cost less).
+            let kind = Self.kindWord(of: product, among: sameCategory, index: index)
+            // (The only backpack of its category is still a backpack among the shop's.)
+            let anyKind = kind ?? Self.kindWord(of: product, among: index.catalog.products, index: index)
+            let alike = anyKind.map { Set(index.search($0, limit: 1000).map(\.product.sku)) } ?? []
+            let order: CatalogBrowse.Order = dearer ? .dearest : .cheapest
+            // (Not one for someone else: a girl's dress is no cheaper choice than a woman's.)
+            let audience = Self.audience(of: product)
+            if let kind = anyKind, !others.contains(where: { alike.contains($0.sku) }),
+               index.catalog.products.contains(where: { $0.sku != product.sku && $0.isInStock && alike.contains($0.sku)
+                   && Self.audience(of: $0).isSubset(of: audience)
+                   && (dearer ? $0.currentPrice > product.currentPrice : $0.currentPrice < product.currentPrice) }) {
+                state.catalogBrowse = CatalogBrowse(query: kind, categoryID: nil, shown: 0, catalogVersion: catalog.version,
+                                                    order: order, priceText: bound)
+                return page(state: &state, catalog: catalog, language: language)
+            }
             guard !others.isEmpty else {
                 let line: String = switch (dearer, language) {
                 case (false, .es): "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
@@ -315,11 +333,8 @@ extension ConversationEngine {
                 }
                 return [.text(line)]
             }
-            // Ones of its kind first (after a dress, dresses: it listed the category's T-shirts
-            // and trousers); with none, the category's, saying so.
-            let order: CatalogBrowse.Order = dearer ? .dearest : .cheapest
-            let kind = Self.kindWord(of: product, among: sameCategory, index: index)
-            if let kind, case let alike = Set(index.search(kind, limit: 1000).map(\.product.sku)), others.contains(where: { alike.contains($0.sku) }) {
+            // With none of its kind anywhere, the category's, saying so.
+            if let kind, others.contains(where: { alike.contains($0.sku) }) {
                 state.catalogBrowse = CatalogBrowse(query: kind, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
                                                     order: order, priceText: bound)
                 return page(state: &state, catalog: catalog, language: language)
@@ -328,10 +343,10 @@ extension ConversationEngine {
                                                 order: order, priceText: bound)
             let note: [BotReply] = kind.map { kind in
                 let line: String = switch (dearer, language) {
-                case (false, .es): "Es lo más económico que tenemos de “\(kind)”; en \(categoryName ?? "su categoría") hay estos más baratos:"
-                case (false, _): "It's the most affordable “\(kind)” we have; in \(categoryName ?? "its category") these cost less:"
-                case (true, .es): "Es lo de mayor precio que tenemos de “\(kind)”; en \(categoryName ?? "su categoría") hay estos más caros:"
-                case (true, _): "It's the highest-priced “\(kind)” we have; in \(categoryName ?? "its category") these cost more:"
+                case (false, .es): "Es lo más económico que tenemos de “\(kind)” en \(categoryName ?? "su categoría"); estos de la misma categoría cuestan menos:"
+                case (false, _): "It's the most affordable of its kind in \(categoryName ?? "its category"); these from the same category cost less:"
+                case (true, .es): "Es lo de mayor precio que tenemos de “\(kind)” en \(categoryName ?? "su categoría"); estos de la misma categoría cuestan más:"
+                case (true, _): "It's the highest-priced of its kind in \(categoryName ?? "its category"); these from the same category cost more:"
                 }
                 return [.text(line)]
             } ?? []
@@ -348,6 +363,11 @@ extension ConversationEngine {
         state.catalogBrowse = CatalogBrowse(query: searching ? rest : nil, categoryID: nil, shown: 0, catalogVersion: catalog.version,
                                             order: dearest ? .dearest : .cheapest, priceText: PriceBound.parse(rest) == nil ? nil : rest)
         return page(state: &state, catalog: catalog, language: language)
+    }
+
+    /// Who a product is for, as its name and tags say ("niña", "hombre"); empty for anyone.
+    static func audience(of p: Product) -> Set<String> {
+        Set(normalizer.normalize(([p.name] + p.tags).joined(separator: " ")).tokens.filter(CatalogWords.audiences.contains))
     }
 
     /// Whether a browse's price range is one `cheapestSearch` made from a card's price ("hasta

@@ -211,29 +211,40 @@ public struct ConversationEngine: Sendable {
                     return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
                 }
             }
+            // "no sé", "¿cuáles son las opciones?" to "which material?": the options, and the
+            // question again (it got the help menu and the question was dropped).
+            if now.timeIntervalSince(pending.askedAt) <= configuration.slotTimeout, replyID == nil, Self.asksForOptions(text),
+               let slot = router.catalog.intent(id: pending.intentID)?.slot {
+                let language = router.language(of: text, previous: previous, established: languageEstablished)
+                let targets = Set(slot.values.values)
+                let options = router.catalog.intents.filter { targets.contains($0.id) && enabledSkills.contains($0.skill) }
+                if !options.isEmpty {
+                    state.pendingSlot = .init(intentID: pending.intentID, name: slot.name, askedAt: now)
+                    let body = (language == .es ? "Te puedo contar de cualquiera de estos. " : "I can tell you about any of these. ") + slot.ask[language]
+                    return Turn(replies: [.list(body: body, button: language == .es ? "Ver opciones" : "See options",
+                                                rows: options.prefix(10).map { .init(id: IntentRouter.replyIDPrefix + $0.id, title: $0.title[language], description: nil) })],
+                                intentID: pending.intentID, language: language, state: state, handedOff: false)
+                }
+            }
         }
         // "¿la azul es más barata?" just after a card: that colour's model against this one, in a
         // line (it listed the shop's cheapest blue things).
         if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now),
            let compared = colourPriceComparison(text, product: product, index: shop.index, language: previous) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
-            var replies: [BotReply]
+            let replies: [BotReply]
             switch compared {
-            case .other(let sibling):
+            case .pair(let subject, let against):
                 let tokens = Self.normalizer.normalize(text).tokens
                 let dearer = tokens.contains(where: CatalogWords.dearWords.contains) || tokens.contains("pricier")
-                replies = [.text(priceComparisonLine(sibling, against: product, askedDearer: dearer, index: shop.index, language: language))]
-            case .none(let colour):
+                replies = [.text(priceComparisonLine(subject, against: against, askedDearer: dearer, index: shop.index, language: language))]
+            case .missing(let colour):
                 let line = language == .es ? "*\(product.name)* no viene en \(colour)." : "*\(product.name)* doesn't come in \(colour)."
                 replies = [.text(line)] + otherColours(of: product, state: &state, catalog: shop, language: language)
-            case .same:
-                replies = []
             }
-            if !replies.isEmpty {
-                var turn = catalogAnswer((replies, "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
-                turn.state.shownProduct = shown  // the card stays the subject
-                return turn
-            }
+            var turn = catalogAnswer((replies, "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.shownProduct = shown  // the card stays the subject
+            return turn
         }
         // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
         if let shop, replyID == nil, cardOnScreen, case let tokens = Self.normalizer.normalize(text).tokens, tokens.count <= 6,
@@ -358,6 +369,13 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
+        // "ver más" with no list to page: the categories, to pick what to see (it got "did you mean…?").
+        if let shop, replyID == nil, state.catalogBrowse == nil, Self.asksForMore(text),
+           Self.normalizer.normalize(text).tokens.contains(where: { ["ver", "see", "show", "mostrar", "resultados", "results", "pagina", "page"].contains($0) }) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            return catalogAnswer(([categoriesReply(shop.index, language: language)], "catalogo.categorias"),
+                                 language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
         var routedText = text
         // A product's name typed as it is ("cuerda para saltar", "pilas recargables AA"): the
@@ -471,6 +489,15 @@ public struct ConversationEngine: Sendable {
                                         state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
             }
+            // A link ("vi esto en instagram https://…, ¿cuánto sale?"): the bot cannot open it; the
+            // product's name it can search (it got "I didn't understand").
+            if let shop, replyID == nil, Self.hasLink(text) {
+                return catalogAnswer(([.text(route.language == .es
+                    ? "No puedo abrir enlaces. Escríbeme el nombre del producto o lo que buscas, y te lo busco en la tienda."
+                    : "I can't open links. Type the product's name or what you're looking for, and I'll find it in the shop.")], "catalogo.buscar"),
+                    language: route.language, state: &state, catalogVersion: shop.version, now: now)
+            }
+
             return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
         }
     }
@@ -634,6 +661,26 @@ public struct ConversationEngine: Sendable {
         guard let size, size.count > 1 || tokens.count > 1 else { return nil }
         return size
     }
+
+    /// Whether `text` holds a web link ("https://…", "www.…").
+    static func hasLink(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        return lower.contains("http://") || lower.contains("https://") || lower.contains("www.")
+    }
+
+    /// "no sé", "¿cuáles son las opciones?", "which ones?": the user wants the choices of the
+    /// question asked.
+    static func asksForOptions(_ text: String) -> Bool {
+        let said = normalizer.normalize(text).tokens.joined(separator: " ")
+        return optionPhrases.contains(said)
+    }
+
+    private static let optionPhrases: Set<String> = [
+        "no se", "nose", "no lo se", "ni idea", "no sabria", "no estoy seguro", "no estoy segura", "cuales", "cuales son", "cuales hay",
+        "cuales son las opciones", "que opciones hay", "que opciones", "opciones", "las opciones", "que hay", "cuales tienes", "que me recomiendas",
+        "dime las opciones", "i dont know", "dont know", "idk", "not sure", "which ones", "what are the options", "options", "the options",
+        "what options", "what options are there", "which", "what can i choose",
+    ]
 
     /// Whether a short follow-up names one colour and nothing else of substance ("¿y en rojo?",
     /// "in black?"): after a card, about it or its model in that colour.
