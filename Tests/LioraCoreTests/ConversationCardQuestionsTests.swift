@@ -192,3 +192,19 @@ struct ConversationReviewFindingsTests {
         #expect(rows.contains("Mochila para Laptop") || rows.contains("Mochila Mini"), "\(rows)")
     }
 }
+
+@Suite("Conversation engine: asking whether something not on sale is on sale")
+struct ConversationNotOnSaleTests {
+    let t = ConversationCardQuestionsTests()
+
+    @Test("“¿está en oferta la cafetera italiana?” says it is not, with its price (it found no products)")
+    func notOnSale() {
+        let turn = t.say("¿está en oferta la cafetera italiana?")
+        let replies = turn.replies.map(\.summary)
+        #expect(replies.first == "No lo tengo en oferta por ahora; estos son sus precios:", "\(replies)")
+        #expect(replies.dropFirst().first?.contains("Cafetera Italiana") == true, "\(replies)")
+        // What is on sale is still found by it.
+        let watches = t.say("¿tienen zapatillas en oferta?").replies.map(\.summary).joined()
+        #expect(watches.contains("Zapatillas Running Aire Roja") && !watches.contains("No lo tengo en oferta"), "\(watches)")
+    }
+}

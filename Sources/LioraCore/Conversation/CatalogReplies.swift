@@ -125,6 +125,7 @@ extension ConversationEngine {
             }
             // One clear best match gets its card; several close ones are listed to pick from.
             let hits = index.search(text, limit: 2)
+            if hits.isEmpty, let notOnSale = notOnSale(text, state: &state, catalog: catalog, language: language) { return (notOnSale, "catalogo.buscar") }
             guard let top = hits.first else { return ([noResults(text, index: index, language: language)], "catalogo.detalle") }
             if hits.count == 1 || top.score >= 1.5 * hits[1].score {
                 return ([.product(card(top.product, index: index, language: language))], "catalogo.detalle")
@@ -135,11 +136,27 @@ extension ConversationEngine {
             if let cheapest = cheapestSearch(text, state: &state, catalog: catalog, language: language, now: now) {
                 return (cheapest, "catalogo.buscar")
             }
+            if let notOnSale = notOnSale(text, state: &state, catalog: catalog, language: language) { return (notOnSale, "catalogo.buscar") }
             state.catalogBrowse = CatalogBrowse(query: text, categoryID: nil, shown: 0, catalogVersion: catalog.version)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         default:
             return nil
         }
+    }
+
+    /// "¿está en oferta la cafetera italiana?" when nothing it names is on sale: says so and lists
+    /// what it names, with prices (it said no products were found). Nil when the search without
+    /// the sale words finds nothing either, or finds something on sale.
+    func notOnSale(_ text: String, state: inout ConversationState, catalog: ActiveCatalogIndex, language: Language) -> [BotReply]? {
+        let index = catalog.index
+        let words = text.split(whereSeparator: \.isWhitespace)
+        guard words.contains(where: { CatalogWords.onSaleWords.contains(Self.folded($0)) }), index.search(text, limit: 1).isEmpty else { return nil }
+        let rest = words.filter { !CatalogWords.onSaleWords.contains(Self.folded($0)) }.joined(separator: " ")
+        guard index.isConfidentMatch(rest), !index.search(rest, limit: 1).isEmpty else { return nil }
+        state.catalogBrowse = CatalogBrowse(query: rest, categoryID: nil, shown: 0, catalogVersion: catalog.version)
+        let note = BotReply.text(language == .es ? "No lo tengo en oferta por ahora; estos son sus precios:"
+                                                 : "It isn't on sale right now; here are the prices:")
+        return [note] + page(state: &state, catalog: catalog, language: language)
     }
 
     /// The id of the shop's category that `text` names on its own ("Electrónica", "ver hogar y
