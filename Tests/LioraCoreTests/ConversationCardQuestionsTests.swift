@@ -208,3 +208,26 @@ struct ConversationNotOnSaleTests {
         #expect(watches.contains("Zapatillas Running Aire Roja") && !watches.contains("No lo tengo en oferta"), "\(watches)")
     }
 }
+
+@Suite("Conversation engine: the previous page of a list")
+struct ConversationPreviousPageTests {
+    let t = ConversationCardQuestionsTests()
+
+    func rows(_ turn: ConversationEngine.Turn) -> [String] {
+        for reply in turn.replies { if case .list(_, _, let rows) = reply { return rows.map(\.id).filter { $0.hasPrefix("sku:") } } }
+        return []
+    }
+
+    @Test("“anterior” after “ver más” shows the first page again; on the first page it says so")
+    func previousPage() {
+        let first = t.say("ver calzado")
+        let firstRows = rows(first)
+        #expect(firstRows.count == 9, "\(first.replies.map(\.summary))")
+        let second = t.say("ver más", state: first.state)
+        #expect(!rows(second).isEmpty && rows(second) != firstRows)
+        let back = t.say("anterior", state: second.state)
+        #expect(rows(back) == firstRows, "\(back.replies.map(\.summary))")
+        #expect(t.say("página anterior", state: first.state).replies.map(\.summary)
+                == ["Ya estás en la primera página de la lista. Escribe *ver más* para la siguiente."])
+    }
+}

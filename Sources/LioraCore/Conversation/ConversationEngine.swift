@@ -125,6 +125,23 @@ public struct ConversationEngine: Sendable {
         let isCatalogReply = replyID.map {
             $0.hasPrefix(CatalogReplyID.product) || $0.hasPrefix(CatalogReplyID.category) || $0 == CatalogReplyID.more
         } ?? false
+        // "anterior", "previous page": the page before the one on screen.
+        if let shop, replyID == nil, var browse = state.catalogBrowse, browse.catalogVersion == shop.version, browse.shown > 0,
+           Self.asksForPrevious(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let current = (browse.shown + Self.pageSize - 1) / Self.pageSize
+            guard current > 1 else {
+                return catalogAnswer(([.text(language == .es ? "Ya estás en la primera página de la lista. Escribe *ver más* para la siguiente."
+                                                             : "You're on the list's first page already. Type *more* for the next one.")], "catalogo.buscar"),
+                                     language: language, state: &state, catalogVersion: shop.version, now: now)
+            }
+            browse.shown = (current - 2) * Self.pageSize
+            state.catalogBrowse = browse
+            if let answer = catalogTurn(text: text, replyID: CatalogReplyID.more, intentID: nil, language: language, state: &state,
+                                        catalog: shop, now: now) {
+                return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
+            }
+        }
         if let shop, isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
             // A tapped row's title is a product name: it never changes the language.
             let language = isCatalogReply ? previous : router.language(of: text, previous: previous, established: languageEstablished)
@@ -660,6 +677,12 @@ public struct ConversationEngine: Sendable {
         // A single letter alone ("m", "s") is too little to be a size.
         guard let size, size.count > 1 || tokens.count > 1 else { return nil }
         return size
+    }
+
+    /// "anterior", "página anterior", "previous page": the list's page before the one on screen.
+    static func asksForPrevious(_ text: String) -> Bool {
+        ["anterior", "pagina anterior", "la pagina anterior", "la anterior", "los anteriores", "las anteriores", "ver anteriores",
+         "previous", "previous page", "the previous page", "prev", "go back a page"].contains(normalizer.normalize(text).tokens.joined(separator: " "))
     }
 
     /// Whether `text` holds a web link ("https://…", "www.…").
