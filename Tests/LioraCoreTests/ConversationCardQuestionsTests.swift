@@ -231,3 +231,16 @@ struct ConversationPreviousPageTests {
                 == ["Ya estás en la primera página de la lista. Escribe *ver más* para la siguiente."])
     }
 }
+
+@Suite("Catalog search: more countries' words")
+struct RegionalWordsTests {
+    @Test("“ojotas” (Argentina) and “hawaianas” find the flip-flops; “jockey” (Chile) the caps")
+    func regionalWords() {
+        let index = ConversationCatalogTests.shop.index
+        for query in ["ojotas", "hawaianas"] {
+            let top = index.search(query, limit: 1).first?.product.name ?? "-"
+            #expect(top.contains("Sandalias") || top.contains("Chanclas"), "\(query): \(top)")
+        }
+        #expect(index.search("jockey", limit: 1).first?.product.name.hasPrefix("Gorra") == true)
+    }
+}

@@ -154,6 +154,9 @@ enum CatalogWords {
         "pileta": ["alberca"], "piscina": ["alberca"], "alberca": ["piscina"],
         "casa": ["hogar"], "pesa": ["mancuerna"], "chancla": ["sandalia"], "chancleta": ["sandalia"], "shampoo": ["champu"],
         "pantaloneta": ["short", "bermuda"], "gym": ["gimnasio", "deporte"],
+        // Argentina, Chile, Perú: flip-flops, sneakers, backpacks, caps
+        "ojota": ["sandalia", "chancla"], "hawaiana": ["sandalia", "chancla"], "sandalia": ["chancla"],
+        "mochi": ["mochila"], "morral": ["mochila"], "jockey": ["gorra"], "visera": ["gorra"],
     ]
 
     /// Adjectives that name a product when no other word of the query does: in Spain
