@@ -244,3 +244,17 @@ struct RegionalWordsTests {
         #expect(index.search("jockey", limit: 1).first?.product.name.hasPrefix("Gorra") == true)
     }
 }
+
+@Suite("Conversation engine: a visit to the shop is no product")
+struct ConversationVisitTests {
+    @Test("“mañana paso” and “paso el sábado” do not open the smartwatch (its tags say “pasos”)")
+    func visit() {
+        let t = ConversationCardQuestionsTests()
+        for text in ["mañana paso", "paso el sábado", "mañana paso a la tienda"] {
+            let summary = t.say(text).replies.map(\.summary).joined()
+            #expect(!summary.contains("Reloj"), "\(text): \(summary)")
+        }
+        #expect(ConversationCatalogTests.shop.index.search("reloj que cuente pasos", limit: 3).contains { $0.product.sku == "SMW-001" })
+        #expect(ConversationCatalogTests.shop.index.search("pasos", limit: 3).contains { $0.product.sku == "SMW-001" })
+    }
+}

@@ -70,6 +70,53 @@ extension SkillsTests {
             }
         }
 
+        @Test("going to bed, said alone, is a goodbye; a sleep question stays sleep")
+        func goingToBed() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["me voy a dormir", "ya me voy a dormir, chao", "bueno me voy a dormir", "Bueno, ya me voy a acostar. ¡Buenas noches!",
+                         "a dormir", "ok I'm going to bed, night", "off to bed", "time for bed"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
+            }
+            for text in ["no puedo dormir", "¿cuántas horas debo dormir?", "me cuesta dormirme", "me voy a dormir muy tarde todos los días",
+                         "I'm going to bed at 2am every night"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.sueno", "\(text)")
+            }
+            // Urgent rules still come first: this is not a goodnight.
+            #expect(router.route("me voy a dormir y no despertar", enabledSkills: all).intentID == "core.crisis")
+        }
+
+        @Test("meeting at or coming to the shop is for a person (core.pedidos), not a goodbye nor a product search")
+        func visitingTheShop() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["nos vemos en la tienda?", "¿nos vemos en la tienda mañana?", "nos vemos mañana en el local?", "see you at the store?",
+                         "mañana paso a la tienda", "paso por la tienda el sábado", "¿puedo pasar hoy a su sucursal?",
+                         "I'll stop by the store tomorrow", "can we come to your shop on saturday?"] {
+                #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.pedidos", confidence: 1, via: .rule), "\(text)")
+            }
+            // A goodbye alone, or beside the shop, is still one.
+            for text in ["nos vemos", "nos vemos mañana", "¡nos vemos!", "nos vemos en la tienda, chao"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
+            }
+            // Someone else's shop, or time spent in one, is not a visit to this one.
+            for text in ["voy a la tienda a comprar fruta", "paso mucho tiempo en la tienda de pie"] {
+                #expect(router.route(text, enabledSkills: all).intentID != "core.pedidos", "\(text)")
+            }
+        }
+
+        @Test("acknowledgements: thanks are thanks, a bare ok is core.ok or nothing, never another skill")
+        func acknowledgements() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["ok gracias", "perfecto, gracias", "dale, gracias", "listo gracias!"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.gracias", "\(text)")
+            }
+            for text in ["dale", "va", "jaja ok", "listo", "dale pues", "ok", "vale"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
+            }
+        }
+
         @Test("the longest keyword phrase wins")
         func longestPhrase() {
             // "botellas pet" (plastics, 2 words) vs "vidrio" (glass, 1 word).
@@ -219,6 +266,29 @@ extension SkillsTests {
             let rules = PatternRules(intents: [intent])
             #expect(rules.matches("la strasse", allowed: { _ in true }) == [0])
             #expect(rules.matches("la straße", allowed: { _ in true }) == [0])
+        }
+
+        @Test("only the allowed intents' rules run; each intent is found once, in catalog order; rules with no literal always run")
+        func groupsAndAnchors() {
+            func intent(_ id: String, _ patterns: [String]) -> Intent {
+                Intent(id: id, skill: "x", title: .init(es: "T", en: "T"), examples: .init(es: ["a"], en: ["a"]),
+                       patterns: .init(es: patterns, en: []), responses: .init(es: ["r"], en: ["r"]))
+            }
+            let rules = PatternRules(intents: [
+                intent("x.a", ["\\bhola\\b", "\\bbuenas (tardes|noches)\\b"]),
+                intent("x.b", ["^\\w+$"]),  // no literal: every text is tried
+                intent("x.c", ["(uno|dos) tres", "\\bhola mundo\\b"]),
+            ])
+            #expect(rules.matches("hola mundo", allowed: { _ in true }) == [0, 2])
+            #expect(rules.matches("hola", allowed: { _ in true }) == [0, 1])
+            #expect(rules.matches("hola", allowed: { $0 != 0 }) == [1])
+            #expect(rules.matches("buenas noches", allowed: { _ in true }) == [0])
+            #expect(rules.matches("dos tres", allowed: { _ in true }) == [2])
+            #expect(rules.matches("cuatro tres", allowed: { _ in true }) == [])
+            #expect(rules.matches("xyz", allowed: { _ in true }) == [1])
+            #expect(rules.matches("xyz", allowed: { _ in false }) == [])
+            #expect(rules.matches("", allowed: { _ in true }) == [])
+            #expect(PatternRules(intents: []).matches("hola", allowed: { _ in true }) == [])
         }
 
         @Test("every shipped pattern that matches a labelled utterance (or a crisis probe) has its literal in it: the pre-filter never hides a match")

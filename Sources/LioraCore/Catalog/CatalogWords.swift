@@ -29,7 +29,7 @@ enum CatalogWords {
         "necesito", "necesitaria", "necesitamos", "ofrecen", "ofreces", "podria", "podrian", "puede", "pueden",
         "puedes", "porfa", "porfavor", "precio", "precios", "queda", "quedan", "queria", "quiero", "quisiera",
         "quieres", "quiere", "tendran", "tendras", "tendra", "tenes", "tengo", "tiene", "tienen", "tienes",
-        "vende", "venden", "vendes", "ver", "veo", "vi", "ahora", "hola", "buenas", "buenos", "dias", "tardes", "noches", "manana", "luego", "pronto",
+        "vende", "venden", "vendes", "ver", "veo", "vi", "ahora", "paso", "pasamos", "pasare", "voy", "vamos", "hola", "buenas", "buenos", "dias", "tardes", "noches", "manana", "luego", "pronto",
         "gracias", "oye", "oiga", "quiza", "tal", "vez", "cosa", "cosas", "producto", "productos", "articulo",
         "articulos", "tienda", "catalogo", "talla", "tallas", "numero", "color", "colores", "tamano", "modelo",
         "modelos", "marca", "tipo", "ahi", "alli", "todo", "todos", "toda", "todas", "cualquier",

@@ -61,6 +61,12 @@ public struct IntentRouter: Sendable {
     private let rules: KeywordRules
     private let patterns: PatternRules
     private let hasUrgent: Bool
+    /// Whether intent `i` is urgent (`Intent.urgent`), by intent index.
+    private let isUrgent: [Bool]
+    /// Each intent's skill, as an index into `skillIDs`: which intents a tenant's skills enable is
+    /// worked out with one lookup per skill, not one per intent.
+    private let skillIDs: [String]
+    private let skillOfIntent: [Int]
     /// Each intent's `notPhrases`, matched as keywords are: a message holding one is never
     /// answered with that intent.
     private let notPhrases: KeywordRules
@@ -88,6 +94,14 @@ public struct IntentRouter: Sendable {
         }
         self.functionWordExamples = functionWordExamples
         self.hasUrgent = intents.contains(where: \.urgent)
+        self.isUrgent = intents.map(\.urgent)
+        var skillIDs: [String] = []
+        self.skillOfIntent = intents.map { intent in
+            if let i = skillIDs.firstIndex(of: intent.skill) { return i }
+            skillIDs.append(intent.skill)
+            return skillIDs.count - 1
+        }
+        self.skillIDs = skillIDs
         self.notPhrases = KeywordRules(intents: intents.map { intent in
             var phrases = intent
             phrases.keywords = intent.notPhrases
@@ -119,6 +133,12 @@ public struct IntentRouter: Sendable {
             if rules.matches(masked, allowed: { $0 == i }).isEmpty { out.insert(i) }
         }
         return out
+    }
+
+    /// Whether each intent (by index) belongs to one of `enabledSkills`.
+    private func enabledIntents(_ enabledSkills: Set<String>) -> [Bool] {
+        let enabled = skillIDs.map(enabledSkills.contains)
+        return skillOfIntent.map { enabled[$0] }
     }
 
     /// The language `text` is written in, as `route` would answer it (`previous` when the text
@@ -158,17 +178,20 @@ public struct IntentRouter: Sendable {
         // for a person, whatever the other keywords.
         var excluded = excluded(normalized)
         if !excludingIntents.isEmpty { excluded.formUnion(intents.indices.filter { excludingIntents.contains(intents[$0].id) }) }
-        if checkingUrgent, hasUrgent,
-           let urgent = urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded) {
+        let enabled = enabledIntents(enabledSkills)
+        let urgentChecked = checkingUrgent && hasUrgent
+        if urgentChecked, let urgent = urgentMatch(text, normalized: normalized, enabled: enabled, excluded: excluded) {
             return result(.matched(intentID: urgent, confidence: 1, via: .rule))
         }
-        // Looked up once per intent, not once per rule (each lookup hashes the skill's name).
-        let mask = intents.indices.map { enabledSkills.contains(intents[$0].skill) && !excluded.contains($0) }
+        let mask = intents.indices.map { enabled[$0] && !excluded.contains($0) }
         let allowed = { (i: Int) in mask[i] }
         let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
         var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
         if tied.isEmpty, !patterns.isEmpty {
-            tied = patterns.matches(normalized.text, allowed: allowed).map { intents[$0].id }
+            // The urgent intents' patterns were just run over this same text, with these same
+            // intents allowed, and found nothing: not again (they are most of the patterns).
+            let unchecked = urgentChecked ? intents.indices.map { mask[$0] && !isUrgent[$0] } : mask
+            tied = patterns.matches(normalized.text, allowed: { unchecked[$0] }).map { intents[$0].id }
         }
         if !tied.isEmpty {
             var chosen = tied[0]
@@ -210,8 +233,8 @@ public struct IntentRouter: Sendable {
     /// `, . ; : ! ? …`): normalising drops the punctuation, and "No, me quiero morir" must not read
     /// as the negated "no me quiero morir".
     /// `excluded`: the intents the message's not-phrases rule out (`excluded(_:)`).
-    private func urgentMatch(_ text: String, normalized: NormalizedText, enabledSkills: Set<String>, excluded: Set<Int>) -> String? {
-        let mask = intents.indices.map { intents[$0].urgent && enabledSkills.contains(intents[$0].skill) && !excluded.contains($0) }
+    private func urgentMatch(_ text: String, normalized: NormalizedText, enabled: [Bool], excluded: Set<Int>) -> String? {
+        let mask = intents.indices.map { isUrgent[$0] && enabled[$0] && !excluded.contains($0) }
         let allowed = { (i: Int) in mask[i] }
         func found(in normalized: NormalizedText, endsMessage: Bool = true) -> [Int] {
             rules.matches(normalized.tokens, allowed: allowed).filter { $0.length >= 2 }.map(\.intent)
@@ -274,7 +297,7 @@ public struct IntentRouter: Sendable {
         guard hasUrgent else { return nil }
         let normalized = normalizer.normalize(text)
         guard !normalized.isEmpty else { return nil }
-        return urgentMatch(text, normalized: normalized, enabledSkills: enabledSkills, excluded: excluded(normalized))
+        return urgentMatch(text, normalized: normalized, enabled: enabledIntents(enabledSkills), excluded: excluded(normalized))
             .flatMap { catalog.intent(id: $0) }
     }
 

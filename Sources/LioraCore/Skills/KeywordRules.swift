@@ -46,25 +46,34 @@ struct KeywordRules: Sendable {
 /// normalised message (`NormalizedText.text`: lowercase, no accents, words of letters and digits
 /// separated by one space). Checked after the keywords; compiled once, at start-up.
 package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built
-    /// Each rule's regular expression and intent, in intent order.
+    /// Each rule's regular expression, in intent order.
     private let regexes: [NSRegularExpression]
-    private let intents: [Int]
-    /// Text every match of rule `r` contains (`requiredText`): the sets `requirements[r]`, each
-    /// a bitmap over `needles` (`words` words from `sets[set * words]`), every one of which must
-    /// have a string in the message. A message without it is not given to the regular
-    /// expression, whose every call costs about a microsecond on Linux.
-    private let requirements: [Range<Int>]
-    private let sets: [UInt64]
-    private let words: Int
-    /// Every rule's required strings, once each (many rules share "quiero" or " me"): each is
-    /// looked for once per message.
-    private let needles: [[UInt8]]
-    /// The needles of two or more ASCII bytes, by their first two bytes: those starting with the
-    /// pair `a << 7 | b` are `needlesByPair[pairStarts[pair]..<pairStarts[pair + 1]]`.
-    private let needlesByPair: [Int]
-    private let pairStarts: [Int32]
-    /// The other needles (one byte long, or not ASCII): looked for in every message.
-    private let otherNeedles: [Int]
+    /// The rules by intent, in intent order: rules `groupStarts[g]..<groupStarts[g + 1]` are
+    /// intent `groupIntents[g]`'s, so `allowed` is asked once per intent, not once per rule.
+    private let groupIntents: [Int]
+    private let groupStarts: [Int]
+    /// Text every match of rule `r` contains (`requiredText`): the sets
+    /// `setStarts[ruleSets[r]..<ruleSets[r + 1]]`, each the needles
+    /// `setNeedles[setStarts[s]..<setStarts[s + 1]]`, one of which must be in the message. A
+    /// message without it is not given to the regular expression, whose every call costs about a
+    /// microsecond on Linux.
+    private let ruleSets: [Int32]
+    private let setStarts: [Int32]
+    private let setNeedles: [Int32]
+    /// Each rule's most telling set (the one whose shortest string is longest) is its anchor: the
+    /// rules anchored on needle `n` are `anchorRules[anchorStarts[n]..<anchorStarts[n + 1]]`.
+    /// Only the rules anchored on a needle the message has (and those with no requirement,
+    /// `unanchored`, a bitmap over the rules) are looked at: most messages hold few needles, and
+    /// walking every rule's requirements for every message cost more than the regular expressions.
+    private let anchorStarts: [Int32]
+    private let anchorRules: [Int32]
+    private let unanchored: [UInt64]
+    /// Words of a bitmap over the rules, and over the needles.
+    private let ruleWords: Int
+    private let needleWords: Int
+    /// Every rule's required strings (needles), once each (many rules share "quiero" or " me"),
+    /// all looked for in one pass over the message.
+    private let needles: NeedleAutomaton
 
     /// The longest pattern a skill file may hold (patterns are for short, precise rules).
     static let maximumLength = 200
@@ -83,39 +92,54 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
         for (i, intent) in intents.enumerated() {
             for source in Set(intent.patterns.all).sorted() {
                 if let regex = try? Self.compile(source) {
-                    rules.append((regex, i, Self.requiredText(source).map { $0.map(index) }))
+                    rules.append((regex, i, Self.requiredText(source).map { Array(Set($0.map(index))).sorted() }))
                 }
             }
         }
-        let words = max(1, (needles.count + 63) / 64)
-        var sets: [UInt64] = []
-        var requirements: [Range<Int>] = []
-        for rule in rules {
-            let first = sets.count / words
-            for anyOf in rule.required {
-                var bitmap = [UInt64](repeating: 0, count: words)
-                for n in anyOf { bitmap[n / 64] |= 1 << UInt64(n % 64) }
-                sets += bitmap
+        var groupIntents: [Int] = [], groupStarts: [Int] = []
+        for (r, rule) in rules.enumerated() where groupIntents.last != rule.intent {
+            groupIntents.append(rule.intent)
+            groupStarts.append(r)
+        }
+        groupStarts.append(rules.count)
+        let ruleWords = max(1, (rules.count + 63) / 64)
+        var ruleSets: [Int32] = [0], setStarts: [Int32] = [0], setNeedles: [Int32] = []
+        var anchored = [[Int32]](repeating: [], count: needles.count)
+        var unanchored = [UInt64](repeating: 0, count: ruleWords)
+        for (r, rule) in rules.enumerated() {
+            // The anchor first: the set whose shortest needle is longest (then the smallest set).
+            let sets = rule.required.sorted { a, b in
+                let (la, lb) = (a.map { needles[$0].count }.min() ?? 0, b.map { needles[$0].count }.min() ?? 0)
+                return la != lb ? la > lb : a.count < b.count
             }
-            requirements.append(first..<(sets.count / words))
+            for set in sets {
+                setNeedles += set.map(Int32.init)
+                setStarts.append(Int32(setNeedles.count))
+            }
+            ruleSets.append(Int32(setStarts.count - 1))
+            if let anchor = sets.first {
+                for n in anchor { anchored[n].append(Int32(r)) }
+            } else {
+                unanchored[r / 64] |= 1 << UInt64(r % 64)
+            }
+        }
+        var anchorStarts: [Int32] = [0], anchorRules: [Int32] = []
+        for list in anchored {
+            anchorRules += list
+            anchorStarts.append(Int32(anchorRules.count))
         }
         self.regexes = rules.map(\.regex)
-        self.intents = rules.map(\.intent)
-        self.requirements = requirements
-        self.sets = sets
-        self.words = words
-        self.needles = needles
-        func pair(_ n: Int) -> Int? {
-            let needle = needles[n]
-            guard needle.count >= 2, needle.allSatisfy({ $0 < 0x80 }) else { return nil }
-            return Int(needle[0]) << 7 | Int(needle[1])
-        }
-        needlesByPair = needles.indices.filter { pair($0) != nil }.sorted { pair($0)! < pair($1)! }
-        var pairStarts = [Int32](repeating: 0, count: NeedleSearch.pairCount + 1)
-        for n in needlesByPair { pairStarts[pair(n)! + 1] += 1 }
-        for p in 0..<NeedleSearch.pairCount { pairStarts[p + 1] += pairStarts[p] }
-        self.pairStarts = pairStarts
-        otherNeedles = needles.indices.filter { pair($0) == nil }
+        self.groupIntents = groupIntents
+        self.groupStarts = groupStarts
+        self.ruleSets = ruleSets
+        self.setStarts = setStarts
+        self.setNeedles = setNeedles
+        self.anchorStarts = anchorStarts
+        self.anchorRules = anchorRules
+        self.unanchored = unanchored
+        self.ruleWords = ruleWords
+        self.needleWords = max(1, (needles.count + 63) / 64)
+        self.needles = NeedleAutomaton(needles)
     }
 
     var isEmpty: Bool { regexes.isEmpty }
@@ -295,111 +319,179 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
     /// The intents (indexes, in catalog order, once each) with a pattern found in `text`,
     /// restricted by `allowed`.
     package func matches(_ text: String, allowed: (Int) -> Bool) -> [Int] {
-        guard !text.isEmpty else { return [] }
+        guard !text.isEmpty, !regexes.isEmpty else { return [] }
         var found: [Int] = []
         var utf8 = text
         utf8.withUTF8 { bytes in
             // Case-insensitive matching folds more than ASCII ("ß" matches "ss"): a text with
             // other letters goes to every regular expression.
             let ascii = bytes.allSatisfy { $0 < 0x80 }
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words) { present in
-                present.initialize(repeating: ascii ? 0 : ~0)
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: needleWords + ruleWords) { bits in
+                let present = UnsafeMutableBufferPointer(rebasing: bits[0..<needleWords])
+                let candidates = UnsafeMutableBufferPointer(rebasing: bits[needleWords...])
                 if ascii {
-                    NeedleSearch.withIndex(of: bytes) { search in
-                        // Only the needles that start with one of the text's bytes or byte pairs.
-                        func mark(_ candidates: ArraySlice<Int>) {
-                            for n in candidates where search.contains(needles[n]) { present[n / 64] |= 1 << UInt64(n % 64) }
-                        }
-                        mark(otherNeedles[...])
-                        for pair in search.distinctPairs {
-                            mark(needlesByPair[Int(pairStarts[pair])..<Int(pairStarts[pair + 1])])
+                    present.initialize(repeating: 0)
+                    needles.mark(in: bytes, present: present)
+                    // The rules anchored on a needle the text has, and those with no requirement.
+                    _ = candidates.initialize(from: unanchored)
+                    anchorStarts.withUnsafeBufferPointer { starts in
+                        anchorRules.withUnsafeBufferPointer { rules in
+                            for w in 0..<needleWords {
+                                var word = present[w]
+                                while word != 0 {
+                                    let n = w * 64 + word.trailingZeroBitCount
+                                    word &= word - 1
+                                    for k in Int(starts[n])..<Int(starts[n + 1]) {
+                                        let r = Int(rules[k])
+                                        candidates[r / 64] |= 1 << UInt64(r % 64)
+                                    }
+                                }
+                            }
                         }
                     }
+                } else {
+                    bits.initialize(repeating: ~0)
                 }
-                sets.withUnsafeBufferPointer { sets in
-                    var range: NSRange?
-                    for r in regexes.indices {  // rules are in intent order
-                        let intent = intents[r]
-                        guard found.last != intent, allowed(intent) else { continue }
-                        var possible = true
-                        for set in requirements[r] where possible {
-                            var any = false
-                            for w in 0..<words where sets[set * words + w] & present[w] != 0 { any = true; break }
-                            possible = any
-                        }
-                        guard possible else { continue }
+                var range: NSRange?
+                for g in groupIntents.indices {  // groups, and rules within them, are in intent order
+                    let intent = groupIntents[g]
+                    guard allowed(intent) else { continue }
+                    for r in groupStarts[g]..<groupStarts[g + 1] where candidates[r / 64] & (1 << UInt64(r % 64)) != 0 {
+                        guard holdsRequirements(r, present: present) else { continue }
                         let whole = range ?? NSRange(text.startIndex..., in: text)
                         range = whole
-                        if regexes[r].firstMatch(in: text, options: [], range: whole) != nil { found.append(intent) }
+                        if regexes[r].firstMatch(in: text, options: [], range: whole) != nil {
+                            found.append(intent)
+                            break
+                        }
                     }
                 }
             }
         }
         return found
     }
+
+    /// Whether every required set of rule `r` has a needle in `present` (a bitmap over `needles`).
+    private func holdsRequirements(_ r: Int, present: UnsafeMutableBufferPointer<UInt64>) -> Bool {
+        for s in Int(ruleSets[r])..<Int(ruleSets[r + 1]) {
+            var any = false
+            for k in Int(setStarts[s])..<Int(setStarts[s + 1]) {
+                let n = Int(setNeedles[k])
+                if present[n / 64] & (1 << UInt64(n % 64)) != 0 { any = true; break }
+            }
+            if !any { return false }
+        }
+        return true
+    }
 }
 
-/// Looks for many short strings in one short ASCII text: the text's byte pairs are put in a
-/// bitmap first, so most strings that are not in it are ruled out by a lookup or two, without a
-/// scan.
-struct NeedleSearch {
-    /// Pairs of ASCII bytes, `a << 7 | b`.
-    static let pairCount = 1 << 14
-    private let text: UnsafeBufferPointer<UInt8>
-    /// One bit per byte pair of the text (`pairCount` bits), and one per byte.
-    private let pairs: UnsafeMutableBufferPointer<UInt64>
-    private var bytes: (UInt64, UInt64) = (0, 0)
-    /// The text's byte pairs, once each, in the order they first occur.
-    private(set) var distinctPairs: [Int] = []
+/// Finds which of many short strings (needles) occur in an ASCII text, in one pass over it (an
+/// Aho–Corasick automaton): each byte of the text is one step, and every needle ending there is
+/// marked. Built once, with the rules.
+struct NeedleAutomaton: Sendable {
+    /// How many needles there are (the bits of a `present` bitmap).
+    let count: Int
+    /// Each ASCII byte's symbol: 0 for a byte no needle has (it leads back to the start).
+    private let symbolOf: [UInt8]
+    private let symbols: Int
+    /// The next state, `next[state * symbols + symbol]`; state 0 is the start.
+    private let next: [Int32]
+    /// The needles ending at each state (its own and its suffixes'):
+    /// `outputs[outputStarts[state]..<outputStarts[state + 1]]`.
+    private let outputStarts: [Int32]
+    private let outputs: [Int32]
+    /// Needles found in every text (empty ones).
+    private let always: [Int]
 
-    /// Runs `body` with a search over `text` (ASCII; a bitmap of 2 KiB on the stack).
-    static func withIndex<R>(of text: UnsafeBufferPointer<UInt8>, _ body: (NeedleSearch) throws -> R) rethrows -> R {
-        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: pairCount / 64) { pairs in
-            pairs.initialize(repeating: 0)
-            return try body(NeedleSearch(text: text, pairs: pairs))
+    /// Needle `n` is `needles[n]` (bytes; one with a byte beyond ASCII is never in an ASCII text).
+    init(_ needles: [[UInt8]]) {
+        count = needles.count
+        var symbolOf = [UInt8](repeating: 0, count: 128)
+        var symbols = 1
+        for needle in needles where needle.allSatisfy({ $0 < 0x80 }) {
+            for b in needle where symbolOf[Int(b)] == 0 {
+                symbolOf[Int(b)] = UInt8(symbols)
+                symbols += 1
+            }
         }
-    }
-
-    private init(text: UnsafeBufferPointer<UInt8>, pairs: UnsafeMutableBufferPointer<UInt64>) {
-        self.text = text
-        self.pairs = pairs
-        distinctPairs.reserveCapacity(text.count)
-        var previous: Int?
-        for b in text {
-            let byte = Int(b & 0x7F)
-            if byte < 64 { bytes.0 |= 1 << UInt64(byte) } else { bytes.1 |= 1 << UInt64(byte - 64) }
-            if let p = previous {
-                let pair = p << 7 | byte
-                let bit = UInt64(1) << UInt64(pair & 63)
-                if pairs[pair >> 6] & bit == 0 {
-                    pairs[pair >> 6] |= bit
-                    distinctPairs.append(pair)
+        // The trie of the needles.
+        var children: [[Int32]] = [[Int32](repeating: -1, count: symbols)]
+        var own: [[Int32]] = [[]]
+        var always: [Int] = []
+        for (n, needle) in needles.enumerated() where needle.allSatisfy({ $0 < 0x80 }) {
+            guard !needle.isEmpty else { always.append(n); continue }
+            var state = 0
+            for b in needle {
+                let c = Int(symbolOf[Int(b)])
+                if children[state][c] < 0 {
+                    children[state][c] = Int32(children.count)
+                    children.append([Int32](repeating: -1, count: symbols))
+                    own.append([])
+                }
+                state = Int(children[state][c])
+            }
+            own[state].append(Int32(n))
+        }
+        // Breadth first: each state's longest proper suffix that is a state (`fail`), its moves
+        // and its outputs from those of the shorter states already done.
+        let states = children.count
+        var next = [Int32](repeating: 0, count: states * symbols)
+        var fail = [Int](repeating: 0, count: states)
+        var out = [[Int32]](repeating: [], count: states)
+        out[0] = own[0]
+        var queue: [Int] = []
+        for c in 1..<symbols where children[0][c] >= 0 {
+            let child = Int(children[0][c])
+            next[c] = Int32(child)
+            queue.append(child)
+        }
+        var head = 0
+        while head < queue.count {
+            let state = queue[head]
+            head += 1
+            out[state] = own[state] + out[fail[state]]
+            for c in 1..<symbols {
+                let child = children[state][c]
+                if child >= 0 {
+                    fail[Int(child)] = Int(next[fail[state] * symbols + c])
+                    next[state * symbols + c] = child
+                    queue.append(Int(child))
+                } else {
+                    next[state * symbols + c] = next[fail[state] * symbols + c]
                 }
             }
-            previous = byte
         }
+        var outputStarts: [Int32] = [0], outputs: [Int32] = []
+        for list in out {
+            outputs += list
+            outputStarts.append(Int32(outputs.count))
+        }
+        self.symbolOf = symbolOf
+        self.symbols = symbols
+        self.next = next
+        self.outputStarts = outputStarts
+        self.outputs = outputs
+        self.always = always
     }
 
-    private func hasPair(_ a: UInt8, _ b: UInt8) -> Bool {
-        guard a < 0x80, b < 0x80 else { return false }
-        let pair = Int(a) << 7 | Int(b)
-        return pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0
-    }
-
-    /// Whether `needle` occurs in the text (an empty needle does).
-    func contains(_ needle: [UInt8]) -> Bool {
-        guard let first = needle.first else { return true }
-        guard needle.count <= text.count else { return false }
-        if needle.count == 1 {
-            guard first < 0x80 else { return false }
-            return (first < 64 ? bytes.0 >> UInt64(first) : bytes.1 >> UInt64(first - 64)) & 1 != 0
+    /// Sets the bit of every needle found in `text` (ASCII bytes) in `present`.
+    func mark(in text: UnsafeBufferPointer<UInt8>, present: UnsafeMutableBufferPointer<UInt64>) {
+        for n in always { present[n / 64] |= 1 << UInt64(n % 64) }
+        symbolOf.withUnsafeBufferPointer { symbolOf in
+            next.withUnsafeBufferPointer { next in
+                outputStarts.withUnsafeBufferPointer { outputStarts in
+                    outputs.withUnsafeBufferPointer { outputs in
+                        var state = 0
+                        for b in text {
+                            state = Int(next[state &* symbols &+ Int(symbolOf[Int(b & 0x7F)])])
+                            for k in Int(outputStarts[state])..<Int(outputStarts[state + 1]) {
+                                let n = Int(outputs[k])
+                                present[n / 64] |= 1 << UInt64(n % 64)
+                            }
+                        }
+                    }
+                }
+            }
         }
-        // Every pair of the needle must be in the text; most absent needles fail the first check.
-        var i = 1
-        while i < needle.count {
-            if !hasPair(needle[i - 1], needle[i]) { return false }
-            i += 1
-        }
-        return needle.withUnsafeBytes { n in ByteSearch.firstIndex(of: n, in: UnsafeRawBufferPointer(text)) != nil }
     }
 }
