@@ -258,3 +258,23 @@ struct ConversationVisitTests {
         #expect(ConversationCatalogTests.shop.index.search("pasos", limit: 3).contains { $0.product.sku == "SMW-001" })
     }
 }
+
+@Suite("Catalog search: presents for grown-ups")
+struct GiftSearchTests {
+    @Test("“algo para regalarle a mi mamá” lists presents, not one lamp; a gift for dad or a girlfriend has no toys")
+    func gifts() {
+        let t = ConversationCardQuestionsTests()
+        let mum = t.say("algo para regalarle a mi mamá")
+        let listed: [String] = mum.replies.flatMap { reply -> [String] in
+            if case .list(_, _, let rows) = reply { return rows.map(\.title) } else { return [] }
+        }
+        #expect(listed.count >= 3, "\(mum.replies.map(\.summary))")
+        let index = ConversationCatalogTests.shop.index
+        for query in ["gift for my dad", "un regalo para mi novia", "regalo para mi mamá"] {
+            let names = index.search(query, limit: 20).map(\.product.name)
+            #expect(!names.isEmpty && !names.contains { $0.contains("Peluche") || $0.contains("Bloques") }, "\(query): \(names)")
+        }
+        // A present for a child still finds the toys.
+        #expect(index.search("regalo para niño", limit: 20).contains { $0.product.name.contains("Bloques") })
+    }
+}

@@ -281,10 +281,13 @@ public final class CatalogSearchIndex: Sendable {
         // Asked for no child, a shopper means grown-ups' things: children's ones follow those of
         // comparable relevance ("busco tenis" and "tenis para mujer" listed the children's pair first).
         let adultsFirst = !words.contains(where: CatalogWords.childWords.contains)
+        // A gift for a grown-up ("para mi mamá", "for my dad") is no toy: children's things are left out.
+        let adultsOnly = adultsFirst && words.contains(where: CatalogWords.adultRecipients.contains)
         var top = TopHits(limit: limit)
         var count = 0
         for doc32 in eligible where total[Int(doc32)] >= cutoff && total[Int(doc32)] > 0 && !skuHits.contains(doc32) {
             let doc = Int(doc32)
+            if adultsOnly && forChildren[doc] { continue }
             count += 1
             let score = catalog.products[doc].isInStock ? total[doc] : total[doc] * outOfStock
             top.insert(doc: doc32, score: adultsFirst && forChildren[doc] ? score * Self.childrenFactor : score)

@@ -155,6 +155,8 @@ enum CatalogWords {
         "casa": ["hogar"], "pesa": ["mancuerna"], "chancla": ["sandalia"], "chancleta": ["sandalia"], "shampoo": ["champu"],
         "pantaloneta": ["short", "bermuda"], "gym": ["gimnasio", "deporte"],
         // Argentina, Chile, Perú: flip-flops, sneakers, backpacks, caps
+        "regalar": ["regalo"], "regalarle": ["regalo"], "regalarles": ["regalo"], "regalarlo": ["regalo"], "regalarla": ["regalo"],
+        "obsequio": ["regalo"], "obsequiar": ["regalo"],
         "ojota": ["sandalia", "chancla"], "hawaiana": ["sandalia", "chancla"], "sandalia": ["chancla"],
         "mochi": ["mochila"], "morral": ["mochila"], "jockey": ["gorra"], "visera": ["gorra"],
     ]
@@ -222,6 +224,14 @@ enum CatalogWords {
         }
         return bits
     }
+
+    /// Grown-ups a present is for: a search naming one leaves children's things out ("a gift
+    /// for my dad" listed a pink plush toy).
+    static let adultRecipients: Set<String> = [
+        "mama", "mami", "madre", "papa", "papi", "padre", "esposa", "esposo", "novia", "novio", "abuela", "abuelo", "suegra",
+        "suegro", "jefa", "jefe", "mom", "mum", "dad", "mother", "father", "wife", "husband", "girlfriend", "boyfriend", "grandma",
+        "grandpa", "boss",
+    ]
 
     static let menWords: Set<String> = [
         "hombre", "hombres", "caballero", "caballeros", "chico", "chicos", "men", "man", "mens", "boy", "boys", "papa", "papi",
