@@ -278,3 +278,17 @@ struct GiftSearchTests {
         #expect(index.search("regalo para niño", limit: 20).contains { $0.product.name.contains("Bloques") })
     }
 }
+
+@Suite("Conversation engine: a language asked for with a request")
+struct LanguageWithRequestTests {
+    @Test("“ahora en inglés: show me jackets” switches to English and lists the jackets (it only switched)")
+    func switchAndSearch() {
+        let t = ConversationCardQuestionsTests()
+        let turn = t.say("ahora en ingles: show me jackets")
+        #expect(turn.language == .en)
+        #expect(turn.replies.first?.summary == "Sure, I'll write in English.", "\(turn.replies.map(\.summary))")
+        #expect(turn.replies.dropFirst().first?.summary.contains("Chaqueta") == true, "\(turn.replies.map(\.summary))")
+        // Alone, it only switches.
+        #expect(t.say("ahora en inglés").language == .en)
+    }
+}

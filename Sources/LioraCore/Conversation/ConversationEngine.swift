@@ -474,6 +474,20 @@ public struct ConversationEngine: Sendable {
             guard let intent = router.catalog.intent(id: id) else {
                 return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
             }
+            // "ahora en inglés: show me jackets": the language, then what was asked (it only switched).
+            if let shop, replyID == nil, let switched = intent.replyLanguage, case let parts = routedText.split(separator: ":", maxSplits: 1),
+               parts.count == 2, case let rest = String(parts[1]), shop.index.isConfidentMatch(rest) {
+                var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
+                if let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: switched, state: &state,
+                                            catalog: shop, now: now) {
+                    let found = catalogAnswer(answer, language: switched, state: &state, catalogVersion: shop.version, now: now)
+                    // The switch's own line, without its "what can I help you with?" buttons.
+                    turn.replies = [.text(switched == .es ? "¡Claro! Te escribo en español." : "Sure, I'll write in English.")] + found.replies
+                    turn.state = found.state
+                    turn.intentID = found.intentID
+                }
+                return turn
+            }
             if let shop, intent.skill == "ecommerce" {
                 // A "did you mean" button for a search carries its own title, not a query: offer
                 // the categories (and ask what to look for) instead of searching "Buscar productos".
