@@ -65,7 +65,7 @@ struct ConversationCardQuestionsTests {
         // The card stays the subject.
         let compared = say("¿la azul es más barata?", state: card("ZAP-001"))
         #expect(compared.state.shownProduct?.sku == "ZAP-001")
-        #expect(say("¿cuántas quedan?", state: card("GOR-002")).replies.map(\.summary) == ["Sí, pero quedan solo 3 de *Gorra de Béisbol Verde*."])
+        #expect(say("¿cuántas quedan?", state: card("GOR-002")).replies.map(\.summary) == ["Quedan solo 3 de *Gorra de Béisbol Verde*."])
         // Cheaper things in a colour are still a list.
         let list = say("¿tienen algo más barato en azul?", state: card("ZAP-003")).replies
         #expect(list.contains { if case .list = $0 { true } else { false } }, "\(list.map(\.summary))")
@@ -124,8 +124,9 @@ struct ConversationCardFollowUpTests {
         #expect(t.answer("¿y en rojo?", after: "ZAP-001") == ["Sí, *Zapatillas Running Aire Roja* es rojo."])
         #expect(t.answer("what color is it?", after: "ZAP-003", language: .en) == ["*Zapatillas Running Aire Azul Marino* — Colour: navy blue"])
         #expect(t.answer("¿cuántos litros tiene?", after: "DEP-005") == ["*Mochila de Senderismo 30 L Roja* tiene una capacidad de 30 L."])
-        #expect(t.answer("¿está agotada?", after: "ZAP-002") == ["*Zapatillas Running Aire Negra* está agotado por ahora."])
-        #expect(t.answer("¿quedan pocas?", after: "GOR-002") == ["Sí, pero quedan solo 3 de *Gorra de Béisbol Verde*."])
+        #expect(t.answer("¿está agotada?", after: "ZAP-002") == ["Sí, *Zapatillas Running Aire Negra* está agotado por ahora."])
+        #expect(t.answer("¿quedan pocas?", after: "GOR-002") == ["Sí, quedan solo 3 de *Gorra de Béisbol Verde*."])
+        #expect(t.answer("¿quedan pocas?", after: "DEP-005") == ["No, quedan 10 de *Mochila de Senderismo 30 L Roja*."])
         // "¿es de vidrio?" is about the card even though "vidrio" is a recycling word.
         #expect(t.answer("¿es de vidrio?", after: "DEP-004") == ["No: *Botella Térmica de Acero 750 ml* es de acero inoxidable."])
         #expect(t.answer("¿es de acero?", after: "DEP-004") == ["Sí — Material: acero inoxidable."])
@@ -201,8 +202,11 @@ struct ConversationNotOnSaleTests {
     func notOnSale() {
         let turn = t.say("¿está en oferta la cafetera italiana?")
         let replies = turn.replies.map(\.summary)
-        #expect(replies.first == "No lo tengo en oferta por ahora; estos son sus precios:", "\(replies)")
-        #expect(replies.dropFirst().first?.contains("Cafetera Italiana") == true, "\(replies)")
+        #expect(replies.first == "No, *Cafetera Italiana de Aluminio 6 Tazas* no está en oferta; cuesta $499.00.", "\(replies)")
+        #expect(replies.count == 2)
+        // Several named: the note and the list.
+        let coffee = t.say("¿tienen cafeteras en oferta?").replies.map(\.summary)
+        #expect(coffee.first == "No lo tengo en oferta por ahora; estos son sus precios:", "\(coffee)")
         // What is on sale is still found by it.
         let watches = t.say("¿tienen zapatillas en oferta?").replies.map(\.summary).joined()
         #expect(watches.contains("Zapatillas Running Aire Roja") && !watches.contains("No lo tengo en oferta"), "\(watches)")
@@ -290,5 +294,79 @@ struct LanguageWithRequestTests {
         #expect(turn.replies.dropFirst().first?.summary.contains("Chaqueta") == true, "\(turn.replies.map(\.summary))")
         // Alone, it only switches.
         #expect(t.say("ahora en inglés").language == .en)
+    }
+}
+
+@Suite("Conversation engine: a request and a question for a person in one message")
+struct ProductAndPersonTests {
+    @Test("“busco zapatillas rojas para correr talla 41. ¿hacen envíos a Monterrey?” shows the shoes, then hands off")
+    func both() {
+        let t = ConversationCardQuestionsTests()
+        let turn = t.say("Hola, busco unas zapatillas rojas para correr talla 41. ¿Hacen envíos a Monterrey?")
+        let summaries = turn.replies.map(\.summary)
+        #expect(summaries.first?.contains("Running Aire Roja") == true, "\(summaries)")
+        #expect(turn.intentID == "core.pedidos" && turn.handedOff, "\(turn.intentID ?? "-")")
+        #expect(turn.state.handedOffAt != nil)
+        // The shipping question alone only hands off.
+        #expect(t.say("¿hacen envíos a Monterrey?").replies.count == 1)
+    }
+}
+
+/// The regression review of these answers (2026-11-26).
+@Suite("Conversation engine: the regression review of the card answers")
+struct ConversationCardRegressionTests {
+    let t = ConversationCardQuestionsTests()
+
+    @Test("health and recycling questions after a card are those questions, not “the listing doesn't say”")
+    func otherSubjectsAfterACard() {
+        for (text, sku, language) in [("¿es bueno tomar agua fría?", "DEP-004", Language.es), ("is it healthy to skip breakfast?", "AUD-001", .en),
+                                      ("¿es reciclable el café molido?", "CAF-003", .es), ("¿es bueno correr todos los días?", "CHA-003", .es),
+                                      ("¿tiene sentido tomar vitaminas?", "PRO-001", .es)] {
+            let summary = t.say(text, language: language, state: t.card(sku, language: language)).replies.map(\.summary).joined()
+            #expect(!summary.contains("no dice nada") && !summary.contains("doesn't say"), "\(text): \(summary)")
+        }
+    }
+
+    @Test("“¿está agotada?” says no when there are some; “¿cuántas quedan?” gives the number; buying a sold-out one says so")
+    func stock() {
+        #expect(t.answer("¿está agotada?", after: "DEP-005") == ["No, *Mochila de Senderismo 30 L Roja* está disponible."])
+        #expect(t.answer("is it sold out?", after: "DEP-005", language: .en) == ["No, *Mochila de Senderismo 30 L Roja* is in stock."])
+        #expect(t.answer("¿está agotada?", after: "GOR-002") == ["No, pero quedan solo 3 de *Gorra de Béisbol Verde*."])
+        #expect(t.answer("¿cuántas quedan?", after: "DEP-005") == ["Quedan 10 de *Mochila de Senderismo 30 L Roja*."])
+        #expect(t.answer("how many are left?", after: "DEP-005", language: .en) == ["There are 10 of *Mochila de Senderismo 30 L Roja* left."])
+        #expect(t.answer("¿está agotado?", after: "AUD-002") == ["Sí, *Audífonos Inalámbricos Bluetooth Blancos* está agotado por ahora."])
+        let buy = t.say("me lo llevo", state: t.card("AUD-002"))
+        #expect(buy.replies.first?.summary.hasPrefix("*Audífonos Inalámbricos Bluetooth Blancos* está agotado por ahora") == true, "\(buy.replies.map(\.summary))")
+        #expect(buy.replies.count == 2)
+    }
+
+    @Test("imitation leather is no leather; “piel” is “cuero”; “IPX7” and “resistente al agua” say waterproof")
+    func materialsAndQualities() {
+        #expect(t.answer("¿es de piel?", after: "ZAP-008") == ["No: *Zapatos de Tacón Bajo Negros para Mujer* es de piel sintética."])
+        #expect(t.answer("¿es de cuero?", after: "DEP-003") == ["No: *Balón de Fútbol Número 5* es de cuero sintético."])
+        #expect(t.answer("¿es de cuero?", after: "ZAP-006") == ["Sí — Material: piel."])
+        #expect(t.answer("¿es impermeable?", after: "BOC-001").first?.hasPrefix("Sí") == true)
+        #expect(t.answer("¿es impermeable?", after: "MOC-001").first?.hasPrefix("Sí") == true)
+        // "¿cabe una laptop de 15?" after the laptop backpack is about it, not e-waste.
+        #expect(t.answer("¿cabe una laptop de 15?", after: "MOC-001").first?.hasPrefix("Sí") == true)
+    }
+
+    @Test("not on sale says no; “¿viene en 40?” is a size; “¿y en rojo?” after a list behind the red card is yes")
+    func saleSizeColour() {
+        #expect(t.answer("¿está en oferta?", after: "ZAP-008") == ["No, *Zapatos de Tacón Bajo Negros para Mujer* no está en oferta; cuesta $1,190.00."])
+        #expect(t.answer("is it on sale?", after: "BOC-001", language: .en) == ["No, *Bocina Bluetooth Portátil Resistente al Agua* isn't on sale; it's $799.00."])
+        #expect(t.answer("¿viene en 40?", after: "ZAP-008") == ["*Zapatos de Tacón Bajo Negros para Mujer* no viene en talla 40; viene en: 35, 36, 37, 38, 39."])
+        let list = t.say("zapatillas running roja")
+        let card = t.say("", replyID: "sku:ZAP-001", state: list.state)
+        #expect(t.say("¿y en rojo?", state: card.state).replies.map(\.summary) == ["Sí, *Zapatillas Running Aire Roja* es rojo."])
+        let coffee = t.say("¿está en oferta la cafetera italiana?").replies.map(\.summary)
+        #expect(coffee.first == "No, *Cafetera Italiana de Aluminio 6 Tazas* no está en oferta; cuesta $499.00.", "\(coffee)")
+    }
+
+    @Test("“too expensive” after the smartwatch lists cheaper watches, not the brand's chargers")
+    func cheaperWatches() {
+        let turn = t.say("too expensive", language: .en, state: t.card("SMW-001", language: .en))
+        let summary = turn.replies.map(\.summary).joined()
+        #expect(summary.contains("Reloj Deportivo Digital") && !summary.contains("Cargador") && !summary.contains("Cable"), "\(summary)")
     }
 }

@@ -20,8 +20,12 @@ extension ConversationEngine {
             tokens = tokens.dropFirst()
         }
         guard let lead = qualityLeads.first(where: { tokens.starts(with: $0) }) else { return nil }
-        let rest = tokens.dropFirst(lead.count).filter { !IntentRouter.functionWords.contains($0) && !politeWords.contains($0) }
-        guard (1...3).contains(rest.count) else { return nil }
+        let fits = fitLeads.contains(lead)
+        let rest = tokens.dropFirst(lead.count).filter { !IntentRouter.functionWords.contains($0) && !politeWords.contains($0)
+            && !(fits && $0.allSatisfy(\.isNumber)) }
+        // One or two words: more is another question ("¿es bueno tomar agua fría?", "is it healthy
+        // to skip breakfast?" after a card got "the listing doesn't say").
+        guard (1...2).contains(rest.count) else { return nil }
         for word in rest {
             if cardQuestionWords[word] != nil || CatalogWords.cheapWords.contains(word) || CatalogWords.dearWords.contains(word)
                 || CatalogWords.sizes.contains(word) || word.allSatisfy(\.isNumber) || opinionWords.contains(word)
@@ -37,8 +41,12 @@ extension ConversationEngine {
         return (Array(rest), written.isEmpty ? rest.joined(separator: " ") : trimmedQuery(written))
     }
 
+    /// "¿cabe una laptop de 15?", "does it fit a 15-inch laptop?": what it holds (numbers are its size).
+    private static let fitLeads: Set<[String]> = [["cabe"], ["caben"], ["le", "cabe"], ["does", "it", "fit"], ["will", "it", "fit"], ["fits"]]
+
     /// The openings of a yes/no question about the product on screen, longest first.
     private static let qualityLeads: [[String]] = [
+        ["le", "cabe"], ["does", "it", "fit"], ["will", "it", "fit"], ["cabe"], ["caben"], ["fits"],
         ["esta", "hecho", "de"], ["esta", "hecha", "de"], ["estan", "hechos", "de"], ["estan", "hechas", "de"],
         ["is", "it", "made", "of"], ["is", "it", "made", "from"], ["are", "they", "made", "of"], ["are", "they", "made", "from"],
         ["is", "this", "made", "of"], ["does", "it", "come", "with"], ["do", "they", "come", "with"],
@@ -55,6 +63,26 @@ extension ConversationEngine {
     private static let opinionWords: Set<String> = [
         "bueno", "buena", "buenos", "buenas", "malo", "mala", "good", "bad", "recomendable", "recomendado", "worth", "nice", "bonito",
         "bonita", "lindo", "linda", "mejor", "peor", "better", "best", "tuyo", "tuya", "verdad", "cierto", "true", "real",
+        "healthy", "unhealthy", "saludable", "sano", "sana", "normal", "necesario", "necessary", "okay", "safe", "seguro", "segura",
+        "posible", "possible", "sentido",
+    ]
+
+    /// Materials that are one another ("piel" is "cuero"; "leather" both).
+    private static let sameMaterial: [String: [String]] = [
+        "piel": ["cuero"], "cuero": ["piel"], "leather": ["piel", "cuero"], "denim": ["mezclilla"], "jean": ["mezclilla"],
+        "mezclilla": ["denim"], "steel": ["acero"], "acero": ["steel"],
+    ]
+
+    /// Words that make a material an imitation ("piel sintética" is no leather).
+    private static let imitationWords: Set<String> = ["sintetico", "sintetica", "sinteticos", "sinteticas", "ecologica", "ecologico", "vegana",
+                                                      "vegano", "imitacion", "synthetic", "faux", "vegan"]
+
+    /// Qualities a listing says in other words ("IPX7" and "resistente al agua" say waterproof).
+    private static let sameQuality: [String: [String]] = [
+        "impermeable": ["resistente al agua", "a prueba de agua", "ipx4", "ipx5", "ipx6", "ipx7", "ipx8", "ip67", "ip68", "waterproof"],
+        "waterproof": ["impermeable", "resistente al agua", "a prueba de agua", "ipx4", "ipx5", "ipx6", "ipx7", "ipx8", "ip67", "ip68"],
+        "inalambrico": ["bluetooth", "wireless", "true wireless"], "inalambricos": ["bluetooth", "wireless", "true wireless"],
+        "wireless": ["inalambrico", "inalambricos", "bluetooth"],
     ]
 
     /// Whether every asked word is a material or a colour ("¿es de vidrio?" after a blender's card
@@ -98,16 +126,27 @@ extension ConversationEngine {
         if asked.words.contains(where: Self.materialWords.contains), let material {
             let asEnglish = translating ? Self.inEnglish(key: material.key, value: material.value) : (material.key, material.value)
             let tokens = Self.normalizer.normalize(material.value).tokens
-            let has = asked.words.filter(Self.materialWords.contains).allSatisfy { word in
-                ([word] + (CatalogWords.spanishFor[word] ?? [])).contains { option in tokens.contains { Self.sameWord(option, $0) } }
+            // "¿es de piel?" of "piel sintética": no, it is an imitation.
+            let imitation = tokens.contains(where: Self.imitationWords.contains) && !asked.words.contains(where: Self.imitationWords.contains)
+            let has = !imitation && asked.words.filter(Self.materialWords.contains).allSatisfy { word in
+                ([word] + (CatalogWords.spanishFor[word] ?? []) + (Self.sameMaterial[word] ?? [])).contains { option in
+                    tokens.contains { Self.sameWord(option, $0) }
+                }
             }
             if has { return es ? "Sí — \(Self.capitalised(asEnglish.0)): \(asEnglish.1)." : "Yes — \(Self.capitalised(asEnglish.0)): \(asEnglish.1)." }
             return es ? "No: *\(p.name)* es de \(material.value)." : "No: *\(p.name)* is made of \(material.value)."
         }
         // Each asked word, or one of its Spanish words for a Spanish catalog ("waterproof" → "impermeable").
         let alternatives = asked.words.map { word in [word] + (CatalogWords.spanishFor[word] ?? []) }
+        let phrases = asked.words.count == 1 ? (Self.sameQuality[asked.words[0]] ?? []) : []
         func says(_ passage: String) -> (found: Bool, denied: Bool) {
             let tokens = Self.normalizer.normalize(passage).tokens
+            // "IPX7", "resistente al agua" for "¿es impermeable?".
+            if !phrases.isEmpty, case let joined = " " + tokens.joined(separator: " ") + " ",
+               let phrase = phrases.first(where: { joined.contains(" " + $0 + " ") }) {
+                let before = joined.components(separatedBy: " " + phrase + " ")[0].split(separator: " ").suffix(2)
+                return (true, before.contains { ["no", "sin", "not", "without", "non", "ni"].contains($0) })
+            }
             var first: Int?
             for options in alternatives {
                 guard let at = tokens.firstIndex(where: { token in options.contains { Self.sameWord($0, token) } }) else { return (false, false) }

@@ -152,7 +152,16 @@ extension ConversationEngine {
         let words = text.split(whereSeparator: \.isWhitespace)
         guard words.contains(where: { CatalogWords.onSaleWords.contains(Self.folded($0)) }), index.search(text, limit: 1).isEmpty else { return nil }
         let rest = words.filter { !CatalogWords.onSaleWords.contains(Self.folded($0)) }.joined(separator: " ")
-        guard index.isConfidentMatch(rest), !index.search(rest, limit: 1).isEmpty else { return nil }
+        guard index.isConfidentMatch(rest) else { return nil }
+        let hits = index.search(rest, limit: 2)
+        guard let top = hits.first else { return nil }
+        // One product clearly named: a line and its card.
+        if hits.count == 1 || top.score >= 1.5 * hits[1].score {
+            let p = top.product
+            let price = index.catalog.formatted(p.price.amount)
+            return [.text(language == .es ? "No, *\(p.name)* no está en oferta; cuesta \(price)." : "No, *\(p.name)* isn't on sale; it's \(price)."),
+                    .product(card(p, index: index, language: language))]
+        }
         state.catalogBrowse = CatalogBrowse(query: rest, categoryID: nil, shown: 0, catalogVersion: catalog.version)
         let note = BotReply.text(language == .es ? "No lo tengo en oferta por ahora; estos son sus precios:"
                                                  : "It isn't on sale right now; here are the prices:")
@@ -326,9 +335,13 @@ extension ConversationEngine {
             // Ones of its kind first (after a dress, dresses: it listed the category's T-shirts
             // and trousers); in another category too (the leather mini backpack "was the most
             // affordable backpack" while the school one cost less).
-            let kind = Self.kindWord(of: product, among: sameCategory, index: index)
-            // (The only backpack of its category is still a backpack among the shop's.)
-            let anyKind = kind ?? Self.kindWord(of: product, among: index.catalog.products, index: index)
+            // (The only backpack or watch of its category is still one among the shop's: its
+            // first word, when other products are that, beats a word its category shares.)
+            let shopKind = Self.kindWord(of: product, among: index.catalog.products, index: index)
+            let categoryKind = Self.kindWord(of: product, among: sameCategory, index: index)
+            let kind = shopKind.flatMap { word in sameCategory.contains { $0.sku != product.sku && index.queryWords($0.name).contains(word) } ? word : nil }
+                ?? categoryKind
+            let anyKind = shopKind ?? kind
             let alike = anyKind.map { Set(index.search($0, limit: 1000).map(\.product.sku)) } ?? []
             let order: CatalogBrowse.Order = dearer ? .dearest : .cheapest
             // (Not one for someone else: a girl's dress is no cheaper choice than a woman's.)
@@ -539,7 +552,10 @@ extension ConversationEngine {
     /// blouses and trousers). Nil when no word of it names another product of the category.
     static func kindWord(of product: Product, among category: [Product], index: CatalogSearchIndex) -> String? {
         // Words that say what it is made of or how big it is are no kind ("piel", "pulgadas", "ml").
-        let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) && !Self.notKinds.contains($0) && !$0.allSatisfy(\.isNumber) }
+        // Nor its brand ("Voltio" in "Reloj Inteligente Voltio Fit": the brand's chargers are no watches).
+        let brand = Set(normalizer.normalize(product.attributes["marca"] ?? product.attributes["brand"] ?? "").tokens)
+        let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) && !Self.notKinds.contains($0) && !$0.allSatisfy(\.isNumber)
+            && !brand.contains($0) }
         guard let first = own.first else { return nil }
         let others = category.filter { $0.sku != product.sku }
         func sharedBy(_ word: String) -> Int {
@@ -819,7 +835,7 @@ extension ConversationEngine {
         ["me", "gustaria", "ver"], ["estoy", "buscando"], ["ando", "buscando"], ["me", "interesa"], ["me", "interesan"],
         ["i'm", "looking", "for"], ["im", "looking", "for"], ["i", "am", "looking", "for"], ["do", "you", "have"],
         ["do", "you", "sell"], ["have", "you", "got"], ["looking", "for"], ["i", "want"], ["i", "need"], ["show", "me"],
-        ["what", "about"], ["how", "about"], ["y"], ["and"],
+        ["what", "about"], ["how", "about"], ["y"], ["and"], ["ok"], ["okay"], ["now"], ["ahora"], ["esta", "en"], ["estan", "en"],
         ["hola"], ["buenas"], ["hello"], ["hi"], ["busco"], ["busko"], ["buzco"], ["kiero"], ["qiero"], ["nesesito"], ["buscaba"], ["quiero"], ["quisiera"], ["queria"], ["necesito"],
         ["tienen"], ["tienes"], ["tendran"], ["tendras"], ["hay"], ["venden"], ["vendes"], ["manejan"], ["muestrame"],
         ["ensename"], ["dame"], ["un"], ["una"], ["unos"], ["unas"], ["algun"], ["alguna"], ["algunos"], ["algunas"], ["a"], ["an"],
@@ -876,7 +892,14 @@ extension ConversationEngine {
         for question in asked.sorted(by: { $0.rank < $1.rank }) {
             switch question {
             case .price:
-                if let sale = p.salePrice, sale.amount < p.price.amount {
+                // ("¿cuánto sale?" is its price: "sale" is a sale only in "on sale".)
+                let saleAsked = tokens.contains { $0 != "sale" && CatalogWords.saleWords.contains($0) }
+                    || zip(tokens, tokens.dropFirst()).contains { $0 == "on" && $1 == "sale" }
+                if saleAsked, !(p.salePrice.map { $0.amount < p.price.amount } ?? false) {
+                    // "¿está en oferta?" of one that is not: no, and its price.
+                    let price = index.catalog.formatted(p.price.amount)
+                    lines.append(es ? "No, *\(p.name)* no está en oferta; cuesta \(price)." : "No, *\(p.name)* isn't on sale; it's \(price).")
+                } else if let sale = p.salePrice, sale.amount < p.price.amount {
                     let (now, was) = (index.catalog.formatted(sale.amount), index.catalog.formatted(p.price.amount))
                     lines.append(es ? "*\(p.name)* está en oferta: \(now) (antes \(was))." : "*\(p.name)* is on sale: \(now) (was \(was)).")
                 } else {
@@ -884,13 +907,21 @@ extension ConversationEngine {
                                     : "*\(p.name)* is \(priceLine(p, index: index, language: language)).")
                 }
             case .stock:
-                let line = switch (p.stock, es) {
-                case (0, true): "*\(p.name)* está agotado por ahora."
-                case (0, false): "*\(p.name)* is out of stock for now."
-                case (1...5, true): "Sí, pero quedan solo \(p.stock) de *\(p.name)*."
-                case (1...5, false): "Yes, but only \(p.stock) of *\(p.name)* left."
-                case (_, true): "Sí, *\(p.name)* está disponible."
-                case (_, false): "Yes, *\(p.name)* is in stock."
+                // "¿está agotada?" asks the other way round: "no" when there are some.
+                let soldOutAsked = tokens.contains { ["agotado", "agotada", "agotados", "agotadas", "sold"].contains($0) }
+                // "¿cuántas quedan?", "how many are left?", "¿quedan pocas?": how many.
+                let fewAsked = tokens.contains { ["pocas", "pocos", "few"].contains($0) }
+                let countAsked = fewAsked || tokens.contains { ["cuantos", "cuantas", "cuanto", "cuanta", "many"].contains($0) }
+                let line: String = switch (p.stock, es) {
+                case (0, true): soldOutAsked ? "Sí, *\(p.name)* está agotado por ahora." : "*\(p.name)* está agotado por ahora."
+                case (0, false): soldOutAsked ? "Yes, *\(p.name)* is out of stock for now." : "*\(p.name)* is out of stock for now."
+                case (1...5, true): (soldOutAsked ? "No, pero quedan solo" : fewAsked ? "Sí, quedan solo" : countAsked ? "Quedan solo" : "Sí, pero quedan solo")
+                    + " \(p.stock) de *\(p.name)*."
+                case (1...5, false): (soldOutAsked ? "No, but only" : fewAsked ? "Yes, only" : countAsked ? "Only" : "Yes, but only") + " \(p.stock) of *\(p.name)* left."
+                case (_, true) where countAsked: (fewAsked ? "No, quedan " : "Quedan ") + "\(p.stock) de *\(p.name)*."
+                case (_, false) where countAsked: (fewAsked ? "No, there are " : "There are ") + "\(p.stock) of *\(p.name)* left."
+                case (_, true): soldOutAsked ? "No, *\(p.name)* está disponible." : "Sí, *\(p.name)* está disponible."
+                case (_, false): soldOutAsked ? "No, *\(p.name)* is in stock." : "Yes, *\(p.name)* is in stock."
                 }
                 lines.append(line)
             case .size(let size):

@@ -161,7 +161,8 @@ public struct ConversationEngine: Sendable {
         let cardOnScreen = catalog != nil && state.shownProduct.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
         // Nor "¿más barato?" with a card on screen: cheaper than that product (it re-sorted the list).
         if let shop, replyID == nil, state.pendingSlot == nil, state.catalogBrowse != nil,
-           !(cardOnScreen && (Self.asksAboutIt(text) || Self.asksPriceChange(text) || Self.bareSize(text) != nil)),
+           !(cardOnScreen && (Self.asksAboutIt(text) || Self.asksPriceChange(text) || Self.bareSize(text) != nil
+                || (Self.bareColour(text) && liveCard(state, shop: shop, now: now).map { card in Self.askedColours(text).first.map { Self.hasColour(card.1, $0) } ?? false } == true))),
            case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let answer = listFollowUp(text, state: &state, catalog: shop, language: language) {
             return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -294,7 +295,8 @@ public struct ConversationEngine: Sendable {
         // card says (it searched the shop for "es impermeable").
         if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), !Self.asksAboutOrders(text),
            let asked = Self.askedQuality(text),
-           Self.asksOnlyMaterialOrColour(asked.words) || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
+           Self.asksOnlyMaterialOrColour(asked.words) || Self.namesItsOwn(product, asked.words)
+               || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             var turn = catalogAnswer(([.text(qualityAnswer(asked, product: product, index: shop.index, language: language))], "catalogo.detalle"),
                                      language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -343,6 +345,18 @@ public struct ConversationEngine: Sendable {
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
            Self.wantsIt(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
+            // Sold out: say so, and what else there is (it cheered "¡Genial! Puedes comprarlo").
+            if product.stock == 0 {
+                let line = BotReply.text(language == .es ? "*\(product.name)* está agotado por ahora, así que no se puede comprar. Si quieres, escribe *asesor* para saber cuándo vuelve."
+                                                         : "*\(product.name)* is out of stock for now, so it can't be bought. Type *human* to ask when it's back.")
+                let alternatives = otherColours(of: product, state: &state, catalog: shop, language: language)
+                let hasList = alternatives.contains { if case .list = $0 { true } else { false } }
+                let others = hasList ? alternatives : otherModels(of: product, state: &state, catalog: shop, language: language)
+                var turn = catalogAnswer(([line] + others, "catalogo.detalle"), language: language, state: &state,
+                                         catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown
+                return turn
+            }
             // Said again ("me la llevo" twice): the line, not the card a second time.
             if shown.buyingToldAt != nil {
                 var turn = catalogAnswer(([.text(language == .es
@@ -474,6 +488,17 @@ public struct ConversationEngine: Sendable {
             guard let intent = router.catalog.intent(id: id) else {
                 return noMatch(route.language, state: state, enabledSkills: enabledSkills, now: now)
             }
+            // "Busco zapatillas rojas talla 41. ¿Hacen envíos a Monterrey?": the products, then the
+            // person for the shipping (it only handed off).
+            if let shop, replyID == nil, intent.handsOff, !intent.urgent, text.utf8.count >= 30,
+               let part = Self.productClause(text, index: shop.index),
+               let answer = catalogTurn(text: part, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &state,
+                                        catalog: shop, now: now) {
+                let found = catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+                var turn = matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)
+                turn.replies = found.replies + turn.replies
+                return turn
+            }
             // "ahora en inglés: show me jackets": the language, then what was asked (it only switched).
             if let shop, replyID == nil, let switched = intent.replyLanguage, case let parts = routedText.split(separator: ":", maxSplits: 1),
                parts.count == 2, case let rest = String(parts[1]), shop.index.isConfidentMatch(rest) {
@@ -535,12 +560,23 @@ public struct ConversationEngine: Sendable {
 
     static let normalizer = TextNormalizer()
 
-    /// Whether a keyword or pattern of a skill other than the shop's and `core` answers `text`
-    /// ("¿es reciclable el plástico?" after a card is a recycling question).
+    /// Whether every asked word is in the product's name ("¿cabe una laptop?" after the laptop
+    /// backpack is about it, though "laptop" is an e-waste keyword).
+    static func namesItsOwn(_ product: Product, _ words: [String]) -> Bool {
+        let name = normalizer.normalize(product.name).tokens
+        return words.allSatisfy { word in name.contains { sameWord(word, $0) } }
+    }
+
+    /// Whether a skill other than the shop's and `core` answers `text`, by a keyword, a pattern
+    /// or the classifier ("¿es reciclable el plástico?" after a card is a recycling question).
     private func answeredElsewhere(_ text: String, enabledSkills: Set<String>, language: Language) -> Bool {
-        guard case .matched(let id, _, .rule) = router.route(text, enabledSkills: enabledSkills, language: language, checkingUrgent: false).outcome,
-              let skill = router.catalog.intent(id: id)?.skill else { return false }
-        return skill != "ecommerce" && skill != "core"
+        // A keyword or a confident guess ("¿es bueno correr todos los días?" after a jacket).
+        let ids: [String] = switch router.route(text, enabledSkills: enabledSkills, language: language, checkingUrgent: false).outcome {
+        case .matched(let id, _, _): [id]
+        case .ambiguous(let ids): ids
+        case .noMatch: []
+        }
+        return ids.contains { id in router.catalog.intent(id: id).map { $0.skill != "ecommerce" && $0.skill != "core" } ?? false }
     }
 
     /// The product card on screen, when it is recent (`slotTimeout`) and of the active catalog.
@@ -684,7 +720,8 @@ public struct ConversationEngine: Sendable {
         guard (1...4).contains(tokens.count) else { return nil }
         var size: String?
         for token in tokens {
-            if ["y", "en", "in", "and", "la", "el", "lo", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a"].contains(token) { continue }
+            if ["y", "en", "in", "and", "la", "el", "lo", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a", "viene",
+                "vienen", "come", "comes", "it", "hay", "tienen", "tiene", "tienes", "have", "has", "do", "does", "you"].contains(token) { continue }
             guard size == nil, (token.count <= 3 && token.allSatisfy(\.isNumber)) || CatalogWords.sizes.contains(token) else { return nil }
             size = token
         }
@@ -697,6 +734,17 @@ public struct ConversationEngine: Sendable {
     static func asksForPrevious(_ text: String) -> Bool {
         ["anterior", "pagina anterior", "la pagina anterior", "la anterior", "los anteriores", "las anteriores", "ver anteriores",
          "previous", "previous page", "the previous page", "prev", "go back a page"].contains(normalizer.normalize(text).tokens.joined(separator: " "))
+    }
+
+    /// The sentence of a long message that asks the shop for products ("Busco zapatillas rojas
+    /// talla 41" before "¿hacen envíos?"), when one does and is not itself a question for a person.
+    static func productClause(_ text: String, index: CatalogSearchIndex) -> String? {
+        for clause in text.split(whereSeparator: { ".?!;¿¡\n".contains($0) }) {
+            let part = clause.trimmingCharacters(in: .whitespaces)
+            guard part.utf8.count >= 8, !asksAboutOrders(part), hasBuyingCue(part), index.isConfidentMatch(part) else { continue }
+            return part
+        }
+        return nil
     }
 
     /// Whether `text` holds a web link ("https://…", "www.…").
@@ -724,7 +772,8 @@ public struct ConversationEngine: Sendable {
     static func bareColour(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         guard (1...4).contains(tokens.count) else { return false }
-        let rest = tokens.filter { !["y", "en", "in", "and", "la", "el", "lo", "the", "one", "de", "color", "colour", "a"].contains($0) }
+        let rest = tokens.filter { !["y", "en", "in", "and", "la", "el", "lo", "the", "one", "de", "color", "colour", "a", "viene", "vienen",
+                                     "come", "comes", "it", "hay", "tienen", "tiene", "have", "has", "do", "does", "you"].contains($0) }
         return rest.count == 1 && !askedColours(rest[0]).isEmpty
     }
 
@@ -767,7 +816,7 @@ public struct ConversationEngine: Sendable {
         "numero", "number", "color", "colores", "colour", "colours", "colors", "hecho", "hecha", "made", "modelo", "model",
         "other", "another", "else", "otros", "otras", "diferente", "diferentes", "distinto", "distinta", "mismo", "misma", "same",
         "tono", "tonos", "shade", "shades", "variantes", "options", "pocas", "pocos", "muchas", "muchos", "todavia", "aun", "on",
-        "out", "cabe", "caben", "hold", "holds",
+        "out", "cabe", "caben", "hold", "holds", "fit", "fits",
     ]
 
     /// "¿cuánto vale?", "¿cuánto sale?": the price (Spain's "vale" alone is "ok"; "sale" alone is on sale).
@@ -794,6 +843,7 @@ public struct ConversationEngine: Sendable {
     private static let costVerbs: Set<String> = ["cuesta", "cuestan", "vale", "valen", "sale", "salen"]
     private static let aboutOneCues: Set<String> = [
         "precio", "stock", "existencias", "disponible", "material", "tela", "price", "cost", "costs", "available", "made",
+        "agotado", "agotada", "agotados", "agotadas", "sold", "out",
     ]
 
     /// Every word `asksAboutOne` allows: its cues and the words around them, nothing naming a subject.
@@ -801,7 +851,7 @@ public struct ConversationEngine: Sendable {
         "cuanto", "cuesta", "cuestan", "vale", "valen", "sale", "salen", "precio", "stock", "existencias", "disponible", "disponibles",
         "material", "tela", "el", "la", "los", "las", "lo", "de", "que", "y", "hay", "tienen", "tiene", "en", "esta", "estan", "es",
         "son", "su", "cual", "how", "much", "is", "it", "does", "do", "cost", "costs", "are", "they", "this", "that", "the", "one",
-        "price", "in", "available", "what", "made", "of", "still", "its",
+        "price", "in", "available", "what", "made", "of", "still", "its", "agotado", "agotada", "agotados", "agotadas", "sold", "out",
     ]
 
     /// Greetings and thanks that open a message ("hola", "buenas tardes", "thanks"); what follows
