@@ -370,3 +370,16 @@ struct ConversationCardRegressionTests {
         #expect(summary.contains("Reloj Deportivo Digital") && !summary.contains("Cargador") && !summary.contains("Cable"), "\(summary)")
     }
 }
+
+@Suite("Conversation engine: a product's name answering “which material?”")
+struct SlotProductWordTests {
+    @Test("“zapatillas” to “¿Qué material quieres reciclar?” is the textiles answer; “busco zapatillas” still shops")
+    func shoesToRecycle() {
+        let t = ConversationCardQuestionsTests()
+        let asked = t.say("quiero reciclar")
+        let shoes = t.say("zapatillas", state: asked.state)
+        #expect(shoes.intentID?.hasPrefix("reciclaje") == true, "\(shoes.intentID ?? "-"): \(shoes.replies.map(\.summary))")
+        let buying = t.say("busco zapatillas para correr", state: asked.state)
+        #expect(buying.intentID?.hasPrefix("catalogo") == true, "\(buying.intentID ?? "-")")
+    }
+}

@@ -117,6 +117,97 @@ extension SkillsTests {
             }
         }
 
+        @Test("which medicine to take, or a pain that keeps coming back, is vida_sana.medico; urgent rules and disposal questions are not")
+        func medicines() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["me duele la cabeza seguido, que tomo?", "¿qué pastilla es buena para el dolor de muelas?", "tengo migraña casi diario",
+                         "¿puedo darle paracetamol a mi hijo?", "what should I take for a fever?", "I get headaches every day",
+                         "my throat hurts, any medicine?"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.medico", "\(text)")
+            }
+            // A red flag is an emergency first; a stressed head is stress; throwing pills away is recycling.
+            #expect(router.route("me duele el pecho y la cabeza", enabledSkills: all).intentID == "core.emergencia")
+            #expect(router.route("el peor dolor de cabeza de mi vida", enabledSkills: all).intentID == "core.emergencia")
+            #expect(router.route("tengo la cabeza a mil", enabledSkills: all).intentID == "vida_sana.estres")
+            #expect(router.route("¿dónde tiro los medicamentos caducados?", enabledSkills: all).intentID == "reciclaje.no_reciclable")
+            #expect(router.route("hace calor, ¿qué tomo?", enabledSkills: all).intentID == "vida_sana.hidratacion")
+            #expect(router.route("no me queda otra, ¡qué remedio!", enabledSkills: all).intentID != "vida_sana.medico")
+            // Every reply of the skill still ends with the line that sends to a professional.
+            let medico = router.catalog.intent(id: "vida_sana.medico")
+            #expect(medico?.responses.es.allSatisfy { $0.hasSuffix("consulta a un profesional de la salud.") } == true)
+            #expect(medico?.responses.en.allSatisfy { $0.hasSuffix("see a health professional.") } == true)
+        }
+
+        @Test("naps are sleep; \"buena idea\" is an acknowledgement, not a greeting")
+        func napsAndGoodIdeas() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["what about naps?", "la siesta es buena?", "¿cuánto debe durar la siesta?", "is a power nap a good idea?"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.sueno", "\(text)")
+            }
+            for text in ["buena idea", "¡qué buena idea!", "good idea"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
+            }
+            for text in ["buenas", "buenas tardes", "buenos días"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.saludo", "\(text)")
+            }
+        }
+
+        @Test("small talk said alone (thinking it over, back in a minute, a laugh, \"bueno\") is an acknowledgement")
+        func smallTalk() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["lo voy a pensar", "ahorita vuelvo", "I'll think about it", "lol", "jajaja", "JAJAJAJA", "bueno", "ok, déjame pensarlo",
+                         "lo tengo que consultar con mi esposa", "brb", "let me think about it", "haha", "xD", "me parece bien"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
+            }
+            // Not when it says more: a joke about dying is not an acknowledgement either (nor a crisis).
+            for text in ["lo voy a pensar, ¿tienen envío gratis?", "me quiero morir jajaja", "hi", "he"] {
+                #expect(router.route(text, enabledSkills: all).intentID != "core.ok", "\(text)")
+            }
+        }
+
+        @Test("coffee cups are not recyclable; telgopor is styrofoam; where the nearest drop-off is gets an honest answer")
+        func recyclingGaps() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["what about coffee cups?", "¿y los vasos de café?", "¿los vasos de cartón se reciclan?", "are paper cups recyclable?"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.no_reciclable", "\(text)")
+            }
+            for text in ["telgopor", "¿dónde tiro el icopor?", "unicel"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.especiales", "\(text)")
+            }
+            for text in ["donde queda el punto limpio mas cercano?", "where can I take them?", "where's the closest recycling center?",
+                         "¿a qué hora abre el punto limpio?", "¿qué días pasa el camión de reciclaje?"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.donde", "\(text)")
+            }
+            // A material named has its own card; a drink of coffee is not a cup to throw away.
+            #expect(router.route("where is an oil collection point?", enabledSkills: all).intentID == "reciclaje.aceite")
+            #expect(router.route("¿dónde hay un contenedor de pilas?", enabledSkills: all).intentID == "reciclaje.baterias")
+            #expect(router.route("¿dónde está el papel reciclado?", enabledSkills: all).intentID == "reciclaje.papel")
+            // Clothes and shoes, as the answer to "which material?", get the card that covers them.
+            let slot = router.catalog.intent(id: "reciclaje.menu")?.slot
+            for answer in ["zapatillas", "ropa", "zapatos viejos", "shoes", "telgopor"] {
+                #expect(slot?.resolve(answer) == "reciclaje.especiales", "\(answer)")
+            }
+            #expect(router.catalog.intent(id: "reciclaje.especiales")?.responses.es.first?.contains("Ropa, zapatos y textiles") == true)
+        }
+
+        @Test("meeting at the shop on any day is for a person; \"nos vemos\" with only a day is a goodbye")
+        func meetingOnADay() {
+            let router = ConversationEngineTests.engine.router  // the shipped skills
+            let all = router.catalog.skillIDs
+            for text in ["nos vemos el sábado en la tienda", "nos vemos el fin de semana en la tienda", "nos vemos luego en el local",
+                         "¿nos vemos el viernes en su sucursal?", "see you on friday at the store", "see you saturday at your shop"] {
+                #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.pedidos", confidence: 1, via: .rule), "\(text)")
+            }
+            for text in ["nos vemos el sábado", "nos vemos luego", "see you later", "see ya", "ok see you tomorrow",
+                         "nos vemos el sábado en la tienda, chao"] {
+                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
+            }
+        }
+
         @Test("the longest keyword phrase wins")
         func longestPhrase() {
             // "botellas pet" (plastics, 2 words) vs "vidrio" (glass, 1 word).

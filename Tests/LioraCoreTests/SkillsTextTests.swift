@@ -82,6 +82,34 @@ extension SkillsTests {
             }
         }
 
+        @Test("the skills' English words alone are English on a first message (\"recycling\" got the Spanish menu), and do not switch a Spanish chat")
+        func skillWords() throws {
+            guard SkillsTests.realFilesExist else { return }
+            let catalog = try SkillCatalog.load(directory: SkillsTests.realSkills)
+            let detector = LanguageDetector(catalog: catalog)
+            let normalizer = TextNormalizer()
+            func detect(_ text: String, _ previous: Language, established: Bool) -> Language {
+                detector.detect(text, normalized: normalizer.normalize(text), previous: previous, established: established)
+            }
+            for word in ["recycling", "plastic", "hydration", "nutrition", "styrofoam", "electronics", "insomnia", "cardboard", "Recycling!"] {
+                #expect(detect(word, .es, established: false) == .en, "\(word)")
+                #expect(detect(word, .es, established: true) == .es, "\(word)")
+                #expect(detect(word, .en, established: true) == .en, "\(word)")
+            }
+            // Words of the skills' Spanish too, and Spanish words, tell nothing.
+            for word in ["pet", "menu", "compost", "laptop", "textiles", "ok", "yo", "reciclaje", "plástico"] {
+                #expect(detect(word, .es, established: false) == .es, "\(word)")
+            }
+            // Every one-word English example or keyword of the recycling and healthy-living skills is English on a first message.
+            for intent in catalog.intents where intent.skill == "recycling" || intent.skill == "healthy-living" {
+                for text in intent.examples.en + intent.keywords.en where normalizer.normalize(text).tokens.count == 1 {
+                    let spanish = Set(catalog.intents.flatMap { ($0.examples.es + $0.keywords.es).flatMap { normalizer.normalize($0).tokens } })
+                    guard !spanish.contains(normalizer.normalize(text).tokens[0]) else { continue }
+                    #expect(detect(text, .es, established: false) == .en, "\(intent.id): \(text)")
+                }
+            }
+        }
+
         @Test("English words Spanish speakers use alone (bye, thanks, help, please) keep the previous language",
               arguments: ["bye", "ok bye", "thanks", "ok thanks", "help", "please", "thanks!!"])
         func loanwords(text: String) {

@@ -222,8 +222,11 @@ public struct ConversationEngine: Sendable {
                 let route = router.route(text, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
                 // "cristal, gracias" still answers the question: the thanks is not a new subject
                 // (asking for a person is).
+                // A guess that it is a product ("zapatillas" to "which material?") is not: asking
+                // to buy one is (`product`, below).
+                let guessedShop: Bool = if case .matched(_, _, .classifier) = route.outcome { true } else { false }
                 let elsewhere = route.intentID.flatMap { router.catalog.intent(id: $0) }
-                    .map { $0.skill != intent.skill && !Self.pleasantryIntents.contains($0.id) } ?? false
+                    .map { $0.skill != intent.skill && !Self.pleasantryIntents.contains($0.id) && !(guessedShop && $0.skill == "ecommerce") } ?? false
                 let product = intent.skill != "ecommerce" && asksToBuy && shop?.index.isConfidentMatch(text) == true
                 if !elsewhere && !product {
                     return matched(intent, language: route.language, state: &state, enabledSkills: enabledSkills, now: now)

@@ -56,7 +56,7 @@ public struct IntentRouter: Sendable {
     /// Examples written only in function words ("what do you do?", "nada más por ahora"): the
     /// skills' authors meant them, so they are classified.
     private let functionWordExamples: Set<String>
-    private let detector = LanguageDetector()
+    private let detector: LanguageDetector
     private let intents: [Intent]
     private let rules: KeywordRules
     private let patterns: PatternRules
@@ -85,6 +85,7 @@ public struct IntentRouter: Sendable {
         self.rules = KeywordRules(intents: intents, normalizer: normalizer)
         self.patterns = PatternRules(intents: intents)
         self.classifier = IntentClassifier(catalog: catalog, configuration: configuration.classifier, normalizer: normalizer)
+        self.detector = LanguageDetector(catalog: catalog, normalizer: normalizer)
         var functionWordExamples: Set<String> = []
         for intent in intents {
             for example in intent.examples.all {

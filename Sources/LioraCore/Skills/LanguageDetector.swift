@@ -7,7 +7,38 @@
 /// `ok`, `menu` or `👍` never switch a conversation's language, and neither does a lone word
 /// ending (`Zapatillas Running` is a product name, not English).
 public struct LanguageDetector: Sendable {
-    public init() {}
+    /// English words of the skills (`englishSubjectWords(of:)`), weighed as the bot's subjects are
+    /// (`loanwords`): English alone on a first message, half a word in a chat with a language.
+    let subjectWords: Set<String>
+
+    public init() { subjectWords = [] }
+
+    /// A detector that also knows the English words of `catalog`'s skills ("recycling", "plastic",
+    /// "nutrition" alone, as a first message, had Spanish answers).
+    public init(catalog: SkillCatalog, normalizer: TextNormalizer = TextNormalizer()) {
+        subjectWords = Self.englishSubjectWords(of: catalog, normalizer: normalizer)
+    }
+
+    /// The words of `catalog`'s English keywords ("old electronics", "styrofoam") and its one-word
+    /// English examples ("recycling", "hydration"), less every word of a Spanish example, keyword or
+    /// not-phrase ("pet", "menu", "compost", "laptop" are Spanish too) and the Spanish words below.
+    /// (Not every word of the English examples: "Canada" or "AA" are not English alone.)
+    static func englishSubjectWords(of catalog: SkillCatalog, normalizer: TextNormalizer = TextNormalizer()) -> Set<String> {
+        var english = Set<String>()
+        var spanish = spanishWords
+        for intent in catalog.intents {
+            for text in intent.keywords.en { english.formUnion(normalizer.normalize(text).tokens) }
+            for text in intent.examples.en {
+                let tokens = normalizer.normalize(text).tokens
+                if tokens.count == 1 { english.insert(tokens[0]) }
+            }
+            for text in intent.examples.es + intent.keywords.es + intent.notPhrases.es {
+                spanish.formUnion(normalizer.normalize(text).tokens)
+            }
+        }
+        // Digits and single letters tell nothing.
+        return english.subtracting(spanish).filter { $0.count > 1 && !$0.allSatisfy(\.isNumber) }
+    }
 
     /// The language of `text`; `previous` when the text gives no clear sign.
     public func detect(_ text: String, previous: Language = .default) -> Language {
@@ -42,6 +73,7 @@ public struct LanguageDetector: Sendable {
         for token in normalized.tokens {
             if Self.spanishWords.contains(token) { es += 1 }
             else if Self.englishWords.contains(token) { en += Self.loanwords.contains(token) ? loanwordWeight : 1 }
+            else if subjectWords.contains(token) { en += loanwordWeight }
             else if token.count > 5 {
                 if token.hasSuffix("cion") || token.hasSuffix("mente") || token.hasSuffix("ciones") { es += 0.5 }
                 else if token.hasSuffix("ing") || token.hasSuffix("tion") || token.hasSuffix("tions") { en += 0.5 }
