@@ -6,12 +6,11 @@ import Testing
 @Suite("Conversation engine: yes/no, comparison and other-model questions about the card on screen")
 struct ConversationCardQuestionsTests {
     static let shop = ConversationCatalogTests.shop
-    static let engine = ConversationEngineTests.engine
-    static let all = ConversationEngineTests.all
-    let now = Date(timeIntervalSince1970: 1_790_000_000)
+    /// The shopper review's engine, catalog and clock.
+    let shopper = ConversationShopperReviewTests()
 
     func say(_ text: String, replyID: String? = nil, language: Language = .es, state: ConversationState = .init()) -> ConversationEngine.Turn {
-        Self.engine.respond(to: text, replyID: replyID, language: language, state: state, enabledSkills: Self.all, catalog: Self.shop, now: now)
+        shopper.say(text, replyID: replyID, language: language, state: state)
     }
 
     func card(_ sku: String, language: Language = .es) -> ConversationState { say("", replyID: "sku:\(sku)", language: language).state }
