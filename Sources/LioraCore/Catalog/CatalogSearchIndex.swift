@@ -353,7 +353,7 @@ public final class CatalogSearchIndex: Sendable {
         guard isConfidentMatch(text) else { return false }
         let own = Set(tokenizer.tokens(product.name))
         return !queryWords(text).allSatisfy { CatalogWords.isModifier($0) || CatalogWords.cheapWords.contains($0) || own.contains($0)
-            || CatalogWords.saleWords.contains($0) }
+            || $0 == CatalogWords.onSale }
     }
 
     /// Products whose SKU is written as a word of `query`, or as a run of words for a SKU with spaces

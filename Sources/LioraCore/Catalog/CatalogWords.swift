@@ -172,10 +172,6 @@ enum CatalogWords {
         "economicos", "economicas", "cheap", "cheaper", "cheapest", "affordable", "inexpensive",
     ]
 
-    /// Words asking whether something is on sale ("¿está en oferta?"): after a card, its price,
-    /// though products are tagged with them too.
-    static let saleWords: Set<String> = ["oferta", "ofertas", "descuento", "descuentos", "rebaja", "rebajas", "sale", "discount", "promocion", "promo"]
-
     /// Words saying what is shown costs too much ("está muy cara"): like `cheapWords` after a card.
     static let dearWords: Set<String> = ["caro", "cara", "caros", "caras", "carisimo", "carisima", "expensive", "pricey"]
 

@@ -157,15 +157,19 @@ extension ConversationEngine {
         guard let top = hits.first else { return nil }
         // One product clearly named: a line and its card.
         if hits.count == 1 || top.score >= 1.5 * hits[1].score {
-            let p = top.product
-            let price = index.catalog.formatted(p.price.amount)
-            return [.text(language == .es ? "No, *\(p.name)* no está en oferta; cuesta \(price)." : "No, *\(p.name)* isn't on sale; it's \(price)."),
-                    .product(card(p, index: index, language: language))]
+            return [.text(Self.notOnSaleLine(top.product, index: index, language: language)),
+                    .product(card(top.product, index: index, language: language))]
         }
         state.catalogBrowse = CatalogBrowse(query: rest, categoryID: nil, shown: 0, catalogVersion: catalog.version)
         let note = BotReply.text(language == .es ? "No lo tengo en oferta por ahora; estos son sus precios:"
                                                  : "It isn't on sale right now; here are the prices:")
         return [note] + page(state: &state, catalog: catalog, language: language)
+    }
+
+    /// "No, *…* no está en oferta; cuesta $…": a product asked about as on sale that is not.
+    static func notOnSaleLine(_ p: Product, index: CatalogSearchIndex, language: Language) -> String {
+        let price = index.catalog.formatted(p.price.amount)
+        return language == .es ? "No, *\(p.name)* no está en oferta; cuesta \(price)." : "No, *\(p.name)* isn't on sale; it's \(price)."
     }
 
     /// The id of the shop's category that `text` names on its own ("Electrónica", "ver hogar y
@@ -893,12 +897,11 @@ extension ConversationEngine {
             switch question {
             case .price:
                 // ("¿cuánto sale?" is its price: "sale" is a sale only in "on sale".)
-                let saleAsked = tokens.contains { $0 != "sale" && CatalogWords.saleWords.contains($0) }
+                let saleAsked = tokens.contains { $0 != "sale" && CatalogWords.onSaleWords.contains($0) }
                     || zip(tokens, tokens.dropFirst()).contains { $0 == "on" && $1 == "sale" }
                 if saleAsked, !(p.salePrice.map { $0.amount < p.price.amount } ?? false) {
                     // "¿está en oferta?" of one that is not: no, and its price.
-                    let price = index.catalog.formatted(p.price.amount)
-                    lines.append(es ? "No, *\(p.name)* no está en oferta; cuesta \(price)." : "No, *\(p.name)* isn't on sale; it's \(price).")
+                    lines.append(Self.notOnSaleLine(p, index: index, language: language))
                 } else if let sale = p.salePrice, sale.amount < p.price.amount {
                     let (now, was) = (index.catalog.formatted(sale.amount), index.catalog.formatted(p.price.amount))
                     lines.append(es ? "*\(p.name)* está en oferta: \(now) (antes \(was))." : "*\(p.name)* is on sale: \(now) (was \(was)).")
