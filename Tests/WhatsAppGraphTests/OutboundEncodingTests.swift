@@ -101,6 +101,36 @@ struct OutboundEncodingTests {
         #expect(try JSON(Data(example.json.utf8)) == Fixture.request("send-typing-indicator-and-read-receipt"))
     }
 
+    @Test("a message's hand-written body is the JSON the encoder writes, for every kind and any text")
+    func messageBodyMatchesTheEncoder() throws {
+        var awkward = ""
+        for c in 0..<0x20 { awkward.unicodeScalars.append(Unicode.Scalar(UInt8(c))) }
+        awkward += "\"\\/\u{7f}\u{2028}é😀 https://x.test/a?b=1&c=ñ"
+        let rows: [OutboundMessage.ListRow] = [.init(id: awkward, title: "t"), .init(id: "b", title: awkward, description: awkward)]
+        var messages = MetaExample.all.map(\.message)
+        for (replyTo, callback) in [(nil, nil), (awkward, awkward), ("wamid.A", String(repeating: "é", count: 600))] as [(String?, String?)] {
+            let kinds: [OutboundMessage.Kind] = [
+                .text(body: awkward, previewURL: true), .text(body: "", previewURL: false),
+                .replyButtons(body: awkward, buttons: [.init(id: awkward, title: awkward)]),
+                .replyButtons(body: "b", buttons: [.init(id: "1", title: "a"), .init(id: "2", title: "b"), .init(id: "3", title: "c")],
+                              header: awkward, footer: awkward),
+                .list(body: awkward, buttonText: awkward, sections: [.init(rows: rows)]),
+                .list(body: "b", buttonText: "x", sections: [.init(title: awkward, rows: rows), .init(title: "s", rows: [])],
+                      header: "h", footer: "f"),
+                .ctaURL(body: awkward, displayText: awkward, url: awkward),
+                .ctaURL(body: "b", displayText: "d", url: "https://x.test/s/ab", headerImageURL: awkward, footer: awkward),
+                .image(link: awkward), .image(link: "https://x.test/i.png", caption: awkward),
+            ]
+            messages += kinds.map { OutboundMessage(to: awkward, kind: $0, replyTo: replyTo, callbackData: callback) }
+        }
+        for message in messages {
+            #expect(try JSON(Data(message.json.utf8)) == JSON(encoding: message))
+            #expect(try JSONDecoder().decode(OutboundMessage.self, from: Data(message.json.utf8)) == message.withCallbackLimit)
+            // Keys in the order of Meta's examples (the encoder writes them in hash order).
+            #expect(message.json.hasPrefix(#"{"messaging_product":"whatsapp","recipient_type":"individual","to":"#))
+        }
+    }
+
     /// The optional parts Meta's examples do not show: text headers on buttons, captions, no header.
     @Test func optionalPartsEncodeWhereMetaDocumentsThem() throws {
         let buttons = OutboundMessage(to: "1", kind: .replyButtons(
@@ -140,5 +170,14 @@ struct OutboundEncodingTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(OutboundMessage.self, from: readReceipt) }
         let flow = Data(#"{"messaging_product":"whatsapp","to":"1","type":"interactive","interactive":{"type":"flow","action":{}}}"#.utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(OutboundMessage.self, from: flow) }
+    }
+}
+
+extension OutboundMessage {
+    /// This message as Meta gets it back: `biz_opaque_callback_data` is cut at 512 characters.
+    fileprivate var withCallbackLimit: OutboundMessage {
+        var m = self
+        m.callbackData = callbackData.map { String($0.prefix(512)) }
+        return m
     }
 }

@@ -618,19 +618,29 @@ extension ConversationEngine {
         "cual es la mas cara", "most expensive", "the most expensive", "which is most expensive", "pricier", "more expensive",
     ]
 
+    /// What asks for the next page of the last results, folded and trimmed ("ver más", "more").
+    private static let morePhrases: Set<String> = [
+        "ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next", "ver otros",
+        "mostrame otros", "muestrame otros", "ensename otros", "otros", "otras", "otras opciones", "mas opciones", "more options",
+        "other options", "others", "show me others", "show me more", "any others", "next page", "the next page",
+        "siguiente pagina", "pagina siguiente", "la siguiente pagina", "la pagina siguiente", "otra pagina", "more results",
+        "los siguientes", "las siguientes",
+    ]
+    /// Longer than any of `morePhrases` or a page request, with room for punctuation and accents:
+    /// a message past it is not folded at all (this runs on most messages with a list on screen).
+    private static let longestMoreRequest = 40
+
     /// Whether `text` asks for the next page of the last results ("ver más", "more").
     static func asksForMore(_ text: String) -> Bool {
+        guard text.utf8.count <= longestMoreRequest else { return false }
         let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
             .trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        return ["ver mas", "mas", "mas resultados", "mostrar mas", "siguiente", "more", "see more", "show more", "next", "ver otros",
-                "mostrame otros", "muestrame otros", "ensename otros", "otros", "otras", "otras opciones", "mas opciones", "more options",
-                "other options", "others", "show me others", "show me more", "any others", "next page", "the next page",
-                "siguiente pagina", "pagina siguiente", "la siguiente pagina", "la pagina siguiente", "otra pagina", "more results",
-                "los siguientes", "las siguientes"].contains(t) || askedPage(text) != nil
+        return morePhrases.contains(t) || askedPage(text) != nil
     }
 
     /// The page number in "página 2", "page 3", "la página 2" (2 to 99); nil for anything else.
     static func askedPage(_ text: String) -> Int? {
+        guard text.utf8.count <= longestMoreRequest else { return nil }
         let words = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
             .split(whereSeparator: { $0.isWhitespace || $0.isPunctuation })
         guard words.count == 2 || (words.count == 3 && ["la", "the"].contains(words[0])),

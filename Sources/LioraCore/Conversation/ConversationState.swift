@@ -93,17 +93,25 @@ public struct ConversationState: Sendable, Equatable, Codable {
         lastAnswer = try? c.decodeIfPresent(LastAnswer.self, forKey: .lastAnswer)
     }
 
+    /// Shared by every decode (a `JSONDecoder` is safe to share; making one per message was a
+    /// measurable part of the processor's CPU).
+    private static let decoder = JSONDecoder()
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
     /// Reads the JSON stored in `user_contexts.context`; anything unreadable starts afresh.
     public static func decode(_ json: String?) -> ConversationState {
-        guard let json, let data = json.data(using: .utf8),
-              let state = try? JSONDecoder().decode(ConversationState.self, from: data) else { return ConversationState() }
+        // A new user's context is empty: nothing to decode.
+        guard let json, json != "{}", !json.isEmpty,
+              let state = try? decoder.decode(ConversationState.self, from: Data(json.utf8)) else { return ConversationState() }
         return state
     }
 
     public func encoded() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        (try? Self.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }
 

@@ -9,12 +9,6 @@ import WhatsApp
 private let droppedLogger = Logger(label: "liora.replies")
 
 enum ReplyComposer {
-    private static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.withoutEscapingSlashes]
-        return e
-    }()
-
     static func messages(for reply: BotReply, to waID: String, replyTo: String?, intent: String? = nil) -> [OutboundMessage] {
         let message: OutboundMessage
         switch reply {
@@ -56,7 +50,7 @@ enum ReplyComposer {
         var entries: [OutboxEntry] = []
         for reply in replies {
             for message in messages(for: reply, to: waID, replyTo: replyTo, intent: intent) {
-                let json = String(decoding: try encoder.encode(message), as: UTF8.self)
+                let json = message.json
                 entries.append(OutboxEntry(
                     tenantID: tenantID, userContextID: userContextID, wabaAccountID: wabaAccountID, toWaID: waID,
                     kind: message.graphType, payloadJSON: json, summary: String(reply.summary.prefix(4096)), intent: intent,

@@ -216,3 +216,110 @@ extension OutboundMessage {
         self.init(to: wire.to, kind: kind, replyTo: wire.context?.messageID, callbackData: wire.bizOpaqueCallbackData)
     }
 }
+
+extension OutboundMessage {
+    /// The request body: the JSON `JSONEncoder` writes for this message (slashes unescaped), with
+    /// its keys in the order of Meta's examples and without the encoder's cost (every answer the
+    /// bot queues is encoded once; the encoder was about 6 % of the server's CPU).
+    public var json: String {
+        var out = #"{"messaging_product":"whatsapp","recipient_type":"individual","to":"#
+        JSONText.appendQuoted(to, to: &out)
+        out += #","type":"#
+        JSONText.appendQuoted(graphType, to: &out)
+        if let replyTo {
+            out += #","context":{"message_id":"#
+            JSONText.appendQuoted(replyTo, to: &out)
+            out += "}"
+        }
+        if let callbackData {
+            out += #","biz_opaque_callback_data":"#
+            JSONText.appendQuoted(String(callbackData.prefix(512)), to: &out)
+        }
+        func textObject(_ key: String, _ text: String?) {
+            guard let text else { return }
+            out += #","\#(key)":{"text":"#
+            JSONText.appendQuoted(text, to: &out)
+            out += "}"
+        }
+        func textHeader(_ header: String?) {
+            guard let header else { return }
+            out += #","header":{"type":"text","text":"#
+            JSONText.appendQuoted(header, to: &out)
+            out += "}"
+        }
+        switch kind {
+        case .text(let body, let previewURL):
+            out += #","text":{"body":"#
+            JSONText.appendQuoted(body, to: &out)
+            out += previewURL ? #","preview_url":true}"# : #","preview_url":false}"#
+        case .replyButtons(let body, let buttons, let header, let footer):
+            out += #","interactive":{"type":"button""#
+            textHeader(header)
+            textObject("body", body)
+            textObject("footer", footer)
+            out += #","action":{"buttons":["#
+            for (i, button) in buttons.enumerated() {
+                out += i == 0 ? #"{"type":"reply","reply":{"id":"# : #",{"type":"reply","reply":{"id":"#
+                JSONText.appendQuoted(button.id, to: &out)
+                out += #","title":"#
+                JSONText.appendQuoted(button.title, to: &out)
+                out += "}}"
+            }
+            out += "]}}"
+        case .list(let body, let buttonText, let sections, let header, let footer):
+            out += #","interactive":{"type":"list""#
+            textHeader(header)
+            textObject("body", body)
+            textObject("footer", footer)
+            out += #","action":{"button":"#
+            JSONText.appendQuoted(buttonText, to: &out)
+            out += #","sections":["#
+            for (i, section) in sections.enumerated() {
+                out += i == 0 ? "{" : ",{"
+                if let title = section.title {
+                    out += #""title":"#
+                    JSONText.appendQuoted(title, to: &out)
+                    out += ","
+                }
+                out += #""rows":["#
+                for (j, row) in section.rows.enumerated() {
+                    out += j == 0 ? #"{"id":"# : #",{"id":"#
+                    JSONText.appendQuoted(row.id, to: &out)
+                    out += #","title":"#
+                    JSONText.appendQuoted(row.title, to: &out)
+                    if let description = row.description {
+                        out += #","description":"#
+                        JSONText.appendQuoted(description, to: &out)
+                    }
+                    out += "}"
+                }
+                out += "]}"
+            }
+            out += "]}}"
+        case .ctaURL(let body, let displayText, let url, let headerImageURL, let footer):
+            out += #","interactive":{"type":"cta_url""#
+            if let headerImageURL {
+                out += #","header":{"type":"image","image":{"link":"#
+                JSONText.appendQuoted(headerImageURL, to: &out)
+                out += "}}"
+            }
+            textObject("body", body)
+            textObject("footer", footer)
+            out += #","action":{"name":"cta_url","parameters":{"display_text":"#
+            JSONText.appendQuoted(displayText, to: &out)
+            out += #","url":"#
+            JSONText.appendQuoted(url, to: &out)
+            out += "}}}"
+        case .image(let link, let caption):
+            out += #","image":{"link":"#
+            JSONText.appendQuoted(link, to: &out)
+            if let caption {
+                out += #","caption":"#
+                JSONText.appendQuoted(caption, to: &out)
+            }
+            out += "}"
+        }
+        out += "}"
+        return out
+    }
+}
