@@ -382,3 +382,32 @@ struct SlotProductWordTests {
         #expect(buying.intentID?.hasPrefix("catalogo") == true, "\(buying.intentID ?? "-")")
     }
 }
+
+/// "¿cuándo vuelven?" on a sold-out card got the fallback (a review, 2026-11-25).
+@Suite("Conversation engine: when a product on screen is stocked again")
+struct ConversationRestockTests {
+    let questions = ConversationCardQuestionsTests()
+
+    @Test("“¿cuándo vuelven?” of a sold-out product: no date, a person can say, and other colours or models")
+    func soldOut() {
+        for text in ["¿cuándo vuelven?", "¿cuándo llegan?", "¿las van a reponer?", "¿cuándo hay de nuevo?"] {
+            let turn = questions.say(text, state: questions.card("ZAP-002"))
+            #expect(turn.intentID == "catalogo.detalle", "\(text)")
+            #expect(turn.replies.first?.summary == "No tengo fecha de reposición de *Zapatillas Running Aire Negra*. Si quieres, escribe *asesor* y una persona te dice cuándo vuelve.", "\(text): \(turn.replies.map(\.summary))")
+            // Other colours of the model to pick from, and the card stays the subject.
+            #expect(turn.replies.contains { if case .list = $0 { true } else { false } }, "\(text)")
+            #expect(turn.state.shownProduct?.sku == "ZAP-002")
+        }
+        let english = questions.say("when will it be back in stock?", language: .en, state: questions.card("AUD-002", language: .en))
+        #expect(english.replies.first?.summary.hasPrefix("I don't have a restock date for *") == true, "\(english.replies.map(\.summary))")
+    }
+
+    @Test("of a product in stock: it is there now; “¿cuándo llega?” of one in stock is shipping, not stock")
+    func inStock() {
+        #expect(questions.answer("¿lo van a reponer?", after: "GOR-001") == ["*Gorra de Béisbol Negra* está disponible ahora: no hace falta esperar."])
+        #expect(questions.answer("¿cuándo la reponen?", after: "GOR-002") == ["*Gorra de Béisbol Verde* está disponible ahora, pero quedan solo 3."])
+        #expect(questions.say("¿cuándo llega?", state: questions.card("GOR-001")).replies.first?.summary.contains("reposición") != true)
+        // A customer's own order is a person's question, whatever is on screen.
+        #expect(questions.say("¿cuándo llega mi pedido?", state: questions.card("ZAP-002")).intentID == "core.pedidos")
+    }
+}

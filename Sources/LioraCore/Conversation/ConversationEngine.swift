@@ -306,6 +306,29 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "¿cuándo vuelven?", "¿las van a reponer?", "when will it be back in stock?" about the card
+        // on screen: no date is known here; a person can say, and other models are shown (it got
+        // the fallback).
+        if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
+           now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
+           let product = shop.index.product(sku: shown.sku), Self.asksRestock(text, soldOut: product.stock == 0),
+           !shop.index.namesAnotherProduct(text, besides: product) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let es = language == .es
+            guard product.stock == 0 else {
+                let line = product.stock <= 5
+                    ? (es ? "*\(product.name)* está disponible ahora, pero quedan solo \(product.stock)." : "*\(product.name)* is in stock now, but only \(product.stock) left.")
+                    : (es ? "*\(product.name)* está disponible ahora: no hace falta esperar." : "*\(product.name)* is in stock now: no need to wait.")
+                var turn = catalogAnswer(([.text(line)], "catalogo.detalle"), language: language, state: &state,
+                                         catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown
+                return turn
+            }
+            return soldOutTurn(product, line: es
+                ? "No tengo fecha de reposición de *\(product.name)*. Si quieres, escribe *asesor* y una persona te dice cuándo vuelve."
+                : "I don't have a restock date for *\(product.name)*. Type *human* and a person can tell you when it's back.",
+                shown: shown, shop: shop, language: language, state: &state, now: now)
+        }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product
         // ("¿la negra tiene stock?": the same model in black). Not a question for a person about
         // shipping or payment ("¿cuánto cuesta el envío?" got the product's price), nor one that
@@ -350,15 +373,10 @@ public struct ConversationEngine: Sendable {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             // Sold out: say so, and what else there is (it cheered "¡Genial! Puedes comprarlo").
             if product.stock == 0 {
-                let line = BotReply.text(language == .es ? "*\(product.name)* está agotado por ahora, así que no se puede comprar. Si quieres, escribe *asesor* para saber cuándo vuelve."
-                                                         : "*\(product.name)* is out of stock for now, so it can't be bought. Type *human* to ask when it's back.")
-                let alternatives = otherColours(of: product, state: &state, catalog: shop, language: language)
-                let hasList = alternatives.contains { if case .list = $0 { true } else { false } }
-                let others = hasList ? alternatives : otherModels(of: product, state: &state, catalog: shop, language: language)
-                var turn = catalogAnswer(([line] + others, "catalogo.detalle"), language: language, state: &state,
-                                         catalogVersion: shop.version, now: now)
-                turn.state.shownProduct = shown
-                return turn
+                return soldOutTurn(product, line: language == .es
+                    ? "*\(product.name)* está agotado por ahora, así que no se puede comprar. Si quieres, escribe *asesor* para saber cuándo vuelve."
+                    : "*\(product.name)* is out of stock for now, so it can't be bought. Type *human* to ask when it's back.",
+                    shown: shown, shop: shop, language: language, state: &state, now: now)
             }
             // Said again ("me la llevo" twice): the line, not the card a second time.
             if shown.buyingToldAt != nil {
@@ -706,6 +724,42 @@ public struct ConversationEngine: Sendable {
         "oferta", "descuento", "descuentos", "rebaja", "discount", "agotado", "agotada", "agotados", "agotadas", "sold",
         "litros", "capacidad", "capacity", "liters", "litres",
     ]
+
+    /// `line` about a sold-out product, then its other colours, or else other models of its kind;
+    /// the card stays the subject.
+    private func soldOutTurn(_ product: Product, line: String, shown: ConversationState.ShownProduct, shop: ActiveCatalogIndex, language: Language,
+                             state: inout ConversationState, now: Date) -> Turn {
+        let alternatives = otherColours(of: product, state: &state, catalog: shop, language: language)
+        let hasList = alternatives.contains { if case .list = $0 { true } else { false } }
+        let others = hasList ? alternatives : otherModels(of: product, state: &state, catalog: shop, language: language)
+        var turn = catalogAnswer(([.text(line)] + others, "catalogo.detalle"), language: language, state: &state,
+                                 catalogVersion: shop.version, now: now)
+        turn.state.shownProduct = shown
+        return turn
+    }
+
+    /// Whether `text` asks when a product is stocked again ("¿cuándo vuelven?", "¿la van a
+    /// reponer?", "when is it back in stock?"). Words of arrival ("¿cuándo llegan?") count only
+    /// for a sold-out product: of one in stock they ask about shipping, a person's question; and
+    /// never with an order's words ("¿cuándo llega mi pedido?").
+    static func asksRestock(_ text: String, soldOut: Bool) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard !tokens.isEmpty, tokens.count <= 10, !tokens.contains(where: { orderWords.contains($0) || ownOrderWords.contains($0) })
+        else { return false }
+        if tokens.contains(where: restockWords.contains) || (tokens.contains("back") && tokens.contains("stock")) { return true }
+        return soldOut && tokens.contains { $0 == "cuando" || $0 == "when" } && tokens.contains(where: arrivalWords.contains)
+    }
+
+    private static let restockWords: Set<String> = [
+        "reponen", "repone", "reponer", "reponerla", "reponerlo", "reponerlas", "reponerlos", "reposicion", "restock", "restocked",
+        "restocking", "resurten", "resurtir", "resurtido", "reabastecen", "reabastecer",
+    ]
+    private static let arrivalWords: Set<String> = [
+        "llegan", "llega", "llegara", "llegaran", "vuelve", "vuelven", "volvera", "volveran", "habra", "tendran", "hay", "tienen",
+        "entra", "entran", "back", "available", "disponible", "disponibles",
+    ]
+    /// Words of a customer's own order: "¿cuándo llega mi pedido?" is not about the card's stock.
+    private static let ownOrderWords: Set<String> = ["pedido", "pedidos", "orden", "order", "paquete", "package", "compra"]
 
     /// Whether `text` is a short follow-up question ("¿cuánto cuesta?", "¿está disponible?", "how
     /// much is it?") naming no product of its own (the caller checks the catalog for that).
