@@ -633,16 +633,18 @@ extension ConversationEngine {
     /// Whether `text` asks for the next page of the last results ("ver más", "more").
     static func asksForMore(_ text: String) -> Bool {
         guard text.utf8.count <= longestMoreRequest else { return false }
-        let t = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
-            .trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
-        return morePhrases.contains(t) || askedPage(text) != nil
+        // (The normalizer folds accents and case in a microsecond; Foundation's `folding` took ten.)
+        let tokens = normalizer.normalize(text).tokens
+        return morePhrases.contains(tokens.joined(separator: " ")) || askedPage(tokens) != nil
     }
 
     /// The page number in "página 2", "page 3", "la página 2" (2 to 99); nil for anything else.
     static func askedPage(_ text: String) -> Int? {
         guard text.utf8.count <= longestMoreRequest else { return nil }
-        let words = text.lowercased().folding(options: [.diacriticInsensitive], locale: nil)
-            .split(whereSeparator: { $0.isWhitespace || $0.isPunctuation })
+        return askedPage(normalizer.normalize(text).tokens)
+    }
+
+    private static func askedPage(_ words: [String]) -> Int? {
         guard words.count == 2 || (words.count == 3 && ["la", "the"].contains(words[0])),
               ["pagina", "page", "pag"].contains(words[words.count - 2]), let n = Int(words[words.count - 1]), (2...99).contains(n)
         else { return nil }
