@@ -55,6 +55,12 @@ struct CatalogDemoSearchTests {
             let found = index.search(query, limit: 10).map(\.product.sku)
             #expect(expected.allSatisfy(found.contains), "\(query) → \(found)")
         }
+        // "running shoes" are sneakers: Oxfords and heels are not among them (they came before the canvas sneakers).
+        for query in ["running shoes", "sports shoes", "athletic shoes"] {
+            let found = index.search(query, limit: 10).map(\.product.sku)
+            #expect(found.contains("ZAP-004") && !found.contains("ZAP-007") && !found.contains("ZAP-008"), "\(query) → \(found)")
+        }
+        #expect(index.search("shoes", limit: 20).map(\.product.sku).contains("ZAP-007"))
         // "coffee" is not the colour café: a coffee maker search lists no brown wallets.
         #expect(index.search("coffee maker", limit: 10).map(\.product.sku).allSatisfy { $0.hasPrefix("CAF-") })
     }

@@ -328,6 +328,11 @@ public final class CatalogSearchIndex: Sendable {
             if seen.insert(word).inserted { words.append(word) }
             if words.count == 16 { break }
         }
+        // "running shoes", "sports shoes": sneakers, not every shoe (Oxfords and heels came before
+        // the canvas sneakers).
+        if words.contains(where: CatalogWords.athleticWords.contains) {
+            words = words.map { $0 == "shoe" || $0 == "shoes" ? "sneakers" : $0 }
+        }
         // "deportivas baratas": with no product word, an adjective that names one alone does.
         if !words.contains(where: { !CatalogWords.isModifier($0) }) {
             words = words.map { CatalogWords.nounsWhenAlone[$0] ?? $0 }
