@@ -411,3 +411,20 @@ struct ConversationRestockTests {
         #expect(questions.say("¿cuándo llega mi pedido?", state: questions.card("ZAP-002")).intentID == "core.pedidos")
     }
 }
+
+/// A product's name pasted into an English chat came back as a Spanish card (a review, 2026-11-24).
+@Suite("Conversation engine: a product's name keeps the chat's language")
+struct ConversationProductNameLanguageTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test("the catalog's Spanish name in an English chat: the card in English, the chat still English")
+    func productNameInEnglishChat() {
+        let turn = shopper.say("Gorra Trucker de Malla Blanca", language: .en)
+        #expect(turn.language == .en)
+        let card = turn.replies.compactMap { if case .product(let c) = $0 { c } else { nil } }.first
+        #expect(card?.sku == "GOR-003")
+        #expect(card?.buttonTitle == "View product", "\(turn.replies.map(\.summary))")
+        // A Spanish sentence is still the user switching.
+        #expect(shopper.say("hola, quiero una mochila", language: .en).language == .es)
+    }
+}

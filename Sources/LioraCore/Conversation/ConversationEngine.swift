@@ -429,6 +429,11 @@ public struct ConversationEngine: Sendable {
                                  language: language, state: &state, catalogVersion: shop.version, now: now)
         }
         var route = router.route(text, replyID: replyID, enabledSkills: enabledSkills, language: previous, languageEstablished: languageEstablished, checkingUrgent: false)
+        // A product's name copied from the (Spanish) catalog into an English chat is not the user
+        // switching language (the card came back in Spanish, the next answer in English).
+        if let shop, replyID == nil, languageEstablished, route.language != previous, shop.index.namesOneProduct(text) {
+            route.language = previous
+        }
         var routedText = text
         // A product's name typed as it is ("cuerda para saltar", "pilas recargables AA"): the
         // product, though the words also suit another skill (it got the healthy-living menu).
