@@ -56,7 +56,7 @@ struct CatalogDemoSearchTests {
             #expect(expected.allSatisfy(found.contains), "\(query) → \(found)")
         }
         // "running shoes" are sneakers: Oxfords and heels are not among them (they came before the canvas sneakers).
-        for query in ["running shoes", "sports shoes", "athletic shoes"] {
+        for query in ["running shoes", "sports shoes", "athletic shoes", "zapatos deportivos", "zapatos para correr"] {
             let found = index.search(query, limit: 10).map(\.product.sku)
             #expect(found.contains("ZAP-004") && !found.contains("ZAP-007") && !found.contains("ZAP-008"), "\(query) → \(found)")
         }

@@ -398,8 +398,13 @@ struct ConversationRestockTests {
             #expect(turn.replies.contains { if case .list = $0 { true } else { false } }, "\(text)")
             #expect(turn.state.shownProduct?.sku == "ZAP-002")
         }
-        let english = questions.say("when will it be back in stock?", language: .en, state: questions.card("AUD-002", language: .en))
-        #expect(english.replies.first?.summary.hasPrefix("I don't have a restock date for *") == true, "\(english.replies.map(\.summary))")
+        for text in ["when will it be back in stock?", "are they coming back?", "will you get more?"] {
+            let english = questions.say(text, language: .en, state: questions.card("AUD-002", language: .en))
+            #expect(english.replies.first?.summary.hasPrefix("I don't have a restock date for *") == true, "\(text): \(english.replies.map(\.summary))")
+        }
+        for text in ["avísame cuando lleguen", "¿ya no las van a traer?"] {
+            #expect(questions.say(text, state: questions.card("ZAP-002")).replies.first?.summary.hasPrefix("No tengo fecha de reposición") == true, "\(text)")
+        }
     }
 
     @Test("of a product in stock: it is there now; “¿cuándo llega?” of one in stock is shipping, not stock")
@@ -407,8 +412,10 @@ struct ConversationRestockTests {
         #expect(questions.answer("¿lo van a reponer?", after: "GOR-001") == ["*Gorra de Béisbol Negra* está disponible ahora: no hace falta esperar."])
         #expect(questions.answer("¿cuándo la reponen?", after: "GOR-002") == ["*Gorra de Béisbol Verde* está disponible ahora, pero quedan solo 3."])
         #expect(questions.say("¿cuándo llega?", state: questions.card("GOR-001")).replies.first?.summary.contains("reposición") != true)
-        // A customer's own order is a person's question, whatever is on screen.
+        #expect(questions.answer("¿cuándo vuelven?", after: "GOR-001") == ["*Gorra de Béisbol Negra* está disponible ahora: no hace falta esperar."])
+        // A customer's own order, or when a purchase arrives, is a person's question, whatever is on screen.
         #expect(questions.say("¿cuándo llega mi pedido?", state: questions.card("ZAP-002")).intentID == "core.pedidos")
+        #expect(questions.say("si lo compro hoy, ¿cuándo me llega?", state: questions.card("GOR-001")).intentID == "core.pedidos")
     }
 }
 
@@ -426,5 +433,43 @@ struct ConversationProductNameLanguageTests {
         #expect(card?.buttonTitle == "View product", "\(turn.replies.map(\.summary))")
         // A Spanish sentence is still the user switching.
         #expect(shopper.say("hola, quiero una mochila", language: .en).language == .es)
+    }
+}
+
+/// "tenis para correr" in a shop that sells them got exercise tips (a review, 2026-11-25).
+@Suite("Conversation engine: a product for an activity is a search, the activity alone is advice")
+struct ConversationProductForActivityTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test("“tenis para correr”, “ropa para el gym”, “gym shoes”: the shop's products")
+    func products() {
+        for (text, language, sku) in [("tenis para correr", Language.es, "ZAP-001"), ("quiero unos tenis para correr", .es, "ZAP-001"),
+                                      ("tenis pa correr", .es, "ZAP-001"), ("zapatos para correr", .es, "ZAP-001"),
+                                      ("ropa para el gym", .es, "DEP-007"), ("gym shoes", .en, "ZAP-001"),
+                                      ("botella para hacer ejercicio", .es, "DEP-004")] {
+            let turn = shopper.say(text, language: language)
+            #expect(turn.intentID == "catalogo.buscar", "\(text): \(turn.intentID ?? "nil")")
+            #expect(shopper.listed(turn)?.skus.contains(sku) == true, "\(text): \(turn.replies.map(\.summary))")
+        }
+    }
+
+    @Test("the activity itself, water, or a kind the shop does not sell: still advice")
+    func advice() {
+        for text in ["correr en la mañana", "agua para correr", "deporte para bajar de peso", "running tips",
+                     "almohada para dormir"] {
+            let intent = shopper.say(text).intentID ?? ""
+            #expect(intent.hasPrefix("vida_sana."), "\(text): \(intent)")
+        }
+    }
+}
+
+/// "bueno, me voy a dormir" in a shop that sells pyjamas listed them (a review, 2026-11-25).
+@Suite("Conversation engine: a goodbye with a pleasantry around it is a goodbye")
+struct ConversationPleasantGoodbyeTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test(arguments: ["bueno me voy a dormir", "buenas noches, me voy a dormir", "me voy a dormir, gracias"])
+    func goodbye(_ text: String) {
+        #expect(shopper.say(text).intentID == "core.despedida")
     }
 }

@@ -69,6 +69,9 @@ public final class CatalogSearchIndex: Sendable {
     private let postingStrong: [Bool]
     /// Per term: whether some product has it outside its description.
     private let termStrong: [Bool]
+    /// The terms that say what kind of thing a product is: the first word of its name
+    /// ("Zapatillas", "Botella", "Mochila"), and "ropa" or "calzado" in a category's name.
+    private let kindTerms: Set<Int32>
     /// Per product: whether its name, category or tags say it is for children.
     private let forChildren: [Bool]
     /// Who each product is for by its name, category and tags: `CatalogWords.Gender` bits
@@ -123,6 +126,8 @@ public final class CatalogSearchIndex: Sendable {
         termStrong = (0..<max(builder.postingStart.count - 1, 0)).map { t in
             (Int(builder.postingStart[t])..<Int(builder.postingStart[t + 1])).contains { builder.postingStrong[$0] }
         }
+        kindTerms = Set(catalog.products.compactMap { normalizer.normalize($0.name).tokens.first.flatMap { builder.termIDs[$0] } }
+            + builder.categoryWords.joined().filter { ["ropa", "calzado"].contains($0) }.compactMap { builder.termIDs[$0] })
         singularMap = builder.singularMap
         genderMap = builder.genderMap
         spelling = builder.spelling
@@ -328,10 +333,10 @@ public final class CatalogSearchIndex: Sendable {
             if seen.insert(word).inserted { words.append(word) }
             if words.count == 16 { break }
         }
-        // "running shoes", "sports shoes": sneakers, not every shoe (Oxfords and heels came before
-        // the canvas sneakers).
+        // "running shoes", "zapatos deportivos": sneakers, not every shoe (Oxfords and heels came
+        // before the canvas sneakers).
         if words.contains(where: CatalogWords.athleticWords.contains) {
-            words = words.map { $0 == "shoe" || $0 == "shoes" ? "sneakers" : $0 }
+            words = words.map { ["shoe", "shoes"].contains($0) ? "sneakers" : ["zapato", "zapatos"].contains($0) ? "tenis" : $0 }
         }
         // "deportivas baratas": with no product word, an adjective that names one alone does.
         if !words.contains(where: { !CatalogWords.isModifier($0) }) {
@@ -409,6 +414,14 @@ public final class CatalogSearchIndex: Sendable {
         })?.value else { return nil }
         let sizes = Set(value.lowercased().split(whereSeparator: { $0 == "," || $0 == "/" || $0 == " " || $0 == ";" }).map(String.init))
         return sizes.isEmpty ? nil : sizes
+    }
+
+    /// Whether `word` (a query word) says what kind of thing some products are (`kindTerms`):
+    /// "tenis", "ropa", "shoes" in a shop that sells them; not "agua" for a speaker "resistente al agua".
+    func namesProductKind(_ word: String) -> Bool {
+        guard word.count >= 3, !CatalogWords.isModifier(word), !CatalogWords.stopWords.contains(word) else { return false }
+        let query = word == "shoe" || word == "shoes" ? "sneakers" : word
+        return expansions(of: query).contains { $0.1 >= 0.85 && kindTerms.contains($0.0) }
     }
 
     /// Whether some product has `term` outside its description (its name, category, tags or attributes).

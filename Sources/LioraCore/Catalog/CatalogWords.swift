@@ -161,8 +161,11 @@ enum CatalogWords {
         "mochi": ["mochila"], "morral": ["mochila"], "jockey": ["gorra"], "visera": ["gorra"],
     ]
 
-    /// English words that make "shoes" sneakers ("running shoes", "gym shoes", "athletic shoes").
-    static let athleticWords: Set<String> = ["running", "sport", "sports", "athletic", "gym", "training", "tennis", "jogging"]
+    /// Words that make shoes sneakers ("running shoes", "gym shoes", "zapatos deportivos", "zapatos para correr").
+    static let athleticWords: Set<String> = [
+        "running", "sport", "sports", "athletic", "gym", "training", "tennis", "jogging", "deportivo", "deportivos", "correr",
+        "gimnasio", "entrenar", "deporte",
+    ]
 
     /// Adjectives that name a product when no other word of the query does: in Spain
     /// "deportivas" alone are sneakers ("zapatillas deportivas"), while "camiseta deportiva" is a

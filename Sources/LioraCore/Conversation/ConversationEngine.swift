@@ -284,6 +284,27 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "¿cuándo vuelven?", "¿las van a reponer?", "when will it be back in stock?" about the card
+        // on screen: no date is known here; a person can say, and other models are shown (it got
+        // the fallback).
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now),
+           Self.asksRestock(text, soldOut: product.stock == 0), !shop.index.namesAnotherProduct(text, besides: product) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let es = language == .es
+            guard product.stock == 0 else {
+                let line = product.stock <= 5
+                    ? (es ? "*\(product.name)* está disponible ahora, pero quedan solo \(product.stock)." : "*\(product.name)* is in stock now, but only \(product.stock) left.")
+                    : (es ? "*\(product.name)* está disponible ahora: no hace falta esperar." : "*\(product.name)* is in stock now: no need to wait.")
+                var turn = catalogAnswer(([.text(line)], "catalogo.detalle"), language: language, state: &state,
+                                         catalogVersion: shop.version, now: now)
+                turn.state.shownProduct = shown
+                return turn
+            }
+            return soldOutTurn(product, line: es
+                ? "No tengo fecha de reposición de *\(product.name)*. Si quieres, escribe *asesor* y una persona te dice cuándo vuelve."
+                : "I don't have a restock date for *\(product.name)*. Type *human* and a person can tell you when it's back.",
+                shown: shown, shop: shop, language: language, state: &state, now: now)
+        }
         // "¿tienen otro modelo?", "¿algo parecido?" just after a card: its kind's other models (it
         // sent the card again).
         if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), Self.asksOtherModels(text),
@@ -305,29 +326,6 @@ public struct ConversationEngine: Sendable {
                                      language: language, state: &state, catalogVersion: shop.version, now: now)
             turn.state.shownProduct = shown
             return turn
-        }
-        // "¿cuándo vuelven?", "¿las van a reponer?", "when will it be back in stock?" about the card
-        // on screen: no date is known here; a person can say, and other models are shown (it got
-        // the fallback).
-        if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
-           now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           let product = shop.index.product(sku: shown.sku), Self.asksRestock(text, soldOut: product.stock == 0),
-           !shop.index.namesAnotherProduct(text, besides: product) {
-            let language = router.language(of: text, previous: previous, established: languageEstablished)
-            let es = language == .es
-            guard product.stock == 0 else {
-                let line = product.stock <= 5
-                    ? (es ? "*\(product.name)* está disponible ahora, pero quedan solo \(product.stock)." : "*\(product.name)* is in stock now, but only \(product.stock) left.")
-                    : (es ? "*\(product.name)* está disponible ahora: no hace falta esperar." : "*\(product.name)* is in stock now: no need to wait.")
-                var turn = catalogAnswer(([.text(line)], "catalogo.detalle"), language: language, state: &state,
-                                         catalogVersion: shop.version, now: now)
-                turn.state.shownProduct = shown
-                return turn
-            }
-            return soldOutTurn(product, line: es
-                ? "No tengo fecha de reposición de *\(product.name)*. Si quieres, escribe *asesor* y una persona te dice cuándo vuelve."
-                : "I don't have a restock date for *\(product.name)*. Type *human* and a person can tell you when it's back.",
-                shown: shown, shop: shop, language: language, state: &state, now: now)
         }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product
         // ("¿la negra tiene stock?": the same model in black). Not a question for a person about
@@ -369,7 +367,7 @@ public struct ConversationEngine: Sendable {
         // or a person), with the card again; it got the help menu.
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           Self.wantsIt(text), let product = shop.index.product(sku: shown.sku) {
+           Self.wantsIt(text), !Self.asksAboutOrders(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             // Sold out: say so, and what else there is (it cheered "¡Genial! Puedes comprarlo").
             if product.stock == 0 {
@@ -450,6 +448,16 @@ public struct ConversationEngine: Sendable {
                                     catalog: shop, now: now) {
             return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "tenis para correr", "ropa para el gym", "gym shoes": something the shop sells, for an
+        // activity a healthy-living word names (they got exercise tips).
+        if let shop, replyID == nil, !guessedIDs.isEmpty,
+           guessedIDs.allSatisfy({ id in ["healthy-living", "ecommerce"].contains(router.catalog.intent(id: id)?.skill ?? "") }),
+           guessedIDs.contains(where: { id in router.catalog.intent(id: id)?.skill == "healthy-living" }),
+           Self.namesProductForActivity(text, index: shop.index),
+           let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &state,
+                                    catalog: shop, now: now) {
+            return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿venden pilas?" in a shop that sells none (what it sells was answered above) asks the
         // shop, not how to recycle batteries: say it has none, and show the categories.
         // "busco pilas" too: looking for something to buy (not "busco dónde reciclar pilas").
@@ -484,6 +492,10 @@ public struct ConversationEngine: Sendable {
             }
             if let innerID = innerMatch, !Self.pleasantryIntents.contains(innerID) {
                 (route, routedText) = (RouteResult(outcome: inner.outcome, language: route.language), rest)
+            } else if innerMatch != nil, case .matched(_, _, .rule) = inner.outcome {
+                // Another pleasantry by a rule ("buenas noches, me voy a dormir", "me voy a dormir,
+                // gracias"): that one, the goodbye (a pyjama search read "dormir" as a product).
+                route = RouteResult(outcome: inner.outcome, language: route.language)
             } else if let shop, shop.index.isConfidentMatch(rest),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                                state: &state, catalog: shop, now: now) {
@@ -743,6 +755,23 @@ public struct ConversationEngine: Sendable {
         return turn
     }
 
+    /// Whether `text` names a kind of product the shop sells for an activity: Spanish names the
+    /// product first ("tenis para correr", "ropa de gym"), English last ("gym shoes", "yoga mat").
+    /// "quiero correr", "correr en la mañana", "tips for running" name none.
+    static func namesProductForActivity(_ text: String, index: CatalogSearchIndex) -> Bool {
+        let tokens = Array(normalizer.normalize(text).tokens.drop(while: productRequestLeads.contains))
+        guard tokens.count >= 2, tokens.count <= 6 else { return false }
+        if ["para", "pa", "de", "for"].contains(tokens[1]), index.namesProductKind(tokens[0]) { return true }
+        return tokens.count <= 3 && !tokens.contains(where: { ["para", "pa", "de", "for", "to", "tips", "consejos"].contains($0) })
+            && index.namesProductKind(tokens[tokens.count - 1])
+    }
+
+    /// Words before what is asked for: "quiero unos tenis para correr", "do you have gym shoes".
+    private static let productRequestLeads: Set<String> = [
+        "quiero", "quisiera", "busco", "necesito", "ocupo", "tienen", "tienes", "hay", "venden", "un", "una", "unos", "unas", "el",
+        "la", "los", "las", "do", "you", "have", "sell", "any", "i", "want", "need", "a", "some", "im", "looking", "for",
+    ]
+
     /// Whether `text` asks when a product is stocked again ("¿cuándo vuelven?", "¿la van a
     /// reponer?", "when is it back in stock?"). Words of arrival ("¿cuándo llegan?") count only
     /// for a sold-out product: of one in stock they ask about shipping, a person's question; and
@@ -751,18 +780,26 @@ public struct ConversationEngine: Sendable {
         let tokens = normalizer.normalize(text).tokens
         guard !tokens.isEmpty, tokens.count <= 10, !tokens.contains(where: { orderWords.contains($0) || ownOrderWords.contains($0) })
         else { return false }
-        if tokens.contains(where: restockWords.contains) || (tokens.contains("back") && tokens.contains("stock")) { return true }
-        return soldOut && tokens.contains { $0 == "cuando" || $0 == "when" } && tokens.contains(where: arrivalWords.contains)
+        if tokens.contains(where: restockWords.contains) { return true }
+        // "back in stock", "are they coming back?", "will you get more?" ("back" alone is not).
+        if tokens.contains("back"), tokens.contains(where: { ["stock", "coming", "come", "be", "when"].contains($0) }) { return true }
+        if tokens.contains("more"), tokens.contains(where: { ["get", "getting", "coming"].contains($0) }) { return true }
+        // "¿cuándo llegan?", "avísame cuando lleguen", "¿y los blancos cuándo vuelven?".
+        return (soldOut || tokens.contains(where: returnWords.contains)) && tokens.contains { $0 == "cuando" || $0 == "when" }
+            && tokens.contains(where: arrivalWords.contains)
     }
 
     private static let restockWords: Set<String> = [
         "reponen", "repone", "reponer", "reponerla", "reponerlo", "reponerlas", "reponerlos", "reposicion", "restock", "restocked",
-        "restocking", "resurten", "resurtir", "resurtido", "reabastecen", "reabastecer",
+        "restocking", "resurten", "resurtir", "resurtido", "reabastecen", "reabastecer", "traer", "traeran",
     ]
     private static let arrivalWords: Set<String> = [
-        "llegan", "llega", "llegara", "llegaran", "vuelve", "vuelven", "volvera", "volveran", "habra", "tendran", "hay", "tienen",
-        "entra", "entran", "back", "available", "disponible", "disponibles",
+        "llegan", "llega", "llegara", "llegaran", "lleguen", "llegue", "vuelve", "vuelven", "vuelva", "vuelvan", "volvera", "volveran",
+        "habra", "haya", "tendran", "tengan", "hay", "tienen", "entra", "entran", "back", "available", "disponible", "disponibles",
     ]
+    /// Arrival words that are about stock whatever is left ("¿cuándo vuelven?" of one in stock:
+    /// it is there now), unlike "¿cuándo llega?", which of one in stock asks about shipping.
+    private static let returnWords: Set<String> = ["vuelve", "vuelven", "vuelva", "vuelvan", "volvera", "volveran", "back"]
     /// Words of a customer's own order: "¿cuándo llega mi pedido?" is not about the card's stock.
     private static let ownOrderWords: Set<String> = ["pedido", "pedidos", "orden", "order", "paquete", "package", "compra"]
 
@@ -842,7 +879,12 @@ public struct ConversationEngine: Sendable {
     /// Whether `text` asks about shipping, payment, returns or warranty: a person's question
     /// (`core.pedidos`), not the product's (no order is visible to the bot).
     static func asksAboutOrders(_ text: String) -> Bool {
-        normalizer.normalize(text).tokens.contains(where: orderWords.contains)
+        let tokens = normalizer.normalize(text).tokens
+        if tokens.contains(where: orderWords.contains) { return true }
+        // "si lo compro hoy, ¿cuándo me llega?": when a purchase arrives is shipping.
+        return tokens.contains("cuando") && zip(tokens, tokens.dropFirst()).contains { pair in
+            ["me", "nos"].contains(pair.0) && ["llega", "llegan", "llegaria", "llegarian", "llegara", "llegaran"].contains(pair.1)
+        }
     }
 
     private static let orderWords: Set<String> = [
