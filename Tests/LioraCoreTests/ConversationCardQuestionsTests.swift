@@ -473,3 +473,27 @@ struct ConversationPleasantGoodbyeTests {
         #expect(shopper.say(text).intentID == "core.despedida")
     }
 }
+
+/// "back" opened the power bank; "¿cuántas tazas hace?" on the coffee maker got the fallback (a review, 2026-11-25).
+@Suite("Conversation engine: going back, and a coffee maker's cups")
+struct ConversationGoBackTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test("“back” after a card from a list: the list again; with no list: the menu")
+    func back() {
+        let list = shopper.say("gorras")
+        let card = shopper.say("", replyID: "sku:GOR-001", state: list.state)
+        let again = shopper.say("back", language: .en, state: card.state)
+        #expect(shopper.listed(again)?.skus.contains("GOR-001") == true, "\(again.replies.map(\.summary))")
+        for text in ["back", "atrás", "regresar"] {
+            #expect(shopper.say(text).intentID == "core.ayuda", "\(text)")
+        }
+    }
+
+    @Test("“¿cuántas tazas hace?”: the cups in its name")
+    func cups() {
+        let state = shopper.say("", replyID: "sku:CAF-003").state
+        #expect(shopper.say("¿cuántas tazas hace?", state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* tiene una capacidad de 6 Tazas."])
+        #expect(shopper.say("how many cups does it make?", language: .en, state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* holds 6 Tazas."])
+    }
+}

@@ -1013,7 +1013,7 @@ extension ConversationEngine {
         return nil
     }
 
-    nonisolated(unsafe) private static let capacityPattern = #/\d+(?:[.,]\d+)?\s?(?:ml|mL|ML|L|l|litros|litro|liters|litres)\b/#
+    nonisolated(unsafe) private static let capacityPattern = #/\d+(?:[.,]\d+)?\s?(?:ml|mL|ML|L|l|litros|litro|liters|litres|[Tt]azas|cups)\b/#
 
     nonisolated(unsafe) private static let measuresPattern = #/\d+(?:[.,]\d+)?\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?(?:\s?(?:×|x|X)\s?\d+(?:[.,]\d+)?)?\s?(?:cm|mm|m|pulgadas|in)\b/#
 
@@ -1026,6 +1026,7 @@ extension ConversationEngine {
         "sold": .stock, "pocas": .stock, "pocos": .stock,
         "litros": capacityQuestion, "capacidad": capacityQuestion, "capacity": capacityQuestion, "liters": capacityQuestion,
         "litres": capacityQuestion, "cabe": capacityQuestion, "caben": capacityQuestion, "holds": capacityQuestion,
+        "tazas": capacityQuestion, "cups": capacityQuestion,
         "talla": sizesQuestion, "tallas": sizesQuestion, "talle": sizesQuestion, "talles": sizesQuestion, "size": sizesQuestion,
         "sizes": sizesQuestion,
         "material": materialQuestion, "materiales": materialQuestion, "tela": materialQuestion, "hecho": materialQuestion,

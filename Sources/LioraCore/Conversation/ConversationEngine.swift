@@ -130,17 +130,24 @@ public struct ConversationEngine: Sendable {
            Self.asksForPrevious(text) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             let current = (browse.shown + Self.pageSize - 1) / Self.pageSize
-            guard current > 1 else {
+            // "back" after a card from the first page: that page again, to pick another.
+            let goesBack = Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " "))
+            guard current > 1 || goesBack else {
                 return catalogAnswer(([.text(language == .es ? "Ya estás en la primera página de la lista. Escribe *ver más* para la siguiente."
                                                              : "You're on the list's first page already. Type *more* for the next one.")], "catalogo.buscar"),
                                      language: language, state: &state, catalogVersion: shop.version, now: now)
             }
-            browse.shown = (current - 2) * Self.pageSize
+            browse.shown = max(current - 2, 0) * Self.pageSize
             state.catalogBrowse = browse
             if let answer = catalogTurn(text: text, replyID: CatalogReplyID.more, intentID: nil, language: language, state: &state,
                                         catalog: shop, now: now) {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
+        }
+        if replyID == nil, Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " ")),
+           let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            return matched(help, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
         if let shop, isCatalogReply || (replyID == nil && state.catalogBrowse != nil && Self.asksForMore(text)) {
             // A tapped row's title is a product name: it never changes the language.
@@ -739,7 +746,7 @@ public struct ConversationEngine: Sendable {
         "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
         "fabricante", "fabrica", "makes", "maker", "measures", "dimensions", "medidas",
         "oferta", "descuento", "descuentos", "rebaja", "discount", "agotado", "agotada", "agotados", "agotadas", "sold",
-        "litros", "capacidad", "capacity", "liters", "litres",
+        "litros", "capacidad", "capacity", "liters", "litres", "tazas", "cups",
     ]
 
     /// `line` about a sold-out product, then its other colours, or else other models of its kind;
@@ -831,9 +838,14 @@ public struct ConversationEngine: Sendable {
 
     /// "anterior", "página anterior", "previous page": the list's page before the one on screen.
     static func asksForPrevious(_ text: String) -> Bool {
-        ["anterior", "pagina anterior", "la pagina anterior", "la anterior", "los anteriores", "las anteriores", "ver anteriores",
-         "previous", "previous page", "the previous page", "prev", "go back a page"].contains(normalizer.normalize(text).tokens.joined(separator: " "))
+        let typed = normalizer.normalize(text).tokens.joined(separator: " ")
+        return ["anterior", "pagina anterior", "la pagina anterior", "la anterior", "los anteriores", "las anteriores", "ver anteriores",
+                "previous", "previous page", "the previous page", "prev", "go back a page"].contains(typed) || goBackPhrases.contains(typed)
     }
+
+    /// "back", "atrás", "regresar": the page before with a list on screen, else the menu (a
+    /// spelling guess opened the power bank).
+    static let goBackPhrases: Set<String> = ["back", "go back", "atras", "regresar", "volver", "volver atras", "ir atras", "regresa", "vuelve"]
 
     /// The sentence of a long message that asks the shop for products ("Busco zapatillas rojas
     /// talla 41" before "¿hacen envíos?"), when one does and is not itself a question for a person.
@@ -913,7 +925,7 @@ public struct ConversationEngine: Sendable {
     /// Words of questions about a product beyond `followUpCues`: question words, pronouns, verbs.
     private static let aboutItWords: Set<String> = [
         "cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "manejan",
-        "hay", "viene", "vienen",
+        "hay", "viene", "vienen", "hace", "hacen", "make", "tazas", "cups",
         "la", "lo", "las", "los", "esta", "estan", "son", "sera", "seria", "de", "que", "q", "k", "en", "otro", "otra", "y", "tambien",
         "one", "ones", "it", "they", "them", "there", "does", "do", "come", "comes", "have", "has", "how", "much", "many", "is",
         "are", "which", "what", "whats", "the", "a", "in", "of", "any", "who", "makes", "quien", "es", "porfa", "please", "pls",
