@@ -416,6 +416,11 @@ struct ConversationRestockTests {
         // A customer's own order, or when a purchase arrives, is a person's question, whatever is on screen.
         #expect(questions.say("¿cuándo llega mi pedido?", state: questions.card("ZAP-002")).intentID == "core.pedidos")
         #expect(questions.say("si lo compro hoy, ¿cuándo me llega?", state: questions.card("GOR-001")).intentID == "core.pedidos")
+        // Health questions with the same words are not about stock or shipping (a regression review).
+        for text in ["cuando me llega el sueño es tarde", "¿cuándo vuelve el dolor de rodilla?", "cuando me llega la ansiedad que hago"] {
+            let turn = questions.say(text, state: questions.card("ZAP-002"))
+            #expect(turn.replies.first?.summary.hasPrefix("No tengo fecha") != true && turn.intentID != "core.pedidos", "\(text): \(turn.replies.map(\.summary))")
+        }
     }
 }
 
@@ -456,7 +461,7 @@ struct ConversationProductForActivityTests {
     @Test("the activity itself, water, or a kind the shop does not sell: still advice")
     func advice() {
         for text in ["correr en la mañana", "agua para correr", "deporte para bajar de peso", "running tips",
-                     "almohada para dormir"] {
+                     "almohada para dormir", "necesito dormir", "quiero ir al gym", "busco tips para correr", "looking for a gym routine"] {
             let intent = shopper.say(text).intentID ?? ""
             #expect(intent.hasPrefix("vida_sana."), "\(text): \(intent)")
         }
@@ -471,6 +476,12 @@ struct ConversationPleasantGoodbyeTests {
     @Test(arguments: ["bueno me voy a dormir", "buenas noches, me voy a dormir", "me voy a dormir, gracias"])
     func goodbye(_ text: String) {
         #expect(shopper.say(text).intentID == "core.despedida")
+    }
+
+    @Test("“me voy al gym, gracias”: the thanks, not a search of the gym")
+    func thanksOnTheWayOut() {
+        let intent = shopper.say("me voy al gym, gracias!").intentID ?? ""
+        #expect(!intent.hasPrefix("catalogo."), "\(intent)")
     }
 }
 

@@ -419,7 +419,7 @@ public struct ConversationEngine: Sendable {
         // "¿tienen batería portátil?" in a shop that sells one: the product, not how to recycle
         // batteries (skill keywords would otherwise win over the catalog). Not "¿tiene garantía?"
         // (a coffee maker's description has the word): shipping and warranty are a person's questions.
-        if let shop, asksToBuy, !Self.asksAboutOrders(text), shop.index.isConfidentMatch(text) {
+        if let shop, asksToBuy, !Self.asksAboutOrders(text), shop.index.isConfidentMatch(text), !Self.wantsToDoActivity(text, index: shop.index) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: language, state: &state,
                                         catalog: shop, now: now) {
@@ -503,7 +503,7 @@ public struct ConversationEngine: Sendable {
                 // Another pleasantry by a rule ("buenas noches, me voy a dormir", "me voy a dormir,
                 // gracias"): that one, the goodbye (a pyjama search read "dormir" as a product).
                 route = RouteResult(outcome: inner.outcome, language: route.language)
-            } else if let shop, shop.index.isConfidentMatch(rest),
+            } else if let shop, shop.index.isConfidentMatch(rest), !Self.wantsToDoActivity(rest, index: shop.index),
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                                state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
@@ -526,6 +526,16 @@ public struct ConversationEngine: Sendable {
                 case .matched, .ambiguous: route = RouteResult(outcome: within.outcome, language: route.language)
                 case .noMatch: break
                 }
+            }
+        }
+        // "busco tips para correr", "looking for running tips": the classifier's guess of a search
+        // (the shopping verb) gives way to the advice asked for, when no product kind is named.
+        if let shop, replyID == nil, case .matched(let id, _, .classifier) = route.outcome, router.catalog.intent(id: id)?.skill == "ecommerce",
+           Self.wantsToDoActivity(routedText, index: shop.index) {
+            let advice = router.route(routedText, enabledSkills: enabledSkills.subtracting(["ecommerce"]), language: route.language,
+                                      languageEstablished: languageEstablished, checkingUrgent: false)
+            if advice.intentID != nil || { if case .ambiguous = advice.outcome { true } else { false } }() {
+                route = RouteResult(outcome: advice.outcome, language: route.language)
             }
         }
         switch route.outcome {
@@ -773,6 +783,20 @@ public struct ConversationEngine: Sendable {
             && index.namesProductKind(tokens[tokens.count - 1])
     }
 
+    /// Whether `text` wants to do something healthy rather than buy something: an activity word
+    /// ("necesito dormir", "quiero ir al gym", "busco tips para correr", "looking for running
+    /// tips") and no kind of product the shop sells ("quiero unos tenis para correr" is a search).
+    static func wantsToDoActivity(_ text: String, index: CatalogSearchIndex) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.contains(where: activityWords.contains) else { return false }
+        return !tokens.contains { !activityWords.contains($0) && index.namesProductKind($0) }
+    }
+
+    private static let activityWords: Set<String> = [
+        "dormir", "dormirme", "descansar", "correr", "gym", "gimnasio", "ejercicio", "ejercicios", "entrenar", "caminar", "nadar",
+        "tips", "consejos", "rutina", "rutinas", "sleep", "run", "running", "workout", "exercise", "exercises", "routine", "train",
+    ]
+
     /// Words before what is asked for: "quiero unos tenis para correr", "do you have gym shoes".
     private static let productRequestLeads: Set<String> = [
         "quiero", "quisiera", "busco", "necesito", "ocupo", "tienen", "tienes", "hay", "venden", "un", "una", "unos", "unas", "el",
@@ -791,9 +815,12 @@ public struct ConversationEngine: Sendable {
         // "back in stock", "are they coming back?", "will you get more?" ("back" alone is not).
         if tokens.contains("back"), tokens.contains(where: { ["stock", "coming", "come", "be", "when"].contains($0) }) { return true }
         if tokens.contains("more"), tokens.contains(where: { ["get", "getting", "coming"].contains($0) }) { return true }
-        // "¿cuándo llegan?", "avísame cuando lleguen", "¿y los blancos cuándo vuelven?".
+        // "¿cuándo llegan?", "avísame cuando lleguen", "¿y los blancos cuándo vuelven?": with nothing
+        // else of substance ("¿cuándo vuelve el dolor de rodilla?" is not about stock).
         return (soldOut || tokens.contains(where: returnWords.contains)) && tokens.contains { $0 == "cuando" || $0 == "when" }
             && tokens.contains(where: arrivalWords.contains)
+            && tokens.allSatisfy { IntentRouter.functionWords.contains($0) || arrivalWords.contains($0) || CatalogWords.isModifier($0)
+                || restockAsides.contains($0) }
     }
 
     private static let restockWords: Set<String> = [
@@ -807,6 +834,11 @@ public struct ConversationEngine: Sendable {
     /// Arrival words that are about stock whatever is left ("¿cuándo vuelven?" of one in stock:
     /// it is there now), unlike "¿cuándo llega?", which of one in stock asks about shipping.
     private static let returnWords: Set<String> = ["vuelve", "vuelven", "vuelva", "vuelvan", "volvera", "volveran", "back"]
+    /// Words around a restock question: "avísame cuando lleguen de nuevo", "when will they be back again?".
+    private static let restockAsides: Set<String> = [
+        "cuando", "when", "avisame", "avisenme", "avisas", "avisan", "notify", "tell", "let", "know", "nuevo", "vez", "otra", "again",
+        "mas", "more", "van", "will", "they", "it", "be", "y", "and", "los", "las", "lo", "la", "me", "a", "de", "in", "stock",
+    ]
     /// Words of a customer's own order: "¿cuándo llega mi pedido?" is not about the card's stock.
     private static let ownOrderWords: Set<String> = ["pedido", "pedidos", "orden", "order", "paquete", "package", "compra"]
 
@@ -893,10 +925,11 @@ public struct ConversationEngine: Sendable {
     static func asksAboutOrders(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         if tokens.contains(where: orderWords.contains) { return true }
-        // "si lo compro hoy, ¿cuándo me llega?": when a purchase arrives is shipping.
-        return tokens.contains("cuando") && zip(tokens, tokens.dropFirst()).contains { pair in
-            ["me", "nos"].contains(pair.0) && ["llega", "llegan", "llegaria", "llegarian", "llegara", "llegaran"].contains(pair.1)
-        }
+        // "si lo compro hoy, ¿cuándo me llega?": when a purchase arrives is shipping (as the message's
+        // last words; "¿cuándo me llega la ansiedad?" is not).
+        let arrival: Set<String> = ["llega", "llegan", "llegaria", "llegarian", "llegara", "llegaran"]
+        return tokens.count >= 3 && tokens[tokens.count - 3] == "cuando" && ["me", "nos"].contains(tokens[tokens.count - 2])
+            && arrival.contains(tokens[tokens.count - 1])
     }
 
     private static let orderWords: Set<String> = [
