@@ -508,3 +508,17 @@ struct ConversationGoBackTests {
         #expect(shopper.say("how many cups does it make?", language: .en, state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* holds 6 Tazas."])
     }
 }
+
+/// "me llevo la gris" with a list on screen got the fallback, "ok I'll take the grey one" a goodbye (a review, 2026-11-25).
+@Suite("Conversation engine: picking one of the list to buy by its colour")
+struct ConversationPickToBuyTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test(arguments: [("me llevo la gris", Language.es), ("ok I will take the grey one", .en), ("I'll take the grey one", .en)])
+    func pickByColour(_ text: String, _ language: Language) {
+        let list = shopper.say("mochila para laptop", language: language)
+        let turn = shopper.say(text, language: language, state: list.state)
+        let card = turn.replies.compactMap { if case .product(let c) = $0 { c } else { nil } }.first
+        #expect(card?.body.hasPrefix("*Mochila para Laptop de 15.6 Pulgadas Gris*") == true, "\(turn.replies.map(\.summary))")
+    }
+}

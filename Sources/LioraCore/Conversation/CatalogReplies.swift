@@ -592,6 +592,8 @@ extension ConversationEngine {
         "option", "show", "me", "i", "want", "what", "about", "how", "algo", "something", "unos", "unas", "some", "any", "uno", "una",
         "one", "ones", "a", "an", "are", "there", "anything", "vale", "ok", "okay", "sale", "bueno", "va", "dale", "tenes", "teneis",
         "talle",
+        // Picking one to buy: "me llevo la gris", "ok I'll take the grey one" (they got the fallback).
+        "llevo", "llevare", "compro", "prefiero", "take", "ill", "will", "get", "prefer", "pick",
     ]
 
     /// Positions in a list, as typed: "el segundo", "la 3", "the first one", "el último".
