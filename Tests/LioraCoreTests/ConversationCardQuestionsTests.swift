@@ -522,3 +522,16 @@ struct ConversationPickToBuyTests {
         #expect(card?.body.hasPrefix("*Mochila para Laptop de 15.6 Pulgadas Gris*") == true, "\(turn.replies.map(\.summary))")
     }
 }
+
+/// "¿la negra y la verde cuestan lo mismo?" searched for a jacket and headphones (a review, 2026-11-25).
+@Suite("Conversation engine: whether two colours of the card cost the same")
+struct ConversationSamePriceTests {
+    let questions = ConversationCardQuestionsTests()
+
+    @Test func samePrice() {
+        #expect(questions.answer("¿la negra y la verde cuestan lo mismo?", after: "GOR-001") == ["Sí, cuestan lo mismo: $349.00."])
+        #expect(questions.answer("¿la azul cuesta lo mismo?", after: "ZAP-001")
+                == ["No: *Zapatillas Running Aire Azul Marino* cuesta $1,299.00; *Zapatillas Running Aire Roja*, $1,099.00 en oferta."])
+        #expect(questions.answer("is the green one the same price?", after: "GOR-001", language: .en) == ["Yes, they cost the same: $349.00."])
+    }
+}

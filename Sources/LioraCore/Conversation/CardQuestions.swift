@@ -238,7 +238,7 @@ extension ConversationEngine {
         let cheaper = tokens.contains(where: CatalogWords.cheapWords.contains)
             || (tokens.contains("menos") && tokens.contains(where: { ["cuesta", "cuestan", "sale", "salen", "vale", "valen"].contains($0) }))
         let dearer = tokens.contains(where: CatalogWords.dearWords.contains) || tokens.contains("pricier")
-        guard cheaper || dearer,
+        guard cheaper || dearer || Self.asksSamePrice(tokens),
               !tokens.contains(where: { ["algo", "something", "anything", "otro", "otra", "otros", "otras", "other", "another", "hay",
                                          "tienen", "have"].contains($0) }) else { return nil }
         // The colours as written, in order ("blanca", "negra").
@@ -258,8 +258,16 @@ extension ConversationEngine {
         return .pair(subject: models[0], against: models[1])
     }
 
-    /// The line comparing `sibling`'s price with `p`'s (`colourPriceComparison`).
-    func priceComparisonLine(_ sibling: Product, against p: Product, askedDearer: Bool, index: CatalogSearchIndex, language: Language) -> String {
+    /// "¿la negra y la verde cuestan lo mismo?", "same price?": whether two prices are equal.
+    static func asksSamePrice(_ tokens: [String]) -> Bool {
+        let priceWords: Set<String> = ["cuesta", "cuestan", "precio", "vale", "valen", "salen", "sale", "price", "cost", "costs"]
+        return tokens.contains(where: priceWords.contains) && tokens.contains { ["mismo", "misma", "igual", "same"].contains($0) }
+    }
+
+    /// The line comparing `sibling`'s price with `p`'s (`colourPriceComparison`); a question whether
+    /// they cost the same (`askedSame`) is answered yes or no.
+    func priceComparisonLine(_ sibling: Product, against p: Product, askedDearer: Bool, askedSame: Bool = false, index: CatalogSearchIndex,
+                             language: Language) -> String {
         let es = language == .es
         func price(_ q: Product) -> String {
             let amount = index.catalog.formatted(q.currentPrice)
@@ -268,9 +276,10 @@ extension ConversationEngine {
         }
         var line: String
         if sibling.currentPrice == p.currentPrice {
-            line = es ? "Cuestan lo mismo: \(price(p))." : "They cost the same: \(price(p))."
+            line = es ? "\(askedSame ? "Sí, cuestan" : "Cuestan") lo mismo: \(price(p))."
+                      : "\(askedSame ? "Yes, they cost" : "They cost") the same: \(price(p))."
         } else {
-            let yes = askedDearer ? sibling.currentPrice > p.currentPrice : sibling.currentPrice < p.currentPrice
+            let yes = !askedSame && (askedDearer ? sibling.currentPrice > p.currentPrice : sibling.currentPrice < p.currentPrice)
             line = es ? "\(yes ? "Sí" : "No"): *\(sibling.name)* cuesta \(price(sibling)); *\(p.name)*, \(price(p))."
                       : "\(yes ? "Yes" : "No"): *\(sibling.name)* is \(price(sibling)); *\(p.name)* is \(price(p))."
         }

@@ -265,7 +265,9 @@ public struct ConversationEngine: Sendable {
             case .pair(let subject, let against):
                 let tokens = Self.normalizer.normalize(text).tokens
                 let dearer = tokens.contains(where: CatalogWords.dearWords.contains) || tokens.contains("pricier")
-                replies = [.text(priceComparisonLine(subject, against: against, askedDearer: dearer, index: shop.index, language: language))]
+                let same = !dearer && !tokens.contains(where: CatalogWords.cheapWords.contains) && Self.asksSamePrice(tokens)
+                replies = [.text(priceComparisonLine(subject, against: against, askedDearer: dearer, askedSame: same, index: shop.index,
+                                                     language: language))]
             case .missing(let colour):
                 let line = language == .es ? "*\(product.name)* no viene en \(colour)." : "*\(product.name)* doesn't come in \(colour)."
                 replies = [.text(line)] + otherColours(of: product, state: &state, catalog: shop, language: language)
