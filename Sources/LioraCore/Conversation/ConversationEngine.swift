@@ -144,7 +144,7 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
-        if replyID == nil, Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " ")),
+        if replyID == nil, text.utf8.count <= 16, Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " ")),
            let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             return matched(help, language: language, state: &state, enabledSkills: enabledSkills, now: now)
