@@ -461,10 +461,14 @@ struct ConversationProductForActivityTests {
     @Test("the activity itself, water, or a kind the shop does not sell: still advice")
     func advice() {
         for text in ["correr en la mañana", "agua para correr", "deporte para bajar de peso", "running tips",
-                     "almohada para dormir", "necesito dormir", "quiero ir al gym", "busco tips para correr", "looking for a gym routine"] {
+                     "almohada para dormir", "necesito dormir", "quiero ir al gym", "busco tips para correr", "looking for a gym routine",
+                     "consejos para el gym"] {
             let intent = shopper.say(text).intentID ?? ""
             #expect(intent.hasPrefix("vida_sana."), "\(text): \(intent)")
         }
+        // Two close topics are offered, not healthy living's menu beside them.
+        guard case .buttons(_, let offered)? = shopper.say("consejos para correr").replies.first else { Issue.record("no buttons"); return }
+        #expect(offered.first?.id.hasSuffix("vida_sana.actividad") == true && !offered.contains { $0.id.hasSuffix(".menu") }, "\(offered)")
     }
 }
 

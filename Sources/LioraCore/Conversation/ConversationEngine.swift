@@ -532,8 +532,19 @@ public struct ConversationEngine: Sendable {
         }
         // "busco tips para correr", "looking for running tips": the classifier's guess of a search
         // (the shopping verb) gives way to the advice asked for, when no product kind is named.
-        if let shop, replyID == nil, case .matched(let id, _, .classifier) = route.outcome, router.catalog.intent(id: id)?.skill == "ecommerce",
-           Self.wantsToDoActivity(routedText, index: shop.index) {
+        // A skill's menu guessed beside its own topics ("consejos para correr": activity, menu,
+        // sleep): the topics are the better offer.
+        if case .ambiguous(let ids) = route.outcome, let menu = ids.first(where: { $0.hasSuffix(".menu") }),
+           let skill = router.catalog.intent(id: menu)?.skill, ids.allSatisfy({ router.catalog.intent(id: $0)?.skill == skill }) {
+            let topics = ids.filter { $0 != menu }
+            if topics.count >= 2 { route = RouteResult(outcome: .ambiguous(topics), language: route.language) }
+        }
+        let guessesSearch: Bool = switch route.outcome {
+        case .matched(let id, _, .classifier): router.catalog.intent(id: id)?.skill == "ecommerce"
+        case .ambiguous(let ids): ids.contains { router.catalog.intent(id: $0)?.skill == "ecommerce" }  // "consejos para correr"
+        default: false
+        }
+        if let shop, replyID == nil, guessesSearch, Self.wantsToDoActivity(routedText, index: shop.index) {
             let advice = router.route(routedText, enabledSkills: enabledSkills.subtracting(["ecommerce"]), language: route.language,
                                       languageEstablished: languageEstablished, checkingUrgent: false)
             if advice.intentID != nil || { if case .ambiguous = advice.outcome { true } else { false } }() {
