@@ -5,6 +5,14 @@ import Testing
 extension SkillsTests {
     @Suite("intent router")
     struct Router {
+        /// Expects each of `texts` to route to `intentID` with the shipped skills, naming the one that does not.
+        static func expectRoutes(_ texts: [String], to intentID: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let router = ConversationEngineTests.engine.router
+            for text in texts {
+                #expect(router.route(text, enabledSkills: router.catalog.skillIDs).intentID == intentID, "\(text)", sourceLocation: sourceLocation)
+            }
+        }
+
         let router = SkillsTests.fixtureRouter
         let all = SkillsTests.allFixtureSkills
 
@@ -65,23 +73,17 @@ extension SkillsTests {
                 #expect((best?.score ?? 0) >= router.configuration.threshold && (best?.score ?? 1) < 0.3, "\(text)")
                 #expect(router.route(text, enabledSkills: all).outcome == .noMatch, "\(text)")
             }
-            for text in ["hasta mañana", "bueno, nos vemos", "chaooo", "cya"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
-            }
+            Self.expectRoutes(["hasta mañana", "bueno, nos vemos", "chaooo", "cya"], to: "core.despedida")
         }
 
         @Test("going to bed, said alone, is a goodbye; a sleep question stays sleep")
         func goingToBed() {
             let router = ConversationEngineTests.engine.router  // the shipped skills
             let all = router.catalog.skillIDs
-            for text in ["me voy a dormir", "ya me voy a dormir, chao", "bueno me voy a dormir", "Bueno, ya me voy a acostar. ¡Buenas noches!",
-                         "a dormir", "ok I'm going to bed, night", "off to bed", "time for bed"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
-            }
-            for text in ["no puedo dormir", "¿cuántas horas debo dormir?", "me cuesta dormirme", "me voy a dormir muy tarde todos los días",
-                         "I'm going to bed at 2am every night"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.sueno", "\(text)")
-            }
+            Self.expectRoutes(["me voy a dormir", "ya me voy a dormir, chao", "bueno me voy a dormir", "Bueno, ya me voy a acostar. ¡Buenas noches!",
+                         "a dormir", "ok I'm going to bed, night", "off to bed", "time for bed"], to: "core.despedida")
+            Self.expectRoutes(["no puedo dormir", "¿cuántas horas debo dormir?", "me cuesta dormirme", "me voy a dormir muy tarde todos los días",
+                         "I'm going to bed at 2am every night"], to: "vida_sana.sueno")
             // Urgent rules still come first: this is not a goodnight.
             #expect(router.route("me voy a dormir y no despertar", enabledSkills: all).intentID == "core.crisis")
         }
@@ -96,9 +98,7 @@ extension SkillsTests {
                 #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.pedidos", confidence: 1, via: .rule), "\(text)")
             }
             // A goodbye alone, or beside the shop, is still one.
-            for text in ["nos vemos", "nos vemos mañana", "¡nos vemos!", "nos vemos en la tienda, chao"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
-            }
+            Self.expectRoutes(["nos vemos", "nos vemos mañana", "¡nos vemos!", "nos vemos en la tienda, chao"], to: "core.despedida")
             // Someone else's shop, or time spent in one, is not a visit to this one.
             for text in ["voy a la tienda a comprar fruta", "paso mucho tiempo en la tienda de pie"] {
                 #expect(router.route(text, enabledSkills: all).intentID != "core.pedidos", "\(text)")
@@ -107,25 +107,17 @@ extension SkillsTests {
 
         @Test("acknowledgements: thanks are thanks, a bare ok is core.ok or nothing, never another skill")
         func acknowledgements() {
-            let router = ConversationEngineTests.engine.router  // the shipped skills
-            let all = router.catalog.skillIDs
-            for text in ["ok gracias", "perfecto, gracias", "dale, gracias", "listo gracias!"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.gracias", "\(text)")
-            }
-            for text in ["dale", "va", "jaja ok", "listo", "dale pues", "ok", "vale"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
-            }
+            Self.expectRoutes(["ok gracias", "perfecto, gracias", "dale, gracias", "listo gracias!"], to: "core.gracias")
+            Self.expectRoutes(["dale", "va", "jaja ok", "listo", "dale pues", "ok", "vale"], to: "core.ok")
         }
 
         @Test("which medicine to take, or a pain that keeps coming back, is vida_sana.medico; urgent rules and disposal questions are not")
         func medicines() {
             let router = ConversationEngineTests.engine.router  // the shipped skills
             let all = router.catalog.skillIDs
-            for text in ["me duele la cabeza seguido, que tomo?", "¿qué pastilla es buena para el dolor de muelas?", "tengo migraña casi diario",
+            Self.expectRoutes(["me duele la cabeza seguido, que tomo?", "¿qué pastilla es buena para el dolor de muelas?", "tengo migraña casi diario",
                          "¿puedo darle paracetamol a mi hijo?", "what should I take for a fever?", "I get headaches every day",
-                         "my throat hurts, any medicine?"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.medico", "\(text)")
-            }
+                         "my throat hurts, any medicine?"], to: "vida_sana.medico")
             // A red flag is an emergency first; a stressed head is stress; throwing pills away is recycling.
             #expect(router.route("me duele el pecho y la cabeza", enabledSkills: all).intentID == "core.emergencia")
             #expect(router.route("el peor dolor de cabeza de mi vida", enabledSkills: all).intentID == "core.emergencia")
@@ -141,27 +133,17 @@ extension SkillsTests {
 
         @Test("naps are sleep; \"buena idea\" is an acknowledgement, not a greeting")
         func napsAndGoodIdeas() {
-            let router = ConversationEngineTests.engine.router  // the shipped skills
-            let all = router.catalog.skillIDs
-            for text in ["what about naps?", "la siesta es buena?", "¿cuánto debe durar la siesta?", "is a power nap a good idea?"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "vida_sana.sueno", "\(text)")
-            }
-            for text in ["buena idea", "¡qué buena idea!", "good idea"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
-            }
-            for text in ["buenas", "buenas tardes", "buenos días"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.saludo", "\(text)")
-            }
+            Self.expectRoutes(["what about naps?", "la siesta es buena?", "¿cuánto debe durar la siesta?", "is a power nap a good idea?"], to: "vida_sana.sueno")
+            Self.expectRoutes(["buena idea", "¡qué buena idea!", "good idea"], to: "core.ok")
+            Self.expectRoutes(["buenas", "buenas tardes", "buenos días"], to: "core.saludo")
         }
 
         @Test("small talk said alone (thinking it over, back in a minute, a laugh, \"bueno\") is an acknowledgement")
         func smallTalk() {
             let router = ConversationEngineTests.engine.router  // the shipped skills
             let all = router.catalog.skillIDs
-            for text in ["lo voy a pensar", "ahorita vuelvo", "I'll think about it", "lol", "jajaja", "JAJAJAJA", "bueno", "ok, déjame pensarlo",
-                         "lo tengo que consultar con mi esposa", "brb", "let me think about it", "haha", "xD", "me parece bien"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.ok", "\(text)")
-            }
+            Self.expectRoutes(["lo voy a pensar", "ahorita vuelvo", "I'll think about it", "lol", "jajaja", "JAJAJAJA", "bueno", "ok, déjame pensarlo",
+                         "lo tengo que consultar con mi esposa", "brb", "let me think about it", "haha", "xD", "me parece bien"], to: "core.ok")
             // Not when it says more: a joke about dying is not an acknowledgement either (nor a crisis).
             for text in ["lo voy a pensar, ¿tienen envío gratis?", "me quiero morir jajaja", "hi", "he"] {
                 #expect(router.route(text, enabledSkills: all).intentID != "core.ok", "\(text)")
@@ -172,16 +154,10 @@ extension SkillsTests {
         func recyclingGaps() {
             let router = ConversationEngineTests.engine.router  // the shipped skills
             let all = router.catalog.skillIDs
-            for text in ["what about coffee cups?", "¿y los vasos de café?", "¿los vasos de cartón se reciclan?", "are paper cups recyclable?"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.no_reciclable", "\(text)")
-            }
-            for text in ["telgopor", "¿dónde tiro el icopor?", "unicel"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.especiales", "\(text)")
-            }
-            for text in ["donde queda el punto limpio mas cercano?", "where can I take them?", "where's the closest recycling center?",
-                         "¿a qué hora abre el punto limpio?", "¿qué días pasa el camión de reciclaje?"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "reciclaje.donde", "\(text)")
-            }
+            Self.expectRoutes(["what about coffee cups?", "¿y los vasos de café?", "¿los vasos de cartón se reciclan?", "are paper cups recyclable?"], to: "reciclaje.no_reciclable")
+            Self.expectRoutes(["telgopor", "¿dónde tiro el icopor?", "unicel"], to: "reciclaje.especiales")
+            Self.expectRoutes(["donde queda el punto limpio mas cercano?", "where can I take them?", "where's the closest recycling center?",
+                         "¿a qué hora abre el punto limpio?", "¿qué días pasa el camión de reciclaje?"], to: "reciclaje.donde")
             // A material named has its own card; a drink of coffee is not a cup to throw away.
             #expect(router.route("where is an oil collection point?", enabledSkills: all).intentID == "reciclaje.aceite")
             #expect(router.route("¿dónde hay un contenedor de pilas?", enabledSkills: all).intentID == "reciclaje.baterias")
@@ -202,10 +178,8 @@ extension SkillsTests {
                          "¿nos vemos el viernes en su sucursal?", "see you on friday at the store", "see you saturday at your shop"] {
                 #expect(router.route(text, enabledSkills: all).outcome == .matched(intentID: "core.pedidos", confidence: 1, via: .rule), "\(text)")
             }
-            for text in ["nos vemos el sábado", "nos vemos luego", "see you later", "see ya", "ok see you tomorrow",
-                         "nos vemos el sábado en la tienda, chao"] {
-                #expect(router.route(text, enabledSkills: all).intentID == "core.despedida", "\(text)")
-            }
+            Self.expectRoutes(["nos vemos el sábado", "nos vemos luego", "see you later", "see ya", "ok see you tomorrow",
+                         "nos vemos el sábado en la tienda, chao"], to: "core.despedida")
         }
 
         @Test("the longest keyword phrase wins")

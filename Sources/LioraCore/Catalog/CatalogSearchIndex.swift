@@ -420,8 +420,7 @@ public final class CatalogSearchIndex: Sendable {
     /// "tenis", "ropa", "shoes" in a shop that sells them; not "agua" for a speaker "resistente al agua".
     func namesProductKind(_ word: String) -> Bool {
         guard word.count >= 3, !CatalogWords.isModifier(word), !CatalogWords.stopWords.contains(word) else { return false }
-        let query = word == "shoe" || word == "shoes" ? "sneakers" : word
-        return expansions(of: query).contains { $0.1 >= 0.85 && kindTerms.contains($0.0) }
+        return expansions(of: word).contains { $0.1 >= 0.85 && kindTerms.contains($0.0) }
     }
 
     /// Whether some product has `term` outside its description (its name, category, tags or attributes).

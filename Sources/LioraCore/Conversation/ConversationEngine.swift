@@ -131,7 +131,7 @@ public struct ConversationEngine: Sendable {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             let current = (browse.shown + Self.pageSize - 1) / Self.pageSize
             // "back" after a card from the first page: that page again, to pick another.
-            let goesBack = Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " "))
+            let goesBack = Self.asksToGoBack(text)
             guard current > 1 || goesBack else {
                 return catalogAnswer(([.text(language == .es ? "Ya estás en la primera página de la lista. Escribe *ver más* para la siguiente."
                                                              : "You're on the list's first page already. Type *more* for the next one.")], "catalogo.buscar"),
@@ -144,7 +144,7 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
-        if replyID == nil, text.utf8.count <= 16, Self.goBackPhrases.contains(Self.normalizer.normalize(text).tokens.joined(separator: " ")),
+        if replyID == nil, Self.asksToGoBack(text),
            let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             return matched(help, language: language, state: &state, enabledSkills: enabledSkills, now: now)
@@ -890,7 +890,12 @@ public struct ConversationEngine: Sendable {
 
     /// "back", "atrás", "regresar": the page before with a list on screen, else the menu (a
     /// spelling guess opened the power bank).
-    static let goBackPhrases: Set<String> = ["back", "go back", "atras", "regresar", "volver", "volver atras", "ir atras", "regresa", "vuelve"]
+    private static let goBackPhrases: Set<String> = ["back", "go back", "atras", "regresar", "volver", "volver atras", "ir atras", "regresa", "vuelve"]
+
+    /// Whether `text` is one of `goBackPhrases` (only short messages are normalised: this runs on every message).
+    static func asksToGoBack(_ text: String) -> Bool {
+        text.utf8.count <= 16 && goBackPhrases.contains(normalizer.normalize(text).tokens.joined(separator: " "))
+    }
 
     /// The sentence of a long message that asks the shop for products ("Busco zapatillas rojas
     /// talla 41" before "¿hacen envíos?"), when one does and is not itself a question for a person.
