@@ -508,8 +508,8 @@ struct ConversationGoBackTests {
     @Test("“¿cuántas tazas hace?”: the cups in its name")
     func cups() {
         let state = shopper.say("", replyID: "sku:CAF-003").state
-        #expect(shopper.say("¿cuántas tazas hace?", state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* tiene una capacidad de 6 Tazas."])
-        #expect(shopper.say("how many cups does it make?", language: .en, state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* holds 6 Tazas."])
+        #expect(shopper.say("¿cuántas tazas hace?", state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* tiene una capacidad de 6 tazas."])
+        #expect(shopper.say("how many cups does it make?", language: .en, state: state).replies.map(\.summary) == ["*Cafetera Italiana de Aluminio 6 Tazas* holds 6 cups."])
     }
 }
 
@@ -537,5 +537,33 @@ struct ConversationSamePriceTests {
         #expect(questions.answer("¿la azul cuesta lo mismo?", after: "ZAP-001")
                 == ["No: *Zapatillas Running Aire Azul Marino* cuesta $1,299.00; *Zapatillas Running Aire Roja*, $1,099.00 en oferta."])
         #expect(questions.answer("is the green one the same price?", after: "GOR-001", language: .en) == ["Yes, they cost the same: $349.00."])
+    }
+}
+
+/// "¿hay algo más barato que 300?" after a cap's card listed the whole shop under 300 (a review, 2026-11-25).
+@Suite("Conversation engine: cheaper than a price, about the card on screen")
+struct ConversationCheaperThanTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test("“¿hay algo más barato que 300?” after the $349 cap: the $299 cap, not a jump rope")
+    func cheaperThanAPrice() {
+        let card = shopper.say("", replyID: "sku:GOR-001").state
+        for (text, language) in [("¿hay algo más barato que 300?", Language.es), ("¿tienes algo más barato que 300 pesos?", .es),
+                                 ("anything cheaper than 300?", .en)] {
+            let turn = shopper.say(text, language: language, state: card)
+            let shown = turn.replies.compactMap { if case .product(let c) = $0 { c } else { nil } }.first
+            #expect(shown?.body.hasPrefix("*Gorra Trucker de Malla Blanca*") == true, "\(text): \(turn.replies.map(\.summary))")
+        }
+        // Nothing like it in that range: said so, not the category's cheapest nor the whole shop.
+        let none = shopper.say("¿hay algo más barato que 250?", state: card)
+        #expect(none.replies.map(\.summary) == ["No tengo nada parecido en Accesorios en ese precio. ¿Busco en otro rango?"])
+        // "¿y más caro?" next: dearer than the card shown, the bound written before gone.
+        let cheaper = shopper.say("¿hay algo más barato que 300?", state: card)
+        let dearer = shopper.say("¿y más caro?", state: cheaper.state)
+        #expect(shopper.listed(dearer)?.skus == ["GOR-001", "GOR-002"], "\(dearer.replies.map(\.summary))")
+        // A price range with no comparison still means the shop.
+        let shop = shopper.say("¿qué tienen de menos de 300?", state: card)
+        #expect(shopper.listed(shop)?.skus.contains(where: { !$0.hasPrefix("GOR") }) == true,
+                "\(shop.replies.map(\.summary))")
     }
 }

@@ -331,10 +331,16 @@ extension ConversationEngine {
             // "¿Hay algo más caro?" asks for pricier ones; "está muy cara" for cheaper ones.
             let dearer = Self.asksDearer(tokens)
             let price = NSDecimalNumber(decimal: product.currentPrice).intValue
-            let bound = dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
+            // "¿hay algo más barato que 300?": that price, for the card's kind (it listed the
+            // whole shop under 300 after a cap). Kept as written, so "¿y más caro?" later drops it.
+            let asked = PriceBound.parse(text)?.bound
+            let bound = asked != nil ? text : dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
+            func wanted(_ p: Product) -> Bool {
+                if let asked { return asked.contains(p.currentPrice) }
+                return dearer ? p.currentPrice > product.currentPrice : p.currentPrice < product.currentPrice
+            }
             let sameCategory = index.products(inCategory: product.category, limit: 1000)
-            let others = sameCategory.filter { $0.sku != product.sku && $0.isInStock
-                && (dearer ? $0.currentPrice > product.currentPrice : $0.currentPrice < product.currentPrice) }
+            let others = sameCategory.filter { $0.sku != product.sku && $0.isInStock && wanted($0) }
             let categoryName = index.category(id: product.category)?.name
             // Ones of its kind first (after a dress, dresses: it listed the category's T-shirts
             // and trousers); in another category too (the leather mini backpack "was the most
@@ -352,13 +358,17 @@ extension ConversationEngine {
             let audience = Self.audience(of: product)
             if let kind = anyKind, !others.contains(where: { alike.contains($0.sku) }),
                index.catalog.products.contains(where: { $0.sku != product.sku && $0.isInStock && alike.contains($0.sku)
-                   && Self.audience(of: $0).isSubset(of: audience)
-                   && (dearer ? $0.currentPrice > product.currentPrice : $0.currentPrice < product.currentPrice) }) {
+                   && Self.audience(of: $0).isSubset(of: audience) && wanted($0) }) {
                 state.catalogBrowse = CatalogBrowse(query: kind, categoryID: nil, shown: 0, catalogVersion: catalog.version,
                                                     order: order, priceText: bound)
                 return page(state: &state, catalog: catalog, language: language)
             }
             guard !others.isEmpty else {
+                if asked != nil {
+                    let line = language == .es ? "No tengo nada parecido en \(categoryName ?? "esa categoría") en ese precio. ¿Busco en otro rango?"
+                                               : "I have nothing like it in \(categoryName ?? "that category") in that price range. Shall I look in another range?"
+                    return [.text(line)]
+                }
                 let line: String = switch (dearer, language) {
                 case (false, .es): "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
                 case (false, _): "It's among the most affordable we have in \(categoryName ?? "that category")."
@@ -956,7 +966,7 @@ extension ConversationEngine {
                 if keys == Self.measuresKeys, Self.attribute(of: p, in: keys) == nil, let measures = Self.measuresWritten(in: p) {
                     // "¿cuánto mide?" with the measures only in the name or description ("45 × 45 cm").
                     lines.append(es ? "*\(p.name)* mide \(measures)." : "*\(p.name)* measures \(measures).")
-                } else if keys == Self.capacityKeys, Self.attribute(of: p, in: keys) == nil, let capacity = Self.capacityWritten(in: p) {
+                } else if keys == Self.capacityKeys, Self.attribute(of: p, in: keys) == nil, let capacity = Self.capacityWritten(in: p, language: language) {
                     // "¿cuántos litros tiene?" with the capacity only in the name or description ("1.5 L", "750 ml").
                     lines.append(es ? "*\(p.name)* tiene una capacidad de \(capacity)." : "*\(p.name)* holds \(capacity).")
                 } else if let (key, value) = Self.attribute(of: p, in: keys).map({ found in
@@ -1008,9 +1018,19 @@ extension ConversationEngine {
 
     /// A capacity written in a product's name or description: a number and litres or millilitres
     /// ("1.5 L", "750 ml", "30 L").
-    static func capacityWritten(in p: Product) -> String? {
+    /// Its unit as a sentence says it, in `language`: "6 Tazas" in a name is "6 tazas" in Spanish
+    /// and "6 cups" in English ("holds 6 Tazas" before); "1.5 L" stays.
+    static func capacityWritten(in p: Product, language: Language) -> String? {
         for text in [p.name, p.description ?? ""] {
-            if let match = text.firstMatch(of: capacityPattern) { return String(match.output) }
+            guard let match = text.firstMatch(of: capacityPattern) else { continue }
+            let written = String(match.output)
+            guard let unitStart = written.firstIndex(where: \.isLetter) else { return written }
+            let number = written[..<unitStart]
+            let unit = written[unitStart...]
+            let word = unit.lowercased()
+            let english = ["tazas": "cups", "litros": "liters", "litro": "liter"]
+            if language != .es, let translated = english[word] { return number + translated }
+            return unit.count > 2 ? number + word : written
         }
         return nil
     }

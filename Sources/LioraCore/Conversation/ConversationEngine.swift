@@ -186,8 +186,9 @@ public struct ConversationEngine: Sendable {
         }
         // A price range naming no product ("¿qué tienen de menos de 500?", "menos de 300 pesos"):
         // the shop's products in it, cheapest first (it got "no te entendí").
+        // (Not "¿algo más barato que 300?" about the card on screen: its kind, below.)
         if let shop, replyID == nil, state.pendingSlot == nil, text.utf8.count <= 80, let (bound, rest) = PriceBound.parse(text),
-           shop.index.queryWords(rest).isEmpty {
+           shop.index.queryWords(rest).isEmpty, !(cardOnScreen && Self.asksPriceChange(text)) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             guard shop.index.catalog.products.contains(where: { $0.isInStock && bound.contains($0.currentPrice) }) else {
                 state.catalogBrowse = nil
@@ -277,8 +278,7 @@ public struct ConversationEngine: Sendable {
             return turn
         }
         // "¿Algo más barato?", "está muy cara" just after a card: its category's cheaper products.
-        if let shop, replyID == nil, cardOnScreen, case let tokens = Self.normalizer.normalize(text).tokens, tokens.count <= 6,
-           tokens.contains(where: { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) }),
+        if let shop, replyID == nil, cardOnScreen, Self.asksPriceChange(text),
            case let language = router.language(of: text, previous: previous, established: languageEstablished),
            let replies = cheapestSearch(text, state: &state, catalog: shop, language: language, now: now) {
             return catalogAnswer((replies, "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -995,7 +995,9 @@ public struct ConversationEngine: Sendable {
     /// A short "cheaper?" or "pricier?" ("¿algo más barato?", "está muy cara", "more expensive?").
     static func asksPriceChange(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
-        return tokens.count <= 6 && tokens.contains { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) || $0 == "pricier" }
+        // A price of its own makes it longer: "¿tienes algo más barato que 300 pesos?".
+        return (tokens.count <= 6 || (tokens.count <= 9 && PriceBound.parse(text) != nil))
+            && tokens.contains { CatalogWords.cheapWords.contains($0) || CatalogWords.dearWords.contains($0) || $0 == "pricier" }
     }
 
     /// A question about one product's price, stock or material naming none ("¿cuánto cuesta?",
