@@ -1089,8 +1089,13 @@ public struct ConversationEngine: Sendable {
                          now: Date) -> Turn {
         let language = intent.replyLanguage ?? language
         state.handedOffAt = nil
-        state.shownProduct = nil  // another subject: a later "¿cuánto cuesta?" is not about the last card
-        state.catalogBrowse = nil  // nor is a later "más" about the last list
+        // Another subject: a later "¿cuánto cuesta?" is not about the last card, nor is a later
+        // "más" about the last list. A change of language is none ("english please" then "how
+        // much is it?" asked which product).
+        if intent.replyLanguage == nil {
+            state.shownProduct = nil
+            state.catalogBrowse = nil
+        }
         state.noMatchStreak = 0
         state.fallbackCredit = 0
         state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
