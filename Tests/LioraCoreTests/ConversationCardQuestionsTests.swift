@@ -466,8 +466,10 @@ struct ConversationProductForActivityTests {
             let intent = shopper.say(text).intentID ?? ""
             #expect(intent.hasPrefix("vida_sana."), "\(text): \(intent)")
         }
-        // Two close topics are offered, not healthy living's menu beside them.
-        guard case .buttons(_, let offered)? = shopper.say("consejos para correr").replies.first else { Issue.record("no buttons"); return }
+        // Two close topics are offered, not healthy living's menu beside them ("consejos para
+        // correr" was one; running tips are activity's keyword phrase now).
+        #expect(shopper.say("consejos para correr").intentID == "vida_sana.actividad")
+        guard case .buttons(_, let offered)? = shopper.say("consejos para caminar").replies.first else { Issue.record("no buttons"); return }
         #expect(offered.first?.id.hasSuffix("vida_sana.actividad") == true && !offered.contains { $0.id.hasSuffix(".menu") }, "\(offered)")
     }
 }
@@ -565,5 +567,48 @@ struct ConversationCheaperThanTests {
         let shop = shopper.say("¿qué tienen de menos de 300?", state: card)
         #expect(shopper.listed(shop)?.skus.contains(where: { !$0.hasPrefix("GOR") }) == true,
                 "\(shop.replies.map(\.summary))")
+    }
+}
+
+/// What the review left (2026-11-25): leaving for the gym with a thanks got exercise tips, a question
+/// after a thanks got the thanks, "english please" forgot the card on screen, worn-out clothes got
+/// e-waste, coffee capsules the fallback, anxiety hydration, starting to run compost.
+@Suite("Conversation engine: a goodbye, a question after thanks and a change of language keep what is meant")
+struct ConversationLeftoverReviewTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test("“me voy al gym, gracias” is a goodbye; “gracias, me voy al gym, ¿qué como antes?” the nutrition card")
+    func leavingAndAsking() {
+        for (text, language) in [("me voy al gym, gracias", Language.es), ("ok, me voy a trabajar, gracias", .es), ("I'm off to the gym, thanks", .en)] {
+            #expect(shopper.say(text, language: language).intentID == "core.despedida", "\(text)")
+        }
+        let eat = shopper.say("gracias, me voy al gym, ¿qué como antes?")
+        #expect(eat.intentID == "vida_sana.nutricion")
+        #expect(eat.replies.first?.summary.contains("Antes de hacer ejercicio, algo ligero") == true, "\(eat.replies.map(\.summary))")
+        // Wanting to go is still a question about exercise, not a goodbye nor a product.
+        #expect(shopper.say("quiero ir al gym").intentID == "vida_sana.actividad")
+    }
+
+    @Test("“english please” with a card on screen: the next question is about that card, in English")
+    func languageKeepsTheCard() {
+        let card = shopper.say("", replyID: "sku:GOR-001").state
+        let switched = shopper.say("english please", state: card)
+        #expect(switched.language == .en)
+        let price = shopper.say("how much is it?", language: .en, state: switched.state)
+        #expect(price.replies.map(\.summary) == ["*Gorra de Béisbol Negra* is $349.00."])
+        // Another subject still ends it.
+        let other = shopper.say("how much water should I drink?", language: .en, state: switched.state)
+        #expect(other.state.shownProduct == nil)
+    }
+
+    @Test("worn-out clothes, coffee capsules, anxiety, starting to run: their own cards", arguments: [
+        ("gorra vieja", "reciclaje.especiales"), ("pijama vieja", "reciclaje.especiales"), ("what do I do with old jeans?", "reciclaje.especiales"),
+        ("y las cápsulas de café?", "reciclaje.no_reciclable"), ("where do coffee pods go?", "reciclaje.no_reciclable"),
+        ("cuando me llega la ansiedad, ¿qué hago?", "vida_sana.estres"), ("como empiezo a correr si soy principiante", "vida_sana.actividad"),
+        ("consejos para correr", "vida_sana.actividad"), ("electrolitos para el gym", "vida_sana.hidratacion"),
+    ])
+    func ownCards(_ text: String, _ intent: String) {
+        let language: Language = text.contains("old") || text.contains("pods") ? .en : .es
+        #expect(shopper.say(text, language: language).intentID == intent, "\(text)")
     }
 }

@@ -16,6 +16,19 @@ extension SkillsTests {
         let router = SkillsTests.fixtureRouter
         let all = SkillsTests.allFixtureSkills
 
+        @Test("a pattern describing the whole message beats a keyword inside it; a keyword phrase beats a shorter one")
+        func wholeMessageFirst() {
+            // "gym" is an activity keyword: said with leaving, it is a goodbye (it got exercise tips).
+            Self.expectRoutes(["me voy al gym", "bueno, me voy a trabajar", "I'm off to the gym"], to: "core.despedida")
+            Self.expectRoutes(["quiero ir al gym", "me voy al gym por primera vez, ¿qué rutina hago?"], to: "vida_sana.actividad")
+            // The thanks is the keyword's ("listo" alone is an acknowledgement by a whole-message pattern).
+            Self.expectRoutes(["listo, gracias!", "genial, gracias"], to: "core.gracias")
+            Self.expectRoutes(["listo", "genial"], to: "core.ok")
+            // What to eat around exercise is nutrition, with the thanks or the gym beside it.
+            Self.expectRoutes(["qué como antes del gym?", "gracias, ¿qué como antes de entrenar?", "what should I eat before a workout?",
+                               "¿qué desayuno antes de correr?"], to: "vida_sana.nutricion")
+        }
+
         @Test("an interactive reply id beats keyword rules and the classifier")
         func replyFirst() {
             for id in ["reciclaje.vidrio", "intent:reciclaje.vidrio", " reciclaje.vidrio "] {
@@ -312,6 +325,13 @@ extension SkillsTests {
               ])
         func literal(pattern: String, expected: [[String]]) {
             #expect(PatternRules.requiredText(pattern) == expected)
+        }
+
+        @Test("a pattern describes a whole message when anchored at both ends with no alternative outside parentheses",
+              arguments: [("^hola$", true), ("^(a|b) c$", true), ("^a[|]b$", true), ("^a$|b", false), ("a$", false), ("^a", false),
+                          (#"^precio \$"#, false), (#"^(?!.*\bx\b).*\by$"#, true), ("^[^$]$", true)])
+        func wholeMessage(pattern: String, whole: Bool) {
+            #expect(PatternRules.isWholeMessage(pattern) == whole, "\(pattern)")
         }
 
         @Test("every example of a rules-only intent is matched by its own rules (nothing else can select it)")

@@ -8,8 +8,10 @@ import Foundation
 ///    written plainly (`reciclaje.vidrio`) or prefixed (`intent:reciclaje.vidrio`), selects that
 ///    intent with confidence 1, when its skill is enabled. Other reply ids are ignored and the
 ///    text is routed as usual.
-/// 2. **Rules.** Keywords of enabled skills that appear whole in the normalised message. The
-///    longest matching keyword wins; when several intents match with equally long keywords the
+/// 2. **Rules.** First the patterns that describe a whole message (`^…$`, see
+///    `PatternRules.isWholeMessage`): "me voy al gym" said alone is a goodbye, whatever keyword
+///    ("gym") it holds. Then keywords of enabled skills that appear whole in the normalised
+///    message. The longest matching keyword wins; when several intents match with equally long keywords the
 ///    classifier picks among them. Then, when no keyword matched, the intents' regular
 ///    expressions (`patterns`) over the normalised text, ties again broken by the classifier.
 ///    Confidence 1.
@@ -60,6 +62,9 @@ public struct IntentRouter: Sendable {
     private let intents: [Intent]
     private let rules: KeywordRules
     private let patterns: PatternRules
+    /// The patterns that describe a whole message (`PatternRules.isWholeMessage`), tried before
+    /// any keyword: "me voy al gym, gracias" is a goodbye although "gym" is an activity keyword.
+    private let wholeMessagePatterns: PatternRules
     private let hasUrgent: Bool
     /// Whether intent `i` is urgent (`Intent.urgent`), by intent index.
     private let isUrgent: [Bool]
@@ -83,7 +88,10 @@ public struct IntentRouter: Sendable {
         self.normalizer = normalizer
         self.intents = catalog.intents
         self.rules = KeywordRules(intents: intents, normalizer: normalizer)
-        self.patterns = PatternRules(intents: intents)
+        // A whole-message pattern is more specific than any keyword it holds; the urgent intents'
+        // patterns run first anyway (`urgentMatch`).
+        self.patterns = PatternRules(intents: Self.keepingPatterns(of: intents, wholeMessage: false))
+        self.wholeMessagePatterns = PatternRules(intents: Self.keepingPatterns(of: intents, wholeMessage: true))
         self.classifier = IntentClassifier(catalog: catalog, configuration: configuration.classifier, normalizer: normalizer)
         self.detector = LanguageDetector(catalog: catalog, normalizer: normalizer)
         var functionWordExamples: Set<String> = []
@@ -186,8 +194,11 @@ public struct IntentRouter: Sendable {
         }
         let mask = intents.indices.map { enabled[$0] && !excluded.contains($0) }
         let allowed = { (i: Int) in mask[i] }
-        let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
-        var tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
+        var tied = wholeMessagePatterns.matches(normalized.text, allowed: allowed).map { intents[$0].id }
+        if tied.isEmpty {
+            let keywordMatches = rules.matches(normalized.tokens, allowed: allowed)
+            tied = keywordMatches.prefix { $0.length == keywordMatches[0].length }.map { intents[$0.intent].id }
+        }
         if tied.isEmpty, !patterns.isEmpty {
             // The urgent intents' patterns were just run over this same text, with these same
             // intents allowed, and found nothing: not again (they are most of the patterns).
@@ -222,6 +233,21 @@ public struct IntentRouter: Sendable {
             return result(.ambiguous(close.map(\.intentID)))
         }
         return result(.matched(intentID: best.intentID, confidence: best.score, via: .classifier))
+    }
+
+    /// `intents` with only the patterns that describe a whole message (`wholeMessage`), or only
+    /// the others; an urgent intent keeps all of its patterns among the others.
+    private static func keepingPatterns(of intents: [Intent], wholeMessage: Bool) -> [Intent] {
+        intents.map { intent in
+            var kept = intent
+            if !intent.urgent {
+                kept.patterns = LocalizedList(es: intent.patterns.es.filter { PatternRules.isWholeMessage($0) == wholeMessage },
+                                              en: intent.patterns.en.filter { PatternRules.isWholeMessage($0) == wholeMessage })
+            } else if wholeMessage {
+                kept.patterns = .empty
+            }
+            return kept
+        }
     }
 
     /// The urgent intent (`Intent.urgent`) whose keyword phrase or pattern is in the message, if

@@ -312,6 +312,29 @@ package struct PatternRules: @unchecked Sendable {  // NSRegularExpression is im
         return found
     }
 
+    /// Whether `source` describes a whole message: it begins with `^`, ends with `$` and has no
+    /// alternative outside parentheses (`^a$|b` is not one).
+    package static func isWholeMessage(_ source: String) -> Bool {
+        let bytes = Array(source.utf8)
+        guard bytes.first == UInt8(ascii: "^"), bytes.last == UInt8(ascii: "$") else { return false }
+        var depth = 0, inClass = false, i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\\"): i += 1  // the next byte is escaped ("\\$" ends no message)
+                if i == bytes.count - 1 { return false }
+            case UInt8(ascii: "]") where inClass: inClass = false
+            case _ where inClass: break
+            case UInt8(ascii: "["): inClass = true
+            case UInt8(ascii: "("): depth += 1
+            case UInt8(ascii: ")"): depth -= 1
+            case UInt8(ascii: "|") where depth == 0: return false
+            default: break
+            }
+            i += 1
+        }
+        return true
+    }
+
     package static func compile(_ source: String) throws -> NSRegularExpression {
         try NSRegularExpression(pattern: source, options: [.caseInsensitive])
     }
