@@ -556,13 +556,29 @@ struct ConversationCheaperThanTests {
             let shown = turn.replies.compactMap { if case .product(let c) = $0 { c } else { nil } }.first
             #expect(shown?.body.hasPrefix("*Gorra Trucker de Malla Blanca*") == true, "\(text): \(turn.replies.map(\.summary))")
         }
-        // Nothing like it in that range: said so, not the category's cheapest nor the whole shop.
+        // "q" for "que" keeps the price (it listed a $299 cap for "más barato q 200").
+        let shorthand = shopper.say("algo mas barato q 300?", state: card)
+        #expect(shorthand.replies.compactMap { if case .product(let c) = $0 { c.sku } else { nil } } == ["GOR-003"], "\(shorthand.replies.map(\.summary))")
+        // Nothing of its kind in that range: said so, and the most affordable of its kind shown
+        // (it asked "¿Busco en otro rango?" and did not understand "sí").
         let none = shopper.say("¿hay algo más barato que 250?", state: card)
-        #expect(none.replies.map(\.summary) == ["No tengo nada parecido en Accesorios en ese precio. ¿Busco en otro rango?"])
+        #expect(none.replies.first?.summary == "No encontré “gorra” en ese precio. Lo más económico que tenemos:", "\(none.replies.map(\.summary))")
+        #expect(none.replies.compactMap { if case .product(let c) = $0 { c.sku } else { nil } } == ["GOR-003"])
+        #expect(none.state.shownProduct?.sku == "GOR-003")
         // "¿y más caro?" next: dearer than the card shown, the bound written before gone.
         let cheaper = shopper.say("¿hay algo más barato que 300?", state: card)
         let dearer = shopper.say("¿y más caro?", state: cheaper.state)
         #expect(shopper.listed(dearer)?.skus == ["GOR-001", "GOR-002"], "\(dearer.replies.map(\.summary))")
+        // "¿y más caro?" after them: no longer the cheaper ones re-sorted as "the highest-priced"
+        // (the written bound is dropped, as the card's is).
+        let sneakers = shopper.say("", replyID: "sku:ZAP-003").state  // $1,299
+        let under = shopper.say("¿algo más barato que 1000?", state: sneakers)
+        #expect(shopper.listed(under)?.skus.sorted() == ["ZAP-004", "ZAP-005"], "\(under.replies.map(\.summary))")
+        let over = shopper.say("¿y más caro?", state: under.state)
+        #expect(shopper.listed(over)?.skus.contains("ZAP-006") == true, "\(over.replies.map(\.summary))")
+        // A material is no kind: the satin pyjamas are the cheapest pyjamas for women (not "of satin").
+        let pyjamas = shopper.say("¿algo más barato?", state: shopper.say("", replyID: "sku:PIJ-003").state)
+        #expect(pyjamas.replies.first?.summary.hasPrefix("Es lo más económico que tenemos de “pijama”") == true, "\(pyjamas.replies.map(\.summary))")
         // A price range with no comparison still means the shop.
         let shop = shopper.say("¿qué tienen de menos de 300?", state: card)
         #expect(shopper.listed(shop)?.skus.contains(where: { !$0.hasPrefix("GOR") }) == true,
@@ -610,5 +626,20 @@ struct ConversationLeftoverReviewTests {
     func ownCards(_ text: String, _ intent: String) {
         let language: Language = text.contains("old") || text.contains("pods") ? .en : .es
         #expect(shopper.say(text, language: language).intentID == intent, "\(text)")
+    }
+}
+
+@Suite("Skills: every card with buttons fits one WhatsApp message")
+struct SkillCardLengthTests {
+    /// `interactive.body.text` of a button message (WhatsApp's `OutboundLimits.interactiveBody`):
+    /// a longer card is split, and its last lines arrive alone in a second bubble.
+    static let interactiveBody = 1024
+
+    @Test func cardsFit() {
+        for intent in ConversationEngineTests.engine.router.catalog.intents where !intent.buttons.isEmpty {
+            for response in intent.responses.all {
+                #expect(response.utf16.count <= Self.interactiveBody, "\(intent.id): \(response.utf16.count) characters")
+            }
+        }
     }
 }

@@ -69,9 +69,9 @@ public struct PriceBound: Sendable, Equatable {
             .replacingOccurrences(of: #"\bmil\b"#, with: "1000", options: .regularExpression)
     }
 
-    private static let below = try! NSRegularExpression(pattern: #"\b(?:(?:de |por )?(?:menos de|menos que|menor(?:es)? (?:a|de|que)|hasta|maximo|max|no mas de|por debajo de|debajo de|abajo de|que no pase(?:n)? de|mas barat[oa]s? (?:de|que))|under|below|less than|up to|at most|max(?:imum)?|no more than|cheaper than)\s+"# + number)
+    private static let below = try! NSRegularExpression(pattern: #"\b(?:(?:de |por )?(?:menos de|menos que|menos q|menor(?:es)? (?:a|de|que|q)|hasta|maximo|max|no mas de|por debajo de|debajo de|abajo de|que no pase(?:n)? de|mas barat[oa]s? (?:de|que|q)|mas economic[oa]s? (?:de|que|q))|under|below|less than|up to|at most|max(?:imum)?|no more than|cheaper than)\s+"# + number)
 
-    private static let above = try! NSRegularExpression(pattern: #"\b(?:(?:de )?(?:mas de|mas que|mayor(?:es)? (?:a|de|que)|desde|minimo|arriba de|por encima de|encima de)|over|above|more than|at least)\s+"# + number)
+    private static let above = try! NSRegularExpression(pattern: #"\b(?:(?:de )?(?:mas de|mas que|mas q|mayor(?:es)? (?:a|de|que|q)|desde|minimo|arriba de|por encima de|encima de|mas car[oa]s? (?:de|que|q))|over|above|more than|at least)\s+"# + number)
 
     private static func amount(_ text: String, _ range: NSRange) -> Decimal? {
         guard let r = Range(range, in: text) else { return nil }

@@ -334,7 +334,14 @@ extension ConversationEngine {
             // "¿hay algo más barato que 300?": that price, for the card's kind (it listed the
             // whole shop under 300 after a cap). Kept as written, so "¿y más caro?" later drops it.
             let asked = PriceBound.parse(text)?.bound
-            let bound = asked != nil ? text : dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
+            // (Kept in the card's form, "hasta 300", so "¿y más caro?" after it drops it too: it
+            // listed the cheaper ones as the highest-priced.)
+            let bound: String = switch (asked?.minimum, asked?.maximum) {
+            case (nil, let maximum?) where asked != nil: "hasta \(NSDecimalNumber(decimal: maximum).intValue)"
+            case (let minimum?, nil): "desde \(NSDecimalNumber(decimal: minimum).intValue)"
+            case (.some, .some): text
+            default: dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
+            }
             func wanted(_ p: Product) -> Bool {
                 if let asked { return asked.contains(p.currentPrice) }
                 return dearer ? p.currentPrice > product.currentPrice : p.currentPrice < product.currentPrice
@@ -365,9 +372,18 @@ extension ConversationEngine {
             }
             guard !others.isEmpty else {
                 if asked != nil {
-                    let line = language == .es ? "No tengo nada parecido en \(categoryName ?? "esa categoría") en ese precio. ¿Busco en otro rango?"
-                                               : "I have nothing like it in \(categoryName ?? "that category") in that price range. Shall I look in another range?"
-                    return [.text(line)]
+                    // The most affordable of its kind instead, as a card ("¿Busco en otro rango?"
+                    // asked a question the bot did not understand the answer to).
+                    let kindName = anyKind.map { "“\($0)”" } ?? (language == .es ? "eso" : "that")
+                    let cheapest = index.catalog.products.filter { $0.sku != product.sku && $0.isInStock && alike.contains($0.sku)
+                        && Self.audience(of: $0).isSubset(of: audience) }.min { $0.currentPrice < $1.currentPrice }
+                    guard let cheapest, cheapest.currentPrice < product.currentPrice else {
+                        return [.text(language == .es ? "No encontré \(kindName) en ese precio; *\(product.name)* es de lo más económico que tenemos."
+                                                      : "I couldn't find \(kindName) in that price range; *\(product.name)* is among the most affordable we have.")]
+                    }
+                    return [.text(language == .es ? "No encontré \(kindName) en ese precio. Lo más económico que tenemos:"
+                                                  : "I couldn't find \(kindName) in that price range. The most affordable we have:"),
+                            .product(card(cheapest, index: index, language: language))]
                 }
                 let line: String = switch (dearer, language) {
                 case (false, .es): "Es de lo más económico que tenemos en \(categoryName ?? "esa categoría")."
@@ -385,7 +401,7 @@ extension ConversationEngine {
             }
             state.catalogBrowse = CatalogBrowse(query: nil, categoryID: product.category, shown: 0, catalogVersion: catalog.version,
                                                 order: order, priceText: bound)
-            let note: [BotReply] = kind.map { kind in
+            let note: [BotReply] = (kind ?? anyKind).map { kind in
                 let line: String = switch (dearer, language) {
                 case (false, .es): "Es lo más económico que tenemos de “\(kind)” en \(categoryName ?? "su categoría"); estos de la misma categoría cuestan menos:"
                 case (false, _): "It's the most affordable of its kind in \(categoryName ?? "its category"); these from the same category cost less:"
@@ -569,7 +585,7 @@ extension ConversationEngine {
         // Nor its brand ("Voltio" in "Reloj Inteligente Voltio Fit": the brand's chargers are no watches).
         let brand = Set(normalizer.normalize(product.attributes["marca"] ?? product.attributes["brand"] ?? "").tokens)
         let own = index.queryWords(product.name).filter { !CatalogWords.isModifier($0) && !Self.notKinds.contains($0) && !$0.allSatisfy(\.isNumber)
-            && !brand.contains($0) }
+            && !brand.contains($0) && !CatalogWords.audiences.contains($0) }
         guard let first = own.first else { return nil }
         let others = category.filter { $0.sku != product.sku }
         func sharedBy(_ word: String) -> Int {
@@ -591,6 +607,7 @@ extension ConversationEngine {
     static let notKinds: Set<String> = [
         "piel", "cuero", "algodon", "lona", "malla", "metal", "madera", "plastico", "vidrio", "acero", "ceramica", "silicon", "silicona",
         "sintetico", "sintetica", "lana", "seda", "mezclilla", "leather", "cotton", "canvas", "wood", "steel", "glass", "plastic",
+        "satin", "saten", "lino", "punto", "poliester", "nylon", "denim", "terciopelo", "gamuza", "aluminio", "bambu",
         "pulgadas", "pulgada", "cm", "mm", "ml", "l", "litros", "litro", "kg", "g", "gb", "tb", "inch", "inches", "oz",
         "para", "con", "de", "sin", "mini", "grande", "pequeno", "chico", "classic", "clasico", "clasicos", "clasica", "nuevo", "nueva",
     ]
