@@ -16,6 +16,25 @@ extension SkillsTests {
         let router = SkillsTests.fixtureRouter
         let all = SkillsTests.allFixtureSkills
 
+        @Test("a review of recycling and health conversations: broken glass, bin colours, medicines, children's sleep, idioms")
+        func recyclingAndHealthReview() {
+            Self.expectRoutes(["se me rompió un vaso, ¿dónde lo tiro?", "¿y un espejo roto?", "¿y los vasos rotos?", "¿qué se tira en el contenedor gris?",
+                               "¿y el gris?", "las capsulas nespresso se reciclan?"], to: "reciclaje.no_reciclable")
+            Self.expectRoutes(["una botella rota de vidrio", "broken glass bottle", "¿y el verde?"], to: "reciclaje.vidrio")
+            Self.expectRoutes(["¿qué va en el contenedor marrón?", "¿y el marrón?", "que va en el bote cafe"], to: "reciclaje.organicos")
+            Self.expectRoutes(["¿y en el azul?"], to: "reciclaje.papel")
+            Self.expectRoutes(["un colchón viejo", "old mattress", "gorra vieja"], to: "reciclaje.especiales")
+            // A battery named beside the grey bin is still a battery.
+            Self.expectRoutes(["pilas en el contenedor gris?"], to: "reciclaje.baterias")
+            Self.expectRoutes(["¿es normal que me maree al levantarme?", "¿y si tomo melatonina?", "should I take vitamin D?"], to: "vida_sana.medico")
+            Self.expectRoutes(["creo que tengo depresión", "me da ansiedad"], to: "vida_sana.estres")
+            Self.expectRoutes(["this heat is killing me", "me mata el calor", "el calor me está matando", "me muero de sed", "electrolitos"],
+                              to: "vida_sana.hidratacion")
+            Self.expectRoutes(["me muero de hambre"], to: "vida_sana.nutricion")
+            // Still no crisis, and still a crisis.
+            Self.expectRoutes(["ya no quiero vivir", "I want to end it all"], to: "core.crisis")
+        }
+
         @Test("a pattern describing the whole message beats a keyword inside it; a keyword phrase beats a shorter one")
         func wholeMessageFirst() {
             // "gym" is an activity keyword: said with leaving, it is a goodbye (it got exercise tips).
