@@ -612,6 +612,13 @@ struct ConversationLeftoverReviewTests {
         #expect(switched.language == .en)
         let price = shopper.say("how much is it?", language: .en, state: switched.state)
         #expect(price.replies.map(\.summary) == ["*Gorra de Béisbol Negra* is $349.00."])
+        // A skill's card just answered: that card again, in the language asked for.
+        let glass = shopper.say("¿cómo reciclo vidrio?")
+        let english = shopper.say("in english please", language: .es, state: glass.state)
+        #expect(english.language == .en && english.replies.first?.summary == "Sure, I'll write in English.", "\(english.replies.map(\.summary))")
+        #expect(english.replies.dropFirst().first?.summary.hasPrefix("🍾 *Glass*") == true, "\(english.replies.map(\.summary))")
+        let spanish = shopper.say("y en español?", language: .en, state: english.state)
+        #expect(spanish.replies.dropFirst().first?.summary.hasPrefix("🍾 *Vidrio*") == true, "\(spanish.replies.map(\.summary))")
         // Another subject still ends it.
         let other = shopper.say("how much water should I drink?", language: .en, state: switched.state)
         #expect(other.state.shownProduct == nil)

@@ -1088,6 +1088,18 @@ public struct ConversationEngine: Sendable {
     private func matched(_ intent: Intent, language: Language, state: inout ConversationState, enabledSkills: Set<String>,
                          now: Date) -> Turn {
         let language = intent.replyLanguage ?? language
+        // "y en español?" just after a skill's card: that card again, in the language asked for (it
+        // got the help menu's buttons).
+        // (Not with a product card or list on screen: those stay, below.)
+        if intent.replyLanguage != nil, state.shownProduct == nil, state.catalogBrowse == nil,
+           let last = state.lastAnswer, now.timeIntervalSince(last.at) <= configuration.slotTimeout,
+           now >= last.at, enabledSkills.contains(last.skill), let previous = router.catalog.intent(id: last.intentID),
+           previous.replyLanguage == nil, previous.slot == nil {
+            var again = matched(previous, language: language, state: &state, enabledSkills: enabledSkills, now: now)
+            again.replies.insert(.text(language == .es ? "¡Claro! Te escribo en español." : "Sure, I'll write in English."), at: 0)
+            again.intentID = intent.id
+            return again
+        }
         state.handedOffAt = nil
         // Another subject: a later "¿cuánto cuesta?" is not about the last card, nor is a later
         // "más" about the last list. A change of language is none ("english please" then "how
