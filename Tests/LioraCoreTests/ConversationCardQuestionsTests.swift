@@ -650,3 +650,24 @@ struct SkillCardLengthTests {
         }
     }
 }
+
+/// "what else can I do?" after the stress card got the help menu, "more tips" after sleep the
+/// activity card (a review, 2026-11-25).
+@Suite("Conversation engine: asking for more advice after a skill's card")
+struct ConversationWhatElseTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test func whatElse() {
+        let stress = shopper.say("I'm so stressed lately", language: .en)
+        #expect(stress.intentID == "vida_sana.estres")
+        let more = shopper.say("what else can I do?", language: .en, state: stress.state)
+        guard case .buttons(let body, let buttons)? = more.replies.first else { Issue.record("\(more.replies.map(\.summary))"); return }
+        #expect(body.hasPrefix("That's the main advice I have on *Stress*"), "\(body)")
+        #expect(buttons.contains { $0.id.hasSuffix("vida_sana.sueno") }, "\(buttons)")
+        let sleep = shopper.say("no puedo dormir")
+        let tips = shopper.say("¿qué más puedo hacer?", state: sleep.state)
+        #expect(tips.replies.first?.summary.hasPrefix("Eso es lo principal que tengo sobre *") == true, "\(tips.replies.map(\.summary))")
+        // With no card just given, it is no such question.
+        #expect(shopper.say("what else can I do?", language: .en).replies.first?.summary.hasPrefix("That's the main advice") != true)
+    }
+}

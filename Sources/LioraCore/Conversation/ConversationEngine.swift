@@ -476,6 +476,19 @@ public struct ConversationEngine: Sendable {
             return catalogAnswer(([noResults(text, index: shop.index, language: route.language)], "catalogo.buscar"),
                                  language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "¿qué más puedo hacer?", "what else can I do?" just after a skill's card: that was the
+        // card's advice; its related topics are offered (it got the help menu, "more" exercise
+        // tips after sleep).
+        if replyID == nil, state.pendingSlot == nil, let last = state.lastAnswer, now.timeIntervalSince(last.at) <= configuration.slotTimeout,
+           now >= last.at, enabledSkills.contains(last.skill), Self.asksWhatElse(text), let previous = router.catalog.intent(id: last.intentID) {
+            let buttons = offered(previous.buttons, enabledSkills: enabledSkills)
+            let line = route.language == .es
+                ? "Eso es lo principal que tengo sobre *\(previous.title[.es])*. Si quieres, seguimos con otro tema:"
+                : "That's the main advice I have on *\(previous.title[.en])*. We can go on with another topic:"
+            state.noMatchStreak = 0
+            let reply: BotReply = buttons.isEmpty ? .text(line) : .buttons(body: line, buttons: buttons.map { (IntentRouter.replyIDPrefix + $0.id, $0.title[route.language]) })
+            return Turn(replies: [reply], intentID: previous.id, language: route.language, state: state, handedOff: false)
+        }
         // "buenas, ¿tienen mochilas?": the greeting (or thanks) carries a request; answer that.
         let pleasantry: Bool = switch route.outcome {
         case .matched(let id, _, _): Self.pleasantryIntents.contains(id)
@@ -715,6 +728,21 @@ public struct ConversationEngine: Sendable {
 
     /// Whether `text` is a short follow-up that names a new subject the way "and…?" does: "¿y las
     /// latas?", "what about water bottles?", "how about cans?".
+    /// Whether `text` asks for more of the advice just given ("¿qué más puedo hacer?", "what
+    /// else can I do?", "más consejos", "more tips"). Not "ver más" (a list's next page).
+    static func asksWhatElse(_ text: String) -> Bool {
+        guard text.utf8.count <= 40 else { return false }
+        var tokens = normalizer.normalize(text).tokens[...]
+        while let first = tokens.first, ["y", "and", "ok", "vale", "bueno", "so"].contains(first) { tokens = tokens.dropFirst() }
+        return whatElsePhrases.contains(tokens.joined(separator: " "))
+    }
+
+    private static let whatElsePhrases: Set<String> = [
+        "que mas puedo hacer", "que mas", "que mas hago", "que otra cosa puedo hacer", "algo mas que pueda hacer", "mas consejos",
+        "otro consejo", "otros consejos", "mas tips", "otro tip", "what else", "what else can i do", "anything else i can do",
+        "more tips", "more advice", "another tip", "any other tips", "other tips",
+    ]
+
     static func isFollowUp(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         guard tokens.count >= 2, tokens.count <= 8 else { return false }
