@@ -579,6 +579,10 @@ struct ConversationCheaperThanTests {
         // A material is no kind: the satin pyjamas are the cheapest pyjamas for women (not "of satin").
         let pyjamas = shopper.say("¿algo más barato?", state: shopper.say("", replyID: "sku:PIJ-003").state)
         #expect(pyjamas.replies.first?.summary.hasPrefix("Es lo más económico que tenemos de “pijama”") == true, "\(pyjamas.replies.map(\.summary))")
+        // A product with no kind to name: what comes is said to be the category's, not its own kind.
+        let dumbbells = shopper.say("mas caras?", state: shopper.say("", replyID: "sku:DEP-002").state)
+        #expect(dumbbells.replies.first?.summary == "No tengo nada parecido de mayor precio; en Deportes esto cuesta más:",
+                "\(dumbbells.replies.map(\.summary))")
         // A price range with no comparison still means the shop.
         let shop = shopper.say("¿qué tienen de menos de 300?", state: card)
         #expect(shopper.listed(shop)?.skus.contains(where: { !$0.hasPrefix("GOR") }) == true,

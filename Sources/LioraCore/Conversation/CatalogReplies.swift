@@ -409,7 +409,18 @@ extension ConversationEngine {
                 case (true, _): "It's the highest-priced of its kind in \(categoryName ?? "its category"); these from the same category cost more:"
                 }
                 return [.text(line)]
-            } ?? []
+            } ?? {
+                // No kind to name (the dumbbells): still said, so the hiking backpack after "¿más
+                // caras?" is not taken for an answer about dumbbells.
+                let category = categoryName ?? (language == .es ? "su categoría" : "its category")
+                let line: String = switch (dearer, language) {
+                case (false, .es): "No tengo nada parecido más económico; en \(category) esto cuesta menos:"
+                case (false, _): "I have nothing like it for less; in \(category) these cost less:"
+                case (true, .es): "No tengo nada parecido de mayor precio; en \(category) esto cuesta más:"
+                case (true, _): "I have nothing like it that costs more; in \(category) these cost more:"
+                }
+                return [.text(line)]
+            }()
             return note + page(state: &state, catalog: catalog, language: language)
         }
         // "Caro" alone is no search (only after a card, above); "lo más caro" asks for the dearest.
