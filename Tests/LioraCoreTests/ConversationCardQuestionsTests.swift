@@ -675,3 +675,35 @@ struct ConversationWhatElseTests {
         #expect(shopper.say("what else can I do?", language: .en).replies.first?.summary.hasPrefix("That's the main advice") != true)
     }
 }
+
+/// From a review of shopping conversations (2026-11-25): "buenas, ¿tienen zapatiyas?" got only the
+/// greeting, "¿cuánto sale?" with a list on screen listed what is on sale, "¿cuánto es en dólares?"
+/// opened a sunscreen.
+@Suite("Conversation engine: a misspelt request after a greeting, Argentina's price question, other currencies")
+struct ConversationShoppingReviewTests {
+    let shopper = ConversationShopperReviewTests()
+
+    @Test func misspeltAfterGreeting() {
+        let turn = shopper.say("buenas, tienen zapatiyas?")
+        #expect(turn.intentID == "catalogo.buscar" && shopper.listed(turn)?.skus.contains("ZAP-001") == true, "\(turn.replies.map(\.summary))")
+        // A greeting with a question for the bot is no search when nothing is found.
+        #expect(shopper.say("hola, tienes un momento?").intentID != "catalogo.buscar")
+    }
+
+    @Test func howMuchWithAList() {
+        let list = shopper.say("audífonos")
+        let turn = shopper.say("cuánto sale?", state: list.state)
+        #expect(turn.replies.first?.summary.hasPrefix("¿De cuál? Elige uno de la lista") == true, "\(turn.replies.map(\.summary))")
+    }
+
+    @Test func otherCurrency() {
+        let card = shopper.say("", replyID: "sku:GOR-001").state
+        let turn = shopper.say("en dolares cuanto es?", state: card)
+        #expect(turn.replies.map(\.summary) == ["Los precios de la tienda están en MXN; no los tengo en otras monedas."])
+        #expect(turn.state.shownProduct?.sku == "GOR-001")
+        #expect(shopper.say("how much is it in dollars?", language: .en, state: card).replies.map(\.summary)
+                == ["The shop's prices are in MXN; I don't have them in other currencies."])
+        // An amount is a price range in the shop's money, as before.
+        #expect(shopper.say("audifonos de menos de 500 dolares").intentID == "catalogo.buscar")
+    }
+}

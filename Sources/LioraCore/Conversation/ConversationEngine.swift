@@ -178,11 +178,25 @@ public struct ConversationEngine: Sendable {
         // search for "cuánto cuesta").
         if let shop, replyID == nil, state.pendingSlot == nil, !cardOnScreen, let browse = state.catalogBrowse,
            browse.catalogVersion == shop.version, let rows = browse.onScreen, rows.count > 1, Self.asksAboutOne(text),
-           !shop.index.isConfidentMatch(text) {
+           // ("¿cuánto sale?" is the price in Argentina, not a search for what is on sale.)
+           case let named = Self.normalizer.normalize(text).tokens.filter({ $0 != "sale" && $0 != "salen" }).joined(separator: " "),
+           named.isEmpty || !shop.index.isConfidentMatch(named) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             return catalogAnswer(([.text(language == .es ? "¿De cuál? Elige uno de la lista (del 1 al \(rows.count)) o escríbeme su nombre."
                                                          : "Which one? Pick one from the list (1 to \(rows.count)) or type its name.")],
                                   "catalogo.buscar"), language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
+        // "¿cuánto es en dólares?": the shop's currency, said (it opened a sunscreen: "dolares" read
+        // as "solar"). What is on screen stays.
+        if let shop, replyID == nil, state.pendingSlot == nil, Self.asksOtherCurrency(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let currency = shop.index.catalog.currency
+            let (shown, browse) = (state.shownProduct, state.catalogBrowse)
+            var turn = catalogAnswer(([.text(language == .es ? "Los precios de la tienda están en \(currency); no los tengo en otras monedas."
+                                                            : "The shop's prices are in \(currency); I don't have them in other currencies.")],
+                                      "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+            (turn.state.shownProduct, turn.state.catalogBrowse) = (shown, browse)
+            return turn
         }
         // A price range naming no product ("¿qué tienen de menos de 500?", "menos de 300 pesos"):
         // the shop's products in it, cheapest first (it got "no te entendí").
@@ -522,6 +536,23 @@ public struct ConversationEngine: Sendable {
                       let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
                                                state: &state, catalog: shop, now: now) {
                 return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+            } else if let shop, Self.hasBuyingCue(rest), !Self.wantsToDoActivity(rest, index: shop.index) {
+                // "buenas, ¿tienen zapatiyas?": a misspelt product is no confident match, but the
+                // search finds it (only the greeting came back). Kept only when it finds something:
+                // "hola, ¿tienes un momento?" is no search.
+                var searched = state
+                if let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
+                                            state: &searched, catalog: shop, now: now),
+                   answer.replies.contains(where: { reply in
+                       switch reply {
+                       case .list(_, _, let rows): rows.contains { $0.id.hasPrefix(CatalogReplyID.product) }
+                       case .product: true
+                       default: false
+                       }
+                   }) {
+                    state = searched
+                    return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+                }
             }
         }
         // "what about water bottles?", "¿y las latas?" right after glass: another answer of the
@@ -728,6 +759,16 @@ public struct ConversationEngine: Sendable {
 
     /// Whether `text` is a short follow-up that names a new subject the way "and…?" does: "¿y las
     /// latas?", "what about water bottles?", "how about cans?".
+    /// Whether `text` asks for a price in another currency ("¿cuánto es en dólares?", "how much
+    /// in euros?", "¿aceptan dólares?"): a currency word, no amount, a short message.
+    static func asksOtherCurrency(_ text: String) -> Bool {
+        guard text.utf8.count <= 60, PriceBound.parse(text) == nil else { return false }
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.count <= 8 && tokens.contains(where: otherCurrencies.contains) && !tokens.contains(where: { $0.allSatisfy(\.isNumber) })
+    }
+
+    private static let otherCurrencies: Set<String> = ["dolares", "dolar", "dollars", "dollar", "usd", "euros", "euro", "eur", "gringos"]
+
     /// Whether `text` asks for more of the advice just given ("¿qué más puedo hacer?", "what
     /// else can I do?", "más consejos", "more tips"). Not "ver más" (a list's next page).
     static func asksWhatElse(_ text: String) -> Bool {
