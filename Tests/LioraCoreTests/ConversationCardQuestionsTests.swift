@@ -696,6 +696,21 @@ struct ConversationShoppingReviewTests {
         #expect(turn.replies.first?.summary.hasPrefix("¿De cuál? Elige uno de la lista") == true, "\(turn.replies.map(\.summary))")
     }
 
+    @Test("“is it polarized?”, “¿cabe en el avión?”: the listing's own words count")
+    func listingWords() {
+        let questions = ConversationCardQuestionsTests()
+        let polarised = questions.answer("is it polarized?", after: "LEN-001", language: .en)
+        #expect(polarised.first?.hasPrefix("Yes, according to its description: “Lentes de sol tipo aviador") == true, "\(polarised)")
+        let plain = questions.answer("¿son polarizados?", after: "LEN-002")
+        #expect(plain.first?.hasPrefix("La ficha de *Lentes de Sol Cuadrados Negros* no dice nada") == true, "\(plain)")
+        // A warranty the listing states is answered from it; one it does not is still for a person.
+        let warranty = questions.answer("tiene garantía?", after: "CAF-001")
+        #expect(warranty.first?.hasPrefix("Sí, según su descripción: “") == true && warranty.first?.contains("1 año de garantía") == true, "\(warranty)")
+        #expect(questions.shopper.say("tiene garantía?", state: questions.card("GOR-001")).intentID == "core.pedidos")
+        let cabin = questions.answer("¿cabe en el avión?", after: "MAL-001")
+        #expect(cabin.first?.hasPrefix("Sí") == true, "\(cabin)")
+    }
+
     @Test func otherCurrency() {
         let card = shopper.say("", replyID: "sku:GOR-001").state
         let turn = shopper.say("en dolares cuanto es?", state: card)

@@ -83,7 +83,12 @@ extension ConversationEngine {
         "waterproof": ["impermeable", "resistente al agua", "a prueba de agua", "ipx4", "ipx5", "ipx6", "ipx7", "ipx8", "ip67", "ip68"],
         "inalambrico": ["bluetooth", "wireless", "true wireless"], "inalambricos": ["bluetooth", "wireless", "true wireless"],
         "wireless": ["inalambrico", "inalambricos", "bluetooth"],
+        // "is it polarized?" of "micas polarizadas"; "¿cabe en el avión?" of a suitcase "aceptada en cabina".
+        "polarized": polarised, "polarizado": polarised, "polarizados": polarised, "polarizada": polarised, "polarizadas": polarised,
+        "avion": carryOn, "aviones": carryOn, "plane": carryOn, "airplane": carryOn, "cabina": carryOn, "cabin": carryOn,
     ]
+    private static let polarised = ["polarizado", "polarizados", "polarizada", "polarizadas", "polarized", "polarizing"]
+    private static let carryOn = ["cabina", "aerolinea", "aerolineas", "equipaje de mano", "carry on", "cabin", "airline", "airlines"]
 
     /// Whether every asked word is a material or a colour ("¿es de vidrio?" after a blender's card
     /// is about it, though "vidrio" is a recycling keyword).

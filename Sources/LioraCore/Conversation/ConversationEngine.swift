@@ -340,7 +340,10 @@ public struct ConversationEngine: Sendable {
         }
         // "¿es impermeable?", "¿es de piel?", "does it have bluetooth?" just after a card: what its
         // card says (it searched the shop for "es impermeable").
-        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), !Self.asksAboutOrders(text),
+        // (A warranty its listing states is answered from it: "¿tiene garantía?" of a coffee maker
+        // "con 1 año de garantía" went to a person.)
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now),
+           !Self.asksAboutOrders(text) || Self.asksListedWarranty(text, of: product),
            let asked = Self.askedQuality(text),
            Self.asksOnlyMaterialOrColour(asked.words) || Self.namesItsOwn(product, asked.words)
                || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
@@ -1017,6 +1020,14 @@ public struct ConversationEngine: Sendable {
         let arrival: Set<String> = ["llega", "llegan", "llegaria", "llegarian", "llegara", "llegaran"]
         return tokens.count >= 3 && tokens[tokens.count - 3] == "cuando" && ["me", "nos"].contains(tokens[tokens.count - 2])
             && arrival.contains(tokens[tokens.count - 1])
+    }
+
+    /// Whether `text` asks about a warranty that `product`'s listing mentions.
+    static func asksListedWarranty(_ text: String, of product: Product) -> Bool {
+        let warranty: Set<String> = ["garantia", "warranty", "guarantee"]
+        guard normalizer.normalize(text).tokens.contains(where: warranty.contains) else { return false }
+        let listing = ([product.name, product.description ?? ""] + product.attributes.map { $0.key + " " + $0.value }).joined(separator: " ")
+        return normalizer.normalize(listing).tokens.contains(where: warranty.contains)
     }
 
     private static let orderWords: Set<String> = [
