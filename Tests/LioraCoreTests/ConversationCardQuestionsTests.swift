@@ -707,6 +707,9 @@ struct ConversationShoppingReviewTests {
         let warranty = questions.answer("tiene garantía?", after: "CAF-001")
         #expect(warranty.first?.hasPrefix("Sí, según su descripción: “") == true && warranty.first?.contains("1 año de garantía") == true, "\(warranty)")
         #expect(questions.shopper.say("tiene garantía?", state: questions.card("GOR-001")).intentID == "core.pedidos")
+        // Its size asked as "tamaño" or "how big" is its measures (it asked "did you mean nutrition?").
+        #expect(questions.answer("de que tamaño es?", after: "MAL-001") == ["*Maleta de Cabina Rígida de 20 Pulgadas Azul Marino* mide 55 × 35 × 23 cm."])
+        #expect(questions.answer("how big is it?", after: "MAL-001", language: .en) == ["*Maleta de Cabina Rígida de 20 Pulgadas Azul Marino* measures 55 × 35 × 23 cm."])
         let cabin = questions.answer("¿cabe en el avión?", after: "MAL-001")
         #expect(cabin.first?.hasPrefix("Sí") == true, "\(cabin)")
     }

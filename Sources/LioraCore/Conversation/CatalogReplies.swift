@@ -1085,7 +1085,7 @@ extension ConversationEngine {
         "maker": brandQuestion,
         "color": colourQuestion, "colores": colourQuestion, "colour": colourQuestion, "colours": colourQuestion, "colors": colourQuestion,
         "medidas": measuresQuestion, "mide": measuresQuestion, "miden": measuresQuestion, "dimensiones": measuresQuestion,
-        "dimensions": measuresQuestion,
+        "dimensions": measuresQuestion, "tamano": measuresQuestion, "tamanos": measuresQuestion, "big": measuresQuestion,
     ]
 
     /// The first of `keys` (ignoring case) among a product's attributes with a value.

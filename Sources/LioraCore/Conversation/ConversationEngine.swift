@@ -839,7 +839,7 @@ public struct ConversationEngine: Sendable {
         "quedan", "queda", "hay", "tienen", "tiene", "tienes", "have", "available", "price", "cost", "costs", "much", "left", "stock", "still",
         "talla", "tallas", "color", "colour", "colores", "medidas", "size", "sizes", "colors", "colours",
         "material", "materiales", "tela", "hecho", "hecha", "made", "talle", "talles", "marca", "brand", "mide", "miden",
-        "fabricante", "fabrica", "makes", "maker", "measures", "dimensions", "medidas",
+        "fabricante", "fabrica", "makes", "maker", "measures", "dimensions", "medidas", "tamano", "tamanos", "big",
         "oferta", "descuento", "descuentos", "rebaja", "discount", "agotado", "agotada", "agotados", "agotadas", "sold",
         "litros", "capacidad", "capacity", "liters", "litres", "tazas", "cups",
     ]
