@@ -502,6 +502,14 @@ struct ConversationGoBackTests {
         let card = shopper.say("", replyID: "sku:GOR-001", state: list.state)
         let again = shopper.say("back", language: .en, state: card.state)
         #expect(shopper.listed(again)?.skus.contains("GOR-001") == true, "\(again.replies.map(\.summary))")
+        for text in ["volver a la lista", "back to the list"] {
+            let again = shopper.say(text, language: text.hasPrefix("back") ? .en : .es, state: card.state)
+            #expect(shopper.listed(again)?.skus.contains("GOR-001") == true, "\(text): \(again.replies.map(\.summary))")
+        }
+        // A size with the card open from a list is a size, not a row ("En la lista hay 3").
+        let shoes = shopper.say("", replyID: "sku:ZAP-001", state: shopper.say("tenis para correr").state)
+        let size = shopper.say("¿lo tenéis en la 40?", state: shoes.state)
+        #expect(size.replies.first?.summary.contains("talla 40") == true, "\(size.replies.map(\.summary))")
         for text in ["back", "atrás", "regresar"] {
             #expect(shopper.say(text).intentID == "core.ayuda", "\(text)")
         }

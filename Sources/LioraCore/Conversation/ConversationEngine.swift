@@ -940,11 +940,12 @@ public struct ConversationEngine: Sendable {
     /// "¿talla M?"): after a card, a size question about it (it searched "42").
     static func bareSize(_ text: String) -> String? {
         let tokens = normalizer.normalize(text).tokens
-        guard (1...4).contains(tokens.count) else { return nil }
+        guard (1...5).contains(tokens.count) else { return nil }
         var size: String?
         for token in tokens {
-            if ["y", "en", "in", "and", "la", "el", "lo", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a", "viene",
-                "vienen", "come", "comes", "it", "hay", "tienen", "tiene", "tienes", "have", "has", "do", "does", "you"].contains(token) { continue }
+            if ["y", "en", "in", "and", "la", "el", "lo", "los", "las", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a", "viene",
+                "vienen", "come", "comes", "it", "hay", "tienen", "tiene", "tienes", "teneis", "tenes", "manejan", "have", "has", "do", "does",
+                "you"].contains(token) { continue }
             guard size == nil, (token.count <= 3 && token.allSatisfy(\.isNumber)) || CatalogWords.sizes.contains(token) else { return nil }
             size = token
         }
@@ -962,11 +963,15 @@ public struct ConversationEngine: Sendable {
 
     /// "back", "atrás", "regresar": the page before with a list on screen, else the menu (a
     /// spelling guess opened the power bank).
-    private static let goBackPhrases: Set<String> = ["back", "go back", "atras", "regresar", "volver", "volver atras", "ir atras", "regresa", "vuelve"]
+    private static let goBackPhrases: Set<String> = [
+        "back", "go back", "atras", "regresar", "volver", "volver atras", "ir atras", "regresa", "vuelve",
+        "volver a la lista", "regresar a la lista", "vuelve a la lista", "regresa a la lista", "ver la lista", "la lista", "back to the list",
+        "go back to the list", "the list", "show the list again",
+    ]
 
     /// Whether `text` is one of `goBackPhrases` (only short messages are normalised: this runs on every message).
     static func asksToGoBack(_ text: String) -> Bool {
-        text.utf8.count <= 16 && goBackPhrases.contains(normalizer.normalize(text).tokens.joined(separator: " "))
+        text.utf8.count <= 24 && goBackPhrases.contains(normalizer.normalize(text).tokens.joined(separator: " "))
     }
 
     /// The sentence of a long message that asks the shop for products ("Busco zapatillas rojas
@@ -1055,7 +1060,7 @@ public struct ConversationEngine: Sendable {
 
     /// Words of questions about a product beyond `followUpCues`: question words, pronouns, verbs.
     private static let aboutItWords: Set<String> = [
-        "cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "manejan",
+        "cuanto", "cuanta", "cuantos", "cuantas", "cual", "cuales", "como", "vale", "valen", "salen", "tiene", "tienes", "tienen", "tenes", "teneis", "tendran", "tendras", "manejan",
         "hay", "viene", "vienen", "hace", "hacen", "make", "tazas", "cups",
         "la", "lo", "las", "los", "esta", "estan", "son", "sera", "seria", "de", "que", "q", "k", "en", "otro", "otra", "y", "tambien",
         "one", "ones", "it", "they", "them", "there", "does", "do", "come", "comes", "have", "has", "how", "much", "many", "is",
