@@ -631,6 +631,11 @@ struct ConversationLeftoverReviewTests {
         #expect(english.replies.dropFirst().first?.summary.hasPrefix("🍾 *Glass*") == true, "\(english.replies.map(\.summary))")
         let spanish = shopper.say("y en español?", language: .en, state: english.state)
         #expect(spanish.replies.dropFirst().first?.summary.hasPrefix("🍾 *Vidrio*") == true, "\(spanish.replies.map(\.summary))")
+        // A shipping question for a person keeps the card too.
+        let shipping = shopper.say("¿hacen envíos?", state: card)
+        #expect(shipping.intentID == "core.pedidos")
+        let material = shopper.say("¿y de qué material es?", state: shipping.state)
+        #expect(material.replies.first?.summary.contains("algodón") == true, "\(material.replies.map(\.summary))")
         // Another subject still ends it.
         let other = shopper.say("how much water should I drink?", language: .en, state: switched.state)
         #expect(other.state.shownProduct == nil)

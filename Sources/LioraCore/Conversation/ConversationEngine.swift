@@ -765,7 +765,11 @@ public struct ConversationEngine: Sendable {
     /// Whether `text` asks for a price in another currency ("¿cuánto es en dólares?", "how much
     /// in euros?", "¿aceptan dólares?"): a currency word, no amount, a short message.
     static func asksOtherCurrency(_ text: String) -> Bool {
-        guard text.utf8.count <= 60, PriceBound.parse(text) == nil else { return false }
+        // (A byte search first: this runs on most messages, and few name a currency.)
+        guard text.utf8.count <= 60,
+              text.containsASCII("lar") || text.containsASCII("LAR") || text.containsASCII("ur") || text.containsASCII("UR")
+                || text.containsASCII("sd") || text.containsASCII("SD") || text.containsASCII("ringo"),
+              PriceBound.parse(text) == nil else { return false }
         let tokens = normalizer.normalize(text).tokens
         return tokens.count <= 8 && tokens.contains(where: otherCurrencies.contains) && !tokens.contains(where: { $0.allSatisfy(\.isNumber) })
     }
@@ -1188,8 +1192,10 @@ public struct ConversationEngine: Sendable {
         state.handedOffAt = nil
         // Another subject: a later "¿cuánto cuesta?" is not about the last card, nor is a later
         // "más" about the last list. A change of language is none ("english please" then "how
-        // much is it?" asked which product).
-        if intent.replyLanguage == nil {
+        // much is it?" asked which product), nor a shipping or payment question a person answers
+        // ("¿hacen envíos?" then "¿y de qué material es?" asked which product).
+        let keepsSubject = intent.replyLanguage != nil || (intent.handsOff && intent.id != Self.handOffIntent && !intent.urgent)
+        if !keepsSubject {
             state.shownProduct = nil
             state.catalogBrowse = nil
         }
