@@ -332,12 +332,12 @@ extension ConversationEngine {
             let dearer = Self.asksDearer(tokens)
             let price = NSDecimalNumber(decimal: product.currentPrice).intValue
             // "¿hay algo más barato que 300?": that price, for the card's kind (it listed the
-            // whole shop under 300 after a cap). Kept as written, so "¿y más caro?" later drops it.
+            // whole shop under 300 after a cap). Kept in the card's form ("hasta 300"), so "¿y más
+            // caro?" after it drops it as it drops the card's (it listed the cheaper ones as the
+            // highest-priced).
             let asked = PriceBound.parse(text)?.bound
-            // (Kept in the card's form, "hasta 300", so "¿y más caro?" after it drops it too: it
-            // listed the cheaper ones as the highest-priced.)
             let bound: String = switch (asked?.minimum, asked?.maximum) {
-            case (nil, let maximum?) where asked != nil: "hasta \(NSDecimalNumber(decimal: maximum).intValue)"
+            case (nil, let maximum?): "hasta \(NSDecimalNumber(decimal: maximum).intValue)"
             case (let minimum?, nil): "desde \(NSDecimalNumber(decimal: minimum).intValue)"
             case (.some, .some): text
             default: dearer ? "desde \(price + 1)" : "hasta \(price - 1)"
@@ -1044,10 +1044,9 @@ extension ConversationEngine {
         return nil
     }
 
-    /// A capacity written in a product's name or description: a number and litres or millilitres
-    /// ("1.5 L", "750 ml", "30 L").
-    /// Its unit as a sentence says it, in `language`: "6 Tazas" in a name is "6 tazas" in Spanish
-    /// and "6 cups" in English ("holds 6 Tazas" before); "1.5 L" stays.
+    /// A capacity written in a product's name or description: a number and litres, millilitres
+    /// or cups ("1.5 L", "750 ml", "6 Tazas"), its unit as a sentence says it in `language`: "6
+    /// tazas" in Spanish, "6 cups" in English ("holds 6 Tazas" before); "1.5 L" stays.
     static func capacityWritten(in p: Product, language: Language) -> String? {
         for text in [p.name, p.description ?? ""] {
             guard let match = text.firstMatch(of: capacityPattern) else { continue }
@@ -1056,12 +1055,13 @@ extension ConversationEngine {
             let number = written[..<unitStart]
             let unit = written[unitStart...]
             let word = unit.lowercased()
-            let english = ["tazas": "cups", "litros": "liters", "litro": "liter"]
-            if language != .es, let translated = english[word] { return number + translated }
+            if language != .es, let translated = Self.capacityUnitsInEnglish[word] { return number + translated }
             return unit.count > 2 ? number + word : written
         }
         return nil
     }
+
+    private static let capacityUnitsInEnglish = ["tazas": "cups", "litros": "liters", "litro": "liter"]
 
     nonisolated(unsafe) private static let capacityPattern = #/\d+(?:[.,]\d+)?\s?(?:ml|mL|ML|L|l|litros|litro|liters|litres|[Tt]azas|cups)\b/#
 

@@ -1033,11 +1033,12 @@ public struct ConversationEngine: Sendable {
 
     /// Whether `text` asks about a warranty that `product`'s listing mentions.
     static func asksListedWarranty(_ text: String, of product: Product) -> Bool {
-        let warranty: Set<String> = ["garantia", "warranty", "guarantee"]
-        guard normalizer.normalize(text).tokens.contains(where: warranty.contains) else { return false }
+        guard normalizer.normalize(text).tokens.contains(where: warrantyWords.contains) else { return false }
         let listing = ([product.name, product.description ?? ""] + product.attributes.map { $0.key + " " + $0.value }).joined(separator: " ")
-        return normalizer.normalize(listing).tokens.contains(where: warranty.contains)
+        return normalizer.normalize(listing).tokens.contains(where: warrantyWords.contains)
     }
+
+    private static let warrantyWords: Set<String> = ["garantia", "warranty", "guarantee"]
 
     private static let orderWords: Set<String> = [
         "envio", "envios", "enviar", "envian", "mandan", "entrega", "entregan", "domicilio", "garantia", "devolucion", "devoluciones",
@@ -1178,8 +1179,7 @@ public struct ConversationEngine: Sendable {
                          now: Date) -> Turn {
         let language = intent.replyLanguage ?? language
         // "y en español?" just after a skill's card: that card again, in the language asked for (it
-        // got the help menu's buttons).
-        // (Not with a product card or list on screen: those stay, below.)
+        // got the help menu's buttons). Not with a product card or list on screen: those stay, below.
         if intent.replyLanguage != nil, state.shownProduct == nil, state.catalogBrowse == nil,
            let last = state.lastAnswer, now.timeIntervalSince(last.at) <= configuration.slotTimeout,
            now >= last.at, enabledSkills.contains(last.skill), let previous = router.catalog.intent(id: last.intentID),

@@ -63,7 +63,7 @@ public struct IntentRouter: Sendable {
     private let rules: KeywordRules
     private let patterns: PatternRules
     /// The patterns that describe a whole message (`PatternRules.isWholeMessage`), tried before
-    /// any keyword: "me voy al gym, gracias" is a goodbye although "gym" is an activity keyword.
+    /// any keyword: "me voy al gym" is a goodbye although "gym" is an activity keyword.
     private let wholeMessagePatterns: PatternRules
     private let hasUrgent: Bool
     /// Whether intent `i` is urgent (`Intent.urgent`), by intent index.
