@@ -734,6 +734,7 @@ struct ConversationShoppingReviewTests {
         #expect(turn.state.shownProduct?.sku == "GOR-001")
         #expect(shopper.say("how much is it in dollars?", language: .en, state: card).replies.map(\.summary)
                 == ["The shop's prices are in MXN; I don't have them in other currencies."])
+        #expect(shopper.say("¿y en Euros?", state: card).replies.map(\.summary) == ["Los precios de la tienda están en MXN; no los tengo en otras monedas."])
         // An amount is a price range in the shop's money, as before.
         #expect(shopper.say("audifonos de menos de 500 dolares").intentID == "catalogo.buscar")
     }

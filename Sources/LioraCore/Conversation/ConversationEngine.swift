@@ -767,8 +767,8 @@ public struct ConversationEngine: Sendable {
     static func asksOtherCurrency(_ text: String) -> Bool {
         // (A byte search first: this runs on most messages, and few name a currency.)
         guard text.utf8.count <= 60,
-              text.containsASCII("lar") || text.containsASCII("LAR") || text.containsASCII("ur") || text.containsASCII("UR")
-                || text.containsASCII("sd") || text.containsASCII("SD") || text.containsASCII("ringo"),
+              text.containsASCII("lar") || text.containsASCII("LAR") || text.containsASCII("eur") || text.containsASCII("Eur")
+                || text.containsASCII("EUR") || text.containsASCII("sd") || text.containsASCII("SD") || text.containsASCII("ringo"),
               PriceBound.parse(text) == nil else { return false }
         let tokens = normalizer.normalize(text).tokens
         return tokens.count <= 8 && tokens.contains(where: otherCurrencies.contains) && !tokens.contains(where: { $0.allSatisfy(\.isNumber) })
