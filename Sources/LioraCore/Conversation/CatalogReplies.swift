@@ -31,18 +31,22 @@ public struct CatalogBrowse: Sendable, Equatable, Codable {
     public var order: Order?
     /// A price range the pages keep to, as the user wrote it (`PriceBound.parse` reads it again).
     public var priceText: String?
+    /// The colours or sizes the list was narrowed by ("¿y en negro?"), one search per step that
+    /// every result must match too (ranking alone kept the others): kept through a price range or
+    /// an order asked after it ("en negro" then "de menos de 1000" showed every colour again).
+    public var narrowing: [String]?
 
     public enum Order: String, Sendable, Codable { case cheapest, dearest }
 
     public init(query: String?, categoryID: String?, shown: Int, catalogVersion: Int?, onScreen: [String]? = nil,
-                order: Order? = nil, priceText: String? = nil) {
+                order: Order? = nil, priceText: String? = nil, narrowing: [String]? = nil) {
         self.query = query; self.categoryID = categoryID; self.shown = shown; self.catalogVersion = catalogVersion
-        self.onScreen = onScreen; self.order = order; self.priceText = priceText
+        self.onScreen = onScreen; self.order = order; self.priceText = priceText; self.narrowing = narrowing
     }
 
     enum CodingKeys: String, CodingKey {
         case query, categoryID = "category_id", shown, catalogVersion = "catalog_version", onScreen = "on_screen", order,
-             priceText = "price_text"
+             priceText = "price_text", narrowing
     }
 }
 
@@ -224,16 +228,17 @@ extension ConversationEngine {
         // What the list on screen came from: the search's results or the category's products.
         let subject = browse.categoryID.flatMap { index.category(id: $0)?.name } ?? browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
         func base(_ query: String?) -> [Product] {
-            if let categoryID = browse.categoryID { return index.products(inCategory: categoryID, limit: 500) }
-            return index.search(query ?? browse.query ?? "", limit: 500).map(\.product)
+            if let categoryID = browse.categoryID { return narrowed(index.products(inCategory: categoryID, limit: 500), by: browse.narrowing, index: index) }
+            return narrowed(index.search(query ?? browse.query ?? "", limit: 500).map(\.product), by: browse.narrowing, index: index)
         }
         // Shows `hits` as the list on screen (kept for "el segundo" and "¿más baratos?"; no
         // further pages: "ver más" says that was all).
-        func show(_ hits: [Product], titled body: (es: String, en: String), query: String? = nil) -> (replies: [BotReply], intent: String) {
+        func show(_ hits: [Product], titled body: (es: String, en: String), query: String? = nil,
+                  narrowing: [String]? = nil, priceText: String? = nil, order: CatalogBrowse.Order? = nil) -> (replies: [BotReply], intent: String) {
             if hits.count == 1 { return ([.product(card(hits[0], index: index, language: language))], "catalogo.detalle") }
             let shown = Array(hits.prefix(Self.pageSize))
             state.catalogBrowse = CatalogBrowse(query: query ?? browse.query, categoryID: browse.categoryID, shown: 1000, catalogVersion: catalog.version,
-                                                onScreen: shown.map(\.sku))
+                                                onScreen: shown.map(\.sku), order: order, priceText: priceText, narrowing: narrowing)
             return ([productList(shown, body: language == .es ? body.es : body.en, more: false, index: index, language: language)],
                     "catalogo.buscar")
         }
@@ -246,22 +251,36 @@ extension ConversationEngine {
             }
             // Pages of it, "Ver más" included (it stopped at nine: the $299 ones were left out).
             state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 0, catalogVersion: catalog.version,
-                                                order: browse.order, priceText: text)
+                                                order: browse.order, priceText: text, narrowing: browse.narrowing)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         }
         let words = Array(tokens)
         // "¿y deportivas baratas?": narrowed, then cheapest first.
         let cheap = words.contains(where: CatalogWords.cheapWords.contains)
-        let narrowing = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" }
-        if !narrowing.isEmpty, narrowing.count <= 3, narrowing.allSatisfy({ CatalogWords.isModifier($0) }) {
+        let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" }
+        if !modifiers.isEmpty, modifiers.count <= 3, modifiers.allSatisfy({ CatalogWords.isModifier($0) }) {
             // Only the results that have the colour or size too (ranking alone put the black
-            // hoodie first but kept the yellow one).
-            let extra = narrowing.joined(separator: " ")
-            let having = Set(index.search(extra, limit: 1000).map(\.product.sku))
-            var hits = base(browse.query.map { $0 + " " + extra }).filter { having.contains($0.sku) }
-            if cheap { hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice } }
+            // hoodie first but kept the yellow one), and the earlier ones ("en negro" then "en
+            // talla 42"), within the price range and in the order asked before ("de menos de 700"
+            // then "¿y en negro?" listed the dearer black pairs too).
+            let extra = modifiers.joined(separator: " ")
+            let steps = (browse.narrowing ?? []) + [extra]
+            var hits = narrowed(base(browse.query.map { $0 + " " + extra }), by: [extra], index: index)
+            let order: CatalogBrowse.Order? = cheap ? .cheapest : browse.order
+            switch order {
+            case .cheapest?: hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
+            case .dearest?: hits = hits.filter(\.isInStock).sorted { $0.currentPrice > $1.currentPrice }
+            case nil: break
+            }
+            // Outside the range only: those, saying so (the range goes).
+            var priceText = browse.priceText
+            var outOfRange = false
+            if let bound = priceText.flatMap({ PriceBound.parse($0)?.bound }) {
+                let inRange = hits.filter { bound.contains($0.currentPrice) }
+                if inRange.isEmpty, !hits.isEmpty { priceText = nil; outOfRange = true } else { hits = inRange }
+            }
             // "¿la tienen en talla M?" after dresses: “vestidos” en talla M (it said “ver vestidos m”).
-            let sized = asksSize || (narrowing.count == 1 && CatalogWords.sizes.contains(extra))
+            let sized = asksSize || (modifiers.count == 1 && CatalogWords.sizes.contains(extra))
             let narrowed = sized
                 ? (browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? subject) + (language == .es ? " en talla " : " in size ") + extra.uppercased()
                 : browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
@@ -288,12 +307,26 @@ extension ConversationEngine {
             // What a later "¿más barato?" sorts: the search narrowed ("tenis" then "¿y en blanco?"
             // then "más barato" listed every pair again).
             let narrowedQuery = browse.query.map { $0 + (sized ? " talla " : " ") + extra }
-            if cheap {
-                return show(hits, titled: ("Los más económicos de \(narrowed), del más barato al más caro:",
-                                           "The most affordable for \(narrowed), cheapest first:"), query: narrowedQuery)
+            func titled(_ body: (es: String, en: String)) -> (replies: [BotReply], intent: String) {
+                var shown = show(hits, titled: body, query: narrowedQuery, narrowing: steps, priceText: priceText, order: order)
+                if outOfRange {
+                    shown.replies.insert(.text(language == .es ? "No encontré \(narrowed) en ese rango de precio; estos son los que hay:"
+                                                               : "I couldn't find \(narrowed) in that price range; these are the ones we have:"), at: 0)
+                }
+                return shown
             }
-            return show(hits, titled: ("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
-                                       "Here's what I found for \(narrowed). Pick one to see the details:"), query: narrowedQuery)
+            switch order {
+            case .cheapest?:
+                return titled(("Los más económicos de \(narrowed), del más barato al más caro:", "The most affordable for \(narrowed), cheapest first:"))
+            case .dearest?:
+                return titled(("Los de mayor precio de \(narrowed), del más caro al más barato:", "The highest-priced for \(narrowed), most expensive first:"))
+            case nil where priceText != nil:
+                return titled(("Esto encontré de \(narrowed) en ese precio. Elige uno para ver el detalle:",
+                               "Here's \(narrowed) in that price range. Pick one to see the details:"))
+            case nil:
+                return titled(("Esto encontré para \(narrowed). Elige uno para ver el detalle:",
+                               "Here's what I found for \(narrowed). Pick one to see the details:"))
+            }
         }
         let said = words.joined(separator: " ")
         if Self.dearerPhrases.contains(said) || Self.cheaperPhrases.contains(said) {
@@ -303,7 +336,7 @@ extension ConversationEngine {
             // ones (it listed the same $699 pairs as "the highest-priced"); the bound goes.
             let flipped = browse.order != nil && browse.order != order && browse.priceText.map(Self.isCardBound) == true
             state.catalogBrowse = CatalogBrowse(query: browse.query, categoryID: browse.categoryID, shown: 0, catalogVersion: catalog.version,
-                                                order: order, priceText: flipped ? nil : browse.priceText)
+                                                order: order, priceText: flipped ? nil : browse.priceText, narrowing: browse.narrowing)
             return (page(state: &state, catalog: catalog, language: language), "catalogo.buscar")
         }
         return nil
@@ -691,6 +724,14 @@ extension ConversationEngine {
         return n
     }
 
+    /// `products` without those some narrowing step (a colour or size the list was narrowed by)
+    /// does not find.
+    func narrowed(_ products: [Product], by steps: [String]?, index: CatalogSearchIndex) -> [Product] {
+        guard let steps, !steps.isEmpty else { return products }
+        let having = steps.map { Set(index.search($0, limit: 1000).map(\.product.sku)) }
+        return products.filter { p in having.allSatisfy { $0.contains(p.sku) } }
+    }
+
     /// The next page of the remembered search or category.
     func page(state: inout ConversationState, catalog: ActiveCatalogIndex, language: Language) -> [BotReply] {
         let index = catalog.index
@@ -701,7 +742,7 @@ extension ConversationEngine {
         }
         var all: [Product]
         let bound = browse.priceText.flatMap { PriceBound.parse($0)?.bound }
-        let wanted = bound == nil && browse.order == nil ? browse.shown + Self.pageSize + 1 : 1000
+        let wanted = bound == nil && browse.order == nil && browse.narrowing == nil ? browse.shown + Self.pageSize + 1 : 1000
         if let categoryID = browse.categoryID {
             all = index.products(inCategory: categoryID, limit: wanted)
             // "¿algo más barato?" after a dress: the category's products of that kind.
@@ -720,6 +761,7 @@ extension ConversationEngine {
         } else {
             all = []
         }
+        all = narrowed(all, by: browse.narrowing, index: index)
         if let bound { all = all.filter { bound.contains($0.currentPrice) } }
         switch browse.order {
         case .cheapest?: all = all.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }

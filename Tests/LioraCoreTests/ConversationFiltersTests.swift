@@ -1,0 +1,63 @@
+import Foundation
+import LioraCore
+import Testing
+
+/// A colour, a size and a price range asked one after another narrow the same list (a review,
+/// 2026-11-25: each dropped the one before).
+@Suite("Conversation engine: a colour, a size and a price range combine")
+struct ConversationFiltersTests {
+    let shopper = ConversationShopperReviewTests()
+
+    /// The turns in order, each with the state the one before left.
+    func chat(_ lines: [String]) -> [ConversationEngine.Turn] {
+        var state = ConversationState()
+        return lines.map { line in
+            let turn = shopper.say(line, state: state)
+            state = turn.state
+            return turn
+        }
+    }
+
+    func skus(_ turn: ConversationEngine.Turn) -> [String] {
+        for reply in turn.replies {
+            if case .list(_, _, let rows) = reply { return rows.map(\.id).filter { $0.hasPrefix("sku:") }.map { String($0.dropFirst(4)) } }
+            if case .product(let card) = reply { return [card.sku] }
+        }
+        return []
+    }
+
+    @Test("“en negro” then “de menos de 1000” keeps the colour: the black canvas pair, not every colour under 1000")
+    func colourThenPrice() {
+        let turns = chat(["zapatillas", "en negro", "de menos de 1000"])
+        #expect(Set(skus(turns[1])) == ["ZAP-005", "ZAP-002"], "\(turns[1].replies.map(\.summary))")
+        // ZAP-005 ($699, black canvas) is the only black pair under 1000: its card.
+        #expect(skus(turns[2]) == ["ZAP-005"], "\(turns[2].replies.map(\.summary))")
+        #expect(turns[2].state.catalogBrowse?.narrowing == ["negro"])
+    }
+
+    @Test("“de menos de 1000” then “¿y en blanco?” keeps the range; “¿y en negro?” with none in it says so and shows them")
+    func priceThenColour() {
+        let white = chat(["tenis", "de menos de 1000", "y en blanco?"])
+        // The white canvas pair ($699); the white leather ones ($1,590) are over the range.
+        #expect(skus(white[2]) == ["ZAP-004"], "\(white[2].replies.map(\.summary))")
+        let black = chat(["tenis", "de menos de 680", "y en negro?"])
+        let said = black[2].replies.map(\.summary)
+        #expect(said.first == "No encontré “tenis negro” en ese rango de precio; estos son los que hay:", "\(said)")
+        #expect(Set(skus(black[2])) == ["ZAP-005", "ZAP-002"], "\(said)")
+        // The range went with it: "ver más" is not told "nothing in that range".
+        #expect(black[2].state.catalogBrowse?.priceText == nil)
+    }
+
+    @Test("“más baratos” then “¿y en negro?” stays cheapest first; a colour then a size keeps both")
+    func orderAndSteps() {
+        let turns = chat(["audífonos", "más baratos", "y en negro?"])
+        guard case .list(let body, _, _)? = turns[2].replies.first else { Issue.record("\(turns[2].replies.map(\.summary))"); return }
+        #expect(body == "Los más económicos de “audífonos negro”, del más barato al más caro:")
+        let prices = skus(turns[2]).compactMap { sku in ConversationCatalogTests.shop.index.product(sku: sku)?.currentPrice }
+        #expect(prices.count >= 2 && prices == prices.sorted(), "\(prices)")
+        // White, then size 40: of the two white pairs only the canvas one comes in 40 (the
+        // leather one stops at 39), and not the black or red pairs in 40.
+        let sized = chat(["tenis", "en blanco", "en talla 40"])
+        #expect(skus(sized[2]) == ["ZAP-004"], "\(sized[2].replies.map(\.summary))")
+    }
+}
