@@ -91,6 +91,13 @@ struct ConversationShopperReviewTests {
         #expect(next.language == .es)
         // A product name copied from the (Spanish) catalog does not switch an English chat.
         #expect(say("Zapatillas Running", language: .en, state: hi.state).language == .en)
+        #expect(say("Zapatillas Running Aire Roja", language: .en, state: hi.state).language == .en)
+        // A new user's "zapatillas running" is Spanish ("running" alone weighs as English then).
+        for text in ["zapatillas running", "gorra baseball", "lentes polarized"] {
+            let first = Self.engine.respond(to: text, replyID: nil, language: .es, languageEstablished: false, state: .init(),
+                                            enabledSkills: Self.all, catalog: Self.shop, now: now)
+            #expect(first.language == .es, "\(text)")
+        }
     }
 
     @Test("a number beyond the list is a row out of it, not a search for “tenis 99”; a size in the list still narrows")

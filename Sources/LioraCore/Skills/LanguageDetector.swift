@@ -101,6 +101,11 @@ public struct LanguageDetector: Sendable {
         "playera", "playeras", "pantalon", "pantalones", "chamarra", "chamarras", "bolsa", "bolsas", "cartera", "carteras",
         "juguete", "juguetes", "barato", "barata", "baratos", "baratas", "talla", "tienda", "ropa", "audifonos", "reloj",
         "relojes", "botas", "regalo", "busco", "buscando",
+        // One point, against half a point for an English word of the bot's subjects in a chat
+        // with a language: "zapatillas running" from a new user was answered in English, and
+        // "Zapatillas Running" copied into an English chat still stays English.
+        "zapatilla", "zapatillas", "tenis", "gorra", "gorras", "lentes", "cafetera", "maleta", "maletas", "pijama", "pijamas",
+        "sudadera", "sudaderas", "mancuernas",
     ]
 
     /// English words Spanish speakers write too ("ok bye", "help", "thanks!"): half the weight of
