@@ -61,3 +61,23 @@ struct ConversationFiltersTests {
         #expect(skus(sized[2]) == ["ZAP-004"], "\(sized[2].replies.map(\.summary))")
     }
 }
+
+/// A product word that is also a recycling subject, while a list or card is on screen.
+@Suite("Conversation engine: “un cargador para el móvil” while shopping is a search")
+struct ConversationMidShoppingTests {
+    let filters = ConversationFiltersTests()
+
+    @Test("while shopping a charger is searched; without a list, or asking where to throw one, it is recycling")
+    func chargerWhileShopping() {
+        let turns = filters.chat(["audífonos", "un cargador para el móvil"])
+        #expect(turns[1].intentID == "catalogo.buscar", "\(turns[1].replies.map(\.summary))")
+        #expect(filters.skus(turns[1]).first == "CAR-001", "\(turns[1].replies.map(\.summary))")
+        // After a card too.
+        let card = filters.shopper.say("", replyID: "sku:AUD-001")
+        #expect(filters.shopper.say("un cargador para el móvil", state: card.state).intentID == "catalogo.buscar")
+        // Getting rid of one is recycling, list or not.
+        let old = filters.chat(["audífonos", "¿dónde tiro un cargador viejo?"])
+        #expect(old[1].intentID != "catalogo.buscar", "\(old[1].replies.map(\.summary))")
+        #expect(filters.shopper.say("un cargador para el móvil").intentID?.hasPrefix("reciclaje") == true)
+    }
+}

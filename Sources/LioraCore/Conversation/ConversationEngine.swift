@@ -484,6 +484,17 @@ public struct ConversationEngine: Sendable {
                                     catalog: shop, now: now) {
             return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "un cargador para el móvil" while shopping (a list or card on screen): something to buy
+        // the shop has, not how to recycle one (it got the e-waste card), unless the message says
+        // it is about getting rid of it ("¿dónde tiro un cargador viejo?").
+        if let shop, replyID == nil, !guessedIDs.isEmpty,
+           guessedIDs.allSatisfy({ id in router.catalog.intent(id: id)?.skill == "recycling" }),
+           state.catalogBrowse?.catalogVersion == shop.version || liveCard(state, shop: shop, now: now) != nil,
+           !Self.normalizer.normalize(text).tokens.contains(where: Self.disposalWords.contains), shop.index.isConfidentMatch(text),
+           let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &state,
+                                    catalog: shop, now: now) {
+            return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿venden pilas?" in a shop that sells none (what it sells was answered above) asks the
         // shop, not how to recycle batteries: say it has none, and show the categories.
         // "busco pilas" too: looking for something to buy (not "busco dónde reciclar pilas").
@@ -749,6 +760,14 @@ public struct ConversationEngine: Sendable {
         let tokens = normalizer.normalize(text).tokens
         return tokens.count <= 6 && tokens.contains(where: shoppingVerbs.contains) && !tokens.contains(where: notShopping.contains)
     }
+
+    /// Words of getting rid of something: with one, a product word is about recycling it.
+    static let disposalWords: Set<String> = [
+        "reciclar", "reciclo", "reciclaje", "reciclable", "tirar", "tiro", "tiramos", "desechar", "desecho", "botar", "boto", "donde",
+        "contenedor", "basura", "viejo", "vieja", "viejos", "viejas", "roto", "rota", "rotos", "rotas", "usado", "usada", "usados",
+        "usadas", "gastado", "gastada", "gastadas", "gastados", "punto", "limpio", "recycle", "recycling", "throw", "dispose", "where",
+        "bin", "trash", "old", "broken", "used", "dead",
+    ]
 
     private static let shoppingVerbs: Set<String> = ["busco", "buscando", "comprar", "compro", "buy", "buying", "looking"]
     private static let notShopping: Set<String> = [
