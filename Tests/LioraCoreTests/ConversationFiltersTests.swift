@@ -33,6 +33,9 @@ struct ConversationFiltersTests {
         // ZAP-005 ($699, black canvas) is the only black pair under 1000: its card.
         #expect(skus(turns[2]) == ["ZAP-005"], "\(turns[2].replies.map(\.summary))")
         #expect(turns[2].state.catalogBrowse?.narrowing == ["negro"])
+        // A price asked with the colour: the black ones, whose rows carry their prices.
+        let priced = chat(["audífonos", "¿y los negros cuánto valen?"])
+        #expect(Set(skus(priced[1])) == ["AUD-001", "AUD-003"], "\(priced[1].replies.map(\.summary))")
     }
 
     @Test("“de menos de 1000” then “¿y en blanco?” keeps the range; “¿y en negro?” with none in it says so and shows them")
@@ -79,5 +82,20 @@ struct ConversationMidShoppingTests {
         let old = filters.chat(["audífonos", "¿dónde tiro un cargador viejo?"])
         #expect(old[1].intentID != "catalogo.buscar", "\(old[1].replies.map(\.summary))")
         #expect(filters.shopper.say("un cargador para el móvil").intentID?.hasPrefix("reciclaje") == true)
+    }
+
+    @Test("“¿son polarizados?” with a list and no card: a line per listed product, yes / no / not said; the list stays")
+    func yesNoAboutTheList() {
+        let turns = filters.chat(["lentes de sol", "son polarizados?", "el segundo"])
+        let said = turns[1].replies.map(\.summary)
+        #expect(said.count == 1 && said[0].contains("• *Lentes de Sol Aviador Dorados*: sí")
+                && said[0].contains("• *Lentes de Sol Cuadrados Negros*: la ficha no lo dice"), "\(said)")
+        #expect(turns[1].state.catalogBrowse?.onScreen == turns[0].state.catalogBrowse?.onScreen)
+        #expect(filters.skus(turns[2]) == [turns[0].state.catalogBrowse?.onScreen?[1]].compactMap { $0 })
+        // A material: no for the denim jackets, yes for the leather one.
+        let leather = filters.chat(["chamarras", "¿son de piel?"])[1].replies.map(\.summary).joined()
+        #expect(leather.contains("• *Chaqueta de Piel Negra para Hombre*: sí") && leather.contains("• *Chaqueta de Mezclilla para Mujer*: no"), "\(leather)")
+        // Another skill's question is still that skill's.
+        #expect(filters.chat(["chamarras", "¿es reciclable el vidrio?"])[1].intentID?.hasPrefix("reciclaje") == true)
     }
 }

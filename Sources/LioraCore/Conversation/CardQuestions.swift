@@ -111,6 +111,13 @@ extension ConversationEngine {
     /// and the card names another; else that the card does not say, with where to ask.
     func qualityAnswer(_ asked: (words: [String], written: String), product p: Product, index: CatalogSearchIndex,
                        language: Language) -> String {
+        qualityVerdict(asked, product: p, index: index, language: language).line
+    }
+
+    /// `qualityAnswer`'s line and what it says: yes (true), no (false) or that the listing does
+    /// not say (nil).
+    func qualityVerdict(_ asked: (words: [String], written: String), product p: Product, index: CatalogSearchIndex,
+                        language: Language) -> (yes: Bool?, line: String) {
         let es = language == .es
         let translating = Self.translates(index, to: language)
         // A colour: the card's colour says yes or no.
@@ -118,13 +125,13 @@ extension ConversationEngine {
         if colours.count == 1, asked.words.count == 1, let colour = p.attributes["color"] ?? p.attributes["colour"] {
             let shown = translating ? Self.inEnglish(key: "color", value: colour).value : colour
             if Self.hasColour(p, colours[0]) {
-                return es ? "Sí, *\(p.name)* es \(shown)." : "Yes, *\(p.name)* is \(shown)."
+                return (true, es ? "Sí, *\(p.name)* es \(shown)." : "Yes, *\(p.name)* is \(shown).")
             }
             var line = es ? "No: *\(p.name)* es \(shown)." : "No: *\(p.name)* is \(shown)."
             if case .other(let sibling) = colourSibling(of: p, asked: asked.written, index: index) {
                 line += es ? " En \(asked.written) tenemos *\(sibling.name)*." : " In \(asked.written) we have *\(sibling.name)*."
             }
-            return line
+            return (false, line)
         }
         // A material: the card's material decides ("la piel" in "aleja el sudor de la piel" is skin).
         let material = p.attributes.first(where: { ["material", "materiales", "tela", "fabric"].contains($0.key.lowercased()) && !$0.value.isEmpty })
@@ -138,8 +145,8 @@ extension ConversationEngine {
                     tokens.contains { Self.sameWord(option, $0) }
                 }
             }
-            if has { return es ? "Sí — \(Self.capitalised(asEnglish.0)): \(asEnglish.1)." : "Yes — \(Self.capitalised(asEnglish.0)): \(asEnglish.1)." }
-            return es ? "No: *\(p.name)* es de \(material.value)." : "No: *\(p.name)* is made of \(material.value)."
+            if has { return (true, es ? "Sí — \(Self.capitalised(asEnglish.0)): \(asEnglish.1)." : "Yes — \(Self.capitalised(asEnglish.0)): \(asEnglish.1).") }
+            return (false, es ? "No: *\(p.name)* es de \(material.value)." : "No: *\(p.name)* is made of \(material.value).")
         }
         // Each asked word, or one of its Spanish words for a Spanish catalog ("waterproof" → "impermeable").
         let alternatives = asked.words.map { word in [word] + (CatalogWords.spanishFor[word] ?? []) }
@@ -162,27 +169,27 @@ extension ConversationEngine {
             return (true, denied)
         }
         if says(p.name).found, !says(p.name).denied {
-            return es ? "Sí: *\(p.name)*." : "Yes: *\(p.name)*."
+            return (true, es ? "Sí: *\(p.name)*." : "Yes: *\(p.name)*.")
         }
         for (key, value) in p.attributes.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
             let (key, value) = translating ? Self.inEnglish(key: key, value: value) : (key, value)
             let said = says(key + " " + value)
             guard said.found else { continue }
             let line = "\(Self.capitalised(key)): \(Self.shortened(value, 200))"
-            return said.denied ? line : (es ? "Sí — \(line)." : "Yes — \(line).")
+            return said.denied ? (false, line) : (true, es ? "Sí — \(line)." : "Yes — \(line).")
         }
         if let description = p.description {
             for sentence in Self.sentences(of: description) {
                 let said = says(sentence)
                 guard said.found else { continue }
                 let quoted = "“\(Self.shortened(sentence, 300))”"
-                if said.denied { return es ? "Según su descripción: \(quoted)" : "According to its description: \(quoted)" }
-                return es ? "Sí, según su descripción: \(quoted)" : "Yes, according to its description: \(quoted)"
+                if said.denied { return (false, es ? "Según su descripción: \(quoted)" : "According to its description: \(quoted)") }
+                return (true, es ? "Sí, según su descripción: \(quoted)" : "Yes, according to its description: \(quoted)")
             }
         }
-        return es
+        return (nil, es
             ? "La ficha de *\(p.name)* no dice nada de “\(asked.written)”. Toca *Ver producto* para ver todos sus detalles, o escribe *asesor* y una persona te lo confirma."
-            : "The listing of *\(p.name)* doesn't say anything about “\(asked.written)”. Tap *View product* for all its details, or type *human* and a person will confirm it for you."
+            : "The listing of *\(p.name)* doesn't say anything about “\(asked.written)”. Tap *View product* for all its details, or type *human* and a person will confirm it for you.")
     }
 
     /// Whether two normalised words are the same word in another number or gender

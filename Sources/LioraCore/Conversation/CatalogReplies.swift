@@ -257,7 +257,8 @@ extension ConversationEngine {
         let words = Array(tokens)
         // "¿y deportivas baratas?": narrowed, then cheapest first.
         let cheap = words.contains(where: CatalogWords.cheapWords.contains)
-        let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" }
+        // "¿y los negros cuánto valen?": the black ones, whose rows give their prices.
+        let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" && !Self.priceAskWords.contains($0) }
         if !modifiers.isEmpty, modifiers.count <= 3, modifiers.allSatisfy({ CatalogWords.isModifier($0) }) {
             // Only the results that have the colour or size too (ranking alone put the black
             // hoodie first but kept the yellow one), and the earlier ones ("en negro" then "en
@@ -341,6 +342,10 @@ extension ConversationEngine {
         }
         return nil
     }
+
+    /// Words asking a price, beside a colour or size narrowing the list ("¿y los negros cuánto valen?").
+    static let priceAskWords: Set<String> = ["cuanto", "cuesta", "cuestan", "valen", "vale", "precio", "precios", "how", "much", "cost", "costs",
+                                             "price", "prices", "are", "they", "the"]
 
     /// A search asking for cheap things ("tenis baratos", "cheap headphones", "¿qué tienen
     /// barato?"): what the rest of it finds, in stock, cheapest first (the whole shop when nothing

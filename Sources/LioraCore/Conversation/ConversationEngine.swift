@@ -353,6 +353,31 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "¿son polarizados?" with a list on screen and no card: what each listed product's card
+        // says, a line each (it got the help menu). The list stays on screen.
+        if let shop, replyID == nil, liveCard(state, shop: shop, now: now) == nil, let browse = state.catalogBrowse,
+           browse.catalogVersion == shop.version, let rows = browse.onScreen, rows.count >= 2, !Self.asksAboutOrders(text),
+           let asked = Self.askedQuality(text),
+           Self.asksOnlyMaterialOrColour(asked.words) || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let es = language == .es
+            let products = rows.compactMap { shop.index.product(sku: $0) }
+            var unknown = false
+            let lines = products.map { product -> String in
+                let verdict = qualityVerdict(asked, product: product, index: shop.index, language: language).yes
+                if verdict == nil { unknown = true }
+                let said = switch verdict {
+                case true?: es ? "sí" : "yes"
+                case false?: "no"
+                case nil: es ? "la ficha no lo dice" : "the listing doesn't say"
+                }
+                return "• *\(product.name)*: \(said)"
+            }
+            var text = (es ? "De la lista, “\(asked.written)”:\n" : "From the list, “\(asked.written)”:\n") + lines.joined(separator: "\n")
+            text += es ? "\n\nElige uno en la lista para ver todos sus detalles." : "\n\nPick one from the list for all its details."
+            if unknown { text += es ? " Si quieres, escribe *asesor* y una persona te lo confirma." : " Or type *human* and a person will confirm it." }
+            return catalogAnswer(([.text(text)], "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿cuánto cuesta?" or "is it still available?" just after a product's card: that product
         // ("¿la negra tiene stock?": the same model in black). Not a question for a person about
         // shipping or payment ("¿cuánto cuesta el envío?" got the product's price), nor one that
