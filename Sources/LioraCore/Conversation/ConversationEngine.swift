@@ -613,6 +613,26 @@ public struct ConversationEngine: Sendable {
                 }
             }
         }
+        // "¿y para niños?" after the sleep card, "¿y si tienen etiqueta?" after glass: a follow-up
+        // no other answer of that skill takes, about something its card says: those lines of the
+        // card (it searched the shop: kids' pyjamas, "café" wallets; or got the help menu).
+        if replyID == nil, let last = state.lastAnswer, last.skill != "ecommerce", enabledSkills.contains(last.skill),
+           now.timeIntervalSince(last.at) <= configuration.slotTimeout, now >= last.at,
+           Self.isFollowUp(routedText), !Self.hasBuyingCue(routedText) || Self.asksWhatIf(routedText),
+           let previous = router.catalog.intent(id: last.intentID) {
+            let offTopic: Bool = switch route.outcome {
+            case .matched(let id, _, .classifier): router.catalog.intent(id: id)?.skill != last.skill
+            case .matched(let id, _, _): router.catalog.intent(id: id)?.skill == "ecommerce"
+            case .ambiguous, .noMatch: true
+            }
+            if offTopic, let reply = cardLines(of: previous, about: routedText, language: route.language) {
+                state.noMatchStreak = 0
+                state.fallbackCredit = 0
+                state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
+                state.lastAnswer = .init(intentID: previous.id, skill: previous.skill, at: now)
+                return Turn(replies: [.text(reply)], intentID: previous.id, language: route.language, state: state, handedOff: false)
+            }
+        }
         // "busco tips para correr", "looking for running tips": the classifier's guess of a search
         // (the shopping verb) gives way to the advice asked for, when no product kind is named.
         // A skill's menu guessed beside its own topics ("consejos para correr": activity, menu,
@@ -844,6 +864,62 @@ public struct ConversationEngine: Sendable {
         return ["y", "and"].contains(tokens[0]) || tokens.starts(with: ["what", "about"]) || tokens.starts(with: ["how", "about"])
             || tokens.starts(with: ["que", "tal"])
     }
+
+    /// The lines of `intent`'s card that speak of what the follow-up `text` asks about (its words
+    /// of four letters or more, any ending: "niños", "café" → "cafeína", "etiqueta" →
+    /// "etiquetas"), at most two of the best, under a line naming the card and above its closing
+    /// line ("consult a professional", "rules vary by town"). Nil when no line does.
+    func cardLines(of intent: Intent, about text: String, language: Language) -> String? {
+        guard let card = intent.responses[language].first else { return nil }
+        let asked = Set(Self.normalizer.normalize(text).tokens.filter {
+            $0.count >= 4 && !IntentRouter.functionWords.contains($0) && !Self.followUpFiller.contains($0)
+        })
+        guard !asked.isEmpty else { return nil }
+        func alike(_ a: String, _ b: String) -> Bool {
+            let common = zip(a.utf8, b.utf8).prefix { $0.0 == $0.1 }.count
+            return common == min(a.utf8.count, b.utf8.count) || common >= max(4, min(a.utf8.count, b.utf8.count) - 1)
+        }
+        let paragraphs = card.components(separatedBy: "\n\n")
+        let bullets = card.split(separator: "\n").map(String.init).filter { $0.hasPrefix("•") }
+        let scored = bullets.map { line -> (String, Int) in
+            let tokens = Self.normalizer.normalize(line).tokens
+            return (line, asked.filter { word in ([word] + (Self.relatedWords[word] ?? [])).contains { option in tokens.contains { alike(option, $0) } } }.count)
+        }.filter { $0.1 > 0 }
+        guard let best = scored.map(\.1).max() else { return nil }
+        let lines = scored.filter { $0.1 == best }.prefix(2).map(\.0)
+        var reply = (language == .es ? "De lo que te conté sobre *\(intent.title[.es])*:" : "From what I told you about *\(intent.title[.en])*:")
+            + "\n\n" + lines.joined(separator: "\n")
+        if paragraphs.count > 2, let closing = paragraphs.last, !closing.hasPrefix("•"), !closing.contains("•") {
+            reply += "\n\n" + closing
+        }
+        return reply
+    }
+
+    /// Words a card says for what a follow-up asks: "¿y si está sucio?" is answered by "limpios y
+    /// secos", "¿y si huele feo?" by "si huele mal".
+    private static let relatedWords: [String: [String]] = [
+        "sucio": ["limpio", "manchado"], "sucia": ["limpio", "manchado"], "sucios": ["limpio", "manchado"], "sucias": ["limpio", "manchado"],
+        "mojado": ["seco", "humedo"], "mojada": ["seco", "humedo"], "mojados": ["seco", "humedo"], "mojadas": ["seco", "humedo"],
+        "huele": ["huelen", "olor"], "apesta": ["huele", "olor"], "hediondo": ["huele", "olor"], "dirty": ["clean", "greasy"],
+        "greasy": ["grease", "clean"], "smells": ["smell"], "stinks": ["smell", "smells"], "wet": ["dry"],
+        "bebes": ["bebe", "ninos"], "bebe": ["bebes", "ninos"], "kids": ["children", "child"], "children": ["kids", "child"],
+        "cafe": ["cafeina"], "coffee": ["caffeine"],
+    ]
+
+    /// Whether `text` asks "what if" ("¿y si tienen etiqueta?", "and if it's wet?"): no buying cue.
+    static func asksWhatIf(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        return tokens.starts(with: ["y", "si"]) || tokens.starts(with: ["and", "if"]) || tokens.starts(with: ["what", "if"])
+    }
+
+    /// A follow-up's words that say nothing of its subject ("¿y eso sirve?", "¿cuánto tiempo tengo…?").
+    private static let followUpFiller: Set<String> = [
+        "tengo", "tiene", "tienen", "hago", "hacer", "puedo", "puede", "sirve", "sirven", "cuenta", "cuentan", "seria", "estan",
+        "cosa", "cosas", "mejor", "buena", "malo", "mala", "como", "cuanto", "cuanta", "cuantos", "cuantas", "donde", "cuando",
+        "porque", "pasa", "pasaria", "normal", "igual", "otro", "otra", "otros", "otras", "about", "does", "with", "them", "they",
+        "those", "these", "have", "should", "would", "could", "what", "when", "where", "much", "many", "other", "same", "thing",
+        "things", "also", "okay", "vale", "tal", "pues", "entonces", "ustedes", "usted", "sabes", "sabe",
+    ]
 
     /// Whether `text` is only emoji that say "ok" or "thanks" (👍, 👌, 🙏, ✅, 👏, 🙂, 😊, ❤️, 🤝,
     /// with any skin tone).
