@@ -81,7 +81,9 @@ struct ConversationMidShoppingTests {
         // Getting rid of one is recycling, list or not.
         let old = filters.chat(["audífonos", "¿dónde tiro un cargador viejo?"])
         #expect(old[1].intentID != "catalogo.buscar", "\(old[1].replies.map(\.summary))")
-        #expect(filters.shopper.say("un cargador para el móvil").intentID?.hasPrefix("reciclaje") == true)
+        // Alone, a charger for the phone is a guess of e-waste the shop's chargers beat.
+        #expect(filters.shopper.say("un cargador para el móvil").intentID == "catalogo.buscar")
+        #expect(filters.shopper.say("¿dónde reciclo un cargador?").intentID == "reciclaje.electronicos")
     }
 
     @Test("“¿son polarizados?” with a list and no card: a line per listed product, yes / no / not said; the list stays")

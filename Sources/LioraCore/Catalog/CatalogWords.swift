@@ -105,7 +105,7 @@ enum CatalogWords {
         "case": ["funda"], "cover": ["funda"], "keyboard": ["teclado"], "computer": ["computadora"], "screen": ["pantalla"],
         "monitor": ["monitor"], "camera": ["camara"], "battery": ["bateria", "pila"], "light": ["luz", "lampara"], "lamp": ["lampara"],
         // home and kitchen
-        "kitchen": ["cocina"], "fryingpan": ["sarten"], "skillet": ["sarten"], "pot": ["olla"], "blender": ["licuadora"], "coffee": ["cafetera"],
+        "kitchen": ["cocina"], "fryingpan": ["sarten"], "frying": ["sarten"], "pan": ["sarten"], "luggage": ["maleta"], "skillet": ["sarten"], "pot": ["olla"], "blender": ["licuadora"], "coffee": ["cafetera"],
         "mug": ["taza"], "cup": ["taza", "vaso"], "glass": ["vaso"], "bottle": ["botella"], "plate": ["plato"], "knife": ["cuchillo"],
         "towel": ["toalla"], "pillow": ["almohada"], "blanket": ["cobija", "manta"], "sheet": ["sabana"], "chair": ["silla"],
         "table": ["mesa"], "candle": ["vela"], "plant": ["planta"],

@@ -216,11 +216,13 @@ public struct ConversationEngine: Sendable {
         }
         // A category of the shop typed by name, unless it answers our question ("¿qué material?"
         // → "electrónica"): its page, as if its row was tapped (category names are the shop's
-        // words, like a row's title: they never change the language).
+        // words, like a row's title: they never change the language, except as a first message:
+        // "electronics" from a new user is English).
         if let shop, replyID == nil, state.pendingSlot == nil, let id = Self.typedCategory(text, index: shop.index),
-           let answer = catalogTurn(text: text, replyID: CatalogReplyID.category + id, intentID: nil, language: previous,
+           case let language = languageEstablished ? previous : router.language(of: text, previous: previous, established: false),
+           let answer = catalogTurn(text: text, replyID: CatalogReplyID.category + id, intentID: nil, language: language,
                                     state: &state, catalog: shop, now: now) {
-            return catalogAnswer(answer, language: previous, state: &state, catalogVersion: shop.version, now: now)
+            return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
         }
         if isCatalogReply {
             // A row or button of an older catalog reply that the catalog cannot answer now (its
@@ -499,6 +501,20 @@ public struct ConversationEngine: Sendable {
                                     catalog: shop, now: now) {
             return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "speaker", "do you have a frying pan?": a weak guess of another intent (a person, used
+        // oil) when the words are the shop's products — the products (it handed the chat to a
+        // person, or sent the oil card). Kept only when the search finds some.
+        if let shop, replyID == nil, case .matched(let id, let confidence, .classifier) = route.outcome, confidence < 0.4,
+           let intent = router.catalog.intent(id: id), intent.skill != "ecommerce", !Self.pleasantryIntents.contains(id),
+           Self.hasBuyingCue(text) || Self.normalizer.normalize(text).tokens.filter({ !IntentRouter.functionWords.contains($0) }).count <= 3,
+           shop.index.isConfidentMatch(Self.withoutAsking(text)), !Self.wantsToDoActivity(text, index: shop.index) {
+            var searched = state
+            if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &searched,
+                                        catalog: shop, now: now), Self.showsProducts(answer.replies) {
+                state = searched
+                return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
+            }
+        }
         // "tenis para correr", "ropa para el gym", "gym shoes": something the shop sells, for an
         // activity a healthy-living word names (they got exercise tips).
         if let shop, replyID == nil, !guessedIDs.isEmpty,
@@ -581,14 +597,7 @@ public struct ConversationEngine: Sendable {
                 // "hola, ¿tienes un momento?" is no search.
                 var searched = state
                 if let answer = catalogTurn(text: rest, replyID: nil, intentID: "catalogo.buscar", language: route.language,
-                                            state: &searched, catalog: shop, now: now),
-                   answer.replies.contains(where: { reply in
-                       switch reply {
-                       case .list(_, _, let rows): rows.contains { $0.id.hasPrefix(CatalogReplyID.product) }
-                       case .product: true
-                       default: false
-                       }
-                   }) {
+                                            state: &searched, catalog: shop, now: now), Self.showsProducts(answer.replies) {
                     state = searched
                     return catalogAnswer(answer, language: route.language, state: &state, catalogVersion: shop.version, now: now)
                 }
@@ -641,6 +650,9 @@ public struct ConversationEngine: Sendable {
            let skill = router.catalog.intent(id: menu)?.skill, ids.allSatisfy({ router.catalog.intent(id: $0)?.skill == skill }) {
             let topics = ids.filter { $0 != menu }
             if topics.count >= 2 { route = RouteResult(outcome: .ambiguous(topics), language: route.language) }
+            // One topic beside its skill's menu ("¿dónde reciclo un cargador?": recycling or
+            // electronics?): the topic.
+            if topics.count == 1 { route = RouteResult(outcome: .matched(intentID: topics[0], confidence: 0.5, via: .classifier), language: route.language) }
         }
         let guessesSearch: Bool = switch route.outcome {
         case .matched(let id, _, .classifier): router.catalog.intent(id: id)?.skill == "ecommerce"
@@ -755,6 +767,17 @@ public struct ConversationEngine: Sendable {
         guard let shown = state.shownProduct, shown.catalogVersion == shop.version, now >= shown.at,
               now.timeIntervalSince(shown.at) <= configuration.slotTimeout, let product = shop.index.product(sku: shown.sku) else { return nil }
         return (shown, product)
+    }
+
+    /// Whether `replies` show products: a card, or a list with product rows.
+    static func showsProducts(_ replies: [BotReply]) -> Bool {
+        replies.contains { reply in
+            switch reply {
+            case .list(_, _, let rows): rows.contains { $0.id.hasPrefix(CatalogReplyID.product) }
+            case .product: true
+            default: false
+            }
+        }
     }
 
     /// Courtesies answered even while a person has the chat; they do not hand it back to the bot.
@@ -1314,7 +1337,9 @@ public struct ConversationEngine: Sendable {
         // "más" about the last list. A change of language is none ("english please" then "how
         // much is it?" asked which product), nor a shipping or payment question a person answers
         // ("¿hacen envíos?" then "¿y de qué material es?" asked which product).
+        // Nor an "ok" or "thanks" ("ok" then "how much?" asked which product).
         let keepsSubject = intent.replyLanguage != nil || (intent.handsOff && intent.id != Self.handOffIntent && !intent.urgent)
+            || Self.courtesyIntents.contains(intent.id)
         if !keepsSubject {
             state.shownProduct = nil
             state.catalogBrowse = nil

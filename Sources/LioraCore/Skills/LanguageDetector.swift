@@ -73,7 +73,7 @@ public struct LanguageDetector: Sendable {
         for token in normalized.tokens {
             if Self.spanishWords.contains(token) { es += 1 }
             else if Self.englishWords.contains(token) { en += Self.loanwords.contains(token) ? loanwordWeight : 1 }
-            else if subjectWords.contains(token) { en += loanwordWeight }
+            else if subjectWords.contains(token) || Self.catalogEnglish.contains(token) { en += loanwordWeight }
             else if token.count > 5 {
                 if token.hasSuffix("cion") || token.hasSuffix("mente") || token.hasSuffix("ciones") { es += 0.5 }
                 else if token.hasSuffix("ing") || token.hasSuffix("tion") || token.hasSuffix("tions") { en += 0.5 }
@@ -81,6 +81,21 @@ public struct LanguageDetector: Sendable {
         }
         return (es, en)
     }
+
+    /// The English product words the catalog search translates (`CatalogWords.spanishFor`:
+    /// "suitcase", "sandals", "lamp"), less those Spanish writes too ("monitor", "red", "pan"):
+    /// weighed as the bot's subjects ("suitcase" as a first message had Spanish answers).
+    static let catalogEnglish: Set<String> = {
+        var words = Set<String>()
+        for (english, spanish) in CatalogWords.spanishFor where !spanish.contains(english) && english.count > 2 {
+            words.insert(english)
+            words.insert(english + "s")
+            if english.hasSuffix("ch") || english.hasSuffix("sh") || english.hasSuffix("s") || english.hasSuffix("x") { words.insert(english + "es") }
+        }
+        // (The table also maps regional Spanish names to each other: "remera", "bamba".)
+        let spanish = ["bamba", "zapatilla", "tenis", "playera", "camiseta", "remera", "polera"].flatMap { [$0, $0 + "s"] }
+        return words.subtracting(spanishWords).subtracting(spanish).subtracting(["red", "pan", "son", "come", "base", "sale", "once", "mango", "chile", "solo", "me"])
+    }()
 
     /// Frequent Spanish words that are not also English words (so `no`, `me`, `a` are absent).
     static let spanishWords: Set<String> = [

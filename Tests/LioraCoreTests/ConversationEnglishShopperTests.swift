@@ -1,0 +1,58 @@
+import Foundation
+import LioraCore
+import Testing
+
+/// An English-speaking shopper's review (2026-11-25, evening): "speaker" handed the chat to a
+/// person, "do you have a frying pan?" got the used-oil card, "suitcase" and "electronics" as
+/// first messages were answered in Spanish, "ok" made the bot forget the card on screen.
+@Suite("Conversation engine: an English shopper's product words, first messages and “ok”")
+struct ConversationEnglishShopperTests {
+    static let shop = ConversationCatalogTests.shop
+    static let engine = ConversationEngineTests.engine
+    let shopper = ConversationShopperReviewTests()
+
+    func first(_ text: String) -> ConversationEngine.Turn {
+        Self.engine.respond(to: text, replyID: nil, language: .es, languageEstablished: false, state: .init(),
+                            enabledSkills: ConversationEngineTests.all, catalog: Self.shop, now: shopper.now)
+    }
+
+    func shown(_ turn: ConversationEngine.Turn) -> [String] {
+        turn.replies.flatMap { reply -> [String] in
+            switch reply {
+            case .product(let card): [card.sku]
+            case .list(_, _, let rows): rows.map(\.id).filter { $0.hasPrefix("sku:") }.map { String($0.dropFirst(4)) }
+            default: []
+            }
+        }
+    }
+
+    @Test("a weak guess of another intent gives way to the products the words name")
+    func productWordsBeatWeakGuesses() {
+        let speaker = first("speaker")
+        #expect(!speaker.handedOff && speaker.intentID?.hasPrefix("catalogo") == true, "\(speaker.replies.map(\.summary))")
+        #expect(shown(speaker).contains { Self.shop.index.product(sku: $0)?.name.hasPrefix("Bocina") == true }, "\(shown(speaker))")
+        let pan = shopper.say("do you have a frying pan?", language: .en)
+        #expect(shown(pan).contains { Self.shop.index.product(sku: $0)?.name.hasPrefix("Sartén") == true }, "\(pan.replies.map(\.summary))")
+        // The oil is still the oil.
+        #expect(shopper.say("what do I do with used frying oil?", language: .en).intentID == "reciclaje.aceite")
+        #expect(shopper.say("quiero hablar con una persona").intentID == "core.humano")
+    }
+
+    @Test("English product and category words as a first message are answered in English")
+    func firstMessagesInEnglish() {
+        for text in ["suitcase", "sandals", "lamp", "electronics", "luggage"] {
+            #expect(first(text).language == .en, "\(text)")
+        }
+        // A Spanish category name stays Spanish.
+        #expect(first("electrónica").language == .es)
+    }
+
+    @Test("“ok” or “thanks” after a card keeps it the subject: “how much?” is its price")
+    func okKeepsTheCard() {
+        let card = shopper.say("", replyID: "sku:GOR-001", language: .en)
+        for courtesy in ["ok", "thanks"] {
+            let ok = shopper.say(courtesy, language: .en, state: card.state)
+            #expect(shopper.say("how much?", language: .en, state: ok.state).replies.map(\.summary) == ["*Gorra de Béisbol Negra* is $349.00."], "\(courtesy)")
+        }
+    }
+}
