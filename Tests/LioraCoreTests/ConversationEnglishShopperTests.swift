@@ -55,4 +55,20 @@ struct ConversationEnglishShopperTests {
             #expect(shopper.say("how much?", language: .en, state: ok.state).replies.map(\.summary) == ["*Gorra de Béisbol Negra* is $349.00."], "\(courtesy)")
         }
     }
+
+    @Test("“how long does the battery last?” after a card quotes its listing; the card stays on screen")
+    func batteryLife() {
+        let speaker = Self.shop.index.catalog.products.first { $0.name.hasPrefix("Bocina") }!
+        let card = shopper.say("", replyID: "sku:\(speaker.sku)", language: .en)
+        let battery = shopper.say("how long does the battery last?", language: .en, state: card.state)
+        #expect(battery.replies.map(\.summary).first?.contains("12 horas de batería") == true, "\(battery.replies.map(\.summary))")
+        #expect(battery.state.shownProduct?.sku == speaker.sku)
+        // Then "is it waterproof?" is still about the speaker.
+        #expect(shopper.say("is it waterproof?", language: .en, state: battery.state).replies.map(\.summary)
+                == ["Yes: *\(speaker.name)*."])
+        #expect(shopper.say("¿cuánto dura la batería?", state: shopper.say("", replyID: "sku:\(speaker.sku)").state).replies.first?.summary
+                .hasPrefix("Según su descripción:") == true)
+        // Getting rid of one is recycling.
+        #expect(shopper.say("¿dónde tiro una batería vieja?", state: card.state).intentID == "reciclaje.baterias")
+    }
 }

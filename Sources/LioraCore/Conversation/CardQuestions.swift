@@ -206,6 +206,35 @@ extension ConversationEngine {
     }
 
     /// A description's sentences (split at ". ", "; ", "! ", "? " and line breaks).
+    /// Whether `text` asks how long the battery of the product on screen lasts ("how long does the
+    /// battery last?", "¿cuánto dura la batería?", "battery life?"), not how to get rid of one.
+    static func asksBatteryLife(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.count <= 10, tokens.contains(where: { ["bateria", "baterias", "battery", "pila", "carga", "autonomia"].contains($0) }),
+              !tokens.contains(where: ConversationEngine.disposalWords.contains) else { return false }
+        return tokens.contains { ["dura", "duran", "durar", "cuanto", "cuantas", "last", "lasts", "long", "hours", "horas", "life", "duracion",
+                                  "aguanta", "autonomia", "mah"].contains($0) }
+    }
+
+    /// What the listing of `p` says of its battery: the description's sentence or the attribute
+    /// naming it, quoted; else that it says nothing.
+    func batteryAnswer(_ p: Product, language: Language) -> String {
+        let es = language == .es
+        let words: Set<String> = ["bateria", "baterias", "pila", "pilas", "autonomia", "mah", "carga"]
+        for (key, value) in p.attributes.sorted(by: { $0.key < $1.key })
+        where Self.normalizer.normalize(key + " " + value).tokens.contains(where: words.contains) {
+            return "\(Self.capitalised(key)): \(Self.shortened(value, 200))."
+        }
+        if let description = p.description,
+           let sentence = Self.sentences(of: description).first(where: { Self.normalizer.normalize($0).tokens.contains(where: words.contains) }) {
+            let quoted = "“\(Self.shortened(sentence, 300))”"
+            return es ? "Según su descripción: \(quoted)" : "According to its description: \(quoted)"
+        }
+        return es
+            ? "La ficha de *\(p.name)* no dice cuánto dura la batería. Toca *Ver producto* para ver todos sus detalles, o escribe *asesor* y una persona te lo confirma."
+            : "The listing of *\(p.name)* doesn't say how long the battery lasts. Tap *View product* for all its details, or type *human* and a person will confirm it for you."
+    }
+
     static func sentences(of text: String) -> [String] {
         var out: [String] = []
         var current = ""

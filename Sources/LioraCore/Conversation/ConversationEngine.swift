@@ -355,6 +355,15 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "how long does the battery last?" just after a card: what its listing says of its
+        // battery (it got the battery recycling card, and the card was forgotten).
+        if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now), Self.asksBatteryLife(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            var turn = catalogAnswer(([.text(batteryAnswer(product, language: language))], "catalogo.detalle"),
+                                     language: language, state: &state, catalogVersion: shop.version, now: now)
+            turn.state.shownProduct = shown
+            return turn
+        }
         // "¿son polarizados?" with a list on screen and no card: what each listed product's card
         // says, a line each (it got the help menu). The list stays on screen.
         if let shop, replyID == nil, liveCard(state, shop: shop, now: now) == nil, let browse = state.catalogBrowse,
