@@ -71,4 +71,21 @@ struct ConversationEnglishShopperTests {
         // Getting rid of one is recycling.
         #expect(shopper.say("¿dónde tiro una batería vieja?", state: card.state).intentID == "reciclaje.baterias")
     }
+
+    @Test("English questions about a Spanish listing find what it states: warranty, programmable, UV protection, adjustable, noise cancelling")
+    func englishQualities() {
+        func answer(_ question: String, about name: String) -> String {
+            let sku = Self.shop.index.catalog.products.first { $0.name.hasPrefix(name) }!.sku
+            let card = shopper.say("", replyID: "sku:\(sku)", language: .en)
+            return shopper.say(question, language: .en, state: card.state).replies.first?.summary ?? ""
+        }
+        #expect(answer("does it have a warranty?", about: "Cafetera de Goteo").contains("1 año de garantía"))
+        #expect(answer("is it programmable?", about: "Cafetera de Goteo").hasPrefix("Yes"))
+        #expect(answer("do they have UV protection?", about: "Lentes de Sol Aviador").contains("UV400"))
+        #expect(answer("is it adjustable?", about: "Gorra de Béisbol Negra").contains("ajuste trasero"))
+        #expect(answer("does it have noise cancelling?", about: "Audífonos Inalámbricos Bluetooth Negros").contains("cancelación activa de ruido"))
+        // "how do I pay?" with the card on screen is how to buy it.
+        let card = shopper.say("", replyID: "sku:GOR-001", language: .en)
+        #expect(shopper.say("how do I pay?", language: .en, state: card.state).replies.first?.summary.hasPrefix("Great! 🛍️ You can buy it") == true)
+    }
 }

@@ -87,6 +87,16 @@ extension ConversationEngine {
         "polarized": polarised, "polarizado": polarised, "polarizados": polarised, "polarizada": polarised, "polarizadas": polarised,
         "avion": carryOn, "aviones": carryOn, "plane": carryOn, "airplane": carryOn, "cabina": carryOn, "cabin": carryOn,
     ]
+    /// English words of what a listing in Spanish states ("does it have a warranty?" of "1 año de
+    /// garantía", "is it adjustable?" of "ajuste trasero", "UV protection" of "protección UV400").
+    private static let qualityInSpanish: [String: [String]] = [
+        "warranty": ["garantia"], "guarantee": ["garantia"], "programmable": ["programable"], "adjustable": ["ajustable", "ajuste"],
+        "lock": ["candado", "cerradura"], "locks": ["candado", "cerradura"], "protection": ["proteccion"], "uv": ["uv400", "uv"],
+        "noise": ["ruido"], "cancelling": ["cancelacion"], "canceling": ["cancelacion"], "cancellation": ["cancelacion"],
+        "wheels": ["ruedas"], "wheel": ["ruedas", "rueda"], "hood": ["capucha"], "pockets": ["bolsillos"], "pocket": ["bolsillo", "bolsillos"],
+        "rechargeable": ["recargable", "recargables"], "foldable": ["plegable"], "nonstick": ["antiadherente"], "washable": ["lavable"],
+        "dishwasher": ["lavavajillas", "lavaplatos"], "microphone": ["microfono"], "mic": ["microfono"], "waterproof": ["impermeable"],
+    ]
     private static let polarised = ["polarizado", "polarizados", "polarizada", "polarizadas", "polarized", "polarizing"]
     private static let carryOn = ["cabina", "aerolinea", "aerolineas", "equipaje de mano", "carry on", "cabin", "airline", "airlines"]
 
@@ -149,7 +159,7 @@ extension ConversationEngine {
             return (false, es ? "No: *\(p.name)* es de \(material.value)." : "No: *\(p.name)* is made of \(material.value).")
         }
         // Each asked word, or one of its Spanish words for a Spanish catalog ("waterproof" → "impermeable").
-        let alternatives = asked.words.map { word in [word] + (CatalogWords.spanishFor[word] ?? []) }
+        let alternatives = asked.words.map { word in [word] + (CatalogWords.spanishFor[word] ?? []) + (Self.qualityInSpanish[word] ?? []) }
         let phrases = asked.words.count == 1 ? (Self.sameQuality[asked.words[0]] ?? []) : []
         func says(_ passage: String) -> (found: Bool, denied: Bool) {
             let tokens = Self.normalizer.normalize(passage).tokens

@@ -429,7 +429,8 @@ public struct ConversationEngine: Sendable {
         // or a person), with the card again; it got the help menu.
         if let shop, replyID == nil, let shown = state.shownProduct, shown.catalogVersion == shop.version,
            now.timeIntervalSince(shown.at) <= configuration.slotTimeout, now >= shown.at,
-           Self.wantsIt(text), !Self.asksAboutOrders(text), let product = shop.index.product(sku: shown.sku) {
+           // ("how do I pay?" alone is how to buy the card's product; "¿aceptan tarjeta?" is a person's.)
+           Self.wantsIt(text), !Self.asksAboutOrders(text) || Self.onlyWantsIt(text), let product = shop.index.product(sku: shown.sku) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             // Sold out: say so, and what else there is (it cheered "¡Genial! Puedes comprarlo").
             if product.stock == 0 {
