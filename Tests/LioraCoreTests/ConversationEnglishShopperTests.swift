@@ -88,4 +88,24 @@ struct ConversationEnglishShopperTests {
         let card = shopper.say("", replyID: "sku:GOR-001", language: .en)
         #expect(shopper.say("how do I pay?", language: .en, state: card.state).replies.first?.summary.hasPrefix("Great! 🛍️ You can buy it") == true)
     }
+
+    @Test("sizes said in other words after a card (“do they come in 43?”, “i wear a 43”, “what about XL?”); “what sizes?” with a list gives each one's")
+    func sizes() {
+        let shoes = shopper.say("", replyID: "sku:ZAP-003", language: .en)
+        for text in ["do they come in 43?", "i wear a 43", "is there a 43"] {
+            #expect(shopper.say(text, language: .en, state: shoes.state).replies.map(\.summary)
+                    == ["Yes, *Zapatillas Running Aire Azul Marino* comes in size 43."], "\(text)")
+        }
+        let pyjama = shopper.say("", replyID: "sku:PIJ-003", language: .en)
+        #expect(shopper.say("what about XL?", language: .en, state: pyjama.state).replies.first?.summary.contains("doesn't come in size XL") == true)
+        #expect(shopper.say("calzo 40", state: shopper.say("", replyID: "sku:ZAP-003").state).replies.first?.summary.hasPrefix("Sí") == true)
+        // A list and no card.
+        let list = shopper.say("tenis")
+        let sizes = shopper.say("¿qué tallas hay?", state: list.state).replies.first?.summary ?? ""
+        #expect(sizes.hasPrefix("Tallas de la lista:") && sizes.contains("• *Zapatillas Running Aire Azul Marino*: 40, 41, 42, 43, 44"), "\(sizes)")
+        let colours = shopper.say("what colours?", language: .en, state: shopper.say("sneakers", language: .en).state).replies.first?.summary ?? ""
+        #expect(colours.hasPrefix("Colours in the list:") && colours.contains("navy blue"), "\(colours)")
+        // The list stays for "el segundo".
+        #expect(shopper.say("¿qué tallas hay?", state: list.state).state.catalogBrowse?.onScreen == list.state.catalogBrowse?.onScreen)
+    }
 }

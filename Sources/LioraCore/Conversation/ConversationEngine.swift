@@ -364,6 +364,31 @@ public struct ConversationEngine: Sendable {
             turn.state.shownProduct = shown
             return turn
         }
+        // "what sizes?", "¿qué colores hay?" with a list on screen and no card: each listed
+        // product's sizes or colour (it searched "what sizes" and found nothing).
+        if let shop, replyID == nil, liveCard(state, shop: shop, now: now) == nil, let browse = state.catalogBrowse,
+           browse.catalogVersion == shop.version, let rows = browse.onScreen, rows.count >= 2, let asked = Self.asksListAttribute(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let es = language == .es
+            let keys = asked == .sizes ? ["talla", "tallas", "talle", "size", "sizes", "numero"] : ["color", "colores", "colour", "colours"]
+            let translating = Self.translates(shop.index, to: language)
+            let lines: [String] = rows.compactMap { shop.index.product(sku: $0) }.compactMap { p in
+                guard let value = keys.lazy.compactMap({ key in p.attributes.first { $0.key.lowercased() == key }?.value }).first, !value.isEmpty else { return nil }
+                let shown = asked == .colours && translating ? Self.inEnglish(key: "color", value: value).value : value
+                return "• *\(p.name)*: \(shown)"
+            }
+            let title = switch (asked, es) {
+            case (.sizes, true): "Tallas de la lista:"
+            case (.sizes, false): "Sizes in the list:"
+            case (.colours, true): "Colores de la lista:"
+            case (.colours, false): "Colours in the list:"
+            }
+            let text = lines.isEmpty
+                ? (es ? "Las fichas de la lista no indican \(asked == .sizes ? "tallas" : "colores"). Elige uno para ver todos sus detalles."
+                      : "The listings in the list don't give \(asked == .sizes ? "sizes" : "colours"). Pick one for all its details.")
+                : title + "\n" + lines.joined(separator: "\n") + (es ? "\n\nElige uno en la lista para ver el detalle." : "\n\nPick one from the list for the details.")
+            return catalogAnswer(([.text(text)], "catalogo.detalle"), language: language, state: &state, catalogVersion: shop.version, now: now)
+        }
         // "¿son polarizados?" with a list on screen and no card: what each listed product's card
         // says, a line each (it got the help menu). The list stays on screen.
         if let shop, replyID == nil, liveCard(state, shop: shop, now: now) == nil, let browse = state.catalogBrowse,
@@ -939,6 +964,23 @@ public struct ConversationEngine: Sendable {
         "cafe": ["cafeina"], "coffee": ["caffeine"],
     ]
 
+    enum ListAttribute { case sizes, colours }
+
+    /// Whether `text` asks which sizes or colours there are, naming none ("what sizes?", "¿qué
+    /// tallas hay?", "¿en qué colores?", "colours?").
+    static func asksListAttribute(_ text: String) -> ListAttribute? {
+        let tokens = normalizer.normalize(text).tokens
+        guard (1...6).contains(tokens.count), !tokens.contains(where: { $0.allSatisfy(\.isNumber) || CatalogWords.sizes.contains($0) }),
+              askedColours(text).isEmpty else { return nil }
+        let rest = tokens.filter { !["que", "what", "which", "cuales", "hay", "tienen", "there", "are", "do", "you", "have", "en", "in", "come",
+                                     "they", "vienen", "las", "los", "the", "y", "and", "available", "disponibles", "manejan", "sizes", "tallas",
+                                     "size", "talla", "numeros", "colores", "colors", "colours"].contains($0) }
+        guard rest.isEmpty else { return nil }
+        if tokens.contains(where: { ["tallas", "sizes", "numeros", "talla", "size"].contains($0) }) { return .sizes }
+        if tokens.contains(where: { ["colores", "colors", "colours"].contains($0) }) { return .colours }
+        return nil
+    }
+
     /// Whether `text` asks "what if" ("¿y si tienen etiqueta?", "and if it's wet?"): no buying cue.
     static func asksWhatIf(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
@@ -1102,7 +1144,8 @@ public struct ConversationEngine: Sendable {
         for token in tokens {
             if ["y", "en", "in", "and", "la", "el", "lo", "los", "las", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a", "viene",
                 "vienen", "come", "comes", "it", "hay", "tienen", "tiene", "tienes", "teneis", "tenes", "manejan", "have", "has", "do", "does",
-                "you"].contains(token) { continue }
+                // "do they come in 43?", "is there a 44?", "i wear a 43", "what about XL?", "uso el 42", "calzo 38"
+                "you", "they", "them", "is", "there", "theres", "any", "i", "wear", "what", "about", "uso", "calzo", "visto", "soy", "got"].contains(token) { continue }
             guard size == nil, (token.count <= 3 && token.allSatisfy(\.isNumber)) || CatalogWords.sizes.contains(token) else { return nil }
             size = token
         }
@@ -1227,6 +1270,8 @@ public struct ConversationEngine: Sendable {
         "other", "another", "else", "otros", "otras", "diferente", "diferentes", "distinto", "distinta", "mismo", "misma", "same",
         "tono", "tonos", "shade", "shades", "variantes", "options", "pocas", "pocos", "muchas", "muchos", "todavia", "aun", "on",
         "out", "cabe", "caben", "hold", "holds", "fit", "fits",
+        // "i wear a 43", "what about XL?", "uso el 42", "calzo 38"
+        "wear", "about", "uso", "calzo", "visto", "theres",
     ]
 
     /// "¿cuánto vale?", "¿cuánto sale?": the price (Spain's "vale" alone is "ok"; "sale" alone is on sale).
