@@ -41,4 +41,25 @@ struct ConversationCardLinesTests {
         // Nothing of the card: not this answer.
         #expect(after("no puedo dormir bien", "y las mochilas escolares?").replies.first?.summary.hasPrefix("De lo que te conté") != true)
     }
+
+    @Test("asked again in other words, the same card's lines, not the card word for word; “no entendí” gives the lines asked about, or the card in short")
+    func sameCardAndNotUnderstood() {
+        let water = shopper.say("boludo, cuanta agua hay q tomar?")
+        #expect(water.intentID == "vida_sana.hidratacion")
+        let mate = shopper.say("y el mate cuenta?", state: water.state).replies.first?.summary ?? ""
+        #expect(mate.hasPrefix("De lo que te conté sobre *Hidratación*:") && mate.contains("mate también aportan agua"), "\(mate)")
+        let beer = shopper.say("y la birra hidrata?", state: water.state).replies.first?.summary ?? ""
+        #expect(beer.contains("el alcohol, no") && !beer.contains("Haz del agua"), "\(beer)")
+        // "no entendí, ¿cuántos litros?": the amount.
+        let litres = shopper.say("no entendí, cuantos litros?", state: water.state)
+        #expect(litres.intentID == "vida_sana.hidratacion" && litres.replies.first?.summary.contains("unos 2 litros") == true,
+                "\(litres.replies.map(\.summary))")
+        // "no me quedó claro" alone: the first points, shorter, and what next.
+        let compost = shopper.say("como separo los residuos organicos")
+        let short = shopper.say("no me quedo claro", state: compost.state).replies.first?.summary ?? ""
+        #expect(short.hasPrefix("Perdona, te lo resumo (*Orgánicos*):") && short.contains("¿Qué parte te explico mejor?"), "\(short)")
+        #expect(short.components(separatedBy: "\n•").count == 3, "\(short)")
+        // With no card just given, it is not this answer.
+        #expect(shopper.say("no entendí").replies.first?.summary.hasPrefix("Perdona, te lo resumo") != true)
+    }
 }

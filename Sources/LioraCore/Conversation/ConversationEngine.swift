@@ -580,6 +580,20 @@ public struct ConversationEngine: Sendable {
             return catalogAnswer(([noResults(text, index: shop.index, language: route.language)], "catalogo.buscar"),
                                  language: route.language, state: &state, catalogVersion: shop.version, now: now)
         }
+        // "no entendí", "no me quedó claro" just after a skill's card: the card's lines about what
+        // is asked with it ("no entendí, ¿cuántos litros?"), else its first points, shorter, and
+        // what to do next (it got "👍 I'm here", or another skill's card).
+        if replyID == nil, let last = state.lastAnswer, last.skill != "ecommerce", enabledSkills.contains(last.skill),
+           now.timeIntervalSince(last.at) <= configuration.slotTimeout, now >= last.at, let rest = Self.afterNotUnderstood(text),
+           let previous = router.catalog.intent(id: last.intentID), previous.slot == nil {
+            let language = route.language
+            let reply = (rest.isEmpty ? nil : cardLines(of: previous, about: rest, language: language)) ?? shorterCard(previous, language: language)
+            if let reply {
+                state.lastAnswer = .init(intentID: previous.id, skill: previous.skill, at: now)
+                state.noMatchStreak = 0
+                return Turn(replies: [.text(reply)], intentID: previous.id, language: language, state: state, handedOff: false)
+            }
+        }
         // "¿qué más puedo hacer?", "what else can I do?" just after a skill's card: that was the
         // card's advice; its related topics are offered (it got the help menu, "more" exercise
         // tips after sleep).
@@ -665,6 +679,8 @@ public struct ConversationEngine: Sendable {
            Self.isFollowUp(routedText), !Self.hasBuyingCue(routedText) || Self.asksWhatIf(routedText),
            let previous = router.catalog.intent(id: last.intentID) {
             let offTopic: Bool = switch route.outcome {
+            // The same card again ("¿y la birra hidrata?" after hydration sent it word for word).
+            case .matched(let id, _, _) where id == last.intentID: true
             case .matched(let id, _, .classifier): router.catalog.intent(id: id)?.skill != last.skill
             case .matched(let id, _, _): router.catalog.intent(id: id)?.skill == "ecommerce"
             case .ambiguous, .noMatch: true
@@ -929,15 +945,22 @@ public struct ConversationEngine: Sendable {
     /// line ("consult a professional", "rules vary by town"). Nil when no line does.
     func cardLines(of intent: Intent, about text: String, language: Language) -> String? {
         guard let card = intent.responses[language].first else { return nil }
-        let asked = Set(Self.normalizer.normalize(text).tokens.filter {
-            $0.count >= 4 && !IntentRouter.functionWords.contains($0) && !Self.followUpFiller.contains($0)
-        })
-        guard !asked.isEmpty else { return nil }
+        // The same word, or one the other starts with, or both sharing all but a letter ("sucio",
+        // "sucia"), four letters at least ("a" is in no sense "alcohol").
         func alike(_ a: String, _ b: String) -> Bool {
+            guard a != b else { return true }
+            let shorter = min(a.utf8.count, b.utf8.count)
+            guard shorter >= 4 else { return false }
             let common = zip(a.utf8, b.utf8).prefix { $0.0 == $0.1 }.count
-            return common == min(a.utf8.count, b.utf8.count) || common >= max(4, min(a.utf8.count, b.utf8.count) - 1)
+            return common == shorter || common >= shorter - 1
         }
         let paragraphs = card.components(separatedBy: "\n\n")
+        // The card's subject tells no line from another ("¿y la birra hidrata?" after hydration).
+        let subject = Self.normalizer.normalize(paragraphs.first ?? "").tokens + Self.normalizer.normalize(intent.title[language]).tokens
+        let asked = Set(Self.normalizer.normalize(text).tokens.filter { word in
+            word.count >= 4 && !IntentRouter.functionWords.contains(word) && !Self.followUpFiller.contains(word) && !subject.contains { alike(word, $0) }
+        })
+        guard !asked.isEmpty else { return nil }
         let bullets = card.split(separator: "\n").map(String.init).filter { $0.hasPrefix("•") }
         let scored = bullets.map { line -> (String, Int) in
             let tokens = Self.normalizer.normalize(line).tokens
@@ -961,7 +984,8 @@ public struct ConversationEngine: Sendable {
         "huele": ["huelen", "olor"], "apesta": ["huele", "olor"], "hediondo": ["huele", "olor"], "dirty": ["clean", "greasy"],
         "greasy": ["grease", "clean"], "smells": ["smell"], "stinks": ["smell", "smells"], "wet": ["dry"],
         "bebes": ["bebe", "ninos"], "bebe": ["bebes", "ninos"], "kids": ["children", "child"], "children": ["kids", "child"],
-        "cafe": ["cafeina"], "coffee": ["caffeine"],
+        "cafe": ["cafeina"], "coffee": ["caffeine"], "birra": ["alcohol"], "cerveza": ["alcohol"], "vino": ["alcohol"], "beer": ["alcohol"],
+        "wine": ["alcohol"], "agua": ["litros"],
     ]
 
     enum ListAttribute { case sizes, colours }
@@ -985,6 +1009,36 @@ public struct ConversationEngine: Sendable {
     static func asksWhatIf(_ text: String) -> Bool {
         let tokens = normalizer.normalize(text).tokens
         return tokens.starts(with: ["y", "si"]) || tokens.starts(with: ["and", "if"]) || tokens.starts(with: ["what", "if"])
+    }
+
+    /// What follows "no entendí", "I don't get it"… in `text` ("" when nothing does); nil when
+    /// `text` does not start with one.
+    static func afterNotUnderstood(_ text: String) -> String? {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.count <= 12 else { return nil }
+        let said = tokens.joined(separator: " ")
+        guard let phrase = notUnderstoodPhrases.first(where: { said == $0 || said.hasPrefix($0 + " ") }) else { return nil }
+        let rest = tokens.dropFirst(phrase.split(separator: " ").count).drop { ["nada", "bien", "muy", "mucho", "eso", "that", "it", "at", "all"].contains($0) }
+        return rest.joined(separator: " ")
+    }
+
+    private static let notUnderstoodPhrases: [String] = [
+        "no te entendi", "no te entiendo", "no lo entendi", "no lo entiendo", "no entendi", "no entiendo", "no me quedo claro",
+        "no me queda claro", "no comprendo", "no capto", "no cache", "no le entendi", "no le entiendo", "que quieres decir", "como asi",
+        "i dont understand", "i didnt understand", "i dont get it", "i didnt get it", "didnt get it", "dont get it", "what do you mean",
+        "im confused", "i am confused", "not clear",
+    ]
+
+    /// `intent`'s card in short: its title line, its first two points, and a line asking which
+    /// part to explain (or to ask for a person). Nil for a card without points.
+    func shorterCard(_ intent: Intent, language: Language) -> String? {
+        guard let card = intent.responses[language].first else { return nil }
+        let bullets = card.split(separator: "\n").filter { $0.hasPrefix("•") }.prefix(2)
+        guard !bullets.isEmpty else { return nil }
+        return (language == .es ? "Perdona, te lo resumo (*\(intent.title[.es])*):" : "Sorry, in short (*\(intent.title[.en])*):")
+            + "\n\n" + bullets.joined(separator: "\n")
+            + (language == .es ? "\n\n¿Qué parte te explico mejor? Si prefieres, escribe *asesor* y te atiende una persona."
+                               : "\n\nWhich part should I explain better? Or type *human* and a person will help you.")
     }
 
     /// A follow-up's words that say nothing of its subject ("¿y eso sirve?", "¿cuánto tiempo tengo…?").
