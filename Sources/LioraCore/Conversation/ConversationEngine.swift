@@ -65,6 +65,25 @@ public struct ConversationEngine: Sendable {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             return matched(urgent, language: language, state: &state, enabledSkills: enabledSkills, now: now)
         }
+        // "olvídalo, ya no quiero una persona", "never mind, I don't need a human": the bot carries
+        // on (it handed the chat to a person again). Not after a crisis or an emergency: that hold
+        // stays until a person answers.
+        if replyID == nil, Self.cancelsPerson(text),
+           state.personRequestedFor.flatMap({ router.catalog.intent(id: $0) }).map({ !$0.urgent || $0.id == Self.handOffIntent }) ?? true {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            let waiting = state.personRequestedAt != nil
+            (state.personRequestedAt, state.personRequestedFor, state.waitingNoticeAt) = (nil, nil, nil)
+            state.noMatchStreak = 0
+            let line = switch (waiting, language) {
+            case (true, .es): "De acuerdo, sigo yo por aquí. ¿En qué te ayudo? Si cambias de idea, escribe *asesor*."
+            case (true, _): "All right, I'll carry on here. How can I help? If you change your mind, type *human*."
+            case (false, .es): "De acuerdo, sigo yo por aquí. ¿En qué te ayudo?"
+            case (false, _): "All right, I'll carry on here. How can I help?"
+            }
+            let help = router.catalog.intent(id: "core.ayuda").map { (IntentRouter.replyIDPrefix + $0.id, $0.title[language]) }
+            return Turn(replies: [help.map { .buttons(body: line, buttons: [$0]) } ?? .text(line)], intentID: "core.ok", language: language,
+                        state: state, handedOff: false)
+        }
         // The user asked for a person (or was at risk): what they type now ("¿cuánto tardan?",
         // "hola?") is for that person, not a new request to the bot (it got a product search, a
         // greeting, a goodbye). One line says a person will answer — for someone at risk, the
@@ -1010,6 +1029,17 @@ public struct ConversationEngine: Sendable {
         let tokens = normalizer.normalize(text).tokens
         return tokens.starts(with: ["y", "si"]) || tokens.starts(with: ["and", "if"]) || tokens.starts(with: ["what", "if"])
     }
+
+    /// Whether `text` takes back a request for a person ("olvídalo, ya no quiero una persona",
+    /// "ya no necesito asesor", "never mind, I don't need a human").
+    static func cancelsPerson(_ text: String) -> Bool {
+        let tokens = normalizer.normalize(text).tokens
+        guard tokens.count <= 12 else { return false }
+        let said = tokens.joined(separator: " ")
+        return said.range(of: cancelPersonPattern, options: .regularExpression) != nil
+    }
+
+    private static let cancelPersonPattern = #"\b((ya )?no (quiero|necesito|hace falta)( hablar con)?|cancela(r)?|(dont|do not|no longer) (need|want)( to (talk|speak) (to|with))?|never mind( the)?)( (una|un|el|la|al|a|an|the))? (persona|asesor|asesora|humano|agente|operador|person|human|agent|operator)\b"#
 
     /// What follows "no entendí", "I don't get it"… in `text` ("" when nothing does); nil when
     /// `text` does not start with one.
