@@ -205,7 +205,7 @@ extension ConversationEngine {
         let index = catalog.index
         var tokens = Self.normalizer.normalize(text).tokens[...]
         while tokens.count > 1, let first = tokens.first, Self.followUpLeadWords.contains(first) { tokens = tokens.dropFirst() }
-        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "one", "ones", "uno", "una"].contains(last) {
+        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "one", "ones", "uno", "una", "then", "entonces", "pues"].contains(last) {
             tokens = tokens.dropLast()
         }
         guard !tokens.isEmpty else { return nil }
@@ -258,7 +258,20 @@ extension ConversationEngine {
         // "¿y deportivas baratas?": narrowed, then cheapest first.
         let cheap = words.contains(where: CatalogWords.cheapWords.contains)
         // "¿y los negros cuánto valen?": the black ones, whose rows give their prices.
-        let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" && !Self.priceAskWords.contains($0) }
+        let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" && !Self.priceAskWords.contains($0)
+            && !["one", "ones", "in", "en", "talla", "size", "de", "of"].contains($0) }
+        // "the blue one", "la gris en L": the one row on screen of that colour (and size), when
+        // exactly one is (it searched the shop for "blue").
+        if !modifiers.isEmpty, modifiers.count <= 3, Self.pointsAtOne(written), let rows = browse.onScreen, rows.count > 1 {
+            let colours = Self.askedColours(modifiers.joined(separator: " "))
+            let sizes = modifiers.filter { CatalogWords.sizes.contains($0) || ($0.count <= 3 && $0.allSatisfy(\.isNumber)) }
+            if !colours.isEmpty, colours.count + sizes.count == modifiers.count {
+                let fitting = rows.compactMap { index.product(sku: $0) }.filter { p in
+                    colours.allSatisfy { Self.hasColour(p, $0) } && sizes.allSatisfy { CatalogSearchIndex.sizes(of: p)?.contains($0) ?? false }
+                }
+                if fitting.count == 1 { return ([.product(card(fitting[0], index: index, language: language))], "catalogo.detalle") }
+            }
+        }
         if !modifiers.isEmpty, modifiers.count <= 3, modifiers.allSatisfy({ CatalogWords.isModifier($0) }) {
             // Only the results that have the colour or size too (ranking alone put the black
             // hoodie first but kept the yellow one), and the earlier ones ("en negro" then "en
@@ -687,13 +700,15 @@ extension ConversationEngine {
         "mas baratos", "mas baratas", "mas barato", "mas barata", "mas economicos", "mas economicas", "mas economico", "mas economica",
         "baratos", "baratas", "economicos", "economicas", "cheaper", "less expensive", "cheapest", "the cheapest", "mas baratos que tengan",
         "cheap", "cual es mas barata", "cual es mas barato", "cual es la mas barata", "cual es el mas barato", "which is cheaper",
-        "which is cheapest", "which one is cheaper", "which one is cheapest",
+        "which is cheapest", "which one is cheaper", "which one is cheapest", "which one is the cheapest", "which is the cheapest",
+        "cual es el mas economico", "cual es la mas economica", "el mas barato", "la mas barata",
     ]
 
     /// "¿El más caro?" and its kin, after the lead words are taken off.
     private static let dearerPhrases: Set<String> = [
         "mas caro", "mas cara", "mas caros", "mas caras", "cual es mas caro", "cual es mas cara", "cual es el mas caro",
         "cual es la mas cara", "most expensive", "the most expensive", "which is most expensive", "pricier", "more expensive",
+        "which one is the most expensive", "which is the most expensive", "el mas caro", "la mas cara",
     ]
 
     /// What asks for the next page of the last results, folded and trimmed ("ver más", "more").
@@ -727,6 +742,17 @@ extension ConversationEngine {
               ["pagina", "page", "pag"].contains(words[words.count - 2]), let n = Int(words[words.count - 1]), (2...99).contains(n)
         else { return nil }
         return n
+    }
+
+    /// Whether the words point at one thing ("the blue one", "la gris", "el negro en 42"), not at
+    /// a narrowing of the list ("¿y en negro?", "in blue?").
+    static func pointsAtOne(_ tokens: [String]) -> Bool {
+        var words = tokens[...]
+        while let first = words.first, ["ok", "okay", "vale", "bueno", "y", "and", "pues", "entonces", "so", "then", "me", "llevo", "quiero",
+                                        "dame", "ill", "take", "i", "want", "prefiero", "prefer", "give"].contains(first) {
+            words = words.dropFirst()
+        }
+        return words.contains("one") || (["el", "la", "the"].contains(words.first ?? "") && !words.dropFirst().starts(with: ["en"]))
     }
 
     /// `products` without those some narrowing step (a colour or size the list was narrowed by)
