@@ -62,4 +62,14 @@ struct ConversationCardLinesTests {
         // With no card just given, it is not this answer.
         #expect(shopper.say("no entendí").replies.first?.summary.hasPrefix("Perdona, te lo resumo") != true)
     }
+
+    @Test("health questions and recycling follow-ups are not taken for product searches")
+    func notSearches() {
+        #expect(shopper.say("cuanto tomar de agua al dia?").intentID == "vida_sana.hidratacion")
+        #expect(shopper.say("es malo dormir con audifonos?").intentID?.hasPrefix("catalogo") != true)
+        #expect(after("where do old batteries go", "and phones?", language: .en).intentID == "reciclaje.electronicos")
+        #expect(after("donde tiro una bateria de celular", "y un cargador que ya no sirve?").intentID == "reciclaje.electronicos")
+        // A product's name alone still finds it.
+        #expect(shopper.say("speaker", language: .en).intentID?.hasPrefix("catalogo") == true)
+    }
 }

@@ -108,4 +108,18 @@ struct ConversationEnglishShopperTests {
         // The list stays for "el segundo".
         #expect(shopper.say("¿qué tallas hay?", state: list.state).state.catalogBrowse?.onScreen == list.state.catalogBrowse?.onScreen)
     }
+
+    @Test("a yes/no question about the card is answered from it though another skill has the words: “¿mide el sueño?”, “¿son contra agua?”, “¿aguantan el sudor?”")
+    func cardBeatsOtherSkills() {
+        func answer(_ question: String, about sku: String) -> ConversationEngine.Turn {
+            shopper.say(question, state: shopper.say("", replyID: "sku:\(sku)").state)
+        }
+        let watch = Self.shop.index.catalog.products.first { $0.name.hasPrefix("Reloj Inteligente") }!.sku
+        #expect(answer("mide el sueño?", about: watch).replies.first?.summary.hasPrefix("Sí, según su descripción") == true)
+        let sweat = answer("aguantan el sudor?", about: "AUD-004")
+        #expect(sweat.replies.first?.summary.contains("resistentes al sudor") == true && sweat.state.shownProduct?.sku == "AUD-004")
+        #expect(answer("son contra agua?", about: "AUD-004").replies.first?.summary.hasPrefix("La ficha de *Audífonos Deportivos") == true)
+        // A recycling subject named is recycling.
+        #expect(answer("¿es reciclable el vidrio?", about: "AUD-004").intentID?.hasPrefix("reciclaje") == true)
+    }
 }

@@ -53,8 +53,11 @@ extension ConversationEngine {
         ["does", "it", "come", "in"], ["do", "they", "come", "in"],
         ["es", "de"], ["son", "de"], ["viene", "con"], ["vienen", "con"], ["viene", "en"], ["vienen", "en"], ["comes", "in"], ["trae"], ["traen"], ["incluye"], ["incluyen"],
         ["tiene"], ["es"], ["son"], ["esta"], ["estan"],
+        // "¿mide el sueño?", "¿aguanta el sudor?", "¿se puede lavar?", "can it track sleep?"
+        ["se", "puede"], ["se", "pueden"], ["mide"], ["miden"], ["aguanta"], ["aguantan"], ["resiste"], ["resisten"], ["sirve", "para"],
+        ["sirven", "para"],
         ["is", "it"], ["is", "this"], ["is", "that"], ["are", "they"], ["are", "these"], ["does", "it", "have"],
-        ["does", "it", "include"], ["do", "they", "have"],
+        ["does", "it", "include"], ["do", "they", "have"], ["can", "it"], ["can", "they"], ["does", "it"], ["do", "they"],
     ]
 
     private static let politeWords: Set<String> = ["porfa", "porfavor", "favor", "please", "pls", "plis", "gracias", "thanks"]

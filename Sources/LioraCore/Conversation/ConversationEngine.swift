@@ -44,10 +44,21 @@ public struct ConversationEngine: Sendable {
 
     public let router: IntentRouter
     public let configuration: Configuration
+    /// The one-word keywords of the skills other than the shop's and `core` ("vidrio", "pilas",
+    /// "glass"): a yes/no question naming one is about that subject, not the card on screen.
+    let subjectWords: Set<String>
 
     public init(router: IntentRouter, configuration: Configuration = .init()) {
         self.router = router
         self.configuration = configuration
+        var words = Set<String>()
+        for intent in router.catalog.intents where intent.skill != "ecommerce" && intent.skill != "core" {
+            for keyword in intent.keywords.all {
+                let tokens = Self.normalizer.normalize(keyword).tokens
+                if tokens.count == 1 { words.insert(tokens[0]) }
+            }
+        }
+        subjectWords = words
     }
 
     /// - Parameter catalog: the tenant's active catalog; without one, catalog questions are
@@ -366,8 +377,13 @@ public struct ConversationEngine: Sendable {
         if let shop, replyID == nil, let (shown, product) = liveCard(state, shop: shop, now: now),
            !Self.asksAboutOrders(text) || Self.asksListedWarranty(text, of: product),
            let asked = Self.askedQuality(text),
-           Self.asksOnlyMaterialOrColour(asked.words) || Self.namesItsOwn(product, asked.words)
-               || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
+           // (What its listing says answers it, though another skill has the words: "¿mide el
+           // sueño?" of a smartwatch got the sleep card, "¿son contra agua?" the hydration card.)
+           case let says = qualityVerdict(asked, product: product, index: shop.index, language: previous).yes,
+           Self.asksOnlyMaterialOrColour(asked.words) || Self.namesItsOwn(product, asked.words) || says == true
+               // (Not "¿es reciclable el vidrio?": glass is recycling's subject, whatever the card is made of.)
+               || (!asked.words.contains(where: subjectWords.contains)
+                   && (says != nil || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous, surely: true))) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             var turn = catalogAnswer(([.text(qualityAnswer(asked, product: product, index: shop.index, language: language))], "catalogo.detalle"),
                                      language: language, state: &state, catalogVersion: shop.version, now: now)
@@ -558,9 +574,15 @@ public struct ConversationEngine: Sendable {
         // "speaker", "do you have a frying pan?": a weak guess of another intent (a person, used
         // oil) when the words are the shop's products — the products (it handed the chat to a
         // person, or sent the oil card). Kept only when the search finds some.
+        // Only a product's name or an explicit "do you have" ("¿cuánto tomar de agua al día?" and
+        // "¿es malo dormir con audífonos?" are questions), nothing about getting rid of it, and
+        // not a follow-up to the skill's card just given ("and phones?" after batteries).
         if let shop, replyID == nil, case .matched(let id, let confidence, .classifier) = route.outcome, confidence < 0.4,
            let intent = router.catalog.intent(id: id), intent.skill != "ecommerce", !Self.pleasantryIntents.contains(id),
-           Self.hasBuyingCue(text) || Self.normalizer.normalize(text).tokens.filter({ !IntentRouter.functionWords.contains($0) }).count <= 3,
+           case let tokens = Self.normalizer.normalize(text).tokens,
+           tokens.contains(where: Self.strongBuyingCues.contains) || tokens.filter({ !IntentRouter.functionWords.contains($0) }).count <= 2,
+           !tokens.contains(where: Self.disposalWords.contains),
+           !(Self.isFollowUp(text) && state.lastAnswer.map { now.timeIntervalSince($0.at) <= configuration.slotTimeout && $0.skill != "ecommerce" } == true),
            shop.index.isConfidentMatch(Self.withoutAsking(text)), !Self.wantsToDoActivity(text, index: shop.index) {
             var searched = state
             if let answer = catalogTurn(text: text, replyID: nil, intentID: "catalogo.buscar", language: route.language, state: &searched,
@@ -822,11 +844,13 @@ public struct ConversationEngine: Sendable {
 
     /// Whether a skill other than the shop's and `core` answers `text`, by a keyword, a pattern
     /// or the classifier ("¿es reciclable el plástico?" after a card is a recycling question).
-    private func answeredElsewhere(_ text: String, enabledSkills: Set<String>, language: Language) -> Bool {
+    /// `surely`: only by a keyword, a pattern or a guess of at least 0.45 (a yes/no question about
+    /// the card on screen: "¿son contra agua?" of earbuds was guessed as hydration at 0.3).
+    private func answeredElsewhere(_ text: String, enabledSkills: Set<String>, language: Language, surely: Bool = false) -> Bool {
         // A keyword or a confident guess ("¿es bueno correr todos los días?" after a jacket).
         let ids: [String] = switch router.route(text, enabledSkills: enabledSkills, language: language, checkingUrgent: false).outcome {
-        case .matched(let id, _, _): [id]
-        case .ambiguous(let ids): ids
+        case .matched(let id, let confidence, let via): !surely || via != .classifier || confidence >= 0.45 ? [id] : []
+        case .ambiguous(let ids): surely ? [] : ids
         case .noMatch: []
         }
         return ids.contains { id in router.catalog.intent(id: id).map { $0.skill != "ecommerce" && $0.skill != "core" } ?? false }
@@ -884,6 +908,9 @@ public struct ConversationEngine: Sendable {
     private static let quantityWords: Set<String> = [
         "necesito", "necesita", "necesitamos", "debo", "deberia", "debe", "deben", "recomiendan", "recomienda", "recomendable",
         "mucho", "demasiado", "demasiada", "sano", "saludable", "need", "needs", "should", "too", "healthy", "recommended",
+        // "¿cuánto tomar de agua al día?", "how much to drink a day?": an amount to take, not a price.
+        "tomar", "beber", "dormir", "comer", "caminar", "dia", "diario", "diaria", "semana", "drink", "eat", "sleep", "walk", "day",
+        "daily", "week",
     ]
 
     /// Whether `text` asks what the shop sells ("¿venden pilas?", "do you sell batteries?"),
@@ -899,12 +926,18 @@ public struct ConversationEngine: Sendable {
         return tokens.count <= 6 && tokens.contains(where: shoppingVerbs.contains) && !tokens.contains(where: notShopping.contains)
     }
 
+    /// Words that ask the shop for something, whatever else the message says.
+    static let strongBuyingCues: Set<String> = [
+        "tienen", "tienes", "venden", "vendes", "busco", "buscando", "comprar", "compro", "sell", "sells", "have", "buy", "buying", "looking",
+    ]
+
     /// Words of getting rid of something: with one, a product word is about recycling it.
     static let disposalWords: Set<String> = [
         "reciclar", "reciclo", "reciclaje", "reciclable", "tirar", "tiro", "tiramos", "desechar", "desecho", "botar", "boto", "donde",
         "contenedor", "basura", "viejo", "vieja", "viejos", "viejas", "roto", "rota", "rotos", "rotas", "usado", "usada", "usados",
         "usadas", "gastado", "gastada", "gastadas", "gastados", "punto", "limpio", "recycle", "recycling", "throw", "dispose", "where",
-        "bin", "trash", "old", "broken", "used", "dead",
+        "bin", "trash", "old", "broken", "used", "dead", "sirve", "funciona", "descompuesto", "descompuesta", "estropeado", "estropeada",
+        "danado", "danada", "works",
     ]
 
     private static let shoppingVerbs: Set<String> = ["busco", "buscando", "comprar", "compro", "buy", "buying", "looking"]
