@@ -122,4 +122,15 @@ struct ConversationEnglishShopperTests {
         // A recycling subject named is recycling.
         #expect(answer("¿es reciclable el vidrio?", about: "AUD-004").intentID?.hasPrefix("reciclaje") == true)
     }
+
+    @Test("short English first messages, urgent ones included, are answered in English; crisis lines name the UK, Australia and India")
+    func englishFirstMessages() {
+        for text in ["cant breathe properly", "kms", "been feeling really low"] {
+            #expect(first(text).language == .en, "\(text)")
+        }
+        let crisis = first("nobody would even notice if i disappeared")
+        #expect(crisis.intentID == "core.crisis" && crisis.language == .en)
+        let text = crisis.replies.map(\.summary).joined()
+        #expect(text.contains("Samaritans 116 123") && text.contains("Lifeline 13 11 14") && text.contains("Tele-MANAS 14416"), "\(text)")
+    }
 }

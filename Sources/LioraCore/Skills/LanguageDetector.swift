@@ -158,5 +158,9 @@ public struct LanguageDetector: Sendable {
         "human", "person", "order", "price", "buy", "shipping", "hours", "open", "recycle", "trash",
         "food", "healthy", "more", "just", "not", "but", "if", "so", "we", "they", "our", "their", "tell",
         "show", "give", "know", "see", "one", "all", "out", "up", "now", "today", "tomorrow",
+        // Short English messages, urgent ones too ("cant breathe properly", "kms" had Spanish answers).
+        "cant", "wont", "didnt", "isnt", "arent", "wasnt", "really", "feel", "feeling", "been", "lately", "properly", "breathe",
+        "breathing", "anymore", "myself", "kms", "kys", "nobody", "anyone", "someone", "tips", "hii", "hlo", "gday", "notice", "would",
+        "empty", "weeks", "tho", "pls", "plz", "thx", "doing", "going", "gonna", "wanna",
     ]
 }
