@@ -72,4 +72,23 @@ struct ConversationCardLinesTests {
         // A product's name alone still finds it.
         #expect(shopper.say("speaker", language: .en).intentID?.hasPrefix("catalogo") == true)
     }
+
+    @Test("a short follow-up the card says nothing of is told so (not the Kids category); after products, it narrows them; “more” offers the related topics")
+    func nothingInTheCard() {
+        let kids = after("how much water should i drink", "and for kids?", language: .en)
+        #expect(kids.intentID == "vida_sana.hidratacion", "\(kids.replies.map(\.summary))")
+        #expect(kids.replies.first?.summary.hasPrefix("What I told you about *Hydration* has nothing specific on “kids”.") == true)
+        // The card's own words, in other words: summer is the heat.
+        #expect(after("cuanta agua hay que tomar", "y en verano?").replies.first?.summary.contains("bebe más con calor") == true)
+        // After a list of pyjamas, "¿y para niños?" narrows the pyjamas.
+        let sleep = shopper.say("no puedo dormir")
+        let pyjamas = shopper.say("pijamas", state: sleep.state)
+        let forKids = shopper.say("y para ninos?", state: pyjamas.state)
+        #expect(forKids.intentID == "catalogo.buscar" && shopper.listed(forKids)?.skus.allSatisfy { $0.hasPrefix("PIJ") } == true,
+                "\(forKids.replies.map(\.summary))")
+        // "more" after a card: its related topics (it got the activity card); "start over": the menu.
+        let more = after("paper", "more", language: .en)
+        #expect(more.replies.first?.summary.hasPrefix("That's the main advice I have on *Paper & cardboard*") == true, "\(more.replies.map(\.summary))")
+        #expect(shopper.say("start over", language: .en).intentID == "core.ayuda")
+    }
 }

@@ -259,7 +259,7 @@ extension ConversationEngine {
         let cheap = words.contains(where: CatalogWords.cheapWords.contains)
         // "¿y los negros cuánto valen?": the black ones, whose rows give their prices.
         let modifiers = words.filter { !CatalogWords.cheapWords.contains($0) && $0 != "mas" && !Self.priceAskWords.contains($0)
-            && !["one", "ones", "in", "en", "talla", "size", "de", "of"].contains($0) }
+            && !["one", "ones", "in", "en", "talla", "size", "de", "of", "para", "for"].contains($0) }
         // "the blue one", "la gris en L": the one row on screen of that colour (and size), when
         // exactly one is (it searched the shop for "blue").
         if !modifiers.isEmpty, modifiers.count <= 3, Self.pointsAtOne(written), let rows = browse.onScreen, rows.count > 1 {
@@ -272,7 +272,8 @@ extension ConversationEngine {
                 if fitting.count == 1 { return ([.product(card(fitting[0], index: index, language: language))], "catalogo.detalle") }
             }
         }
-        if !modifiers.isEmpty, modifiers.count <= 3, modifiers.allSatisfy({ CatalogWords.isModifier($0) }) {
+        // (Or who it is for: "¿y para niños?" after pyjamas.)
+        if !modifiers.isEmpty, modifiers.count <= 3, modifiers.allSatisfy({ CatalogWords.isModifier($0) || CatalogWords.audiences.contains($0) }) {
             // Only the results that have the colour or size too (ranking alone put the black
             // hoodie first but kept the yellow one), and the earlier ones ("en negro" then "en
             // talla 42"), within the price range and in the order asked before ("de menos de 700"

@@ -248,7 +248,10 @@ public struct ConversationEngine: Sendable {
         // → "electrónica"): its page, as if its row was tapped (category names are the shop's
         // words, like a row's title: they never change the language, except as a first message:
         // "electronics" from a new user is English).
-        if let shop, replyID == nil, state.pendingSlot == nil, let id = Self.typedCategory(text, index: shop.index),
+        // ("¿y para niños?" just after a skill's card is about that card, below, not the Kids category.)
+        let followsCard = replyID == nil && Self.isFollowUp(text)
+            && state.lastAnswer.map { $0.skill != "ecommerce" && now >= $0.at && now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
+        if let shop, replyID == nil, state.pendingSlot == nil, !followsCard, let id = Self.typedCategory(text, index: shop.index),
            case let language = languageEstablished ? previous : router.language(of: text, previous: previous, established: false),
            let answer = catalogTurn(text: text, replyID: CatalogReplyID.category + id, intentID: nil, language: language,
                                     state: &state, catalog: shop, now: now) {
@@ -726,7 +729,18 @@ public struct ConversationEngine: Sendable {
             case .matched(let id, _, _): router.catalog.intent(id: id)?.skill == "ecommerce"
             case .ambiguous, .noMatch: true
             }
-            if offTopic, let reply = cardLines(of: previous, about: routedText, language: route.language) {
+            // Nothing of it in the card, a short follow-up the shop's search or nothing took
+            // ("and for kids?" after hydration listed kids' clothes): the card has nothing on it.
+            let searchOrNothing: Bool = switch route.outcome {
+            case .matched(let id, _, _): router.catalog.intent(id: id)?.skill == "ecommerce"
+            case .ambiguous(let ids): ids.contains { router.catalog.intent(id: $0)?.skill == "ecommerce" }
+            case .noMatch: true
+            }
+            let subject = Self.normalizer.normalize(routedText).tokens.filter {
+                !IntentRouter.functionWords.contains($0) && !Self.followUpFiller.contains($0) && !["y", "and", "what", "about", "how", "que", "tal"].contains($0)
+            }
+            if offTopic, let reply = cardLines(of: previous, about: routedText, language: route.language)
+                ?? (searchOrNothing && (1...3).contains(subject.count) ? noSpecificLines(previous, about: subject, language: route.language) : nil) {
                 state.noMatchStreak = 0
                 state.fallbackCredit = 0
                 state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
@@ -979,6 +993,8 @@ public struct ConversationEngine: Sendable {
         "que mas puedo hacer", "que mas", "que mas hago", "que otra cosa puedo hacer", "algo mas que pueda hacer", "mas consejos",
         "otro consejo", "otros consejos", "mas tips", "otro tip", "what else", "what else can i do", "anything else i can do",
         "more tips", "more advice", "another tip", "any other tips", "other tips",
+        // "more" alone after a card (it got the activity card: "move more"), "cuéntame más"
+        "more", "mas", "tell me more", "cuentame mas", "dime mas", "mas info", "more info", "go on", "and more", "anything else",
     ]
 
     static func isFollowUp(_ text: String) -> Bool {
@@ -1037,7 +1053,7 @@ public struct ConversationEngine: Sendable {
         "greasy": ["grease", "clean"], "smells": ["smell"], "stinks": ["smell", "smells"], "wet": ["dry"],
         "bebes": ["bebe", "ninos"], "bebe": ["bebes", "ninos"], "kids": ["children", "child"], "children": ["kids", "child"],
         "cafe": ["cafeina"], "coffee": ["caffeine"], "birra": ["alcohol"], "cerveza": ["alcohol"], "vino": ["alcohol"], "beer": ["alcohol"],
-        "wine": ["alcohol"], "agua": ["litros"],
+        "wine": ["alcohol"], "agua": ["litros"], "verano": ["calor"], "summer": ["heat", "hot"], "invierno": ["frio"], "winter": ["cold"],
     ]
 
     enum ListAttribute { case sizes, colours }
@@ -1102,6 +1118,21 @@ public struct ConversationEngine: Sendable {
             + "\n\n" + bullets.joined(separator: "\n")
             + (language == .es ? "\n\n¿Qué parte te explico mejor? Si prefieres, escribe *asesor* y te atiende una persona."
                                : "\n\nWhich part should I explain better? Or type *human* and a person will help you.")
+    }
+
+    /// That `intent`'s card has nothing specific on `subject` (the follow-up's words), with its
+    /// closing line, and that the shop can be searched for it.
+    func noSpecificLines(_ intent: Intent, about subject: [String], language: Language) -> String? {
+        guard let card = intent.responses[language].first else { return nil }
+        let asked = subject.joined(separator: " ")
+        let closing = card.components(separatedBy: "\n\n").last.flatMap { $0.contains("•") ? nil : $0 }
+        var reply = language == .es
+            ? "En lo que te conté sobre *\(intent.title[.es])* no tengo nada específico sobre “\(asked)”."
+            : "What I told you about *\(intent.title[.en])* has nothing specific on “\(asked)”."
+        if let closing { reply += " " + closing }
+        reply += language == .es ? "\n\nSi buscas productos, escríbeme qué buscas (por ejemplo, «pijama para niño»)."
+                                 : "\n\nIf you're looking for products, tell me what (for example, “kids' pyjamas”)."
+        return reply
     }
 
     /// A follow-up's words that say nothing of its subject ("¿y eso sirve?", "¿cuánto tiempo tengo…?").
@@ -1481,6 +1512,9 @@ public struct ConversationEngine: Sendable {
             state.shownProduct = nil
         }
         state.pendingSlot = nil  // a question asked before is not answered by a later message
+        // Products on screen are the subject now: "¿y para niños?" after pyjamas is about them, not
+        // the sleep card before.
+        if !answer.replies.isEmpty { state.lastAnswer = nil }
         state.handedOffAt = nil
         state.personRequestedAt = nil
         state.personRequestedFor = nil
