@@ -65,6 +65,29 @@ struct ConversationFiltersTests {
     }
 }
 
+/// A second colour or size replaces the first; "mejor en blanco", "del 42", "q tallas hay".
+@Suite("Conversation engine: another colour or size replaces the one before")
+struct ConversationFilterReplaceTests {
+    let filters = ConversationFiltersTests()
+
+    @Test("“en talla 37” then “¿y en talla 41?” shows 41, not 37 and 41; “mejor en negro” narrows; “del 42” is a size; “q tallas hay” is the list's sizes")
+    func replaces() {
+        let sizes = filters.chat(["tenis", "en talla 37", "y en talla 41?"])
+        let in41 = ConversationCatalogTests.shop.index.catalog.products.filter { p in
+            filters.skus(sizes[0]).contains(p.sku) && (CatalogSearchIndex.sizes(of: p)?.contains("41") ?? false)
+        }.map(\.sku)
+        #expect(!in41.isEmpty && Set(filters.skus(sizes[2])) == Set(in41), "\(sizes[2].replies.map(\.summary))")
+        #expect(sizes[2].state.catalogBrowse?.narrowing == ["41"])
+        let colours = filters.chat(["tenis", "en negro", "mejor en blanco"])
+        #expect(Set(filters.skus(colours[2])) == ["ZAP-004", "ZAP-006"], "\(colours[2].replies.map(\.summary))")
+        // "del 42" after a card, and with "tenéis".
+        let card = filters.shopper.say("", replyID: "sku:ZAP-003")
+        #expect(filters.shopper.say("del 42", state: card.state).replies.first?.summary.hasPrefix("Sí, *Zapatillas Running Aire Azul Marino* viene en talla 42") == true)
+        #expect(filters.shopper.say("¿tenéis del 42?", state: card.state).replies.first?.summary.hasPrefix("Sí") == true)
+        #expect(filters.chat(["chamarras", "q tallas hay"])[1].replies.first?.summary.hasPrefix("Tallas de la lista:") == true)
+    }
+}
+
 /// A product word that is also a recycling subject, while a list or card is on screen.
 @Suite("Conversation engine: “un cargador para el móvil” while shopping is a search")
 struct ConversationMidShoppingTests {

@@ -205,7 +205,7 @@ extension ConversationEngine {
         let index = catalog.index
         var tokens = Self.normalizer.normalize(text).tokens[...]
         while tokens.count > 1, let first = tokens.first, Self.followUpLeadWords.contains(first) { tokens = tokens.dropFirst() }
-        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "one", "ones", "uno", "una", "then", "entonces", "pues"].contains(last) {
+        while tokens.count > 1, let last = tokens.last, ["porfa", "please", "pls", "one", "ones", "uno", "una", "then", "entonces", "pues", "mejor", "instead"].contains(last) {
             tokens = tokens.dropLast()
         }
         guard !tokens.isEmpty else { return nil }
@@ -227,9 +227,9 @@ extension ConversationEngine {
         }
         // What the list on screen came from: the search's results or the category's products.
         let subject = browse.categoryID.flatMap { index.category(id: $0)?.name } ?? browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? ""
-        func base(_ query: String?) -> [Product] {
-            if let categoryID = browse.categoryID { return narrowed(index.products(inCategory: categoryID, limit: 500), by: browse.narrowing, index: index) }
-            return narrowed(index.search(query ?? browse.query ?? "", limit: 500).map(\.product), by: browse.narrowing, index: index)
+        func base(_ query: String?, narrowing: [String]? = browse.narrowing) -> [Product] {
+            if let categoryID = browse.categoryID { return narrowed(index.products(inCategory: categoryID, limit: 500), by: narrowing, index: index) }
+            return narrowed(index.search(query ?? browse.query ?? "", limit: 500).map(\.product), by: narrowing, index: index)
         }
         // Shows `hits` as the list on screen (kept for "el segundo" and "¿más baratos?"; no
         // further pages: "ver más" says that was all).
@@ -279,8 +279,19 @@ extension ConversationEngine {
             // talla 42"), within the price range and in the order asked before ("de menos de 700"
             // then "¿y en negro?" listed the dearer black pairs too).
             let extra = modifiers.joined(separator: " ")
-            let steps = (browse.narrowing ?? []) + [extra]
-            var hits = narrowed(base(browse.query.map { $0 + " " + extra }), by: [extra], index: index)
+            // Another colour or size replaces the one before ("en talla 37" then "¿y en 41?" looked
+            // for both); the other steps stay.
+            func isSize(_ word: String) -> Bool { CatalogWords.sizes.contains(word) || (word.count <= 3 && word.allSatisfy(\.isNumber)) }
+            let (newColour, newSize) = (!Self.askedColours(extra).isEmpty, modifiers.contains(where: isSize))
+            var query = browse.query
+            let kept = (browse.narrowing ?? []).filter { step in
+                let words = step.split(separator: " ").map(String.init)
+                guard (newColour && !Self.askedColours(step).isEmpty) || (newSize && words.contains(where: isSize)) else { return true }
+                query = query.map { $0.replacingOccurrences(of: " talla " + step, with: "").replacingOccurrences(of: " " + step, with: "") }
+                return false
+            }
+            let steps = kept + [extra]
+            var hits = narrowed(base(query.map { $0 + " " + extra }, narrowing: kept), by: [extra], index: index)
             let order: CatalogBrowse.Order? = cheap ? .cheapest : browse.order
             switch order {
             case .cheapest?: hits = hits.filter(\.isInStock).sorted { $0.currentPrice < $1.currentPrice }
@@ -297,8 +308,8 @@ extension ConversationEngine {
             // "¿la tienen en talla M?" after dresses: “vestidos” en talla M (it said “ver vestidos m”).
             let sized = asksSize || (modifiers.count == 1 && CatalogWords.sizes.contains(extra))
             let narrowed = sized
-                ? (browse.query.map { "“\(Self.trimmedQuery($0))”" } ?? subject) + (language == .es ? " en talla " : " in size ") + extra.uppercased()
-                : browse.query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
+                ? (query.map { "“\(Self.trimmedQuery($0))”" } ?? subject) + (language == .es ? " en talla " : " in size ") + extra.uppercased()
+                : query.map { "“\(Self.trimmedQuery($0 + " " + extra))”" } ?? "\(subject) (\(extra))"
             guard !hits.isEmpty else {
                 // None of the list has it, the shop may ("¿tienen algo en rosa?" after speakers):
                 // what the colour or size finds on its own.
@@ -321,7 +332,7 @@ extension ConversationEngine {
             }
             // What a later "¿más barato?" sorts: the search narrowed ("tenis" then "¿y en blanco?"
             // then "más barato" listed every pair again).
-            let narrowedQuery = browse.query.map { $0 + (sized ? " talla " : " ") + extra }
+            let narrowedQuery = query.map { $0 + (sized ? " talla " : " ") + extra }
             func titled(_ body: (es: String, en: String)) -> (replies: [BotReply], intent: String) {
                 var shown = show(hits, titled: body, query: narrowedQuery, narrowing: steps, priceText: priceText, order: order)
                 if outOfRange {
@@ -684,6 +695,8 @@ extension ConversationEngine {
         "talle",
         // Picking one to buy: "me llevo la gris", "ok I'll take the grey one" (they got the fallback).
         "llevo", "llevare", "compro", "prefiero", "take", "ill", "will", "get", "prefer", "pick",
+        // "mejor en blanco", "better in white", "del 42"
+        "mejor", "better", "instead", "rather", "del",
     ]
 
     /// Positions in a list, as typed: "el segundo", "la 3", "the first one", "el último".

@@ -1064,7 +1064,7 @@ public struct ConversationEngine: Sendable {
         let tokens = normalizer.normalize(text).tokens
         guard (1...6).contains(tokens.count), !tokens.contains(where: { $0.allSatisfy(\.isNumber) || CatalogWords.sizes.contains($0) }),
               askedColours(text).isEmpty else { return nil }
-        let rest = tokens.filter { !["que", "what", "which", "cuales", "hay", "tienen", "there", "are", "do", "you", "have", "en", "in", "come",
+        let rest = tokens.filter { !["que", "q", "k", "what", "which", "cuales", "hay", "tienen", "tienes", "tenes", "manejan", "there", "are", "do", "you", "have", "en", "in", "come",
                                      "they", "vienen", "las", "los", "the", "y", "and", "available", "disponibles", "manejan", "sizes", "tallas",
                                      "size", "talla", "numeros", "colores", "colors", "colours"].contains($0) }
         guard rest.isEmpty else { return nil }
@@ -1293,7 +1293,7 @@ public struct ConversationEngine: Sendable {
             if ["y", "en", "in", "and", "la", "el", "lo", "los", "las", "talla", "talle", "size", "numero", "number", "de", "una", "un", "a", "viene",
                 "vienen", "come", "comes", "it", "hay", "tienen", "tiene", "tienes", "teneis", "tenes", "manejan", "have", "has", "do", "does",
                 // "do they come in 43?", "is there a 44?", "i wear a 43", "what about XL?", "uso el 42", "calzo 38"
-                "you", "they", "them", "is", "there", "theres", "any", "i", "wear", "what", "about", "uso", "calzo", "visto", "soy", "got"].contains(token) { continue }
+                "you", "they", "them", "is", "there", "theres", "any", "i", "wear", "what", "about", "uso", "calzo", "visto", "soy", "got", "del"].contains(token) { continue }
             guard size == nil, (token.count <= 3 && token.allSatisfy(\.isNumber)) || CatalogWords.sizes.contains(token) else { return nil }
             size = token
         }
