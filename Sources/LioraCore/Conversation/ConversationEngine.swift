@@ -1082,11 +1082,20 @@ public struct ConversationEngine: Sendable {
     /// Whether `text` takes back a request for a person ("olvídalo, ya no quiero una persona",
     /// "ya no necesito asesor", "never mind, I don't need a human").
     static func cancelsPerson(_ text: String) -> Bool {
+        // (This runs on every message: a byte search first, the regular expression only when a
+        // person is named.)
+        guard text.utf8.count <= 120,
+              ["erson", "sesor", "uman", "gente", "gent", "perador", "perator", "ERSON", "SESOR", "UMAN", "GENT", "PERADOR", "PERATOR"]
+                .contains(where: { text.containsASCII($0) }) else { return false }
         let tokens = normalizer.normalize(text).tokens
-        guard tokens.count <= 12 else { return false }
+        guard tokens.count <= 12, tokens.contains(where: personWords.contains) else { return false }
         let said = tokens.joined(separator: " ")
         return said.range(of: cancelPersonPattern, options: .regularExpression) != nil
     }
+
+    private static let personWords: Set<String> = [
+        "persona", "asesor", "asesora", "humano", "agente", "operador", "person", "human", "agent", "operator",
+    ]
 
     private static let cancelPersonPattern = #"\b((ya )?no (quiero|necesito|hace falta)( hablar con)?|cancela(r)?|(dont|do not|no longer) (need|want)( to (talk|speak) (to|with))?|never mind( the)?)( (una|un|el|la|al|a|an|the))? (persona|asesor|asesora|humano|agente|operador|person|human|agent|operator)\b"#
 
