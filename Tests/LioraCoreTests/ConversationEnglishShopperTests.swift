@@ -33,6 +33,9 @@ struct ConversationEnglishShopperTests {
         #expect(shown(speaker).contains { Self.shop.index.product(sku: $0)?.name.hasPrefix("Bocina") == true }, "\(shown(speaker))")
         let pan = shopper.say("do you have a frying pan?", language: .en)
         #expect(shown(pan).contains { Self.shop.index.product(sku: $0)?.name.hasPrefix("Sartén") == true }, "\(pan.replies.map(\.summary))")
+        // "water bottles" is the steel bottle (water → agua), not "no products".
+        let bottle = shopper.say("do you sell water bottles", language: .en)
+        #expect(shown(bottle).contains { Self.shop.index.product(sku: $0)?.name.hasPrefix("Botella Térmica") == true }, "\(bottle.replies.map(\.summary))")
         // The oil is still the oil.
         #expect(shopper.say("what do I do with used frying oil?", language: .en).intentID == "reciclaje.aceite")
         #expect(shopper.say("quiero hablar con una persona").intentID == "core.humano")

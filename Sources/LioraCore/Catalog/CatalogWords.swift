@@ -106,7 +106,7 @@ enum CatalogWords {
         "monitor": ["monitor"], "camera": ["camara"], "battery": ["bateria", "pila"], "light": ["luz", "lampara"], "lamp": ["lampara"],
         // home and kitchen
         "kitchen": ["cocina"], "fryingpan": ["sarten"], "frying": ["sarten"], "pan": ["sarten"], "luggage": ["maleta"], "skillet": ["sarten"], "pot": ["olla"], "blender": ["licuadora"], "coffee": ["cafetera"],
-        "mug": ["taza"], "cup": ["taza", "vaso"], "glass": ["vaso"], "bottle": ["botella"], "plate": ["plato"], "knife": ["cuchillo"],
+        "mug": ["taza"], "cup": ["taza", "vaso"], "glass": ["vaso"], "bottle": ["botella"], "water": ["agua"], "flask": ["botella", "termo"], "pjs": ["pijama"], "pj": ["pijama"], "jammies": ["pijama"], "plate": ["plato"], "knife": ["cuchillo"],
         "towel": ["toalla"], "pillow": ["almohada"], "blanket": ["cobija", "manta"], "sheet": ["sabana"], "chair": ["silla"],
         "table": ["mesa"], "candle": ["vela"], "plant": ["planta"],
         // beauty and health
