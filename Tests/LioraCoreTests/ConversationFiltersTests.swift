@@ -123,4 +123,14 @@ struct ConversationMidShoppingTests {
         // Another skill's question is still that skill's.
         #expect(filters.chat(["chamarras", "¿es reciclable el vidrio?"])[1].intentID?.hasPrefix("reciclaje") == true)
     }
+
+    @Test("“volver a la lista” after a side question shows the list it took off the screen")
+    func backToTheListAfterASideQuestion() {
+        let turns = filters.chat(["audifonos", "2", "tengo que tirar unas pilas viejas", "volver a la lista", "el segundo"])
+        #expect(turns[2].intentID == "reciclaje.baterias")
+        #expect(filters.skus(turns[3]) == filters.skus(turns[0]), "\(turns[3].replies.map(\.summary))")
+        #expect(filters.skus(turns[4]) == [filters.skus(turns[0])[1]])
+        // With no list before, it is still the menu.
+        #expect(filters.chat(["no puedo dormir", "volver a la lista"])[1].intentID == "core.ayuda")
+    }
 }

@@ -174,6 +174,17 @@ public struct ConversationEngine: Sendable {
                 return catalogAnswer(answer, language: language, state: &state, catalogVersion: shop.version, now: now)
             }
         }
+        // "volver a la lista" after a side question ("tengo que tirar unas pilas" while shopping):
+        // the list it took off the screen, from its first page (it got the menu).
+        if let shop, replyID == nil, state.catalogBrowse == nil, var aside = state.setAsideBrowse, aside.catalogVersion == shop.version,
+           Self.asksToGoBack(text) {
+            let language = router.language(of: text, previous: previous, established: languageEstablished)
+            aside.shown = 0
+            state.catalogBrowse = aside
+            state.setAsideBrowse = nil
+            return catalogAnswer((page(state: &state, catalog: shop, language: language), "catalogo.buscar"), language: language,
+                                 state: &state, catalogVersion: shop.version, now: now)
+        }
         if replyID == nil, Self.asksToGoBack(text),
            let help = router.catalog.intent(id: "core.ayuda"), enabledSkills.contains(help.skill) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
@@ -1557,6 +1568,7 @@ public struct ConversationEngine: Sendable {
             || Self.courtesyIntents.contains(intent.id)
         if !keepsSubject {
             state.shownProduct = nil
+            if let browse = state.catalogBrowse { state.setAsideBrowse = browse }
             state.catalogBrowse = nil
         }
         state.noMatchStreak = 0

@@ -22,6 +22,9 @@ public struct ConversationState: Sendable, Equatable, Codable {
     public var handedOffAt: Date?
     /// The last catalog search or category shown, for "ver más".
     public var catalogBrowse: CatalogBrowse?
+    /// The list a skill's answer took off the screen ("tengo que tirar unas pilas" while shopping),
+    /// for "volver a la lista" after it.
+    public var setAsideBrowse: CatalogBrowse?
     /// When the bot last said it reads only text (after a photo, voice note…): the rest of an
     /// album is not answered again.
     public var mediaNoticeAt: Date?
@@ -75,6 +78,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         case fallbackCredit = "fallback_credit", handedOffAt = "handed_off_at", catalogBrowse = "catalog_browse"
         case mediaNoticeAt = "media_notice_at", shownProduct = "shown_product", personRequestedAt = "person_requested_at"
         case waitingNoticeAt = "waiting_notice_at", personRequestedFor = "person_requested_for", lastAnswer = "last_answer"
+        case setAsideBrowse = "set_aside_browse"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +95,7 @@ public struct ConversationState: Sendable, Equatable, Codable {
         waitingNoticeAt = try? c.decodeIfPresent(Date.self, forKey: .waitingNoticeAt)
         personRequestedFor = try? c.decodeIfPresent(String.self, forKey: .personRequestedFor)
         lastAnswer = try? c.decodeIfPresent(LastAnswer.self, forKey: .lastAnswer)
+        setAsideBrowse = try? c.decodeIfPresent(CatalogBrowse.self, forKey: .setAsideBrowse)
     }
 
     /// Shared by every decode (a `JSONDecoder` is safe to share; making one per message was a
