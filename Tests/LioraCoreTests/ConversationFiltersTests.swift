@@ -122,6 +122,12 @@ struct ConversationMidShoppingTests {
         #expect(leather.contains("• *Chaqueta de Piel Negra para Hombre*: sí") && leather.contains("• *Chaqueta de Mezclilla para Mujer*: no"), "\(leather)")
         // Another skill's question is still that skill's.
         #expect(filters.chat(["chamarras", "¿es reciclable el vidrio?"])[1].intentID?.hasPrefix("reciclaje") == true)
+        // "¿cuáles son de piel?" is the same question (it listed every leather item in the shop).
+        let which = filters.chat(["chamarras", "cuáles son de piel?"])[1].replies.map(\.summary).joined()
+        #expect(which.contains("• *Chaqueta de Piel Negra para Hombre*: sí"), "\(which)")
+        // A tag says it: the rain boots are "impermeables".
+        let boots = filters.chat(["botas", "son impermeables?"])[1].replies.map(\.summary).joined()
+        #expect(boots.contains("• *Botas de Lluvia Amarillas*: sí"), "\(boots)")
     }
 
     @Test("“volver a la lista” after a side question shows the list it took off the screen")

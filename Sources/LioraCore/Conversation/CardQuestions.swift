@@ -184,6 +184,15 @@ extension ConversationEngine {
         if says(p.name).found, !says(p.name).denied {
             return (true, es ? "Sí: *\(p.name)*." : "Yes: *\(p.name)*.")
         }
+        // Who it is for: "¿son para mujer?" of a man's boots is no, not "the listing doesn't say".
+        let audiences = asked.words.filter { CatalogWords.audiences.contains($0) }
+        if !audiences.isEmpty, audiences.count == asked.words.count {
+            let forWhom = Self.audience(of: p)
+            if !forWhom.isEmpty {
+                let fits = audiences.allSatisfy { word in forWhom.contains { Self.sameWord(word, $0) || Self.sameWord($0, word) } }
+                return fits ? (true, es ? "Sí: *\(p.name)*." : "Yes: *\(p.name)*.") : (false, es ? "No: *\(p.name)*." : "No: *\(p.name)*.")
+            }
+        }
         for (key, value) in p.attributes.sorted(by: { $0.key < $1.key }) where !value.isEmpty {
             let (key, value) = translating ? Self.inEnglish(key: key, value: value) : (key, value)
             let said = says(key + " " + value)
@@ -199,6 +208,10 @@ extension ConversationEngine {
                 if said.denied { return (false, es ? "Según su descripción: \(quoted)" : "According to its description: \(quoted)") }
                 return (true, es ? "Sí, según su descripción: \(quoted)" : "Yes, according to its description: \(quoted)")
             }
+        }
+        // Else a tag the shop gave it ("impermeables" on the rain boots, whose description says "keep your feet dry").
+        if let tag = p.tags.first(where: { says($0).found && !says($0).denied }) {
+            return (true, es ? "Sí: *\(p.name)* (\(tag))." : "Yes: *\(p.name)* (\(tag)).")
         }
         return (nil, es
             ? "La ficha de *\(p.name)* no dice nada de “\(asked.written)”. Toca *Ver producto* para ver todos sus detalles, o escribe *asesor* y una persona te lo confirma."

@@ -442,7 +442,7 @@ public struct ConversationEngine: Sendable {
         // says, a line each (it got the help menu). The list stays on screen.
         if let shop, replyID == nil, liveCard(state, shop: shop, now: now) == nil, let browse = state.catalogBrowse,
            browse.catalogVersion == shop.version, let rows = browse.onScreen, rows.count >= 2, !Self.asksAboutOrders(text),
-           let asked = Self.askedQuality(text),
+           let asked = Self.askedQuality(Self.asOneQuestion(text)),
            Self.asksOnlyMaterialOrColour(asked.words) || !answeredElsewhere(text, enabledSkills: enabledSkills, language: previous) {
             let language = router.language(of: text, previous: previous, established: languageEstablished)
             let es = language == .es
@@ -1109,6 +1109,20 @@ public struct ConversationEngine: Sendable {
     ]
 
     private static let cancelPersonPattern = #"\b((ya )?no (quiero|necesito|hace falta)( hablar con)?|cancela(r)?|(dont|do not|no longer) (need|want)( to (talk|speak) (to|with))?|never mind( the)?)( (una|un|el|la|al|a|an|the))? (persona|asesor|asesora|humano|agente|operador|person|human|agent|operator)\b"#
+
+    /// "¿cuáles son de piel?", "¿alguna es impermeable?", "which ones are waterproof?" about a
+    /// list, asked as of one product ("son de piel", "are they waterproof").
+    static func asOneQuestion(_ text: String) -> String {
+        let tokens = normalizer.normalize(text).tokens
+        for (lead, asked) in [(["cuales", "son"], "son"), (["cual", "es"], "es"), (["alguna", "es"], "es"), (["alguno", "es"], "es"),
+                              (["algunas", "son"], "son"), (["algunos", "son"], "son"), (["hay", "alguna"], "es"), (["hay", "alguno"], "es"),
+                              (["which", "ones", "are"], "are they"), (["which", "are"], "are they"), (["which", "one", "is"], "is it"),
+                              (["are", "any", "of", "them"], "are they"), (["is", "any", "of", "them"], "is it"), (["any", "of", "them"], "are they")]
+        where tokens.starts(with: lead) {
+            return asked + " " + tokens.dropFirst(lead.count).joined(separator: " ")
+        }
+        return text
+    }
 
     /// What follows "no entendí", "I don't get it"… in `text` ("" when nothing does); nil when
     /// `text` does not start with one.
