@@ -260,8 +260,9 @@ public struct ConversationEngine: Sendable {
         // words, like a row's title: they never change the language, except as a first message:
         // "electronics" from a new user is English).
         // ("¿y para niños?" just after a skill's card is about that card, below, not the Kids category.)
-        let followsCard = replyID == nil && Self.isFollowUp(text)
+        let followsCard = replyID == nil
             && state.lastAnswer.map { $0.skill != "ecommerce" && now >= $0.at && now.timeIntervalSince($0.at) <= configuration.slotTimeout } == true
+            && Self.isFollowUp(text)
         if let shop, replyID == nil, state.pendingSlot == nil, !followsCard, let id = Self.typedCategory(text, index: shop.index),
            case let language = languageEstablished ? previous : router.language(of: text, previous: previous, established: false),
            let answer = catalogTurn(text: text, replyID: CatalogReplyID.category + id, intentID: nil, language: language,
@@ -1127,6 +1128,9 @@ public struct ConversationEngine: Sendable {
     /// What follows "no entendí", "I don't get it"… in `text` ("" when nothing does); nil when
     /// `text` does not start with one.
     static func afterNotUnderstood(_ text: String) -> String? {
+        // (A byte search first: this runs on every message just after a skill's card.)
+        guard ["ntend", "ntiend", "NTEND", "NTIEND", "claro", "CLARO", "omprend", "capt", "cach", "nderstand", "NDERSTAND", "get it",
+               "mean", "confused", "asi", "decir", "clear"].contains(where: { text.containsASCII($0) }) else { return nil }
         let tokens = normalizer.normalize(text).tokens
         guard tokens.count <= 12 else { return nil }
         let said = tokens.joined(separator: " ")
