@@ -748,11 +748,15 @@ public struct ConversationEngine: Sendable {
             case .ambiguous(let ids): ids.contains { router.catalog.intent(id: $0)?.skill == "ecommerce" }
             case .noMatch: true
             }
-            let subject = Self.normalizer.normalize(routedText).tokens.filter {
-                !IntentRouter.functionWords.contains($0) && !Self.followUpFiller.contains($0) && !["y", "and", "what", "about", "how", "que", "tal"].contains($0)
+            // (Its words are read only when the card's lines did not answer.)
+            func nothingOnIt() -> String? {
+                guard searchOrNothing else { return nil }
+                let subject = Self.normalizer.normalize(routedText).tokens.filter {
+                    !IntentRouter.functionWords.contains($0) && !Self.followUpFiller.contains($0) && !["y", "and", "what", "about", "how", "que", "tal"].contains($0)
+                }
+                return (1...3).contains(subject.count) ? noSpecificLines(previous, about: subject, language: route.language) : nil
             }
-            if offTopic, let reply = cardLines(of: previous, about: routedText, language: route.language)
-                ?? (searchOrNothing && (1...3).contains(subject.count) ? noSpecificLines(previous, about: subject, language: route.language) : nil) {
+            if offTopic, let reply = cardLines(of: previous, about: routedText, language: route.language) ?? nothingOnIt() {
                 state.noMatchStreak = 0
                 state.fallbackCredit = 0
                 state.fallbackWeight = min(1, state.fallbackWeight + configuration.fallbackIncrease)
